@@ -1,0 +1,71 @@
+//===- Segment.h - Segment constraints --------------------------*- C++ -*-===//
+//
+// What the enclosing segment imposes on one of its layers (spec sections 3
+// and 6.1): the node region it runs on, how the segment pipelines its layers
+// and the top-level granularity pipelined neighbours share.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_DATAFLOW_SEGMENT_H
+#define KAPLA_DATAFLOW_SEGMENT_H
+
+#include "Kapla/Hardware/Arch.h"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::kapla {
+
+/// How the layers of one segment share the chip.
+enum class PipelineKind : uint8_t { None, Spatial, Temporal };
+const char *stringifyPipelineKind(PipelineKind p); ///< "none", ...
+std::optional<PipelineKind> symbolizePipelineKind(const std::string &s);
+
+/// A rectangle of the node array.
+struct NodeRegion {
+  int64_t row0 = 0, col0 = 0, rows = 1, cols = 1;
+  bool operator==(const NodeRegion &o) const {
+    return row0 == o.row0 && col0 == o.col0 && rows == o.rows &&
+           cols == o.cols;
+  }
+  int64_t numNodes() const { return rows * cols; }
+  /// Whether the rectangle lies inside the node array of `arch`.
+  bool fitsIn(const ArchDesc &arch) const {
+    return row0 >= 0 && col0 >= 0 && rows >= 1 && cols >= 1 &&
+           row0 + rows <= arch.nodeRows && col0 + cols <= arch.nodeCols;
+  }
+  /// Whether two rectangles share a node.
+  bool overlaps(const NodeRegion &o) const {
+    return row0 < o.row0 + o.rows && o.row0 < row0 + rows &&
+           col0 < o.col0 + o.cols && o.col0 < col0 + cols;
+  }
+};
+
+/// The constraint a segment places on one of its layers.
+struct SegmentConstraint {
+  NodeRegion region;
+  /// Number of groups the batch is forwarded in between pipelined layers
+  /// (the iterations of the outermost update over N); 0 leaves it free.
+  int64_t batchGroups = 0;
+  /// Likewise for the channels of the forwarded tensor; 0 leaves it free.
+  int64_t channelGroups = 0;
+  /// The layer's input comes from a producer in the same segment (on chip).
+  bool inputOnChip = false;
+  /// The layer's output goes to a consumer in the same segment (on chip).
+  bool outputOnChip = false;
+
+  bool operator==(const SegmentConstraint &o) const {
+    return region == o.region && batchGroups == o.batchGroups &&
+           channelGroups == o.channelGroups && inputOnChip == o.inputOnChip &&
+           outputOnChip == o.outputOnChip;
+  }
+};
+
+/// Structural rules of a constraint that need no hardware: a non-empty region
+/// at non-negative coordinates, group counts >= 0.
+std::optional<std::string> checkConstraint(const SegmentConstraint &c);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_DATAFLOW_SEGMENT_H

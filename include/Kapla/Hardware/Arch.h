@@ -1,0 +1,88 @@
+//===- Arch.h - Accelerator architecture description ------------*- C++ -*-===//
+//
+// The hardware template of spec section 1: a mesh of nodes, each with a PE
+// array, one register file per PE and one global buffer per node.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_HARDWARE_ARCH_H
+#define KAPLA_HARDWARE_ARCH_H
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mlir::kapla {
+
+/// How a layer is laid onto the PE array of one node.
+enum class PETemplate { RowStationary, Systolic };
+
+/// Printable name of a PE template ("row-stationary", "systolic").
+const char *stringifyPETemplate(PETemplate t);
+/// Inverse of stringifyPETemplate; nullopt for an unknown name.
+std::optional<PETemplate> parsePETemplate(const std::string &name);
+
+/// Energy per access, in pJ: per 16-bit word for the memories, per operation
+/// for the MAC, per word per hop for the NoC, per cycle for static energy.
+struct EnergyTable {
+  double mac = 0;
+  double regf = 0;
+  double bus = 0;
+  double gbuf = 0;
+  double dram = 0;
+  double nocHop = 0;
+  double staticPerCycle = 0;
+
+  bool operator==(const EnergyTable &o) const;
+  bool operator!=(const EnergyTable &o) const { return !(*this == o); }
+};
+
+/// A complete accelerator description (the fields of spec section 7.3).
+struct ArchDesc {
+  std::string name;
+  int64_t nodeRows = 1, nodeCols = 1;
+  int64_t peRows = 1, peCols = 1;
+  int64_t regfBytes = 0;
+  int64_t gbufBytes = 0;
+  int64_t wordBits = 16;
+  double freqMHz = 0;
+  double dramBwBytesPerCycle = 0;
+  int64_t busBits = 0;
+  PETemplate peTemplate = PETemplate::RowStationary;
+  EnergyTable energy;
+
+  bool operator==(const ArchDesc &o) const;
+  bool operator!=(const ArchDesc &o) const { return !(*this == o); }
+
+  int64_t numNodes() const { return nodeRows * nodeCols; }
+  int64_t numPEsPerNode() const { return peRows * peCols; }
+  /// Usable capacity (99% of nominal) of one register file, in words.
+  int64_t regfWords() const;
+  /// Usable capacity (99% of nominal) of one global buffer, in words.
+  int64_t gbufWords() const;
+};
+
+/// The fraction of a buffer's nominal size that data may occupy.
+constexpr double kUsableBufferFraction = 0.99;
+
+/// Names of the built-in presets, in a fixed order; the first is the default.
+const std::vector<std::string> &presetNames();
+/// The preset called `name`, or nullopt if there is none.
+std::optional<ArchDesc> getPreset(const std::string &name);
+/// The default preset ("multi-node-16x16").
+ArchDesc defaultArch();
+
+/// One violated range rule of an architecture description.
+struct ArchError {
+  std::string field; ///< the field, as named in the JSON schema
+  std::string message;
+};
+
+/// Checks every field of `arch` against its allowed range. Returns the first
+/// violation, or nullopt when the description is usable.
+std::optional<ArchError> validateArch(const ArchDesc &arch);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_HARDWARE_ARCH_H

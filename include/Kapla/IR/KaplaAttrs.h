@@ -1,0 +1,122 @@
+//===- KaplaAttrs.h - kapla attributes --------------------------*- C++ -*-===//
+//
+// The attributes of the kapla dialect and their conversions to and from the
+// plain C++ core values they mirror: toCore(attr) and toAttr(ctx, value).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_IR_KAPLAATTRS_H
+#define KAPLA_IR_KAPLAATTRS_H
+
+#include "Kapla/CostModel/CostRecord.h"
+#include "Kapla/Dataflow/Directives.h"
+#include "Kapla/Dataflow/Segment.h"
+#include "Kapla/Hardware/Arch.h"
+#include "Kapla/Workload/Layer.h"
+
+#include "mlir/IR/Attributes.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+
+#include <cstring>
+
+namespace mlir::kapla {
+
+/// A double as an attribute parameter: LLVM hashes no floating-point type, so
+/// parameters hash the bits of this wrapper. It converts to and from double.
+struct F64 {
+  F64(double v = 0) : value(v) {}
+  operator double() const { return value; }
+  double value;
+};
+inline llvm::hash_code hash_value(F64 f) {
+  uint64_t bits;
+  static_assert(sizeof(bits) == sizeof(f.value));
+  std::memcpy(&bits, &f.value, sizeof(bits));
+  return llvm::hash_value(bits);
+}
+
+/// DimAmount lists are stored in attributes, so they must hash.
+inline llvm::hash_code hash_value(const DimAmount &d) {
+  return llvm::hash_combine(static_cast<unsigned>(d.dim), d.amount);
+}
+
+// Parameter parsers and printers used by the generated attribute code.
+FailureOr<LayerKind> parseLayerKind(AsmParser &parser);
+void printLayerKind(AsmPrinter &printer, LayerKind value);
+FailureOr<LayerPass> parseLayerPass(AsmParser &parser);
+void printLayerPass(AsmPrinter &printer, LayerPass value);
+FailureOr<TensorKind> parseTensorKind(AsmParser &parser);
+void printTensorKind(AsmPrinter &printer, TensorKind value);
+FailureOr<PipelineKind> parsePipelineKind(AsmParser &parser);
+void printPipelineKind(AsmPrinter &printer, PipelineKind value);
+FailureOr<F64> parseF64(AsmParser &parser);
+void printF64(AsmPrinter &printer, double value);
+FailureOr<bool> parseBool(AsmParser &parser);
+FailureOr<llvm::SmallVector<DimAmount>> parseDimAmounts(AsmParser &parser);
+void printDimAmounts(AsmPrinter &printer, llvm::ArrayRef<DimAmount> list);
+
+/// Parses `[a, b, ...]` of integers or attributes.
+template <typename T>
+FailureOr<llvm::SmallVector<T>> parseBracketedList(AsmParser &parser) {
+  llvm::SmallVector<T> list;
+  auto parseOne = [&]() -> ParseResult {
+    T value;
+    if constexpr (std::is_integral_v<T>) {
+      if (parser.parseInteger(value))
+        return failure();
+    } else {
+      if (parser.parseAttribute(value))
+        return failure();
+    }
+    list.push_back(value);
+    return success();
+  };
+  if (parser.parseCommaSeparatedList(AsmParser::Delimiter::Square, parseOne))
+    return failure();
+  return list;
+}
+template <typename T>
+void printBracketedList(AsmPrinter &printer, llvm::ArrayRef<T> list) {
+  printer << '[';
+  llvm::interleaveComma(list, printer, [&](const T &v) { printer << v; });
+  printer << ']';
+}
+
+/// The spelling of an enum name in IR: hyphens become underscores, so that it
+/// is a bare keyword ("backward-data" is written `backward_data`).
+std::string irKeyword(llvm::StringRef name);
+
+} // namespace mlir::kapla
+
+#define GET_ATTRDEF_CLASSES
+#include "Kapla/IR/KaplaAttrs.h.inc"
+
+namespace mlir::kapla {
+
+ArchDesc toCore(ArchAttr attr);
+ArchAttr toAttr(MLIRContext *ctx, const ArchDesc &arch);
+
+LayerDesc toCore(LayerAttr attr);
+LayerAttr toAttr(MLIRContext *ctx, const LayerDesc &layer);
+
+TensorDirective toCore(TensorAttr attr);
+TensorAttr toAttr(MLIRContext *ctx, const TensorDirective &tensor);
+StackDirective toCore(StackAttr attr);
+StackAttr toAttr(MLIRContext *ctx, const StackDirective &stack);
+UpdateDirective toCore(UpdateAttr attr);
+UpdateAttr toAttr(MLIRContext *ctx, const UpdateDirective &update);
+LevelDirectives toCore(LevelAttr attr);
+LevelAttr toAttr(MLIRContext *ctx, const LevelDirectives &level);
+LayerDataflow toCore(DataflowAttr attr);
+DataflowAttr toAttr(MLIRContext *ctx, const LayerDataflow &dataflow);
+
+SegmentConstraint toCore(ConstraintAttr attr);
+ConstraintAttr toAttr(MLIRContext *ctx, const SegmentConstraint &constraint);
+
+CostRecord toCore(CostAttr attr);
+CostAttr toAttr(MLIRContext *ctx, const CostRecord &cost);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_IR_KAPLAATTRS_H

@@ -1,0 +1,10 @@
+//===- KaplaDialect.h - The kapla dialect -----------------------*- C++ -*-===//
+
+#ifndef KAPLA_IR_KAPLADIALECT_H
+#define KAPLA_IR_KAPLADIALECT_H
+
+#include "mlir/IR/Dialect.h"
+
+#include "Kapla/IR/KaplaOpsDialect.h.inc"
+
+#endif // KAPLA_IR_KAPLADIALECT_H

@@ -1,0 +1,47 @@
+//===- KaplaDialect.td - The kapla dialect -----------------*- tablegen -*-===//
+
+#ifndef KAPLA_DIALECT_TD
+#define KAPLA_DIALECT_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+
+def Kapla_Dialect : Dialect {
+  let name = "kapla";
+  let cppNamespace = "::mlir::kapla";
+  let summary = "Scheduling of whole neural networks onto scalable NN accelerators";
+  let description = [{
+    The `kapla` dialect holds the scheduling decisions for a network on a
+    multi-node NN accelerator: the target architecture (`#kapla.arch`), a
+    layer descriptor on every compute op (`kapla.layer`), its tensor-centric
+    dataflow directives per memory level (`kapla.dataflow`), the constraint of
+    the segment it runs in (`kapla.constraint`), its cost (`kapla.cost`), and
+    `kapla.segment` ops that own the layers scheduled together.
+
+    Discardable attributes named `kapla.<x>` on upstream ops are verified by
+    this dialect.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let hasOperationAttrVerify = 1;
+  let extraClassDeclaration = [{
+    /// Names of the discardable attributes this dialect verifies.
+    static constexpr ::llvm::StringLiteral kArchAttrName = "kapla.arch";
+    static constexpr ::llvm::StringLiteral kLayerAttrName = "kapla.layer";
+    static constexpr ::llvm::StringLiteral kDataflowAttrName = "kapla.dataflow";
+    static constexpr ::llvm::StringLiteral kConstraintAttrName = "kapla.constraint";
+    static constexpr ::llvm::StringLiteral kCostAttrName = "kapla.cost";
+  private:
+    void registerAttributes();
+  public:
+  }];
+}
+
+class Kapla_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kapla_Dialect, mnemonic, traits>;
+
+class Kapla_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Kapla_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+#endif // KAPLA_DIALECT_TD

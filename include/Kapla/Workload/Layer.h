@@ -1,0 +1,119 @@
+//===- Layer.h - Layer descriptors ------------------------------*- C++ -*-===//
+//
+// The workload model of spec section 2.1: one layer is one loop nest over the
+// dims N C K Ho Wo R S, reading and writing the data tensors I, W and O.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_WORKLOAD_LAYER_H
+#define KAPLA_WORKLOAD_LAYER_H
+
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <string>
+
+namespace mlir::kapla {
+
+/// The layer kinds of spec section 2.1.
+enum class LayerKind : uint8_t { Conv, DWConv, FC, MatMul, Pool, Eltwise };
+constexpr int kNumLayerKinds = 6;
+
+/// Which computation of a training step a layer is.
+enum class LayerPass : uint8_t { Forward, BackwardData, BackwardWeight };
+
+/// The dims directives talk about. Hi/Wi are the input rows/cols; they move
+/// together with Ho/Wo and R/S (sliding windows), so directives name them
+/// explicitly rather than deriving them.
+enum class Dim : uint8_t { N, C, K, Ho, Wo, R, S, Hi, Wi };
+constexpr int kNumDims = 9;
+
+/// The data tensors of a layer. The names always refer to the forward tensors:
+/// in a backward-data layer `I` is the input gradient (its output), in a
+/// backward-weight layer `W` is the weight gradient (its output).
+enum class TensorKind : uint8_t { I, W, O };
+constexpr int kNumTensors = 3;
+
+/// A set of dims as a bit mask.
+class DimSet {
+public:
+  constexpr DimSet() = default;
+  constexpr DimSet(std::initializer_list<Dim> dims) {
+    for (Dim d : dims)
+      bits |= bit(d);
+  }
+  constexpr bool contains(Dim d) const { return bits & bit(d); }
+  constexpr void insert(Dim d) { bits |= bit(d); }
+  constexpr bool empty() const { return bits == 0; }
+  constexpr DimSet operator|(DimSet o) const { return fromBits(bits | o.bits); }
+  constexpr bool operator==(DimSet o) const { return bits == o.bits; }
+  constexpr uint16_t raw() const { return bits; }
+
+private:
+  static constexpr uint16_t bit(Dim d) { return uint16_t(1u << unsigned(d)); }
+  static constexpr DimSet fromBits(uint16_t b) {
+    DimSet s;
+    s.bits = b;
+    return s;
+  }
+  uint16_t bits = 0;
+};
+
+const char *stringifyLayerKind(LayerKind k); ///< "conv", "dwconv", ...
+std::optional<LayerKind> symbolizeLayerKind(const std::string &s);
+/// Upper-case name used in reports: "CONV", "DWCONV", ...
+const char *reportNameOfLayerKind(LayerKind k);
+const char *stringifyLayerPass(LayerPass p); ///< "forward", "backward-data", ...
+std::optional<LayerPass> symbolizeLayerPass(const std::string &s);
+const char *stringifyDim(Dim d); ///< "N", "C", "K", "Ho", ...
+std::optional<Dim> symbolizeDim(const std::string &s);
+const char *stringifyTensorKind(TensorKind t); ///< "I", "W", "O"
+std::optional<TensorKind> symbolizeTensorKind(const std::string &s);
+
+/// One layer: its kind, training pass and loop extents.
+///
+/// Conventions: DWCONV, POOL and ELTWISE have one channel dim, C, and keep
+/// K == C. FC and MATMUL have Ho = Wo = 1; MATMUL also R = S = 1. ELTWISE has a
+/// 1x1 window, unit strides, and `numInputs` operands (1 or more).
+struct LayerDesc {
+  LayerKind kind = LayerKind::Conv;
+  LayerPass pass = LayerPass::Forward;
+  int64_t n = 1, c = 1, k = 1, ho = 1, wo = 1, r = 1, s = 1;
+  int64_t sy = 1, sx = 1; ///< strides (rows, cols)
+  int64_t dy = 1, dx = 1; ///< dilations (rows, cols)
+  int64_t numInputs = 1;  ///< operands of an ELTWISE layer; 1 otherwise
+
+  bool operator==(const LayerDesc &o) const;
+  bool operator!=(const LayerDesc &o) const { return !(*this == o); }
+
+  /// Input rows: (Ho-1)*sy + (R-1)*dy + 1.
+  int64_t hi() const { return (ho - 1) * sy + (r - 1) * dy + 1; }
+  /// Input cols: (Wo-1)*sx + (S-1)*dx + 1.
+  int64_t wi() const { return (wo - 1) * sx + (s - 1) * dx + 1; }
+  /// The extent of `d` in this layer.
+  int64_t extent(Dim d) const;
+  /// MACs (or ops, for POOL and ELTWISE) of the layer, as in spec 2.1.
+  int64_t macs() const;
+};
+
+/// The dims that index tensor `t` of a layer of kind `k` (empty when the kind
+/// has no such tensor, e.g. W of a POOL).
+DimSet tensorDims(LayerKind k, TensorKind t);
+/// Whether kind `k` has tensor `t`.
+inline bool hasTensor(LayerKind k, TensorKind t) {
+  return !tensorDims(k, t).empty();
+}
+/// Every dim a directive of a layer of kind `k` may name.
+DimSet knownDims(LayerKind k);
+/// Whether tensor `t` is read-modify-written by a layer of pass `p`
+/// (O forward, I backward-data, W backward-weight).
+bool isReadWrite(LayerPass p, TensorKind t);
+
+/// Checks the structural rules of a layer descriptor (positive extents, the
+/// per-kind conventions above, a pass the kind allows). Returns a message
+/// naming the rule on failure.
+std::optional<std::string> validateLayer(const LayerDesc &layer);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_WORKLOAD_LAYER_H

@@ -1,0 +1,184 @@
+//===- Directives.cpp - Tensor-centric dataflow directives ----------------===//
+
+#include "Kapla/Dataflow/Directives.h"
+
+namespace mlir::kapla {
+
+const TensorDirective *LevelDirectives::findTensor(TensorKind t) const {
+  for (const TensorDirective &td : tensors)
+    if (td.tensor == t)
+      return &td;
+  return nullptr;
+}
+
+const char *stringifyMemLevel(MemLevel l) {
+  return l == MemLevel::Regf ? "regf" : "gbuf";
+}
+
+int64_t loopIterations(int64_t extent, int64_t span, int64_t step) {
+  if (span >= extent)
+    return 1;
+  return 1 + (extent - span + step - 1) / step;
+}
+
+/// The dims tensor `t` may have in some layer kind.
+static DimSet anyKindDims(TensorKind t) {
+  DimSet s;
+  for (int k = 0; k < kNumLayerKinds; ++k)
+    s = s | tensorDims(static_cast<LayerKind>(k), t);
+  return s;
+}
+
+static std::string str(int64_t v) { return std::to_string(v); }
+
+/// Checks one dim/amount list: known dims, positive amounts, no repeats.
+static std::optional<std::string>
+checkAmounts(llvm::ArrayRef<DimAmount> list, const char *what,
+             const char *amountName) {
+  if (list.empty())
+    return std::string(what) + " must name at least one dim";
+  DimSet seen;
+  for (const DimAmount &da : list) {
+    if (seen.contains(da.dim))
+      return std::string(what) + " lists dim " + stringifyDim(da.dim) +
+             " twice";
+    seen.insert(da.dim);
+    if (da.amount < 1)
+      return std::string(what) + " " + amountName + " of " +
+             stringifyDim(da.dim) + " must be positive, got " + str(da.amount);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> checkLevelStructure(const LevelDirectives &level) {
+  bool seen[kNumTensors] = {false, false, false};
+  for (const TensorDirective &td : level.tensors) {
+    const char *name = stringifyTensorKind(td.tensor);
+    std::string what = std::string("tensor ") + name;
+    if (seen[int(td.tensor)])
+      return what + " is listed twice";
+    seen[int(td.tensor)] = true;
+    if (auto e = checkAmounts(td.sizes, what.c_str(), "size"))
+      return e;
+    DimSet allowed = anyKindDims(td.tensor);
+    for (const DimAmount &da : td.sizes)
+      if (!allowed.contains(da.dim))
+        return what + " cannot be indexed by dim " + stringifyDim(da.dim);
+    if (td.shr < 1)
+      return what + " sharing factor shr must be at least 1, got " +
+             str(td.shr);
+  }
+  for (const StackDirective &sd : level.stacks) {
+    if (sd.repl < 1)
+      return "stack replication must be at least 1, got " + str(sd.repl);
+    if (auto e = checkAmounts(sd.shifts, "stack", "shift"))
+      return e;
+  }
+  for (const UpdateDirective &ud : level.updates)
+    if (auto e = checkAmounts(ud.steps, "update", "step"))
+      return e;
+  return std::nullopt;
+}
+
+static std::optional<std::string>
+checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
+                   MemLevel which, const std::array<int64_t, kNumDims> &extent,
+                   LevelShape &shape) {
+  std::string lv = stringifyMemLevel(which);
+  if (auto e = checkLevelStructure(level))
+    return lv + " level: " + *e;
+
+  DimSet known = knownDims(layer.kind);
+  const char *kind = stringifyLayerKind(layer.kind);
+  shape.extent = extent;
+  shape.tile.fill(0);
+  for (const TensorDirective &td : level.tensors) {
+    DimSet dims = tensorDims(layer.kind, td.tensor);
+    const char *tn = stringifyTensorKind(td.tensor);
+    if (dims.empty())
+      return lv + " level: a " + kind + " layer has no tensor " + tn;
+    DimSet listed;
+    for (const DimAmount &da : td.sizes) {
+      if (!dims.contains(da.dim))
+        return lv + " level: tensor " + tn + " of a " + kind +
+               " layer has no dim " + stringifyDim(da.dim);
+      listed.insert(da.dim);
+      int d = int(da.dim);
+      if (shape.tile[d] != 0 && shape.tile[d] != da.amount)
+        return lv + " level: tensors disagree on the tile of " +
+               stringifyDim(da.dim) + " (" + str(shape.tile[d]) + " vs " +
+               str(da.amount) + ")";
+      shape.tile[d] = da.amount;
+      if (da.amount > extent[d])
+        return lv + " level: tensor " + tn + " tile of " +
+               stringifyDim(da.dim) + " is " + str(da.amount) +
+               ", larger than the " + str(extent[d]) + " it tiles";
+    }
+    if (!(listed == dims)) {
+      for (int d = 0; d < kNumDims; ++d)
+        if (dims.contains(Dim(d)) && !listed.contains(Dim(d)))
+          return lv + " level: tensor " + tn + " must give a size for dim " +
+                 stringifyDim(Dim(d));
+    }
+  }
+  for (int t = 0; t < kNumTensors; ++t)
+    if (hasTensor(layer.kind, TensorKind(t)) && !level.findTensor(TensorKind(t)))
+      return lv + " level: tensor " + stringifyTensorKind(TensorKind(t)) +
+             " of the " + kind + " layer is missing";
+  // A dim no tensor is indexed by (a pooling window) is whole in every tile.
+  for (int d = 0; d < kNumDims; ++d)
+    if (shape.tile[d] == 0)
+      shape.tile[d] = extent[d];
+
+  shape.span = shape.tile;
+  for (const StackDirective &sd : level.stacks)
+    for (const DimAmount &da : sd.shifts) {
+      if (!known.contains(da.dim))
+        return lv + " level: stack over dim " + stringifyDim(da.dim) +
+               ", which a " + kind + " layer does not have";
+      shape.span[int(da.dim)] += (sd.repl - 1) * da.amount;
+    }
+
+  shape.covered = shape.span;
+  shape.updateCounts.clear();
+  for (size_t u = 0; u < level.updates.size(); ++u) {
+    const UpdateDirective &ud = level.updates[u];
+    int64_t count = -1;
+    Dim first = ud.steps.front().dim;
+    for (const DimAmount &da : ud.steps) {
+      if (!known.contains(da.dim))
+        return lv + " level: update over dim " + stringifyDim(da.dim) +
+               ", which a " + kind + " layer does not have";
+      int d = int(da.dim);
+      int64_t n = loopIterations(extent[d], shape.covered[d], da.amount);
+      if (count >= 0 && n != count)
+        return lv + " level: update #" + str(int64_t(u)) +
+               " gives different iteration counts for its dims (" +
+               stringifyDim(first) + ": " + str(count) + ", " +
+               stringifyDim(da.dim) + ": " + str(n) + ")";
+      count = n;
+    }
+    for (const DimAmount &da : ud.steps)
+      shape.covered[int(da.dim)] += (count - 1) * da.amount;
+    shape.updateCounts.push_back(count);
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string>
+checkDataflowStructure(const LayerDesc &layer, const LayerDataflow &dataflow,
+                       std::array<LevelShape, kNumLevels> *shapes) {
+  std::array<LevelShape, kNumLevels> local;
+  std::array<LevelShape, kNumLevels> &s = shapes ? *shapes : local;
+  std::array<int64_t, kNumDims> top;
+  for (int d = 0; d < kNumDims; ++d)
+    top[d] = layer.extent(Dim(d));
+  LevelShape &g = s[int(MemLevel::Gbuf)];
+  if (auto e = checkLevelForLayer(layer, dataflow.gbuf, MemLevel::Gbuf, top, g))
+    return e;
+  // The REGF loops run over one GBUF tile.
+  return checkLevelForLayer(layer, dataflow.regf, MemLevel::Regf, g.tile,
+                            s[int(MemLevel::Regf)]);
+}
+
+} // namespace mlir::kapla

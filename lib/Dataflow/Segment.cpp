@@ -1,0 +1,37 @@
+//===- Segment.cpp - Segment constraints ----------------------------------===//
+
+#include "Kapla/Dataflow/Segment.h"
+
+namespace mlir::kapla {
+
+static const char *const kPipelineNames[] = {"none", "spatial", "temporal"};
+
+const char *stringifyPipelineKind(PipelineKind p) {
+  return kPipelineNames[int(p)];
+}
+
+std::optional<PipelineKind> symbolizePipelineKind(const std::string &s) {
+  for (int i = 0; i < 3; ++i)
+    if (s == kPipelineNames[i])
+      return PipelineKind(i);
+  return std::nullopt;
+}
+
+std::optional<std::string> checkConstraint(const SegmentConstraint &c) {
+  const NodeRegion &r = c.region;
+  if (r.row0 < 0 || r.col0 < 0)
+    return "region origin must be non-negative, got [" +
+           std::to_string(r.row0) + ", " + std::to_string(r.col0) + "]";
+  if (r.rows < 1 || r.cols < 1)
+    return "region must have at least one row and one column, got " +
+           std::to_string(r.rows) + " x " + std::to_string(r.cols);
+  if (c.batchGroups < 0)
+    return "batch_groups must be non-negative, got " +
+           std::to_string(c.batchGroups);
+  if (c.channelGroups < 0)
+    return "channel_groups must be non-negative, got " +
+           std::to_string(c.channelGroups);
+  return std::nullopt;
+}
+
+} // namespace mlir::kapla

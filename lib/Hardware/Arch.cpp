@@ -1,0 +1,153 @@
+//===- Arch.cpp - Accelerator architecture description --------------------===//
+
+#include "Kapla/Hardware/Arch.h"
+
+#include <cmath>
+
+namespace mlir::kapla {
+
+const char *stringifyPETemplate(PETemplate t) {
+  switch (t) {
+  case PETemplate::RowStationary:
+    return "row-stationary";
+  case PETemplate::Systolic:
+    return "systolic";
+  }
+  return "row-stationary";
+}
+
+std::optional<PETemplate> parsePETemplate(const std::string &name) {
+  if (name == "row-stationary")
+    return PETemplate::RowStationary;
+  if (name == "systolic")
+    return PETemplate::Systolic;
+  return std::nullopt;
+}
+
+bool EnergyTable::operator==(const EnergyTable &o) const {
+  return mac == o.mac && regf == o.regf && bus == o.bus && gbuf == o.gbuf &&
+         dram == o.dram && nocHop == o.nocHop &&
+         staticPerCycle == o.staticPerCycle;
+}
+
+bool ArchDesc::operator==(const ArchDesc &o) const {
+  return name == o.name && nodeRows == o.nodeRows && nodeCols == o.nodeCols &&
+         peRows == o.peRows && peCols == o.peCols && regfBytes == o.regfBytes &&
+         gbufBytes == o.gbufBytes && wordBits == o.wordBits &&
+         freqMHz == o.freqMHz &&
+         dramBwBytesPerCycle == o.dramBwBytesPerCycle && busBits == o.busBits &&
+         peTemplate == o.peTemplate && energy == o.energy;
+}
+
+static int64_t usableWords(int64_t bytes, int64_t wordBits) {
+  // Words are counted in bits so that word sizes other than whole bytes work.
+  double words = static_cast<double>(bytes) * 8.0 / static_cast<double>(wordBits);
+  return static_cast<int64_t>(std::floor(words * kUsableBufferFraction));
+}
+
+int64_t ArchDesc::regfWords() const { return usableWords(regfBytes, wordBits); }
+int64_t ArchDesc::gbufWords() const { return usableWords(gbufBytes, wordBits); }
+
+static ArchDesc makeMultiNode(const char *name, int64_t nodes) {
+  ArchDesc a;
+  a.name = name;
+  a.nodeRows = a.nodeCols = nodes;
+  a.peRows = a.peCols = 8;
+  a.regfBytes = 64;
+  a.gbufBytes = 32768;
+  a.wordBits = 16;
+  a.freqMHz = 500;
+  a.dramBwBytesPerCycle = 51.2;
+  a.busBits = 128;
+  a.peTemplate = PETemplate::RowStationary;
+  a.energy = {0.9984, 0.0940885, 1.6416, 2.832545, 401.89, 9.76, 1272.87};
+  return a;
+}
+
+static ArchDesc makeEdgeSystolic() {
+  ArchDesc a;
+  a.name = "edge-systolic";
+  a.nodeRows = a.nodeCols = 1;
+  a.peRows = a.peCols = 16;
+  a.regfBytes = 512;
+  a.gbufBytes = 262144;
+  a.wordBits = 16;
+  a.freqMHz = 500;
+  a.dramBwBytesPerCycle = 12.8;
+  a.busBits = 256;
+  a.peTemplate = PETemplate::Systolic;
+  a.energy = {0.9984, 0.2507285, 3.2832, 7.4837, 401.89, 9.76, 541.02};
+  return a;
+}
+
+const std::vector<std::string> &presetNames() {
+  static const std::vector<std::string> names = {
+      "multi-node-16x16", "multi-node-4x4", "edge-systolic"};
+  return names;
+}
+
+std::optional<ArchDesc> getPreset(const std::string &name) {
+  if (name == "multi-node-16x16")
+    return makeMultiNode("multi-node-16x16", 16);
+  if (name == "multi-node-4x4")
+    return makeMultiNode("multi-node-4x4", 4);
+  if (name == "edge-systolic")
+    return makeEdgeSystolic();
+  return std::nullopt;
+}
+
+ArchDesc defaultArch() { return *getPreset(presetNames().front()); }
+
+// Upper limits keep every derived count (PEs, words, cycles) well inside
+// 64-bit arithmetic; they are far beyond any real design.
+static constexpr int64_t kMaxArrayDim = 1 << 12;
+static constexpr int64_t kMaxBufferBytes = int64_t(1) << 40;
+
+std::optional<ArchError> validateArch(const ArchDesc &a) {
+  auto inRange = [](int64_t v, int64_t lo, int64_t hi) {
+    return v >= lo && v <= hi;
+  };
+  auto positive = [](double v) { return std::isfinite(v) && v > 0; };
+  auto nonNegative = [](double v) { return std::isfinite(v) && v >= 0; };
+  auto arrayMsg = [](const char *what) {
+    return std::string(what) + " must be between 1 and 4096";
+  };
+
+  if (a.name.empty())
+    return ArchError{"name", "must not be empty"};
+  if (!inRange(a.nodeRows, 1, kMaxArrayDim) ||
+      !inRange(a.nodeCols, 1, kMaxArrayDim))
+    return ArchError{"nodes", arrayMsg("each node array dimension")};
+  if (!inRange(a.peRows, 1, kMaxArrayDim) || !inRange(a.peCols, 1, kMaxArrayDim))
+    return ArchError{"pe_array", arrayMsg("each PE array dimension")};
+  if (!inRange(a.wordBits, 1, 64))
+    return ArchError{"word_bits", "must be between 1 and 64"};
+  if (!inRange(a.regfBytes, 1, kMaxBufferBytes))
+    return ArchError{"regf_bytes", "must be positive"};
+  if (a.regfWords() < 1)
+    return ArchError{"regf_bytes", "must hold at least one usable word"};
+  if (!inRange(a.gbufBytes, 1, kMaxBufferBytes))
+    return ArchError{"gbuf_bytes", "must be positive"};
+  if (a.gbufWords() < 1)
+    return ArchError{"gbuf_bytes", "must hold at least one usable word"};
+  if (!positive(a.freqMHz))
+    return ArchError{"freq_mhz", "must be positive"};
+  if (!positive(a.dramBwBytesPerCycle))
+    return ArchError{"dram_bw_bytes_per_cycle", "must be positive"};
+  if (!inRange(a.busBits, 1, int64_t(1) << 20))
+    return ArchError{"bus_bits", "must be positive"};
+  if (a.busBits < a.wordBits)
+    return ArchError{"bus_bits", "must be at least one word (word_bits)"};
+  const EnergyTable &e = a.energy;
+  const std::pair<const char *, double> energies[] = {
+      {"energy_pj.mac", e.mac},       {"energy_pj.regf", e.regf},
+      {"energy_pj.bus", e.bus},       {"energy_pj.gbuf", e.gbuf},
+      {"energy_pj.dram", e.dram},     {"energy_pj.noc_hop", e.nocHop},
+      {"energy_pj.static_per_cycle", e.staticPerCycle}};
+  for (const auto &[field, value] : energies)
+    if (!nonNegative(value))
+      return ArchError{field, "must be a finite, non-negative number"};
+  return std::nullopt;
+}
+
+} // namespace mlir::kapla

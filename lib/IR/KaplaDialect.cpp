@@ -1,0 +1,90 @@
+//===- KaplaDialect.cpp - The kapla dialect -------------------------------===//
+
+#include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/IR/KaplaAttrs.h"
+#include "Kapla/IR/KaplaOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+#include "Kapla/IR/KaplaOpsDialect.cpp.inc"
+
+void KaplaDialect::initialize() {
+  registerAttributes();
+  addOperations<
+#define GET_OP_LIST
+#include "Kapla/IR/KaplaOps.cpp.inc"
+      >();
+}
+
+/// Emits an error unless `attr` has the type `T`.
+template <typename T>
+static FailureOr<T> expectAttr(Operation *op, NamedAttribute attr,
+                               StringRef syntax) {
+  if (auto typed = dyn_cast<T>(attr.getValue()))
+    return typed;
+  return op->emitError() << "'" << attr.getName() << "' must be a "
+                         << syntax << " attribute";
+}
+
+LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
+                                                     NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name == kArchAttrName) {
+    if (failed(expectAttr<ArchAttr>(op, attr, "#kapla.arch")))
+      return failure();
+    if (!isa<ModuleOp>(op))
+      return op->emitError() << "'" << name << "' belongs on a builtin.module";
+    return success();
+  }
+
+  if (name == kCostAttrName)
+    return expectAttr<CostAttr>(op, attr, "#kapla.cost");
+
+  if (name == kLayerAttrName)
+    return expectAttr<LayerAttr>(op, attr, "#kapla.layer");
+
+  if (name == kDataflowAttrName || name == kConstraintAttrName) {
+    auto layer = op->getAttrOfType<LayerAttr>(kLayerAttrName);
+    if (!layer)
+      return op->emitError() << "'" << name << "' needs a '" << kLayerAttrName
+                             << "' on the same op";
+    if (name == kDataflowAttrName) {
+      FailureOr<DataflowAttr> df =
+          expectAttr<DataflowAttr>(op, attr, "#kapla.dataflow");
+      if (failed(df))
+        return failure();
+      if (std::optional<std::string> err =
+              checkDataflowStructure(toCore(layer), toCore(*df)))
+        return op->emitError() << "'" << name << "' does not match the layer: "
+                               << *err;
+      return success();
+    }
+    FailureOr<ConstraintAttr> c =
+        expectAttr<ConstraintAttr>(op, attr, "#kapla.constraint");
+    if (failed(c))
+      return failure();
+    auto module = op->getParentOfType<ModuleOp>();
+    ArchAttr arch =
+        module ? module->getAttrOfType<ArchAttr>(kArchAttrName) : ArchAttr();
+    if (arch) {
+      ArchDesc a = toCore(arch);
+      NodeRegion r = toCore(*c).region;
+      if (!r.fitsIn(a))
+        return op->emitError()
+               << "'" << name << "' region [" << r.row0 << ", " << r.col0
+               << ", " << r.rows << ", " << r.cols << "] exceeds the "
+               << a.nodeRows << " x " << a.nodeCols << " node array of '"
+               << a.name << "'";
+    }
+    return success();
+  }
+
+  return op->emitError() << "unknown attribute '" << name
+                         << "'; the kapla dialect defines " << kArchAttrName
+                         << ", " << kLayerAttrName << ", " << kDataflowAttrName
+                         << ", " << kConstraintAttrName << " and "
+                         << kCostAttrName;
+}

@@ -1,0 +1,86 @@
+//===- KaplaOps.cpp - kapla operations ------------------------------------===//
+
+#include "Kapla/IR/KaplaOps.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+static ParseResult parsePipelineKeyword(OpAsmParser &parser,
+                                        PipelineAttr &pipeline) {
+  FailureOr<PipelineKind> kind = parsePipelineKind(parser);
+  if (failed(kind))
+    return failure();
+  pipeline = PipelineAttr::get(parser.getContext(), *kind);
+  return success();
+}
+
+static void printPipelineKeyword(OpAsmPrinter &printer, Operation *,
+                                 PipelineAttr pipeline) {
+  printPipelineKind(printer, pipeline.getValue());
+}
+
+LogicalResult SegmentOp::verify() {
+  if (getIndex() < 0)
+    return emitOpError() << "index must be non-negative, got " << getIndex();
+
+  Block &body = getBody().front();
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError() << "body must end with 'kapla.yield'";
+  if (yield.getValues().getTypes() != getResultTypes())
+    return emitOpError() << "yields " << yield.getValues().size()
+                         << " value(s) whose types differ from its "
+                         << getNumResults() << " result type(s)";
+
+  // Segments in one block run in index order.
+  for (Operation *prev = getOperation()->getPrevNode(); prev;
+       prev = prev->getPrevNode())
+    if (auto seg = dyn_cast<SegmentOp>(prev)) {
+      if (seg.getIndex() >= getIndex())
+        return emitOpError() << "index " << getIndex()
+                             << " must be greater than the index "
+                             << seg.getIndex() << " of the previous segment";
+      break;
+    }
+
+  llvm::SmallVector<Operation *> layers;
+  WalkResult nested = getBody().walk([&](Operation *op) {
+    if (isa<SegmentOp>(op))
+      return WalkResult::interrupt();
+    if (op->hasAttr(KaplaDialect::kLayerAttrName))
+      layers.push_back(op);
+    return WalkResult::advance();
+  });
+  if (nested.wasInterrupted())
+    return emitOpError() << "must not contain another 'kapla.segment'";
+
+  PipelineKind pipeline = getPipeline().getValue();
+  if (pipeline == PipelineKind::None && layers.size() > 1)
+    return emitOpError() << "with pipeline 'none' holds " << layers.size()
+                         << " layers; a segment of several layers must be "
+                            "'spatial' or 'temporal'";
+
+  llvm::SmallVector<std::pair<Operation *, NodeRegion>> regions;
+  for (Operation *op : layers)
+    if (auto c = op->getAttrOfType<ConstraintAttr>(
+            KaplaDialect::kConstraintAttrName))
+      regions.push_back({op, toCore(c).region});
+  for (size_t i = 0; i < regions.size(); ++i)
+    for (size_t j = 0; j < i; ++j) {
+      const NodeRegion &a = regions[j].second, &b = regions[i].second;
+      if (pipeline == PipelineKind::Spatial && a.overlaps(b))
+        return regions[i].first->emitError()
+               << "node region overlaps that of an earlier layer of its "
+                  "spatially pipelined segment";
+      if (pipeline == PipelineKind::Temporal && !(a == b))
+        return regions[i].first->emitError()
+               << "node region differs from that of an earlier layer of "
+                  "its temporally pipelined segment";
+    }
+  return success();
+}
+
+#define GET_OP_CLASSES
+#include "Kapla/IR/KaplaOps.cpp.inc"

@@ -1,0 +1,212 @@
+//===- Layer.cpp - Layer descriptors --------------------------------------===//
+
+#include "Kapla/Workload/Layer.h"
+
+namespace mlir::kapla {
+
+namespace {
+template <typename E, size_t M>
+std::optional<E> lookup(const char *const (&names)[M], const std::string &s) {
+  for (size_t i = 0; i < M; ++i)
+    if (s == names[i])
+      return static_cast<E>(i);
+  return std::nullopt;
+}
+
+const char *const kKindNames[] = {"conv", "dwconv", "fc",
+                                  "matmul", "pool", "eltwise"};
+const char *const kKindReportNames[] = {"CONV",   "DWCONV", "FC",
+                                        "MATMUL", "POOL",   "ELTWISE"};
+const char *const kPassNames[] = {"forward", "backward-data",
+                                  "backward-weight"};
+const char *const kDimNames[] = {"N", "C", "K", "Ho", "Wo",
+                                 "R", "S", "Hi", "Wi"};
+const char *const kTensorNames[] = {"I", "W", "O"};
+} // namespace
+
+const char *stringifyLayerKind(LayerKind k) { return kKindNames[int(k)]; }
+std::optional<LayerKind> symbolizeLayerKind(const std::string &s) {
+  return lookup<LayerKind>(kKindNames, s);
+}
+const char *reportNameOfLayerKind(LayerKind k) {
+  return kKindReportNames[int(k)];
+}
+const char *stringifyLayerPass(LayerPass p) { return kPassNames[int(p)]; }
+std::optional<LayerPass> symbolizeLayerPass(const std::string &s) {
+  return lookup<LayerPass>(kPassNames, s);
+}
+const char *stringifyDim(Dim d) { return kDimNames[int(d)]; }
+std::optional<Dim> symbolizeDim(const std::string &s) {
+  return lookup<Dim>(kDimNames, s);
+}
+const char *stringifyTensorKind(TensorKind t) { return kTensorNames[int(t)]; }
+std::optional<TensorKind> symbolizeTensorKind(const std::string &s) {
+  return lookup<TensorKind>(kTensorNames, s);
+}
+
+bool LayerDesc::operator==(const LayerDesc &o) const {
+  return kind == o.kind && pass == o.pass && n == o.n && c == o.c &&
+         k == o.k && ho == o.ho && wo == o.wo && r == o.r && s == o.s &&
+         sy == o.sy && sx == o.sx && dy == o.dy && dx == o.dx &&
+         numInputs == o.numInputs;
+}
+
+int64_t LayerDesc::extent(Dim d) const {
+  switch (d) {
+  case Dim::N:
+    return n;
+  case Dim::C:
+    return c;
+  case Dim::K:
+    return k;
+  case Dim::Ho:
+    return ho;
+  case Dim::Wo:
+    return wo;
+  case Dim::R:
+    return r;
+  case Dim::S:
+    return s;
+  case Dim::Hi:
+    return hi();
+  case Dim::Wi:
+    return wi();
+  }
+  return 1;
+}
+
+int64_t LayerDesc::macs() const {
+  switch (kind) {
+  case LayerKind::Conv:
+  case LayerKind::FC:
+  case LayerKind::MatMul:
+    return n * k * c * ho * wo * r * s;
+  case LayerKind::DWConv:
+  case LayerKind::Pool:
+    return n * c * ho * wo * r * s;
+  case LayerKind::Eltwise:
+    // m inputs take m-1 combining ops per element; a single-input eltwise
+    // (e.g. a scaling) still takes one op per element.
+    return (numInputs > 1 ? numInputs - 1 : 1) * n * c * ho * wo;
+  }
+  return 0;
+}
+
+DimSet tensorDims(LayerKind k, TensorKind t) {
+  using D = Dim;
+  switch (k) {
+  case LayerKind::Conv:
+  case LayerKind::FC:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C, D::Hi, D::Wi};
+    case TensorKind::W:
+      return {D::K, D::C, D::R, D::S};
+    case TensorKind::O:
+      return {D::N, D::K, D::Ho, D::Wo};
+    }
+    break;
+  case LayerKind::MatMul:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C};
+    case TensorKind::W:
+      return {D::K, D::C};
+    case TensorKind::O:
+      return {D::N, D::K};
+    }
+    break;
+  case LayerKind::DWConv:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C, D::Hi, D::Wi};
+    case TensorKind::W:
+      return {D::C, D::R, D::S};
+    case TensorKind::O:
+      return {D::N, D::C, D::Ho, D::Wo};
+    }
+    break;
+  case LayerKind::Pool:
+  case LayerKind::Eltwise:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C, D::Hi, D::Wi};
+    case TensorKind::W:
+      return {};
+    case TensorKind::O:
+      return {D::N, D::C, D::Ho, D::Wo};
+    }
+    break;
+  }
+  return {};
+}
+
+DimSet knownDims(LayerKind k) {
+  DimSet all = tensorDims(k, TensorKind::I) | tensorDims(k, TensorKind::W) |
+               tensorDims(k, TensorKind::O);
+  // Pooling windows are loops even though no tensor is indexed by them.
+  if (k == LayerKind::Pool)
+    all = all | DimSet{Dim::R, Dim::S};
+  return all;
+}
+
+bool isReadWrite(LayerPass p, TensorKind t) {
+  switch (p) {
+  case LayerPass::Forward:
+    return t == TensorKind::O;
+  case LayerPass::BackwardData:
+    return t == TensorKind::I;
+  case LayerPass::BackwardWeight:
+    return t == TensorKind::W;
+  }
+  return false;
+}
+
+std::optional<std::string> validateLayer(const LayerDesc &l) {
+  const std::pair<const char *, int64_t> extents[] = {
+      {"N", l.n},       {"C", l.c},       {"K", l.k},       {"Ho", l.ho},
+      {"Wo", l.wo},     {"R", l.r},       {"S", l.s},       {"stride rows", l.sy},
+      {"stride cols", l.sx}, {"dilation rows", l.dy}, {"dilation cols", l.dx},
+      {"inputs", l.numInputs}};
+  for (const auto &[name, v] : extents)
+    if (v < 1)
+      return std::string(name) + " must be positive, got " + std::to_string(v);
+
+  // Keep every product the model forms inside 64 bits.
+  int64_t acc = 1;
+  for (int64_t v : {l.n, l.c, l.k, l.ho, l.wo, l.r, l.s, l.numInputs, l.sy,
+                    l.sx, l.dy, l.dx})
+    if (__builtin_mul_overflow(acc, v, &acc) || acc > (int64_t(1) << 56))
+      return std::string("layer is too large: the product of its extents "
+                         "exceeds 2^56");
+
+  const char *kind = stringifyLayerKind(l.kind);
+  auto err = [&](const std::string &what) {
+    return std::string(kind) + " layer requires " + what;
+  };
+  bool channelwise = l.kind == LayerKind::DWConv ||
+                     l.kind == LayerKind::Pool ||
+                     l.kind == LayerKind::Eltwise;
+  if (channelwise && l.k != l.c)
+    return err("K == C (got C = " + std::to_string(l.c) +
+               ", K = " + std::to_string(l.k) + ")");
+  if ((l.kind == LayerKind::FC || l.kind == LayerKind::MatMul) &&
+      (l.ho != 1 || l.wo != 1))
+    return err("Ho = Wo = 1");
+  if (l.kind == LayerKind::MatMul &&
+      (l.r != 1 || l.s != 1 || l.sy != 1 || l.sx != 1 || l.dy != 1 ||
+       l.dx != 1))
+    return err("R = S = 1 and unit strides and dilations");
+  if (l.kind == LayerKind::Eltwise &&
+      (l.r != 1 || l.s != 1 || l.sy != 1 || l.sx != 1 || l.dy != 1 ||
+       l.dx != 1))
+    return err("a 1x1 window with unit strides and dilations");
+  if (l.kind != LayerKind::Eltwise && l.numInputs != 1)
+    return err("inputs = 1 (only eltwise layers combine several inputs)");
+  if (l.pass == LayerPass::BackwardWeight && !hasTensor(l.kind, TensorKind::W))
+    return std::string("a backward-weight pass needs a layer with weights; ") +
+           kind + " has none";
+  return std::nullopt;
+}
+
+} // namespace mlir::kapla

@@ -1,0 +1,28 @@
+# -*- Python -*-
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "KAPLA"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.kapla_obj_root, "test")
+# Inputs/ holds data for tests, not tests; Unit/ has its own config.
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
+                   "Unit"]
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%kapla_src", config.kapla_source_dir))
+config.substitutions.append(("%kapla_obj", config.kapla_obj_root))
+config.substitutions.append(("%nets", os.path.join(
+    config.kapla_source_dir, "test", "Inputs", "nets")))
+config.substitutions.append(("%python", config.python_executable))
+
+llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.kapla_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["kapla-opt", "FileCheck", "not", "count",
+                                    "split-file", "mlir-opt"], tool_dirs)

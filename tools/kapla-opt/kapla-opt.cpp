@@ -1,0 +1,50 @@
+//===- kapla-opt.cpp - The kapla optimizer driver -------------------------===//
+//
+// An mlir-opt style driver with the kapla dialect, the upstream dialects that
+// exported networks use, and the passes that lower TOSA to linalg.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kapla/IR/KaplaDialect.h"
+
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
+#include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+#include "mlir/Transforms/Passes.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  registry.insert<mlir::kapla::KaplaDialect, mlir::arith::ArithDialect,
+                  mlir::bufferization::BufferizationDialect,
+                  mlir::func::FuncDialect, mlir::linalg::LinalgDialect,
+                  mlir::math::MathDialect, mlir::memref::MemRefDialect,
+                  mlir::scf::SCFDialect, mlir::tensor::TensorDialect,
+                  mlir::tosa::TosaDialect>();
+  mlir::func::registerInlinerExtension(registry);
+  mlir::tensor::registerInferTypeOpInterfaceExternalModels(registry);
+
+  // Generic cleanups (canonicalize, cse, inline, ...).
+  mlir::registerTransformsPasses();
+  // TOSA to linalg-on-tensors, as the kapla-schedule pipeline uses it.
+  mlir::registerPass([] { return mlir::tosa::createTosaToLinalgNamed(); });
+  mlir::registerPass([] { return mlir::tosa::createTosaToLinalg(); });
+  mlir::registerPass([] { return mlir::createTosaToArithPass(); });
+  mlir::registerPass([] { return mlir::createTosaToTensorPass(); });
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "kapla optimizer driver\n", registry));
+}

@@ -1,0 +1,121 @@
+//===- LayerTest.cpp - Layer descriptors ----------------------------------===//
+
+#include "Kapla/Workload/Layer.h"
+
+#include "gtest/gtest.h"
+
+using namespace mlir::kapla;
+
+static LayerDesc conv(int64_t n, int64_t c, int64_t k, int64_t ho, int64_t wo,
+                      int64_t r, int64_t s, int64_t stride) {
+  LayerDesc l;
+  l.kind = LayerKind::Conv;
+  l.n = n, l.c = c, l.k = k, l.ho = ho, l.wo = wo, l.r = r, l.s = s;
+  l.sy = l.sx = stride;
+  return l;
+}
+
+TEST(Layer, AlexNetConv1) {
+  // zoo.md: conv1_a C=3 K=48 55x55 11x11 stride 4; input 224 would be
+  // (55-1)*4 + 11 = 227 rows by the "no padding" convention.
+  LayerDesc l = conv(1, 3, 48, 55, 55, 11, 11, 4);
+  EXPECT_EQ(l.hi(), 227);
+  EXPECT_EQ(l.wi(), 227);
+  EXPECT_EQ(l.extent(Dim::Hi), 227);
+  // 48 * 3 * 55 * 55 * 11 * 11 = 52,707,600.
+  EXPECT_EQ(l.macs(), 52707600);
+  EXPECT_FALSE(validateLayer(l).has_value());
+}
+
+TEST(Layer, DilationWidensTheInput) {
+  LayerDesc l = conv(1, 4, 4, 8, 6, 3, 3, 1);
+  l.dy = 2;
+  EXPECT_EQ(l.hi(), 7 + 4 + 1);  // (8-1)*1 + (3-1)*2 + 1
+  EXPECT_EQ(l.wi(), 5 + 2 + 1);  // (6-1)*1 + (3-1)*1 + 1
+}
+
+TEST(Layer, MacsPerKind) {
+  LayerDesc fc;
+  fc.kind = LayerKind::FC;
+  fc.n = 64, fc.c = 256, fc.k = 4096, fc.r = 6, fc.s = 6; // AlexNet fc1
+  EXPECT_EQ(fc.macs(), 64LL * 256 * 4096 * 36);
+  EXPECT_EQ(fc.hi(), 6);
+
+  LayerDesc dw;
+  dw.kind = LayerKind::DWConv;
+  dw.n = 1, dw.c = dw.k = 32, dw.ho = dw.wo = 112, dw.r = dw.s = 3;
+  EXPECT_EQ(dw.macs(), 32LL * 112 * 112 * 9);
+
+  LayerDesc pool;
+  pool.kind = LayerKind::Pool;
+  pool.c = pool.k = 64, pool.ho = pool.wo = 56, pool.r = pool.s = 3;
+  pool.sy = pool.sx = 2;
+  EXPECT_EQ(pool.macs(), 64LL * 56 * 56 * 9);
+  EXPECT_EQ(pool.hi(), 113);
+
+  LayerDesc add;
+  add.kind = LayerKind::Eltwise;
+  add.c = add.k = 256, add.ho = add.wo = 56, add.numInputs = 2;
+  EXPECT_EQ(add.macs(), 256LL * 56 * 56); // (2-1) ops per element
+  add.numInputs = 4;
+  EXPECT_EQ(add.macs(), 3LL * 256 * 56 * 56);
+  add.numInputs = 1; // the LSTM's Wd: one op per element
+  EXPECT_EQ(add.macs(), 256LL * 56 * 56);
+
+  LayerDesc mm;
+  mm.kind = LayerKind::MatMul;
+  mm.n = 512, mm.c = 64, mm.k = 512;
+  EXPECT_EQ(mm.macs(), 512LL * 64 * 512);
+}
+
+TEST(Layer, TensorDimsFollowTheKind) {
+  EXPECT_TRUE(tensorDims(LayerKind::Conv, TensorKind::I) ==
+              (DimSet{Dim::N, Dim::C, Dim::Hi, Dim::Wi}));
+  EXPECT_TRUE(tensorDims(LayerKind::DWConv, TensorKind::W) ==
+              (DimSet{Dim::C, Dim::R, Dim::S}));
+  EXPECT_TRUE(tensorDims(LayerKind::MatMul, TensorKind::O) ==
+              (DimSet{Dim::N, Dim::K}));
+  EXPECT_FALSE(hasTensor(LayerKind::Pool, TensorKind::W));
+  EXPECT_TRUE(knownDims(LayerKind::Pool).contains(Dim::R));
+  EXPECT_FALSE(knownDims(LayerKind::Pool).contains(Dim::K));
+  EXPECT_FALSE(knownDims(LayerKind::Eltwise).contains(Dim::R));
+}
+
+TEST(Layer, ReadWriteTensorFollowsThePass) {
+  EXPECT_TRUE(isReadWrite(LayerPass::Forward, TensorKind::O));
+  EXPECT_FALSE(isReadWrite(LayerPass::Forward, TensorKind::W));
+  EXPECT_TRUE(isReadWrite(LayerPass::BackwardData, TensorKind::I));
+  EXPECT_TRUE(isReadWrite(LayerPass::BackwardWeight, TensorKind::W));
+}
+
+TEST(Layer, ValidationRules) {
+  LayerDesc l = conv(1, 3, 8, 4, 4, 3, 3, 1);
+  l.c = 0;
+  EXPECT_EQ(*validateLayer(l), "C must be positive, got 0");
+  l = conv(1, 3, 8, 4, 4, 3, 3, 1);
+  l.kind = LayerKind::DWConv;
+  EXPECT_EQ(*validateLayer(l), "dwconv layer requires K == C (got C = 3, K = 8)");
+  l = conv(1, 3, 8, 4, 4, 3, 3, 1);
+  l.kind = LayerKind::FC;
+  EXPECT_EQ(*validateLayer(l), "fc layer requires Ho = Wo = 1");
+  l = conv(1, 3, 8, 4, 4, 3, 3, 1);
+  l.numInputs = 2;
+  EXPECT_EQ(*validateLayer(l),
+            "conv layer requires inputs = 1 (only eltwise layers combine "
+            "several inputs)");
+  LayerDesc pool;
+  pool.kind = LayerKind::Pool;
+  pool.pass = LayerPass::BackwardWeight;
+  EXPECT_EQ(*validateLayer(pool),
+            "a backward-weight pass needs a layer with weights; pool has none");
+  LayerDesc huge = conv(1 << 20, 1 << 20, 1 << 20, 1, 1, 1, 1, 1);
+  EXPECT_TRUE(validateLayer(huge).has_value());
+}
+
+TEST(Layer, Names) {
+  EXPECT_STREQ(stringifyLayerKind(LayerKind::DWConv), "dwconv");
+  EXPECT_STREQ(reportNameOfLayerKind(LayerKind::Eltwise), "ELTWISE");
+  EXPECT_EQ(symbolizeLayerPass("backward-data"), LayerPass::BackwardData);
+  EXPECT_EQ(symbolizeDim("Wi"), Dim::Wi);
+  EXPECT_FALSE(symbolizeDim("X").has_value());
+}
