@@ -100,7 +100,7 @@ TEST(Directives, StructuralErrors) {
   df = specExampleDataflow();
   df.gbuf.tensors[2].sizes[0] = {Dim::C, 4}; // O indexed by C
   EXPECT_EQ(errorOf(df),
-            "gbuf level: tensor O of a conv layer has no dim C");
+            "gbuf level: tensor O of conv layers has no dim C");
 
   df = specExampleDataflow();
   df.gbuf.tensors[0].sizes[2].amount = 20; // Hi tile 20 > 19
@@ -121,7 +121,7 @@ TEST(Directives, StructuralErrors) {
   EXPECT_FALSE(checkDataflowStructure(pool, pdf).has_value());
   pdf.gbuf.stacks = {{{{Dim::K, 1}}, 2}};
   EXPECT_EQ(*checkDataflowStructure(pool, pdf),
-            "gbuf level: stack over dim K, which a pool layer does not have");
+            "gbuf level: stack over dim K, which pool layers do not have");
 }
 
 TEST(Segment, RegionsAndConstraints) {

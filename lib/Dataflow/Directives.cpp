@@ -96,12 +96,12 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     DimSet dims = tensorDims(layer.kind, td.tensor);
     const char *tn = stringifyTensorKind(td.tensor);
     if (dims.empty())
-      return lv + " level: a " + kind + " layer has no tensor " + tn;
+      return lv + " level: " + kind + " layers have no tensor " + tn;
     DimSet listed;
     for (const DimAmount &da : td.sizes) {
       if (!dims.contains(da.dim))
-        return lv + " level: tensor " + tn + " of a " + kind +
-               " layer has no dim " + stringifyDim(da.dim);
+        return lv + " level: tensor " + tn + " of " + kind +
+               " layers has no dim " + stringifyDim(da.dim);
       listed.insert(da.dim);
       int d = int(da.dim);
       if (shape.tile[d] != 0 && shape.tile[d] != da.amount)
@@ -135,7 +135,7 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     for (const DimAmount &da : sd.shifts) {
       if (!known.contains(da.dim))
         return lv + " level: stack over dim " + stringifyDim(da.dim) +
-               ", which a " + kind + " layer does not have";
+               ", which " + kind + " layers do not have";
       shape.span[int(da.dim)] += (sd.repl - 1) * da.amount;
     }
 
@@ -148,7 +148,7 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     for (const DimAmount &da : ud.steps) {
       if (!known.contains(da.dim))
         return lv + " level: update over dim " + stringifyDim(da.dim) +
-               ", which a " + kind + " layer does not have";
+               ", which " + kind + " layers do not have";
       int d = int(da.dim);
       int64_t n = loopIterations(extent[d], shape.covered[d], da.amount);
       if (count >= 0 && n != count)

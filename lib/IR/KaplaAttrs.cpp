@@ -78,33 +78,38 @@ void mlir::kapla::printPipelineKind(AsmPrinter &p, PipelineKind v) {
 
 FailureOr<F64> mlir::kapla::parseF64(AsmParser &parser) {
   // Accept integers too: `freq_mhz = 500` is what people write.
-  int64_t i;
+  bool negative = succeeded(parser.parseOptionalMinus());
+  double sign = negative ? -1.0 : 1.0;
+  uint64_t i;
   OptionalParseResult intResult = parser.parseOptionalInteger(i);
   if (intResult.has_value()) {
     if (failed(*intResult))
       return failure();
-    return F64(static_cast<double>(i));
+    return F64(sign * static_cast<double>(i));
   }
   double d;
   if (parser.parseFloat(d))
     return failure();
-  return F64(d);
+  return F64(sign * d);
 }
 
 /// The shortest decimal form of `v` that reads back exactly, always with a
-/// '.' so that MLIR lexes it as a float literal.
+/// '.' so that MLIR lexes it as a float literal. Plain notation is used for
+/// magnitudes people write that way (500.0, not 5.0e+02).
 static std::string formatF64(double v) {
   if (!std::isfinite(v))
-    return std::isnan(v) ? "0x7FF8000000000000" : (v > 0 ? "0x7FF0000000000000"
-                                                         : "0xFFF0000000000000");
-  char buf[40];
-  for (int prec = 1; prec <= 17; ++prec) {
-    std::snprintf(buf, sizeof(buf), "%.*g", prec, v);
+    return std::isnan(v) ? "0x7FF8000000000000"
+                         : (v > 0 ? "0x7FF0000000000000" : "0xFFF0000000000000");
+  char buf[64];
+  double mag = std::fabs(v);
+  bool plain = mag == 0 || (mag >= 1e-4 && mag < 1e16);
+  for (int prec = plain ? 0 : 1; prec <= 17; ++prec) {
+    std::snprintf(buf, sizeof(buf), plain ? "%.*f" : "%.*g", prec, v);
     if (std::strtod(buf, nullptr) == v)
       break;
   }
   std::string s = buf;
-  if (s.find_first_of(".") == std::string::npos) {
+  if (s.find('.') == std::string::npos) {
     size_t e = s.find_first_of("eE");
     s.insert(e == std::string::npos ? s.size() : e, ".0");
   }

@@ -25,7 +25,7 @@ static FailureOr<T> expectAttr(Operation *op, NamedAttribute attr,
                                StringRef syntax) {
   if (auto typed = dyn_cast<T>(attr.getValue()))
     return typed;
-  return op->emitError() << "'" << attr.getName() << "' must be a "
+  return op->emitError() << "'" << attr.getName().getValue() << "' must be a "
                          << syntax << " attribute";
 }
 

@@ -22,8 +22,10 @@ static void printPipelineKeyword(OpAsmPrinter &printer, Operation *,
 }
 
 LogicalResult SegmentOp::verify() {
-  if (getIndex() < 0)
-    return emitOpError() << "index must be non-negative, got " << getIndex();
+  // I64Attr getters are unsigned; the index is read signed to catch -1.
+  int64_t index = getIndexAttr().getInt();
+  if (index < 0)
+    return emitOpError() << "index must be non-negative, got " << index;
 
   Block &body = getBody().front();
   auto yield = dyn_cast<YieldOp>(body.getTerminator());
@@ -38,10 +40,11 @@ LogicalResult SegmentOp::verify() {
   for (Operation *prev = getOperation()->getPrevNode(); prev;
        prev = prev->getPrevNode())
     if (auto seg = dyn_cast<SegmentOp>(prev)) {
-      if (seg.getIndex() >= getIndex())
-        return emitOpError() << "index " << getIndex()
-                             << " must be greater than the index "
-                             << seg.getIndex() << " of the previous segment";
+      int64_t prevIndex = seg.getIndexAttr().getInt();
+      if (prevIndex >= index)
+        return emitOpError() << "index " << index
+                             << " must be greater than the index " << prevIndex
+                             << " of the previous segment";
       break;
     }
 

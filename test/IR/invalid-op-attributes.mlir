@@ -1,0 +1,154 @@
+// RUN: kapla-opt %s -split-input-file -verify-diagnostics
+
+// Discardable kapla.* attributes on upstream ops are verified by the dialect.
+
+// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.dataflow, kapla.constraint and kapla.cost}}
+%0 = "tensor.empty"() {kapla.schedule = 1} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.layer' must be a #kapla.layer attribute}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.tensor<I, size = [N = 1]>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.cost' must be a #kapla.cost attribute}}
+%0 = "tensor.empty"() {kapla.cost = 3.0} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' needs a 'kapla.layer' on the same op}}
+%0 = "tensor.empty"() {kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.constraint' needs a 'kapla.layer' on the same op}}
+%0 = "tensor.empty"() {kapla.constraint = #kapla.constraint<region = [0, 0, 1, 1]>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' must be a #kapla.dataflow attribute}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
+                       kapla.dataflow = #kapla.level<tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>]>} : () -> tensor<4xf32>
+
+// -----
+
+// A matmul has no input rows.
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf level: tensor I of matmul layers has no dim Hi}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>, #kapla.tensor<W, size = [K = 1, C = 1]>, #kapla.tensor<O, size = [N = 1, K = 1]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, Hi = 2]>, #kapla.tensor<W, size = [K = 2, C = 2]>, #kapla.tensor<O, size = [N = 2, K = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: regf level: tensor O of the matmul layer is missing}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>, #kapla.tensor<W, size = [K = 1, C = 1]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 2]>, #kapla.tensor<W, size = [K = 2, C = 2]>, #kapla.tensor<O, size = [N = 2, K = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf level: pool layers have no tensor W}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<pool, N = 1, C = 2, K = 2, Ho = 2, Wo = 2, R = 2, S = 2, sy = 2, sx = 2>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1, Hi = 4, Wi = 4]>, #kapla.tensor<O, size = [N = 1, C = 1, Ho = 2, Wo = 2]>]>,
+    gbuf = <tensors = [#kapla.tensor<W, size = [C = 2, R = 2, S = 2]>, #kapla.tensor<I, size = [N = 1, C = 2, Hi = 4, Wi = 4]>, #kapla.tensor<O, size = [N = 1, C = 2, Ho = 2, Wo = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf level: tensor W must give a size for dim C}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>, #kapla.tensor<W, size = [K = 1, C = 1]>, #kapla.tensor<O, size = [N = 1, K = 1]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 2]>, #kapla.tensor<W, size = [K = 2]>, #kapla.tensor<O, size = [N = 2, K = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: regf level: tensors disagree on the tile of C (1 vs 2)}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>, #kapla.tensor<W, size = [K = 1, C = 2]>, #kapla.tensor<O, size = [N = 1, K = 1]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 2]>, #kapla.tensor<W, size = [K = 2, C = 2]>, #kapla.tensor<O, size = [N = 2, K = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// The REGF tile cannot be larger than the GBUF tile it sits in.
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: regf level: tensor W tile of K is 4, larger than the 2 it tiles}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1]>, #kapla.tensor<W, size = [K = 4, C = 1]>, #kapla.tensor<O, size = [N = 1, K = 4]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 2]>, #kapla.tensor<W, size = [K = 2, C = 2]>, #kapla.tensor<O, size = [N = 2, K = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// A sliding window over input and output columns: Wi moves 2 per output
+// column at stride 2. Counts: Wi 1 + ceil((9-3)/2) = 4, Wo 1 + (4-1)/1 = 4
+// agree; making Wo step 2 gives 1 + ceil(3/2) = 3.
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf level: update #0 gives different iteration counts for its dims (Wi: 4, Wo: 3)}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<conv, N = 1, C = 1, K = 1, Ho = 1, Wo = 4, R = 1, S = 3, sx = 2>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1, Hi = 1, Wi = 3]>, #kapla.tensor<W, size = [K = 1, C = 1, R = 1, S = 3]>, #kapla.tensor<O, size = [N = 1, K = 1, Ho = 1, Wo = 1]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1, Hi = 1, Wi = 3]>, #kapla.tensor<W, size = [K = 1, C = 1, R = 1, S = 3]>, #kapla.tensor<O, size = [N = 1, K = 1, Ho = 1, Wo = 1]>],
+            updates = [#kapla.update<step = [Wi = 2, Wo = 2]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: regf level: stack over dim K, which eltwise layers do not have}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<eltwise, N = 1, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1, inputs = 2>,
+  kapla.dataflow = #kapla.dataflow<
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1, Hi = 1, Wi = 1]>, #kapla.tensor<O, size = [N = 1, C = 1, Ho = 1, Wo = 1]>],
+            stacks = [#kapla.stack<shift = [K = 1], repl = 2>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2, Hi = 1, Wi = 1]>, #kapla.tensor<O, size = [N = 1, C = 2, Ho = 1, Wo = 1]>]>>} : () -> tensor<4xf32>
+
+// -----
+
+module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
+  // expected-error @+1 {{'kapla.constraint' region [2, 0, 4, 4] exceeds the 4 x 4 node array of 'multi-node-4x4'}}
+  %0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
+                         kapla.constraint = #kapla.constraint<region = [2, 0, 4, 4]>} : () -> tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{invalid constraint: region must be [row0, col0, rows, cols], got 3 values}}
+module attributes {test.c = #kapla.constraint<region = [0, 0, 4]>} {}
+
+// -----
+
+// expected-error @+1 {{invalid constraint: region origin must be non-negative, got [-1, 0]}}
+module attributes {test.c = #kapla.constraint<region = [-1, 0, 4, 4]>} {}
+
+// -----
+
+// expected-error @+1 {{invalid constraint: region must have at least one row and one column, got 4 x 0}}
+module attributes {test.c = #kapla.constraint<region = [0, 0, 4, 0]>} {}
+
+// -----
+
+// expected-error @+1 {{invalid constraint: batch_groups must be non-negative, got -2}}
+module attributes {test.c = #kapla.constraint<region = [0, 0, 4, 4], batch_groups = -2>} {}
+
+// -----
+
+// expected-error @+2 {{expected 'true' or 'false', got 'yes'}}
+// expected-error @+1 {{failed to parse Kapla_ConstraintAttr parameter 'input_on_chip'}}
+module attributes {test.c = #kapla.constraint<region = [0, 0, 4, 4], input_on_chip = yes>} {}
+
+// -----
+
+// expected-error @+1 {{invalid cost: energy_pj (100.0) is not the sum of its components (10.0)}}
+module attributes {test.c = #kapla.cost<energy_pj = 100.0, cycles = 1.0, mac_pj = 10.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0>} {}
+
+// -----
+
+// expected-error @+1 {{invalid cost: cycles must be a finite, non-negative number}}
+module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = -1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0>} {}
+
+// -----
+
+// expected-error @+1 {{invalid cost: noc_hops must be non-negative, got -5}}
+module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = 1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = -5>} {}
