@@ -19,6 +19,9 @@ config.substitutions.append(("%kapla_obj", config.kapla_obj_root))
 config.substitutions.append(("%nets", os.path.join(
     config.kapla_source_dir, "test", "Inputs", "nets")))
 config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%cmake_generator", config.cmake_generator))
+config.substitutions.append(("%cmake", config.cmake_command))
+config.substitutions.append(("%cxx", config.cmake_cxx_compiler))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
