@@ -46,11 +46,31 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
   if (name == kLayerAttrName)
     return expectAttr<LayerAttr>(op, attr, "#kapla.layer");
 
-  if (name == kDataflowAttrName || name == kConstraintAttrName) {
+  if (name == kDataflowAttrName || name == kConstraintAttrName ||
+      name == kNameAttrName || name == kWeightsAttrName) {
     auto layer = op->getAttrOfType<LayerAttr>(kLayerAttrName);
     if (!layer)
       return op->emitError() << "'" << name << "' needs a '" << kLayerAttrName
                              << "' on the same op";
+    if (name == kNameAttrName) {
+      auto str = dyn_cast<StringAttr>(attr.getValue());
+      if (!str || str.getValue().empty())
+        return op->emitError() << "'" << name
+                               << "' must be a non-empty string";
+      return success();
+    }
+    if (name == kWeightsAttrName) {
+      auto list = dyn_cast<DenseI64ArrayAttr>(attr.getValue());
+      if (!list)
+        return op->emitError() << "'" << name
+                               << "' must be an array<i64> of operand numbers";
+      for (int64_t i : list.asArrayRef())
+        if (i < 0 || i >= static_cast<int64_t>(op->getNumOperands()))
+          return op->emitError()
+                 << "'" << name << "' names operand " << i << " of an op with "
+                 << op->getNumOperands() << " operands";
+      return success();
+    }
     if (name == kDataflowAttrName) {
       FailureOr<DataflowAttr> df =
           expectAttr<DataflowAttr>(op, attr, "#kapla.dataflow");
@@ -84,7 +104,8 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
 
   return op->emitError() << "unknown attribute '" << name
                          << "'; the kapla dialect defines " << kArchAttrName
-                         << ", " << kLayerAttrName << ", " << kDataflowAttrName
-                         << ", " << kConstraintAttrName << " and "
-                         << kCostAttrName;
+                         << ", " << kLayerAttrName << ", " << kNameAttrName
+                         << ", " << kWeightsAttrName << ", "
+                         << kDataflowAttrName << ", " << kConstraintAttrName
+                         << " and " << kCostAttrName;
 }

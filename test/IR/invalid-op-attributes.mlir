@@ -2,7 +2,7 @@
 
 // Discardable kapla.* attributes on upstream ops are verified by the dialect.
 
-// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.dataflow, kapla.constraint and kapla.cost}}
+// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.name, kapla.weights, kapla.dataflow, kapla.constraint and kapla.cost}}
 %0 = "tensor.empty"() {kapla.schedule = 1} : () -> tensor<4xf32>
 
 // -----
@@ -152,3 +152,23 @@ module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = -1.0, mac_pj =
 
 // expected-error @+1 {{invalid cost: noc_hops must be non-negative, got -5}}
 module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = 1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = -5>} {}
+
+// -----
+
+// expected-error @+1 {{'kapla.name' must be a non-empty string}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.name = ""} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.name' needs a 'kapla.layer' on the same op}}
+%0 = "tensor.empty"() {kapla.name = "fc1"} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.weights' names operand 2 of an op with 0 operands}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.weights = array<i64: 2>} : () -> tensor<4xf32>
+
+// -----
+
+// expected-error @+1 {{'kapla.weights' must be an array<i64> of operand numbers}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.weights = [1]} : () -> tensor<4xf32>

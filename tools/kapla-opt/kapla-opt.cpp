@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/Transforms/Passes.h"
 
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
 #include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
@@ -39,6 +40,8 @@ int main(int argc, char **argv) {
   mlir::func::registerInlinerExtension(registry);
   mlir::tensor::registerInferTypeOpInterfaceExternalModels(registry);
 
+  mlir::kapla::registerKaplaPasses();
+  mlir::kapla::registerKaplaPipelines();
   // Generic cleanups (canonicalize, cse, inline, ...).
   mlir::registerTransformsPasses();
   // TOSA to linalg-on-tensors, as the kapla-schedule pipeline uses it.

@@ -30,6 +30,8 @@ def Kapla_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kDataflowAttrName = "kapla.dataflow";
     static constexpr ::llvm::StringLiteral kConstraintAttrName = "kapla.constraint";
     static constexpr ::llvm::StringLiteral kCostAttrName = "kapla.cost";
+    static constexpr ::llvm::StringLiteral kNameAttrName = "kapla.name";
+    static constexpr ::llvm::StringLiteral kWeightsAttrName = "kapla.weights";
   private:
     void registerAttributes();
   public:

@@ -1,0 +1,59 @@
+//===- Passes.td - kapla passes ----------------------------*- tablegen -*-===//
+
+#ifndef KAPLA_TRANSFORMS_PASSES_TD
+#define KAPLA_TRANSFORMS_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
+  let summary = "Recognise the layers of a network and attach layer descriptors";
+  let description = [{
+    Walks every function with a body and classifies each op (spec 2.2):
+
+    - convolutions (named `linalg.conv_2d_*`, `linalg.depthwise_conv_2d_*`
+      with multiplier 1, and `linalg.generic` ops with the same indexing
+      structure) become `conv` or `dwconv` layers;
+    - contractions (`linalg.matmul`, `linalg.batch_matmul`, matmul-like
+      generics) become `fc` layers when one operand is computed from
+      constants only (the weights) and `matmul` layers when both are
+      activations; batch dims fold into `N`;
+    - pooling ops (named, or convolution-like generics without channel
+      dims) and global reductions over the two spatial dims become `pool`;
+    - element-wise ops combining the outputs of two or more different layers
+      (or a layer output and a network input) become `eltwise`; other
+      reductions (softmax, layer-norm rows) become one-input `eltwise`
+      vector layers;
+    - element-wise ops on a single layer's output (bias, batch-norm, ReLU,
+      clamp, hardswish, casts) are fused into that layer; layout ops (pad,
+      transpose, reshape, collapse/expand, slices, concatenation, fill,
+      copy, broadcast, constants) create no layer and pass dependences on.
+
+    Each layer op gets `kapla.layer` (kind and dims), `kapla.name` (its name
+    location, else `<kind>_<n>`) and `kapla.weights` (its weight operands).
+    An op kapla does not understand is an error naming it; with
+    `unknown-ops=warn` it is a warning and its results pass dependences on.
+    Convolutions and matmuls are never dropped: one that cannot be described
+    (dynamic shapes, groups, 3-D) is always an error.
+
+    Example: `linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x3x8x8xf32>,
+    tensor<4x3x3x3xf32>) ...` gains
+    `kapla.layer = #kapla.layer<conv, N = 1, C = 3, K = 4, Ho = 6, Wo = 6, R = 3, S = 3>`,
+    `kapla.name = "conv_0"`, `kapla.weights = array<i64: 1>`.
+
+    With `batch=B`, every layer's `N` is scaled from the batch of the
+    network's first input to `B`. With `report=PATH` (`-` for stdout) the
+    `network`, `options` and `layers` parts of the spec 7.2 report are
+    written as JSON.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let options = [
+    Option<"batch", "batch", "int64_t", /*default=*/"0",
+           "Batch size to schedule for (0: as exported)">,
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write the layer report as JSON to this path ('-': stdout)">,
+    Option<"unknownOps", "unknown-ops", "std::string", /*default=*/"\"error\"",
+           "What an op kapla does not understand is: 'error' or 'warn'">,
+  ];
+}
+
+#endif // KAPLA_TRANSFORMS_PASSES_TD

@@ -1,0 +1,67 @@
+//===- Pipelines.cpp - kapla pass pipelines -------------------------------===//
+
+#include "Kapla/Transforms/Passes.h"
+
+#include "mlir/Conversion/TosaToArith/TosaToArith.h"
+#include "mlir/Conversion/TosaToLinalg/TosaToLinalg.h"
+#include "mlir/Conversion/TosaToTensor/TosaToTensor.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+namespace {
+enum class InputForm { Linalg, Tosa };
+
+struct ImportPipelineOptions
+    : public PassPipelineOptions<ImportPipelineOptions> {
+  Option<InputForm> input{
+      *this, "input", llvm::cl::desc("The input form"),
+      llvm::cl::init(InputForm::Linalg),
+      llvm::cl::values(
+          clEnumValN(InputForm::Linalg, "linalg", "linalg on tensors"),
+          clEnumValN(InputForm::Tosa, "tosa", "TOSA 1.0, lowered first"))};
+  Option<int64_t> batch{*this, "batch",
+                        llvm::cl::desc("Batch to schedule for (0: as exported)"),
+                        llvm::cl::init(0)};
+  Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("Write the layer report as JSON to this path ('-': stdout)"),
+      llvm::cl::init("")};
+  Option<std::string> unknownOps{
+      *this, "unknown-ops",
+      llvm::cl::desc("What an op kapla does not understand is: error or warn"),
+      llvm::cl::init("error")};
+};
+
+void buildImportPipeline(OpPassManager &pm, const ImportPipelineOptions &opts) {
+  if (opts.input == InputForm::Tosa) {
+    // The upstream lowering, as documented for MLIR 22: convolutions in
+    // HWCF layout, then the rest of TOSA, then cleanup.
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    TosaToLinalgNamedOptions named;
+    named.preferConv2DKernelLayoutHWCF = true;
+    fpm.addPass(tosa::createTosaToLinalgNamed(named));
+    fpm.addPass(tosa::createTosaToLinalg());
+    fpm.addPass(createTosaToArithPass());
+    fpm.addPass(createTosaToTensorPass());
+    pm.addPass(createCanonicalizerPass());
+  }
+  KaplaImportPassOptions importOpts;
+  importOpts.batch = opts.batch;
+  importOpts.report = opts.report;
+  importOpts.unknownOps = opts.unknownOps;
+  pm.addPass(createKaplaImportPass(importOpts));
+}
+} // namespace
+
+void mlir::kapla::registerKaplaPipelines() {
+  PassPipelineRegistration<ImportPipelineOptions>(
+      "kapla-import-pipeline",
+      "Lower TOSA to linalg if `input=tosa`, then run kapla-import",
+      buildImportPipeline);
+}
