@@ -80,6 +80,9 @@ private:
   Classified unsupported(Operation *op, const Twine &why);
 
   bool isConst(Value v) const { return constValues.contains(v); }
+  /// Whether every use of `v` other than by `self` is an element-wise op
+  /// (reached through layout ops only): `self` is then part of an epilogue.
+  bool onlyEpilogueUses(Value v, Operation *self) const;
 
   FunctionOpInterface func;
   bool warnUnknown;
@@ -224,6 +227,44 @@ Classified Importer::visitReduction(linalg::LinalgOp op) {
   return c;
 }
 
+/// Whether `op` only moves or reshapes data (no compute of its own).
+static bool isLayoutOp(Operation *op) {
+  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
+                                       : StringRef();
+  return dialect == "tensor" || dialect == "bufferization" ||
+         isa<linalg::FillOp, linalg::CopyOp, linalg::TransposeOp,
+             linalg::BroadcastOp>(op);
+}
+
+/// Whether `op` is element-wise (an epilogue candidate).
+static bool isElementwiseOp(Operation *op) {
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
+  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
+                                       : StringRef();
+  return (dialect == "arith" || dialect == "math") &&
+         OpTrait::hasElementwiseMappableTraits(op);
+}
+
+bool Importer::onlyEpilogueUses(Value v, Operation *self) const {
+  llvm::SmallVector<Value> work{v};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value cur = work.pop_back_val();
+    if (!seen.insert(cur).second)
+      continue;
+    for (Operation *user : cur.getUsers()) {
+      if (user == self || isElementwiseOp(user))
+        continue;
+      if (!isLayoutOp(user))
+        return false; // a layer, a return, a call: the raw value escapes
+      for (Value r : user->getResults())
+        work.push_back(r);
+    }
+  }
+  return true;
+}
+
 Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
   // Inputs that carry data of the network; constants (bias, batch-norm
   // parameters) do not count.
@@ -239,9 +280,15 @@ Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
     if (!llvm::is_contained(distinct, o))
       distinct.push_back(o);
   }
-  // One source (possibly used several times, as in hardswish): an epilogue
-  // fused into its producer, or preprocessing of a network input.
-  if (distinct.size() < 2)
+  if (distinct.empty())
+    return {}; // computed from constants
+  // One source, used only by this op's epilogue chain (hardswish uses it
+  // twice): fused into its producer, or preprocessing of a network input.
+  // When the unfused value is needed elsewhere too, the op is a one-input
+  // eltwise layer of its own.
+  if (distinct.size() == 1 &&
+      (all.layers.empty() ||
+       llvm::all_of(inputs, [&](Value v) { return onlyEpilogueUses(v, op); })))
     return {};
   Classified c;
   c.role = Classified::Layer;

@@ -223,3 +223,52 @@ func.func @names(%x: tensor<4x8xf32>) -> tensor<4x8xf32> {
   %2 = linalg.matmul ins(%1, %w : tensor<4x8xf32>, tensor<8x8xf32>) outs(%e : tensor<4x8xf32>) -> tensor<4x8xf32>
   return %2 : tensor<4x8xf32>
 }
+
+// -----
+
+// Epilogues are fused only when nothing else needs the unfused value. Here
+// the hardswish x * relu6(x + 3) / 6 uses the conv's output twice, but only
+// inside its own chain: fused. The scaling of the FC's output is not fused,
+// since the unscaled output is also returned: a one-input eltwise layer.
+#m4 = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#m2 = affine_map<(i, j) -> (i, j)>
+// CHECK-LABEL: func.func @single_use
+// CHECK: linalg.conv_2d_nchw_fchw {{{.*}}kapla.name = "conv_0"
+// CHECK-NOT: kapla.layer
+// CHECK: linalg.matmul {{{.*}}kapla.name = "fc_0"
+// CHECK: linalg.generic
+// CHECK-SAME: kapla.layer = #kapla.layer<eltwise, N = 1, C = 4, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.name = "eltwise_0"
+func.func @single_use(%x: tensor<1x2x3x3xf32>) -> (tensor<1x4xf32>, tensor<1x4xf32>) {
+  %w = arith.constant dense<0.5> : tensor<4x2x3x3xf32>
+  %fw = arith.constant dense<0.5> : tensor<4x4xf32>
+  %three = arith.constant 3.0 : f32
+  %six = arith.constant 6.0 : f32
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<1x4x1x1xf32>
+  %c = linalg.conv_2d_nchw_fchw ins(%x, %w : tensor<1x2x3x3xf32>, tensor<4x2x3x3xf32>) outs(%e : tensor<1x4x1x1xf32>) -> tensor<1x4x1x1xf32>
+  %r6 = linalg.generic {indexing_maps = [#m4, #m4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+          ins(%c : tensor<1x4x1x1xf32>) outs(%e : tensor<1x4x1x1xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %1 = arith.addf %a, %three : f32
+    %2 = arith.maximumf %1, %zero : f32
+    %3 = arith.minimumf %2, %six : f32
+    linalg.yield %3 : f32
+  } -> tensor<1x4x1x1xf32>
+  %hs = linalg.generic {indexing_maps = [#m4, #m4, #m4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+          ins(%c, %r6 : tensor<1x4x1x1xf32>, tensor<1x4x1x1xf32>) outs(%e : tensor<1x4x1x1xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %1 = arith.mulf %a, %b : f32
+    %2 = arith.divf %1, %six : f32
+    linalg.yield %2 : f32
+  } -> tensor<1x4x1x1xf32>
+  %flat = tensor.collapse_shape %hs [[0], [1, 2, 3]] : tensor<1x4x1x1xf32> into tensor<1x4xf32>
+  %fe = tensor.empty() : tensor<1x4xf32>
+  %y = linalg.matmul ins(%flat, %fw : tensor<1x4xf32>, tensor<4x4xf32>) outs(%fe : tensor<1x4xf32>) -> tensor<1x4xf32>
+  %s = linalg.generic {indexing_maps = [#m2, #m2], iterator_types = ["parallel", "parallel"]}
+          ins(%y : tensor<1x4xf32>) outs(%fe : tensor<1x4xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %1 = arith.mulf %a, %six : f32
+    linalg.yield %1 : f32
+  } -> tensor<1x4xf32>
+  return %s, %y : tensor<1x4xf32>, tensor<1x4xf32>
+}
