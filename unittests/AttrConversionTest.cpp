@@ -82,7 +82,7 @@ TEST_F(AttrConversion, CostRoundTripsAndSumsEnergy) {
   CostRecord c;
   c.energy = {8.0, 2.5, 0.125, 1.0 / 7.0, 401.89, 9.76, 1272.87};
   c.cycles = 12345.5;
-  c.accesses = {10, 20, 30, 40};
+  c.accesses = {10, 20, 30, 40.5};
   CostAttr attr = toAttr(&ctx, c);
   EXPECT_EQ(toCore(attr), c);
   EXPECT_EQ(attr.getEnergyPj(), c.energyPj());

@@ -488,11 +488,12 @@ CostAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                  F64 energyPj, F64 cycles, F64 mac, F64 regf,
                  F64 bus, F64 gbuf, F64 dram, F64 noc,
                  F64 staticPj, int64_t dramWords, int64_t gbufWords,
-                 int64_t regfAccesses, int64_t nocHops) {
+                 int64_t regfAccesses, F64 nocHops) {
   const std::pair<const char *, double> values[] = {
       {"energy_pj", energyPj}, {"cycles", cycles},   {"mac_pj", mac},
       {"regf_pj", regf},       {"bus_pj", bus},       {"gbuf_pj", gbuf},
-      {"dram_pj", dram},       {"noc_pj", noc},       {"static_pj", staticPj}};
+      {"dram_pj", dram},       {"noc_pj", noc},       {"static_pj", staticPj},
+      {"noc_hops", nocHops}};
   for (const auto &[name, v] : values)
     if (!std::isfinite(v) || v < 0)
       return emitError() << "invalid cost: " << name
@@ -500,8 +501,7 @@ CostAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   const std::pair<const char *, int64_t> counts[] = {
       {"dram_words", dramWords},
       {"gbuf_words", gbufWords},
-      {"regf_accesses", regfAccesses},
-      {"noc_hops", nocHops}};
+      {"regf_accesses", regfAccesses}};
   for (const auto &[name, v] : counts)
     if (v < 0)
       return emitError() << "invalid cost: " << name

@@ -65,7 +65,7 @@ module @dataflow attributes {
 
 // CHECK-LABEL: module @segments
 // CHECK-SAME: test.constraint = #kapla.constraint<region = [0, 8, 16, 8], batch_groups = 4, channel_groups = 2, input_on_chip = true, output_on_chip = true>
-// CHECK-SAME: test.cost = #kapla.cost<energy_pj = 1694.6, cycles = 123.5, mac_pj = 8.0, regf_pj = 2.5, bus_pj = 0.25, gbuf_pj = 0.0, dram_pj = 401.89, noc_pj = 9.76, static_pj = 1272.2, dram_words = 1, gbuf_words = 0, regf_accesses = 32, noc_hops = 1>
+// CHECK-SAME: test.cost = #kapla.cost<energy_pj = 1694.6, cycles = 123.5, mac_pj = 8.0, regf_pj = 2.5, bus_pj = 0.25, gbuf_pj = 0.0, dram_pj = 401.89, noc_pj = 9.76, static_pj = 1272.2, dram_words = 1, gbuf_words = 0, regf_accesses = 32, noc_hops = 1.0>
 // CHECK-SAME: test.free = #kapla.constraint<region = [0, 0, 1, 1]>
 // CHECK-SAME: test.pipeline = #kapla.pipeline<temporal>
 module @segments attributes {
@@ -73,6 +73,6 @@ module @segments attributes {
   test.free = #kapla.constraint<region = [0, 0, 1, 1], batch_groups = 0, input_on_chip = false>,
   test.cost = #kapla.cost<energy_pj = 1694.6, cycles = 123.5, mac_pj = 8, regf_pj = 2.5, bus_pj = 0.25,
                           gbuf_pj = 0, dram_pj = 401.89, noc_pj = 9.76, static_pj = 1272.2,
-                          dram_words = 1, gbuf_words = 0, regf_accesses = 32, noc_hops = 1>,
+                          dram_words = 1, gbuf_words = 0, regf_accesses = 32, noc_hops = 1.0>,
   test.pipeline = #kapla.pipeline<temporal>
 } {}

@@ -141,17 +141,17 @@ module attributes {test.c = #kapla.constraint<region = [0, 0, 4, 4], input_on_ch
 // -----
 
 // expected-error @+1 {{invalid cost: energy_pj (100.0) is not the sum of its components (10.0)}}
-module attributes {test.c = #kapla.cost<energy_pj = 100.0, cycles = 1.0, mac_pj = 10.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0>} {}
+module attributes {test.c = #kapla.cost<energy_pj = 100.0, cycles = 1.0, mac_pj = 10.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0.0>} {}
 
 // -----
 
 // expected-error @+1 {{invalid cost: cycles must be a finite, non-negative number}}
-module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = -1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0>} {}
+module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = -1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0.0>} {}
 
 // -----
 
-// expected-error @+1 {{invalid cost: noc_hops must be non-negative, got -5}}
-module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = 1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = -5>} {}
+// expected-error @+1 {{invalid cost: noc_hops must be a finite, non-negative number}}
+module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = 1.0, mac_pj = 0.0, regf_pj = 0.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = -5.0>} {}
 
 // -----
 

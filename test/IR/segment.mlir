@@ -12,13 +12,13 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
   // CHECK-LABEL: func.func @two_segments
   func.func @two_segments(%x: tensor<8x16xf32>, %w: tensor<16x16xf32>,
                           %init: tensor<8x16xf32>) -> tensor<8x16xf32> {
-    // CHECK: %[[SEG0:.*]]:2 = kapla.segment 0 pipeline spatial -> tensor<8x16xf32>, tensor<8x16xf32> attributes {cost = #kapla.cost<energy_pj = 3.0, cycles = 2.0, mac_pj = 1.0, regf_pj = 2.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0>} {
+    // CHECK: %[[SEG0:.*]]:2 = kapla.segment 0 pipeline spatial -> tensor<8x16xf32>, tensor<8x16xf32> attributes {cost = #kapla.cost<energy_pj = 3.0, cycles = 2.0, mac_pj = 1.0, regf_pj = 2.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0.0>} {
     // CHECK:   %[[A:.*]] = linalg.matmul {kapla.constraint = #kapla.constraint<region = [0, 0, 4, 2], output_on_chip = true>
     // CHECK:   %[[B:.*]] = linalg.matmul {kapla.constraint = #kapla.constraint<region = [0, 2, 4, 2], input_on_chip = true>
     // CHECK:   kapla.yield %[[A]], %[[B]] : tensor<8x16xf32>, tensor<8x16xf32>
     // CHECK: }
     %s0:2 = kapla.segment 0 pipeline spatial -> tensor<8x16xf32>, tensor<8x16xf32>
-        attributes {cost = #kapla.cost<energy_pj = 3.0, cycles = 2.0, mac_pj = 1.0, regf_pj = 2.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0>} {
+        attributes {cost = #kapla.cost<energy_pj = 3.0, cycles = 2.0, mac_pj = 1.0, regf_pj = 2.0, bus_pj = 0.0, gbuf_pj = 0.0, dram_pj = 0.0, noc_pj = 0.0, static_pj = 0.0, dram_words = 0, gbuf_words = 0, regf_accesses = 0, noc_hops = 0.0>} {
       %a = linalg.matmul {kapla.layer = #mm, kapla.constraint = #kapla.constraint<region = [0, 0, 4, 2], output_on_chip = true>}
              ins(%x, %w : tensor<8x16xf32>, tensor<16x16xf32>) outs(%init : tensor<8x16xf32>) -> tensor<8x16xf32>
       %b = linalg.matmul {kapla.layer = #mm, kapla.constraint = #kapla.constraint<region = [0, 2, 4, 2], input_on_chip = true>}

@@ -20,9 +20,11 @@ struct EnergyBreakdown {
   }
 };
 
-/// Access counts, in words (hops: word-hops), spec section 5.4.
+/// Access counts, in words, spec section 5.4. NoC traffic is in word-hops;
+/// it is fractional because distances are averaged over a region's nodes.
 struct AccessCounts {
-  int64_t dram = 0, gbuf = 0, regf = 0, nocHops = 0;
+  int64_t dram = 0, gbuf = 0, regf = 0;
+  double nocHops = 0;
   bool operator==(const AccessCounts &o) const {
     return dram == o.dram && gbuf == o.gbuf && regf == o.regf &&
            nocHops == o.nocHops;

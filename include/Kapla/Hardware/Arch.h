@@ -63,6 +63,26 @@ struct ArchDesc {
   int64_t gbufWords() const;
 };
 
+/// A rectangle of the node array.
+struct NodeRegion {
+  int64_t row0 = 0, col0 = 0, rows = 1, cols = 1;
+  bool operator==(const NodeRegion &o) const {
+    return row0 == o.row0 && col0 == o.col0 && rows == o.rows &&
+           cols == o.cols;
+  }
+  int64_t numNodes() const { return rows * cols; }
+  /// Whether the rectangle lies inside the node array of `arch`.
+  bool fitsIn(const ArchDesc &arch) const {
+    return row0 >= 0 && col0 >= 0 && rows >= 1 && cols >= 1 &&
+           row0 + rows <= arch.nodeRows && col0 + cols <= arch.nodeCols;
+  }
+  /// Whether two rectangles share a node.
+  bool overlaps(const NodeRegion &o) const {
+    return row0 < o.row0 + o.rows && o.row0 < row0 + rows &&
+           col0 < o.col0 + o.cols && o.col0 < col0 + cols;
+  }
+};
+
 /// The fraction of a buffer's nominal size that data may occupy.
 constexpr double kUsableBufferFraction = 0.99;
 

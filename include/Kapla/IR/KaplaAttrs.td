@@ -246,7 +246,7 @@ def Kapla_CostAttr : Kapla_Attr<"Cost", "cost"> {
     Kapla_F64Param:$gbuf_pj, Kapla_F64Param:$dram_pj, Kapla_F64Param:$noc_pj,
     Kapla_F64Param:$static_pj,
     "int64_t":$dram_words, "int64_t":$gbuf_words, "int64_t":$regf_accesses,
-    "int64_t":$noc_hops);
+    Kapla_F64Param:$noc_hops);
   let assemblyFormat = [{
     `<` struct($energy_pj, $cycles, $mac_pj, $regf_pj, $bus_pj, $gbuf_pj,
                $dram_pj, $noc_pj, $static_pj, $dram_words, $gbuf_words,

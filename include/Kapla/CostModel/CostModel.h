@@ -1,0 +1,99 @@
+//===- CostModel.h - The analytical cost model of spec section 5 -*- C++ -*-===//
+//
+// Evaluates one layer under one dataflow in one segment context: validity
+// (with the violated rule), access counts per level and tensor, NoC traffic,
+// energy by component and cycles. docs/CostModel.md gives every formula.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_COSTMODEL_COSTMODEL_H
+#define KAPLA_COSTMODEL_COSTMODEL_H
+
+#include "Kapla/CostModel/CostRecord.h"
+#include "Kapla/Dataflow/Directives.h"
+#include "Kapla/Dataflow/Segment.h"
+#include "Kapla/Hardware/Arch.h"
+
+#include "llvm/ADT/ArrayRef.h"
+
+#include <array>
+#include <string>
+
+namespace mlir::kapla {
+
+/// Where a layer runs and where its data comes from and goes to.
+struct LayerContext {
+  /// The nodes the layer may use.
+  NodeRegion region;
+  /// The layer's activation input is read from the GBUFs of a producer in
+  /// the same segment (in `inputFrom`), not from DRAM.
+  bool inputOnChip = false;
+  NodeRegion inputFrom;
+  /// The layer's output is kept in GBUFs for a consumer in the same segment
+  /// (in `outputTo`), not written to DRAM.
+  bool outputOnChip = false;
+  NodeRegion outputTo;
+
+  /// The whole node array, data from and to DRAM.
+  static LayerContext wholeChip(const ArchDesc &arch);
+};
+
+/// Per data tensor counts of one layer, summed over all nodes.
+struct TensorCounts {
+  int64_t regfTile = 0;   ///< words of the tile in one REGF (after shr)
+  int64_t gbufTile = 0;   ///< words of the tile in one GBUF (after shr)
+  int64_t regfWords = 0;  ///< words moved into/out of one PE's REGF
+  int64_t gbufReads = 0;  ///< GBUF words read toward or written from PEs
+  int64_t busWords = 0;   ///< bus deliveries (one per word per PE)
+  int64_t dramWords = 0;  ///< words between DRAM and GBUFs
+  int64_t onChipWords = 0; ///< words forwarded from/to another layer's GBUFs
+  double nocHops = 0;     ///< word-hops of all NoC traffic of this tensor
+};
+
+/// The result of evaluating one layer.
+struct LayerCost {
+  bool valid = false;
+  /// The violated rule, with its numbers, when not valid.
+  std::string reason;
+  CostRecord cost;
+  std::array<TensorCounts, kNumTensors> tensors;
+  int64_t macsPerformed = 0; ///< padding included
+  int64_t pesUsed = 0;       ///< per node
+  int64_t nodesUsed = 0;
+  double computeCycles = 0, dramCycles = 0, busCycles = 0;
+};
+
+/// Evaluates `dataflow` for `layer` on `arch` in `ctx` into `out`. With
+/// `explain` false an invalid dataflow sets no reason (the solver's fast
+/// path); the evaluation allocates nothing on the valid path.
+void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
+                   const LayerDataflow &dataflow, const LayerContext &ctx,
+                   LayerCost &out, bool explain = true);
+
+/// Convenience form of the above.
+LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
+                        const LayerDataflow &dataflow, const LayerContext &ctx);
+
+/// A bound below the cost of every schedule of `layer` in `ctx` (spec 5.7):
+/// each weight read once from DRAM, the input read once and the output
+/// written once unless kept on chip, 4 REGF accesses per MAC (2 per op),
+/// and every PE of the region busy; cycles the larger of compute at full
+/// use and the compulsory DRAM time.
+CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
+                           const LayerContext &ctx);
+
+/// The cost of a segment from the costs of its layers (spec 5.6): the sum
+/// for `none` and `temporal`; for `spatial`, the slowest layer plus the
+/// pipeline fill (each producer's cycles divided by `groups`, the number of
+/// forwarding groups) and never less than the total DRAM time. Energies and
+/// accesses add up; static energy follows the segment's cycles.
+CostRecord segmentCost(const ArchDesc &arch, PipelineKind pipeline,
+                       llvm::ArrayRef<CostRecord> layers,
+                       llvm::ArrayRef<double> dramCycles, int64_t groups);
+
+/// The sum of `parts` (network totals).
+CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_COSTMODEL_COSTMODEL_H

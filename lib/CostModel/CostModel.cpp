@@ -1,0 +1,502 @@
+//===- CostModel.cpp - The analytical cost model of spec section 5 --------===//
+//
+// Notation used in the comments (docs/CostModel.md has the full text):
+//   level L in {REGF, GBUF}; tile t_L(d); extent E_L(d); stacks; updates.
+//   For tensor X: F = fills (tile loads into one buffer), D = distinct tiles.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kapla/CostModel/CostModel.h"
+#include "Kapla/Hardware/Noc.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mlir::kapla {
+
+LayerContext LayerContext::wholeChip(const ArchDesc &arch) {
+  LayerContext c;
+  c.region = {0, 0, arch.nodeRows, arch.nodeCols};
+  return c;
+}
+
+namespace {
+
+constexpr int kI = int(TensorKind::I), kW = int(TensorKind::W),
+              kO = int(TensorKind::O);
+
+/// Dims whose loops move tensor `t`: its own dims, and for an input indexed
+/// by rows/cols also the window dims that shift it (Ho, Wo, R, S).
+DimSet relevantDims(LayerKind kind, TensorKind t) {
+  DimSet dims = tensorDims(kind, t);
+  if (dims.contains(Dim::Hi))
+    dims = dims | DimSet{Dim::Ho, Dim::Wo, Dim::R, Dim::S};
+  return dims;
+}
+
+/// The dims that are loops of the computation (not the derived Hi, Wi).
+DimSet loopDims(LayerKind kind) {
+  DimSet all = knownDims(kind);
+  DimSet out;
+  for (int d = 0; d < kNumDims; ++d)
+    if (all.contains(Dim(d)) && Dim(d) != Dim::Hi && Dim(d) != Dim::Wi)
+      out.insert(Dim(d));
+  return out;
+}
+
+/// The tensor a segment neighbour forwards into this layer.
+TensorKind inputTensor(LayerPass p) {
+  return p == LayerPass::Forward ? TensorKind::I : TensorKind::O;
+}
+
+/// The tensor this layer produces (read-modify-written).
+TensorKind outputTensor(LayerPass p) {
+  switch (p) {
+  case LayerPass::Forward:
+    return TensorKind::O;
+  case LayerPass::BackwardData:
+    return TensorKind::I;
+  case LayerPass::BackwardWeight:
+    return TensorKind::W;
+  }
+  return TensorKind::O;
+}
+
+bool updateMoves(const UpdateDirective &u, DimSet dims) {
+  for (const DimAmount &da : u.steps)
+    if (dims.contains(da.dim))
+      return true;
+  return false;
+}
+
+/// Tile loads of a tensor through a loop nest (innermost first).
+struct Fills {
+  int64_t fills = 1;     ///< F
+  int64_t distinct = 1;  ///< D
+  int innermost = -1;    ///< index of the innermost loop that moves the tile
+};
+
+/// Spec 5.3: relevant loops multiply; irrelevant loops count only outside
+/// the innermost relevant one (inside it the tile stays).
+Fills countFills(llvm::ArrayRef<const UpdateDirective *> nest,
+                 llvm::ArrayRef<int64_t> counts, DimSet relevant) {
+  Fills f;
+  for (size_t i = 0; i < nest.size(); ++i) {
+    bool rel = updateMoves(*nest[i], relevant);
+    if (rel) {
+      if (f.innermost < 0)
+        f.innermost = static_cast<int>(i);
+      f.distinct *= counts[i];
+      f.fills *= counts[i];
+    } else if (f.innermost >= 0) {
+      f.fills *= counts[i];
+    }
+  }
+  return f;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Words of tensor `t` in one buffer of `shape`'s level (before shr).
+int64_t tileWords(const LevelShape &shape, DimSet dims) {
+  int64_t w = 1;
+  for (int d = 0; d < kNumDims; ++d)
+    if (dims.contains(Dim(d)))
+      w *= shape.tile[d];
+  return w;
+}
+
+/// The extent the stacks of a level spread dim `d` over, from a tile of
+/// `tile`: stacks apply in order of increasing shift, each copying the block
+/// so far; a shift beyond the block leaves holes (`contiguous` false), and
+/// then the count is of distinct positions.
+int64_t stackedSpan(int64_t tile, const LevelDirectives &level, Dim d,
+                    bool &contiguous) {
+  std::array<std::pair<int64_t, int64_t>, 8> st; // (shift, repl)
+  size_t n = 0;
+  for (const StackDirective &s : level.stacks)
+    for (const DimAmount &da : s.shifts)
+      if (da.dim == d && n < st.size())
+        st[n++] = {da.amount, s.repl};
+  std::sort(st.begin(), st.begin() + n);
+  int64_t span = tile;
+  contiguous = true;
+  for (size_t i = 0; i < n; ++i) {
+    auto [shift, repl] = st[i];
+    if (shift > span) {
+      contiguous = false;
+      span *= repl;
+    } else {
+      span += (repl - 1) * shift;
+    }
+  }
+  return span;
+}
+
+/// Words of a tensor held by all buffers of a level together, counting halo
+/// overlap once; stacks over dims the tensor lacks replicate it.
+int64_t uniqueWords(const LevelShape &shape, const LevelDirectives &level,
+                    DimSet dims) {
+  int64_t w = 1;
+  bool contiguous;
+  for (int d = 0; d < kNumDims; ++d)
+    if (dims.contains(Dim(d)))
+      w *= stackedSpan(shape.tile[d], level, Dim(d), contiguous);
+  return w;
+}
+
+/// How many buffers of a level hold the same data of a tensor: the product
+/// of the stacks over none of its dims.
+int64_t replication(const LevelDirectives &level, DimSet dims) {
+  int64_t r = 1;
+  for (const StackDirective &s : level.stacks) {
+    bool touches = false;
+    for (const DimAmount &da : s.shifts)
+      touches |= dims.contains(da.dim);
+    if (!touches)
+      r *= s.repl;
+  }
+  return r;
+}
+
+/// Words moved through one buffer of a level for tensor `t` over the whole
+/// layer: F tile loads (2F - D transfers for read-write data), and along a
+/// sliding innermost loop only the new slice after the first iteration.
+int64_t transferWords(int64_t tile, const Fills &f, bool readWrite,
+                      const UpdateDirective *innermost, int64_t innerCount,
+                      const LevelShape *shape, DimSet dims) {
+  if (readWrite)
+    return tile * (2 * f.fills - f.distinct);
+  if (!innermost || !shape || innerCount <= 1)
+    return tile * f.fills;
+  // New words per step of the sliding loop: the tile minus its overlap with
+  // the previous position, tile * prod((t-s)/t) overlapping.
+  int64_t overlap = tile;
+  bool slides = false;
+  for (const DimAmount &da : innermost->steps) {
+    if (!dims.contains(da.dim))
+      continue;
+    int64_t t = shape->tile[int(da.dim)];
+    if (da.amount < t) {
+      overlap = overlap / t * (t - da.amount);
+      slides = true;
+    } else {
+      overlap = 0;
+    }
+  }
+  if (!slides)
+    return tile * f.fills;
+  int64_t passes = f.fills / innerCount;
+  return passes * (tile + (innerCount - 1) * (tile - overlap));
+}
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+} // namespace
+
+void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
+                   const LayerDataflow &df, const LayerContext &ctx,
+                   LayerCost &out, bool explain) {
+  out.valid = false;
+  out.reason.clear();
+  auto fail = [&](auto &&makeReason) {
+    if (explain)
+      out.reason = makeReason();
+  };
+
+  std::array<LevelShape, kNumLevels> shapes;
+  if (std::optional<std::string> err = checkDataflowStructure(layer, df, &shapes))
+    return fail([&] { return *err; });
+  const LevelShape &rs = shapes[int(MemLevel::Regf)];
+  const LevelShape &gs = shapes[int(MemLevel::Gbuf)];
+
+  // Spatial resources.
+  int64_t pes = 1, nodes = 1;
+  for (const StackDirective &s : df.regf.stacks)
+    pes *= s.repl;
+  for (const StackDirective &s : df.gbuf.stacks)
+    nodes *= s.repl;
+  if (pes > arch.numPEsPerNode())
+    return fail([&] {
+      return "regf stacks use " + str(pes) + " PEs; a node has " +
+             str(arch.numPEsPerNode());
+    });
+  if (nodes > ctx.region.numNodes())
+    return fail([&] {
+      return "gbuf stacks use " + str(nodes) + " nodes; the region has " +
+             str(ctx.region.numNodes());
+    });
+
+  // Interleaved stacks (a shift beyond the block so far) leave holes this
+  // model does not track.
+  for (int lv = 0; lv < kNumLevels; ++lv) {
+    const LevelDirectives &level = df.level(MemLevel(lv));
+    for (int d = 0; d < kNumDims; ++d) {
+      bool contiguous;
+      stackedSpan(shapes[lv].tile[d], level, Dim(d), contiguous);
+      if (!contiguous)
+        return fail([&] {
+          return std::string(stringifyMemLevel(MemLevel(lv))) +
+                 " stacks over dim " + stringifyDim(Dim(d)) +
+                 " leave holes between buffers (interleaved stacks are not "
+                 "modelled)";
+        });
+    }
+  }
+
+  // Capacity (spec 5.1): sum over tensors of tile / shr.
+  const int64_t inputsFactor = layer.kind == LayerKind::Eltwise ? layer.numInputs : 1;
+  std::array<DimSet, kNumTensors> dims;
+  for (int t = 0; t < kNumTensors; ++t)
+    dims[t] = tensorDims(layer.kind, TensorKind(t));
+  for (int lv = 0; lv < kNumLevels; ++lv) {
+    const LevelDirectives &level = df.level(MemLevel(lv));
+    int64_t used = 0;
+    for (const TensorDirective &td : level.tensors) {
+      int64_t words = ceilDiv(tileWords(shapes[lv], dims[int(td.tensor)]), td.shr);
+      used += td.tensor == TensorKind::I ? words * inputsFactor : words;
+    }
+    int64_t cap = lv == int(MemLevel::Regf) ? arch.regfWords() : arch.gbufWords();
+    if (used > cap)
+      return fail([&] {
+        return std::string(stringifyMemLevel(MemLevel(lv))) + " level needs " +
+               str(used) + " words per buffer; " + str(cap) + " are usable";
+      });
+  }
+
+  // Coverage: the GBUF loops cover the layer, the REGF loops one GBUF tile.
+  DimSet known = knownDims(layer.kind);
+  for (int d = 0; d < kNumDims; ++d) {
+    if (!known.contains(Dim(d)))
+      continue;
+    if (gs.covered[d] < gs.extent[d])
+      return fail([&] {
+        return "dim " + std::string(stringifyDim(Dim(d))) +
+               " not covered: gbuf loops cover " + str(gs.covered[d]) +
+               " of " + str(gs.extent[d]);
+      });
+    if (rs.covered[d] < rs.extent[d])
+      return fail([&] {
+        return "dim " + std::string(stringifyDim(Dim(d))) +
+               " not covered: regf loops cover " + str(rs.covered[d]) +
+               " of the gbuf tile's " + str(rs.extent[d]);
+      });
+  }
+
+  // The loop nests: REGF updates run inside every GBUF iteration.
+  const UpdateDirective *nest[16];
+  int64_t counts[16];
+  size_t nr = df.regf.updates.size(), ng = df.gbuf.updates.size();
+  if (nr + ng > 16)
+    return fail([] { return std::string("more than 16 updates in a dataflow"); });
+  int64_t regfIters = 1, gbufIters = 1;
+  for (size_t i = 0; i < nr; ++i) {
+    nest[i] = &df.regf.updates[i];
+    counts[i] = rs.updateCounts[i];
+    regfIters *= counts[i];
+  }
+  for (size_t i = 0; i < ng; ++i) {
+    nest[nr + i] = &df.gbuf.updates[i];
+    counts[nr + i] = gs.updateCounts[i];
+    gbufIters *= counts[nr + i];
+  }
+
+  // Compute (spec 5.6): every PE of every used node runs every step.
+  int64_t macsPerStep = 1;
+  DimSet loops = loopDims(layer.kind);
+  for (int d = 0; d < kNumDims; ++d)
+    if (loops.contains(Dim(d)))
+      macsPerStep *= rs.tile[d];
+  if (layer.kind == LayerKind::Eltwise && layer.numInputs > 1)
+    macsPerStep *= layer.numInputs - 1;
+  int64_t stepsPerPE = gbufIters * regfIters;
+  int64_t macs = nodes * pes * stepsPerPE * macsPerStep;
+
+  const double meanAll = meanHopsToAllChannels(arch);
+  const double meanNear = meanHopsToNearestChannel(arch, ctx.region);
+  const TensorKind inT = inputTensor(layer.pass), outT = outputTensor(layer.pass);
+
+  int64_t dramTotal = 0, gbufTotal = 0, busTotal = 0;
+  double hopsTotal = 0;
+  int64_t maxBusPerNode = 0;
+  for (int t = 0; t < kNumTensors; ++t) {
+    TensorCounts &tc = out.tensors[t];
+    tc = TensorCounts();
+    const TensorDirective *rt = df.regf.findTensor(TensorKind(t));
+    const TensorDirective *gt = df.gbuf.findTensor(TensorKind(t));
+    if (!rt || !gt)
+      continue; // the kind has no such tensor
+    const int64_t mult = t == kI ? inputsFactor : 1;
+    const bool rw = isReadWrite(layer.pass, TensorKind(t));
+    DimSet rel = relevantDims(layer.kind, TensorKind(t));
+
+    // REGF boundary, per PE: the combined nest (REGF loops, then GBUF).
+    tc.regfTile = ceilDiv(tileWords(rs, dims[t]), rt->shr);
+    Fills fr = countFills(llvm::ArrayRef(nest, nr + ng),
+                          llvm::ArrayRef(counts, nr + ng), rel);
+    bool innerInRegf = fr.innermost >= 0 && size_t(fr.innermost) < nr;
+    tc.regfWords = mult * transferWords(
+        tc.regfTile, fr, rw, innerInRegf ? nest[fr.innermost] : nullptr,
+        innerInRegf ? counts[fr.innermost] : 1, &rs, dims[t]);
+    // The GBUF serves the distinct words of all PEs once (multicast); the
+    // bus delivers to every PE.
+    // Words per PE relate to distinct words as tile to unique span.
+    int64_t unique = ceilDiv(uniqueWords(rs, df.regf, dims[t]), rt->shr);
+    int64_t gbufPerNode = static_cast<int64_t>(
+        std::llround(double(tc.regfWords) * double(unique) / double(tc.regfTile)));
+    tc.gbufReads = gbufPerNode * nodes;
+    tc.busWords = tc.regfWords * pes * nodes;
+    maxBusPerNode += gbufPerNode;
+
+    // GBUF boundary, per node: the GBUF loops only.
+    tc.gbufTile = ceilDiv(tileWords(gs, dims[t]), gt->shr);
+    Fills fg = countFills(llvm::ArrayRef(nest + nr, ng),
+                          llvm::ArrayRef(counts + nr, ng), rel);
+    int64_t perNode = mult * transferWords(
+        tc.gbufTile, fg, rw, fg.innermost >= 0 ? nest[nr + fg.innermost] : nullptr,
+        fg.innermost >= 0 ? counts[nr + fg.innermost] : 1, &gs, dims[t]);
+    // Nodes holding the same read-write tile hold partial sums: they are
+    // reduced over the NoC and written once.
+    int64_t group = replication(df.gbuf, dims[t]);
+    int64_t words = rw ? perNode * nodes / group : perNode * nodes;
+    if (rw && group > 1)
+      tc.nocHops += double(fg.fills) * double(tc.gbufTile) * double(group - 1) *
+                    double(nodes / group);
+    bool onChip = (TensorKind(t) == inT && ctx.inputOnChip && !rw) ||
+                  (TensorKind(t) == outT && ctx.outputOnChip &&
+                   outT != TensorKind::W);
+    if (onChip) {
+      tc.onChipWords = words;
+      const NodeRegion &other =
+          TensorKind(t) == outT ? ctx.outputTo : ctx.inputFrom;
+      tc.nocHops += double(words) * hopsBetween(ctx.region, other);
+    } else {
+      tc.dramWords = words;
+      double dist = TensorKind(t) == TensorKind::W && !rw ? meanNear : meanAll;
+      tc.nocHops += double(words) * dist;
+    }
+    // Buffer sharing: each node sees the other shr-1 shards by rotation.
+    if (gt->shr > 1)
+      tc.nocHops += double(gt->shr - 1) * double(perNode) * double(nodes);
+
+    dramTotal += tc.dramWords;
+    gbufTotal += tc.gbufReads + tc.onChipWords;
+    busTotal += tc.busWords;
+    hopsTotal += tc.nocHops;
+  }
+
+  // Time (spec 5.6).
+  const double wordBytes = double(arch.wordBits) / 8;
+  const double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
+  out.computeCycles = double(stepsPerPE) * double(macsPerStep);
+  out.dramCycles = double(dramTotal) * wordBytes / arch.dramBwBytesPerCycle;
+  out.busCycles = double(maxBusPerNode) / wordsPerBusCycle;
+  double cycles = std::max({out.computeCycles, out.dramCycles, out.busCycles});
+
+  // Energy (spec 5.5).
+  bool isOp = layer.kind == LayerKind::Pool || layer.kind == LayerKind::Eltwise;
+  int64_t regfAccesses = (isOp ? 2 : 4) * macs;
+  const EnergyTable &e = arch.energy;
+  CostRecord &c = out.cost;
+  c.energy.mac = double(macs) * e.mac;
+  c.energy.regf = double(regfAccesses) * e.regf;
+  c.energy.bus = double(busTotal) * e.bus;
+  c.energy.gbuf = double(gbufTotal) * e.gbuf;
+  c.energy.dram = double(dramTotal) * e.dram;
+  c.energy.noc = hopsTotal * e.nocHop;
+  c.energy.staticEnergy = cycles * e.staticPerCycle;
+  c.cycles = cycles;
+  c.accesses = {dramTotal, gbufTotal, regfAccesses, hopsTotal};
+  out.macsPerformed = macs;
+  out.pesUsed = pes;
+  out.nodesUsed = nodes;
+  out.valid = true;
+}
+
+LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
+                        const LayerDataflow &dataflow,
+                        const LayerContext &ctx) {
+  LayerCost c;
+  evaluateLayer(arch, layer, dataflow, ctx, c, /*explain=*/true);
+  return c;
+}
+
+CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
+                           const LayerContext &ctx) {
+  auto words = [&](TensorKind t) {
+    DimSet d = tensorDims(layer.kind, t);
+    if (d.empty())
+      return int64_t(0);
+    int64_t w = 1;
+    for (int i = 0; i < kNumDims; ++i)
+      if (d.contains(Dim(i)))
+        w *= layer.extent(Dim(i));
+    return t == TensorKind::I && layer.kind == LayerKind::Eltwise
+               ? w * layer.numInputs
+               : w;
+  };
+  TensorKind inT = inputTensor(layer.pass), outT = outputTensor(layer.pass);
+  int64_t dram = 0;
+  for (int t = 0; t < kNumTensors; ++t) {
+    TensorKind tk = TensorKind(t);
+    bool onChip = (tk == inT && ctx.inputOnChip) ||
+                  (tk == outT && ctx.outputOnChip && outT != TensorKind::W);
+    if (!onChip)
+      dram += words(tk);
+  }
+  int64_t macs = layer.macs();
+  bool isOp = layer.kind == LayerKind::Pool || layer.kind == LayerKind::Eltwise;
+  double pes = double(arch.numPEsPerNode()) * double(ctx.region.numNodes());
+  double compute = double(macs) / pes;
+  double dramCycles =
+      double(dram) * (double(arch.wordBits) / 8) / arch.dramBwBytesPerCycle;
+  CostRecord c;
+  c.cycles = std::max(compute, dramCycles);
+  const EnergyTable &e = arch.energy;
+  c.energy.mac = double(macs) * e.mac;
+  c.energy.regf = double((isOp ? 2 : 4) * macs) * e.regf;
+  c.energy.dram = double(dram) * e.dram;
+  c.energy.staticEnergy = c.cycles * e.staticPerCycle;
+  c.accesses.dram = dram;
+  c.accesses.regf = (isOp ? 2 : 4) * macs;
+  return c;
+}
+
+CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts) {
+  CostRecord s;
+  for (const CostRecord &p : parts) {
+    s.energy.mac += p.energy.mac;
+    s.energy.regf += p.energy.regf;
+    s.energy.bus += p.energy.bus;
+    s.energy.gbuf += p.energy.gbuf;
+    s.energy.dram += p.energy.dram;
+    s.energy.noc += p.energy.noc;
+    s.energy.staticEnergy += p.energy.staticEnergy;
+    s.cycles += p.cycles;
+    s.accesses.dram += p.accesses.dram;
+    s.accesses.gbuf += p.accesses.gbuf;
+    s.accesses.regf += p.accesses.regf;
+    s.accesses.nocHops += p.accesses.nocHops;
+  }
+  return s;
+}
+
+CostRecord segmentCost(const ArchDesc &arch, PipelineKind pipeline,
+                       llvm::ArrayRef<CostRecord> layers,
+                       llvm::ArrayRef<double> dramCycles, int64_t groups) {
+  CostRecord s = sumCosts(layers);
+  if (pipeline == PipelineKind::Spatial && !layers.empty()) {
+    double slowest = 0, fill = 0, dram = 0;
+    for (size_t i = 0; i < layers.size(); ++i) {
+      slowest = std::max(slowest, layers[i].cycles);
+      if (i + 1 < layers.size())
+        fill += layers[i].cycles / double(std::max<int64_t>(groups, 1));
+      dram += i < dramCycles.size() ? dramCycles[i] : 0;
+    }
+    s.cycles = std::max(slowest + fill, dram);
+  }
+  s.energy.staticEnergy = s.cycles * arch.energy.staticPerCycle;
+  return s;
+}
+
+} // namespace mlir::kapla
