@@ -421,20 +421,58 @@ LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   return c;
 }
 
+int64_t tensorWords(const LayerDesc &layer, TensorKind t) {
+  DimSet d = tensorDims(layer.kind, t);
+  if (d.empty())
+    return 0;
+  int64_t w = 1;
+  for (int i = 0; i < kNumDims; ++i)
+    if (d.contains(Dim(i)))
+      w *= layer.extent(Dim(i));
+  return t == TensorKind::I && layer.kind == LayerKind::Eltwise
+             ? w * layer.numInputs
+             : w;
+}
+
+/// MAC and REGF energy, compulsory DRAM words and full-array compute time.
+static CostRecord boundFrom(const ArchDesc &arch, int64_t macs, int64_t ops,
+                            int64_t dram, double pes) {
+  double compute = double(macs + ops) / pes;
+  double dramCycles =
+      double(dram) * (double(arch.wordBits) / 8) / arch.dramBwBytesPerCycle;
+  CostRecord c;
+  c.cycles = std::max(compute, dramCycles);
+  const EnergyTable &e = arch.energy;
+  c.accesses.regf = 4 * macs + 2 * ops;
+  c.accesses.dram = dram;
+  c.energy.mac = double(macs + ops) * e.mac;
+  c.energy.regf = double(c.accesses.regf) * e.regf;
+  c.energy.dram = double(dram) * e.dram;
+  c.energy.staticEnergy = c.cycles * e.staticPerCycle;
+  return c;
+}
+
+CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph) {
+  int64_t macs = 0, ops = 0, dram = 0;
+  for (const LayerNode &n : graph.layers) {
+    const LayerDesc &l = n.desc;
+    bool isOp = l.kind == LayerKind::Pool || l.kind == LayerKind::Eltwise;
+    (isOp ? ops : macs) += l.macs();
+    // Weights (of forward layers; MATMUL's second operand is an activation).
+    if (l.kind != LayerKind::MatMul && l.pass == LayerPass::Forward)
+      dram += tensorWords(l, TensorKind::W);
+    if (n.readsNetworkInput)
+      dram += tensorWords(l, inputTensor(l.pass));
+    if (n.isNetworkOutput || l.pass == LayerPass::BackwardWeight)
+      dram += tensorWords(l, outputTensor(l.pass));
+  }
+  return boundFrom(arch, macs, ops, dram,
+                   double(arch.numPEsPerNode()) * double(arch.numNodes()));
+}
+
 CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                            const LayerContext &ctx) {
-  auto words = [&](TensorKind t) {
-    DimSet d = tensorDims(layer.kind, t);
-    if (d.empty())
-      return int64_t(0);
-    int64_t w = 1;
-    for (int i = 0; i < kNumDims; ++i)
-      if (d.contains(Dim(i)))
-        w *= layer.extent(Dim(i));
-    return t == TensorKind::I && layer.kind == LayerKind::Eltwise
-               ? w * layer.numInputs
-               : w;
-  };
+  auto words = [&](TensorKind t) { return tensorWords(layer, t); };
   TensorKind inT = inputTensor(layer.pass), outT = outputTensor(layer.pass);
   int64_t dram = 0;
   for (int t = 0; t < kNumTensors; ++t) {
@@ -444,22 +482,10 @@ CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
     if (!onChip)
       dram += words(tk);
   }
-  int64_t macs = layer.macs();
   bool isOp = layer.kind == LayerKind::Pool || layer.kind == LayerKind::Eltwise;
-  double pes = double(arch.numPEsPerNode()) * double(ctx.region.numNodes());
-  double compute = double(macs) / pes;
-  double dramCycles =
-      double(dram) * (double(arch.wordBits) / 8) / arch.dramBwBytesPerCycle;
-  CostRecord c;
-  c.cycles = std::max(compute, dramCycles);
-  const EnergyTable &e = arch.energy;
-  c.energy.mac = double(macs) * e.mac;
-  c.energy.regf = double((isOp ? 2 : 4) * macs) * e.regf;
-  c.energy.dram = double(dram) * e.dram;
-  c.energy.staticEnergy = c.cycles * e.staticPerCycle;
-  c.accesses.dram = dram;
-  c.accesses.regf = (isOp ? 2 : 4) * macs;
-  return c;
+  return boundFrom(arch, isOp ? 0 : layer.macs(), isOp ? layer.macs() : 0,
+                   dram,
+                   double(arch.numPEsPerNode()) * double(ctx.region.numNodes()));
 }
 
 CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts) {

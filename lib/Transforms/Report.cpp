@@ -1,6 +1,8 @@
 //===- Report.cpp - The JSON report of spec 7.2 ---------------------------===//
 
 #include "Kapla/Transforms/Report.h"
+#include "Kapla/IR/KaplaAttrs.h"
+#include "Kapla/IR/KaplaDialect.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/JSON.h"
@@ -9,8 +11,59 @@
 using namespace mlir;
 using namespace mlir::kapla;
 
+static void writeBreakdown(llvm::json::OStream &j, const EnergyBreakdown &e) {
+  j.attributeObject("breakdown_pj", [&] {
+    j.attribute("mac", e.mac);
+    j.attribute("regf", e.regf);
+    j.attribute("bus", e.bus);
+    j.attribute("gbuf", e.gbuf);
+    j.attribute("dram", e.dram);
+    j.attribute("noc", e.noc);
+    j.attribute("static", e.staticEnergy);
+  });
+}
+
+static void writeAccesses(llvm::json::OStream &j, const AccessCounts &a) {
+  j.attributeObject("accesses", [&] {
+    j.attribute("dram", a.dram);
+    j.attribute("gbuf", a.gbuf);
+    j.attribute("regf", a.regf);
+    j.attribute("noc_hops", a.nocHops);
+  });
+}
+
+static void writeArch(llvm::json::OStream &j, const ArchDesc &a) {
+  j.attributeObject("arch", [&] {
+    j.attribute("name", a.name);
+    j.attributeArray("nodes", [&] {
+      j.value(a.nodeRows);
+      j.value(a.nodeCols);
+    });
+    j.attributeArray("pe_array", [&] {
+      j.value(a.peRows);
+      j.value(a.peCols);
+    });
+    j.attribute("regf_bytes", a.regfBytes);
+    j.attribute("gbuf_bytes", a.gbufBytes);
+    j.attribute("word_bits", a.wordBits);
+    j.attribute("freq_mhz", a.freqMHz);
+    j.attribute("dram_bw_bytes_per_cycle", a.dramBwBytesPerCycle);
+    j.attribute("bus_bits", a.busBits);
+    j.attribute("pe_template", stringifyPETemplate(a.peTemplate));
+    j.attributeObject("energy_pj", [&] {
+      j.attribute("mac", a.energy.mac);
+      j.attribute("regf", a.energy.regf);
+      j.attribute("bus", a.energy.bus);
+      j.attribute("gbuf", a.energy.gbuf);
+      j.attribute("dram", a.energy.dram);
+      j.attribute("noc_hop", a.energy.nocHop);
+      j.attribute("static_per_cycle", a.energy.staticPerCycle);
+    });
+  });
+}
+
 static void writeLayer(llvm::json::OStream &j, const LayerGraph &g, int i,
-                       Operation *op) {
+                       Operation *op, const CostModelAnalysis *costs) {
   const LayerNode &node = g.layers[i];
   const LayerDesc &l = node.desc;
   j.object([&] {
@@ -45,13 +98,35 @@ static void writeLayer(llvm::json::OStream &j, const LayerGraph &g, int i,
         for (int64_t o : w.asArrayRef())
           j.value(o);
       });
+    if (!costs)
+      return;
+    j.attribute("segment", costs->getSegmentOf(i));
+    const NodeRegion &r = costs->getContext(i).region;
+    j.attributeArray("region", [&] {
+      for (int64_t v : {r.row0, r.col0, r.rows, r.cols})
+        j.value(v);
+    });
+    if (const LayerCost *c = costs->getLayerCost(i)) {
+      j.attribute("energy_pj", c->cost.energyPj());
+      j.attribute("cycles", c->cost.cycles);
+      writeBreakdown(j, c->cost.energy);
+      writeAccesses(j, c->cost.accesses);
+      j.attribute("macs_performed", c->macsPerformed);
+    }
+    if (auto df = op->getAttrOfType<DataflowAttr>(KaplaDialect::kDataflowAttrName)) {
+      std::string text;
+      llvm::raw_string_ostream os(text);
+      Attribute(df).print(os);
+      j.attribute("directives", text);
+    }
   });
 }
 
 LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
                                        StringRef network,
                                        const LayerGraphAnalysis &analysis,
-                                       const ReportOptions &options) {
+                                       const ReportOptions &options,
+                                       const CostModelAnalysis *costs) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
   if (!file)
@@ -63,15 +138,51 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
     j.object([&] {
       j.attribute("kapla_report_version", 1);
       j.attribute("network", network);
+      if (costs)
+        writeArch(j, costs->getArch());
       j.attributeObject("options", [&] {
         j.attribute("batch", options.batch);
         j.attribute("training", options.training);
       });
       j.attributeArray("layers", [&] {
         for (int i = 0, e = static_cast<int>(g.layers.size()); i < e; ++i)
-          writeLayer(j, g, i, analysis.getOp(i));
+          writeLayer(j, g, i, analysis.getOp(i), costs);
       });
-      j.attributeObject("totals", [&] { j.attribute("macs", g.totalMacs()); });
+      if (costs)
+        j.attributeArray("segments", [&] {
+          int index = 0;
+          for (const SegmentCostEntry &s : costs->getSegments())
+            j.object([&] {
+              j.attribute("index", index++);
+              j.attributeArray("layers", [&] {
+                for (int l : s.layers)
+                  j.value(g.layers[l].name);
+              });
+              j.attribute("pipeline", stringifyPipelineKind(s.pipeline));
+              j.attribute("energy_pj", s.cost.energyPj());
+              j.attribute("cycles", s.cost.cycles);
+            });
+        });
+      j.attributeObject("totals", [&] {
+        j.attribute("macs", g.totalMacs());
+        if (!costs)
+          return;
+        const CostRecord &t = costs->getTotal();
+        const CostRecord &lb = costs->getTotalLowerBound();
+        j.attribute("energy_pj", t.energyPj());
+        j.attribute("cycles", t.cycles);
+        writeBreakdown(j, t.energy);
+        writeAccesses(j, t.accesses);
+        j.attribute("lower_bound_energy_pj", lb.energyPj());
+        j.attribute("lower_bound_cycles", lb.cycles);
+      });
+      if (costs)
+        j.attributeObject("search", [&] {
+          j.attribute("seconds", 0.0);
+          j.attribute("segments_enumerated", 0);
+          j.attribute("segments_pruned", 0);
+          j.attribute("layer_solves", 0);
+        });
     });
   }
   file->os() << "\n";

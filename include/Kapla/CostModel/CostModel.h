@@ -13,6 +13,7 @@
 #include "Kapla/Dataflow/Directives.h"
 #include "Kapla/Dataflow/Segment.h"
 #include "Kapla/Hardware/Arch.h"
+#include "Kapla/Workload/LayerGraph.h"
 
 #include "llvm/ADT/ArrayRef.h"
 
@@ -81,6 +82,14 @@ LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
 /// use and the compulsory DRAM time.
 CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                            const LayerContext &ctx);
+
+/// The bound of spec 5.7 for a whole network: compulsory DRAM traffic (every
+/// weight and every network input read once, every network output written
+/// once), MAC and REGF energy of every layer, and all PEs of the chip busy.
+CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph);
+
+/// Words of tensor `t` of `layer` (all `inputs` operands for an eltwise I).
+int64_t tensorWords(const LayerDesc &layer, TensorKind t);
 
 /// The cost of a segment from the costs of its layers (spec 5.6): the sum
 /// for `none` and `temporal`; for `spatial`, the slowest layer plus the

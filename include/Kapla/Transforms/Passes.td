@@ -56,4 +56,60 @@ def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
   ];
 }
 
+def KaplaSetArchPass : Pass<"kapla-set-arch", "::mlir::ModuleOp"> {
+  let summary = "Set the target architecture of the module (kapla.arch)";
+  let description = [{
+    Attaches `kapla.arch` to the module from a preset (`arch=NAME`:
+    `multi-node-16x16`, `multi-node-4x4`, `edge-systolic`) or from a JSON
+    architecture file (`arch-file=PATH`, schema of spec 7.3). With neither
+    option, a module that has no `kapla.arch` gets the default preset
+    (`multi-node-16x16`) and one that has it keeps it. Giving both, an
+    unknown preset, or a missing, unreadable or ill-typed file (the message
+    names the key) is an error.
+
+    Before: `module {...}`; after `kapla-set-arch{arch=multi-node-4x4}`:
+    `module attributes {kapla.arch = #kapla.arch<name = "multi-node-4x4", ...>} {...}`.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let options = [
+    Option<"arch", "arch", "std::string", /*default=*/"\"\"",
+           "Architecture preset">,
+    Option<"archFile", "arch-file", "std::string", /*default=*/"\"\"",
+           "Architecture file (JSON)">,
+  ];
+}
+
+def KaplaVerifyDataflowPass : Pass<"kapla-verify-dataflow", "::mlir::ModuleOp"> {
+  let summary = "Report every invalid dataflow directive as an error";
+  let description = [{
+    Evaluates every layer op that has `kapla.dataflow` on the module's
+    architecture (`kapla.arch`, default `multi-node-16x16`) in the context of
+    its `kapla.constraint`, and reports each invalid one at the op, naming
+    the rule and the numbers: a level over capacity (words needed and
+    usable), stacks using more PEs than a node has or more nodes than the
+    region has, a dim the loops do not cover, an update whose dims disagree
+    on the iteration count, a tile larger than the tile around it. Valid IR
+    passes unchanged.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+}
+
+def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
+  let summary = "Cost every layer and segment; optionally write the report";
+  let description = [{
+    Runs the cost-model analysis on every function and attaches
+    `kapla.cost` to each layer op and `cost` to each `kapla.segment`. Every
+    layer must have a valid `kapla.dataflow` (hand-written or from the
+    solver); one that does not is an error. With `report=PATH` (`-` for
+    stdout) the full report of spec 7.2 is written: architecture, layers
+    with segment, region, energy, cycles, breakdown, accesses and
+    directives, segments, totals with the lower bound.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let options = [
+    Option<"report", "report", "std::string", /*default=*/"\"\"",
+           "Write the report as JSON to this path ('-': stdout)">,
+  ];
+}
+
 #endif // KAPLA_TRANSFORMS_PASSES_TD

@@ -3,6 +3,7 @@
 #ifndef KAPLA_TRANSFORMS_REPORT_H
 #define KAPLA_TRANSFORMS_REPORT_H
 
+#include "Kapla/Analysis/CostModelAnalysis.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -19,11 +20,14 @@ struct ReportOptions {
 };
 
 /// Writes the report of `graph` (the network `network` of `module`) to
-/// `path`, or to stdout for "-". Emits an error on `module` when the file
-/// cannot be written.
+/// `path`, or to stdout for "-". With `costs`, the report also has the
+/// architecture, each layer's segment, region, cost and directives, the
+/// segments and the totals with the lower bound. Emits an error on `module`
+/// when the file cannot be written.
 LogicalResult writeReport(ModuleOp module, StringRef path, StringRef network,
                           const LayerGraphAnalysis &graph,
-                          const ReportOptions &options);
+                          const ReportOptions &options,
+                          const CostModelAnalysis *costs = nullptr);
 
 } // namespace mlir::kapla
 

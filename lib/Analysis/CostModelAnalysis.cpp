@@ -1,0 +1,108 @@
+//===- CostModelAnalysis.cpp - The cost model over IR ---------------------===//
+
+#include "Kapla/Analysis/CostModelAnalysis.h"
+#include "Kapla/IR/KaplaAttrs.h"
+#include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/IR/KaplaOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+ArchDesc mlir::kapla::getTargetArch(Operation *op) {
+  for (Operation *cur = op; cur; cur = cur->getParentOp())
+    if (auto arch = cur->getAttrOfType<ArchAttr>(KaplaDialect::kArchAttrName))
+      return toCore(arch);
+  return defaultArch();
+}
+
+static std::optional<SegmentConstraint> constraintOf(Operation *op) {
+  if (auto c = op->getAttrOfType<ConstraintAttr>(
+          KaplaDialect::kConstraintAttrName))
+    return toCore(c);
+  return std::nullopt;
+}
+
+CostModelAnalysis::CostModelAnalysis(Operation *funcLike, AnalysisManager &am)
+    : arch(getTargetArch(funcLike)),
+      graph(am.getAnalysis<LayerGraphAnalysis>()) {
+  const LayerGraph &g = graph.getGraph();
+  size_t n = g.layers.size();
+  costs.resize(n);
+  hasDataflow.assign(n, false);
+  contexts.assign(n, LayerContext::wholeChip(arch));
+  lowerBounds.resize(n);
+  segmentOf.assign(n, -1);
+
+  // Contexts: the region of the layer's constraint; forwarded data comes
+  // from the first producer (goes to the first consumer) in its segment.
+  llvm::SmallVector<std::optional<SegmentConstraint>> cons(n);
+  for (size_t i = 0; i < n; ++i)
+    cons[i] = constraintOf(graph.getOp(i));
+  for (size_t i = 0; i < n; ++i) {
+    LayerContext &ctx = contexts[i];
+    if (!cons[i])
+      continue;
+    ctx.region = cons[i]->region;
+    ctx.inputOnChip = cons[i]->inputOnChip;
+    ctx.outputOnChip = cons[i]->outputOnChip;
+    ctx.inputFrom = ctx.outputTo = ctx.region;
+    const LayerNode &node = g.layers[i];
+    if (!node.producers.empty() && cons[node.producers.front()])
+      ctx.inputFrom = cons[node.producers.front()]->region;
+    if (!node.consumers.empty() && cons[node.consumers.front()])
+      ctx.outputTo = cons[node.consumers.front()]->region;
+  }
+
+  for (size_t i = 0; i < n; ++i) {
+    Operation *op = graph.getOp(i);
+    lowerBounds[i] = layerLowerBound(arch, g.layers[i].desc, contexts[i]);
+    auto df = op->getAttrOfType<DataflowAttr>(KaplaDialect::kDataflowAttrName);
+    if (!df) {
+      complete = false;
+      continue;
+    }
+    hasDataflow[i] = true;
+    evaluateLayer(arch, g.layers[i].desc, toCore(df), contexts[i], costs[i]);
+    complete &= costs[i].valid;
+  }
+
+  // Segments: kapla.segment ops in order; a layer outside any is its own.
+  llvm::DenseMap<Operation *, int> segIndex;
+  for (size_t i = 0; i < n; ++i) {
+    Operation *op = graph.getOp(i);
+    auto seg = op->getParentOfType<SegmentOp>();
+    Operation *key = seg ? seg.getOperation() : op;
+    auto [it, inserted] = segIndex.try_emplace(key, int(segments.size()));
+    if (inserted) {
+      SegmentCostEntry e;
+      e.op = key;
+      e.pipeline = seg ? seg.getPipeline().getValue() : PipelineKind::None;
+      segments.push_back(e);
+    }
+    segments[it->second].layers.push_back(int(i));
+    segmentOf[i] = it->second;
+  }
+  llvm::SmallVector<CostRecord> segCosts;
+  for (SegmentCostEntry &s : segments) {
+    llvm::SmallVector<CostRecord> layerCosts;
+    llvm::SmallVector<double> dram;
+    int64_t groups = 1;
+    for (int l : s.layers) {
+      layerCosts.push_back(costs[l].cost);
+      dram.push_back(costs[l].dramCycles);
+      if (cons[l])
+        groups = std::max<int64_t>(groups, std::max<int64_t>(cons[l]->batchGroups, 1) *
+                                               std::max<int64_t>(cons[l]->channelGroups, 1));
+    }
+    s.cost = segmentCost(arch, s.pipeline, layerCosts, dram, groups);
+    segCosts.push_back(s.cost);
+  }
+  total = sumCosts(segCosts);
+  totalLowerBound = networkLowerBound(arch, g);
+}
+
+const LayerCost *CostModelAnalysis::getLayerCost(int i) const {
+  return hasDataflow[i] ? &costs[i] : nullptr;
+}

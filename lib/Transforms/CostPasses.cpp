@@ -1,0 +1,149 @@
+//===- CostPasses.cpp - kapla-set-arch, -verify-dataflow, -estimate-cost --===//
+
+#include "Kapla/Analysis/CostModelAnalysis.h"
+#include "Kapla/Hardware/ArchFile.h"
+#include "Kapla/IR/KaplaAttrs.h"
+#include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/IR/KaplaOps.h"
+#include "Kapla/Transforms/Passes.h"
+#include "Kapla/Transforms/Report.h"
+
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+namespace mlir::kapla {
+#define GEN_PASS_DEF_KAPLASETARCHPASS
+#define GEN_PASS_DEF_KAPLAVERIFYDATAFLOWPASS
+#define GEN_PASS_DEF_KAPLAESTIMATECOSTPASS
+#include "Kapla/Transforms/Passes.h.inc"
+} // namespace mlir::kapla
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+namespace {
+
+struct KaplaSetArchPass
+    : public mlir::kapla::impl::KaplaSetArchPassBase<KaplaSetArchPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (!arch.empty() && !archFile.empty()) {
+      module.emitError() << "kapla-set-arch: give arch or arch-file, not both";
+      return signalPassFailure();
+    }
+    std::optional<ArchDesc> desc;
+    if (!archFile.empty()) {
+      std::string error;
+      desc = loadArchFile(archFile, error);
+      if (!desc) {
+        module.emitError() << "invalid architecture file: " << error;
+        return signalPassFailure();
+      }
+    } else if (!arch.empty()) {
+      desc = getPreset(arch);
+      if (!desc) {
+        std::string names;
+        for (const std::string &n : presetNames())
+          names += (names.empty() ? "" : ", ") + n;
+        module.emitError() << "unknown architecture preset '" << arch
+                           << "'; expected one of " << names;
+        return signalPassFailure();
+      }
+    } else if (module->hasAttr(KaplaDialect::kArchAttrName)) {
+      return markAllAnalysesPreserved();
+    } else {
+      desc = defaultArch();
+    }
+    module->setAttr(KaplaDialect::kArchAttrName,
+                    toAttr(module.getContext(), *desc));
+  }
+};
+
+/// Reports every layer whose dataflow the cost model rejects; returns
+/// false if there is one.
+bool verifyLayers(Operation *func, const CostModelAnalysis &costs) {
+  bool ok = true;
+  const LayerGraphAnalysis &g = costs.getGraph();
+  for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i) {
+    const LayerCost *c = costs.getLayerCost(i);
+    if (c && !c->valid) {
+      g.getOp(i)->emitError() << "invalid dataflow: " << c->reason;
+      ok = false;
+    }
+  }
+  return ok;
+}
+
+struct KaplaVerifyDataflowPass
+    : public mlir::kapla::impl::KaplaVerifyDataflowPassBase<
+          KaplaVerifyDataflowPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    bool ok = true;
+    getOperation().walk([&](FunctionOpInterface func) {
+      if (func.isExternal())
+        return;
+      ok &= verifyLayers(func, getChildAnalysis<CostModelAnalysis>(func));
+    });
+    if (!ok)
+      return signalPassFailure();
+    markAllAnalysesPreserved();
+  }
+};
+
+struct KaplaEstimateCostPass
+    : public mlir::kapla::impl::KaplaEstimateCostPassBase<
+          KaplaEstimateCostPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    bool ok = true;
+    FunctionOpInterface network;
+    module.walk([&](FunctionOpInterface func) {
+      if (func.isExternal())
+        return;
+      CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(func);
+      const LayerGraphAnalysis &g = costs.getGraph();
+      if (!network && !g.getGraph().layers.empty())
+        network = func;
+      for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i) {
+        const LayerCost *c = costs.getLayerCost(i);
+        Operation *op = g.getOp(i);
+        if (!c) {
+          op->emitError() << "layer '" << g.getGraph().layers[i].name
+                          << "' has no kapla.dataflow to cost";
+          ok = false;
+        } else if (!c->valid) {
+          op->emitError() << "invalid dataflow: " << c->reason;
+          ok = false;
+        }
+      }
+      if (!ok)
+        return;
+      for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i)
+        g.getOp(i)->setAttr(KaplaDialect::kCostAttrName,
+                            toAttr(ctx, costs.getLayerCost(i)->cost));
+      for (const SegmentCostEntry &s : costs.getSegments())
+        if (auto seg = dyn_cast<SegmentOp>(s.op))
+          seg.setCostAttr(toAttr(ctx, s.cost));
+    });
+    if (!ok)
+      return signalPassFailure();
+    if (!report.empty() && network) {
+      // The attributes just set do not change the costs: the analysis holds.
+      CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(network);
+      ReportOptions opts;
+      const LayerGraph &g = costs.getGraph().getGraph();
+      opts.batch = g.layers.empty() ? 0 : g.layers.front().desc.n;
+      if (failed(writeReport(module, report, network.getName(),
+                             costs.getGraph(), opts, &costs)))
+        return signalPassFailure();
+    }
+  }
+};
+
+} // namespace
