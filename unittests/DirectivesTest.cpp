@@ -51,12 +51,24 @@ TEST(Directives, SpecExampleLoopCounts) {
 
 TEST(Directives, UpdateDimsMustAgree) {
   LayerDataflow df = specExampleDataflow();
-  df.regf.updates[1].steps[0].amount = 4; // Hi+=4: 1 + ceil(7/4) = 3 vs Ho 2
+  // update(N+=1, C+=2) over the GBUF tile's N = 4, C = 4: 4 vs 2 iterations.
+  df.regf.updates[2].steps.push_back({Dim::C, 2});
   std::optional<std::string> err =
       checkDataflowStructure(specExampleLayer(), df);
   ASSERT_TRUE(err.has_value());
-  EXPECT_EQ(*err, "regf level: update #1 gives different iteration counts "
-                  "for its dims (Hi: 3, Ho: 2)");
+  EXPECT_EQ(*err, "regf level: update #2 gives different iteration counts "
+                  "for its dims (N: 4, C: 2)");
+}
+
+TEST(Directives, InputRowsRideAlong) {
+  // Moving Hi by 4 with Ho by 8 changes nothing about the count (Ho's 2);
+  // Hi's covered range grows by 4 per extra iteration.
+  LayerDataflow df = specExampleDataflow();
+  df.regf.updates[1].steps[0].amount = 4;
+  std::array<LevelShape, kNumLevels> shapes;
+  ASSERT_FALSE(checkDataflowStructure(specExampleLayer(), df, &shapes));
+  EXPECT_EQ(shapes[int(MemLevel::Regf)].updateCounts[1], 2);
+  EXPECT_EQ(shapes[int(MemLevel::Regf)].covered[int(Dim::Hi)], 12 + 4);
 }
 
 TEST(Directives, StructuralErrors) {

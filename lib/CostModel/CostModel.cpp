@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 namespace mlir::kapla {
 
@@ -227,11 +228,15 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
              str(ctx.region.numNodes());
     });
 
-  // Interleaved stacks (a shift beyond the block so far) leave holes this
-  // model does not track.
+  // Interleaved stacks (a shift beyond the block so far) leave holes. Along
+  // the input rows and cols that is what a stride does (the rows between
+  // windows are not needed); along a loop dim the holes are work left
+  // undone, which this model does not track.
   for (int lv = 0; lv < kNumLevels; ++lv) {
     const LevelDirectives &level = df.level(MemLevel(lv));
     for (int d = 0; d < kNumDims; ++d) {
+      if (Dim(d) == Dim::Hi || Dim(d) == Dim::Wi)
+        continue;
       bool contiguous;
       stackedSpan(shapes[lv].tile[d], level, Dim(d), contiguous);
       if (!contiguous)
@@ -421,14 +426,34 @@ LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   return c;
 }
 
+/// Input rows some window reads: all of them when windows touch, fewer
+/// when a stride skips rows ({o*stride + r*dilation}).
+static int64_t rowsRead(int64_t outRows, int64_t stride, int64_t window,
+                        int64_t dilation, int64_t inRows) {
+  if (dilation == 1)
+    return window >= stride ? inRows : outRows * window;
+  std::vector<char> used(inRows, 0);
+  for (int64_t o = 0; o < outRows; ++o)
+    for (int64_t r = 0; r < window; ++r)
+      used[o * stride + r * dilation] = 1;
+  return std::count(used.begin(), used.end(), 1);
+}
+
 int64_t tensorWords(const LayerDesc &layer, TensorKind t) {
   DimSet d = tensorDims(layer.kind, t);
   if (d.empty())
     return 0;
   int64_t w = 1;
-  for (int i = 0; i < kNumDims; ++i)
-    if (d.contains(Dim(i)))
+  for (int i = 0; i < kNumDims; ++i) {
+    if (!d.contains(Dim(i)))
+      continue;
+    if (Dim(i) == Dim::Hi)
+      w *= rowsRead(layer.ho, layer.sy, layer.r, layer.dy, layer.hi());
+    else if (Dim(i) == Dim::Wi)
+      w *= rowsRead(layer.wo, layer.sx, layer.s, layer.dx, layer.wi());
+    else
       w *= layer.extent(Dim(i));
+  }
   return t == TensorKind::I && layer.kind == LayerKind::Eltwise
              ? w * layer.numInputs
              : w;

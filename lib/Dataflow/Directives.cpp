@@ -143,12 +143,21 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
   shape.updateCounts.clear();
   for (size_t u = 0; u < level.updates.size(); ++u) {
     const UpdateDirective &ud = level.updates[u];
-    int64_t count = -1;
-    Dim first = ud.steps.front().dim;
-    for (const DimAmount &da : ud.steps) {
+    for (const DimAmount &da : ud.steps)
       if (!known.contains(da.dim))
         return lv + " level: update over dim " + stringifyDim(da.dim) +
                ", which " + kind + " layers do not have";
+    // An update is one loop: its loop dims must agree on the count. Input
+    // rows and cols ride along with the output and filter dims that move
+    // them; they set the count only in an update of their own.
+    bool hasLoopDim = false;
+    for (const DimAmount &da : ud.steps)
+      hasLoopDim |= da.dim != Dim::Hi && da.dim != Dim::Wi;
+    int64_t count = -1;
+    Dim first = ud.steps.front().dim;
+    for (const DimAmount &da : ud.steps) {
+      if (hasLoopDim && (da.dim == Dim::Hi || da.dim == Dim::Wi))
+        continue;
       int d = int(da.dim);
       int64_t n = loopIterations(extent[d], shape.covered[d], da.amount);
       if (count >= 0 && n != count)
@@ -156,6 +165,8 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
                " gives different iteration counts for its dims (" +
                stringifyDim(first) + ": " + str(count) + ", " +
                stringifyDim(da.dim) + ": " + str(n) + ")";
+      if (count < 0)
+        first = da.dim;
       count = n;
     }
     for (const DimAmount &da : ud.steps)

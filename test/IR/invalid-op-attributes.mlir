@@ -85,15 +85,13 @@
 
 // -----
 
-// A sliding window over input and output columns: Wi moves 2 per output
-// column at stride 2. Counts: Wi 1 + ceil((9-3)/2) = 4, Wo 1 + (4-1)/1 = 4
-// agree; making Wo step 2 gives 1 + ceil(3/2) = 3.
-// expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf level: update #0 gives different iteration counts for its dims (Wi: 4, Wo: 3)}}
-%0 = "tensor.empty"() {kapla.layer = #kapla.layer<conv, N = 1, C = 1, K = 1, Ho = 1, Wo = 4, R = 1, S = 3, sx = 2>,
+// One update is one loop: N+=1 over N = 2 runs twice, K+=2 over K = 2 once.
+// expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf level: update #0 gives different iteration counts for its dims (N: 2, K: 1)}}
+%0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>,
   kapla.dataflow = #kapla.dataflow<
-    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1, Hi = 1, Wi = 3]>, #kapla.tensor<W, size = [K = 1, C = 1, R = 1, S = 3]>, #kapla.tensor<O, size = [N = 1, K = 1, Ho = 1, Wo = 1]>]>,
-    gbuf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 1, Hi = 1, Wi = 3]>, #kapla.tensor<W, size = [K = 1, C = 1, R = 1, S = 3]>, #kapla.tensor<O, size = [N = 1, K = 1, Ho = 1, Wo = 1]>],
-            updates = [#kapla.update<step = [Wi = 2, Wo = 2]>]>>} : () -> tensor<4xf32>
+    regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2]>, #kapla.tensor<W, size = [K = 2, C = 2]>, #kapla.tensor<O, size = [N = 1, K = 2]>]>,
+    gbuf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2]>, #kapla.tensor<W, size = [K = 2, C = 2]>, #kapla.tensor<O, size = [N = 1, K = 2]>],
+            updates = [#kapla.update<step = [N = 1, K = 2]>]>>} : () -> tensor<4xf32>
 
 // -----
 

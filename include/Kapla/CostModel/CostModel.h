@@ -88,7 +88,9 @@ CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
 /// once), MAC and REGF energy of every layer, and all PEs of the chip busy.
 CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph);
 
-/// Words of tensor `t` of `layer` (all `inputs` operands for an eltwise I).
+/// Words of tensor `t` of `layer` that the computation reads or writes (all
+/// `inputs` operands for an eltwise I; input rows a stride skips are not
+/// counted).
 int64_t tensorWords(const LayerDesc &layer, TensorKind t);
 
 /// The cost of a segment from the costs of its layers (spec 5.6): the sum
