@@ -32,6 +32,13 @@ struct ImportPipelineOptions
       *this, "report",
       llvm::cl::desc("Write the layer report as JSON to this path ('-': stdout)"),
       llvm::cl::init("")};
+  Option<std::string> arch{*this, "arch",
+                           llvm::cl::desc("Architecture preset (kapla-set-arch)"),
+                           llvm::cl::init("")};
+  Option<std::string> archFile{
+      *this, "arch-file",
+      llvm::cl::desc("Architecture file, JSON (kapla-set-arch)"),
+      llvm::cl::init("")};
   Option<std::string> unknownOps{
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is: error or warn"),
@@ -39,6 +46,10 @@ struct ImportPipelineOptions
 };
 
 void buildImportPipeline(OpPassManager &pm, const ImportPipelineOptions &opts) {
+  KaplaSetArchPassOptions archOpts;
+  archOpts.arch = opts.arch;
+  archOpts.archFile = opts.archFile;
+  pm.addPass(createKaplaSetArchPass(archOpts));
   if (opts.input == InputForm::Tosa) {
     // The upstream lowering, as documented for MLIR 22: convolutions in
     // HWCF layout, then the rest of TOSA, then cleanup.
@@ -62,6 +73,7 @@ void buildImportPipeline(OpPassManager &pm, const ImportPipelineOptions &opts) {
 void mlir::kapla::registerKaplaPipelines() {
   PassPipelineRegistration<ImportPipelineOptions>(
       "kapla-import-pipeline",
-      "Lower TOSA to linalg if `input=tosa`, then run kapla-import",
+      "Set the architecture (kapla-set-arch), lower TOSA to linalg if "
+      "`input=tosa`, then run kapla-import",
       buildImportPipeline);
 }

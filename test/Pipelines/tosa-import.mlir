@@ -1,6 +1,11 @@
 // RUN: kapla-opt %s -kapla-import-pipeline="input=tosa batch=8" | FileCheck %s
 // RUN: kapla-opt %s -kapla-import-pipeline="input=tosa report=-" -o /dev/null | FileCheck %s --check-prefix=REPORT
 // RUN: not kapla-opt %s -kapla-import 2>&1 | FileCheck %s --check-prefix=RAW
+// RUN: kapla-opt %s -kapla-import-pipeline="input=tosa arch=multi-node-4x4" | FileCheck %s --check-prefix=ARCH
+// RUN: not kapla-opt %s -kapla-import-pipeline="input=onnx" 2>&1 | FileCheck %s --check-prefix=INPUT
+
+// ARCH: module attributes {kapla.arch = #kapla.arch<name = "multi-node-4x4"
+// INPUT: Cannot find option named 'onnx'!
 
 // A small network in TOSA 1.0, shaped like a real export: an NCHW graph
 // with transposes around NHWC convolutions, unfolded batch-norm arithmetic
