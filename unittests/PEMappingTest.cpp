@@ -6,6 +6,8 @@
 
 #include "gtest/gtest.h"
 
+#include <vector>
+
 using namespace mlir::kapla;
 using D = Dim;
 
@@ -121,11 +123,22 @@ TEST(PEMapping, EveryKindGivesAValidUnit) {
       layer(LayerKind::MatMul, 64, 64, 512, 1, 1, 1, 1, 1),
       layer(LayerKind::Eltwise, 2, 256, 256, 56, 56, 1, 1, 1),
   };
+  // Backward layers loop over the same dims: their units must be valid too.
+  std::vector<LayerDesc> all(std::begin(shapes), std::end(shapes));
+  for (const LayerDesc &l : shapes) {
+    if (l.kind == LayerKind::Pool || l.kind == LayerKind::Eltwise)
+      continue;
+    LayerDesc bd = l, bw = l;
+    bd.pass = LayerPass::BackwardData;
+    bw.pass = LayerPass::BackwardWeight;
+    all.push_back(bd);
+    all.push_back(bw);
+  }
   for (const char *preset : {"multi-node-16x16", "edge-systolic"}) {
     ArchDesc a = *getPreset(preset);
     a.regfBytes = 1 << 16; // capacity is the solver's concern, not here
     a.gbufBytes = int64_t(1) << 36;
-    for (const LayerDesc &l : shapes) {
+    for (const LayerDesc &l : all) {
       LayerDataflow df = wholeLayer(a, l);
       LayerContext ctx = LayerContext::wholeChip(a);
       LayerCost c = evaluateLayer(a, l, df, ctx);
