@@ -1,0 +1,81 @@
+//===- IntraLayer.h - Solving one layer (spec 6.2, 6.3) ----------*- C++ -*-===//
+//
+// A layer's schedule is searched in a space of per-dim parameters: the REGF
+// tile and its spread over PEs, the GBUF tile and its spread over nodes, and
+// the order of the three loop classes at each level. buildDataflow turns a
+// point of that space into directives; the cost model scores it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_SOLVER_INTRALAYER_H
+#define KAPLA_SOLVER_INTRALAYER_H
+
+#include "Kapla/CostModel/CostModel.h"
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace mlir::kapla {
+
+/// What a solver minimises.
+enum class Objective : uint8_t { Energy, Delay, EDP };
+const char *stringifyObjective(Objective o); ///< "energy", "delay", "edp"
+std::optional<Objective> symbolizeObjective(const std::string &s);
+/// The value of `cost` under `objective` (pJ, cycles, or pJ x cycles).
+double objectiveValue(Objective objective, const CostRecord &cost);
+
+/// A point of the intra-layer search space. Dims the layer does not loop
+/// over keep 1 (a pooling window keeps its whole extent in every tile).
+struct LayerSchedule {
+  std::array<int64_t, kNumDims> regfTile{}, peSplit{}, gbufTile{}, nodeSplit{};
+  /// Loop class order at each level, innermost first: a permutation of
+  /// {0: batch and output rows/cols, 1: reduction (C, R, S; R, S only for
+  /// channel-wise kinds), 2: output channels (K; C for channel-wise kinds)}.
+  std::array<uint8_t, 3> regfOrder{0, 1, 2}, gbufOrder{0, 1, 2};
+};
+
+/// The directives of `s` for `layer`.
+LayerDataflow buildDataflow(const LayerDesc &layer, const LayerSchedule &s);
+
+/// What a solve found.
+struct LayerSolution {
+  bool found = false;
+  LayerSchedule schedule;
+  LayerDataflow dataflow;
+  LayerCost cost;
+  int64_t evaluations = 0;
+};
+
+struct SolveOptions {
+  Objective objective = Objective::Energy;
+  /// Exhaustive and random: stop after this many evaluations (0: no limit
+  /// for exhaustive; random uses 20000).
+  int64_t budget = 0;
+  uint64_t seed = 1;
+};
+
+/// KAPLA's bottom-up cost descent: from the PE template's unit, spread over
+/// idle PEs, grow the REGF tile, spread over the region's nodes, grow the
+/// GBUF tile; each step takes the move that lowers the objective most; for
+/// every pair of loop orders. Falls back to the exhaustive search when no
+/// valid schedule is found.
+LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
+                              const LayerContext &ctx,
+                              const SolveOptions &opts);
+
+/// Every factorisation of every dim over the four parameters (divisors of
+/// the extents), every order pair, under the same cost model.
+LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
+                                   const LayerContext &ctx,
+                                   const SolveOptions &opts);
+
+/// Random points of the exhaustive space.
+LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
+                               const LayerContext &ctx,
+                               const SolveOptions &opts);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_SOLVER_INTRALAYER_H

@@ -1,0 +1,574 @@
+//===- IntraLayer.cpp - Solving one layer (spec 6.2, 6.3) -----------------===//
+
+#include "Kapla/Solver/IntraLayer.h"
+#include "Kapla/CostModel/PEMapping.h"
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+namespace mlir::kapla {
+
+const char *stringifyObjective(Objective o) {
+  switch (o) {
+  case Objective::Energy:
+    return "energy";
+  case Objective::Delay:
+    return "delay";
+  case Objective::EDP:
+    return "edp";
+  }
+  return "energy";
+}
+
+std::optional<Objective> symbolizeObjective(const std::string &s) {
+  if (s == "energy")
+    return Objective::Energy;
+  if (s == "delay")
+    return Objective::Delay;
+  if (s == "edp")
+    return Objective::EDP;
+  return std::nullopt;
+}
+
+double objectiveValue(Objective o, const CostRecord &c) {
+  switch (o) {
+  case Objective::Energy:
+    return c.energyPj();
+  case Objective::Delay:
+    return c.cycles;
+  case Objective::EDP:
+    return c.energyPj() * c.cycles;
+  }
+  return c.energyPj();
+}
+
+namespace {
+using D = Dim;
+
+bool channelwise(LayerKind k) {
+  return k == LayerKind::DWConv || k == LayerKind::Pool ||
+         k == LayerKind::Eltwise;
+}
+
+/// The dims of loop class `cls` for `kind`, innermost first.
+llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls) {
+  switch (cls) {
+  case 0:
+    return {D::Wo, D::Ho, D::N};
+  case 1:
+    if (channelwise(kind))
+      return {D::S, D::R};
+    return {D::S, D::R, D::C};
+  default:
+    if (channelwise(kind))
+      return {D::C};
+    return {D::K};
+  }
+}
+
+/// The dims the search chooses tiles and splits for.
+llvm::SmallVector<D, 7> searchDims(LayerKind kind) {
+  llvm::SmallVector<D, 7> out;
+  DimSet known = knownDims(kind);
+  for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S})
+    if (known.contains(d) && !(kind == LayerKind::Pool && (d == D::R || d == D::S)))
+      out.push_back(d);
+  return out;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+llvm::SmallVector<DimAmount, 2> moves(const LayerDesc &l, D d, int64_t by) {
+  llvm::SmallVector<DimAmount, 2> v{{d, by}};
+  if (!knownDims(l.kind).contains(D::Hi))
+    return v;
+  if (d == D::Ho)
+    v.push_back({D::Hi, by * l.sy});
+  else if (d == D::R)
+    v.push_back({D::Hi, by * l.dy});
+  else if (d == D::Wo)
+    v.push_back({D::Wi, by * l.sx});
+  else if (d == D::S)
+    v.push_back({D::Wi, by * l.dx});
+  return v;
+}
+
+void addTensors(const LayerDesc &l, std::array<int64_t, kNumDims> t,
+                LevelDirectives &lv) {
+  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
+  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  for (int x = 0; x < kNumTensors; ++x) {
+    DimSet dims = tensorDims(l.kind, TensorKind(x));
+    if (dims.empty())
+      continue;
+    TensorDirective td;
+    td.tensor = TensorKind(x);
+    for (int d = 0; d < kNumDims; ++d)
+      if (dims.contains(D(d)))
+        td.sizes.push_back({D(d), t[d]});
+    lv.tensors.push_back(std::move(td));
+  }
+}
+
+/// Fills the fixed dims: 1 for dims the kind lacks, whole pooling windows.
+void normalise(const LayerDesc &l, LayerSchedule &s) {
+  DimSet known = knownDims(l.kind);
+  for (int d = 0; d < kNumDims; ++d) {
+    bool fixed = !known.contains(D(d)) || D(d) == D::Hi || D(d) == D::Wi;
+    bool window = l.kind == LayerKind::Pool && (D(d) == D::R || D(d) == D::S);
+    if (fixed || window) {
+      int64_t v = window ? l.extent(D(d)) : 1;
+      s.regfTile[d] = s.gbufTile[d] = v;
+      s.peSplit[d] = s.nodeSplit[d] = 1;
+    }
+  }
+}
+} // namespace
+
+LayerDataflow buildDataflow(const LayerDesc &l, const LayerSchedule &s) {
+  LayerDataflow df;
+  addTensors(l, s.regfTile, df.regf);
+  addTensors(l, s.gbufTile, df.gbuf);
+  for (D d : {D::R, D::S, D::C, D::K, D::N, D::Ho, D::Wo}) {
+    if (s.peSplit[int(d)] > 1)
+      df.regf.stacks.push_back(
+          {moves(l, d, s.regfTile[int(d)]), s.peSplit[int(d)]});
+    if (s.nodeSplit[int(d)] > 1)
+      df.gbuf.stacks.push_back(
+          {moves(l, d, s.gbufTile[int(d)]), s.nodeSplit[int(d)]});
+  }
+  for (int i = 0; i < 3; ++i) {
+    for (D d : classDims(l.kind, s.regfOrder[i])) {
+      int64_t span = s.regfTile[int(d)] * s.peSplit[int(d)];
+      if (span < s.gbufTile[int(d)])
+        df.regf.updates.push_back({moves(l, d, span)});
+    }
+  }
+  for (int i = 0; i < 3; ++i) {
+    for (D d : classDims(l.kind, s.gbufOrder[i])) {
+      int64_t span = s.gbufTile[int(d)] * s.nodeSplit[int(d)];
+      if (span < l.extent(d))
+        df.gbuf.updates.push_back({moves(l, d, span)});
+    }
+  }
+  return df;
+}
+
+namespace {
+/// The 6 permutations of the three loop classes.
+const std::array<std::array<uint8_t, 3>, 6> kOrders = {{{0, 1, 2},
+                                                         {0, 2, 1},
+                                                         {1, 0, 2},
+                                                         {1, 2, 0},
+                                                         {2, 0, 1},
+                                                         {2, 1, 0}}};
+
+class Searcher {
+public:
+  Searcher(const ArchDesc &arch, const LayerDesc &layer,
+           const LayerContext &ctx, const SolveOptions &opts)
+      : arch(arch), layer(layer), ctx(ctx), opts(opts),
+        dims(searchDims(layer.kind)) {}
+
+  /// Scores `s` on `a`; +inf when invalid. Remembers the best valid one on
+  /// the real architecture.
+  double score(const LayerSchedule &s, const ArchDesc &a, bool real) {
+    LayerDataflow df = buildDataflow(layer, s);
+    evaluateLayer(a, layer, df, ctx, scratch, /*explain=*/false);
+    ++evaluations;
+    if (!scratch.valid)
+      return INFINITY;
+    double v = objectiveValue(opts.objective, scratch.cost);
+    if (real && v < bestValue) {
+      bestValue = v;
+      best.found = true;
+      best.schedule = s;
+      best.dataflow = std::move(df);
+      best.cost = scratch;
+    }
+    return v;
+  }
+
+  LayerSolution finish() {
+    best.evaluations = evaluations;
+    return std::move(best);
+  }
+
+  const ArchDesc &arch;
+  const LayerDesc &layer;
+  const LayerContext &ctx;
+  const SolveOptions &opts;
+  llvm::SmallVector<D, 7> dims;
+  LayerCost scratch;
+  LayerSolution best;
+  double bestValue = INFINITY;
+  int64_t evaluations = 0;
+};
+
+enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
+
+/// Factors to try for a parameter whose span may grow from `span` to
+/// `limit`: the prime factors of limit / span when it divides (no padding),
+/// else the small primes; and always the factor that covers the rest in one
+/// go (possibly with padding).
+llvm::SmallVector<int64_t, 6> factors(int64_t span, int64_t limit) {
+  llvm::SmallVector<int64_t, 6> f;
+  int64_t room = ceilDiv(limit, span);
+  if (room < 2)
+    return f;
+  if (limit % span == 0) {
+    int64_t q = limit / span;
+    for (int64_t p = 2; p * p <= q; ++p)
+      if (q % p == 0) {
+        f.push_back(p);
+        while (q % p == 0)
+          q /= p;
+      }
+    if (q > 1)
+      f.push_back(q);
+  } else {
+    for (int64_t p : {2, 3, 5, 7})
+      if (p < room)
+        f.push_back(p);
+  }
+  if (!llvm::is_contained(f, room))
+    f.push_back(room);
+  return f;
+}
+
+/// The greedy descent over the parameters in `params`: each round applies
+/// the single change that lowers the score most: multiplying a parameter by
+/// a small prime (or by what covers the rest of its extent), or, with
+/// `shrink`, dividing it by one of its prime factors or changing a loop
+/// order.
+void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
+             const ArchDesc &a, bool real, double &cur, bool shrink = false) {
+  const int64_t pes = sr.arch.numPEsPerNode();
+  const int64_t nodes = sr.ctx.region.numNodes();
+  auto valueOf = [](LayerSchedule &t, Param p, int i) -> int64_t & {
+    switch (p) {
+    case Param::PeSplit:
+      return t.peSplit[i];
+    case Param::RegfTile:
+      return t.regfTile[i];
+    case Param::NodeSplit:
+      return t.nodeSplit[i];
+    case Param::GbufTile:
+      break;
+    }
+    return t.gbufTile[i];
+  };
+  for (int round = 0; round < 256; ++round) {
+    double bestV = cur;
+    LayerSchedule bestS;
+    auto consider = [&](LayerSchedule &t, int i, D d) {
+      // Tiles never exceed what they tile.
+      t.gbufTile[i] = std::min(t.gbufTile[i], sr.layer.extent(d));
+      t.regfTile[i] = std::min(t.regfTile[i], t.gbufTile[i]);
+      double v = sr.score(t, a, real);
+      if (v < bestV) {
+        bestV = v;
+        bestS = t;
+      }
+    };
+    for (Param p : params) {
+      int64_t used = 1;
+      for (D d : sr.dims)
+        used *= p == Param::PeSplit    ? s.peSplit[int(d)]
+                : p == Param::NodeSplit ? s.nodeSplit[int(d)]
+                                        : 1;
+      int64_t cap = p == Param::PeSplit ? pes : p == Param::NodeSplit ? nodes : 0;
+      for (D d : sr.dims) {
+        int i = int(d);
+        bool regfSide = p == Param::PeSplit || p == Param::RegfTile;
+        int64_t span = regfSide ? s.regfTile[i] * s.peSplit[i]
+                                : s.gbufTile[i] * s.nodeSplit[i];
+        int64_t limit = regfSide ? s.gbufTile[i] : sr.layer.extent(d);
+        for (int64_t f : factors(span, limit)) {
+          if (cap && used * f > cap)
+            continue;
+          LayerSchedule t = s;
+          valueOf(t, p, i) *= f;
+          consider(t, i, d);
+        }
+        if (!shrink)
+          continue;
+        int64_t v = valueOf(s, p, i);
+        for (int64_t f : {2, 3, 5, 7}) {
+          if (v % f)
+            continue;
+          LayerSchedule t = s;
+          valueOf(t, p, i) = v / f;
+          consider(t, i, d);
+        }
+      }
+    }
+    // With the PEs or nodes all in use, only trading a factor between two
+    // dims changes the split.
+    if (shrink)
+      for (Param p : params) {
+        if (p != Param::PeSplit && p != Param::NodeSplit)
+          continue;
+        for (D from : sr.dims) {
+          int64_t v = valueOf(s, p, int(from));
+          for (int64_t f : {2, 3, 5, 7}) {
+            if (v % f)
+              continue;
+            for (D to : sr.dims) {
+              if (to == from)
+                continue;
+              int i = int(to);
+              bool regfSide = p == Param::PeSplit;
+              int64_t span = regfSide ? s.regfTile[i] * s.peSplit[i]
+                                      : s.gbufTile[i] * s.nodeSplit[i];
+              int64_t limit = regfSide ? s.gbufTile[i] : sr.layer.extent(to);
+              for (int64_t g : factors(span, limit)) {
+                if (g > f)
+                  continue; // the freed PEs or nodes must suffice
+                LayerSchedule t = s;
+                valueOf(t, p, int(from)) = v / f;
+                valueOf(t, p, i) *= g;
+                consider(t, i, to);
+              }
+            }
+          }
+        }
+      }
+    if (shrink)
+      for (const auto &o : kOrders) {
+        LayerSchedule t = s;
+        t.regfOrder = o;
+        double v = sr.score(t, a, real);
+        if (v < bestV) {
+          bestV = v;
+          bestS = t;
+        }
+        t = s;
+        t.gbufOrder = o;
+        v = sr.score(t, a, real);
+        if (v < bestV) {
+          bestV = v;
+          bestS = t;
+        }
+      }
+    if (!(bestV < cur))
+      return;
+    cur = bestV;
+    s = bestS;
+  }
+}
+
+/// The template's unit as a starting point.
+LayerSchedule startingPoint(const ArchDesc &arch, const LayerDesc &l) {
+  LayerSchedule s;
+  s.regfTile.fill(1);
+  s.peSplit.fill(1);
+  s.nodeSplit.fill(1);
+  std::array<int64_t, kNumDims> e = layerExtents(l);
+  s.gbufTile = e;
+  PEUnit unit = makePEUnit(arch, l, e);
+  for (const TensorDirective &td : unit.regf.tensors)
+    for (const DimAmount &da : td.sizes)
+      s.regfTile[int(da.dim)] = da.amount;
+  for (const StackDirective &st : unit.regf.stacks)
+    s.peSplit[int(st.shifts.front().dim)] *= st.repl;
+  normalise(l, s);
+  return s;
+}
+} // namespace
+
+LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
+                              const LayerContext &ctx,
+                              const SolveOptions &opts) {
+  Searcher sr(arch, layer, ctx, opts);
+  // REGF decisions first, on a chip whose GBUF holds the whole layer on one
+  // node, so that the REGF-level counts are comparable.
+  ArchDesc roomy = arch;
+  roomy.gbufBytes = int64_t(1) << 40;
+  LayerContext one = ctx;
+  LayerSchedule base = startingPoint(arch, layer);
+  for (const auto &ro : kOrders) {
+    LayerSchedule s = base;
+    s.regfOrder = ro;
+    Searcher local(roomy, layer, one, opts);
+    double cur = local.score(s, roomy, false);
+    if (std::isfinite(cur)) {
+      descend(local, s, {Param::PeSplit}, roomy, false, cur);
+      descend(local, s, {Param::RegfTile}, roomy, false, cur);
+    }
+    sr.evaluations += local.evaluations;
+    if (!std::isfinite(cur))
+      continue;
+    // GBUF decisions on the real chip, from the smallest GBUF tile, for
+    // every order of the GBUF loops.
+    for (int d = 0; d < kNumDims; ++d)
+      s.gbufTile[d] = std::min(layer.extent(Dim(d)), s.regfTile[d] * s.peSplit[d]);
+    normalise(layer, s);
+    // Several starts for the node split: none, or all of a region's nodes
+    // (as far as the extent allows) on one dim; the descent refines each.
+    llvm::SmallVector<LayerSchedule, 8> starts{s};
+    for (D d : sr.dims) {
+      int i = int(d);
+      int64_t n = std::min(ctx.region.numNodes(),
+                           ceilDiv(layer.extent(d), s.gbufTile[i]));
+      if (n > 1) {
+        LayerSchedule t = s;
+        t.nodeSplit[i] = n;
+        starts.push_back(t);
+      }
+    }
+    for (const LayerSchedule &start : starts)
+      for (const auto &go : kOrders) {
+        LayerSchedule g = start;
+        g.gbufOrder = go;
+        double v = sr.score(g, arch, true);
+        if (!std::isfinite(v))
+          continue;
+        descend(sr, g, {Param::NodeSplit}, arch, true, v);
+        descend(sr, g, {Param::GbufTile}, arch, true, v);
+        // A last round over everything, now that all levels are set.
+        descend(sr, g,
+                {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+                 Param::GbufTile},
+                arch, true, v, /*shrink=*/true);
+      }
+  }
+  if (!sr.best.found) {
+    SolveOptions ex = opts;
+    if (ex.budget == 0)
+      ex.budget = 200000;
+    LayerSolution fallback = solveLayerExhaustive(arch, layer, ctx, ex);
+    fallback.evaluations += sr.evaluations;
+    return fallback;
+  }
+  return sr.finish();
+}
+
+namespace {
+/// The (regfTile, peSplit, gbufTile, nodeSplit) choices of one dim: exact
+/// factorisations of its extent over the levels.
+struct DimChoice {
+  int64_t rt, ps, gt, ns;
+};
+
+std::vector<int64_t> divisors(int64_t n) {
+  std::vector<int64_t> d;
+  for (int64_t i = 1; i * i <= n; ++i)
+    if (n % i == 0) {
+      d.push_back(i);
+      if (i * i != n)
+        d.push_back(n / i);
+    }
+  std::sort(d.begin(), d.end());
+  return d;
+}
+
+std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes) {
+  std::vector<DimChoice> out;
+  for (int64_t gt : divisors(e)) {
+    int64_t ns = e / gt; // the GBUF tiles that remain spread over nodes...
+    for (int64_t nsd : divisors(ns)) {
+      if (nsd > nodes)
+        continue;
+      for (int64_t rt : divisors(gt)) {
+        for (int64_t ps : divisors(gt / rt)) {
+          if (ps > pes)
+            continue;
+          out.push_back({rt, ps, gt, nsd});
+        }
+      }
+    }
+  }
+  return out;
+}
+} // namespace
+
+LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
+                                   const LayerContext &ctx,
+                                   const SolveOptions &opts) {
+  Searcher sr(arch, layer, ctx, opts);
+  const int64_t pes = arch.numPEsPerNode(), nodes = ctx.region.numNodes();
+  std::vector<std::vector<DimChoice>> choices;
+  for (D d : sr.dims)
+    choices.push_back(dimChoices(layer.extent(d), pes, nodes));
+  LayerSchedule s;
+  s.regfTile.fill(1);
+  s.peSplit.fill(1);
+  s.gbufTile.fill(1);
+  s.nodeSplit.fill(1);
+  normalise(layer, s);
+  std::vector<size_t> idx(choices.size(), 0);
+  // Odometer over the per-dim choices; every order pair for each.
+  while (true) {
+    int64_t usedPes = 1, usedNodes = 1;
+    for (size_t k = 0; k < idx.size(); ++k) {
+      const DimChoice &c = choices[k][idx[k]];
+      int i = int(sr.dims[k]);
+      s.regfTile[i] = c.rt;
+      s.peSplit[i] = c.ps;
+      s.gbufTile[i] = c.gt;
+      s.nodeSplit[i] = c.ns;
+      usedPes *= c.ps;
+      usedNodes *= c.ns;
+    }
+    if (usedPes <= pes && usedNodes <= nodes) {
+      for (const auto &ro : kOrders)
+        for (const auto &go : kOrders) {
+          s.regfOrder = ro;
+          s.gbufOrder = go;
+          sr.score(s, arch, true);
+          if (opts.budget && sr.evaluations >= opts.budget)
+            return sr.finish();
+        }
+    }
+    size_t k = 0;
+    while (k < idx.size() && ++idx[k] == choices[k].size())
+      idx[k++] = 0;
+    if (k == idx.size())
+      break;
+  }
+  return sr.finish();
+}
+
+LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
+                               const LayerContext &ctx,
+                               const SolveOptions &opts) {
+  Searcher sr(arch, layer, ctx, opts);
+  const int64_t pes = arch.numPEsPerNode(), nodes = ctx.region.numNodes();
+  std::vector<std::vector<DimChoice>> choices;
+  for (D d : sr.dims)
+    choices.push_back(dimChoices(layer.extent(d), pes, nodes));
+  std::mt19937_64 rng(opts.seed);
+  int64_t budget = opts.budget ? opts.budget : 20000;
+  LayerSchedule s;
+  s.regfTile.fill(1);
+  s.peSplit.fill(1);
+  s.gbufTile.fill(1);
+  s.nodeSplit.fill(1);
+  normalise(layer, s);
+  for (int64_t n = 0; n < budget; ++n) {
+    int64_t usedPes = 1, usedNodes = 1;
+    for (size_t k = 0; k < choices.size(); ++k) {
+      const DimChoice &c =
+          choices[k][std::uniform_int_distribution<size_t>(
+              0, choices[k].size() - 1)(rng)];
+      int i = int(sr.dims[k]);
+      s.regfTile[i] = c.rt;
+      s.peSplit[i] = c.ps;
+      s.gbufTile[i] = c.gt;
+      s.nodeSplit[i] = c.ns;
+      usedPes *= c.ps;
+      usedNodes *= c.ns;
+    }
+    if (usedPes > pes || usedNodes > nodes)
+      continue;
+    s.regfOrder = kOrders[rng() % 6];
+    s.gbufOrder = kOrders[rng() % 6];
+    sr.score(s, arch, true);
+  }
+  return sr.finish();
+}
+
+} // namespace mlir::kapla
