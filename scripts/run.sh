@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the main job on a bundled real
-# network (torchvision ResNet-18, exported by torch-mlir) at batch 64:
-# kapla-import recognises its layers, and their graph is printed.
-# Usage: scripts/run.sh [NETWORK.mlir [BATCH]]
+# Installs what is missing, builds, and runs the main job: schedule a bundled
+# real network (torchvision ResNet-18, exported by torch-mlir) at batch 64 on
+# the default preset (multi-node-16x16) and print the schedule.
+# Usage: scripts/run.sh [NETWORK.mlir [BATCH [ARCH]]]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,11 +11,16 @@ bash scripts/build.sh
 
 net=${1:-test/Inputs/nets/nelli__resnet18.mlir}
 batch=${2:-64}
+arch=${3:-multi-node-16x16}
 out=build/run
 mkdir -p "$out"
-echo "== kapla-opt $net --kapla-import=\"batch=$batch report=$out/report.json\""
-build/bin/kapla-opt "$net" --kapla-import="batch=$batch report=$out/report.json" \
-  -o "$out/imported.mlir"
+echo "== kapla-opt $net --kapla-schedule=\"arch=$arch batch=$batch report=$out/report.json\""
+start=$(date +%s.%N)
+build/bin/kapla-opt "$net" \
+  --kapla-schedule="arch=$arch batch=$batch report=$out/report.json" \
+  -o "$out/scheduled.mlir"
+end=$(date +%s.%N)
 python3 scripts/summarize-report.py "$out/report.json"
+echo "  solved in $(python3 -c "print(f'{$end - $start:.2f}')") s"
 echo
-echo "annotated IR: $out/imported.mlir; report: $out/report.json"
+echo "scheduled IR: $out/scheduled.mlir; report: $out/report.json"

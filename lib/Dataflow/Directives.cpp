@@ -2,6 +2,8 @@
 
 #include "Kapla/Dataflow/Directives.h"
 
+#include <algorithm>
+
 namespace mlir::kapla {
 
 const TensorDirective *LevelDirectives::findTensor(TensorKind t) const {
@@ -125,7 +127,18 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     if (hasTensor(layer.kind, TensorKind(t)) && !level.findTensor(TensorKind(t)))
       return lv + " level: tensor " + stringifyTensorKind(TensorKind(t)) +
              " of the " + kind + " layer is missing";
-  // A dim no tensor is indexed by (a pooling window) is whole in every tile.
+  // A pooling window indexes no tensor: the input tile says how much of it
+  // one buffer holds, (Hi - (Ho-1)*sy - 1) / dy + 1 rows, likewise cols.
+  auto windowTile = [&](Dim w, Dim in, Dim out, int64_t stride, int64_t dil) {
+    int d = int(w);
+    if (shape.tile[d] != 0 || !known.contains(w) || shape.tile[int(in)] == 0 ||
+        shape.tile[int(out)] == 0)
+      return;
+    int64_t rows = (shape.tile[int(in)] - (shape.tile[int(out)] - 1) * stride - 1) / dil + 1;
+    shape.tile[d] = std::clamp<int64_t>(rows, 1, extent[d]);
+  };
+  windowTile(Dim::R, Dim::Hi, Dim::Ho, layer.sy, layer.dy);
+  windowTile(Dim::S, Dim::Wi, Dim::Wo, layer.sx, layer.dx);
   for (int d = 0; d < kNumDims; ++d)
     if (shape.tile[d] == 0)
       shape.tile[d] = extent[d];

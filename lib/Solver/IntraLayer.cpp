@@ -73,7 +73,7 @@ llvm::SmallVector<D, 7> searchDims(LayerKind kind) {
   llvm::SmallVector<D, 7> out;
   DimSet known = knownDims(kind);
   for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S})
-    if (known.contains(d) && !(kind == LayerKind::Pool && (d == D::R || d == D::S)))
+    if (known.contains(d))
       out.push_back(d);
   return out;
 }
@@ -112,18 +112,15 @@ void addTensors(const LayerDesc &l, std::array<int64_t, kNumDims> t,
   }
 }
 
-/// Fills the fixed dims: 1 for dims the kind lacks, whole pooling windows.
+/// Fills the fixed dims: 1 for dims the kind lacks (input rows and cols
+/// follow from the others).
 void normalise(const LayerDesc &l, LayerSchedule &s) {
   DimSet known = knownDims(l.kind);
-  for (int d = 0; d < kNumDims; ++d) {
-    bool fixed = !known.contains(D(d)) || D(d) == D::Hi || D(d) == D::Wi;
-    bool window = l.kind == LayerKind::Pool && (D(d) == D::R || D(d) == D::S);
-    if (fixed || window) {
-      int64_t v = window ? l.extent(D(d)) : 1;
-      s.regfTile[d] = s.gbufTile[d] = v;
+  for (int d = 0; d < kNumDims; ++d)
+    if (!known.contains(D(d)) || D(d) == D::Hi || D(d) == D::Wi) {
+      s.regfTile[d] = s.gbufTile[d] = 1;
       s.peSplit[d] = s.nodeSplit[d] = 1;
     }
-  }
 }
 } // namespace
 
@@ -157,6 +154,19 @@ LayerDataflow buildDataflow(const LayerDesc &l, const LayerSchedule &s) {
 }
 
 namespace {
+/// The objective, with a tie-break that lets a descent move across the
+/// plateaus of max(): a layer's time is the largest of compute, DRAM and
+/// bus time, so a step that shortens one of the others would not count.
+double searchScore(Objective o, const LayerCost &c) {
+  double v = objectiveValue(o, c.cost);
+  if (o == Objective::Energy)
+    return v;
+  double parts = c.computeCycles + c.dramCycles + c.busCycles;
+  if (o == Objective::Delay)
+    return v + 1e-3 * parts + 1e-9 * c.cost.energyPj();
+  return c.cost.energyPj() * (c.cost.cycles + 1e-3 * parts);
+}
+
 /// The 6 permutations of the three loop classes.
 const std::array<std::array<uint8_t, 3>, 6> kOrders = {{{0, 1, 2},
                                                          {0, 2, 1},
@@ -180,7 +190,7 @@ public:
     ++evaluations;
     if (!scratch.valid)
       return INFINITY;
-    double v = objectiveValue(opts.objective, scratch.cost);
+    double v = searchScore(opts.objective, scratch);
     if (real && v < bestValue) {
       bestValue = v;
       best.found = true;
@@ -434,6 +444,41 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                  Param::GbufTile},
                 arch, true, v, /*shrink=*/true);
       }
+  }
+  // Iterated local search: knock one factor out of the best schedule and
+  // descend again, while that finds something better.
+  for (int iter = 0; iter < 4 && sr.best.found; ++iter) {
+    double before = sr.bestValue;
+    LayerSchedule base = sr.best.schedule;
+    for (Param p : {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+                    Param::GbufTile})
+      for (D d : sr.dims) {
+        int i = int(d);
+        int64_t &v = p == Param::PeSplit    ? base.peSplit[i]
+                     : p == Param::RegfTile ? base.regfTile[i]
+                     : p == Param::NodeSplit ? base.nodeSplit[i]
+                                             : base.gbufTile[i];
+        for (int64_t f : {2, 3, 5, 7}) {
+          if (v % f)
+            continue;
+          LayerSchedule t = base;
+          int64_t &tv = p == Param::PeSplit    ? t.peSplit[i]
+                        : p == Param::RegfTile ? t.regfTile[i]
+                        : p == Param::NodeSplit ? t.nodeSplit[i]
+                                                : t.gbufTile[i];
+          tv /= f;
+          t.regfTile[i] = std::min(t.regfTile[i], t.gbufTile[i]);
+          double cur = sr.score(t, arch, true);
+          if (!std::isfinite(cur))
+            continue;
+          descend(sr, t,
+                  {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+                   Param::GbufTile},
+                  arch, true, cur, /*shrink=*/true);
+        }
+      }
+    if (!(sr.bestValue < before))
+      break;
   }
   if (!sr.best.found) {
     SolveOptions ex = opts;

@@ -68,9 +68,71 @@ void buildImportPipeline(OpPassManager &pm, const ImportPipelineOptions &opts) {
   importOpts.unknownOps = opts.unknownOps;
   pm.addPass(createKaplaImportPass(importOpts));
 }
+struct SchedulePipelineOptions
+    : public PassPipelineOptions<SchedulePipelineOptions> {
+  Option<InputForm> input{
+      *this, "input", llvm::cl::desc("The input form"),
+      llvm::cl::init(InputForm::Linalg),
+      llvm::cl::values(
+          clEnumValN(InputForm::Linalg, "linalg", "linalg on tensors"),
+          clEnumValN(InputForm::Tosa, "tosa", "TOSA 1.0, lowered first"))};
+  Option<std::string> arch{*this, "arch", llvm::cl::desc("Architecture preset"),
+                           llvm::cl::init("")};
+  Option<std::string> archFile{*this, "arch-file",
+                               llvm::cl::desc("Architecture file (JSON)"),
+                               llvm::cl::init("")};
+  Option<int64_t> batch{*this, "batch",
+                        llvm::cl::desc("Batch to schedule for (0: as exported)"),
+                        llvm::cl::init(0)};
+  Option<std::string> objective{*this, "objective",
+                                llvm::cl::desc("energy, delay or edp"),
+                                llvm::cl::init("energy")};
+  Option<std::string> solver{*this, "solver",
+                             llvm::cl::desc("kapla, exhaustive or random"),
+                             llvm::cl::init("kapla")};
+  Option<int64_t> budget{*this, "budget",
+                         llvm::cl::desc("Evaluations per layer (exhaustive, random)"),
+                         llvm::cl::init(0)};
+  Option<int64_t> seed{*this, "seed", llvm::cl::desc("Seed of the random solver"),
+                       llvm::cl::init(1)};
+  Option<std::string> report{
+      *this, "report",
+      llvm::cl::desc("Write the report as JSON to this path ('-': stdout)"),
+      llvm::cl::init("")};
+  Option<std::string> unknownOps{
+      *this, "unknown-ops",
+      llvm::cl::desc("What an op kapla does not understand is: error or warn"),
+      llvm::cl::init("error")};
+};
+
+void buildSchedulePipeline(OpPassManager &pm,
+                           const SchedulePipelineOptions &opts) {
+  ImportPipelineOptions importOpts;
+  importOpts.input = opts.input;
+  importOpts.arch = opts.arch;
+  importOpts.archFile = opts.archFile;
+  importOpts.batch = opts.batch;
+  importOpts.unknownOps = opts.unknownOps;
+  buildImportPipeline(pm, importOpts);
+  pm.addPass(createKaplaFormSegmentsPass());
+  KaplaSolveLayersPassOptions solveOpts;
+  solveOpts.solver = opts.solver;
+  solveOpts.objective = opts.objective;
+  solveOpts.budget = opts.budget;
+  solveOpts.seed = opts.seed;
+  pm.addPass(createKaplaSolveLayersPass(solveOpts));
+  KaplaEstimateCostPassOptions costOpts;
+  costOpts.report = opts.report;
+  pm.addPass(createKaplaEstimateCostPass(costOpts));
+}
 } // namespace
 
 void mlir::kapla::registerKaplaPipelines() {
+  PassPipelineRegistration<SchedulePipelineOptions>(
+      "kapla-schedule",
+      "Set the architecture, lower TOSA if `input=tosa`, import, form "
+      "segments, solve every layer and cost the schedule",
+      buildSchedulePipeline);
   PassPipelineRegistration<ImportPipelineOptions>(
       "kapla-import-pipeline",
       "Set the architecture (kapla-set-arch), lower TOSA to linalg if "

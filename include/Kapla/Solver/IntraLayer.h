@@ -27,7 +27,7 @@ std::optional<Objective> symbolizeObjective(const std::string &s);
 double objectiveValue(Objective objective, const CostRecord &cost);
 
 /// A point of the intra-layer search space. Dims the layer does not loop
-/// over keep 1 (a pooling window keeps its whole extent in every tile).
+/// over keep 1.
 struct LayerSchedule {
   std::array<int64_t, kNumDims> regfTile{}, peSplit{}, gbufTile{}, nodeSplit{};
   /// Loop class order at each level, innermost first: a permutation of

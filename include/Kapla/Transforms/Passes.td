@@ -112,4 +112,53 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
   ];
 }
 
+def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
+  let summary = "Partition the layers into kapla.segment ops";
+  let description = [{
+    Wraps the layers of every function into `kapla.segment` ops in
+    topological order and gives each layer its `kapla.constraint`.
+
+    This version forms single-layer segments: every layer runs alone on the
+    whole node array, its data from and to DRAM (`pipeline none`). The
+    pipelined candidates of spec 6.1 (spatial and temporal pipelines, the
+    pruning and the DP over them) are not implemented yet.
+
+    Before: `%0 = linalg.matmul {kapla.layer = ...} ...`; after:
+    ```mlir
+    %s = kapla.segment 0 pipeline none -> tensor<4x8xf32> {
+      %0 = linalg.matmul {kapla.constraint = #kapla.constraint<region = [0, 0, 16, 16]>, kapla.layer = ...} ...
+      kapla.yield %0 : tensor<4x8xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+}
+
+def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
+  let summary = "Find the dataflow of every layer (spec 6.2, 6.3)";
+  let description = [{
+    Solves every layer op (`kapla.layer`) in the context of its
+    `kapla.constraint` (its node region; the whole array without one) on the
+    module's architecture and attaches the best `kapla.dataflow` found.
+    `solver=kapla` (default) runs the bottom-up cost descent from the PE
+    template; `exhaustive` tries every factorisation of every dim over the
+    levels and every loop order pair (`budget` caps the evaluations per
+    layer); `random` samples that space (`budget` samples, `seed`).
+    `objective` is `energy` (default), `delay` or `edp`. Identical layers in
+    identical contexts are solved once; distinct ones in parallel on MLIR's
+    thread pool; the result does not depend on the number of threads. A layer
+    with no valid schedule is an error.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let options = [
+    Option<"solver", "solver", "std::string", /*default=*/"\"kapla\"",
+           "kapla, exhaustive or random">,
+    Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
+           "energy, delay or edp">,
+    Option<"budget", "budget", "int64_t", /*default=*/"0",
+           "Evaluations per layer for exhaustive (0: all) and random (0: 20000)">,
+    Option<"seed", "seed", "int64_t", /*default=*/"1", "Seed of the random solver">,
+  ];
+}
+
 #endif // KAPLA_TRANSFORMS_PASSES_TD

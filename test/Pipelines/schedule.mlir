@@ -1,0 +1,74 @@
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8" | FileCheck %s
+// Every produced schedule passes the dataflow verifier.
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8" | kapla-opt -kapla-verify-dataflow -o /dev/null
+// Two runs, and runs with 1 and 2 threads, give identical IR and reports.
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 report=%t.a.json" -o %t.a.mlir
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 report=%t.b.json" -o %t.b.mlir
+// RUN: kapla-opt %s --mlir-disable-threading -kapla-schedule="arch=multi-node-4x4 batch=8 report=%t.c.json" -o %t.c.mlir
+// RUN: diff %t.a.mlir %t.b.mlir
+// RUN: diff %t.a.mlir %t.c.mlir
+// RUN: diff %t.a.json %t.b.json
+// RUN: diff %t.a.json %t.c.json
+// RUN: %python %kapla_src/scripts/check-report-schema.py %t.a.json | FileCheck %s --check-prefix=SCHEMA
+// The other solvers run under the same model.
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 solver=random budget=300 seed=3" | kapla-opt -kapla-verify-dataflow -o /dev/null
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 objective=delay" | kapla-opt -kapla-verify-dataflow -o /dev/null
+// RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
+// RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
+
+// A small network in linalg: conv + bias/ReLU, pool, conv, a residual add of
+// the two conv outputs, flatten, FC. Each layer becomes a segment of its own
+// on the whole 4x4 chip, with a dataflow and a cost.
+
+// CHECK-LABEL: func.func @net
+// CHECK: kapla.segment 0 pipeline none -> tensor<1x8x8x8xf32> attributes {cost = #kapla.cost<
+// CHECK: linalg.conv_2d_nchw_fchw {kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4]>, kapla.cost = #kapla.cost<{{.*}}>, kapla.dataflow = #kapla.dataflow<{{.*}}>, kapla.layer = #kapla.layer<conv, N = 8, C = 3, K = 8, Ho = 8, Wo = 8, R = 3, S = 3>, kapla.name = "conv_0"
+// CHECK: kapla.yield
+// CHECK: kapla.segment 1 pipeline none
+// CHECK: linalg.pooling_nchw_max {{.*}}kapla.layer = #kapla.layer<pool, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 2, S = 2, sy = 2, sx = 2>
+// CHECK: kapla.segment 2 pipeline none
+// CHECK: kapla.layer = #kapla.layer<conv, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 3, S = 3>
+// CHECK: kapla.segment 3 pipeline none
+// CHECK: kapla.layer = #kapla.layer<eltwise, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 1, S = 1, inputs = 2>
+// CHECK: kapla.segment 4 pipeline none
+// CHECK: kapla.layer = #kapla.layer<fc, N = 8, C = 128, K = 10, Ho = 1, Wo = 1, R = 1, S = 1>
+// CHECK: return
+
+// SCHEMA: report ok
+// BADOBJ: error: kapla-solve-layers: objective must be energy, delay or edp, got 'area'
+// BADSOLVER: error: kapla-solve-layers: solver must be kapla, exhaustive or random, got 'annealing'
+
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+#ch = affine_map<(n, c, h, w) -> (c)>
+func.func @net(%x: tensor<1x3x10x10xf32>) -> tensor<1x10xf32> {
+  %zero = arith.constant 0.0 : f32
+  %w1 = arith.constant dense<0.1> : tensor<8x3x3x3xf32>
+  %b1 = arith.constant dense<0.0> : tensor<8xf32>
+  %w2 = arith.constant dense<0.1> : tensor<8x8x3x3xf32>
+  %wf = arith.constant dense<0.1> : tensor<128x10xf32>
+  %e1 = tensor.empty() : tensor<1x8x8x8xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %c1 = linalg.conv_2d_nchw_fchw ins(%x, %w1 : tensor<1x3x10x10xf32>, tensor<8x3x3x3xf32>) outs(%f1 : tensor<1x8x8x8xf32>) -> tensor<1x8x8x8xf32>
+  %r1 = linalg.generic {indexing_maps = [#id, #ch, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+          ins(%c1, %b1 : tensor<1x8x8x8xf32>, tensor<8xf32>) outs(%e1 : tensor<1x8x8x8xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %s = arith.addf %a, %b : f32
+    %m = arith.maximumf %s, %zero : f32
+    linalg.yield %m : f32
+  } -> tensor<1x8x8x8xf32>
+  %win = tensor.empty() : tensor<2x2xf32>
+  %e2 = tensor.empty() : tensor<1x8x4x4xf32>
+  %p = linalg.pooling_nchw_max {strides = dense<2> : tensor<2xi64>, dilations = dense<1> : tensor<2xi64>}
+         ins(%r1, %win : tensor<1x8x8x8xf32>, tensor<2x2xf32>) outs(%e2 : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %pad = tensor.pad %p low[0, 0, 1, 1] high[0, 0, 1, 1] {
+  ^bb0(%i: index, %j: index, %k: index, %l: index):
+    tensor.yield %zero : f32
+  } : tensor<1x8x4x4xf32> to tensor<1x8x6x6xf32>
+  %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %c2 = linalg.conv_2d_nchw_fchw ins(%pad, %w2 : tensor<1x8x6x6xf32>, tensor<8x8x3x3xf32>) outs(%f2 : tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32>
+  %sum = arith.addf %c2, %p : tensor<1x8x4x4xf32>
+  %flat = tensor.collapse_shape %sum [[0], [1, 2, 3]] : tensor<1x8x4x4xf32> into tensor<1x128xf32>
+  %e3 = tensor.empty() : tensor<1x10xf32>
+  %y = linalg.matmul ins(%flat, %wf : tensor<1x128xf32>, tensor<128x10xf32>) outs(%e3 : tensor<1x10xf32>) -> tensor<1x10xf32>
+  return %y : tensor<1x10xf32>
+}
