@@ -48,17 +48,7 @@ static LayerDataflow makeDataflow(const ArchDesc &a, const LayerDesc &l,
   t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + l.r;
   LayerDataflow df;
   df.regf = makePEUnit(a, l, t).regf;
-  for (int x = 0; x < kNumTensors; ++x) {
-    DimSet dims = tensorDims(l.kind, TensorKind(x));
-    if (dims.empty())
-      continue;
-    TensorDirective td;
-    td.tensor = TensorKind(x);
-    for (int d = 0; d < kNumDims; ++d)
-      if (dims.contains(D(d)))
-        td.sizes.push_back({D(d), t[d]});
-    df.gbuf.tensors.push_back(td);
-  }
+  appendTensorTiles(l.kind, t, df.gbuf);
   df.gbuf.stacks.push_back({{{D::N, t[int(D::N)]}}, nodesN});
   if (hasK && nodesK > 1)
     df.gbuf.stacks.push_back({{{D::K, t[int(D::K)]}}, nodesK});

@@ -28,17 +28,7 @@ LayerDesc layer(LayerKind kind, int64_t n, int64_t c, int64_t k, int64_t ho,
 LayerDataflow wholeLayer(const ArchDesc &a, const LayerDesc &l) {
   LayerDataflow df;
   df.regf = makePEUnit(a, l, layerExtents(l)).regf;
-  for (int t = 0; t < kNumTensors; ++t) {
-    DimSet dims = tensorDims(l.kind, TensorKind(t));
-    if (dims.empty())
-      continue;
-    TensorDirective td;
-    td.tensor = TensorKind(t);
-    for (int d = 0; d < kNumDims; ++d)
-      if (dims.contains(Dim(d)))
-        td.sizes.push_back({Dim(d), l.extent(Dim(d))});
-    df.gbuf.tensors.push_back(td);
-  }
+  appendTensorTiles(l.kind, layerExtents(l), df.gbuf);
   return df;
 }
 

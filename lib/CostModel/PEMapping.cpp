@@ -84,17 +84,7 @@ public:
 
   PEUnit finish() {
     DimSet known = knownDims(l.kind);
-    for (int t = 0; t < kNumTensors; ++t) {
-      DimSet dims = tensorDims(l.kind, TensorKind(t));
-      if (dims.empty())
-        continue;
-      TensorDirective td;
-      td.tensor = TensorKind(t);
-      for (int d = 0; d < kNumDims; ++d)
-        if (dims.contains(D(d)))
-          td.sizes.push_back({D(d), tile[d]});
-      unit.regf.tensors.push_back(std::move(td));
-    }
+    appendTensorTiles(l.kind, tile, unit.regf);
     unit.macsPerStep = 1;
     for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S})
       if (known.contains(d))

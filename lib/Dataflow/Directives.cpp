@@ -17,6 +17,21 @@ const char *stringifyMemLevel(MemLevel l) {
   return l == MemLevel::Regf ? "regf" : "gbuf";
 }
 
+void appendTensorTiles(LayerKind kind, const std::array<int64_t, kNumDims> &tile,
+                       LevelDirectives &level) {
+  for (int t = 0; t < kNumTensors; ++t) {
+    DimSet dims = tensorDims(kind, TensorKind(t));
+    if (dims.empty())
+      continue;
+    TensorDirective td;
+    td.tensor = TensorKind(t);
+    for (int d = 0; d < kNumDims; ++d)
+      if (dims.contains(Dim(d)))
+        td.sizes.push_back({Dim(d), tile[d]});
+    level.tensors.push_back(std::move(td));
+  }
+}
+
 int64_t loopIterations(int64_t extent, int64_t span, int64_t step) {
   if (span >= extent)
     return 1;

@@ -99,17 +99,7 @@ void addTensors(const LayerDesc &l, std::array<int64_t, kNumDims> t,
                 LevelDirectives &lv) {
   t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
   t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
-  for (int x = 0; x < kNumTensors; ++x) {
-    DimSet dims = tensorDims(l.kind, TensorKind(x));
-    if (dims.empty())
-      continue;
-    TensorDirective td;
-    td.tensor = TensorKind(x);
-    for (int d = 0; d < kNumDims; ++d)
-      if (dims.contains(D(d)))
-        td.sizes.push_back({D(d), t[d]});
-    lv.tensors.push_back(std::move(td));
-  }
+  appendTensorTiles(l.kind, t, lv);
 }
 
 /// Fills the fixed dims: 1 for dims the kind lacks (input rows and cols
@@ -510,6 +500,44 @@ std::vector<int64_t> divisors(int64_t n) {
   return d;
 }
 
+std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes);
+
+/// The per-dim choices of a layer, and an all-ones schedule to fill.
+struct Space {
+  std::vector<std::vector<DimChoice>> choices;
+  LayerSchedule schedule;
+
+  Space(const Searcher &sr) {
+    const int64_t pes = sr.arch.numPEsPerNode();
+    const int64_t nodes = sr.ctx.region.numNodes();
+    for (D d : sr.dims)
+      choices.push_back(dimChoices(sr.layer.extent(d), pes, nodes));
+    schedule.regfTile.fill(1);
+    schedule.peSplit.fill(1);
+    schedule.gbufTile.fill(1);
+    schedule.nodeSplit.fill(1);
+    normalise(sr.layer, schedule);
+  }
+
+  /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes
+  /// overflow.
+  bool apply(const Searcher &sr, const std::vector<size_t> &pick) {
+    int64_t usedPes = 1, usedNodes = 1;
+    for (size_t k = 0; k < pick.size(); ++k) {
+      const DimChoice &c = choices[k][pick[k]];
+      int i = int(sr.dims[k]);
+      schedule.regfTile[i] = c.rt;
+      schedule.peSplit[i] = c.ps;
+      schedule.gbufTile[i] = c.gt;
+      schedule.nodeSplit[i] = c.ns;
+      usedPes *= c.ps;
+      usedNodes *= c.ns;
+    }
+    return usedPes <= sr.arch.numPEsPerNode() &&
+           usedNodes <= sr.ctx.region.numNodes();
+  }
+};
+
 std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes) {
   std::vector<DimChoice> out;
   for (int64_t gt : divisors(e)) {
@@ -534,31 +562,12 @@ LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
                                    const LayerContext &ctx,
                                    const SolveOptions &opts) {
   Searcher sr(arch, layer, ctx, opts);
-  const int64_t pes = arch.numPEsPerNode(), nodes = ctx.region.numNodes();
-  std::vector<std::vector<DimChoice>> choices;
-  for (D d : sr.dims)
-    choices.push_back(dimChoices(layer.extent(d), pes, nodes));
-  LayerSchedule s;
-  s.regfTile.fill(1);
-  s.peSplit.fill(1);
-  s.gbufTile.fill(1);
-  s.nodeSplit.fill(1);
-  normalise(layer, s);
-  std::vector<size_t> idx(choices.size(), 0);
+  Space space(sr);
+  LayerSchedule &s = space.schedule;
+  std::vector<size_t> idx(space.choices.size(), 0);
   // Odometer over the per-dim choices; every order pair for each.
   while (true) {
-    int64_t usedPes = 1, usedNodes = 1;
-    for (size_t k = 0; k < idx.size(); ++k) {
-      const DimChoice &c = choices[k][idx[k]];
-      int i = int(sr.dims[k]);
-      s.regfTile[i] = c.rt;
-      s.peSplit[i] = c.ps;
-      s.gbufTile[i] = c.gt;
-      s.nodeSplit[i] = c.ns;
-      usedPes *= c.ps;
-      usedNodes *= c.ns;
-    }
-    if (usedPes <= pes && usedNodes <= nodes) {
+    if (space.apply(sr, idx)) {
       for (const auto &ro : kOrders)
         for (const auto &go : kOrders) {
           s.regfOrder = ro;
@@ -569,7 +578,7 @@ LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
         }
     }
     size_t k = 0;
-    while (k < idx.size() && ++idx[k] == choices[k].size())
+    while (k < idx.size() && ++idx[k] == space.choices[k].size())
       idx[k++] = 0;
     if (k == idx.size())
       break;
@@ -581,37 +590,19 @@ LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
                                const LayerContext &ctx,
                                const SolveOptions &opts) {
   Searcher sr(arch, layer, ctx, opts);
-  const int64_t pes = arch.numPEsPerNode(), nodes = ctx.region.numNodes();
-  std::vector<std::vector<DimChoice>> choices;
-  for (D d : sr.dims)
-    choices.push_back(dimChoices(layer.extent(d), pes, nodes));
+  Space space(sr);
   std::mt19937_64 rng(opts.seed);
   int64_t budget = opts.budget ? opts.budget : 20000;
-  LayerSchedule s;
-  s.regfTile.fill(1);
-  s.peSplit.fill(1);
-  s.gbufTile.fill(1);
-  s.nodeSplit.fill(1);
-  normalise(layer, s);
+  std::vector<size_t> pick(space.choices.size(), 0);
   for (int64_t n = 0; n < budget; ++n) {
-    int64_t usedPes = 1, usedNodes = 1;
-    for (size_t k = 0; k < choices.size(); ++k) {
-      const DimChoice &c =
-          choices[k][std::uniform_int_distribution<size_t>(
-              0, choices[k].size() - 1)(rng)];
-      int i = int(sr.dims[k]);
-      s.regfTile[i] = c.rt;
-      s.peSplit[i] = c.ps;
-      s.gbufTile[i] = c.gt;
-      s.nodeSplit[i] = c.ns;
-      usedPes *= c.ps;
-      usedNodes *= c.ns;
-    }
-    if (usedPes > pes || usedNodes > nodes)
+    for (size_t k = 0; k < pick.size(); ++k)
+      pick[k] = std::uniform_int_distribution<size_t>(
+          0, space.choices[k].size() - 1)(rng);
+    if (!space.apply(sr, pick))
       continue;
-    s.regfOrder = kOrders[rng() % 6];
-    s.gbufOrder = kOrders[rng() % 6];
-    sr.score(s, arch, true);
+    space.schedule.regfOrder = kOrders[rng() % 6];
+    space.schedule.gbufOrder = kOrders[rng() % 6];
+    sr.score(space.schedule, arch, true);
   }
   return sr.finish();
 }

@@ -110,6 +110,11 @@ std::optional<std::string>
 checkDataflowStructure(const LayerDesc &layer, const LayerDataflow &dataflow,
                        std::array<LevelShape, kNumLevels> *shapes = nullptr);
 
+/// Appends to `level` the tensor directives of a `kind` layer, each tensor
+/// with all its dims at the sizes of `tile` (indexed by Dim).
+void appendTensorTiles(LayerKind kind, const std::array<int64_t, kNumDims> &tile,
+                       LevelDirectives &level);
+
 /// Iterations of a loop with `step` over `extent`, starting from a tile
 /// spanning `span`: 1 if span >= extent, else 1 + ceil((extent-span)/step).
 int64_t loopIterations(int64_t extent, int64_t span, int64_t step);
