@@ -178,10 +178,15 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
       });
       if (costs)
         j.attributeObject("search", [&] {
-          j.attribute("seconds", 0.0);
-          j.attribute("segments_enumerated", 0);
-          j.attribute("segments_pruned", 0);
-          j.attribute("layer_solves", 0);
+          const KaplaDialect::SearchStats &st =
+              module.getContext()
+                  ->getLoadedDialect<KaplaDialect>()
+                  ->getSearchStats();
+          j.attribute("seconds", st.seconds);
+          j.attribute("segments_enumerated", st.segmentsEnumerated);
+          j.attribute("segments_pruned", st.segmentsPruned);
+          j.attribute("layer_solves", st.layerSolves);
+          j.attribute("evaluations", st.evaluations);
         });
     });
   }

@@ -12,6 +12,7 @@
 #include "mlir/IR/Threading.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
+#include <chrono>
 #include <map>
 
 namespace mlir::kapla {
@@ -54,6 +55,7 @@ struct KaplaFormSegmentsPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
     ArchDesc arch = getTargetArch(module);
+    size_t formed = 0;
     SegmentConstraint whole;
     whole.region = {0, 0, arch.nodeRows, arch.nodeCols};
     module.walk([&](FunctionOpInterface func) {
@@ -73,7 +75,10 @@ struct KaplaFormSegmentsPass
         op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, whole));
         wrapInSegment(op, index++);
       }
+      formed += layers.size();
     });
+    ctx->getLoadedDialect<KaplaDialect>()->getSearchStats().segmentsEnumerated +=
+        int64_t(formed);
   }
 };
 
@@ -124,6 +129,8 @@ struct KaplaSolveLayersPass
     opts.budget = budget;
     opts.seed = static_cast<uint64_t>(seed);
     ArchDesc arch = getTargetArch(module);
+    auto start = std::chrono::steady_clock::now();
+    int64_t solves = 0, evaluations = 0;
 
     bool ok = true;
     module.walk([&](FunctionOpInterface func) {
@@ -153,6 +160,9 @@ struct KaplaSolveLayersPass
         else
           solutions[k] = solveLayerKapla(arch, key.layer, key.ctx, opts);
       });
+      solves += int64_t(keys.size());
+      for (const LayerSolution &sol : solutions)
+        evaluations += sol.evaluations;
       MLIRContext *ctx = &getContext();
       for (size_t i = 0; i < g.layers.size(); ++i) {
         const LayerSolution &s = solutions[keyOf[i]];
@@ -167,7 +177,14 @@ struct KaplaSolveLayersPass
       }
     });
     if (!ok)
-      signalPassFailure();
+      return signalPassFailure();
+    KaplaDialect::SearchStats &stats =
+        getContext().getLoadedDialect<KaplaDialect>()->getSearchStats();
+    stats.seconds += std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    stats.layerSolves += solves;
+    stats.evaluations += evaluations;
   }
 };
 

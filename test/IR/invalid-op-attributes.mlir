@@ -170,3 +170,4 @@ module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = 1.0, mac_pj = 
 
 // expected-error @+1 {{'kapla.weights' must be an array<i64> of operand numbers}}
 %0 = "tensor.empty"() {kapla.layer = #kapla.layer<matmul, N = 2, C = 2, K = 2, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.weights = [1]} : () -> tensor<4xf32>
+

@@ -32,8 +32,17 @@ def Kapla_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kCostAttrName = "kapla.cost";
     static constexpr ::llvm::StringLiteral kNameAttrName = "kapla.name";
     static constexpr ::llvm::StringLiteral kWeightsAttrName = "kapla.weights";
+    /// What the search passes did in this context, for the report. Kept
+    /// out of the IR so that the IR is the same from run to run.
+    struct SearchStats {
+      double seconds = 0;
+      int64_t segmentsEnumerated = 0, segmentsPruned = 0, layerSolves = 0,
+              evaluations = 0;
+    };
+    SearchStats &getSearchStats() { return searchStats; }
   private:
     void registerAttributes();
+    SearchStats searchStats;
   public:
   }];
 }
