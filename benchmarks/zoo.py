@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Schedules the evaluation zoo and prints quality and speed per network.
+
+For each network of zoo/ and each configuration (batch 64 on
+multi-node-16x16 and multi-node-4x4, batch 1 on edge-systolic) it runs
+kapla-schedule with solver=kapla and with the random baseline (same cost
+model, same segments), and prints energy, the ratio of the two, solve
+seconds, and the gaps to the lower bound. The numbers are also written as
+JSON.
+
+Usage: benchmarks/zoo.py [--kapla-opt PATH] [--random-budget N] [--json OUT]
+                         [--networks a,b,...]
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETWORKS = ["alex_net", "vgg_net", "googlenet", "resnet50", "mobilenet",
+            "mlp_l", "lstm_gnmt"]
+CONFIGS = [("multi-node-16x16", 64), ("multi-node-4x4", 64),
+           ("edge-systolic", 1)]
+
+
+def schedule(kapla_opt, net, arch, batch, extra):
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "report.json")
+        opts = f"arch={arch} batch={batch} report={report} {extra}".strip()
+        start = time.monotonic()
+        subprocess.run([kapla_opt, "--mlir-disable-threading",
+                        os.path.join(ROOT, "zoo", net + ".mlir"),
+                        f"--kapla-schedule={opts}", "-o", os.devnull],
+                       check=True)
+        wall = time.monotonic() - start
+        with open(report, encoding="utf-8") as f:
+            r = json.load(f)
+    t = r["totals"]
+    return {"energy_pj": t["energy_pj"], "cycles": t["cycles"],
+            "lower_bound_energy_pj": t["lower_bound_energy_pj"],
+            "lower_bound_cycles": t["lower_bound_cycles"],
+            "solve_seconds": r["search"]["seconds"], "wall_seconds": wall}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kapla-opt",
+                    default=os.path.join(ROOT, "build", "bin", "kapla-opt"))
+    ap.add_argument("--random-budget", type=int, default=20000)
+    ap.add_argument("--json", default=os.path.join(ROOT, "build",
+                                                   "zoo-bench.json"))
+    ap.add_argument("--networks", default=",".join(NETWORKS))
+    opts = ap.parse_args()
+    rows = []
+    print(f"{'network':<10} {'arch':<17} {'batch':>5} {'kapla uJ':>12} "
+          f"{'random uJ':>12} {'k/r':>6} {'k s':>6} {'r s':>7} "
+          f"{'k/LB E':>7} {'k/LB t':>7}")
+    for arch, batch in CONFIGS:
+        for net in opts.networks.split(","):
+            k = schedule(opts.kapla_opt, net, arch, batch, "solver=kapla")
+            r = schedule(opts.kapla_opt, net, arch, batch,
+                         f"solver=random budget={opts.random_budget}")
+            row = {"network": net, "arch": arch, "batch": batch, "kapla": k,
+                   "random": r}
+            rows.append(row)
+            print(f"{net:<10} {arch:<17} {batch:>5} "
+                  f"{k['energy_pj'] / 1e6:>12,.1f} {r['energy_pj'] / 1e6:>12,.1f} "
+                  f"{k['energy_pj'] / r['energy_pj']:>6.3f} "
+                  f"{k['solve_seconds']:>6.2f} {r['solve_seconds']:>7.2f} "
+                  f"{k['energy_pj'] / k['lower_bound_energy_pj']:>7.2f} "
+                  f"{k['cycles'] / k['lower_bound_cycles']:>7.2f}", flush=True)
+    total = sum(row["kapla"]["solve_seconds"] for row in rows
+                if row["arch"] == "multi-node-16x16")
+    print(f"kapla solve time, whole zoo on multi-node-16x16 at batch 64 "
+          f"(one thread): {total:.2f} s")
+    with open(opts.json, "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=2)
+    print(f"numbers written to {opts.json}")
+
+
+if __name__ == "__main__":
+    main()
