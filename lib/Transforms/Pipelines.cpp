@@ -103,6 +103,12 @@ struct SchedulePipelineOptions
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is: error or warn"),
       llvm::cl::init("error")};
+  Option<int64_t> maxSegmentLayers{
+      *this, "max-segment-layers",
+      llvm::cl::desc("Layers in a pipelined segment at most"), llvm::cl::init(5)};
+  Option<int64_t> topK{*this, "top-k",
+                       llvm::cl::desc("Chains the estimate DP keeps"),
+                       llvm::cl::init(4)};
 };
 
 void buildSchedulePipeline(OpPassManager &pm,
@@ -114,8 +120,15 @@ void buildSchedulePipeline(OpPassManager &pm,
   importOpts.batch = opts.batch;
   importOpts.unknownOps = opts.unknownOps;
   buildImportPipeline(pm, importOpts);
-  pm.addPass(createKaplaFormSegmentsPass());
+  KaplaFormSegmentsPassOptions formOpts;
+  formOpts.maxSegmentLayers = opts.maxSegmentLayers;
+  formOpts.topK = opts.topK;
+  formOpts.objective = opts.objective;
+  pm.addPass(createKaplaFormSegmentsPass(formOpts));
+  // kapla-form-segments solved every layer in detail with the kapla solver;
+  // another solver solves them again in the chosen segments.
   KaplaSolveLayersPassOptions solveOpts;
+  solveOpts.resolve = opts.solver != "kapla";
   solveOpts.solver = opts.solver;
   solveOpts.objective = opts.objective;
   solveOpts.budget = opts.budget;

@@ -5,6 +5,7 @@
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
+#include "Kapla/Solver/InterLayer.h"
 #include "Kapla/Solver/IntraLayer.h"
 #include "Kapla/Transforms/Passes.h"
 
@@ -26,61 +27,54 @@ using namespace mlir::kapla;
 
 namespace {
 
-/// Moves `op` into a new single-layer segment in front of it; uses of its
-/// results after it now use the segment's.
-SegmentOp wrapInSegment(Operation *op, int64_t index) {
-  OpBuilder b(op);
-  MLIRContext *ctx = op->getContext();
-  auto seg = SegmentOp::create(b, op->getLoc(), op->getResultTypes(),
+/// Moves the ops from `first` to `last` (one block, in order) into a new
+/// segment in front of them; values used after them are yielded.
+SegmentOp wrapInSegment(Operation *first, Operation *last, int64_t index,
+                        PipelineKind pipeline) {
+  llvm::SmallVector<Operation *> range;
+  llvm::DenseSet<Operation *> inside;
+  for (Operation *op = first;; op = op->getNextNode()) {
+    range.push_back(op);
+    inside.insert(op);
+    if (op == last)
+      break;
+  }
+  Block *block = first->getBlock();
+  llvm::SmallVector<Value> escaping;
+  for (Operation *op : range)
+    for (Value r : op->getResults())
+      if (llvm::any_of(r.getUsers(), [&](Operation *user) {
+            Operation *anc = block->findAncestorOpInBlock(*user);
+            return !anc || !inside.contains(anc);
+          }))
+        escaping.push_back(r);
+  OpBuilder b(first);
+  MLIRContext *ctx = first->getContext();
+  llvm::SmallVector<Type> types;
+  for (Value v : escaping)
+    types.push_back(v.getType());
+  auto seg = SegmentOp::create(b, first->getLoc(), types,
                                b.getI64IntegerAttr(index),
-                               PipelineAttr::get(ctx, PipelineKind::None),
-                               CostAttr());
+                               PipelineAttr::get(ctx, pipeline), CostAttr());
   Block *body = &seg.getBody().emplaceBlock();
-  op->moveBefore(body, body->end());
+  for (Operation *op : range)
+    op->moveBefore(body, body->end());
   b.setInsertionPointToEnd(body);
-  auto yield = YieldOp::create(b, op->getLoc(), op->getResults());
-  for (auto [res, segRes] : llvm::zip(op->getResults(), seg.getResults()))
-    res.replaceUsesWithIf(segRes, [&](OpOperand &use) {
-      return use.getOwner() != yield.getOperation();
+  auto yield = YieldOp::create(b, first->getLoc(), escaping);
+  for (auto [v, segRes] : llvm::zip(escaping, seg.getResults()))
+    v.replaceUsesWithIf(segRes, [&](OpOperand &use) {
+      Operation *owner = use.getOwner();
+      return owner != yield.getOperation() &&
+             !seg->isProperAncestor(owner);
     });
   return seg;
 }
 
-struct KaplaFormSegmentsPass
-    : public mlir::kapla::impl::KaplaFormSegmentsPassBase<
-          KaplaFormSegmentsPass> {
-  using Base::Base;
+/// A layer and its context, as the key of the solve memo.
+struct SolveKey;
 
-  void runOnOperation() override {
-    ModuleOp module = getOperation();
-    MLIRContext *ctx = module.getContext();
-    ArchDesc arch = getTargetArch(module);
-    size_t formed = 0;
-    SegmentConstraint whole;
-    whole.region = {0, 0, arch.nodeRows, arch.nodeCols};
-    module.walk([&](FunctionOpInterface func) {
-      if (func.isExternal())
-        return;
-      llvm::SmallVector<Operation *> layers;
-      func.walk([&](Operation *op) {
-        if (op->hasAttr(KaplaDialect::kLayerAttrName) &&
-            !op->getParentOfType<SegmentOp>())
-          layers.push_back(op);
-      });
-      int64_t index = 0;
-      func.walk([&](SegmentOp seg) {
-        index = std::max(index, seg.getIndexAttr().getInt() + 1);
-      });
-      for (Operation *op : layers) {
-        op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, whole));
-        wrapInSegment(op, index++);
-      }
-      formed += layers.size();
-    });
-    ctx->getLoadedDialect<KaplaDialect>()->getSearchStats().segmentsEnumerated +=
-        int64_t(formed);
-  }
-};
+/// Memoised layer solves of one pass run.
+class SolveMemo;
 
 /// A layer and its context, as the key of the solve memo.
 struct SolveKey {
@@ -98,6 +92,95 @@ struct SolveKey {
           c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols);
     };
     return tie(*this) < tie(o);
+  }
+};
+
+struct KaplaFormSegmentsPass
+    : public mlir::kapla::impl::KaplaFormSegmentsPassBase<
+          KaplaFormSegmentsPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    MLIRContext *ctx = module.getContext();
+    std::optional<Objective> obj = symbolizeObjective(objective);
+    if (!obj) {
+      module.emitError() << "kapla-form-segments: objective must be energy, "
+                            "delay or edp, got '"
+                         << objective << "'";
+      return signalPassFailure();
+    }
+    if (maxSegmentLayers < 1 || topK < 1) {
+      module.emitError() << "kapla-form-segments: max-segment-layers and "
+                            "top-k must be at least 1";
+      return signalPassFailure();
+    }
+    ArchDesc arch = getTargetArch(module);
+    SegmentSearchOptions opts;
+    opts.maxSegmentLayers = int(maxSegmentLayers);
+    opts.topK = int(topK);
+    opts.solve.objective = *obj;
+    KaplaDialect::SearchStats &stats =
+        ctx->getLoadedDialect<KaplaDialect>()->getSearchStats();
+    auto start = std::chrono::steady_clock::now();
+    std::map<SolveKey, LayerSolution> memo;
+    auto solve = [&](const LayerDesc &l,
+                     const LayerContext &c) -> const LayerSolution & {
+      auto [it, inserted] = memo.try_emplace(SolveKey{l, c});
+      if (inserted) {
+        it->second = solveLayerKapla(arch, l, c, opts.solve);
+        ++stats.layerSolves;
+        stats.evaluations += it->second.evaluations;
+      }
+      return it->second;
+    };
+
+    bool ok = true;
+    module.walk([&](FunctionOpInterface func) {
+      if (func.isExternal())
+        return;
+      const LayerGraphAnalysis &lg = getChildAnalysis<LayerGraphAnalysis>(func);
+      const LayerGraph &g = lg.getGraph();
+      for (size_t i = 0; i < g.layers.size(); ++i)
+        if (lg.getOp(int(i))->getParentOfType<SegmentOp>()) {
+          lg.getOp(int(i))->emitError()
+              << "kapla-form-segments: the layer is in a segment already";
+          ok = false;
+          return;
+        }
+      NetworkSchedule sched = scheduleNetwork(arch, g, opts, solve);
+      stats.segmentsEnumerated += sched.segmentsEnumerated;
+      stats.segmentsPruned += sched.segmentsPruned;
+      if (!sched.found) {
+        func.emitError() << "kapla-form-segments: no valid schedule for '"
+                         << func.getName() << "' on '" << arch.name << "'";
+        ok = false;
+        return;
+      }
+      int64_t index = 0;
+      for (const SegmentPlan &plan : sched.segments) {
+        for (int i = plan.first; i <= plan.last; ++i) {
+          Operation *op = lg.getOp(i);
+          const LayerContext &c = plan.contexts[i - plan.first];
+          SegmentConstraint sc;
+          sc.region = c.region;
+          sc.inputOnChip = c.inputOnChip;
+          sc.outputOnChip = c.outputOnChip;
+          if (plan.pipeline != PipelineKind::None)
+            sc.batchGroups = plan.batchGroups;
+          op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, sc));
+          op->setAttr(KaplaDialect::kDataflowAttrName,
+                      toAttr(ctx, solve(g.layers[i].desc, c).dataflow));
+        }
+        wrapInSegment(lg.getOp(plan.first), lg.getOp(plan.last), index++,
+                      plan.pipeline);
+      }
+    });
+    stats.seconds += std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start)
+                         .count();
+    if (!ok)
+      signalPassFailure();
   }
 };
 
@@ -143,7 +226,14 @@ struct KaplaSolveLayersPass
       std::map<SolveKey, int> unique;
       llvm::SmallVector<int> keyOf(g.layers.size());
       llvm::SmallVector<SolveKey> keys;
+      llvm::SmallVector<bool> todo(g.layers.size(), true);
       for (size_t i = 0; i < g.layers.size(); ++i) {
+        todo[i] = resolve || !costs.getGraph().getOp(int(i))->hasAttr(
+                                 KaplaDialect::kDataflowAttrName);
+        if (!todo[i]) {
+          keyOf[i] = -1;
+          continue;
+        }
         SolveKey key{g.layers[i].desc, costs.getContext(int(i))};
         auto [it, inserted] = unique.try_emplace(key, int(keys.size()));
         if (inserted)
@@ -165,6 +255,8 @@ struct KaplaSolveLayersPass
         evaluations += sol.evaluations;
       MLIRContext *ctx = &getContext();
       for (size_t i = 0; i < g.layers.size(); ++i) {
+        if (!todo[i])
+          continue;
         const LayerSolution &s = solutions[keyOf[i]];
         Operation *op = costs.getGraph().getOp(int(i));
         if (!s.found) {

@@ -1,4 +1,6 @@
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8" | FileCheck %s
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 max-segment-layers=1" | FileCheck %s --check-prefix=SINGLE
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 max-segment-layers=1" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // Every produced schedule passes the dataflow verifier.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // Two runs, and runs with 1 and 2 threads, give identical IR and reports.
@@ -18,33 +20,42 @@
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 objective=delay" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
+// RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX
+// BADMAX: error: kapla-form-segments: max-segment-layers and top-k must be at least 1
 
 // A small network in linalg: conv + bias/ReLU, pool, conv, a residual add of
-// the two conv outputs, flatten, FC. Each layer becomes a segment of its own
-// on the whole 4x4 chip, with a dataflow and a cost.
+// the pool and the second conv, flatten, FC. Its intermediates are small
+// enough to stay in the GBUFs of the 4x4 chip: the whole network becomes one
+// temporally pipelined segment, every layer but the first reading its input
+// on chip and every layer but the last keeping its output there.
 
 // CHECK-LABEL: func.func @net
-// CHECK: kapla.segment 0 pipeline none -> tensor<1x8x8x8xf32> attributes {cost = #kapla.cost<
-// CHECK: linalg.conv_2d_nchw_fchw {kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4]>, kapla.cost = #kapla.cost<{{.*}}>, kapla.dataflow = #kapla.dataflow<{{.*}}>, kapla.layer = #kapla.layer<conv, N = 8, C = 3, K = 8, Ho = 8, Wo = 8, R = 3, S = 3>, kapla.name = "conv_0"
-// CHECK: kapla.yield
-// CHECK: kapla.segment 1 pipeline none
-// CHECK: linalg.pooling_nchw_max {{.*}}kapla.layer = #kapla.layer<pool, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 2, S = 2, sy = 2, sx = 2>
-// CHECK: kapla.segment 2 pipeline none
+// CHECK: kapla.segment 0 pipeline temporal -> tensor<1x10xf32> attributes {cost = #kapla.cost<
+// CHECK: linalg.conv_2d_nchw_fchw {kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4], batch_groups = 1, output_on_chip = true>, kapla.cost = #kapla.cost<{{.*}}>, kapla.dataflow = #kapla.dataflow<{{.*}}>, kapla.layer = #kapla.layer<conv, N = 8, C = 3, K = 8, Ho = 8, Wo = 8, R = 3, S = 3>, kapla.name = "conv_0"
+// CHECK: linalg.pooling_nchw_max {{{.*}}kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4], batch_groups = 1, input_on_chip = true, output_on_chip = true>{{.*}}kapla.layer = #kapla.layer<pool, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 2, S = 2, sy = 2, sx = 2>
 // CHECK: kapla.layer = #kapla.layer<conv, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 3, S = 3>
-// CHECK: kapla.segment 3 pipeline none
 // CHECK: kapla.layer = #kapla.layer<eltwise, N = 8, C = 8, K = 8, Ho = 4, Wo = 4, R = 1, S = 1, inputs = 2>
-// CHECK: kapla.segment 4 pipeline none
-// CHECK: kapla.layer = #kapla.layer<fc, N = 8, C = 128, K = 10, Ho = 1, Wo = 1, R = 1, S = 1>
+// CHECK: linalg.matmul {kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4], batch_groups = 1, input_on_chip = true>{{.*}}kapla.layer = #kapla.layer<fc, N = 8, C = 128, K = 10, Ho = 1, Wo = 1, R = 1, S = 1>
+// CHECK: kapla.yield
+// CHECK-NOT: kapla.segment
 // CHECK: return
 
+// With single layers only, each layer is a segment on the whole chip.
+// SINGLE: kapla.segment 0 pipeline none -> tensor<1x8x8x8xf32> attributes {cost = #kapla.cost<
+// SINGLE: linalg.conv_2d_nchw_fchw {kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4]>, kapla.cost = #kapla.cost<{{.*}}>, kapla.dataflow = #kapla.dataflow<{{.*}}>, kapla.layer = #kapla.layer<conv, N = 8, C = 3, K = 8, Ho = 8, Wo = 8, R = 3, S = 3>, kapla.name = "conv_0"
+// SINGLE: kapla.segment 1 pipeline none
+// SINGLE: kapla.segment 2 pipeline none
+// SINGLE: kapla.segment 3 pipeline none
+// SINGLE: kapla.segment 4 pipeline none
+// SINGLE-NOT: kapla.segment
+
 // SCHEMA: report ok
-// Five layers, five single-layer segments, each solved once.
+// Five layers: 5 single-layer candidates and 10 runs of 2 to 5 layers, each
+// spatial and temporal: 25 segments enumerated.
 // SEARCH: "search": {
 // SEARCH-NEXT: "seconds":
-// SEARCH-NEXT: "segments_enumerated": 5,
-// SEARCH-NEXT: "segments_pruned": 0,
-// SEARCH-NEXT: "layer_solves": 5,
-// BADOBJ: error: kapla-solve-layers: objective must be energy, delay or edp, got 'area'
+// SEARCH-NEXT: "segments_enumerated": 25,
+// BADOBJ: error: kapla-form-segments: objective must be energy, delay or edp, got 'area'
 // BADSOLVER: error: kapla-solve-layers: solver must be kapla, exhaustive or random, got 'annealing'
 
 #id = affine_map<(n, c, h, w) -> (n, c, h, w)>

@@ -4,9 +4,11 @@
 // RUN: kapla-opt %s -kapla-import-pipeline="input=tosa arch=multi-node-4x4" | FileCheck %s --check-prefix=ARCH
 // RUN: not kapla-opt %s -kapla-import-pipeline="input=onnx" 2>&1 | FileCheck %s --check-prefix=INPUT
 
-// RUN: kapla-opt %s -kapla-schedule="input=tosa arch=multi-node-4x4 batch=8" | kapla-opt -kapla-verify-dataflow | FileCheck %s --check-prefix=SCHED
+// RUN: kapla-opt %s -kapla-schedule="input=tosa arch=multi-node-4x4 batch=8 max-segment-layers=1" | kapla-opt -kapla-verify-dataflow | FileCheck %s --check-prefix=SCHED
+// RUN: kapla-opt %s -kapla-schedule="input=tosa arch=multi-node-4x4 batch=8" | kapla-opt -kapla-verify-dataflow | FileCheck %s --check-prefix=PIPE
 // SCHED-COUNT-6: kapla.segment
 // SCHED-NOT: kapla.segment
+// PIPE: kapla.segment 0 pipeline {{spatial|temporal}}
 // ARCH: module attributes {kapla.arch = #kapla.arch<name = "multi-node-4x4"
 // INPUT: Cannot find option named 'onnx'!
 

@@ -113,25 +113,39 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
 }
 
 def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
-  let summary = "Partition the layers into kapla.segment ops";
+  let summary = "Partition the layers into pipelined segments (spec 6.1)";
   let description = [{
-    Wraps the layers of every function into `kapla.segment` ops in
-    topological order and gives each layer its `kapla.constraint`.
+    Cuts the layers of every function, in topological order, into
+    `kapla.segment` ops: single layers, and runs of up to
+    `max-segment-layers` consecutive layers pipelined spatially (node regions
+    sized by MACs, data forwarded over the NoC) or temporally (the whole
+    array, intermediates kept in GBUFs). Candidates whose forwarded data
+    cannot fit even one sample at a time are pruned; an optimistic estimate
+    (each layer at its lower bound) ranks the rest; a DP keeps the `top-k`
+    chains; their segments and every single layer are solved in detail with
+    the kapla solver; a final DP on the exact costs (`objective`) picks the
+    schedule. Every layer gets its `kapla.constraint` and its
+    `kapla.dataflow`.
 
-    This version forms single-layer segments: every layer runs alone on the
-    whole node array, its data from and to DRAM (`pipeline none`). The
-    pipelined candidates of spec 6.1 (spatial and temporal pipelines, the
-    pruning and the DP over them) are not implemented yet.
-
-    Before: `%0 = linalg.matmul {kapla.layer = ...} ...`; after:
+    Before: `%0 = linalg.matmul {kapla.layer = ...} ...` (and its neighbours);
+    after:
     ```mlir
-    %s = kapla.segment 0 pipeline none -> tensor<4x8xf32> {
-      %0 = linalg.matmul {kapla.constraint = #kapla.constraint<region = [0, 0, 16, 16]>, kapla.layer = ...} ...
-      kapla.yield %0 : tensor<4x8xf32>
+    %s:2 = kapla.segment 0 pipeline temporal -> ... {
+      %0 = linalg.matmul {kapla.constraint = #kapla.constraint<region = [0, 0, 16, 16], batch_groups = 1, output_on_chip = true>, kapla.dataflow = ..., kapla.layer = ...} ...
+      ...
+      kapla.yield ...
     }
     ```
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let options = [
+    Option<"maxSegmentLayers", "max-segment-layers", "int64_t", /*default=*/"5",
+           "Layers in a pipelined segment at most (1: single layers only)">,
+    Option<"topK", "top-k", "int64_t", /*default=*/"4",
+           "Chains the estimate DP keeps">,
+    Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
+           "energy, delay or edp">,
+  ];
 }
 
 def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
@@ -158,6 +172,8 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     Option<"budget", "budget", "int64_t", /*default=*/"0",
            "Evaluations per layer for exhaustive (0: all) and random (0: 20000)">,
     Option<"seed", "seed", "int64_t", /*default=*/"1", "Seed of the random solver">,
+    Option<"resolve", "resolve", "bool", /*default=*/"true",
+           "Solve layers that already have a dataflow again">,
   ];
 }
 

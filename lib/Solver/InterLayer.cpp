@@ -1,0 +1,265 @@
+//===- InterLayer.cpp - Segments and pipelining (spec 6.1) ----------------===//
+
+#include "Kapla/Solver/InterLayer.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mlir::kapla {
+
+std::vector<NodeRegion> spatialRegions(const ArchDesc &arch,
+                                       const std::vector<int64_t> &macs) {
+  int64_t n = int64_t(macs.size());
+  bool vertical = n <= arch.nodeCols;
+  int64_t width = vertical ? arch.nodeCols : arch.nodeRows;
+  if (n > width)
+    return {};
+  // Largest remainder over at least one strip each.
+  double total = 0;
+  for (int64_t m : macs)
+    total += double(std::max<int64_t>(m, 1));
+  std::vector<int64_t> size(n, 1);
+  int64_t left = width - n;
+  std::vector<std::pair<double, int64_t>> rest;
+  for (int64_t i = 0; i < n; ++i) {
+    double share = double(std::max<int64_t>(macs[i], 1)) / total * double(left);
+    int64_t whole = int64_t(std::floor(share));
+    size[i] += whole;
+    rest.push_back({share - double(whole), i});
+  }
+  int64_t given = 0;
+  for (int64_t s : size)
+    given += s;
+  std::stable_sort(rest.begin(), rest.end(),
+                   [](auto &a, auto &b) { return a.first > b.first; });
+  for (int64_t k = 0; given < width; ++k, ++given)
+    ++size[rest[k % n].second];
+  std::vector<NodeRegion> out;
+  int64_t at = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    out.push_back(vertical ? NodeRegion{0, at, arch.nodeRows, size[i]}
+                           : NodeRegion{at, 0, size[i], arch.nodeCols});
+    at += size[i];
+  }
+  return out;
+}
+
+namespace {
+/// Whether every producer of `l` lies in [first, last] (data on chip).
+bool inputsInside(const LayerNode &l, int first, int last) {
+  if (l.producers.empty() || l.readsNetworkInput)
+    return false;
+  for (int p : l.producers)
+    if (p < first || p > last)
+      return false;
+  return true;
+}
+
+bool outputsInside(const LayerNode &l, int first, int last) {
+  if (l.consumers.empty() || l.isNetworkOutput)
+    return false;
+  for (int c : l.consumers)
+    if (c < first || c > last)
+      return false;
+  return true;
+}
+
+/// Builds the candidate [first, last] of `kind`; false if it cannot fit.
+bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
+                   int last, PipelineKind kind, SegmentPlan &plan) {
+  plan = SegmentPlan();
+  plan.first = first;
+  plan.last = last;
+  plan.pipeline = kind;
+  NodeRegion whole{0, 0, arch.nodeRows, arch.nodeCols};
+  std::vector<NodeRegion> regions(last - first + 1, whole);
+  if (kind == PipelineKind::Spatial) {
+    std::vector<int64_t> macs;
+    for (int i = first; i <= last; ++i)
+      macs.push_back(g.layers[i].desc.macs());
+    regions = spatialRegions(arch, macs);
+    if (regions.empty())
+      return false;
+  }
+  // Safe capacity pruning: every forwarded tensor must fit, one forwarding
+  // group at a time, in the GBUFs of the region that keeps it; the groups
+  // split the batch. If even one sample per group does not fit, no schedule
+  // of this segment can keep it on chip.
+  int64_t batch = g.layers[first].desc.n;
+  int64_t groups = 1;
+  for (int i = first; i <= last; ++i) {
+    const LayerNode &l = g.layers[i];
+    if (!outputsInside(l, first, last))
+      continue;
+    // Half the region's GBUFs hold the forwarded tensor; the rest is left
+    // to the layers' own tiles.
+    const LayerDesc &d = l.desc;
+    int64_t words = d.n * d.k * d.ho * d.wo;
+    int64_t capacity = arch.gbufWords() * regions[i - first].numNodes() / 2;
+    int64_t fit = 0;
+    for (int64_t g2 = 1; g2 <= batch && !fit; ++g2)
+      if (batch % g2 == 0 && (words + g2 - 1) / g2 <= capacity)
+        fit = g2;
+    if (!fit)
+      return false;
+    groups = std::max(groups, fit);
+  }
+  plan.batchGroups = groups;
+  for (int i = first; i <= last; ++i) {
+    const LayerNode &l = g.layers[i];
+    LayerContext ctx;
+    ctx.region = regions[i - first];
+    ctx.inputFrom = ctx.outputTo = ctx.region;
+    if (first != last) {
+      ctx.inputOnChip = inputsInside(l, first, last);
+      ctx.outputOnChip = outputsInside(l, first, last);
+      if (ctx.inputOnChip)
+        ctx.inputFrom = regions[l.producers.front() - first];
+      if (ctx.outputOnChip)
+        ctx.outputTo = regions[l.consumers.front() - first];
+    }
+    plan.contexts.push_back(ctx);
+  }
+  return true;
+}
+/// A chain of segments ending at some layer, for the k-best DP.
+struct Chain {
+  double value = 0;
+  int segment = -1; ///< the last segment (index into the candidates)
+  int prevRank = -1; ///< its predecessor's rank in the list before it
+};
+
+/// The k best chains covering layers 0..n-1 from candidate segments with
+/// per-candidate values; returns the candidate indices of each kept chain.
+std::vector<std::vector<int>>
+bestChains(int n, const std::vector<SegmentPlan> &cands,
+           const std::vector<double> &value, int k) {
+  // chains[i]: the best chains covering layers 0..i-1 (chains[0]: empty).
+  std::vector<std::vector<Chain>> chains(n + 1);
+  chains[0].push_back(Chain());
+  std::vector<std::vector<int>> endingAt(n);
+  for (int c = 0; c < int(cands.size()); ++c)
+    if (std::isfinite(value[c]))
+      endingAt[cands[c].last].push_back(c);
+  for (int i = 1; i <= n; ++i) {
+    std::vector<Chain> next;
+    for (int c : endingAt[i - 1]) {
+      const std::vector<Chain> &before = chains[cands[c].first];
+      for (int r = 0; r < int(before.size()); ++r)
+        next.push_back({before[r].value + value[c], c, r});
+    }
+    // Ties break on the candidate index: the result does not depend on
+    // anything but the inputs.
+    std::stable_sort(next.begin(), next.end(), [](const Chain &a, const Chain &b) {
+      return a.value < b.value;
+    });
+    if (int(next.size()) > k)
+      next.resize(k);
+    chains[i] = std::move(next);
+  }
+  std::vector<std::vector<int>> out;
+  for (int r = 0; r < int(chains[n].size()); ++r) {
+    std::vector<int> segs;
+    int i = n, rank = r;
+    while (i > 0) {
+      const Chain &ch = chains[i][rank];
+      segs.push_back(ch.segment);
+      rank = ch.prevRank;
+      i = cands[ch.segment].first;
+    }
+    std::reverse(segs.begin(), segs.end());
+    out.push_back(std::move(segs));
+  }
+  return out;
+}
+} // namespace
+
+NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
+                                const SegmentSearchOptions &opts,
+                                const LayerSolver &solve) {
+  NetworkSchedule out;
+  int n = int(g.layers.size());
+  if (n == 0) {
+    out.found = true;
+    return out;
+  }
+  // Candidates: every layer alone; every run of 2..max layers, spatially
+  // and temporally pipelined.
+  std::vector<SegmentPlan> cands;
+  for (int first = 0; first < n; ++first)
+    for (int last = first; last < n && last - first < opts.maxSegmentLayers;
+         ++last)
+      for (PipelineKind kind : {PipelineKind::None, PipelineKind::Spatial,
+                                PipelineKind::Temporal}) {
+        if ((kind == PipelineKind::None) != (first == last))
+          continue;
+        ++out.segmentsEnumerated;
+        SegmentPlan plan;
+        if (makeCandidate(arch, g, first, last, kind, plan))
+          cands.push_back(std::move(plan));
+        else
+          ++out.segmentsPruned;
+      }
+
+  auto segmentValue = [&](const SegmentPlan &plan,
+                          const std::vector<CostRecord> &layers,
+                          const std::vector<double> &dram) {
+    CostRecord c = segmentCost(arch, plan.pipeline, layers, dram,
+                               plan.batchGroups);
+    return objectiveValue(opts.solve.objective, c);
+  };
+
+  // The optimistic estimate: each layer at its lower bound in its context.
+  std::vector<double> estimate(cands.size());
+  for (size_t c = 0; c < cands.size(); ++c) {
+    std::vector<CostRecord> lbs;
+    std::vector<double> dram;
+    for (int i = cands[c].first; i <= cands[c].last; ++i) {
+      const LayerContext &ctx = cands[c].contexts[i - cands[c].first];
+      lbs.push_back(layerLowerBound(arch, g.layers[i].desc, ctx));
+      dram.push_back(0);
+    }
+    estimate[c] = segmentValue(cands[c], lbs, dram);
+  }
+
+  // Keep the segments of the top-k chains, and every single layer.
+  std::vector<char> keep(cands.size(), 0);
+  for (const std::vector<int> &chain : bestChains(n, cands, estimate, opts.topK))
+    for (int c : chain)
+      keep[c] = 1;
+  for (size_t c = 0; c < cands.size(); ++c)
+    if (cands[c].first == cands[c].last)
+      keep[c] = 1;
+
+  // Detailed solve of the kept segments; a final DP on the exact costs.
+  std::vector<double> exact(cands.size(), INFINITY);
+  for (size_t c = 0; c < cands.size(); ++c) {
+    if (!keep[c]) {
+      ++out.segmentsPruned;
+      continue;
+    }
+    std::vector<CostRecord> costs;
+    std::vector<double> dram;
+    bool ok = true;
+    for (int i = cands[c].first; i <= cands[c].last && ok; ++i) {
+      const LayerSolution &s =
+          solve(g.layers[i].desc, cands[c].contexts[i - cands[c].first]);
+      ok = s.found;
+      if (ok) {
+        costs.push_back(s.cost.cost);
+        dram.push_back(s.cost.dramCycles);
+      }
+    }
+    if (ok)
+      exact[c] = segmentValue(cands[c], costs, dram);
+  }
+  std::vector<std::vector<int>> best = bestChains(n, cands, exact, 1);
+  if (best.empty())
+    return out;
+  for (int c : best.front())
+    out.segments.push_back(cands[c]);
+  out.found = true;
+  return out;
+}
+
+} // namespace mlir::kapla

@@ -1,0 +1,135 @@
+//===- InterLayerTest.cpp - Segments, regions and the DPs -----------------===//
+
+#include "Kapla/Solver/InterLayer.h"
+
+#include "gtest/gtest.h"
+
+#include <map>
+
+using namespace mlir::kapla;
+
+TEST(InterLayer, SpatialRegionsFollowMacs) {
+  ArchDesc a = *getPreset("multi-node-16x16");
+  // 16 columns: one each, then 13 more split 1:2:3 (2.17, 4.33, 6.5 ->
+  // 2, 4, 6 and the largest remainder, 6.5, takes the last): 3, 5, 8.
+  std::vector<NodeRegion> r = spatialRegions(a, {100, 200, 300});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE((r[0] == NodeRegion{0, 0, 16, 3}));
+  EXPECT_TRUE((r[1] == NodeRegion{0, 3, 16, 5}));
+  EXPECT_TRUE((r[2] == NodeRegion{0, 8, 16, 8}));
+  // More layers than columns and rows: no spatial pipeline.
+  ArchDesc small = *getPreset("multi-node-4x4");
+  EXPECT_TRUE(spatialRegions(small, {1, 1, 1, 1, 1}).empty());
+  EXPECT_EQ(spatialRegions(small, {1, 1, 1, 1}).size(), 4u);
+}
+
+namespace {
+LayerGraph fcChain(std::vector<int64_t> widths, int64_t batch) {
+  LayerGraph g;
+  for (size_t i = 0; i + 1 < widths.size(); ++i) {
+    LayerNode n;
+    n.name = "fc" + std::to_string(i);
+    n.desc.kind = LayerKind::FC;
+    n.desc.n = batch;
+    n.desc.c = widths[i];
+    n.desc.k = widths[i + 1];
+    g.layers.push_back(n);
+    if (i > 0)
+      g.addEdge(int(i) - 1, int(i));
+  }
+  g.layers.front().readsNetworkInput = true;
+  g.layers.back().isNetworkOutput = true;
+  return g;
+}
+
+struct Memo {
+  const ArchDesc &arch;
+  SolveOptions opts;
+  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, bool, bool>,
+           LayerSolution>
+      cache;
+  const LayerSolution &operator()(const LayerDesc &l, const LayerContext &c) {
+    auto key = std::make_tuple(l.c, l.k, c.region.col0, c.region.cols,
+                               c.region.rows, c.inputOnChip, c.outputOnChip);
+    auto [it, inserted] = cache.try_emplace(key);
+    if (inserted)
+      it->second = solveLayerKapla(arch, l, c, opts);
+    return it->second;
+  }
+};
+
+double chainEnergy(const ArchDesc &a, const LayerGraph &g,
+                   const NetworkSchedule &s, Memo &memo) {
+  double total = 0;
+  for (const SegmentPlan &p : s.segments) {
+    std::vector<CostRecord> costs;
+    std::vector<double> dram;
+    for (int i = p.first; i <= p.last; ++i) {
+      const LayerSolution &sol = memo(g.layers[i].desc, p.contexts[i - p.first]);
+      EXPECT_TRUE(sol.found);
+      costs.push_back(sol.cost.cost);
+      dram.push_back(sol.cost.dramCycles);
+    }
+    total += segmentCost(a, p.pipeline, costs, dram, p.batchGroups).energyPj();
+  }
+  return total;
+}
+} // namespace
+
+TEST(InterLayer, ChainCoversEveryLayerOnce) {
+  ArchDesc a = *getPreset("multi-node-4x4");
+  LayerGraph g = fcChain({256, 512, 512, 256, 10}, 64);
+  Memo memo{a, {}, {}};
+  SegmentSearchOptions opts;
+  NetworkSchedule s = scheduleNetwork(a, g, opts, std::ref(memo));
+  ASSERT_TRUE(s.found);
+  int next = 0;
+  for (const SegmentPlan &p : s.segments) {
+    EXPECT_EQ(p.first, next);
+    EXPECT_LE(p.last - p.first + 1, opts.maxSegmentLayers);
+    EXPECT_EQ(int(p.contexts.size()), p.last - p.first + 1);
+    // Data on chip only between layers of the same segment.
+    EXPECT_FALSE(p.contexts.front().inputOnChip);
+    EXPECT_FALSE(p.contexts.back().outputOnChip);
+    next = p.last + 1;
+  }
+  EXPECT_EQ(next, 4);
+  // Single layers: 4; runs of 2, 3, 4 layers: 3 + 2 + 1, twice each.
+  EXPECT_EQ(s.segmentsEnumerated, 4 + 2 * 6);
+}
+
+TEST(InterLayer, MoreCandidatesNeverWorse) {
+  // Keeping more chains from the estimate DP solves a superset of segments;
+  // the final DP over it can only do as well or better; single layers only
+  // can do no better than either.
+  ArchDesc a = *getPreset("multi-node-4x4");
+  LayerGraph g = fcChain({512, 1024, 1024, 512, 256, 10}, 64);
+  Memo memo{a, {}, {}};
+  SegmentSearchOptions few, many, single;
+  few.topK = 1;
+  many.topK = 1000;
+  single.maxSegmentLayers = 1;
+  double eFew = chainEnergy(a, g, scheduleNetwork(a, g, few, std::ref(memo)), memo);
+  double eMany =
+      chainEnergy(a, g, scheduleNetwork(a, g, many, std::ref(memo)), memo);
+  double eSingle =
+      chainEnergy(a, g, scheduleNetwork(a, g, single, std::ref(memo)), memo);
+  EXPECT_LE(eMany, eFew);
+  EXPECT_LE(eFew, eSingle);
+}
+
+TEST(InterLayer, CapacityPruningDropsWhatCannotFit) {
+  // A 1x1 chip with a 1 KiB GBUF cannot keep a 64 x 4096 activation on
+  // chip even one sample at a time (4096 words > 505 / 2): every pipelined
+  // candidate is pruned and each layer stands alone.
+  ArchDesc a = *getPreset("edge-systolic");
+  a.gbufBytes = 1024;
+  LayerGraph g = fcChain({64, 4096, 64}, 64);
+  Memo memo{a, {}, {}};
+  NetworkSchedule s = scheduleNetwork(a, g, SegmentSearchOptions(), std::ref(memo));
+  ASSERT_TRUE(s.found);
+  EXPECT_EQ(s.segments.size(), 2u);
+  // Spatial needs 2 columns (pruned), temporal cannot fit: both pruned.
+  EXPECT_EQ(s.segmentsEnumerated, 4);
+  EXPECT_GE(s.segmentsPruned, 2);
+}
