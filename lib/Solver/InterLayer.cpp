@@ -176,7 +176,8 @@ bestChains(int n, const std::vector<SegmentPlan> &cands,
 
 NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
                                 const SegmentSearchOptions &opts,
-                                const LayerSolver &solve) {
+                                const LayerSolver &solve,
+                                const SolvePrefetch &prefetch) {
   NetworkSchedule out;
   int n = int(g.layers.size());
   if (n == 0) {
@@ -232,6 +233,14 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
       keep[c] = 1;
 
   // Detailed solve of the kept segments; a final DP on the exact costs.
+  if (prefetch) {
+    std::vector<std::pair<LayerDesc, LayerContext>> wanted;
+    for (size_t c = 0; c < cands.size(); ++c)
+      if (keep[c])
+        for (int i = cands[c].first; i <= cands[c].last; ++i)
+          wanted.push_back({g.layers[i].desc, cands[c].contexts[i - cands[c].first]});
+    prefetch(wanted);
+  }
   std::vector<double> exact(cands.size(), INFINITY);
   for (size_t c = 0; c < cands.size(); ++c) {
     if (!keep[c]) {

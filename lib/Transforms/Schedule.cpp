@@ -148,7 +148,31 @@ struct KaplaFormSegmentsPass
           ok = false;
           return;
         }
-      NetworkSchedule sched = scheduleNetwork(arch, g, opts, solve);
+      // The detailed solves, in parallel on MLIR's thread pool; each is
+      // deterministic, so the result does not depend on the threads.
+      auto prefetch =
+          [&](const std::vector<std::pair<LayerDesc, LayerContext>> &wanted) {
+            std::vector<SolveKey> keys;
+            for (const auto &[l, c] : wanted) {
+              SolveKey k{l, c};
+              if (!memo.count(k) &&
+                  std::find_if(keys.begin(), keys.end(), [&](const SolveKey &o) {
+                    return !(o < k) && !(k < o);
+                  }) == keys.end())
+                keys.push_back(k);
+            }
+            std::vector<LayerSolution> sols(keys.size());
+            parallelFor(ctx, 0, keys.size(), [&](size_t i) {
+              sols[i] = solveLayerKapla(arch, keys[i].layer, keys[i].ctx,
+                                        opts.solve);
+            });
+            for (size_t i = 0; i < keys.size(); ++i) {
+              ++stats.layerSolves;
+              stats.evaluations += sols[i].evaluations;
+              memo.emplace(keys[i], std::move(sols[i]));
+            }
+          };
+      NetworkSchedule sched = scheduleNetwork(arch, g, opts, solve, prefetch);
       stats.segmentsEnumerated += sched.segmentsEnumerated;
       stats.segmentsPruned += sched.segmentsPruned;
       if (!sched.found) {

@@ -49,10 +49,16 @@ struct NetworkSchedule {
   int64_t segmentsPruned = 0;
 };
 
+/// Called with every (layer, context) the detailed solve will ask for,
+/// before it asks: a caller can solve them in parallel and memoise.
+using SolvePrefetch = std::function<void(
+    const std::vector<std::pair<LayerDesc, LayerContext>> &)>;
+
 /// The candidate segments ending the chain, their pruning and the DPs.
 NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &graph,
                                 const SegmentSearchOptions &opts,
-                                const LayerSolver &solve);
+                                const LayerSolver &solve,
+                                const SolvePrefetch &prefetch = nullptr);
 
 /// The node regions of a spatial pipeline of layers with `macs`: vertical
 /// strips of the array (horizontal when there are more layers than columns)
