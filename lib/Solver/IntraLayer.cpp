@@ -389,6 +389,13 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   roomy.gbufBytes = int64_t(1) << 40;
   LayerContext one = ctx;
   LayerSchedule base = startingPoint(arch, layer);
+  // REGF outcomes already taken through the GBUF phase: different REGF
+  // orders often lead to the same tiles and splits (the polish tries every
+  // order again at the end).
+  llvm::SmallVector<std::pair<std::array<int64_t, kNumDims>,
+                              std::array<int64_t, kNumDims>>,
+                    6>
+      seen;
   for (const auto &ro : kOrders) {
     LayerSchedule s = base;
     s.regfOrder = ro;
@@ -401,6 +408,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     sr.evaluations += local.evaluations;
     if (!std::isfinite(cur))
       continue;
+    auto key = std::make_pair(s.regfTile, s.peSplit);
+    if (llvm::is_contained(seen, key))
+      continue;
+    seen.push_back(key);
     // GBUF decisions on the real chip, from the smallest GBUF tile, for
     // every order of the GBUF loops.
     for (int d = 0; d < kNumDims; ++d)
@@ -419,6 +430,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         starts.push_back(t);
       }
     }
+    // Node split and GBUF tiles from every start and GBUF order; the
+    // costlier polish only from the best 12 of those.
+    llvm::SmallVector<std::pair<double, LayerSchedule>, 48> grown;
     for (const LayerSchedule &start : starts)
       for (const auto &go : kOrders) {
         LayerSchedule g = start;
@@ -428,12 +442,18 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
           continue;
         descend(sr, g, {Param::NodeSplit}, arch, true, v);
         descend(sr, g, {Param::GbufTile}, arch, true, v);
-        // A last round over everything, now that all levels are set.
-        descend(sr, g,
-                {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
-                 Param::GbufTile},
-                arch, true, v, /*shrink=*/true);
+        grown.push_back({v, g});
       }
+    std::stable_sort(grown.begin(), grown.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (size_t k = 0; k < grown.size() && k < 12; ++k) {
+      LayerSchedule g = grown[k].second;
+      double v = grown[k].first;
+      descend(sr, g,
+              {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+               Param::GbufTile},
+              arch, true, v, /*shrink=*/true);
+    }
   }
   // Iterated local search: knock one factor out of the best schedule and
   // descend again, while that finds something better.
