@@ -595,6 +595,9 @@ LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
           sr.score(s, arch, true);
           if (opts.budget && sr.evaluations >= opts.budget)
             return sr.finish();
+          if (opts.deadline && (sr.evaluations & 4095) == 0 &&
+              std::chrono::steady_clock::now() >= *opts.deadline)
+            return sr.finish();
         }
     }
     size_t k = 0;
@@ -615,6 +618,9 @@ LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
   int64_t budget = opts.budget ? opts.budget : 20000;
   std::vector<size_t> pick(space.choices.size(), 0);
   for (int64_t n = 0; n < budget; ++n) {
+    if (opts.deadline && (n & 4095) == 0 &&
+        std::chrono::steady_clock::now() >= *opts.deadline)
+      break;
     for (size_t k = 0; k < pick.size(); ++k)
       pick[k] = std::uniform_int_distribution<size_t>(
           0, space.choices[k].size() - 1)(rng);

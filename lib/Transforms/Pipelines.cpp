@@ -109,6 +109,10 @@ struct SchedulePipelineOptions
   Option<int64_t> topK{*this, "top-k",
                        llvm::cl::desc("Chains the estimate DP keeps"),
                        llvm::cl::init(4)};
+  Option<double> timeBudget{
+      *this, "time-budget",
+      llvm::cl::desc("Seconds for the exhaustive and random solvers (0: none)"),
+      llvm::cl::init(0)};
 };
 
 void buildSchedulePipeline(OpPassManager &pm,
@@ -133,6 +137,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   solveOpts.objective = opts.objective;
   solveOpts.budget = opts.budget;
   solveOpts.seed = opts.seed;
+  solveOpts.timeBudget = opts.timeBudget;
   pm.addPass(createKaplaSolveLayersPass(solveOpts));
   KaplaEstimateCostPassOptions costOpts;
   costOpts.report = opts.report;

@@ -13,6 +13,7 @@
 #include "mlir/IR/Threading.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
+#include <atomic>
 #include <chrono>
 #include <map>
 
@@ -231,12 +232,21 @@ struct KaplaSolveLayersPass
       module.emitError() << "kapla-solve-layers: budget must be non-negative";
       return signalPassFailure();
     }
+    if (timeBudget < 0) {
+      module.emitError() << "kapla-solve-layers: time-budget must be "
+                            "non-negative";
+      return signalPassFailure();
+    }
     SolveOptions opts;
     opts.objective = *obj;
     opts.budget = budget;
     opts.seed = static_cast<uint64_t>(seed);
     ArchDesc arch = getTargetArch(module);
     auto start = std::chrono::steady_clock::now();
+    if (timeBudget > 0)
+      opts.deadline = start + std::chrono::duration_cast<
+                                  std::chrono::steady_clock::duration>(
+                                  std::chrono::duration<double>(timeBudget));
     int64_t solves = 0, evaluations = 0;
 
     bool ok = true;
@@ -265,6 +275,21 @@ struct KaplaSolveLayersPass
         keyOf[i] = it->second;
       }
       std::vector<LayerSolution> solutions(keys.size());
+      // Progress for long searches: a line on stderr every 5 seconds.
+      std::atomic<size_t> done{0};
+      std::atomic<int64_t> lastReport{0};
+      auto progress = [&] {
+        size_t n = ++done;
+        double secs = std::chrono::duration<double>(
+                          std::chrono::steady_clock::now() - start)
+                          .count();
+        int64_t tick = int64_t(secs / 5);
+        int64_t prev = lastReport.load();
+        if (tick > prev && lastReport.compare_exchange_strong(prev, tick))
+          llvm::errs() << "kapla-solve-layers: " << n << " of " << keys.size()
+                       << " layer solves done after " << int64_t(secs)
+                       << " s\n";
+      };
       parallelFor(&getContext(), 0, keys.size(), [&](size_t k) {
         const SolveKey &key = keys[k];
         if (solver == "exhaustive")
@@ -273,6 +298,7 @@ struct KaplaSolveLayersPass
           solutions[k] = solveLayerRandom(arch, key.layer, key.ctx, opts);
         else
           solutions[k] = solveLayerKapla(arch, key.layer, key.ctx, opts);
+        progress();
       });
       solves += int64_t(keys.size());
       for (const LayerSolution &sol : solutions)

@@ -18,6 +18,10 @@
 // The other solvers run under the same model.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 solver=random budget=300 seed=3" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 objective=delay" | kapla-opt -kapla-verify-dataflow -o /dev/null
+// The exhaustive search, bounded in time, keeps the best it found.
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 solver=exhaustive time-budget=0.2" | kapla-opt -kapla-verify-dataflow -o /dev/null
+// RUN: not kapla-opt %s -kapla-schedule="solver=exhaustive time-budget=-1" 2>&1 | FileCheck %s --check-prefix=BADTIME
+// BADTIME: error: kapla-solve-layers: time-budget must be non-negative
 // RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX

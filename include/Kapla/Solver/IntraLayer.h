@@ -13,6 +13,7 @@
 #include "Kapla/CostModel/CostModel.h"
 
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -54,6 +55,9 @@ struct SolveOptions {
   /// for exhaustive; random uses 20000).
   int64_t budget = 0;
   uint64_t seed = 1;
+  /// Exhaustive and random: stop at this time (the best found so far is
+  /// the answer); none when unset.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
 /// KAPLA's bottom-up cost descent: from the PE template's unit, spread over

@@ -158,10 +158,13 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     template; `exhaustive` tries every factorisation of every dim over the
     levels and every loop order pair (`budget` caps the evaluations per
     layer); `random` samples that space (`budget` samples, `seed`).
-    `objective` is `energy` (default), `delay` or `edp`. Identical layers in
-    identical contexts are solved once; distinct ones in parallel on MLIR's
-    thread pool; the result does not depend on the number of threads. A layer
-    with no valid schedule is an error.
+    `objective` is `energy` (default), `delay` or `edp`. `time-budget`
+    bounds the exhaustive and random searches in seconds (a budgeted result
+    depends on the machine's speed). Identical layers in identical contexts
+    are solved once; distinct ones in parallel on MLIR's thread pool; the
+    result does not depend on the number of threads. A search that takes
+    longer than a few seconds prints its progress on stderr. A layer with no
+    valid schedule is an error.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
   let options = [
@@ -174,6 +177,9 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     Option<"seed", "seed", "int64_t", /*default=*/"1", "Seed of the random solver">,
     Option<"resolve", "resolve", "bool", /*default=*/"true",
            "Solve layers that already have a dataflow again">,
+    Option<"timeBudget", "time-budget", "double", /*default=*/"0",
+           "Seconds the exhaustive and random solvers may take in all "
+           "(0: no limit); each layer keeps the best found by then">,
   ];
 }
 
