@@ -91,6 +91,23 @@ LevelDirectives randomLevel(Gen &g, const LayerDesc &l,
   return lv;
 }
 
+/// A GBUF level over the whole layer, then a REGF level over its tiles, with
+/// stacks of at most `gbufRepl` nodes and `regfRepl` PEs.
+LayerDataflow randomDataflow(Gen &g, const LayerDesc &l, int64_t gbufRepl,
+                             int64_t regfRepl) {
+  std::array<int64_t, kNumDims> top;
+  for (int d = 0; d < kNumDims; ++d)
+    top[d] = l.extent(Dim(d));
+  LayerDataflow df;
+  df.gbuf = randomLevel(g, l, top, gbufRepl);
+  std::array<int64_t, kNumDims> gt = top;
+  for (const TensorDirective &td : df.gbuf.tensors)
+    for (const DimAmount &da : td.sizes)
+      gt[int(da.dim)] = da.amount;
+  df.regf = randomLevel(g, l, gt, regfRepl);
+  return df;
+}
+
 ArchDesc roomyArch() {
   ArchDesc a = *getPreset("multi-node-4x4");
   a.regfBytes = 4096;
@@ -106,16 +123,7 @@ TEST(CostModelProperty, CoverageAgreesWithBruteForce) {
   for (uint64_t seed = 1; seed <= 600; ++seed) {
     Gen g(seed);
     LayerDesc l = randomConv(g);
-    std::array<int64_t, kNumDims> top;
-    for (int d = 0; d < kNumDims; ++d)
-      top[d] = l.extent(Dim(d));
-    LayerDataflow df;
-    df.gbuf = randomLevel(g, l, top, 4);
-    std::array<int64_t, kNumDims> gt = top;
-    for (const TensorDirective &td : df.gbuf.tensors)
-      for (const DimAmount &da : td.sizes)
-        gt[int(da.dim)] = da.amount;
-    df.regf = randomLevel(g, l, gt, 4);
+    LayerDataflow df = randomDataflow(g, l, 4, 4);
     // Sometimes drop an update: the schedule then leaves work undone.
     if (g.pick(0, 3) == 0 && !df.regf.updates.empty())
       df.regf.updates.pop_back();
@@ -145,16 +153,7 @@ TEST(CostModelProperty, NeverBelowTheLowerBound) {
   for (uint64_t seed = 1000; seed < 1600; ++seed) {
     Gen g(seed);
     LayerDesc l = randomConv(g);
-    std::array<int64_t, kNumDims> top;
-    for (int d = 0; d < kNumDims; ++d)
-      top[d] = l.extent(Dim(d));
-    LayerDataflow df;
-    df.gbuf = randomLevel(g, l, top, 4);
-    std::array<int64_t, kNumDims> gt = top;
-    for (const TensorDirective &td : df.gbuf.tensors)
-      for (const DimAmount &da : td.sizes)
-        gt[int(da.dim)] = da.amount;
-    df.regf = randomLevel(g, l, gt, 4);
+    LayerDataflow df = randomDataflow(g, l, 4, 4);
     ctx.inputOnChip = g.coin();
     LayerCost c = evaluateLayer(a, l, df, ctx);
     if (!c.valid)
@@ -181,16 +180,7 @@ TEST(CostModelProperty, LargerBufferNeverWorse) {
       Gen g(trial * 1000 + seed + 7);
       LayerDesc l = randomConv(g);
       l.n = 2, l.c = 4, l.k = 4, l.ho = 4, l.wo = 3, l.r = 3, l.s = 2, l.sy = 1;
-      std::array<int64_t, kNumDims> top;
-      for (int d = 0; d < kNumDims; ++d)
-        top[d] = l.extent(Dim(d));
-      LayerDataflow df;
-      df.gbuf = randomLevel(g, l, top, 4);
-      std::array<int64_t, kNumDims> gt = top;
-      for (const TensorDirective &td : df.gbuf.tensors)
-        for (const DimAmount &da : td.sizes)
-          gt[int(da.dim)] = da.amount;
-      df.regf = randomLevel(g, l, gt, 2);
+      LayerDataflow df = randomDataflow(g, l, 4, 2);
       LayerCost cs = evaluateLayer(small, l, df, ctx);
       LayerCost cb = evaluateLayer(big, l, df, ctx);
       if (cs.valid) {

@@ -149,7 +149,7 @@ std::optional<ArchDesc> loadArchFile(llvm::StringRef path,
   return a;
 }
 
-std::string archToJson(const ArchDesc &a) {
+llvm::json::Value archToJsonValue(const ArchDesc &a) {
   llvm::json::Object energy{{"mac", a.energy.mac},
                             {"regf", a.energy.regf},
                             {"bus", a.energy.bus},
@@ -169,9 +169,13 @@ std::string archToJson(const ArchDesc &a) {
       {"bus_bits", a.busBits},
       {"pe_template", stringifyPETemplate(a.peTemplate)},
       {"energy_pj", std::move(energy)}};
+  return llvm::json::Value(std::move(obj));
+}
+
+std::string archToJson(const ArchDesc &a) {
   std::string out;
   llvm::raw_string_ostream os(out);
-  os << llvm::formatv("{0:2}", llvm::json::Value(std::move(obj)));
+  os << llvm::formatv("{0:2}", archToJsonValue(a));
   return out;
 }
 

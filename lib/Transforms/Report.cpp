@@ -1,6 +1,7 @@
 //===- Report.cpp - The JSON report of spec 7.2 ---------------------------===//
 
 #include "Kapla/Transforms/Report.h"
+#include "Kapla/Hardware/ArchFile.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 
@@ -29,36 +30,6 @@ static void writeAccesses(llvm::json::OStream &j, const AccessCounts &a) {
     j.attribute("gbuf", a.gbuf);
     j.attribute("regf", a.regf);
     j.attribute("noc_hops", a.nocHops);
-  });
-}
-
-static void writeArch(llvm::json::OStream &j, const ArchDesc &a) {
-  j.attributeObject("arch", [&] {
-    j.attribute("name", a.name);
-    j.attributeArray("nodes", [&] {
-      j.value(a.nodeRows);
-      j.value(a.nodeCols);
-    });
-    j.attributeArray("pe_array", [&] {
-      j.value(a.peRows);
-      j.value(a.peCols);
-    });
-    j.attribute("regf_bytes", a.regfBytes);
-    j.attribute("gbuf_bytes", a.gbufBytes);
-    j.attribute("word_bits", a.wordBits);
-    j.attribute("freq_mhz", a.freqMHz);
-    j.attribute("dram_bw_bytes_per_cycle", a.dramBwBytesPerCycle);
-    j.attribute("bus_bits", a.busBits);
-    j.attribute("pe_template", stringifyPETemplate(a.peTemplate));
-    j.attributeObject("energy_pj", [&] {
-      j.attribute("mac", a.energy.mac);
-      j.attribute("regf", a.energy.regf);
-      j.attribute("bus", a.energy.bus);
-      j.attribute("gbuf", a.energy.gbuf);
-      j.attribute("dram", a.energy.dram);
-      j.attribute("noc_hop", a.energy.nocHop);
-      j.attribute("static_per_cycle", a.energy.staticPerCycle);
-    });
   });
 }
 
@@ -139,7 +110,7 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
       j.attribute("kapla_report_version", 1);
       j.attribute("network", network);
       if (costs)
-        writeArch(j, costs->getArch());
+        j.attribute("arch", archToJsonValue(costs->getArch()));
       j.attributeObject("options", [&] {
         j.attribute("batch", options.batch);
         j.attribute("training", options.training);

@@ -45,7 +45,7 @@ module attributes {kapla.arch = #tiny} {
 // REPORT: "kapla_report_version": 1,
 // REPORT-NEXT: "network": "fc",
 // REPORT-NEXT: "arch": {
-// REPORT-NEXT:   "name": "tiny",
+// REPORT:        "name": "tiny",
 // REPORT:      "layers": [
 // REPORT:          "name": "fc",
 // REPORT-NEXT:     "kind": "FC",

@@ -11,6 +11,7 @@
 #include "Kapla/Hardware/Arch.h"
 
 #include "llvm/ADT/StringRef.h"
+#include "llvm/Support/JSON.h"
 
 #include <string>
 
@@ -24,7 +25,10 @@ std::optional<ArchDesc> parseArchJson(llvm::StringRef text, std::string &error);
 /// Reads and parses the architecture file at `path`.
 std::optional<ArchDesc> loadArchFile(llvm::StringRef path, std::string &error);
 
-/// The JSON form of `arch` (the schema of spec 7.3), pretty-printed.
+/// The JSON form of `arch` (the schema of spec 7.3).
+llvm::json::Value archToJsonValue(const ArchDesc &arch);
+
+/// The same, pretty-printed.
 std::string archToJson(const ArchDesc &arch);
 
 } // namespace mlir::kapla
