@@ -53,7 +53,8 @@ def main(path):
     need(r.get("arch", {}), ARCH, "arch")
     need(r.get("arch", {}).get("energy_pj", {}), {k: NUM for k in ENERGY},
          "arch.energy_pj")
-    need(r.get("options", {}), {"batch": int, "training": bool}, "options")
+    need(r.get("options", {}), {"batch": int, "training": bool,
+                                "objective": str, "solver": str}, "options")
     for i, l in enumerate(r.get("layers", [])):
         where = f"layers[{i}]"
         need(l, LAYER, where)

@@ -114,6 +114,14 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
       j.attributeObject("options", [&] {
         j.attribute("batch", options.batch);
         j.attribute("training", options.training);
+        if (costs) {
+          const KaplaDialect::SearchStats &st =
+              module.getContext()
+                  ->getLoadedDialect<KaplaDialect>()
+                  ->getSearchStats();
+          j.attribute("objective", st.objective);
+          j.attribute("solver", st.solver);
+        }
       });
       j.attributeArray("layers", [&] {
         for (int i = 0, e = static_cast<int>(g.layers.size()); i < e; ++i)

@@ -123,6 +123,8 @@ struct KaplaFormSegmentsPass
     opts.solve.objective = *obj;
     KaplaDialect::SearchStats &stats =
         ctx->getLoadedDialect<KaplaDialect>()->getSearchStats();
+    stats.solver = "kapla";
+    stats.objective = objective;
     auto start = std::chrono::steady_clock::now();
     std::map<SolveKey, LayerSolution> memo;
     auto solve = [&](const LayerDesc &l,
@@ -327,6 +329,10 @@ struct KaplaSolveLayersPass
                          .count();
     stats.layerSolves += solves;
     stats.evaluations += evaluations;
+    if (solves > 0) {
+      stats.solver = solver;
+      stats.objective = objective;
+    }
   }
 };
 

@@ -14,6 +14,12 @@
 // RUN: grep -v '"seconds"' %t.b.json | diff %t.a.nosec.json -
 // RUN: grep -v '"seconds"' %t.c.json | diff %t.a.nosec.json -
 // RUN: FileCheck %s --check-prefix=SEARCH < %t.a.json
+// RUN: FileCheck %s --check-prefix=OPTIONS < %t.a.json
+// OPTIONS: "options": {
+// OPTIONS-NEXT: "batch": 8,
+// OPTIONS-NEXT: "training": false,
+// OPTIONS-NEXT: "objective": "energy",
+// OPTIONS-NEXT: "solver": "kapla"
 // RUN: %python %kapla_src/scripts/check-report-schema.py %t.a.json | FileCheck %s --check-prefix=SCHEMA
 // The other solvers run under the same model.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 solver=random budget=300 seed=3" | kapla-opt -kapla-verify-dataflow -o /dev/null

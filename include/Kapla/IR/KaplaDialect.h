@@ -5,6 +5,8 @@
 
 #include "mlir/IR/Dialect.h"
 
+#include <string>
+
 #include "Kapla/IR/KaplaOpsDialect.h.inc"
 
 #endif // KAPLA_IR_KAPLADIALECT_H

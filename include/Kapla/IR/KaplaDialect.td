@@ -38,6 +38,8 @@ def Kapla_Dialect : Dialect {
       double seconds = 0;
       int64_t segmentsEnumerated = 0, segmentsPruned = 0, layerSolves = 0,
               evaluations = 0;
+      /// The solver and objective the layers were last solved with.
+      std::string solver = "none", objective = "energy";
     };
     SearchStats &getSearchStats() { return searchStats; }
   private:
