@@ -213,12 +213,19 @@ enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 /// `limit`: the prime factors of limit / span when it divides (no padding),
 /// else the small primes; and always the factor that covers the rest in one
 /// go (possibly with padding).
-llvm::SmallVector<int64_t, 6> factors(int64_t span, int64_t limit) {
+llvm::SmallVector<int64_t, 6> factors(int64_t span, int64_t limit,
+                                      bool allDivisors = false) {
   llvm::SmallVector<int64_t, 6> f;
   int64_t room = ceilDiv(limit, span);
   if (room < 2)
     return f;
-  if (limit % span == 0) {
+  if (limit % span == 0 && allDivisors) {
+    // Every exact multiple: a tile can jump to the largest that still fits.
+    int64_t q = limit / span;
+    for (int64_t d = 2; d <= q; ++d)
+      if (q % d == 0)
+        f.push_back(d);
+  } else if (limit % span == 0) {
     int64_t q = limit / span;
     for (int64_t p = 2; p * p <= q; ++p)
       if (q % p == 0) {
@@ -286,7 +293,7 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
         int64_t span = regfSide ? s.regfTile[i] * s.peSplit[i]
                                 : s.gbufTile[i] * s.nodeSplit[i];
         int64_t limit = regfSide ? s.gbufTile[i] : sr.layer.extent(d);
-        for (int64_t f : factors(span, limit)) {
+        for (int64_t f : factors(span, limit, p == Param::GbufTile)) {
           if (cap && used * f > cap)
             continue;
           LayerSchedule t = s;
@@ -305,12 +312,10 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
         }
       }
     }
-    // With the PEs or nodes all in use, only trading a factor between two
-    // dims changes the split.
+    // With the PEs or nodes all in use, or a buffer full, only trading a
+    // factor between two dims changes a split or a tile.
     if (shrink)
       for (Param p : params) {
-        if (p != Param::PeSplit && p != Param::NodeSplit)
-          continue;
         for (D from : sr.dims) {
           int64_t v = valueOf(s, p, int(from));
           for (int64_t f : {2, 3, 5, 7}) {
