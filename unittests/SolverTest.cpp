@@ -141,3 +141,22 @@ TEST(Solver, RandomSamplesTheSameSpace) {
   // The optimum of a space is never worse than a sample of it.
   EXPECT_LE(ex.cost.cost.energyPj(), r.cost.cost.energyPj());
 }
+
+TEST(Solver, BatchGroupsAreTheOutermostLoop) {
+  // A pipelined neighbour forwards the batch of 8 in 4 groups: the layer's
+  // outermost GBUF loop steps over N by 2, 4 times.
+  ArchDesc a = *getPreset("multi-node-4x4");
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ctx.batchGroups = 4;
+  LayerDesc l = layer(LayerKind::Conv, 8, 16, 16, 8, 3, 1);
+  LayerSolution s = solveLayerKapla(a, l, ctx, SolveOptions());
+  ASSERT_TRUE(s.found);
+  ASSERT_FALSE(s.dataflow.gbuf.updates.empty());
+  const UpdateDirective &outer = s.dataflow.gbuf.updates.back();
+  ASSERT_EQ(outer.steps.size(), 1u);
+  EXPECT_EQ(outer.steps[0].dim, Dim::N);
+  EXPECT_EQ(outer.steps[0].amount, 2);
+  LayerCost c = evaluateLayer(a, l, s.dataflow, ctx);
+  ASSERT_TRUE(c.valid) << c.reason;
+  EXPECT_EQ(c.macsPerformed % l.macs(), 0);
+}

@@ -111,6 +111,7 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
     ctx.region = regions[i - first];
     ctx.inputFrom = ctx.outputTo = ctx.region;
     if (first != last) {
+      ctx.batchGroups = groups;
       ctx.inputOnChip = inputsInside(l, first, last);
       ctx.outputOnChip = outputsInside(l, first, last);
       if (ctx.inputOnChip)

@@ -169,13 +169,24 @@ class Searcher {
 public:
   Searcher(const ArchDesc &arch, const LayerDesc &layer,
            const LayerContext &ctx, const SolveOptions &opts)
-      : arch(arch), layer(layer), ctx(ctx), opts(opts),
-        dims(searchDims(layer.kind)) {}
+      : arch(arch), layer(layer), shape(groupShape(layer, ctx)), ctx(ctx),
+        opts(opts), dims(searchDims(layer.kind)) {}
+
+  /// The layer one batch group at a time: what the search tiles.
+  static LayerDesc groupShape(const LayerDesc &l, const LayerContext &c) {
+    LayerDesc g = l;
+    if (c.batchGroups > 1 && l.n % c.batchGroups == 0)
+      g.n = l.n / c.batchGroups;
+    return g;
+  }
 
   /// Scores `s` on `a`; +inf when invalid. Remembers the best valid one on
   /// the real architecture.
   double score(const LayerSchedule &s, const ArchDesc &a, bool real) {
-    LayerDataflow df = buildDataflow(layer, s);
+    LayerDataflow df = buildDataflow(shape, s);
+    // The batch groups pipelined neighbours share: the outermost loop.
+    if (shape.n != layer.n)
+      df.gbuf.updates.push_back({{{Dim::N, shape.n}}});
     evaluateLayer(a, layer, df, ctx, scratch, /*explain=*/false);
     ++evaluations;
     if (!scratch.valid)
@@ -198,6 +209,7 @@ public:
 
   const ArchDesc &arch;
   const LayerDesc &layer;
+  LayerDesc shape;
   const LayerContext &ctx;
   const SolveOptions &opts;
   llvm::SmallVector<D, 7> dims;
@@ -272,7 +284,7 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
     LayerSchedule bestS;
     auto consider = [&](LayerSchedule &t, int i, D d) {
       // Tiles never exceed what they tile.
-      t.gbufTile[i] = std::min(t.gbufTile[i], sr.layer.extent(d));
+      t.gbufTile[i] = std::min(t.gbufTile[i], sr.shape.extent(d));
       t.regfTile[i] = std::min(t.regfTile[i], t.gbufTile[i]);
       double v = sr.score(t, a, real);
       if (v < bestV) {
@@ -292,7 +304,7 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
         bool regfSide = p == Param::PeSplit || p == Param::RegfTile;
         int64_t span = regfSide ? s.regfTile[i] * s.peSplit[i]
                                 : s.gbufTile[i] * s.nodeSplit[i];
-        int64_t limit = regfSide ? s.gbufTile[i] : sr.layer.extent(d);
+        int64_t limit = regfSide ? s.gbufTile[i] : sr.shape.extent(d);
         for (int64_t f : factors(span, limit, p == Param::GbufTile)) {
           if (cap && used * f > cap)
             continue;
@@ -328,7 +340,7 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
               bool regfSide = p == Param::PeSplit;
               int64_t span = regfSide ? s.regfTile[i] * s.peSplit[i]
                                       : s.gbufTile[i] * s.nodeSplit[i];
-              int64_t limit = regfSide ? s.gbufTile[i] : sr.layer.extent(to);
+              int64_t limit = regfSide ? s.gbufTile[i] : sr.shape.extent(to);
               for (int64_t g : factors(span, limit)) {
                 if (g > f)
                   continue; // the freed PEs or nodes must suffice
@@ -393,7 +405,8 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   ArchDesc roomy = arch;
   roomy.gbufBytes = int64_t(1) << 40;
   LayerContext one = ctx;
-  LayerSchedule base = startingPoint(arch, layer);
+  const LayerDesc &shape = sr.shape;
+  LayerSchedule base = startingPoint(arch, shape);
   // REGF outcomes already taken through the GBUF phase: different REGF
   // orders often lead to the same tiles and splits (the polish tries every
   // order again at the end).
@@ -420,15 +433,15 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // GBUF decisions on the real chip, from the smallest GBUF tile, for
     // every order of the GBUF loops.
     for (int d = 0; d < kNumDims; ++d)
-      s.gbufTile[d] = std::min(layer.extent(Dim(d)), s.regfTile[d] * s.peSplit[d]);
-    normalise(layer, s);
+      s.gbufTile[d] = std::min(shape.extent(Dim(d)), s.regfTile[d] * s.peSplit[d]);
+    normalise(shape, s);
     // Several starts for the node split: none, or all of a region's nodes
     // (as far as the extent allows) on one dim; the descent refines each.
     llvm::SmallVector<LayerSchedule, 8> starts{s};
     for (D d : sr.dims) {
       int i = int(d);
       int64_t n = std::min(ctx.region.numNodes(),
-                           ceilDiv(layer.extent(d), s.gbufTile[i]));
+                           ceilDiv(shape.extent(d), s.gbufTile[i]));
       if (n > 1) {
         LayerSchedule t = s;
         t.nodeSplit[i] = n;
@@ -536,12 +549,12 @@ struct Space {
     const int64_t pes = sr.arch.numPEsPerNode();
     const int64_t nodes = sr.ctx.region.numNodes();
     for (D d : sr.dims)
-      choices.push_back(dimChoices(sr.layer.extent(d), pes, nodes));
+      choices.push_back(dimChoices(sr.shape.extent(d), pes, nodes));
     schedule.regfTile.fill(1);
     schedule.peSplit.fill(1);
     schedule.gbufTile.fill(1);
     schedule.nodeSplit.fill(1);
-    normalise(sr.layer, schedule);
+    normalise(sr.shape, schedule);
   }
 
   /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes

@@ -90,7 +90,8 @@ struct SolveKey {
           l.sx, l.dy, l.dx, l.numInputs, c.region.row0, c.region.col0,
           c.region.rows, c.region.cols, c.inputOnChip, c.inputFrom.row0,
           c.inputFrom.col0, c.inputFrom.rows, c.inputFrom.cols, c.outputOnChip,
-          c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols);
+          c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols,
+          c.batchGroups);
     };
     return tie(*this) < tie(o);
   }

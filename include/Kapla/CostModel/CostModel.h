@@ -34,6 +34,10 @@ struct LayerContext {
   /// (in `outputTo`), not written to DRAM.
   bool outputOnChip = false;
   NodeRegion outputTo;
+  /// Pipelined neighbours forward data in this many batch groups: the
+  /// layer's outermost loop runs over them (0 or 1: no constraint). The cost
+  /// model reads the directives; the solver honours this.
+  int64_t batchGroups = 0;
 
   /// The whole node array, data from and to DRAM.
   static LayerContext wholeChip(const ArchDesc &arch);
