@@ -185,6 +185,17 @@ struct KaplaFormSegmentsPass
         ok = false;
         return;
       }
+      // A segment owns a run of ops of one block.
+      for (const SegmentPlan &plan : sched.segments) {
+        Operation *first = lg.getOp(plan.first), *last = lg.getOp(plan.last);
+        if (first->getBlock() != last->getBlock() ||
+            (first != last && !first->isBeforeInBlock(last))) {
+          last->emitError() << "kapla-form-segments: the layers of a segment "
+                               "must be ops of one block, in order";
+          ok = false;
+          return;
+        }
+      }
       int64_t index = 0;
       for (const SegmentPlan &plan : sched.segments) {
         for (int i = plan.first; i <= plan.last; ++i) {
