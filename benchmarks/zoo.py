@@ -5,8 +5,10 @@ For each network of zoo/ and each configuration (batch 64 on
 multi-node-16x16 and multi-node-4x4, batch 1 on edge-systolic) it runs
 kapla-schedule with solver=kapla and with the random baseline (same cost
 model, same segments), and prints energy, the ratio of the two, solve
-seconds, and the gaps to the lower bound. The numbers are also written as
-JSON.
+seconds, and the gaps to the lower bound. Where the exhaustive search is
+feasible (the FC networks on edge-systolic: one node, three dims) it also
+runs solver=exhaustive under the same segments. The numbers are also written
+as JSON.
 
 Usage: benchmarks/zoo.py [--kapla-opt PATH] [--random-budget N] [--json OUT]
                          [--networks a,b,...]
@@ -24,6 +26,9 @@ NETWORKS = ["alex_net", "vgg_net", "googlenet", "resnet50", "mobilenet",
             "mlp_l", "lstm_gnmt"]
 CONFIGS = [("multi-node-16x16", 64), ("multi-node-4x4", 64),
            ("edge-systolic", 1)]
+# (network, arch, batch) where every point of the exhaustive space can be
+# evaluated in seconds.
+EXHAUSTIVE = [("mlp_l", "edge-systolic", 1), ("lstm_gnmt", "edge-systolic", 1)]
 
 
 def schedule(kapla_opt, net, arch, batch, extra):
@@ -72,6 +77,22 @@ def main():
                   f"{k['solve_seconds']:>6.2f} {r['solve_seconds']:>7.2f} "
                   f"{k['energy_pj'] / k['lower_bound_energy_pj']:>7.2f} "
                   f"{k['cycles'] / k['lower_bound_cycles']:>7.2f}", flush=True)
+    print()
+    print(f"{'network':<10} {'arch':<17} {'batch':>5} {'kapla uJ':>12} "
+          f"{'exhaustive uJ':>14} {'k/e':>8} {'k s':>6} {'e s':>7}")
+    for net, arch, batch in EXHAUSTIVE:
+        if net not in opts.networks.split(","):
+            continue
+        row = next(r for r in rows if r["network"] == net and
+                   r["arch"] == arch and r["batch"] == batch)
+        e = schedule(opts.kapla_opt, net, arch, batch, "solver=exhaustive")
+        row["exhaustive"] = e
+        k = row["kapla"]
+        print(f"{net:<10} {arch:<17} {batch:>5} {k['energy_pj'] / 1e6:>12,.1f} "
+              f"{e['energy_pj'] / 1e6:>14,.1f} "
+              f"{k['energy_pj'] / e['energy_pj']:>8.5f} "
+              f"{k['solve_seconds']:>6.2f} {e['solve_seconds']:>7.2f}",
+              flush=True)
     total = sum(row["kapla"]["solve_seconds"] for row in rows
                 if row["arch"] == "multi-node-16x16")
     print(f"kapla solve time, whole zoo on multi-node-16x16 at batch 64 "
