@@ -17,7 +17,6 @@ inline bool bruteForceCovers(const LayerDesc &l, const LayerDataflow &df) {
   std::array<LevelShape, kNumLevels> shapes;
   if (checkDataflowStructure(l, df, &shapes))
     return false;
-  const D loops[] = {D::N, D::K, D::C, D::Ho, D::Wo, D::R, D::S};
   std::vector<char> done(l.n * l.k * l.c * l.ho * l.wo * l.r * l.s, 0);
   // Offsets of one buffer at one iteration of a level: the sum over the
   // level's stacks and updates of index * amount.
@@ -69,7 +68,6 @@ inline bool bruteForceCovers(const LayerDesc &l, const LayerDataflow &df) {
                               l.r + r) * l.s) + s] = 1;
                   }
     }
-  (void)loops;
   for (char c : done)
     if (!c)
       return false;

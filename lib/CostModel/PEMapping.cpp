@@ -116,8 +116,7 @@ PEUnit makePEUnit(const ArchDesc &arch, const LayerDesc &layer,
     // One filter row per PE, slid along one input row.
     b.setTile(D::S, extent[int(D::S)]);
     b.deriveInputTile();
-    int64_t rows = b.stack(D::R, arch.peRows);
-    (void)rows;
+    b.stack(D::R, arch.peRows);
     b.stack(D::Ho, arch.peCols);
     b.update(D::Wo); // the 1-D convolution along the row
     b.update(D::R);  // filter rows beyond the array's rows
