@@ -22,6 +22,7 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%cmake_generator", config.cmake_generator))
 config.substitutions.append(("%cmake", config.cmake_command))
 config.substitutions.append(("%cxx", config.cmake_cxx_compiler))
+config.substitutions.append(("%llvm_bin", config.llvm_tools_dir))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()

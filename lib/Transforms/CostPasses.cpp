@@ -139,6 +139,9 @@ struct KaplaEstimateCostPass
       ReportOptions opts;
       const LayerGraph &g = costs.getGraph().getGraph();
       opts.batch = g.layers.empty() ? 0 : g.layers.front().desc.n;
+      opts.training = llvm::any_of(g.layers, [](const LayerNode &l) {
+        return l.desc.pass != LayerPass::Forward;
+      });
       if (failed(writeReport(module, report, network.getName(),
                              costs.getGraph(), opts, &costs)))
         return signalPassFailure();

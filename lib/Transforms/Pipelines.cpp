@@ -84,6 +84,10 @@ struct SchedulePipelineOptions
   Option<int64_t> batch{*this, "batch",
                         llvm::cl::desc("Batch to schedule for (0: as exported)"),
                         llvm::cl::init(0)};
+  Option<bool> training{
+      *this, "training",
+      llvm::cl::desc("Schedule a training step (kapla-build-training-graph)"),
+      llvm::cl::init(false)};
   Option<std::string> objective{*this, "objective",
                                 llvm::cl::desc("energy, delay or edp"),
                                 llvm::cl::init("energy")};
@@ -124,6 +128,8 @@ void buildSchedulePipeline(OpPassManager &pm,
   importOpts.batch = opts.batch;
   importOpts.unknownOps = opts.unknownOps;
   buildImportPipeline(pm, importOpts);
+  if (opts.training)
+    pm.addPass(createKaplaBuildTrainingGraphPass());
   KaplaFormSegmentsPassOptions formOpts;
   formOpts.maxSegmentLayers = opts.maxSegmentLayers;
   formOpts.topK = opts.topK;

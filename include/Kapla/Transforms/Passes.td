@@ -56,6 +56,43 @@ def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
   ];
 }
 
+def KaplaBuildTrainingGraphPass
+    : Pass<"kapla-build-training-graph", "::mlir::ModuleOp"> {
+  let summary = "Add the backward layers of a training step as real ops";
+  let description = [{
+    Runs after `kapla-import`, on every function with layers, and appends
+    the backward pass of a training step (spec 2.1) as linalg ops that
+    compute it:
+
+    - for every CONV, DWCONV, FC and MATMUL a backward-data op (the gradient
+      of its input; none for an input computed from the network input and
+      constants only) and a backward-weight op (the gradient of its
+      weights, or of a MATMUL's second operand);
+    - for every POOL a backward pool; for every ELTWISE layer the gradient
+      of each input (none when it is the output gradient itself, as for an
+      add);
+    - a gradient merge (an ELTWISE layer) where a value feeds several
+      layers, and the inverse of every fused epilogue and layout op.
+
+    Each backward op of a layer is a `linalg.generic` over the forward
+    iteration space (same MACs) that accumulates into the gradient's
+    layout, e.g. for a strided convolution
+    `dI[n, c, y*sy + r, x*sx + s] += dO[n, k, y, x] * W[k, c, r, s]`; it
+    carries `kapla.layer` with `pass = backward-data` or `backward-weight`
+    and the forward dims, and `kapla.name` `<layer>.bwd_data` or
+    `<layer>.bwd_weight`.
+
+    The loss gradient enters as one new function argument per network
+    output (marked `kapla.loss_gradient`); the weight gradients, in layer
+    order, are appended to the results, so they end in DRAM. Ops without a
+    gradient rule are errors naming the op.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def KaplaSetArchPass : Pass<"kapla-set-arch", "::mlir::ModuleOp"> {
   let summary = "Set the target architecture of the module (kapla.arch)";
   let description = [{

@@ -1,0 +1,852 @@
+//===- TrainingGraph.cpp - Build the backward pass of a network -----------===//
+//
+// kapla-build-training-graph: reverse-mode differentiation of an imported
+// network (linalg on tensors) into real linalg ops, so that a training step
+// is scheduled like any graph (spec 2.1).
+//
+// Every linalg op is read as O[mo(i)] (+)= f(x_0[m_0(i)], ...) over its
+// iteration space i: a map (the body ignores the output), a sum (the body
+// adds f to the output) or a max/min (the body takes the max/min of the
+// output and f). The gradient of x_j is then a linalg.generic over the same
+// iteration space that scatters into x_j's layout:
+//   dx_j[m_j(i)] += g[mo(i)] * df/dx_j(i)
+// where df/dx_j comes from forward-mode differentiation of the scalar body
+// (for max/min, f only counts where it equals the result). For a convolution
+// this is the backward-data (x_j = input) and backward-weight (x_j = filter)
+// layer with the forward MAC count; for a pool the backward pool; for an
+// element-wise op its local derivative. Layout ops get their inverse.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kapla/Analysis/LayerGraphAnalysis.h"
+#include "Kapla/IR/KaplaAttrs.h"
+#include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/IR/KaplaOps.h"
+#include "Kapla/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/SmallBitVector.h"
+#include "llvm/ADT/StringSet.h"
+
+namespace mlir::kapla {
+#define GEN_PASS_DEF_KAPLABUILDTRAININGGRAPHPASS
+#include "Kapla/Transforms/Passes.h.inc"
+} // namespace mlir::kapla
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+namespace {
+
+/// How a linalg body combines f with the output it accumulates into.
+enum class Combine { Map, Sum, Extremum };
+
+/// Forward-mode derivative of the scalar ops of a linalg body: the tangent of
+/// every value with respect to one block argument (null: zero).
+class Tangents {
+public:
+  Tangents(OpBuilder &b, Location loc, Value extremumStandIn)
+      : b(b), loc(loc), standIn(extremumStandIn) {}
+
+  void seed(Value v) { map[v] = constant(v.getType(), 1.0); }
+  Value get(Value v) const { return map.lookup(v); }
+
+  /// Computes the tangents of `op`'s results; fails on an op without a
+  /// rule whose operands carry a tangent.
+  LogicalResult visit(Operation *op);
+
+private:
+  Value constant(Type t, double v) {
+    return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
+  }
+  Value orZero(Value t, Type type) { return t ? t : constant(type, 0.0); }
+  Value add(Value x, Value y) {
+    if (!x)
+      return y;
+    if (!y)
+      return x;
+    return arith::AddFOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+
+  OpBuilder &b;
+  Location loc;
+  /// The value that stands for the reduced output in a max/min body: ties
+  /// with it go to the other operand.
+  Value standIn;
+  llvm::DenseMap<Value, Value> map;
+};
+
+LogicalResult Tangents::visit(Operation *op) {
+  bool any = llvm::any_of(op->getOperands(), [&](Value v) { return get(v); });
+  if (!any)
+    return success();
+  if (op->getNumResults() != 1)
+    return op->emitError() << "kapla-build-training-graph has no gradient rule "
+                              "for '"
+                           << op->getName() << "'";
+  Value r = op->getResult(0);
+  Type t = r.getType();
+  auto operandTangent = [&](unsigned i) { return get(op->getOperand(i)); };
+  Value a = op->getNumOperands() > 0 ? op->getOperand(0) : Value();
+  Value bv = op->getNumOperands() > 1 ? op->getOperand(1) : Value();
+  Value ta = op->getNumOperands() > 0 ? operandTangent(0) : Value();
+  Value tb = op->getNumOperands() > 1 ? operandTangent(1) : Value();
+  Value out;
+  if (isa<arith::AddFOp>(op)) {
+    out = add(ta, tb);
+  } else if (isa<arith::SubFOp>(op)) {
+    out = tb ? add(ta, arith::NegFOp::create(b, loc, tb)) : ta;
+  } else if (isa<arith::NegFOp>(op)) {
+    out = arith::NegFOp::create(b, loc, ta);
+  } else if (isa<arith::MulFOp>(op)) {
+    out = add(ta ? mul(ta, bv) : Value(), tb ? mul(a, tb) : Value());
+  } else if (isa<arith::DivFOp>(op)) {
+    // d(a/b) = ta/b - tb * (a/b) / b
+    Value first = ta ? arith::DivFOp::create(b, loc, ta, bv) : Value();
+    Value second;
+    if (tb)
+      second = arith::NegFOp::create(
+          b, loc, arith::DivFOp::create(b, loc, mul(tb, r), bv));
+    out = add(first, second);
+  } else if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+                 arith::MinNumFOp>(op)) {
+    bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(op);
+    // The operand that wins a tie is `first`: never the reduced output.
+    bool swap = a == standIn;
+    Value first = swap ? bv : a, second = swap ? a : bv;
+    Value tFirst = orZero(swap ? tb : ta, t), tSecond = orZero(swap ? ta : tb, t);
+    Value wins = arith::CmpFOp::create(
+        b, loc, isMax ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OLE,
+        first, second);
+    out = arith::SelectOp::create(b, loc, wins, tFirst, tSecond);
+  } else if (auto sel = dyn_cast<arith::SelectOp>(op)) {
+    if (get(sel.getCondition()))
+      return op->emitError("no gradient through a select condition");
+    out = arith::SelectOp::create(b, loc, sel.getCondition(),
+                                  orZero(get(sel.getTrueValue()), t),
+                                  orZero(get(sel.getFalseValue()), t));
+  } else if (isa<arith::ExtFOp>(op)) {
+    out = arith::ExtFOp::create(b, loc, t, ta);
+  } else if (isa<arith::TruncFOp>(op)) {
+    out = arith::TruncFOp::create(b, loc, t, ta);
+  } else if (isa<math::ExpOp>(op)) {
+    out = mul(ta, r);
+  } else if (isa<math::TanhOp>(op)) {
+    // 1 - tanh^2
+    out = mul(ta, arith::SubFOp::create(b, loc, constant(t, 1.0), mul(r, r)));
+  } else if (isa<math::RsqrtOp>(op)) {
+    // d a^(-1/2) = -1/2 a^(-3/2)
+    out = mul(ta, mul(constant(t, -0.5), mul(r, mul(r, r))));
+  } else if (isa<math::SqrtOp>(op)) {
+    out = arith::DivFOp::create(b, loc, mul(ta, constant(t, 0.5)), r);
+  } else if (isa<math::LogOp>(op)) {
+    out = arith::DivFOp::create(b, loc, ta, a);
+  } else if (isa<arith::CmpFOp, arith::FPToSIOp, arith::FPToUIOp>(op)) {
+    return success(); // not differentiable in the value: no tangent
+  } else {
+    return op->emitError() << "kapla-build-training-graph has no gradient rule "
+                              "for '"
+                           << op->getName() << "'";
+  }
+  map[r] = out;
+  return success();
+}
+
+/// One contribution to the gradient of a value.
+struct Contribution {
+  Value grad;
+  /// From a fused epilogue (not a layer, not a layout op leading to one).
+  bool fused = false;
+};
+
+class TrainingBuilder {
+public:
+  TrainingBuilder(func::FuncOp func) : func(func), b(func.getContext()) {}
+
+  /// Builds the backward ops; false if an error was emitted.
+  bool run();
+
+private:
+  bool needsGrad(Value v) const { return active.contains(v); }
+  void contribute(Value v, Value g, bool fused) {
+    if (g && needsGrad(v))
+      grads[v].push_back({g, fused});
+  }
+  /// The gradient of `v`: its contributions summed (by a merge op when
+  /// there are several); null when nothing depends on it.
+  Value gradientOf(Value v);
+  Value zeros(RankedTensorType type);
+  LogicalResult visit(Operation *op);
+  LogicalResult visitLinalg(linalg::LinalgOp op, Value g);
+  /// The gradient of input `j` of `op`, or null when it is zero.
+  FailureOr<Value> linalgInputGradient(linalg::LinalgOp op, unsigned j,
+                                       Combine combine, Value g);
+  LogicalResult visitLayout(Operation *op, Value g);
+  void markLayer(Operation *newOp, Operation *fwd, unsigned operand);
+  std::string uniqueName(const std::string &base);
+  /// N, C = K, Ho, Wo of a value the size of a layer output.
+  LayerDesc shapeOf(Value v);
+
+  func::FuncOp func;
+  OpBuilder b;
+  llvm::DenseSet<Value> active;
+  llvm::DenseMap<Value, llvm::SmallVector<Contribution, 2>> grads;
+  llvm::StringSet<> names;
+  /// The batch override of the import: layer N over tensor N.
+  int64_t batchScale = 1;
+};
+
+/// Erases what zeros() built for `v`, now unused.
+void eraseZeros(Value v) {
+  Operation *fill = v.getDefiningOp();
+  Operation *empty = fill->getOperand(1).getDefiningOp();
+  Operation *zeroConst = fill->getOperand(0).getDefiningOp();
+  fill->erase();
+  empty->erase();
+  zeroConst->erase();
+}
+
+Value TrainingBuilder::zeros(RankedTensorType type) {
+  Location loc = func.getLoc();
+  Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                        type.getElementType());
+  Value zero = arith::ConstantOp::create(
+      b, loc, type.getElementType(),
+      b.getFloatAttr(type.getElementType(), 0.0));
+  return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+      ->getResult(0);
+}
+
+std::string TrainingBuilder::uniqueName(const std::string &base) {
+  std::string name = base;
+  for (int i = 1; names.contains(name); ++i)
+    name = base + "_" + std::to_string(i);
+  names.insert(name);
+  return name;
+}
+
+LayerDesc TrainingBuilder::shapeOf(Value v) {
+  auto type = cast<RankedTensorType>(v.getType());
+  // The layer whose output this is, through epilogues and layout ops that
+  // keep the element count.
+  for (Value cur = v; cur;) {
+    Operation *def = cur.getDefiningOp();
+    if (!def)
+      break;
+    if (auto l = def->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName)) {
+      LayerDesc d = toCore(l);
+      LayerDesc out;
+      out.kind = LayerKind::Eltwise;
+      out.n = d.n;
+      out.c = out.k = d.k;
+      out.ho = d.ho;
+      out.wo = d.wo;
+      if (d.pass == LayerPass::Forward &&
+          out.n * out.k * out.ho * out.wo ==
+              type.getNumElements() * batchScale)
+        return out;
+      break;
+    }
+    Value next;
+    for (Value o : def->getOperands())
+      if (auto t = dyn_cast<RankedTensorType>(o.getType());
+          t && needsGrad(o) && t.getNumElements() == type.getNumElements())
+        next = o;
+    cur = next;
+  }
+  LayerDesc out;
+  out.kind = LayerKind::Eltwise;
+  out.n = (type.getRank() > 1 ? type.getDimSize(0) : 1) * batchScale;
+  out.c = out.k = type.getNumElements() * batchScale / out.n;
+  return out;
+}
+
+Value TrainingBuilder::gradientOf(Value v) {
+  auto it = grads.find(v);
+  if (it == grads.end() || it->second.empty())
+    return {};
+  llvm::SmallVector<Contribution, 2> parts = it->second;
+  grads.erase(it);
+  if (parts.size() == 1)
+    return parts.front().grad;
+  auto type = cast<RankedTensorType>(v.getType());
+  llvm::SmallVector<Value> ins;
+  int unfused = 0;
+  for (const Contribution &c : parts) {
+    ins.push_back(c.grad);
+    unfused += !c.fused;
+  }
+  Location loc = v.getLoc();
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  llvm::SmallVector<AffineMap> maps(ins.size() + 1, id);
+  llvm::SmallVector<utils::IteratorType> iters(type.getRank(),
+                                               utils::IteratorType::parallel);
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType());
+  auto merge = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, ins, ValueRange{init}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        Value sum = args[0];
+        for (size_t i = 1; i < ins.size(); ++i)
+          sum = arith::AddFOp::create(nb, l, sum, args[i]);
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  // Gradients of a value used by several layers (a residual fork, an
+  // inception branch point) are summed by a layer of their own; inside a
+  // fused epilogue (hardswish uses its input twice) the sum is fused too.
+  if (unfused >= 2) {
+    LayerDesc d = shapeOf(v);
+    d.numInputs = static_cast<int64_t>(ins.size());
+    MLIRContext *ctx = func.getContext();
+    std::string base = "grad_merge";
+    for (Operation *def = v.getDefiningOp(); def;) {
+      if (def->hasAttr(KaplaDialect::kLayerAttrName)) {
+        base = getLayerName(def) + ".grad_merge";
+        break;
+      }
+      Operation *next = nullptr;
+      for (Value o : def->getOperands())
+        if (needsGrad(o))
+          next = o.getDefiningOp();
+      def = next;
+    }
+    merge->setAttr(KaplaDialect::kLayerAttrName, toAttr(ctx, d));
+    merge->setAttr(KaplaDialect::kNameAttrName,
+                   StringAttr::get(ctx, uniqueName(base)));
+    merge->setAttr(KaplaDialect::kWeightsAttrName,
+                   DenseI64ArrayAttr::get(ctx, {}));
+  }
+  return merge.getResult(0);
+}
+
+void TrainingBuilder::markLayer(Operation *newOp, Operation *fwd,
+                                unsigned operand) {
+  auto attr = fwd->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+  if (!attr)
+    return;
+  LayerDesc d = toCore(attr);
+  MLIRContext *ctx = func.getContext();
+  // Which forward operand is the filter (the W tensor).
+  int64_t wOperand = -1;
+  if (auto w = fwd->getAttrOfType<DenseI64ArrayAttr>(
+          KaplaDialect::kWeightsAttrName);
+      w && !w.empty())
+    wOperand = w[0];
+  if (d.kind == LayerKind::MatMul)
+    wOperand = 1;
+  std::string base = getLayerName(fwd);
+  if (operand == wOperand) {
+    d.pass = LayerPass::BackwardWeight;
+    base += ".bwd_weight";
+  } else {
+    d.pass = LayerPass::BackwardData;
+    base += ".bwd_data";
+    if (d.kind == LayerKind::Eltwise) {
+      // One gradient per input: each reads the output gradient (and the
+      // other inputs) and writes one input-sized tensor.
+      d.numInputs = 1;
+      base += "_" + std::to_string(operand);
+    }
+  }
+  newOp->setAttr(KaplaDialect::kLayerAttrName, toAttr(ctx, d));
+  newOp->setAttr(KaplaDialect::kNameAttrName,
+                 StringAttr::get(ctx, uniqueName(base)));
+  llvm::SmallVector<int64_t> weights;
+  if (d.pass == LayerPass::BackwardData && wOperand >= 0)
+    for (auto [i, v] : llvm::enumerate(newOp->getOperands()))
+      if (v == fwd->getOperand(wOperand)) {
+        weights.push_back(static_cast<int64_t>(i));
+        break;
+      }
+  newOp->setAttr(KaplaDialect::kWeightsAttrName,
+                 DenseI64ArrayAttr::get(ctx, weights));
+}
+
+/// The combine of a linalg body, or failure for a reduction without a rule.
+FailureOr<Combine> combineOf(linalg::LinalgOp op) {
+  Block *body = op.getBlock();
+  BlockArgument out = op.getRegionOutputArgs().front();
+  if (out.use_empty())
+    return Combine::Map;
+  Value y = body->getTerminator()->getOperand(0);
+  // A sum: the output reaches the yield through additions only.
+  for (Value v = out; v.hasOneUse();) {
+    Operation *user = *v.getUsers().begin();
+    if (user == body->getTerminator())
+      return Combine::Sum;
+    if (!isa<arith::AddFOp>(user) &&
+        !(isa<arith::SubFOp>(user) && user->getOperand(0) == v))
+      break;
+    v = user->getResult(0);
+  }
+  Operation *def = y.getDefiningOp();
+  if (!def || def->getBlock() != body || def->getNumOperands() != 2 ||
+      !out.hasOneUse() ||
+      (def->getOperand(0) != out && def->getOperand(1) != out))
+    return failure();
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
+          arith::MinNumFOp>(def))
+    return Combine::Extremum;
+  return failure();
+}
+
+FailureOr<Value> TrainingBuilder::linalgInputGradient(linalg::LinalgOp op,
+                                                      unsigned j,
+                                                      Combine combine,
+                                                      Value g) {
+  Location loc = op.getLoc();
+  Block *body = op.getBlock();
+  OpOperand *xj = op.getDpsInputOperand(j);
+  auto xType = cast<RankedTensorType>(xj->get().getType());
+  OpOperand *init = op.getDpsInitOperand(0);
+  AffineMap outMap = op.getMatchingIndexingMap(init);
+  MLIRContext *ctx = func.getContext();
+
+  // Operands: the forward inputs, the forward result (extremum: where f
+  // reached it), the output gradient; the result is x_j's gradient.
+  llvm::SmallVector<Value> ins;
+  llvm::SmallVector<AffineMap> maps;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    ins.push_back(in->get());
+    maps.push_back(op.getMatchingIndexingMap(in));
+  }
+  unsigned numFwdInputs = ins.size();
+  if (combine == Combine::Extremum) {
+    ins.push_back(op->getResult(0));
+    maps.push_back(outMap);
+  }
+  ins.push_back(g);
+  maps.push_back(outMap);
+  AffineMap xMap = op.getMatchingIndexingMap(xj);
+  maps.push_back(xMap);
+  // Loops that index x_j directly stay parallel; the rest reduce into it.
+  llvm::SmallVector<utils::IteratorType> iters(op.getNumLoops(),
+                                               utils::IteratorType::reduction);
+  for (AffineExpr e : xMap.getResults())
+    if (auto d = dyn_cast<AffineDimExpr>(e))
+      iters[d.getPosition()] = utils::IteratorType::parallel;
+
+  Value initGrad = zeros(xType);
+  bool broken = false, zero = false;
+  auto gen = linalg::GenericOp::create(
+      b, loc, TypeRange{xType}, ins, ValueRange{initGrad}, maps, iters,
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        IRMapping mapping;
+        for (unsigned i = 0; i < numFwdInputs; ++i)
+          mapping.map(body->getArgument(i), args[i]);
+        BlockArgument out = op.getRegionOutputArgs().front();
+        Value standIn;
+        if (combine == Combine::Extremum) {
+          standIn = args[numFwdInputs];
+          mapping.map(out, standIn);
+        } else if (combine == Combine::Sum) {
+          mapping.map(out, arith::ConstantOp::create(
+                               nb, l, out.getType(),
+                               nb.getFloatAttr(out.getType(), 0.0)));
+        }
+        Tangents tangents(nb, l, standIn);
+        tangents.seed(args[j]);
+        for (Operation &bodyOp : body->without_terminator()) {
+          Operation *copy = nb.clone(bodyOp, mapping);
+          if (mlir::failed(tangents.visit(copy))) {
+            broken = true;
+            break;
+          }
+        }
+        Value gArg = args[args.size() - 2], acc = args.back();
+        Value t = broken ? Value()
+                         : tangents.get(mapping.lookupOrDefault(
+                               body->getTerminator()->getOperand(0)));
+        if (!t) {
+          zero = true;
+          linalg::YieldOp::create(nb, l, acc);
+          return;
+        }
+        Value prod = arith::MulFOp::create(nb, l, gArg, t);
+        Type accType = acc.getType();
+        if (prod.getType() != accType) {
+          unsigned from = prod.getType().getIntOrFloatBitWidth();
+          unsigned to = accType.getIntOrFloatBitWidth();
+          prod = from > to ? Value(arith::TruncFOp::create(nb, l, accType, prod))
+                           : Value(arith::ExtFOp::create(nb, l, accType, prod));
+        }
+        Value sum = arith::AddFOp::create(nb, l, acc, prod);
+        linalg::YieldOp::create(nb, l, sum);
+      });
+  if (broken || zero) {
+    gen->erase();
+    eraseZeros(initGrad);
+    if (broken)
+      return failure();
+    return Value();
+  }
+
+  // The recomputed forward values the derivative does not need go.
+  Block &nb = gen.getRegion().front();
+  llvm::SmallVector<Operation *> bodyOps;
+  for (Operation &bodyOp : nb.without_terminator())
+    bodyOps.push_back(&bodyOp);
+  for (Operation *bodyOp : llvm::reverse(bodyOps))
+    if (isOpTriviallyDead(bodyOp))
+      bodyOp->erase();
+
+  // dx_j = g where the local derivative is 1 and x_j has g's layout (an
+  // add, a copy): no op is needed.
+  Operation *yieldOp = nb.getTerminator();
+  auto accAdd = yieldOp->getOperand(0).getDefiningOp<arith::AddFOp>();
+  auto scaled = accAdd ? accAdd.getRhs().getDefiningOp<arith::MulFOp>()
+                       : arith::MulFOp();
+  if (scaled && xMap == outMap && xType == g.getType()) {
+    FloatAttr one;
+    if (matchPattern(scaled.getRhs(), m_Constant(&one)) &&
+        one.getValueAsDouble() == 1.0) {
+      gen->erase();
+      eraseZeros(initGrad);
+      return g;
+    }
+  }
+
+  // Drop the inputs the gradient does not read, as long as the loop
+  // ranges still follow from the operands left.
+  llvm::SmallVector<unsigned> dead;
+  auto coversLoops = [&](ArrayRef<unsigned> without) {
+    llvm::SmallBitVector bare(op.getNumLoops());
+    for (unsigned i = 0; i <= ins.size(); ++i) {
+      if (llvm::is_contained(without, i))
+        continue;
+      for (AffineExpr e : maps[i].getResults())
+        if (auto d = dyn_cast<AffineDimExpr>(e))
+          bare.set(d.getPosition());
+    }
+    return bare.all();
+  };
+  for (unsigned i = 0; i < ins.size(); ++i) {
+    if (!nb.getArgument(i).use_empty())
+      continue;
+    dead.push_back(i);
+    if (!coversLoops(dead))
+      dead.pop_back();
+  }
+  if (!dead.empty()) {
+    llvm::SmallVector<Value> keptIns;
+    llvm::SmallVector<AffineMap> keptMaps;
+    for (unsigned i = 0; i < ins.size(); ++i) {
+      if (llvm::is_contained(dead, i))
+        continue;
+      keptIns.push_back(ins[i]);
+      keptMaps.push_back(maps[i]);
+    }
+    keptMaps.push_back(xMap);
+    auto lean = linalg::GenericOp::create(b, loc, TypeRange{xType}, keptIns,
+                                          ValueRange{initGrad}, keptMaps,
+                                          iters);
+    lean.getRegion().takeBody(gen.getRegion());
+    Block &lb = lean.getRegion().front();
+    for (unsigned i : llvm::reverse(dead))
+      lb.eraseArgument(i);
+    gen->erase();
+    gen = lean;
+  }
+  (void)ctx;
+  if (op->hasAttr(KaplaDialect::kLayerAttrName))
+    markLayer(gen, op, xj->getOperandNumber());
+  return gen.getResult(0);
+}
+
+LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
+  if (op.getNumDpsInits() != 1 || op->getNumResults() != 1 ||
+      !op.hasPureTensorSemantics())
+    return op->emitError("kapla-build-training-graph: only linalg ops with "
+                         "one tensor result can be differentiated");
+  if (isa<linalg::CopyOp>(op)) {
+    contribute(op.getDpsInputOperand(0)->get(), g, false);
+    return success();
+  }
+  if (auto tr = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
+    Value in = tr.getInput();
+    if (!needsGrad(in))
+      return success();
+    llvm::SmallVector<int64_t> inverse(tr.getPermutation().size());
+    for (auto [i, p] : llvm::enumerate(tr.getPermutation()))
+      inverse[p] = static_cast<int64_t>(i);
+    Value init = tensor::EmptyOp::create(
+        b, op.getLoc(), cast<RankedTensorType>(in.getType()).getShape(),
+        getElementTypeOrSelf(in.getType()));
+    auto back = linalg::TransposeOp::create(b, op.getLoc(), g, init, inverse);
+    contribute(in, back->getResult(0), false);
+    return success();
+  }
+  if (op.getBlock() == nullptr || op.getRegionOutputArgs().size() != 1)
+    return op->emitError("kapla-build-training-graph: no gradient rule for '")
+           << op->getName() << "'";
+  FailureOr<Combine> combine = combineOf(op);
+  if (failed(combine))
+    return op->emitError("kapla-build-training-graph: no gradient rule for a "
+                         "reduction whose body is not a sum, max or min");
+  bool fused = !op->hasAttr(KaplaDialect::kLayerAttrName) &&
+               op.getNumLoops() == op.getNumParallelLoops();
+  for (unsigned j = 0; j < op.getNumDpsInputs(); ++j) {
+    Value x = op.getDpsInputOperand(j)->get();
+    if (!needsGrad(x))
+      continue;
+    FailureOr<Value> dx = linalgInputGradient(op, j, *combine, g);
+    if (failed(dx))
+      return failure();
+    contribute(x, *dx, fused);
+  }
+  // A sum accumulates into its init: the gradient passes through unchanged.
+  Value init = op.getDpsInitOperand(0)->get();
+  if (needsGrad(init)) {
+    if (*combine == Combine::Extremum)
+      return op->emitError("kapla-build-training-graph: no gradient rule for "
+                           "a max/min reduction into a computed tensor");
+    if (*combine == Combine::Sum) {
+      AffineMap m = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+      if (!m.isIdentity())
+        return op->emitError("kapla-build-training-graph: no gradient rule "
+                             "for a permuted accumulator");
+      contribute(init, g, fused);
+    }
+  }
+  return success();
+}
+
+LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
+  Location loc = op->getLoc();
+  auto sameSize = [](ArrayRef<int64_t> v) {
+    return !ShapedType::isDynamicShape(v);
+  };
+  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
+    auto srcType = cast<RankedTensorType>(pad.getSource().getType());
+    if (!sameSize(pad.getStaticLow()) || !srcType.hasStaticShape())
+      return op->emitError("kapla-build-training-graph: only static pads "
+                           "can be differentiated");
+    llvm::SmallVector<int64_t> ones(srcType.getRank(), 1);
+    MLIRContext *ctx = b.getContext();
+    Value back = tensor::ExtractSliceOp::create(
+        b, loc, srcType, g, getAsIndexOpFoldResult(ctx, pad.getStaticLow()),
+        getAsIndexOpFoldResult(ctx, srcType.getShape()),
+        getAsIndexOpFoldResult(ctx, ones));
+    contribute(pad.getSource(), back, false);
+    return success();
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    auto srcType = cast<RankedTensorType>(slice.getSource().getType());
+    if (!slice.hasZeroOffset() && !sameSize(slice.getStaticOffsets()))
+      return op->emitError("kapla-build-training-graph: only static slices "
+                           "can be differentiated");
+    Value back = tensor::InsertSliceOp::create(
+        b, loc, g, zeros(srcType), slice.getMixedOffsets(),
+        slice.getMixedSizes(), slice.getMixedStrides());
+    contribute(slice.getSource(), back, false);
+    return success();
+  }
+  if (auto ins = dyn_cast<tensor::InsertSliceOp>(op)) {
+    if (!sameSize(ins.getStaticOffsets()))
+      return op->emitError("kapla-build-training-graph: only static slices "
+                           "can be differentiated");
+    if (needsGrad(ins.getSource()))
+      contribute(ins.getSource(),
+                 tensor::ExtractSliceOp::create(
+                     b, loc, ins.getSourceType(), g, ins.getMixedOffsets(),
+                     ins.getMixedSizes(), ins.getMixedStrides()),
+                 false);
+    if (needsGrad(ins.getDest()))
+      contribute(ins.getDest(),
+                 tensor::InsertSliceOp::create(
+                     b, loc, zeros(ins.getSourceType()), g,
+                     ins.getMixedOffsets(), ins.getMixedSizes(),
+                     ins.getMixedStrides()),
+                 false);
+    return success();
+  }
+  if (auto c = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    contribute(c.getSrc(),
+               tensor::ExpandShapeOp::create(b, loc, c.getSrcType(), g,
+                                             c.getReassociationIndices()),
+               false);
+    return success();
+  }
+  if (auto e = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    contribute(e.getSrc(),
+               tensor::CollapseShapeOp::create(b, loc, e.getSrcType(), g,
+                                               e.getReassociationIndices()),
+               false);
+    return success();
+  }
+  if (auto c = dyn_cast<tensor::CastOp>(op)) {
+    contribute(c.getSource(),
+               tensor::CastOp::create(b, loc, c.getSource().getType(), g),
+               false);
+    return success();
+  }
+  return op->emitError("kapla-build-training-graph: no gradient rule for '")
+         << op->getName() << "'";
+}
+
+LogicalResult TrainingBuilder::visit(Operation *op) {
+  if (op->getNumResults() != 1)
+    return op->emitError("kapla-build-training-graph: no gradient rule for '")
+           << op->getName() << "'";
+  Value g = gradientOf(op->getResult(0));
+  if (!g)
+    return success();
+  if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
+    return visitLinalg(linalgOp, g);
+  return visitLayout(op, g);
+}
+
+bool TrainingBuilder::run() {
+  Region &body = func.getBody();
+  if (!body.hasOneBlock()) {
+    func.emitError("kapla-build-training-graph: the network function must "
+                   "have one block");
+    return false;
+  }
+  Block &block = body.front();
+  auto ret = dyn_cast<func::ReturnOp>(block.getTerminator());
+  if (!ret) {
+    func.emitError("kapla-build-training-graph: the network must end in "
+                   "func.return");
+    return false;
+  }
+
+  // The trainable tensors: the weight operands of the layers.
+  llvm::SmallVector<Value> weights;
+  bool ok = true;
+  for (Operation &op : block) {
+    if (isa<SegmentOp>(op)) {
+      op.emitError("kapla-build-training-graph must run before "
+                   "kapla-form-segments");
+      return false;
+    }
+    auto attr = op.getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+    if (!attr)
+      continue;
+    names.insert(getLayerName(&op));
+    LayerDesc d = toCore(attr);
+    if (d.pass != LayerPass::Forward) {
+      op.emitError("kapla-build-training-graph: the network already has "
+                   "backward layers");
+      return false;
+    }
+    if (batchScale == 1 && op.getNumResults() == 1)
+      if (auto t = dyn_cast<RankedTensorType>(op.getResult(0).getType());
+          t && t.getRank() > 0 && t.getDimSize(0) > 0 &&
+          (t.getRank() == 2 || (d.kind != LayerKind::FC &&
+                                d.kind != LayerKind::MatMul)) &&
+          d.n % t.getDimSize(0) == 0)
+        batchScale = d.n / t.getDimSize(0);
+    if (auto w = op.getAttrOfType<DenseI64ArrayAttr>(
+            KaplaDialect::kWeightsAttrName))
+      for (int64_t i : w.asArrayRef())
+        if (!llvm::is_contained(weights, op.getOperand(i)))
+          weights.push_back(op.getOperand(i));
+  }
+  if (weights.empty() && names.empty()) {
+    func.emitError("kapla-build-training-graph: no layers; run kapla-import "
+                   "first");
+    return false;
+  }
+
+  // Values whose gradient is needed: those computed from a weight.
+  for (Value w : weights)
+    active.insert(w);
+  for (Operation &op : block)
+    if (llvm::any_of(op.getOperands(), [&](Value v) { return needsGrad(v); }))
+      for (Value r : op.getResults())
+        if (isa<RankedTensorType>(r.getType()))
+          active.insert(r);
+
+  // The loss gradient: one new argument per network output.
+  b.setInsertionPoint(ret);
+  llvm::SmallVector<Value> outputs(ret.getOperands());
+  for (Value out : outputs) {
+    auto type = dyn_cast<RankedTensorType>(out.getType());
+    if (!type || !needsGrad(out))
+      continue;
+    if (!type.hasStaticShape() || !isa<FloatType>(type.getElementType())) {
+      ret.emitError("kapla-build-training-graph: network outputs must be "
+                    "statically shaped float tensors");
+      return false;
+    }
+    unsigned idx = func.getNumArguments();
+    if (failed(func.insertArgument(idx, type, {}, out.getLoc())))
+      return false;
+    func.setArgAttr(idx, "kapla.loss_gradient", UnitAttr::get(b.getContext()));
+    contribute(out, func.getArgument(idx), false);
+  }
+
+  // Reverse sweep: every op after all the uses of its results.
+  llvm::SmallVector<Operation *> ops;
+  for (Operation &op : block.without_terminator())
+    ops.push_back(&op);
+  for (Operation *op : llvm::reverse(ops)) {
+    // Weights keep their gradient for the results.
+    if (!llvm::any_of(op->getResults(),
+                      [&](Value r) { return grads.count(r); }) ||
+        llvm::any_of(op->getResults(),
+                     [&](Value r) { return llvm::is_contained(weights, r); }))
+      continue;
+    if (failed(visit(op)))
+      ok = false;
+  }
+  if (!ok)
+    return false;
+
+  // The weight gradients become results, in layer order.
+  llvm::SmallVector<Value> newResults(outputs);
+  for (Value w : weights) {
+    Value g = gradientOf(w);
+    if (!g)
+      g = zeros(cast<RankedTensorType>(w.getType()));
+    unsigned idx = func.getNumResults();
+    if (failed(func.insertResult(idx, g.getType(), {})))
+      return false;
+    newResults.push_back(g);
+  }
+  ret->setOperands(newResults);
+  return true;
+}
+
+struct KaplaBuildTrainingGraphPass
+    : public mlir::kapla::impl::KaplaBuildTrainingGraphPassBase<
+          KaplaBuildTrainingGraphPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    bool ok = true, any = false;
+    getOperation().walk([&](func::FuncOp func) {
+      if (func.isExternal())
+        return;
+      bool hasLayers = false;
+      func.walk([&](Operation *op) {
+        hasLayers |= op->hasAttr(KaplaDialect::kLayerAttrName);
+      });
+      if (!hasLayers)
+        return;
+      any = true;
+      TrainingBuilder builder(func);
+      ok &= builder.run();
+    });
+    if (!any) {
+      getOperation().emitError("kapla-build-training-graph: no layers; run "
+                               "kapla-import first");
+      return signalPassFailure();
+    }
+    if (!ok)
+      signalPassFailure();
+  }
+};
+
+} // namespace
