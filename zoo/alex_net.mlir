@@ -19,186 +19,191 @@ func.func @alex_net(%input: tensor<1x3x224x224xf32>) -> (tensor<1x1000xf32>) {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x3x224x224xf32> to tensor<1x3x227x227xf32>
-    %v8 = tensor.empty() : tensor<1x48x55x55xf32>
-    %v9 = linalg.fill ins(%zero : f32) outs(%v8 : tensor<1x48x55x55xf32>) -> tensor<1x48x55x55xf32>
-    %v10 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<4> : tensor<2xi64>} ins(%v7, %v1 : tensor<1x3x227x227xf32>, tensor<48x3x11x11xf32>) outs(%v9 : tensor<1x48x55x55xf32>) -> tensor<1x48x55x55xf32> loc("conv1_b")
-    %v11 = tensor.empty() : tensor<1x48x55x55xf32>
-    %v12 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v10 : tensor<1x48x55x55xf32>) outs(%v11 : tensor<1x48x55x55xf32>) {
+    %v8 = arith.constant dense<1.000000e-02> : tensor<48x3x11x11xf32>
+    %v9 = tensor.empty() : tensor<1x48x55x55xf32>
+    %v10 = linalg.fill ins(%zero : f32) outs(%v9 : tensor<1x48x55x55xf32>) -> tensor<1x48x55x55xf32>
+    %v11 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<4> : tensor<2xi64>} ins(%v7, %v8 : tensor<1x3x227x227xf32>, tensor<48x3x11x11xf32>) outs(%v10 : tensor<1x48x55x55xf32>) -> tensor<1x48x55x55xf32> loc("conv1_b")
+    %v12 = tensor.empty() : tensor<1x48x55x55xf32>
+    %v13 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v11 : tensor<1x48x55x55xf32>) outs(%v12 : tensor<1x48x55x55xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x48x55x55xf32>
-    %v13 = tensor.empty() : tensor<3x3xf32>
-    %v14 = tensor.empty() : tensor<1x48x27x27xf32>
-    %v15 = linalg.fill ins(%zero : f32) outs(%v14 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32>
-    %v16 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v6, %v13 : tensor<1x48x55x55xf32>, tensor<3x3xf32>) outs(%v15 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32> loc("pool1_a")
-    %v17 = tensor.empty() : tensor<3x3xf32>
-    %v18 = tensor.empty() : tensor<1x48x27x27xf32>
-    %v19 = linalg.fill ins(%zero : f32) outs(%v18 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32>
-    %v20 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v12, %v17 : tensor<1x48x55x55xf32>, tensor<3x3xf32>) outs(%v19 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32> loc("pool1_b")
-    %v21 = tensor.pad %v16 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v14 = tensor.empty() : tensor<3x3xf32>
+    %v15 = tensor.empty() : tensor<1x48x27x27xf32>
+    %v16 = linalg.fill ins(%zero : f32) outs(%v15 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32>
+    %v17 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v6, %v14 : tensor<1x48x55x55xf32>, tensor<3x3xf32>) outs(%v16 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32> loc("pool1_a")
+    %v18 = tensor.empty() : tensor<3x3xf32>
+    %v19 = tensor.empty() : tensor<1x48x27x27xf32>
+    %v20 = linalg.fill ins(%zero : f32) outs(%v19 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32>
+    %v21 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v13, %v18 : tensor<1x48x55x55xf32>, tensor<3x3xf32>) outs(%v20 : tensor<1x48x27x27xf32>) -> tensor<1x48x27x27xf32> loc("pool1_b")
+    %v22 = tensor.pad %v17 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x48x27x27xf32> to tensor<1x48x31x31xf32>
-    %v22 = arith.constant dense<1.000000e-02> : tensor<128x48x5x5xf32>
-    %v23 = tensor.empty() : tensor<1x128x27x27xf32>
-    %v24 = linalg.fill ins(%zero : f32) outs(%v23 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32>
-    %v25 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v21, %v22 : tensor<1x48x31x31xf32>, tensor<128x48x5x5xf32>) outs(%v24 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32> loc("conv2_a")
-    %v26 = tensor.empty() : tensor<1x128x27x27xf32>
-    %v27 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v25 : tensor<1x128x27x27xf32>) outs(%v26 : tensor<1x128x27x27xf32>) {
+    %v23 = arith.constant dense<1.000000e-02> : tensor<128x48x5x5xf32>
+    %v24 = tensor.empty() : tensor<1x128x27x27xf32>
+    %v25 = linalg.fill ins(%zero : f32) outs(%v24 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32>
+    %v26 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v22, %v23 : tensor<1x48x31x31xf32>, tensor<128x48x5x5xf32>) outs(%v25 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32> loc("conv2_a")
+    %v27 = tensor.empty() : tensor<1x128x27x27xf32>
+    %v28 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v26 : tensor<1x128x27x27xf32>) outs(%v27 : tensor<1x128x27x27xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x27x27xf32>
-    %v28 = tensor.pad %v20 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v29 = tensor.pad %v21 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x48x27x27xf32> to tensor<1x48x31x31xf32>
-    %v29 = tensor.empty() : tensor<1x128x27x27xf32>
-    %v30 = linalg.fill ins(%zero : f32) outs(%v29 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32>
-    %v31 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v28, %v22 : tensor<1x48x31x31xf32>, tensor<128x48x5x5xf32>) outs(%v30 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32> loc("conv2_b")
-    %v32 = tensor.empty() : tensor<1x128x27x27xf32>
-    %v33 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v31 : tensor<1x128x27x27xf32>) outs(%v32 : tensor<1x128x27x27xf32>) {
+    %v30 = arith.constant dense<1.000000e-02> : tensor<128x48x5x5xf32>
+    %v31 = tensor.empty() : tensor<1x128x27x27xf32>
+    %v32 = linalg.fill ins(%zero : f32) outs(%v31 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32>
+    %v33 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v29, %v30 : tensor<1x48x31x31xf32>, tensor<128x48x5x5xf32>) outs(%v32 : tensor<1x128x27x27xf32>) -> tensor<1x128x27x27xf32> loc("conv2_b")
+    %v34 = tensor.empty() : tensor<1x128x27x27xf32>
+    %v35 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v33 : tensor<1x128x27x27xf32>) outs(%v34 : tensor<1x128x27x27xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x27x27xf32>
-    %v34 = tensor.empty() : tensor<3x3xf32>
-    %v35 = tensor.empty() : tensor<1x128x13x13xf32>
-    %v36 = linalg.fill ins(%zero : f32) outs(%v35 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
-    %v37 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v27, %v34 : tensor<1x128x27x27xf32>, tensor<3x3xf32>) outs(%v36 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("pool2_a")
-    %v38 = tensor.empty() : tensor<3x3xf32>
-    %v39 = tensor.empty() : tensor<1x128x13x13xf32>
-    %v40 = linalg.fill ins(%zero : f32) outs(%v39 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
-    %v41 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v33, %v38 : tensor<1x128x27x27xf32>, tensor<3x3xf32>) outs(%v40 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("pool2_b")
-    %v42 = tensor.empty() : tensor<1x256x13x13xf32>
-    %v43 = tensor.insert_slice %v37 into %v42[0, 0, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
-    %v44 = tensor.insert_slice %v41 into %v43[0, 128, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
-    %v45 = tensor.pad %v44 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v36 = tensor.empty() : tensor<3x3xf32>
+    %v37 = tensor.empty() : tensor<1x128x13x13xf32>
+    %v38 = linalg.fill ins(%zero : f32) outs(%v37 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
+    %v39 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v28, %v36 : tensor<1x128x27x27xf32>, tensor<3x3xf32>) outs(%v38 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("pool2_a")
+    %v40 = tensor.empty() : tensor<3x3xf32>
+    %v41 = tensor.empty() : tensor<1x128x13x13xf32>
+    %v42 = linalg.fill ins(%zero : f32) outs(%v41 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
+    %v43 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v35, %v40 : tensor<1x128x27x27xf32>, tensor<3x3xf32>) outs(%v42 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("pool2_b")
+    %v44 = tensor.empty() : tensor<1x256x13x13xf32>
+    %v45 = tensor.insert_slice %v39 into %v44[0, 0, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
+    %v46 = tensor.insert_slice %v43 into %v45[0, 128, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
+    %v47 = tensor.pad %v46 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x13x13xf32> to tensor<1x256x15x15xf32>
-    %v46 = arith.constant dense<1.000000e-02> : tensor<192x256x3x3xf32>
-    %v47 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v48 = linalg.fill ins(%zero : f32) outs(%v47 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
-    %v49 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v45, %v46 : tensor<1x256x15x15xf32>, tensor<192x256x3x3xf32>) outs(%v48 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv3_a")
-    %v50 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v51 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v49 : tensor<1x192x13x13xf32>) outs(%v50 : tensor<1x192x13x13xf32>) {
+    %v48 = arith.constant dense<1.000000e-02> : tensor<192x256x3x3xf32>
+    %v49 = tensor.empty() : tensor<1x192x13x13xf32>
+    %v50 = linalg.fill ins(%zero : f32) outs(%v49 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
+    %v51 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v47, %v48 : tensor<1x256x15x15xf32>, tensor<192x256x3x3xf32>) outs(%v50 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv3_a")
+    %v52 = tensor.empty() : tensor<1x192x13x13xf32>
+    %v53 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v51 : tensor<1x192x13x13xf32>) outs(%v52 : tensor<1x192x13x13xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x192x13x13xf32>
-    %v52 = tensor.empty() : tensor<1x256x13x13xf32>
-    %v53 = tensor.insert_slice %v37 into %v52[0, 0, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
-    %v54 = tensor.insert_slice %v41 into %v53[0, 128, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
-    %v55 = tensor.pad %v54 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v54 = tensor.empty() : tensor<1x256x13x13xf32>
+    %v55 = tensor.insert_slice %v39 into %v54[0, 0, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
+    %v56 = tensor.insert_slice %v43 into %v55[0, 128, 0, 0] [1, 128, 13, 13] [1, 1, 1, 1] : tensor<1x128x13x13xf32> into tensor<1x256x13x13xf32>
+    %v57 = tensor.pad %v56 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x13x13xf32> to tensor<1x256x15x15xf32>
-    %v56 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v57 = linalg.fill ins(%zero : f32) outs(%v56 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
-    %v58 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v55, %v46 : tensor<1x256x15x15xf32>, tensor<192x256x3x3xf32>) outs(%v57 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv3_b")
+    %v58 = arith.constant dense<1.000000e-02> : tensor<192x256x3x3xf32>
     %v59 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v60 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v58 : tensor<1x192x13x13xf32>) outs(%v59 : tensor<1x192x13x13xf32>) {
+    %v60 = linalg.fill ins(%zero : f32) outs(%v59 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
+    %v61 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v57, %v58 : tensor<1x256x15x15xf32>, tensor<192x256x3x3xf32>) outs(%v60 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv3_b")
+    %v62 = tensor.empty() : tensor<1x192x13x13xf32>
+    %v63 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v61 : tensor<1x192x13x13xf32>) outs(%v62 : tensor<1x192x13x13xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x192x13x13xf32>
-    %v61 = tensor.pad %v51 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v64 = tensor.pad %v53 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x192x13x13xf32> to tensor<1x192x15x15xf32>
-    %v62 = arith.constant dense<1.000000e-02> : tensor<192x192x3x3xf32>
-    %v63 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v64 = linalg.fill ins(%zero : f32) outs(%v63 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
-    %v65 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v61, %v62 : tensor<1x192x15x15xf32>, tensor<192x192x3x3xf32>) outs(%v64 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv4_a")
+    %v65 = arith.constant dense<1.000000e-02> : tensor<192x192x3x3xf32>
     %v66 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v67 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v65 : tensor<1x192x13x13xf32>) outs(%v66 : tensor<1x192x13x13xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x192x13x13xf32>
-    %v68 = tensor.pad %v60 low[0, 0, 0, 0] high[0, 0, 2, 2] {
-    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
-      tensor.yield %zero : f32
-    } : tensor<1x192x13x13xf32> to tensor<1x192x15x15xf32>
+    %v67 = linalg.fill ins(%zero : f32) outs(%v66 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
+    %v68 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v64, %v65 : tensor<1x192x15x15xf32>, tensor<192x192x3x3xf32>) outs(%v67 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv4_a")
     %v69 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v70 = linalg.fill ins(%zero : f32) outs(%v69 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
-    %v71 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v68, %v62 : tensor<1x192x15x15xf32>, tensor<192x192x3x3xf32>) outs(%v70 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv4_b")
-    %v72 = tensor.empty() : tensor<1x192x13x13xf32>
-    %v73 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v71 : tensor<1x192x13x13xf32>) outs(%v72 : tensor<1x192x13x13xf32>) {
+    %v70 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v68 : tensor<1x192x13x13xf32>) outs(%v69 : tensor<1x192x13x13xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x192x13x13xf32>
-    %v74 = tensor.pad %v67 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v71 = tensor.pad %v63 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x192x13x13xf32> to tensor<1x192x15x15xf32>
-    %v75 = arith.constant dense<1.000000e-02> : tensor<128x192x3x3xf32>
-    %v76 = tensor.empty() : tensor<1x128x13x13xf32>
-    %v77 = linalg.fill ins(%zero : f32) outs(%v76 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
-    %v78 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v74, %v75 : tensor<1x192x15x15xf32>, tensor<128x192x3x3xf32>) outs(%v77 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("conv5_a")
-    %v79 = tensor.empty() : tensor<1x128x13x13xf32>
-    %v80 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v78 : tensor<1x128x13x13xf32>) outs(%v79 : tensor<1x128x13x13xf32>) {
+    %v72 = arith.constant dense<1.000000e-02> : tensor<192x192x3x3xf32>
+    %v73 = tensor.empty() : tensor<1x192x13x13xf32>
+    %v74 = linalg.fill ins(%zero : f32) outs(%v73 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32>
+    %v75 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v71, %v72 : tensor<1x192x15x15xf32>, tensor<192x192x3x3xf32>) outs(%v74 : tensor<1x192x13x13xf32>) -> tensor<1x192x13x13xf32> loc("conv4_b")
+    %v76 = tensor.empty() : tensor<1x192x13x13xf32>
+    %v77 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v75 : tensor<1x192x13x13xf32>) outs(%v76 : tensor<1x192x13x13xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x192x13x13xf32>
+    %v78 = tensor.pad %v70 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      tensor.yield %zero : f32
+    } : tensor<1x192x13x13xf32> to tensor<1x192x15x15xf32>
+    %v79 = arith.constant dense<1.000000e-02> : tensor<128x192x3x3xf32>
+    %v80 = tensor.empty() : tensor<1x128x13x13xf32>
+    %v81 = linalg.fill ins(%zero : f32) outs(%v80 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
+    %v82 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v78, %v79 : tensor<1x192x15x15xf32>, tensor<128x192x3x3xf32>) outs(%v81 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("conv5_a")
+    %v83 = tensor.empty() : tensor<1x128x13x13xf32>
+    %v84 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v82 : tensor<1x128x13x13xf32>) outs(%v83 : tensor<1x128x13x13xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x13x13xf32>
-    %v81 = tensor.pad %v73 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v85 = tensor.pad %v77 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x192x13x13xf32> to tensor<1x192x15x15xf32>
-    %v82 = tensor.empty() : tensor<1x128x13x13xf32>
-    %v83 = linalg.fill ins(%zero : f32) outs(%v82 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
-    %v84 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v81, %v75 : tensor<1x192x15x15xf32>, tensor<128x192x3x3xf32>) outs(%v83 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("conv5_b")
-    %v85 = tensor.empty() : tensor<1x128x13x13xf32>
-    %v86 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v84 : tensor<1x128x13x13xf32>) outs(%v85 : tensor<1x128x13x13xf32>) {
+    %v86 = arith.constant dense<1.000000e-02> : tensor<128x192x3x3xf32>
+    %v87 = tensor.empty() : tensor<1x128x13x13xf32>
+    %v88 = linalg.fill ins(%zero : f32) outs(%v87 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32>
+    %v89 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v85, %v86 : tensor<1x192x15x15xf32>, tensor<128x192x3x3xf32>) outs(%v88 : tensor<1x128x13x13xf32>) -> tensor<1x128x13x13xf32> loc("conv5_b")
+    %v90 = tensor.empty() : tensor<1x128x13x13xf32>
+    %v91 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v89 : tensor<1x128x13x13xf32>) outs(%v90 : tensor<1x128x13x13xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x13x13xf32>
-    %v87 = tensor.empty() : tensor<3x3xf32>
-    %v88 = tensor.empty() : tensor<1x128x6x6xf32>
-    %v89 = linalg.fill ins(%zero : f32) outs(%v88 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32>
-    %v90 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v80, %v87 : tensor<1x128x13x13xf32>, tensor<3x3xf32>) outs(%v89 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32> loc("pool3_a")
-    %v91 = tensor.empty() : tensor<3x3xf32>
-    %v92 = tensor.empty() : tensor<1x128x6x6xf32>
-    %v93 = linalg.fill ins(%zero : f32) outs(%v92 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32>
-    %v94 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v86, %v91 : tensor<1x128x13x13xf32>, tensor<3x3xf32>) outs(%v93 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32> loc("pool3_b")
-    %v95 = tensor.empty() : tensor<1x256x6x6xf32>
-    %v96 = tensor.insert_slice %v90 into %v95[0, 0, 0, 0] [1, 128, 6, 6] [1, 1, 1, 1] : tensor<1x128x6x6xf32> into tensor<1x256x6x6xf32>
-    %v97 = tensor.insert_slice %v94 into %v96[0, 128, 0, 0] [1, 128, 6, 6] [1, 1, 1, 1] : tensor<1x128x6x6xf32> into tensor<1x256x6x6xf32>
-    %v98 = tensor.collapse_shape %v97 [[0], [1, 2, 3]] : tensor<1x256x6x6xf32> into tensor<1x9216xf32>
-    %v99 = arith.constant dense<1.000000e-02> : tensor<9216x4096xf32>
-    %v100 = tensor.empty() : tensor<1x4096xf32>
-    %v101 = linalg.fill ins(%zero : f32) outs(%v100 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
-    %v102 = linalg.matmul ins(%v98, %v99 : tensor<1x9216xf32>, tensor<9216x4096xf32>) outs(%v101 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc1")
-    %v103 = tensor.empty() : tensor<1x4096xf32>
-    %v104 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v102 : tensor<1x4096xf32>) outs(%v103 : tensor<1x4096xf32>) {
+    %v92 = tensor.empty() : tensor<3x3xf32>
+    %v93 = tensor.empty() : tensor<1x128x6x6xf32>
+    %v94 = linalg.fill ins(%zero : f32) outs(%v93 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32>
+    %v95 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v84, %v92 : tensor<1x128x13x13xf32>, tensor<3x3xf32>) outs(%v94 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32> loc("pool3_a")
+    %v96 = tensor.empty() : tensor<3x3xf32>
+    %v97 = tensor.empty() : tensor<1x128x6x6xf32>
+    %v98 = linalg.fill ins(%zero : f32) outs(%v97 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32>
+    %v99 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v91, %v96 : tensor<1x128x13x13xf32>, tensor<3x3xf32>) outs(%v98 : tensor<1x128x6x6xf32>) -> tensor<1x128x6x6xf32> loc("pool3_b")
+    %v100 = tensor.empty() : tensor<1x256x6x6xf32>
+    %v101 = tensor.insert_slice %v95 into %v100[0, 0, 0, 0] [1, 128, 6, 6] [1, 1, 1, 1] : tensor<1x128x6x6xf32> into tensor<1x256x6x6xf32>
+    %v102 = tensor.insert_slice %v99 into %v101[0, 128, 0, 0] [1, 128, 6, 6] [1, 1, 1, 1] : tensor<1x128x6x6xf32> into tensor<1x256x6x6xf32>
+    %v103 = tensor.collapse_shape %v102 [[0], [1, 2, 3]] : tensor<1x256x6x6xf32> into tensor<1x9216xf32>
+    %v104 = arith.constant dense<1.000000e-02> : tensor<9216x4096xf32>
+    %v105 = tensor.empty() : tensor<1x4096xf32>
+    %v106 = linalg.fill ins(%zero : f32) outs(%v105 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+    %v107 = linalg.matmul ins(%v103, %v104 : tensor<1x9216xf32>, tensor<9216x4096xf32>) outs(%v106 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc1")
+    %v108 = tensor.empty() : tensor<1x4096xf32>
+    %v109 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v107 : tensor<1x4096xf32>) outs(%v108 : tensor<1x4096xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x4096xf32>
-    %v105 = arith.constant dense<1.000000e-02> : tensor<4096x4096xf32>
-    %v106 = tensor.empty() : tensor<1x4096xf32>
-    %v107 = linalg.fill ins(%zero : f32) outs(%v106 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
-    %v108 = linalg.matmul ins(%v104, %v105 : tensor<1x4096xf32>, tensor<4096x4096xf32>) outs(%v107 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc2")
-    %v109 = tensor.empty() : tensor<1x4096xf32>
-    %v110 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v108 : tensor<1x4096xf32>) outs(%v109 : tensor<1x4096xf32>) {
+    %v110 = arith.constant dense<1.000000e-02> : tensor<4096x4096xf32>
+    %v111 = tensor.empty() : tensor<1x4096xf32>
+    %v112 = linalg.fill ins(%zero : f32) outs(%v111 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+    %v113 = linalg.matmul ins(%v109, %v110 : tensor<1x4096xf32>, tensor<4096x4096xf32>) outs(%v112 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc2")
+    %v114 = tensor.empty() : tensor<1x4096xf32>
+    %v115 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v113 : tensor<1x4096xf32>) outs(%v114 : tensor<1x4096xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x4096xf32>
-    %v111 = arith.constant dense<1.000000e-02> : tensor<4096x1000xf32>
-    %v112 = tensor.empty() : tensor<1x1000xf32>
-    %v113 = linalg.fill ins(%zero : f32) outs(%v112 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v114 = linalg.matmul ins(%v110, %v111 : tensor<1x4096xf32>, tensor<4096x1000xf32>) outs(%v113 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc3")
-    %v115 = tensor.empty() : tensor<1x1000xf32>
-    %v116 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v114 : tensor<1x1000xf32>) outs(%v115 : tensor<1x1000xf32>) {
+    %v116 = arith.constant dense<1.000000e-02> : tensor<4096x1000xf32>
+    %v117 = tensor.empty() : tensor<1x1000xf32>
+    %v118 = linalg.fill ins(%zero : f32) outs(%v117 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v119 = linalg.matmul ins(%v115, %v116 : tensor<1x4096xf32>, tensor<4096x1000xf32>) outs(%v118 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc3")
+    %v120 = tensor.empty() : tensor<1x1000xf32>
+    %v121 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v119 : tensor<1x1000xf32>) outs(%v120 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    return %v116 : tensor<1x1000xf32>
+    return %v121 : tensor<1x1000xf32>
 }

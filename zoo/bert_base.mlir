@@ -16,109 +16,112 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
     %v8 = tensor.expand_shape %v7 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
     %v9 = tensor.empty() : tensor<12x512x64xf32>
     %v10 = linalg.transpose ins(%v8 : tensor<512x12x64xf32>) outs(%v9 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v11 = tensor.empty() : tensor<512x768xf32>
-    %v12 = linalg.fill ins(%zero : f32) outs(%v11 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v13 = linalg.matmul ins(%v0, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v12 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_key")
-    %v14 = tensor.empty() : tensor<512x768xf32>
-    %v15 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v13, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v14 : tensor<512x768xf32>) {
+    %v11 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v12 = tensor.empty() : tensor<512x768xf32>
+    %v13 = linalg.fill ins(%zero : f32) outs(%v12 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v14 = linalg.matmul ins(%v0, %v11 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v13 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_key")
+    %v15 = tensor.empty() : tensor<512x768xf32>
+    %v16 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v14, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v15 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v16 = tensor.expand_shape %v15 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v17 = tensor.empty() : tensor<12x512x64xf32>
-    %v18 = linalg.transpose ins(%v16 : tensor<512x12x64xf32>) outs(%v17 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v19 = tensor.empty() : tensor<12x64x512xf32>
-    %v20 = linalg.transpose ins(%v18 : tensor<12x512x64xf32>) outs(%v19 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v21 = tensor.empty() : tensor<512x768xf32>
-    %v22 = linalg.fill ins(%zero : f32) outs(%v21 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v23 = linalg.matmul ins(%v0, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v22 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_value")
-    %v24 = tensor.empty() : tensor<512x768xf32>
-    %v25 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v23, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v24 : tensor<512x768xf32>) {
+    %v17 = tensor.expand_shape %v16 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v18 = tensor.empty() : tensor<12x512x64xf32>
+    %v19 = linalg.transpose ins(%v17 : tensor<512x12x64xf32>) outs(%v18 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v20 = tensor.empty() : tensor<12x64x512xf32>
+    %v21 = linalg.transpose ins(%v19 : tensor<12x512x64xf32>) outs(%v20 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v22 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v23 = tensor.empty() : tensor<512x768xf32>
+    %v24 = linalg.fill ins(%zero : f32) outs(%v23 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v25 = linalg.matmul ins(%v0, %v22 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v24 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_value")
+    %v26 = tensor.empty() : tensor<512x768xf32>
+    %v27 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v25, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v26 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v26 = tensor.expand_shape %v25 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v27 = tensor.empty() : tensor<12x512x64xf32>
-    %v28 = linalg.transpose ins(%v26 : tensor<512x12x64xf32>) outs(%v27 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v29 = tensor.empty() : tensor<12x512x512xf32>
-    %v30 = linalg.fill ins(%zero : f32) outs(%v29 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v31 = linalg.batch_matmul ins(%v10, %v20 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v30 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l0_scores")
-    %v32 = tensor.empty() : tensor<12x512xf32>
-    %v33 = linalg.fill ins(%zero : f32) outs(%v32 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v34 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v31 : tensor<12x512x512xf32>) outs(%v33 : tensor<12x512xf32>) {
+    %v28 = tensor.expand_shape %v27 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v29 = tensor.empty() : tensor<12x512x64xf32>
+    %v30 = linalg.transpose ins(%v28 : tensor<512x12x64xf32>) outs(%v29 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v31 = tensor.empty() : tensor<12x512x512xf32>
+    %v32 = linalg.fill ins(%zero : f32) outs(%v31 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v33 = linalg.batch_matmul ins(%v10, %v21 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v32 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l0_scores")
+    %v34 = tensor.empty() : tensor<12x512xf32>
+    %v35 = linalg.fill ins(%zero : f32) outs(%v34 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v36 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v33 : tensor<12x512x512xf32>) outs(%v35 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l0_softmax_max")
-    %v35 = tensor.empty() : tensor<12x512x512xf32>
-    %v36 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v31, %v34 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v35 : tensor<12x512x512xf32>) {
+    %v37 = tensor.empty() : tensor<12x512x512xf32>
+    %v38 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v33, %v36 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v37 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l0_softmax_exp")
-    %v37 = tensor.empty() : tensor<12x512xf32>
-    %v38 = linalg.fill ins(%zero : f32) outs(%v37 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v39 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v36 : tensor<12x512x512xf32>) outs(%v38 : tensor<12x512xf32>) {
+    %v39 = tensor.empty() : tensor<12x512xf32>
+    %v40 = linalg.fill ins(%zero : f32) outs(%v39 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v41 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v38 : tensor<12x512x512xf32>) outs(%v40 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l0_softmax_sum")
-    %v40 = tensor.empty() : tensor<12x512x512xf32>
-    %v41 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v36, %v39 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v40 : tensor<12x512x512xf32>) {
+    %v42 = tensor.empty() : tensor<12x512x512xf32>
+    %v43 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v38, %v41 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v42 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l0_softmax_div")
-    %v42 = tensor.empty() : tensor<12x512x64xf32>
-    %v43 = linalg.fill ins(%zero : f32) outs(%v42 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v44 = linalg.batch_matmul ins(%v41, %v28 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v43 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l0_context")
-    %v45 = tensor.empty() : tensor<512x12x64xf32>
-    %v46 = linalg.transpose ins(%v44 : tensor<12x512x64xf32>) outs(%v45 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v47 = tensor.collapse_shape %v46 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v48 = tensor.empty() : tensor<512x768xf32>
-    %v49 = linalg.fill ins(%zero : f32) outs(%v48 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v50 = linalg.matmul ins(%v47, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v49 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_attention_output")
+    %v44 = tensor.empty() : tensor<12x512x64xf32>
+    %v45 = linalg.fill ins(%zero : f32) outs(%v44 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v46 = linalg.batch_matmul ins(%v43, %v30 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v45 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l0_context")
+    %v47 = tensor.empty() : tensor<512x12x64xf32>
+    %v48 = linalg.transpose ins(%v46 : tensor<12x512x64xf32>) outs(%v47 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v49 = tensor.collapse_shape %v48 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v50 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
     %v51 = tensor.empty() : tensor<512x768xf32>
-    %v52 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v50, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v51 : tensor<512x768xf32>) {
+    %v52 = linalg.fill ins(%zero : f32) outs(%v51 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v53 = linalg.matmul ins(%v49, %v50 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v52 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_attention_output")
+    %v54 = tensor.empty() : tensor<512x768xf32>
+    %v55 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v53, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v54 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v53 = tensor.empty() : tensor<512x768xf32>
-    %v54 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v52, %v0 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v53 : tensor<512x768xf32>) {
+    %v56 = tensor.empty() : tensor<512x768xf32>
+    %v57 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v55, %v0 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v56 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l0_attention_residual")
-    %v55 = tensor.empty() : tensor<512xf32>
-    %v56 = linalg.fill ins(%zero : f32) outs(%v55 : tensor<512xf32>) -> tensor<512xf32>
-    %v57 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v54 : tensor<512x768xf32>) outs(%v56 : tensor<512xf32>) {
+    %v58 = tensor.empty() : tensor<512xf32>
+    %v59 = linalg.fill ins(%zero : f32) outs(%v58 : tensor<512xf32>) -> tensor<512xf32>
+    %v60 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v57 : tensor<512x768xf32>) outs(%v59 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l0_attention_mean")
-    %v58 = tensor.empty() : tensor<512x768xf32>
-    %v59 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v54, %v57 : tensor<512x768xf32>, tensor<512xf32>) outs(%v58 : tensor<512x768xf32>) {
+    %v61 = tensor.empty() : tensor<512x768xf32>
+    %v62 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v57, %v60 : tensor<512x768xf32>, tensor<512xf32>) outs(%v61 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l0_attention_center")
-    %v60 = tensor.empty() : tensor<512xf32>
-    %v61 = linalg.fill ins(%zero : f32) outs(%v60 : tensor<512xf32>) -> tensor<512xf32>
-    %v62 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v59 : tensor<512x768xf32>) outs(%v61 : tensor<512xf32>) {
+    %v63 = tensor.empty() : tensor<512xf32>
+    %v64 = linalg.fill ins(%zero : f32) outs(%v63 : tensor<512xf32>) -> tensor<512xf32>
+    %v65 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v62 : tensor<512x768xf32>) outs(%v64 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l0_attention_variance")
-    %v63 = tensor.empty() : tensor<512x768xf32>
-    %v64 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v59, %v62 : tensor<512x768xf32>, tensor<512xf32>) outs(%v63 : tensor<512x768xf32>) {
+    %v66 = tensor.empty() : tensor<512x768xf32>
+    %v67 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v62, %v65 : tensor<512x768xf32>, tensor<512xf32>) outs(%v66 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -128,13 +131,13 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l0_attention_scale")
-    %v65 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
-    %v66 = arith.constant dense<0.000000e+00> : tensor<3072xf32>
-    %v67 = tensor.empty() : tensor<512x3072xf32>
-    %v68 = linalg.fill ins(%zero : f32) outs(%v67 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v69 = linalg.matmul ins(%v64, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v68 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l0_intermediate")
+    %v68 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v69 = arith.constant dense<0.000000e+00> : tensor<3072xf32>
     %v70 = tensor.empty() : tensor<512x3072xf32>
-    %v71 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v69, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v70 : tensor<512x3072xf32>) {
+    %v71 = linalg.fill ins(%zero : f32) outs(%v70 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v72 = linalg.matmul ins(%v67, %v68 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v71 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l0_intermediate")
+    %v73 = tensor.empty() : tensor<512x3072xf32>
+    %v74 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v72, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v73 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -145,48 +148,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v72 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
-    %v73 = tensor.empty() : tensor<512x768xf32>
-    %v74 = linalg.fill ins(%zero : f32) outs(%v73 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v75 = linalg.matmul ins(%v71, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v74 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_output")
+    %v75 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
     %v76 = tensor.empty() : tensor<512x768xf32>
-    %v77 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v75, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v76 : tensor<512x768xf32>) {
+    %v77 = linalg.fill ins(%zero : f32) outs(%v76 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v78 = linalg.matmul ins(%v74, %v75 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v77 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l0_output")
+    %v79 = tensor.empty() : tensor<512x768xf32>
+    %v80 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v78, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v79 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v78 = tensor.empty() : tensor<512x768xf32>
-    %v79 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v77, %v64 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v78 : tensor<512x768xf32>) {
+    %v81 = tensor.empty() : tensor<512x768xf32>
+    %v82 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v80, %v67 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v81 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l0_output_residual")
-    %v80 = tensor.empty() : tensor<512xf32>
-    %v81 = linalg.fill ins(%zero : f32) outs(%v80 : tensor<512xf32>) -> tensor<512xf32>
-    %v82 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v79 : tensor<512x768xf32>) outs(%v81 : tensor<512xf32>) {
+    %v83 = tensor.empty() : tensor<512xf32>
+    %v84 = linalg.fill ins(%zero : f32) outs(%v83 : tensor<512xf32>) -> tensor<512xf32>
+    %v85 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v82 : tensor<512x768xf32>) outs(%v84 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l0_output_mean")
-    %v83 = tensor.empty() : tensor<512x768xf32>
-    %v84 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v79, %v82 : tensor<512x768xf32>, tensor<512xf32>) outs(%v83 : tensor<512x768xf32>) {
+    %v86 = tensor.empty() : tensor<512x768xf32>
+    %v87 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v82, %v85 : tensor<512x768xf32>, tensor<512xf32>) outs(%v86 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l0_output_center")
-    %v85 = tensor.empty() : tensor<512xf32>
-    %v86 = linalg.fill ins(%zero : f32) outs(%v85 : tensor<512xf32>) -> tensor<512xf32>
-    %v87 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v84 : tensor<512x768xf32>) outs(%v86 : tensor<512xf32>) {
+    %v88 = tensor.empty() : tensor<512xf32>
+    %v89 = linalg.fill ins(%zero : f32) outs(%v88 : tensor<512xf32>) -> tensor<512xf32>
+    %v90 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v87 : tensor<512x768xf32>) outs(%v89 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l0_output_variance")
-    %v88 = tensor.empty() : tensor<512x768xf32>
-    %v89 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v84, %v87 : tensor<512x768xf32>, tensor<512xf32>) outs(%v88 : tensor<512x768xf32>) {
+    %v91 = tensor.empty() : tensor<512x768xf32>
+    %v92 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v87, %v90 : tensor<512x768xf32>, tensor<512xf32>) outs(%v91 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -196,121 +199,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l0_output_scale")
-    %v90 = tensor.empty() : tensor<512x768xf32>
-    %v91 = linalg.fill ins(%zero : f32) outs(%v90 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v92 = linalg.matmul ins(%v89, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v91 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_query")
-    %v93 = tensor.empty() : tensor<512x768xf32>
-    %v94 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v92, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v93 : tensor<512x768xf32>) {
+    %v93 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v94 = tensor.empty() : tensor<512x768xf32>
+    %v95 = linalg.fill ins(%zero : f32) outs(%v94 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v96 = linalg.matmul ins(%v92, %v93 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v95 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_query")
+    %v97 = tensor.empty() : tensor<512x768xf32>
+    %v98 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v96, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v97 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v95 = tensor.expand_shape %v94 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v96 = tensor.empty() : tensor<12x512x64xf32>
-    %v97 = linalg.transpose ins(%v95 : tensor<512x12x64xf32>) outs(%v96 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v98 = tensor.empty() : tensor<512x768xf32>
-    %v99 = linalg.fill ins(%zero : f32) outs(%v98 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v100 = linalg.matmul ins(%v89, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v99 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_key")
-    %v101 = tensor.empty() : tensor<512x768xf32>
-    %v102 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v100, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v101 : tensor<512x768xf32>) {
+    %v99 = tensor.expand_shape %v98 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v100 = tensor.empty() : tensor<12x512x64xf32>
+    %v101 = linalg.transpose ins(%v99 : tensor<512x12x64xf32>) outs(%v100 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v102 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v103 = tensor.empty() : tensor<512x768xf32>
+    %v104 = linalg.fill ins(%zero : f32) outs(%v103 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v105 = linalg.matmul ins(%v92, %v102 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v104 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_key")
+    %v106 = tensor.empty() : tensor<512x768xf32>
+    %v107 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v105, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v106 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v103 = tensor.expand_shape %v102 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v104 = tensor.empty() : tensor<12x512x64xf32>
-    %v105 = linalg.transpose ins(%v103 : tensor<512x12x64xf32>) outs(%v104 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v106 = tensor.empty() : tensor<12x64x512xf32>
-    %v107 = linalg.transpose ins(%v105 : tensor<12x512x64xf32>) outs(%v106 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v108 = tensor.empty() : tensor<512x768xf32>
-    %v109 = linalg.fill ins(%zero : f32) outs(%v108 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v110 = linalg.matmul ins(%v89, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v109 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_value")
-    %v111 = tensor.empty() : tensor<512x768xf32>
-    %v112 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v110, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v111 : tensor<512x768xf32>) {
+    %v108 = tensor.expand_shape %v107 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v109 = tensor.empty() : tensor<12x512x64xf32>
+    %v110 = linalg.transpose ins(%v108 : tensor<512x12x64xf32>) outs(%v109 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v111 = tensor.empty() : tensor<12x64x512xf32>
+    %v112 = linalg.transpose ins(%v110 : tensor<12x512x64xf32>) outs(%v111 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v113 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v114 = tensor.empty() : tensor<512x768xf32>
+    %v115 = linalg.fill ins(%zero : f32) outs(%v114 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v116 = linalg.matmul ins(%v92, %v113 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v115 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_value")
+    %v117 = tensor.empty() : tensor<512x768xf32>
+    %v118 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v116, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v117 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v113 = tensor.expand_shape %v112 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v114 = tensor.empty() : tensor<12x512x64xf32>
-    %v115 = linalg.transpose ins(%v113 : tensor<512x12x64xf32>) outs(%v114 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v116 = tensor.empty() : tensor<12x512x512xf32>
-    %v117 = linalg.fill ins(%zero : f32) outs(%v116 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v118 = linalg.batch_matmul ins(%v97, %v107 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v117 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l1_scores")
-    %v119 = tensor.empty() : tensor<12x512xf32>
-    %v120 = linalg.fill ins(%zero : f32) outs(%v119 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v121 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v118 : tensor<12x512x512xf32>) outs(%v120 : tensor<12x512xf32>) {
+    %v119 = tensor.expand_shape %v118 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v120 = tensor.empty() : tensor<12x512x64xf32>
+    %v121 = linalg.transpose ins(%v119 : tensor<512x12x64xf32>) outs(%v120 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v122 = tensor.empty() : tensor<12x512x512xf32>
+    %v123 = linalg.fill ins(%zero : f32) outs(%v122 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v124 = linalg.batch_matmul ins(%v101, %v112 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v123 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l1_scores")
+    %v125 = tensor.empty() : tensor<12x512xf32>
+    %v126 = linalg.fill ins(%zero : f32) outs(%v125 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v127 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v124 : tensor<12x512x512xf32>) outs(%v126 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l1_softmax_max")
-    %v122 = tensor.empty() : tensor<12x512x512xf32>
-    %v123 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v118, %v121 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v122 : tensor<12x512x512xf32>) {
+    %v128 = tensor.empty() : tensor<12x512x512xf32>
+    %v129 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v124, %v127 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v128 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l1_softmax_exp")
-    %v124 = tensor.empty() : tensor<12x512xf32>
-    %v125 = linalg.fill ins(%zero : f32) outs(%v124 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v126 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v123 : tensor<12x512x512xf32>) outs(%v125 : tensor<12x512xf32>) {
+    %v130 = tensor.empty() : tensor<12x512xf32>
+    %v131 = linalg.fill ins(%zero : f32) outs(%v130 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v132 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v129 : tensor<12x512x512xf32>) outs(%v131 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l1_softmax_sum")
-    %v127 = tensor.empty() : tensor<12x512x512xf32>
-    %v128 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v123, %v126 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v127 : tensor<12x512x512xf32>) {
+    %v133 = tensor.empty() : tensor<12x512x512xf32>
+    %v134 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v129, %v132 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v133 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l1_softmax_div")
-    %v129 = tensor.empty() : tensor<12x512x64xf32>
-    %v130 = linalg.fill ins(%zero : f32) outs(%v129 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v131 = linalg.batch_matmul ins(%v128, %v115 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v130 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l1_context")
-    %v132 = tensor.empty() : tensor<512x12x64xf32>
-    %v133 = linalg.transpose ins(%v131 : tensor<12x512x64xf32>) outs(%v132 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v134 = tensor.collapse_shape %v133 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v135 = tensor.empty() : tensor<512x768xf32>
-    %v136 = linalg.fill ins(%zero : f32) outs(%v135 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v137 = linalg.matmul ins(%v134, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v136 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_attention_output")
-    %v138 = tensor.empty() : tensor<512x768xf32>
-    %v139 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v137, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v138 : tensor<512x768xf32>) {
+    %v135 = tensor.empty() : tensor<12x512x64xf32>
+    %v136 = linalg.fill ins(%zero : f32) outs(%v135 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v137 = linalg.batch_matmul ins(%v134, %v121 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v136 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l1_context")
+    %v138 = tensor.empty() : tensor<512x12x64xf32>
+    %v139 = linalg.transpose ins(%v137 : tensor<12x512x64xf32>) outs(%v138 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v140 = tensor.collapse_shape %v139 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v141 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v142 = tensor.empty() : tensor<512x768xf32>
+    %v143 = linalg.fill ins(%zero : f32) outs(%v142 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v144 = linalg.matmul ins(%v140, %v141 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v143 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_attention_output")
+    %v145 = tensor.empty() : tensor<512x768xf32>
+    %v146 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v144, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v145 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v140 = tensor.empty() : tensor<512x768xf32>
-    %v141 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v139, %v89 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v140 : tensor<512x768xf32>) {
+    %v147 = tensor.empty() : tensor<512x768xf32>
+    %v148 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v146, %v92 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v147 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l1_attention_residual")
-    %v142 = tensor.empty() : tensor<512xf32>
-    %v143 = linalg.fill ins(%zero : f32) outs(%v142 : tensor<512xf32>) -> tensor<512xf32>
-    %v144 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v141 : tensor<512x768xf32>) outs(%v143 : tensor<512xf32>) {
+    %v149 = tensor.empty() : tensor<512xf32>
+    %v150 = linalg.fill ins(%zero : f32) outs(%v149 : tensor<512xf32>) -> tensor<512xf32>
+    %v151 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v148 : tensor<512x768xf32>) outs(%v150 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l1_attention_mean")
-    %v145 = tensor.empty() : tensor<512x768xf32>
-    %v146 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v141, %v144 : tensor<512x768xf32>, tensor<512xf32>) outs(%v145 : tensor<512x768xf32>) {
+    %v152 = tensor.empty() : tensor<512x768xf32>
+    %v153 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v148, %v151 : tensor<512x768xf32>, tensor<512xf32>) outs(%v152 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l1_attention_center")
-    %v147 = tensor.empty() : tensor<512xf32>
-    %v148 = linalg.fill ins(%zero : f32) outs(%v147 : tensor<512xf32>) -> tensor<512xf32>
-    %v149 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v146 : tensor<512x768xf32>) outs(%v148 : tensor<512xf32>) {
+    %v154 = tensor.empty() : tensor<512xf32>
+    %v155 = linalg.fill ins(%zero : f32) outs(%v154 : tensor<512xf32>) -> tensor<512xf32>
+    %v156 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v153 : tensor<512x768xf32>) outs(%v155 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l1_attention_variance")
-    %v150 = tensor.empty() : tensor<512x768xf32>
-    %v151 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v146, %v149 : tensor<512x768xf32>, tensor<512xf32>) outs(%v150 : tensor<512x768xf32>) {
+    %v157 = tensor.empty() : tensor<512x768xf32>
+    %v158 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v153, %v156 : tensor<512x768xf32>, tensor<512xf32>) outs(%v157 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -320,11 +327,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l1_attention_scale")
-    %v152 = tensor.empty() : tensor<512x3072xf32>
-    %v153 = linalg.fill ins(%zero : f32) outs(%v152 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v154 = linalg.matmul ins(%v151, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v153 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l1_intermediate")
-    %v155 = tensor.empty() : tensor<512x3072xf32>
-    %v156 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v154, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v155 : tensor<512x3072xf32>) {
+    %v159 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v160 = tensor.empty() : tensor<512x3072xf32>
+    %v161 = linalg.fill ins(%zero : f32) outs(%v160 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v162 = linalg.matmul ins(%v158, %v159 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v161 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l1_intermediate")
+    %v163 = tensor.empty() : tensor<512x3072xf32>
+    %v164 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v162, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v163 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -335,47 +343,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v157 = tensor.empty() : tensor<512x768xf32>
-    %v158 = linalg.fill ins(%zero : f32) outs(%v157 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v159 = linalg.matmul ins(%v156, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v158 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_output")
-    %v160 = tensor.empty() : tensor<512x768xf32>
-    %v161 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v159, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v160 : tensor<512x768xf32>) {
+    %v165 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v166 = tensor.empty() : tensor<512x768xf32>
+    %v167 = linalg.fill ins(%zero : f32) outs(%v166 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v168 = linalg.matmul ins(%v164, %v165 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v167 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l1_output")
+    %v169 = tensor.empty() : tensor<512x768xf32>
+    %v170 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v168, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v169 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v162 = tensor.empty() : tensor<512x768xf32>
-    %v163 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v161, %v151 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v162 : tensor<512x768xf32>) {
+    %v171 = tensor.empty() : tensor<512x768xf32>
+    %v172 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v170, %v158 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v171 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l1_output_residual")
-    %v164 = tensor.empty() : tensor<512xf32>
-    %v165 = linalg.fill ins(%zero : f32) outs(%v164 : tensor<512xf32>) -> tensor<512xf32>
-    %v166 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v163 : tensor<512x768xf32>) outs(%v165 : tensor<512xf32>) {
+    %v173 = tensor.empty() : tensor<512xf32>
+    %v174 = linalg.fill ins(%zero : f32) outs(%v173 : tensor<512xf32>) -> tensor<512xf32>
+    %v175 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v172 : tensor<512x768xf32>) outs(%v174 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l1_output_mean")
-    %v167 = tensor.empty() : tensor<512x768xf32>
-    %v168 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v163, %v166 : tensor<512x768xf32>, tensor<512xf32>) outs(%v167 : tensor<512x768xf32>) {
+    %v176 = tensor.empty() : tensor<512x768xf32>
+    %v177 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v172, %v175 : tensor<512x768xf32>, tensor<512xf32>) outs(%v176 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l1_output_center")
-    %v169 = tensor.empty() : tensor<512xf32>
-    %v170 = linalg.fill ins(%zero : f32) outs(%v169 : tensor<512xf32>) -> tensor<512xf32>
-    %v171 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v168 : tensor<512x768xf32>) outs(%v170 : tensor<512xf32>) {
+    %v178 = tensor.empty() : tensor<512xf32>
+    %v179 = linalg.fill ins(%zero : f32) outs(%v178 : tensor<512xf32>) -> tensor<512xf32>
+    %v180 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v177 : tensor<512x768xf32>) outs(%v179 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l1_output_variance")
-    %v172 = tensor.empty() : tensor<512x768xf32>
-    %v173 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v168, %v171 : tensor<512x768xf32>, tensor<512xf32>) outs(%v172 : tensor<512x768xf32>) {
+    %v181 = tensor.empty() : tensor<512x768xf32>
+    %v182 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v177, %v180 : tensor<512x768xf32>, tensor<512xf32>) outs(%v181 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -385,121 +394,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l1_output_scale")
-    %v174 = tensor.empty() : tensor<512x768xf32>
-    %v175 = linalg.fill ins(%zero : f32) outs(%v174 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v176 = linalg.matmul ins(%v173, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v175 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_query")
-    %v177 = tensor.empty() : tensor<512x768xf32>
-    %v178 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v176, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v177 : tensor<512x768xf32>) {
+    %v183 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v184 = tensor.empty() : tensor<512x768xf32>
+    %v185 = linalg.fill ins(%zero : f32) outs(%v184 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v186 = linalg.matmul ins(%v182, %v183 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v185 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_query")
+    %v187 = tensor.empty() : tensor<512x768xf32>
+    %v188 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v186, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v187 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v179 = tensor.expand_shape %v178 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v180 = tensor.empty() : tensor<12x512x64xf32>
-    %v181 = linalg.transpose ins(%v179 : tensor<512x12x64xf32>) outs(%v180 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v182 = tensor.empty() : tensor<512x768xf32>
-    %v183 = linalg.fill ins(%zero : f32) outs(%v182 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v184 = linalg.matmul ins(%v173, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v183 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_key")
-    %v185 = tensor.empty() : tensor<512x768xf32>
-    %v186 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v184, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v185 : tensor<512x768xf32>) {
+    %v189 = tensor.expand_shape %v188 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v190 = tensor.empty() : tensor<12x512x64xf32>
+    %v191 = linalg.transpose ins(%v189 : tensor<512x12x64xf32>) outs(%v190 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v192 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v193 = tensor.empty() : tensor<512x768xf32>
+    %v194 = linalg.fill ins(%zero : f32) outs(%v193 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v195 = linalg.matmul ins(%v182, %v192 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v194 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_key")
+    %v196 = tensor.empty() : tensor<512x768xf32>
+    %v197 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v195, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v196 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v187 = tensor.expand_shape %v186 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v188 = tensor.empty() : tensor<12x512x64xf32>
-    %v189 = linalg.transpose ins(%v187 : tensor<512x12x64xf32>) outs(%v188 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v190 = tensor.empty() : tensor<12x64x512xf32>
-    %v191 = linalg.transpose ins(%v189 : tensor<12x512x64xf32>) outs(%v190 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v192 = tensor.empty() : tensor<512x768xf32>
-    %v193 = linalg.fill ins(%zero : f32) outs(%v192 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v194 = linalg.matmul ins(%v173, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v193 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_value")
-    %v195 = tensor.empty() : tensor<512x768xf32>
-    %v196 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v194, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v195 : tensor<512x768xf32>) {
+    %v198 = tensor.expand_shape %v197 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v199 = tensor.empty() : tensor<12x512x64xf32>
+    %v200 = linalg.transpose ins(%v198 : tensor<512x12x64xf32>) outs(%v199 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v201 = tensor.empty() : tensor<12x64x512xf32>
+    %v202 = linalg.transpose ins(%v200 : tensor<12x512x64xf32>) outs(%v201 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v203 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v204 = tensor.empty() : tensor<512x768xf32>
+    %v205 = linalg.fill ins(%zero : f32) outs(%v204 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v206 = linalg.matmul ins(%v182, %v203 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v205 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_value")
+    %v207 = tensor.empty() : tensor<512x768xf32>
+    %v208 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v206, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v207 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v197 = tensor.expand_shape %v196 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v198 = tensor.empty() : tensor<12x512x64xf32>
-    %v199 = linalg.transpose ins(%v197 : tensor<512x12x64xf32>) outs(%v198 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v200 = tensor.empty() : tensor<12x512x512xf32>
-    %v201 = linalg.fill ins(%zero : f32) outs(%v200 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v202 = linalg.batch_matmul ins(%v181, %v191 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v201 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l2_scores")
-    %v203 = tensor.empty() : tensor<12x512xf32>
-    %v204 = linalg.fill ins(%zero : f32) outs(%v203 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v205 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v202 : tensor<12x512x512xf32>) outs(%v204 : tensor<12x512xf32>) {
+    %v209 = tensor.expand_shape %v208 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v210 = tensor.empty() : tensor<12x512x64xf32>
+    %v211 = linalg.transpose ins(%v209 : tensor<512x12x64xf32>) outs(%v210 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v212 = tensor.empty() : tensor<12x512x512xf32>
+    %v213 = linalg.fill ins(%zero : f32) outs(%v212 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v214 = linalg.batch_matmul ins(%v191, %v202 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v213 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l2_scores")
+    %v215 = tensor.empty() : tensor<12x512xf32>
+    %v216 = linalg.fill ins(%zero : f32) outs(%v215 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v217 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v214 : tensor<12x512x512xf32>) outs(%v216 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l2_softmax_max")
-    %v206 = tensor.empty() : tensor<12x512x512xf32>
-    %v207 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v202, %v205 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v206 : tensor<12x512x512xf32>) {
+    %v218 = tensor.empty() : tensor<12x512x512xf32>
+    %v219 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v214, %v217 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v218 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l2_softmax_exp")
-    %v208 = tensor.empty() : tensor<12x512xf32>
-    %v209 = linalg.fill ins(%zero : f32) outs(%v208 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v210 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v207 : tensor<12x512x512xf32>) outs(%v209 : tensor<12x512xf32>) {
+    %v220 = tensor.empty() : tensor<12x512xf32>
+    %v221 = linalg.fill ins(%zero : f32) outs(%v220 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v222 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v219 : tensor<12x512x512xf32>) outs(%v221 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l2_softmax_sum")
-    %v211 = tensor.empty() : tensor<12x512x512xf32>
-    %v212 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v207, %v210 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v211 : tensor<12x512x512xf32>) {
+    %v223 = tensor.empty() : tensor<12x512x512xf32>
+    %v224 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v219, %v222 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v223 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l2_softmax_div")
-    %v213 = tensor.empty() : tensor<12x512x64xf32>
-    %v214 = linalg.fill ins(%zero : f32) outs(%v213 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v215 = linalg.batch_matmul ins(%v212, %v199 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v214 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l2_context")
-    %v216 = tensor.empty() : tensor<512x12x64xf32>
-    %v217 = linalg.transpose ins(%v215 : tensor<12x512x64xf32>) outs(%v216 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v218 = tensor.collapse_shape %v217 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v219 = tensor.empty() : tensor<512x768xf32>
-    %v220 = linalg.fill ins(%zero : f32) outs(%v219 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v221 = linalg.matmul ins(%v218, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v220 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_attention_output")
-    %v222 = tensor.empty() : tensor<512x768xf32>
-    %v223 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v221, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v222 : tensor<512x768xf32>) {
+    %v225 = tensor.empty() : tensor<12x512x64xf32>
+    %v226 = linalg.fill ins(%zero : f32) outs(%v225 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v227 = linalg.batch_matmul ins(%v224, %v211 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v226 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l2_context")
+    %v228 = tensor.empty() : tensor<512x12x64xf32>
+    %v229 = linalg.transpose ins(%v227 : tensor<12x512x64xf32>) outs(%v228 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v230 = tensor.collapse_shape %v229 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v231 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v232 = tensor.empty() : tensor<512x768xf32>
+    %v233 = linalg.fill ins(%zero : f32) outs(%v232 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v234 = linalg.matmul ins(%v230, %v231 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v233 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_attention_output")
+    %v235 = tensor.empty() : tensor<512x768xf32>
+    %v236 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v234, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v235 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v224 = tensor.empty() : tensor<512x768xf32>
-    %v225 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v223, %v173 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v224 : tensor<512x768xf32>) {
+    %v237 = tensor.empty() : tensor<512x768xf32>
+    %v238 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v236, %v182 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v237 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l2_attention_residual")
-    %v226 = tensor.empty() : tensor<512xf32>
-    %v227 = linalg.fill ins(%zero : f32) outs(%v226 : tensor<512xf32>) -> tensor<512xf32>
-    %v228 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v225 : tensor<512x768xf32>) outs(%v227 : tensor<512xf32>) {
+    %v239 = tensor.empty() : tensor<512xf32>
+    %v240 = linalg.fill ins(%zero : f32) outs(%v239 : tensor<512xf32>) -> tensor<512xf32>
+    %v241 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v238 : tensor<512x768xf32>) outs(%v240 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l2_attention_mean")
-    %v229 = tensor.empty() : tensor<512x768xf32>
-    %v230 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v225, %v228 : tensor<512x768xf32>, tensor<512xf32>) outs(%v229 : tensor<512x768xf32>) {
+    %v242 = tensor.empty() : tensor<512x768xf32>
+    %v243 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v238, %v241 : tensor<512x768xf32>, tensor<512xf32>) outs(%v242 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l2_attention_center")
-    %v231 = tensor.empty() : tensor<512xf32>
-    %v232 = linalg.fill ins(%zero : f32) outs(%v231 : tensor<512xf32>) -> tensor<512xf32>
-    %v233 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v230 : tensor<512x768xf32>) outs(%v232 : tensor<512xf32>) {
+    %v244 = tensor.empty() : tensor<512xf32>
+    %v245 = linalg.fill ins(%zero : f32) outs(%v244 : tensor<512xf32>) -> tensor<512xf32>
+    %v246 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v243 : tensor<512x768xf32>) outs(%v245 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l2_attention_variance")
-    %v234 = tensor.empty() : tensor<512x768xf32>
-    %v235 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v230, %v233 : tensor<512x768xf32>, tensor<512xf32>) outs(%v234 : tensor<512x768xf32>) {
+    %v247 = tensor.empty() : tensor<512x768xf32>
+    %v248 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v243, %v246 : tensor<512x768xf32>, tensor<512xf32>) outs(%v247 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -509,11 +522,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l2_attention_scale")
-    %v236 = tensor.empty() : tensor<512x3072xf32>
-    %v237 = linalg.fill ins(%zero : f32) outs(%v236 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v238 = linalg.matmul ins(%v235, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v237 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l2_intermediate")
-    %v239 = tensor.empty() : tensor<512x3072xf32>
-    %v240 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v238, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v239 : tensor<512x3072xf32>) {
+    %v249 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v250 = tensor.empty() : tensor<512x3072xf32>
+    %v251 = linalg.fill ins(%zero : f32) outs(%v250 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v252 = linalg.matmul ins(%v248, %v249 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v251 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l2_intermediate")
+    %v253 = tensor.empty() : tensor<512x3072xf32>
+    %v254 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v252, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v253 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -524,47 +538,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v241 = tensor.empty() : tensor<512x768xf32>
-    %v242 = linalg.fill ins(%zero : f32) outs(%v241 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v243 = linalg.matmul ins(%v240, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v242 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_output")
-    %v244 = tensor.empty() : tensor<512x768xf32>
-    %v245 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v243, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v244 : tensor<512x768xf32>) {
+    %v255 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v256 = tensor.empty() : tensor<512x768xf32>
+    %v257 = linalg.fill ins(%zero : f32) outs(%v256 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v258 = linalg.matmul ins(%v254, %v255 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v257 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l2_output")
+    %v259 = tensor.empty() : tensor<512x768xf32>
+    %v260 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v258, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v259 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v246 = tensor.empty() : tensor<512x768xf32>
-    %v247 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v245, %v235 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v246 : tensor<512x768xf32>) {
+    %v261 = tensor.empty() : tensor<512x768xf32>
+    %v262 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v260, %v248 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v261 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l2_output_residual")
-    %v248 = tensor.empty() : tensor<512xf32>
-    %v249 = linalg.fill ins(%zero : f32) outs(%v248 : tensor<512xf32>) -> tensor<512xf32>
-    %v250 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v247 : tensor<512x768xf32>) outs(%v249 : tensor<512xf32>) {
+    %v263 = tensor.empty() : tensor<512xf32>
+    %v264 = linalg.fill ins(%zero : f32) outs(%v263 : tensor<512xf32>) -> tensor<512xf32>
+    %v265 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v262 : tensor<512x768xf32>) outs(%v264 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l2_output_mean")
-    %v251 = tensor.empty() : tensor<512x768xf32>
-    %v252 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v247, %v250 : tensor<512x768xf32>, tensor<512xf32>) outs(%v251 : tensor<512x768xf32>) {
+    %v266 = tensor.empty() : tensor<512x768xf32>
+    %v267 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v262, %v265 : tensor<512x768xf32>, tensor<512xf32>) outs(%v266 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l2_output_center")
-    %v253 = tensor.empty() : tensor<512xf32>
-    %v254 = linalg.fill ins(%zero : f32) outs(%v253 : tensor<512xf32>) -> tensor<512xf32>
-    %v255 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v252 : tensor<512x768xf32>) outs(%v254 : tensor<512xf32>) {
+    %v268 = tensor.empty() : tensor<512xf32>
+    %v269 = linalg.fill ins(%zero : f32) outs(%v268 : tensor<512xf32>) -> tensor<512xf32>
+    %v270 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v267 : tensor<512x768xf32>) outs(%v269 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l2_output_variance")
-    %v256 = tensor.empty() : tensor<512x768xf32>
-    %v257 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v252, %v255 : tensor<512x768xf32>, tensor<512xf32>) outs(%v256 : tensor<512x768xf32>) {
+    %v271 = tensor.empty() : tensor<512x768xf32>
+    %v272 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v267, %v270 : tensor<512x768xf32>, tensor<512xf32>) outs(%v271 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -574,121 +589,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l2_output_scale")
-    %v258 = tensor.empty() : tensor<512x768xf32>
-    %v259 = linalg.fill ins(%zero : f32) outs(%v258 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v260 = linalg.matmul ins(%v257, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v259 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_query")
-    %v261 = tensor.empty() : tensor<512x768xf32>
-    %v262 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v260, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v261 : tensor<512x768xf32>) {
+    %v273 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v274 = tensor.empty() : tensor<512x768xf32>
+    %v275 = linalg.fill ins(%zero : f32) outs(%v274 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v276 = linalg.matmul ins(%v272, %v273 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v275 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_query")
+    %v277 = tensor.empty() : tensor<512x768xf32>
+    %v278 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v276, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v277 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v263 = tensor.expand_shape %v262 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v264 = tensor.empty() : tensor<12x512x64xf32>
-    %v265 = linalg.transpose ins(%v263 : tensor<512x12x64xf32>) outs(%v264 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v266 = tensor.empty() : tensor<512x768xf32>
-    %v267 = linalg.fill ins(%zero : f32) outs(%v266 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v268 = linalg.matmul ins(%v257, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v267 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_key")
-    %v269 = tensor.empty() : tensor<512x768xf32>
-    %v270 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v268, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v269 : tensor<512x768xf32>) {
+    %v279 = tensor.expand_shape %v278 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v280 = tensor.empty() : tensor<12x512x64xf32>
+    %v281 = linalg.transpose ins(%v279 : tensor<512x12x64xf32>) outs(%v280 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v282 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v283 = tensor.empty() : tensor<512x768xf32>
+    %v284 = linalg.fill ins(%zero : f32) outs(%v283 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v285 = linalg.matmul ins(%v272, %v282 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v284 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_key")
+    %v286 = tensor.empty() : tensor<512x768xf32>
+    %v287 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v285, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v286 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v271 = tensor.expand_shape %v270 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v272 = tensor.empty() : tensor<12x512x64xf32>
-    %v273 = linalg.transpose ins(%v271 : tensor<512x12x64xf32>) outs(%v272 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v274 = tensor.empty() : tensor<12x64x512xf32>
-    %v275 = linalg.transpose ins(%v273 : tensor<12x512x64xf32>) outs(%v274 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v276 = tensor.empty() : tensor<512x768xf32>
-    %v277 = linalg.fill ins(%zero : f32) outs(%v276 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v278 = linalg.matmul ins(%v257, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v277 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_value")
-    %v279 = tensor.empty() : tensor<512x768xf32>
-    %v280 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v278, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v279 : tensor<512x768xf32>) {
+    %v288 = tensor.expand_shape %v287 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v289 = tensor.empty() : tensor<12x512x64xf32>
+    %v290 = linalg.transpose ins(%v288 : tensor<512x12x64xf32>) outs(%v289 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v291 = tensor.empty() : tensor<12x64x512xf32>
+    %v292 = linalg.transpose ins(%v290 : tensor<12x512x64xf32>) outs(%v291 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v293 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v294 = tensor.empty() : tensor<512x768xf32>
+    %v295 = linalg.fill ins(%zero : f32) outs(%v294 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v296 = linalg.matmul ins(%v272, %v293 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v295 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_value")
+    %v297 = tensor.empty() : tensor<512x768xf32>
+    %v298 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v296, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v297 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v281 = tensor.expand_shape %v280 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v282 = tensor.empty() : tensor<12x512x64xf32>
-    %v283 = linalg.transpose ins(%v281 : tensor<512x12x64xf32>) outs(%v282 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v284 = tensor.empty() : tensor<12x512x512xf32>
-    %v285 = linalg.fill ins(%zero : f32) outs(%v284 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v286 = linalg.batch_matmul ins(%v265, %v275 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v285 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l3_scores")
-    %v287 = tensor.empty() : tensor<12x512xf32>
-    %v288 = linalg.fill ins(%zero : f32) outs(%v287 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v289 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v286 : tensor<12x512x512xf32>) outs(%v288 : tensor<12x512xf32>) {
+    %v299 = tensor.expand_shape %v298 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v300 = tensor.empty() : tensor<12x512x64xf32>
+    %v301 = linalg.transpose ins(%v299 : tensor<512x12x64xf32>) outs(%v300 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v302 = tensor.empty() : tensor<12x512x512xf32>
+    %v303 = linalg.fill ins(%zero : f32) outs(%v302 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v304 = linalg.batch_matmul ins(%v281, %v292 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v303 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l3_scores")
+    %v305 = tensor.empty() : tensor<12x512xf32>
+    %v306 = linalg.fill ins(%zero : f32) outs(%v305 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v307 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v304 : tensor<12x512x512xf32>) outs(%v306 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l3_softmax_max")
-    %v290 = tensor.empty() : tensor<12x512x512xf32>
-    %v291 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v286, %v289 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v290 : tensor<12x512x512xf32>) {
+    %v308 = tensor.empty() : tensor<12x512x512xf32>
+    %v309 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v304, %v307 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v308 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l3_softmax_exp")
-    %v292 = tensor.empty() : tensor<12x512xf32>
-    %v293 = linalg.fill ins(%zero : f32) outs(%v292 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v294 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v291 : tensor<12x512x512xf32>) outs(%v293 : tensor<12x512xf32>) {
+    %v310 = tensor.empty() : tensor<12x512xf32>
+    %v311 = linalg.fill ins(%zero : f32) outs(%v310 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v312 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v309 : tensor<12x512x512xf32>) outs(%v311 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l3_softmax_sum")
-    %v295 = tensor.empty() : tensor<12x512x512xf32>
-    %v296 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v291, %v294 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v295 : tensor<12x512x512xf32>) {
+    %v313 = tensor.empty() : tensor<12x512x512xf32>
+    %v314 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v309, %v312 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v313 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l3_softmax_div")
-    %v297 = tensor.empty() : tensor<12x512x64xf32>
-    %v298 = linalg.fill ins(%zero : f32) outs(%v297 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v299 = linalg.batch_matmul ins(%v296, %v283 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v298 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l3_context")
-    %v300 = tensor.empty() : tensor<512x12x64xf32>
-    %v301 = linalg.transpose ins(%v299 : tensor<12x512x64xf32>) outs(%v300 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v302 = tensor.collapse_shape %v301 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v303 = tensor.empty() : tensor<512x768xf32>
-    %v304 = linalg.fill ins(%zero : f32) outs(%v303 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v305 = linalg.matmul ins(%v302, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v304 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_attention_output")
-    %v306 = tensor.empty() : tensor<512x768xf32>
-    %v307 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v305, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v306 : tensor<512x768xf32>) {
+    %v315 = tensor.empty() : tensor<12x512x64xf32>
+    %v316 = linalg.fill ins(%zero : f32) outs(%v315 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v317 = linalg.batch_matmul ins(%v314, %v301 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v316 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l3_context")
+    %v318 = tensor.empty() : tensor<512x12x64xf32>
+    %v319 = linalg.transpose ins(%v317 : tensor<12x512x64xf32>) outs(%v318 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v320 = tensor.collapse_shape %v319 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v321 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v322 = tensor.empty() : tensor<512x768xf32>
+    %v323 = linalg.fill ins(%zero : f32) outs(%v322 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v324 = linalg.matmul ins(%v320, %v321 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v323 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_attention_output")
+    %v325 = tensor.empty() : tensor<512x768xf32>
+    %v326 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v324, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v325 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v308 = tensor.empty() : tensor<512x768xf32>
-    %v309 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v307, %v257 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v308 : tensor<512x768xf32>) {
+    %v327 = tensor.empty() : tensor<512x768xf32>
+    %v328 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v326, %v272 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v327 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l3_attention_residual")
-    %v310 = tensor.empty() : tensor<512xf32>
-    %v311 = linalg.fill ins(%zero : f32) outs(%v310 : tensor<512xf32>) -> tensor<512xf32>
-    %v312 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v309 : tensor<512x768xf32>) outs(%v311 : tensor<512xf32>) {
+    %v329 = tensor.empty() : tensor<512xf32>
+    %v330 = linalg.fill ins(%zero : f32) outs(%v329 : tensor<512xf32>) -> tensor<512xf32>
+    %v331 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v328 : tensor<512x768xf32>) outs(%v330 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l3_attention_mean")
-    %v313 = tensor.empty() : tensor<512x768xf32>
-    %v314 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v309, %v312 : tensor<512x768xf32>, tensor<512xf32>) outs(%v313 : tensor<512x768xf32>) {
+    %v332 = tensor.empty() : tensor<512x768xf32>
+    %v333 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v328, %v331 : tensor<512x768xf32>, tensor<512xf32>) outs(%v332 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l3_attention_center")
-    %v315 = tensor.empty() : tensor<512xf32>
-    %v316 = linalg.fill ins(%zero : f32) outs(%v315 : tensor<512xf32>) -> tensor<512xf32>
-    %v317 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v314 : tensor<512x768xf32>) outs(%v316 : tensor<512xf32>) {
+    %v334 = tensor.empty() : tensor<512xf32>
+    %v335 = linalg.fill ins(%zero : f32) outs(%v334 : tensor<512xf32>) -> tensor<512xf32>
+    %v336 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v333 : tensor<512x768xf32>) outs(%v335 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l3_attention_variance")
-    %v318 = tensor.empty() : tensor<512x768xf32>
-    %v319 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v314, %v317 : tensor<512x768xf32>, tensor<512xf32>) outs(%v318 : tensor<512x768xf32>) {
+    %v337 = tensor.empty() : tensor<512x768xf32>
+    %v338 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v333, %v336 : tensor<512x768xf32>, tensor<512xf32>) outs(%v337 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -698,11 +717,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l3_attention_scale")
-    %v320 = tensor.empty() : tensor<512x3072xf32>
-    %v321 = linalg.fill ins(%zero : f32) outs(%v320 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v322 = linalg.matmul ins(%v319, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v321 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l3_intermediate")
-    %v323 = tensor.empty() : tensor<512x3072xf32>
-    %v324 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v322, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v323 : tensor<512x3072xf32>) {
+    %v339 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v340 = tensor.empty() : tensor<512x3072xf32>
+    %v341 = linalg.fill ins(%zero : f32) outs(%v340 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v342 = linalg.matmul ins(%v338, %v339 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v341 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l3_intermediate")
+    %v343 = tensor.empty() : tensor<512x3072xf32>
+    %v344 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v342, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v343 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -713,47 +733,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v325 = tensor.empty() : tensor<512x768xf32>
-    %v326 = linalg.fill ins(%zero : f32) outs(%v325 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v327 = linalg.matmul ins(%v324, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v326 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_output")
-    %v328 = tensor.empty() : tensor<512x768xf32>
-    %v329 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v327, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v328 : tensor<512x768xf32>) {
+    %v345 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v346 = tensor.empty() : tensor<512x768xf32>
+    %v347 = linalg.fill ins(%zero : f32) outs(%v346 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v348 = linalg.matmul ins(%v344, %v345 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v347 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l3_output")
+    %v349 = tensor.empty() : tensor<512x768xf32>
+    %v350 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v348, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v349 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v330 = tensor.empty() : tensor<512x768xf32>
-    %v331 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v329, %v319 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v330 : tensor<512x768xf32>) {
+    %v351 = tensor.empty() : tensor<512x768xf32>
+    %v352 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v350, %v338 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v351 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l3_output_residual")
-    %v332 = tensor.empty() : tensor<512xf32>
-    %v333 = linalg.fill ins(%zero : f32) outs(%v332 : tensor<512xf32>) -> tensor<512xf32>
-    %v334 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v331 : tensor<512x768xf32>) outs(%v333 : tensor<512xf32>) {
+    %v353 = tensor.empty() : tensor<512xf32>
+    %v354 = linalg.fill ins(%zero : f32) outs(%v353 : tensor<512xf32>) -> tensor<512xf32>
+    %v355 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v352 : tensor<512x768xf32>) outs(%v354 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l3_output_mean")
-    %v335 = tensor.empty() : tensor<512x768xf32>
-    %v336 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v331, %v334 : tensor<512x768xf32>, tensor<512xf32>) outs(%v335 : tensor<512x768xf32>) {
+    %v356 = tensor.empty() : tensor<512x768xf32>
+    %v357 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v352, %v355 : tensor<512x768xf32>, tensor<512xf32>) outs(%v356 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l3_output_center")
-    %v337 = tensor.empty() : tensor<512xf32>
-    %v338 = linalg.fill ins(%zero : f32) outs(%v337 : tensor<512xf32>) -> tensor<512xf32>
-    %v339 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v336 : tensor<512x768xf32>) outs(%v338 : tensor<512xf32>) {
+    %v358 = tensor.empty() : tensor<512xf32>
+    %v359 = linalg.fill ins(%zero : f32) outs(%v358 : tensor<512xf32>) -> tensor<512xf32>
+    %v360 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v357 : tensor<512x768xf32>) outs(%v359 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l3_output_variance")
-    %v340 = tensor.empty() : tensor<512x768xf32>
-    %v341 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v336, %v339 : tensor<512x768xf32>, tensor<512xf32>) outs(%v340 : tensor<512x768xf32>) {
+    %v361 = tensor.empty() : tensor<512x768xf32>
+    %v362 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v357, %v360 : tensor<512x768xf32>, tensor<512xf32>) outs(%v361 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -763,121 +784,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l3_output_scale")
-    %v342 = tensor.empty() : tensor<512x768xf32>
-    %v343 = linalg.fill ins(%zero : f32) outs(%v342 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v344 = linalg.matmul ins(%v341, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v343 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_query")
-    %v345 = tensor.empty() : tensor<512x768xf32>
-    %v346 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v344, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v345 : tensor<512x768xf32>) {
+    %v363 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v364 = tensor.empty() : tensor<512x768xf32>
+    %v365 = linalg.fill ins(%zero : f32) outs(%v364 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v366 = linalg.matmul ins(%v362, %v363 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v365 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_query")
+    %v367 = tensor.empty() : tensor<512x768xf32>
+    %v368 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v366, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v367 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v347 = tensor.expand_shape %v346 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v348 = tensor.empty() : tensor<12x512x64xf32>
-    %v349 = linalg.transpose ins(%v347 : tensor<512x12x64xf32>) outs(%v348 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v350 = tensor.empty() : tensor<512x768xf32>
-    %v351 = linalg.fill ins(%zero : f32) outs(%v350 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v352 = linalg.matmul ins(%v341, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v351 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_key")
-    %v353 = tensor.empty() : tensor<512x768xf32>
-    %v354 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v352, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v353 : tensor<512x768xf32>) {
+    %v369 = tensor.expand_shape %v368 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v370 = tensor.empty() : tensor<12x512x64xf32>
+    %v371 = linalg.transpose ins(%v369 : tensor<512x12x64xf32>) outs(%v370 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v372 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v373 = tensor.empty() : tensor<512x768xf32>
+    %v374 = linalg.fill ins(%zero : f32) outs(%v373 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v375 = linalg.matmul ins(%v362, %v372 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v374 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_key")
+    %v376 = tensor.empty() : tensor<512x768xf32>
+    %v377 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v375, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v376 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v355 = tensor.expand_shape %v354 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v356 = tensor.empty() : tensor<12x512x64xf32>
-    %v357 = linalg.transpose ins(%v355 : tensor<512x12x64xf32>) outs(%v356 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v358 = tensor.empty() : tensor<12x64x512xf32>
-    %v359 = linalg.transpose ins(%v357 : tensor<12x512x64xf32>) outs(%v358 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v360 = tensor.empty() : tensor<512x768xf32>
-    %v361 = linalg.fill ins(%zero : f32) outs(%v360 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v362 = linalg.matmul ins(%v341, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v361 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_value")
-    %v363 = tensor.empty() : tensor<512x768xf32>
-    %v364 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v362, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v363 : tensor<512x768xf32>) {
+    %v378 = tensor.expand_shape %v377 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v379 = tensor.empty() : tensor<12x512x64xf32>
+    %v380 = linalg.transpose ins(%v378 : tensor<512x12x64xf32>) outs(%v379 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v381 = tensor.empty() : tensor<12x64x512xf32>
+    %v382 = linalg.transpose ins(%v380 : tensor<12x512x64xf32>) outs(%v381 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v383 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v384 = tensor.empty() : tensor<512x768xf32>
+    %v385 = linalg.fill ins(%zero : f32) outs(%v384 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v386 = linalg.matmul ins(%v362, %v383 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v385 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_value")
+    %v387 = tensor.empty() : tensor<512x768xf32>
+    %v388 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v386, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v387 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v365 = tensor.expand_shape %v364 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v366 = tensor.empty() : tensor<12x512x64xf32>
-    %v367 = linalg.transpose ins(%v365 : tensor<512x12x64xf32>) outs(%v366 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v368 = tensor.empty() : tensor<12x512x512xf32>
-    %v369 = linalg.fill ins(%zero : f32) outs(%v368 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v370 = linalg.batch_matmul ins(%v349, %v359 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v369 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l4_scores")
-    %v371 = tensor.empty() : tensor<12x512xf32>
-    %v372 = linalg.fill ins(%zero : f32) outs(%v371 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v373 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v370 : tensor<12x512x512xf32>) outs(%v372 : tensor<12x512xf32>) {
+    %v389 = tensor.expand_shape %v388 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v390 = tensor.empty() : tensor<12x512x64xf32>
+    %v391 = linalg.transpose ins(%v389 : tensor<512x12x64xf32>) outs(%v390 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v392 = tensor.empty() : tensor<12x512x512xf32>
+    %v393 = linalg.fill ins(%zero : f32) outs(%v392 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v394 = linalg.batch_matmul ins(%v371, %v382 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v393 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l4_scores")
+    %v395 = tensor.empty() : tensor<12x512xf32>
+    %v396 = linalg.fill ins(%zero : f32) outs(%v395 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v397 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v394 : tensor<12x512x512xf32>) outs(%v396 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l4_softmax_max")
-    %v374 = tensor.empty() : tensor<12x512x512xf32>
-    %v375 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v370, %v373 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v374 : tensor<12x512x512xf32>) {
+    %v398 = tensor.empty() : tensor<12x512x512xf32>
+    %v399 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v394, %v397 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v398 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l4_softmax_exp")
-    %v376 = tensor.empty() : tensor<12x512xf32>
-    %v377 = linalg.fill ins(%zero : f32) outs(%v376 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v378 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v375 : tensor<12x512x512xf32>) outs(%v377 : tensor<12x512xf32>) {
+    %v400 = tensor.empty() : tensor<12x512xf32>
+    %v401 = linalg.fill ins(%zero : f32) outs(%v400 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v402 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v399 : tensor<12x512x512xf32>) outs(%v401 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l4_softmax_sum")
-    %v379 = tensor.empty() : tensor<12x512x512xf32>
-    %v380 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v375, %v378 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v379 : tensor<12x512x512xf32>) {
+    %v403 = tensor.empty() : tensor<12x512x512xf32>
+    %v404 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v399, %v402 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v403 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l4_softmax_div")
-    %v381 = tensor.empty() : tensor<12x512x64xf32>
-    %v382 = linalg.fill ins(%zero : f32) outs(%v381 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v383 = linalg.batch_matmul ins(%v380, %v367 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v382 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l4_context")
-    %v384 = tensor.empty() : tensor<512x12x64xf32>
-    %v385 = linalg.transpose ins(%v383 : tensor<12x512x64xf32>) outs(%v384 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v386 = tensor.collapse_shape %v385 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v387 = tensor.empty() : tensor<512x768xf32>
-    %v388 = linalg.fill ins(%zero : f32) outs(%v387 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v389 = linalg.matmul ins(%v386, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v388 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_attention_output")
-    %v390 = tensor.empty() : tensor<512x768xf32>
-    %v391 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v389, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v390 : tensor<512x768xf32>) {
+    %v405 = tensor.empty() : tensor<12x512x64xf32>
+    %v406 = linalg.fill ins(%zero : f32) outs(%v405 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v407 = linalg.batch_matmul ins(%v404, %v391 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v406 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l4_context")
+    %v408 = tensor.empty() : tensor<512x12x64xf32>
+    %v409 = linalg.transpose ins(%v407 : tensor<12x512x64xf32>) outs(%v408 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v410 = tensor.collapse_shape %v409 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v411 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v412 = tensor.empty() : tensor<512x768xf32>
+    %v413 = linalg.fill ins(%zero : f32) outs(%v412 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v414 = linalg.matmul ins(%v410, %v411 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v413 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_attention_output")
+    %v415 = tensor.empty() : tensor<512x768xf32>
+    %v416 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v414, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v415 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v392 = tensor.empty() : tensor<512x768xf32>
-    %v393 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v391, %v341 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v392 : tensor<512x768xf32>) {
+    %v417 = tensor.empty() : tensor<512x768xf32>
+    %v418 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v416, %v362 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v417 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l4_attention_residual")
-    %v394 = tensor.empty() : tensor<512xf32>
-    %v395 = linalg.fill ins(%zero : f32) outs(%v394 : tensor<512xf32>) -> tensor<512xf32>
-    %v396 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v393 : tensor<512x768xf32>) outs(%v395 : tensor<512xf32>) {
+    %v419 = tensor.empty() : tensor<512xf32>
+    %v420 = linalg.fill ins(%zero : f32) outs(%v419 : tensor<512xf32>) -> tensor<512xf32>
+    %v421 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v418 : tensor<512x768xf32>) outs(%v420 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l4_attention_mean")
-    %v397 = tensor.empty() : tensor<512x768xf32>
-    %v398 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v393, %v396 : tensor<512x768xf32>, tensor<512xf32>) outs(%v397 : tensor<512x768xf32>) {
+    %v422 = tensor.empty() : tensor<512x768xf32>
+    %v423 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v418, %v421 : tensor<512x768xf32>, tensor<512xf32>) outs(%v422 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l4_attention_center")
-    %v399 = tensor.empty() : tensor<512xf32>
-    %v400 = linalg.fill ins(%zero : f32) outs(%v399 : tensor<512xf32>) -> tensor<512xf32>
-    %v401 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v398 : tensor<512x768xf32>) outs(%v400 : tensor<512xf32>) {
+    %v424 = tensor.empty() : tensor<512xf32>
+    %v425 = linalg.fill ins(%zero : f32) outs(%v424 : tensor<512xf32>) -> tensor<512xf32>
+    %v426 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v423 : tensor<512x768xf32>) outs(%v425 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l4_attention_variance")
-    %v402 = tensor.empty() : tensor<512x768xf32>
-    %v403 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v398, %v401 : tensor<512x768xf32>, tensor<512xf32>) outs(%v402 : tensor<512x768xf32>) {
+    %v427 = tensor.empty() : tensor<512x768xf32>
+    %v428 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v423, %v426 : tensor<512x768xf32>, tensor<512xf32>) outs(%v427 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -887,11 +912,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l4_attention_scale")
-    %v404 = tensor.empty() : tensor<512x3072xf32>
-    %v405 = linalg.fill ins(%zero : f32) outs(%v404 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v406 = linalg.matmul ins(%v403, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v405 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l4_intermediate")
-    %v407 = tensor.empty() : tensor<512x3072xf32>
-    %v408 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v406, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v407 : tensor<512x3072xf32>) {
+    %v429 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v430 = tensor.empty() : tensor<512x3072xf32>
+    %v431 = linalg.fill ins(%zero : f32) outs(%v430 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v432 = linalg.matmul ins(%v428, %v429 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v431 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l4_intermediate")
+    %v433 = tensor.empty() : tensor<512x3072xf32>
+    %v434 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v432, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v433 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -902,47 +928,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v409 = tensor.empty() : tensor<512x768xf32>
-    %v410 = linalg.fill ins(%zero : f32) outs(%v409 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v411 = linalg.matmul ins(%v408, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v410 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_output")
-    %v412 = tensor.empty() : tensor<512x768xf32>
-    %v413 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v411, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v412 : tensor<512x768xf32>) {
+    %v435 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v436 = tensor.empty() : tensor<512x768xf32>
+    %v437 = linalg.fill ins(%zero : f32) outs(%v436 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v438 = linalg.matmul ins(%v434, %v435 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v437 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l4_output")
+    %v439 = tensor.empty() : tensor<512x768xf32>
+    %v440 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v438, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v439 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v414 = tensor.empty() : tensor<512x768xf32>
-    %v415 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v413, %v403 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v414 : tensor<512x768xf32>) {
+    %v441 = tensor.empty() : tensor<512x768xf32>
+    %v442 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v440, %v428 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v441 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l4_output_residual")
-    %v416 = tensor.empty() : tensor<512xf32>
-    %v417 = linalg.fill ins(%zero : f32) outs(%v416 : tensor<512xf32>) -> tensor<512xf32>
-    %v418 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v415 : tensor<512x768xf32>) outs(%v417 : tensor<512xf32>) {
+    %v443 = tensor.empty() : tensor<512xf32>
+    %v444 = linalg.fill ins(%zero : f32) outs(%v443 : tensor<512xf32>) -> tensor<512xf32>
+    %v445 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v442 : tensor<512x768xf32>) outs(%v444 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l4_output_mean")
-    %v419 = tensor.empty() : tensor<512x768xf32>
-    %v420 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v415, %v418 : tensor<512x768xf32>, tensor<512xf32>) outs(%v419 : tensor<512x768xf32>) {
+    %v446 = tensor.empty() : tensor<512x768xf32>
+    %v447 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v442, %v445 : tensor<512x768xf32>, tensor<512xf32>) outs(%v446 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l4_output_center")
-    %v421 = tensor.empty() : tensor<512xf32>
-    %v422 = linalg.fill ins(%zero : f32) outs(%v421 : tensor<512xf32>) -> tensor<512xf32>
-    %v423 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v420 : tensor<512x768xf32>) outs(%v422 : tensor<512xf32>) {
+    %v448 = tensor.empty() : tensor<512xf32>
+    %v449 = linalg.fill ins(%zero : f32) outs(%v448 : tensor<512xf32>) -> tensor<512xf32>
+    %v450 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v447 : tensor<512x768xf32>) outs(%v449 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l4_output_variance")
-    %v424 = tensor.empty() : tensor<512x768xf32>
-    %v425 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v420, %v423 : tensor<512x768xf32>, tensor<512xf32>) outs(%v424 : tensor<512x768xf32>) {
+    %v451 = tensor.empty() : tensor<512x768xf32>
+    %v452 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v447, %v450 : tensor<512x768xf32>, tensor<512xf32>) outs(%v451 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -952,121 +979,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l4_output_scale")
-    %v426 = tensor.empty() : tensor<512x768xf32>
-    %v427 = linalg.fill ins(%zero : f32) outs(%v426 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v428 = linalg.matmul ins(%v425, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v427 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_query")
-    %v429 = tensor.empty() : tensor<512x768xf32>
-    %v430 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v428, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v429 : tensor<512x768xf32>) {
+    %v453 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v454 = tensor.empty() : tensor<512x768xf32>
+    %v455 = linalg.fill ins(%zero : f32) outs(%v454 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v456 = linalg.matmul ins(%v452, %v453 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v455 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_query")
+    %v457 = tensor.empty() : tensor<512x768xf32>
+    %v458 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v456, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v457 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v431 = tensor.expand_shape %v430 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v432 = tensor.empty() : tensor<12x512x64xf32>
-    %v433 = linalg.transpose ins(%v431 : tensor<512x12x64xf32>) outs(%v432 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v434 = tensor.empty() : tensor<512x768xf32>
-    %v435 = linalg.fill ins(%zero : f32) outs(%v434 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v436 = linalg.matmul ins(%v425, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v435 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_key")
-    %v437 = tensor.empty() : tensor<512x768xf32>
-    %v438 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v436, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v437 : tensor<512x768xf32>) {
+    %v459 = tensor.expand_shape %v458 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v460 = tensor.empty() : tensor<12x512x64xf32>
+    %v461 = linalg.transpose ins(%v459 : tensor<512x12x64xf32>) outs(%v460 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v462 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v463 = tensor.empty() : tensor<512x768xf32>
+    %v464 = linalg.fill ins(%zero : f32) outs(%v463 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v465 = linalg.matmul ins(%v452, %v462 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v464 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_key")
+    %v466 = tensor.empty() : tensor<512x768xf32>
+    %v467 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v465, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v466 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v439 = tensor.expand_shape %v438 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v440 = tensor.empty() : tensor<12x512x64xf32>
-    %v441 = linalg.transpose ins(%v439 : tensor<512x12x64xf32>) outs(%v440 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v442 = tensor.empty() : tensor<12x64x512xf32>
-    %v443 = linalg.transpose ins(%v441 : tensor<12x512x64xf32>) outs(%v442 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v444 = tensor.empty() : tensor<512x768xf32>
-    %v445 = linalg.fill ins(%zero : f32) outs(%v444 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v446 = linalg.matmul ins(%v425, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v445 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_value")
-    %v447 = tensor.empty() : tensor<512x768xf32>
-    %v448 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v446, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v447 : tensor<512x768xf32>) {
+    %v468 = tensor.expand_shape %v467 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v469 = tensor.empty() : tensor<12x512x64xf32>
+    %v470 = linalg.transpose ins(%v468 : tensor<512x12x64xf32>) outs(%v469 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v471 = tensor.empty() : tensor<12x64x512xf32>
+    %v472 = linalg.transpose ins(%v470 : tensor<12x512x64xf32>) outs(%v471 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v473 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v474 = tensor.empty() : tensor<512x768xf32>
+    %v475 = linalg.fill ins(%zero : f32) outs(%v474 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v476 = linalg.matmul ins(%v452, %v473 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v475 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_value")
+    %v477 = tensor.empty() : tensor<512x768xf32>
+    %v478 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v476, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v477 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v449 = tensor.expand_shape %v448 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v450 = tensor.empty() : tensor<12x512x64xf32>
-    %v451 = linalg.transpose ins(%v449 : tensor<512x12x64xf32>) outs(%v450 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v452 = tensor.empty() : tensor<12x512x512xf32>
-    %v453 = linalg.fill ins(%zero : f32) outs(%v452 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v454 = linalg.batch_matmul ins(%v433, %v443 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v453 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l5_scores")
-    %v455 = tensor.empty() : tensor<12x512xf32>
-    %v456 = linalg.fill ins(%zero : f32) outs(%v455 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v457 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v454 : tensor<12x512x512xf32>) outs(%v456 : tensor<12x512xf32>) {
+    %v479 = tensor.expand_shape %v478 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v480 = tensor.empty() : tensor<12x512x64xf32>
+    %v481 = linalg.transpose ins(%v479 : tensor<512x12x64xf32>) outs(%v480 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v482 = tensor.empty() : tensor<12x512x512xf32>
+    %v483 = linalg.fill ins(%zero : f32) outs(%v482 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v484 = linalg.batch_matmul ins(%v461, %v472 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v483 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l5_scores")
+    %v485 = tensor.empty() : tensor<12x512xf32>
+    %v486 = linalg.fill ins(%zero : f32) outs(%v485 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v487 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v484 : tensor<12x512x512xf32>) outs(%v486 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l5_softmax_max")
-    %v458 = tensor.empty() : tensor<12x512x512xf32>
-    %v459 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v454, %v457 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v458 : tensor<12x512x512xf32>) {
+    %v488 = tensor.empty() : tensor<12x512x512xf32>
+    %v489 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v484, %v487 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v488 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l5_softmax_exp")
-    %v460 = tensor.empty() : tensor<12x512xf32>
-    %v461 = linalg.fill ins(%zero : f32) outs(%v460 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v462 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v459 : tensor<12x512x512xf32>) outs(%v461 : tensor<12x512xf32>) {
+    %v490 = tensor.empty() : tensor<12x512xf32>
+    %v491 = linalg.fill ins(%zero : f32) outs(%v490 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v492 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v489 : tensor<12x512x512xf32>) outs(%v491 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l5_softmax_sum")
-    %v463 = tensor.empty() : tensor<12x512x512xf32>
-    %v464 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v459, %v462 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v463 : tensor<12x512x512xf32>) {
+    %v493 = tensor.empty() : tensor<12x512x512xf32>
+    %v494 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v489, %v492 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v493 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l5_softmax_div")
-    %v465 = tensor.empty() : tensor<12x512x64xf32>
-    %v466 = linalg.fill ins(%zero : f32) outs(%v465 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v467 = linalg.batch_matmul ins(%v464, %v451 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v466 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l5_context")
-    %v468 = tensor.empty() : tensor<512x12x64xf32>
-    %v469 = linalg.transpose ins(%v467 : tensor<12x512x64xf32>) outs(%v468 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v470 = tensor.collapse_shape %v469 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v471 = tensor.empty() : tensor<512x768xf32>
-    %v472 = linalg.fill ins(%zero : f32) outs(%v471 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v473 = linalg.matmul ins(%v470, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v472 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_attention_output")
-    %v474 = tensor.empty() : tensor<512x768xf32>
-    %v475 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v473, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v474 : tensor<512x768xf32>) {
+    %v495 = tensor.empty() : tensor<12x512x64xf32>
+    %v496 = linalg.fill ins(%zero : f32) outs(%v495 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v497 = linalg.batch_matmul ins(%v494, %v481 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v496 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l5_context")
+    %v498 = tensor.empty() : tensor<512x12x64xf32>
+    %v499 = linalg.transpose ins(%v497 : tensor<12x512x64xf32>) outs(%v498 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v500 = tensor.collapse_shape %v499 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v501 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v502 = tensor.empty() : tensor<512x768xf32>
+    %v503 = linalg.fill ins(%zero : f32) outs(%v502 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v504 = linalg.matmul ins(%v500, %v501 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v503 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_attention_output")
+    %v505 = tensor.empty() : tensor<512x768xf32>
+    %v506 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v504, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v505 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v476 = tensor.empty() : tensor<512x768xf32>
-    %v477 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v475, %v425 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v476 : tensor<512x768xf32>) {
+    %v507 = tensor.empty() : tensor<512x768xf32>
+    %v508 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v506, %v452 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v507 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l5_attention_residual")
-    %v478 = tensor.empty() : tensor<512xf32>
-    %v479 = linalg.fill ins(%zero : f32) outs(%v478 : tensor<512xf32>) -> tensor<512xf32>
-    %v480 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v477 : tensor<512x768xf32>) outs(%v479 : tensor<512xf32>) {
+    %v509 = tensor.empty() : tensor<512xf32>
+    %v510 = linalg.fill ins(%zero : f32) outs(%v509 : tensor<512xf32>) -> tensor<512xf32>
+    %v511 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v508 : tensor<512x768xf32>) outs(%v510 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l5_attention_mean")
-    %v481 = tensor.empty() : tensor<512x768xf32>
-    %v482 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v477, %v480 : tensor<512x768xf32>, tensor<512xf32>) outs(%v481 : tensor<512x768xf32>) {
+    %v512 = tensor.empty() : tensor<512x768xf32>
+    %v513 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v508, %v511 : tensor<512x768xf32>, tensor<512xf32>) outs(%v512 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l5_attention_center")
-    %v483 = tensor.empty() : tensor<512xf32>
-    %v484 = linalg.fill ins(%zero : f32) outs(%v483 : tensor<512xf32>) -> tensor<512xf32>
-    %v485 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v482 : tensor<512x768xf32>) outs(%v484 : tensor<512xf32>) {
+    %v514 = tensor.empty() : tensor<512xf32>
+    %v515 = linalg.fill ins(%zero : f32) outs(%v514 : tensor<512xf32>) -> tensor<512xf32>
+    %v516 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v513 : tensor<512x768xf32>) outs(%v515 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l5_attention_variance")
-    %v486 = tensor.empty() : tensor<512x768xf32>
-    %v487 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v482, %v485 : tensor<512x768xf32>, tensor<512xf32>) outs(%v486 : tensor<512x768xf32>) {
+    %v517 = tensor.empty() : tensor<512x768xf32>
+    %v518 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v513, %v516 : tensor<512x768xf32>, tensor<512xf32>) outs(%v517 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1076,11 +1107,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l5_attention_scale")
-    %v488 = tensor.empty() : tensor<512x3072xf32>
-    %v489 = linalg.fill ins(%zero : f32) outs(%v488 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v490 = linalg.matmul ins(%v487, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v489 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l5_intermediate")
-    %v491 = tensor.empty() : tensor<512x3072xf32>
-    %v492 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v490, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v491 : tensor<512x3072xf32>) {
+    %v519 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v520 = tensor.empty() : tensor<512x3072xf32>
+    %v521 = linalg.fill ins(%zero : f32) outs(%v520 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v522 = linalg.matmul ins(%v518, %v519 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v521 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l5_intermediate")
+    %v523 = tensor.empty() : tensor<512x3072xf32>
+    %v524 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v522, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v523 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -1091,47 +1123,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v493 = tensor.empty() : tensor<512x768xf32>
-    %v494 = linalg.fill ins(%zero : f32) outs(%v493 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v495 = linalg.matmul ins(%v492, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v494 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_output")
-    %v496 = tensor.empty() : tensor<512x768xf32>
-    %v497 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v495, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v496 : tensor<512x768xf32>) {
+    %v525 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v526 = tensor.empty() : tensor<512x768xf32>
+    %v527 = linalg.fill ins(%zero : f32) outs(%v526 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v528 = linalg.matmul ins(%v524, %v525 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v527 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l5_output")
+    %v529 = tensor.empty() : tensor<512x768xf32>
+    %v530 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v528, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v529 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v498 = tensor.empty() : tensor<512x768xf32>
-    %v499 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v497, %v487 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v498 : tensor<512x768xf32>) {
+    %v531 = tensor.empty() : tensor<512x768xf32>
+    %v532 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v530, %v518 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v531 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l5_output_residual")
-    %v500 = tensor.empty() : tensor<512xf32>
-    %v501 = linalg.fill ins(%zero : f32) outs(%v500 : tensor<512xf32>) -> tensor<512xf32>
-    %v502 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v499 : tensor<512x768xf32>) outs(%v501 : tensor<512xf32>) {
+    %v533 = tensor.empty() : tensor<512xf32>
+    %v534 = linalg.fill ins(%zero : f32) outs(%v533 : tensor<512xf32>) -> tensor<512xf32>
+    %v535 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v532 : tensor<512x768xf32>) outs(%v534 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l5_output_mean")
-    %v503 = tensor.empty() : tensor<512x768xf32>
-    %v504 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v499, %v502 : tensor<512x768xf32>, tensor<512xf32>) outs(%v503 : tensor<512x768xf32>) {
+    %v536 = tensor.empty() : tensor<512x768xf32>
+    %v537 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v532, %v535 : tensor<512x768xf32>, tensor<512xf32>) outs(%v536 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l5_output_center")
-    %v505 = tensor.empty() : tensor<512xf32>
-    %v506 = linalg.fill ins(%zero : f32) outs(%v505 : tensor<512xf32>) -> tensor<512xf32>
-    %v507 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v504 : tensor<512x768xf32>) outs(%v506 : tensor<512xf32>) {
+    %v538 = tensor.empty() : tensor<512xf32>
+    %v539 = linalg.fill ins(%zero : f32) outs(%v538 : tensor<512xf32>) -> tensor<512xf32>
+    %v540 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v537 : tensor<512x768xf32>) outs(%v539 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l5_output_variance")
-    %v508 = tensor.empty() : tensor<512x768xf32>
-    %v509 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v504, %v507 : tensor<512x768xf32>, tensor<512xf32>) outs(%v508 : tensor<512x768xf32>) {
+    %v541 = tensor.empty() : tensor<512x768xf32>
+    %v542 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v537, %v540 : tensor<512x768xf32>, tensor<512xf32>) outs(%v541 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1141,121 +1174,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l5_output_scale")
-    %v510 = tensor.empty() : tensor<512x768xf32>
-    %v511 = linalg.fill ins(%zero : f32) outs(%v510 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v512 = linalg.matmul ins(%v509, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v511 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_query")
-    %v513 = tensor.empty() : tensor<512x768xf32>
-    %v514 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v512, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v513 : tensor<512x768xf32>) {
+    %v543 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v544 = tensor.empty() : tensor<512x768xf32>
+    %v545 = linalg.fill ins(%zero : f32) outs(%v544 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v546 = linalg.matmul ins(%v542, %v543 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v545 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_query")
+    %v547 = tensor.empty() : tensor<512x768xf32>
+    %v548 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v546, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v547 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v515 = tensor.expand_shape %v514 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v516 = tensor.empty() : tensor<12x512x64xf32>
-    %v517 = linalg.transpose ins(%v515 : tensor<512x12x64xf32>) outs(%v516 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v518 = tensor.empty() : tensor<512x768xf32>
-    %v519 = linalg.fill ins(%zero : f32) outs(%v518 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v520 = linalg.matmul ins(%v509, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v519 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_key")
-    %v521 = tensor.empty() : tensor<512x768xf32>
-    %v522 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v520, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v521 : tensor<512x768xf32>) {
+    %v549 = tensor.expand_shape %v548 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v550 = tensor.empty() : tensor<12x512x64xf32>
+    %v551 = linalg.transpose ins(%v549 : tensor<512x12x64xf32>) outs(%v550 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v552 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v553 = tensor.empty() : tensor<512x768xf32>
+    %v554 = linalg.fill ins(%zero : f32) outs(%v553 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v555 = linalg.matmul ins(%v542, %v552 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v554 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_key")
+    %v556 = tensor.empty() : tensor<512x768xf32>
+    %v557 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v555, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v556 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v523 = tensor.expand_shape %v522 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v524 = tensor.empty() : tensor<12x512x64xf32>
-    %v525 = linalg.transpose ins(%v523 : tensor<512x12x64xf32>) outs(%v524 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v526 = tensor.empty() : tensor<12x64x512xf32>
-    %v527 = linalg.transpose ins(%v525 : tensor<12x512x64xf32>) outs(%v526 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v528 = tensor.empty() : tensor<512x768xf32>
-    %v529 = linalg.fill ins(%zero : f32) outs(%v528 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v530 = linalg.matmul ins(%v509, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v529 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_value")
-    %v531 = tensor.empty() : tensor<512x768xf32>
-    %v532 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v530, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v531 : tensor<512x768xf32>) {
+    %v558 = tensor.expand_shape %v557 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v559 = tensor.empty() : tensor<12x512x64xf32>
+    %v560 = linalg.transpose ins(%v558 : tensor<512x12x64xf32>) outs(%v559 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v561 = tensor.empty() : tensor<12x64x512xf32>
+    %v562 = linalg.transpose ins(%v560 : tensor<12x512x64xf32>) outs(%v561 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v563 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v564 = tensor.empty() : tensor<512x768xf32>
+    %v565 = linalg.fill ins(%zero : f32) outs(%v564 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v566 = linalg.matmul ins(%v542, %v563 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v565 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_value")
+    %v567 = tensor.empty() : tensor<512x768xf32>
+    %v568 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v566, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v567 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v533 = tensor.expand_shape %v532 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v534 = tensor.empty() : tensor<12x512x64xf32>
-    %v535 = linalg.transpose ins(%v533 : tensor<512x12x64xf32>) outs(%v534 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v536 = tensor.empty() : tensor<12x512x512xf32>
-    %v537 = linalg.fill ins(%zero : f32) outs(%v536 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v538 = linalg.batch_matmul ins(%v517, %v527 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v537 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l6_scores")
-    %v539 = tensor.empty() : tensor<12x512xf32>
-    %v540 = linalg.fill ins(%zero : f32) outs(%v539 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v541 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v538 : tensor<12x512x512xf32>) outs(%v540 : tensor<12x512xf32>) {
+    %v569 = tensor.expand_shape %v568 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v570 = tensor.empty() : tensor<12x512x64xf32>
+    %v571 = linalg.transpose ins(%v569 : tensor<512x12x64xf32>) outs(%v570 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v572 = tensor.empty() : tensor<12x512x512xf32>
+    %v573 = linalg.fill ins(%zero : f32) outs(%v572 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v574 = linalg.batch_matmul ins(%v551, %v562 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v573 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l6_scores")
+    %v575 = tensor.empty() : tensor<12x512xf32>
+    %v576 = linalg.fill ins(%zero : f32) outs(%v575 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v577 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v574 : tensor<12x512x512xf32>) outs(%v576 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l6_softmax_max")
-    %v542 = tensor.empty() : tensor<12x512x512xf32>
-    %v543 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v538, %v541 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v542 : tensor<12x512x512xf32>) {
+    %v578 = tensor.empty() : tensor<12x512x512xf32>
+    %v579 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v574, %v577 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v578 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l6_softmax_exp")
-    %v544 = tensor.empty() : tensor<12x512xf32>
-    %v545 = linalg.fill ins(%zero : f32) outs(%v544 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v546 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v543 : tensor<12x512x512xf32>) outs(%v545 : tensor<12x512xf32>) {
+    %v580 = tensor.empty() : tensor<12x512xf32>
+    %v581 = linalg.fill ins(%zero : f32) outs(%v580 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v582 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v579 : tensor<12x512x512xf32>) outs(%v581 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l6_softmax_sum")
-    %v547 = tensor.empty() : tensor<12x512x512xf32>
-    %v548 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v543, %v546 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v547 : tensor<12x512x512xf32>) {
+    %v583 = tensor.empty() : tensor<12x512x512xf32>
+    %v584 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v579, %v582 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v583 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l6_softmax_div")
-    %v549 = tensor.empty() : tensor<12x512x64xf32>
-    %v550 = linalg.fill ins(%zero : f32) outs(%v549 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v551 = linalg.batch_matmul ins(%v548, %v535 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v550 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l6_context")
-    %v552 = tensor.empty() : tensor<512x12x64xf32>
-    %v553 = linalg.transpose ins(%v551 : tensor<12x512x64xf32>) outs(%v552 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v554 = tensor.collapse_shape %v553 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v555 = tensor.empty() : tensor<512x768xf32>
-    %v556 = linalg.fill ins(%zero : f32) outs(%v555 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v557 = linalg.matmul ins(%v554, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v556 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_attention_output")
-    %v558 = tensor.empty() : tensor<512x768xf32>
-    %v559 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v557, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v558 : tensor<512x768xf32>) {
+    %v585 = tensor.empty() : tensor<12x512x64xf32>
+    %v586 = linalg.fill ins(%zero : f32) outs(%v585 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v587 = linalg.batch_matmul ins(%v584, %v571 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v586 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l6_context")
+    %v588 = tensor.empty() : tensor<512x12x64xf32>
+    %v589 = linalg.transpose ins(%v587 : tensor<12x512x64xf32>) outs(%v588 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v590 = tensor.collapse_shape %v589 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v591 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v592 = tensor.empty() : tensor<512x768xf32>
+    %v593 = linalg.fill ins(%zero : f32) outs(%v592 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v594 = linalg.matmul ins(%v590, %v591 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v593 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_attention_output")
+    %v595 = tensor.empty() : tensor<512x768xf32>
+    %v596 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v594, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v595 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v560 = tensor.empty() : tensor<512x768xf32>
-    %v561 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v559, %v509 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v560 : tensor<512x768xf32>) {
+    %v597 = tensor.empty() : tensor<512x768xf32>
+    %v598 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v596, %v542 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v597 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l6_attention_residual")
-    %v562 = tensor.empty() : tensor<512xf32>
-    %v563 = linalg.fill ins(%zero : f32) outs(%v562 : tensor<512xf32>) -> tensor<512xf32>
-    %v564 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v561 : tensor<512x768xf32>) outs(%v563 : tensor<512xf32>) {
+    %v599 = tensor.empty() : tensor<512xf32>
+    %v600 = linalg.fill ins(%zero : f32) outs(%v599 : tensor<512xf32>) -> tensor<512xf32>
+    %v601 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v598 : tensor<512x768xf32>) outs(%v600 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l6_attention_mean")
-    %v565 = tensor.empty() : tensor<512x768xf32>
-    %v566 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v561, %v564 : tensor<512x768xf32>, tensor<512xf32>) outs(%v565 : tensor<512x768xf32>) {
+    %v602 = tensor.empty() : tensor<512x768xf32>
+    %v603 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v598, %v601 : tensor<512x768xf32>, tensor<512xf32>) outs(%v602 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l6_attention_center")
-    %v567 = tensor.empty() : tensor<512xf32>
-    %v568 = linalg.fill ins(%zero : f32) outs(%v567 : tensor<512xf32>) -> tensor<512xf32>
-    %v569 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v566 : tensor<512x768xf32>) outs(%v568 : tensor<512xf32>) {
+    %v604 = tensor.empty() : tensor<512xf32>
+    %v605 = linalg.fill ins(%zero : f32) outs(%v604 : tensor<512xf32>) -> tensor<512xf32>
+    %v606 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v603 : tensor<512x768xf32>) outs(%v605 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l6_attention_variance")
-    %v570 = tensor.empty() : tensor<512x768xf32>
-    %v571 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v566, %v569 : tensor<512x768xf32>, tensor<512xf32>) outs(%v570 : tensor<512x768xf32>) {
+    %v607 = tensor.empty() : tensor<512x768xf32>
+    %v608 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v603, %v606 : tensor<512x768xf32>, tensor<512xf32>) outs(%v607 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1265,11 +1302,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l6_attention_scale")
-    %v572 = tensor.empty() : tensor<512x3072xf32>
-    %v573 = linalg.fill ins(%zero : f32) outs(%v572 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v574 = linalg.matmul ins(%v571, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v573 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l6_intermediate")
-    %v575 = tensor.empty() : tensor<512x3072xf32>
-    %v576 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v574, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v575 : tensor<512x3072xf32>) {
+    %v609 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v610 = tensor.empty() : tensor<512x3072xf32>
+    %v611 = linalg.fill ins(%zero : f32) outs(%v610 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v612 = linalg.matmul ins(%v608, %v609 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v611 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l6_intermediate")
+    %v613 = tensor.empty() : tensor<512x3072xf32>
+    %v614 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v612, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v613 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -1280,47 +1318,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v577 = tensor.empty() : tensor<512x768xf32>
-    %v578 = linalg.fill ins(%zero : f32) outs(%v577 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v579 = linalg.matmul ins(%v576, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v578 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_output")
-    %v580 = tensor.empty() : tensor<512x768xf32>
-    %v581 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v579, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v580 : tensor<512x768xf32>) {
+    %v615 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v616 = tensor.empty() : tensor<512x768xf32>
+    %v617 = linalg.fill ins(%zero : f32) outs(%v616 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v618 = linalg.matmul ins(%v614, %v615 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v617 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l6_output")
+    %v619 = tensor.empty() : tensor<512x768xf32>
+    %v620 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v618, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v619 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v582 = tensor.empty() : tensor<512x768xf32>
-    %v583 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v581, %v571 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v582 : tensor<512x768xf32>) {
+    %v621 = tensor.empty() : tensor<512x768xf32>
+    %v622 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v620, %v608 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v621 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l6_output_residual")
-    %v584 = tensor.empty() : tensor<512xf32>
-    %v585 = linalg.fill ins(%zero : f32) outs(%v584 : tensor<512xf32>) -> tensor<512xf32>
-    %v586 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v583 : tensor<512x768xf32>) outs(%v585 : tensor<512xf32>) {
+    %v623 = tensor.empty() : tensor<512xf32>
+    %v624 = linalg.fill ins(%zero : f32) outs(%v623 : tensor<512xf32>) -> tensor<512xf32>
+    %v625 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v622 : tensor<512x768xf32>) outs(%v624 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l6_output_mean")
-    %v587 = tensor.empty() : tensor<512x768xf32>
-    %v588 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v583, %v586 : tensor<512x768xf32>, tensor<512xf32>) outs(%v587 : tensor<512x768xf32>) {
+    %v626 = tensor.empty() : tensor<512x768xf32>
+    %v627 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v622, %v625 : tensor<512x768xf32>, tensor<512xf32>) outs(%v626 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l6_output_center")
-    %v589 = tensor.empty() : tensor<512xf32>
-    %v590 = linalg.fill ins(%zero : f32) outs(%v589 : tensor<512xf32>) -> tensor<512xf32>
-    %v591 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v588 : tensor<512x768xf32>) outs(%v590 : tensor<512xf32>) {
+    %v628 = tensor.empty() : tensor<512xf32>
+    %v629 = linalg.fill ins(%zero : f32) outs(%v628 : tensor<512xf32>) -> tensor<512xf32>
+    %v630 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v627 : tensor<512x768xf32>) outs(%v629 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l6_output_variance")
-    %v592 = tensor.empty() : tensor<512x768xf32>
-    %v593 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v588, %v591 : tensor<512x768xf32>, tensor<512xf32>) outs(%v592 : tensor<512x768xf32>) {
+    %v631 = tensor.empty() : tensor<512x768xf32>
+    %v632 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v627, %v630 : tensor<512x768xf32>, tensor<512xf32>) outs(%v631 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1330,121 +1369,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l6_output_scale")
-    %v594 = tensor.empty() : tensor<512x768xf32>
-    %v595 = linalg.fill ins(%zero : f32) outs(%v594 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v596 = linalg.matmul ins(%v593, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v595 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_query")
-    %v597 = tensor.empty() : tensor<512x768xf32>
-    %v598 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v596, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v597 : tensor<512x768xf32>) {
+    %v633 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v634 = tensor.empty() : tensor<512x768xf32>
+    %v635 = linalg.fill ins(%zero : f32) outs(%v634 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v636 = linalg.matmul ins(%v632, %v633 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v635 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_query")
+    %v637 = tensor.empty() : tensor<512x768xf32>
+    %v638 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v636, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v637 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v599 = tensor.expand_shape %v598 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v600 = tensor.empty() : tensor<12x512x64xf32>
-    %v601 = linalg.transpose ins(%v599 : tensor<512x12x64xf32>) outs(%v600 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v602 = tensor.empty() : tensor<512x768xf32>
-    %v603 = linalg.fill ins(%zero : f32) outs(%v602 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v604 = linalg.matmul ins(%v593, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v603 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_key")
-    %v605 = tensor.empty() : tensor<512x768xf32>
-    %v606 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v604, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v605 : tensor<512x768xf32>) {
+    %v639 = tensor.expand_shape %v638 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v640 = tensor.empty() : tensor<12x512x64xf32>
+    %v641 = linalg.transpose ins(%v639 : tensor<512x12x64xf32>) outs(%v640 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v642 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v643 = tensor.empty() : tensor<512x768xf32>
+    %v644 = linalg.fill ins(%zero : f32) outs(%v643 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v645 = linalg.matmul ins(%v632, %v642 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v644 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_key")
+    %v646 = tensor.empty() : tensor<512x768xf32>
+    %v647 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v645, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v646 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v607 = tensor.expand_shape %v606 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v608 = tensor.empty() : tensor<12x512x64xf32>
-    %v609 = linalg.transpose ins(%v607 : tensor<512x12x64xf32>) outs(%v608 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v610 = tensor.empty() : tensor<12x64x512xf32>
-    %v611 = linalg.transpose ins(%v609 : tensor<12x512x64xf32>) outs(%v610 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v612 = tensor.empty() : tensor<512x768xf32>
-    %v613 = linalg.fill ins(%zero : f32) outs(%v612 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v614 = linalg.matmul ins(%v593, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v613 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_value")
-    %v615 = tensor.empty() : tensor<512x768xf32>
-    %v616 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v614, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v615 : tensor<512x768xf32>) {
+    %v648 = tensor.expand_shape %v647 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v649 = tensor.empty() : tensor<12x512x64xf32>
+    %v650 = linalg.transpose ins(%v648 : tensor<512x12x64xf32>) outs(%v649 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v651 = tensor.empty() : tensor<12x64x512xf32>
+    %v652 = linalg.transpose ins(%v650 : tensor<12x512x64xf32>) outs(%v651 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v653 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v654 = tensor.empty() : tensor<512x768xf32>
+    %v655 = linalg.fill ins(%zero : f32) outs(%v654 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v656 = linalg.matmul ins(%v632, %v653 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v655 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_value")
+    %v657 = tensor.empty() : tensor<512x768xf32>
+    %v658 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v656, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v657 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v617 = tensor.expand_shape %v616 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v618 = tensor.empty() : tensor<12x512x64xf32>
-    %v619 = linalg.transpose ins(%v617 : tensor<512x12x64xf32>) outs(%v618 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v620 = tensor.empty() : tensor<12x512x512xf32>
-    %v621 = linalg.fill ins(%zero : f32) outs(%v620 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v622 = linalg.batch_matmul ins(%v601, %v611 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v621 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l7_scores")
-    %v623 = tensor.empty() : tensor<12x512xf32>
-    %v624 = linalg.fill ins(%zero : f32) outs(%v623 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v625 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v622 : tensor<12x512x512xf32>) outs(%v624 : tensor<12x512xf32>) {
+    %v659 = tensor.expand_shape %v658 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v660 = tensor.empty() : tensor<12x512x64xf32>
+    %v661 = linalg.transpose ins(%v659 : tensor<512x12x64xf32>) outs(%v660 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v662 = tensor.empty() : tensor<12x512x512xf32>
+    %v663 = linalg.fill ins(%zero : f32) outs(%v662 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v664 = linalg.batch_matmul ins(%v641, %v652 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v663 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l7_scores")
+    %v665 = tensor.empty() : tensor<12x512xf32>
+    %v666 = linalg.fill ins(%zero : f32) outs(%v665 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v667 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v664 : tensor<12x512x512xf32>) outs(%v666 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l7_softmax_max")
-    %v626 = tensor.empty() : tensor<12x512x512xf32>
-    %v627 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v622, %v625 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v626 : tensor<12x512x512xf32>) {
+    %v668 = tensor.empty() : tensor<12x512x512xf32>
+    %v669 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v664, %v667 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v668 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l7_softmax_exp")
-    %v628 = tensor.empty() : tensor<12x512xf32>
-    %v629 = linalg.fill ins(%zero : f32) outs(%v628 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v630 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v627 : tensor<12x512x512xf32>) outs(%v629 : tensor<12x512xf32>) {
+    %v670 = tensor.empty() : tensor<12x512xf32>
+    %v671 = linalg.fill ins(%zero : f32) outs(%v670 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v672 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v669 : tensor<12x512x512xf32>) outs(%v671 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l7_softmax_sum")
-    %v631 = tensor.empty() : tensor<12x512x512xf32>
-    %v632 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v627, %v630 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v631 : tensor<12x512x512xf32>) {
+    %v673 = tensor.empty() : tensor<12x512x512xf32>
+    %v674 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v669, %v672 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v673 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l7_softmax_div")
-    %v633 = tensor.empty() : tensor<12x512x64xf32>
-    %v634 = linalg.fill ins(%zero : f32) outs(%v633 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v635 = linalg.batch_matmul ins(%v632, %v619 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v634 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l7_context")
-    %v636 = tensor.empty() : tensor<512x12x64xf32>
-    %v637 = linalg.transpose ins(%v635 : tensor<12x512x64xf32>) outs(%v636 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v638 = tensor.collapse_shape %v637 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v639 = tensor.empty() : tensor<512x768xf32>
-    %v640 = linalg.fill ins(%zero : f32) outs(%v639 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v641 = linalg.matmul ins(%v638, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v640 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_attention_output")
-    %v642 = tensor.empty() : tensor<512x768xf32>
-    %v643 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v641, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v642 : tensor<512x768xf32>) {
+    %v675 = tensor.empty() : tensor<12x512x64xf32>
+    %v676 = linalg.fill ins(%zero : f32) outs(%v675 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v677 = linalg.batch_matmul ins(%v674, %v661 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v676 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l7_context")
+    %v678 = tensor.empty() : tensor<512x12x64xf32>
+    %v679 = linalg.transpose ins(%v677 : tensor<12x512x64xf32>) outs(%v678 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v680 = tensor.collapse_shape %v679 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v681 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v682 = tensor.empty() : tensor<512x768xf32>
+    %v683 = linalg.fill ins(%zero : f32) outs(%v682 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v684 = linalg.matmul ins(%v680, %v681 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v683 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_attention_output")
+    %v685 = tensor.empty() : tensor<512x768xf32>
+    %v686 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v684, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v685 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v644 = tensor.empty() : tensor<512x768xf32>
-    %v645 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v643, %v593 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v644 : tensor<512x768xf32>) {
+    %v687 = tensor.empty() : tensor<512x768xf32>
+    %v688 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v686, %v632 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v687 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l7_attention_residual")
-    %v646 = tensor.empty() : tensor<512xf32>
-    %v647 = linalg.fill ins(%zero : f32) outs(%v646 : tensor<512xf32>) -> tensor<512xf32>
-    %v648 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v645 : tensor<512x768xf32>) outs(%v647 : tensor<512xf32>) {
+    %v689 = tensor.empty() : tensor<512xf32>
+    %v690 = linalg.fill ins(%zero : f32) outs(%v689 : tensor<512xf32>) -> tensor<512xf32>
+    %v691 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v688 : tensor<512x768xf32>) outs(%v690 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l7_attention_mean")
-    %v649 = tensor.empty() : tensor<512x768xf32>
-    %v650 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v645, %v648 : tensor<512x768xf32>, tensor<512xf32>) outs(%v649 : tensor<512x768xf32>) {
+    %v692 = tensor.empty() : tensor<512x768xf32>
+    %v693 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v688, %v691 : tensor<512x768xf32>, tensor<512xf32>) outs(%v692 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l7_attention_center")
-    %v651 = tensor.empty() : tensor<512xf32>
-    %v652 = linalg.fill ins(%zero : f32) outs(%v651 : tensor<512xf32>) -> tensor<512xf32>
-    %v653 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v650 : tensor<512x768xf32>) outs(%v652 : tensor<512xf32>) {
+    %v694 = tensor.empty() : tensor<512xf32>
+    %v695 = linalg.fill ins(%zero : f32) outs(%v694 : tensor<512xf32>) -> tensor<512xf32>
+    %v696 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v693 : tensor<512x768xf32>) outs(%v695 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l7_attention_variance")
-    %v654 = tensor.empty() : tensor<512x768xf32>
-    %v655 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v650, %v653 : tensor<512x768xf32>, tensor<512xf32>) outs(%v654 : tensor<512x768xf32>) {
+    %v697 = tensor.empty() : tensor<512x768xf32>
+    %v698 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v693, %v696 : tensor<512x768xf32>, tensor<512xf32>) outs(%v697 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1454,11 +1497,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l7_attention_scale")
-    %v656 = tensor.empty() : tensor<512x3072xf32>
-    %v657 = linalg.fill ins(%zero : f32) outs(%v656 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v658 = linalg.matmul ins(%v655, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v657 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l7_intermediate")
-    %v659 = tensor.empty() : tensor<512x3072xf32>
-    %v660 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v658, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v659 : tensor<512x3072xf32>) {
+    %v699 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v700 = tensor.empty() : tensor<512x3072xf32>
+    %v701 = linalg.fill ins(%zero : f32) outs(%v700 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v702 = linalg.matmul ins(%v698, %v699 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v701 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l7_intermediate")
+    %v703 = tensor.empty() : tensor<512x3072xf32>
+    %v704 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v702, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v703 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -1469,47 +1513,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v661 = tensor.empty() : tensor<512x768xf32>
-    %v662 = linalg.fill ins(%zero : f32) outs(%v661 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v663 = linalg.matmul ins(%v660, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v662 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_output")
-    %v664 = tensor.empty() : tensor<512x768xf32>
-    %v665 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v663, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v664 : tensor<512x768xf32>) {
+    %v705 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v706 = tensor.empty() : tensor<512x768xf32>
+    %v707 = linalg.fill ins(%zero : f32) outs(%v706 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v708 = linalg.matmul ins(%v704, %v705 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v707 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l7_output")
+    %v709 = tensor.empty() : tensor<512x768xf32>
+    %v710 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v708, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v709 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v666 = tensor.empty() : tensor<512x768xf32>
-    %v667 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v665, %v655 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v666 : tensor<512x768xf32>) {
+    %v711 = tensor.empty() : tensor<512x768xf32>
+    %v712 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v710, %v698 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v711 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l7_output_residual")
-    %v668 = tensor.empty() : tensor<512xf32>
-    %v669 = linalg.fill ins(%zero : f32) outs(%v668 : tensor<512xf32>) -> tensor<512xf32>
-    %v670 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v667 : tensor<512x768xf32>) outs(%v669 : tensor<512xf32>) {
+    %v713 = tensor.empty() : tensor<512xf32>
+    %v714 = linalg.fill ins(%zero : f32) outs(%v713 : tensor<512xf32>) -> tensor<512xf32>
+    %v715 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v712 : tensor<512x768xf32>) outs(%v714 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l7_output_mean")
-    %v671 = tensor.empty() : tensor<512x768xf32>
-    %v672 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v667, %v670 : tensor<512x768xf32>, tensor<512xf32>) outs(%v671 : tensor<512x768xf32>) {
+    %v716 = tensor.empty() : tensor<512x768xf32>
+    %v717 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v712, %v715 : tensor<512x768xf32>, tensor<512xf32>) outs(%v716 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l7_output_center")
-    %v673 = tensor.empty() : tensor<512xf32>
-    %v674 = linalg.fill ins(%zero : f32) outs(%v673 : tensor<512xf32>) -> tensor<512xf32>
-    %v675 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v672 : tensor<512x768xf32>) outs(%v674 : tensor<512xf32>) {
+    %v718 = tensor.empty() : tensor<512xf32>
+    %v719 = linalg.fill ins(%zero : f32) outs(%v718 : tensor<512xf32>) -> tensor<512xf32>
+    %v720 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v717 : tensor<512x768xf32>) outs(%v719 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l7_output_variance")
-    %v676 = tensor.empty() : tensor<512x768xf32>
-    %v677 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v672, %v675 : tensor<512x768xf32>, tensor<512xf32>) outs(%v676 : tensor<512x768xf32>) {
+    %v721 = tensor.empty() : tensor<512x768xf32>
+    %v722 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v717, %v720 : tensor<512x768xf32>, tensor<512xf32>) outs(%v721 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1519,121 +1564,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l7_output_scale")
-    %v678 = tensor.empty() : tensor<512x768xf32>
-    %v679 = linalg.fill ins(%zero : f32) outs(%v678 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v680 = linalg.matmul ins(%v677, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v679 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_query")
-    %v681 = tensor.empty() : tensor<512x768xf32>
-    %v682 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v680, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v681 : tensor<512x768xf32>) {
+    %v723 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v724 = tensor.empty() : tensor<512x768xf32>
+    %v725 = linalg.fill ins(%zero : f32) outs(%v724 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v726 = linalg.matmul ins(%v722, %v723 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v725 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_query")
+    %v727 = tensor.empty() : tensor<512x768xf32>
+    %v728 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v726, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v727 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v683 = tensor.expand_shape %v682 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v684 = tensor.empty() : tensor<12x512x64xf32>
-    %v685 = linalg.transpose ins(%v683 : tensor<512x12x64xf32>) outs(%v684 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v686 = tensor.empty() : tensor<512x768xf32>
-    %v687 = linalg.fill ins(%zero : f32) outs(%v686 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v688 = linalg.matmul ins(%v677, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v687 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_key")
-    %v689 = tensor.empty() : tensor<512x768xf32>
-    %v690 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v688, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v689 : tensor<512x768xf32>) {
+    %v729 = tensor.expand_shape %v728 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v730 = tensor.empty() : tensor<12x512x64xf32>
+    %v731 = linalg.transpose ins(%v729 : tensor<512x12x64xf32>) outs(%v730 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v732 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v733 = tensor.empty() : tensor<512x768xf32>
+    %v734 = linalg.fill ins(%zero : f32) outs(%v733 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v735 = linalg.matmul ins(%v722, %v732 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v734 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_key")
+    %v736 = tensor.empty() : tensor<512x768xf32>
+    %v737 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v735, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v736 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v691 = tensor.expand_shape %v690 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v692 = tensor.empty() : tensor<12x512x64xf32>
-    %v693 = linalg.transpose ins(%v691 : tensor<512x12x64xf32>) outs(%v692 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v694 = tensor.empty() : tensor<12x64x512xf32>
-    %v695 = linalg.transpose ins(%v693 : tensor<12x512x64xf32>) outs(%v694 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v696 = tensor.empty() : tensor<512x768xf32>
-    %v697 = linalg.fill ins(%zero : f32) outs(%v696 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v698 = linalg.matmul ins(%v677, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v697 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_value")
-    %v699 = tensor.empty() : tensor<512x768xf32>
-    %v700 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v698, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v699 : tensor<512x768xf32>) {
+    %v738 = tensor.expand_shape %v737 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v739 = tensor.empty() : tensor<12x512x64xf32>
+    %v740 = linalg.transpose ins(%v738 : tensor<512x12x64xf32>) outs(%v739 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v741 = tensor.empty() : tensor<12x64x512xf32>
+    %v742 = linalg.transpose ins(%v740 : tensor<12x512x64xf32>) outs(%v741 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v743 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v744 = tensor.empty() : tensor<512x768xf32>
+    %v745 = linalg.fill ins(%zero : f32) outs(%v744 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v746 = linalg.matmul ins(%v722, %v743 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v745 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_value")
+    %v747 = tensor.empty() : tensor<512x768xf32>
+    %v748 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v746, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v747 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v701 = tensor.expand_shape %v700 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v702 = tensor.empty() : tensor<12x512x64xf32>
-    %v703 = linalg.transpose ins(%v701 : tensor<512x12x64xf32>) outs(%v702 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v704 = tensor.empty() : tensor<12x512x512xf32>
-    %v705 = linalg.fill ins(%zero : f32) outs(%v704 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v706 = linalg.batch_matmul ins(%v685, %v695 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v705 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l8_scores")
-    %v707 = tensor.empty() : tensor<12x512xf32>
-    %v708 = linalg.fill ins(%zero : f32) outs(%v707 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v709 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v706 : tensor<12x512x512xf32>) outs(%v708 : tensor<12x512xf32>) {
+    %v749 = tensor.expand_shape %v748 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v750 = tensor.empty() : tensor<12x512x64xf32>
+    %v751 = linalg.transpose ins(%v749 : tensor<512x12x64xf32>) outs(%v750 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v752 = tensor.empty() : tensor<12x512x512xf32>
+    %v753 = linalg.fill ins(%zero : f32) outs(%v752 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v754 = linalg.batch_matmul ins(%v731, %v742 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v753 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l8_scores")
+    %v755 = tensor.empty() : tensor<12x512xf32>
+    %v756 = linalg.fill ins(%zero : f32) outs(%v755 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v757 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v754 : tensor<12x512x512xf32>) outs(%v756 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l8_softmax_max")
-    %v710 = tensor.empty() : tensor<12x512x512xf32>
-    %v711 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v706, %v709 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v710 : tensor<12x512x512xf32>) {
+    %v758 = tensor.empty() : tensor<12x512x512xf32>
+    %v759 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v754, %v757 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v758 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l8_softmax_exp")
-    %v712 = tensor.empty() : tensor<12x512xf32>
-    %v713 = linalg.fill ins(%zero : f32) outs(%v712 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v714 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v711 : tensor<12x512x512xf32>) outs(%v713 : tensor<12x512xf32>) {
+    %v760 = tensor.empty() : tensor<12x512xf32>
+    %v761 = linalg.fill ins(%zero : f32) outs(%v760 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v762 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v759 : tensor<12x512x512xf32>) outs(%v761 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l8_softmax_sum")
-    %v715 = tensor.empty() : tensor<12x512x512xf32>
-    %v716 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v711, %v714 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v715 : tensor<12x512x512xf32>) {
+    %v763 = tensor.empty() : tensor<12x512x512xf32>
+    %v764 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v759, %v762 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v763 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l8_softmax_div")
-    %v717 = tensor.empty() : tensor<12x512x64xf32>
-    %v718 = linalg.fill ins(%zero : f32) outs(%v717 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v719 = linalg.batch_matmul ins(%v716, %v703 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v718 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l8_context")
-    %v720 = tensor.empty() : tensor<512x12x64xf32>
-    %v721 = linalg.transpose ins(%v719 : tensor<12x512x64xf32>) outs(%v720 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v722 = tensor.collapse_shape %v721 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v723 = tensor.empty() : tensor<512x768xf32>
-    %v724 = linalg.fill ins(%zero : f32) outs(%v723 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v725 = linalg.matmul ins(%v722, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v724 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_attention_output")
-    %v726 = tensor.empty() : tensor<512x768xf32>
-    %v727 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v725, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v726 : tensor<512x768xf32>) {
+    %v765 = tensor.empty() : tensor<12x512x64xf32>
+    %v766 = linalg.fill ins(%zero : f32) outs(%v765 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v767 = linalg.batch_matmul ins(%v764, %v751 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v766 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l8_context")
+    %v768 = tensor.empty() : tensor<512x12x64xf32>
+    %v769 = linalg.transpose ins(%v767 : tensor<12x512x64xf32>) outs(%v768 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v770 = tensor.collapse_shape %v769 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v771 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v772 = tensor.empty() : tensor<512x768xf32>
+    %v773 = linalg.fill ins(%zero : f32) outs(%v772 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v774 = linalg.matmul ins(%v770, %v771 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v773 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_attention_output")
+    %v775 = tensor.empty() : tensor<512x768xf32>
+    %v776 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v774, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v775 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v728 = tensor.empty() : tensor<512x768xf32>
-    %v729 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v727, %v677 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v728 : tensor<512x768xf32>) {
+    %v777 = tensor.empty() : tensor<512x768xf32>
+    %v778 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v776, %v722 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v777 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l8_attention_residual")
-    %v730 = tensor.empty() : tensor<512xf32>
-    %v731 = linalg.fill ins(%zero : f32) outs(%v730 : tensor<512xf32>) -> tensor<512xf32>
-    %v732 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v729 : tensor<512x768xf32>) outs(%v731 : tensor<512xf32>) {
+    %v779 = tensor.empty() : tensor<512xf32>
+    %v780 = linalg.fill ins(%zero : f32) outs(%v779 : tensor<512xf32>) -> tensor<512xf32>
+    %v781 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v778 : tensor<512x768xf32>) outs(%v780 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l8_attention_mean")
-    %v733 = tensor.empty() : tensor<512x768xf32>
-    %v734 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v729, %v732 : tensor<512x768xf32>, tensor<512xf32>) outs(%v733 : tensor<512x768xf32>) {
+    %v782 = tensor.empty() : tensor<512x768xf32>
+    %v783 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v778, %v781 : tensor<512x768xf32>, tensor<512xf32>) outs(%v782 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l8_attention_center")
-    %v735 = tensor.empty() : tensor<512xf32>
-    %v736 = linalg.fill ins(%zero : f32) outs(%v735 : tensor<512xf32>) -> tensor<512xf32>
-    %v737 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v734 : tensor<512x768xf32>) outs(%v736 : tensor<512xf32>) {
+    %v784 = tensor.empty() : tensor<512xf32>
+    %v785 = linalg.fill ins(%zero : f32) outs(%v784 : tensor<512xf32>) -> tensor<512xf32>
+    %v786 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v783 : tensor<512x768xf32>) outs(%v785 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l8_attention_variance")
-    %v738 = tensor.empty() : tensor<512x768xf32>
-    %v739 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v734, %v737 : tensor<512x768xf32>, tensor<512xf32>) outs(%v738 : tensor<512x768xf32>) {
+    %v787 = tensor.empty() : tensor<512x768xf32>
+    %v788 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v783, %v786 : tensor<512x768xf32>, tensor<512xf32>) outs(%v787 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1643,11 +1692,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l8_attention_scale")
-    %v740 = tensor.empty() : tensor<512x3072xf32>
-    %v741 = linalg.fill ins(%zero : f32) outs(%v740 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v742 = linalg.matmul ins(%v739, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v741 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l8_intermediate")
-    %v743 = tensor.empty() : tensor<512x3072xf32>
-    %v744 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v742, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v743 : tensor<512x3072xf32>) {
+    %v789 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v790 = tensor.empty() : tensor<512x3072xf32>
+    %v791 = linalg.fill ins(%zero : f32) outs(%v790 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v792 = linalg.matmul ins(%v788, %v789 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v791 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l8_intermediate")
+    %v793 = tensor.empty() : tensor<512x3072xf32>
+    %v794 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v792, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v793 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -1658,47 +1708,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v745 = tensor.empty() : tensor<512x768xf32>
-    %v746 = linalg.fill ins(%zero : f32) outs(%v745 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v747 = linalg.matmul ins(%v744, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v746 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_output")
-    %v748 = tensor.empty() : tensor<512x768xf32>
-    %v749 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v747, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v748 : tensor<512x768xf32>) {
+    %v795 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v796 = tensor.empty() : tensor<512x768xf32>
+    %v797 = linalg.fill ins(%zero : f32) outs(%v796 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v798 = linalg.matmul ins(%v794, %v795 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v797 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l8_output")
+    %v799 = tensor.empty() : tensor<512x768xf32>
+    %v800 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v798, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v799 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v750 = tensor.empty() : tensor<512x768xf32>
-    %v751 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v749, %v739 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v750 : tensor<512x768xf32>) {
+    %v801 = tensor.empty() : tensor<512x768xf32>
+    %v802 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v800, %v788 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v801 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l8_output_residual")
-    %v752 = tensor.empty() : tensor<512xf32>
-    %v753 = linalg.fill ins(%zero : f32) outs(%v752 : tensor<512xf32>) -> tensor<512xf32>
-    %v754 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v751 : tensor<512x768xf32>) outs(%v753 : tensor<512xf32>) {
+    %v803 = tensor.empty() : tensor<512xf32>
+    %v804 = linalg.fill ins(%zero : f32) outs(%v803 : tensor<512xf32>) -> tensor<512xf32>
+    %v805 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v802 : tensor<512x768xf32>) outs(%v804 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l8_output_mean")
-    %v755 = tensor.empty() : tensor<512x768xf32>
-    %v756 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v751, %v754 : tensor<512x768xf32>, tensor<512xf32>) outs(%v755 : tensor<512x768xf32>) {
+    %v806 = tensor.empty() : tensor<512x768xf32>
+    %v807 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v802, %v805 : tensor<512x768xf32>, tensor<512xf32>) outs(%v806 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l8_output_center")
-    %v757 = tensor.empty() : tensor<512xf32>
-    %v758 = linalg.fill ins(%zero : f32) outs(%v757 : tensor<512xf32>) -> tensor<512xf32>
-    %v759 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v756 : tensor<512x768xf32>) outs(%v758 : tensor<512xf32>) {
+    %v808 = tensor.empty() : tensor<512xf32>
+    %v809 = linalg.fill ins(%zero : f32) outs(%v808 : tensor<512xf32>) -> tensor<512xf32>
+    %v810 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v807 : tensor<512x768xf32>) outs(%v809 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l8_output_variance")
-    %v760 = tensor.empty() : tensor<512x768xf32>
-    %v761 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v756, %v759 : tensor<512x768xf32>, tensor<512xf32>) outs(%v760 : tensor<512x768xf32>) {
+    %v811 = tensor.empty() : tensor<512x768xf32>
+    %v812 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v807, %v810 : tensor<512x768xf32>, tensor<512xf32>) outs(%v811 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1708,121 +1759,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l8_output_scale")
-    %v762 = tensor.empty() : tensor<512x768xf32>
-    %v763 = linalg.fill ins(%zero : f32) outs(%v762 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v764 = linalg.matmul ins(%v761, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v763 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_query")
-    %v765 = tensor.empty() : tensor<512x768xf32>
-    %v766 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v764, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v765 : tensor<512x768xf32>) {
+    %v813 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v814 = tensor.empty() : tensor<512x768xf32>
+    %v815 = linalg.fill ins(%zero : f32) outs(%v814 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v816 = linalg.matmul ins(%v812, %v813 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v815 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_query")
+    %v817 = tensor.empty() : tensor<512x768xf32>
+    %v818 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v816, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v817 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v767 = tensor.expand_shape %v766 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v768 = tensor.empty() : tensor<12x512x64xf32>
-    %v769 = linalg.transpose ins(%v767 : tensor<512x12x64xf32>) outs(%v768 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v770 = tensor.empty() : tensor<512x768xf32>
-    %v771 = linalg.fill ins(%zero : f32) outs(%v770 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v772 = linalg.matmul ins(%v761, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v771 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_key")
-    %v773 = tensor.empty() : tensor<512x768xf32>
-    %v774 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v772, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v773 : tensor<512x768xf32>) {
+    %v819 = tensor.expand_shape %v818 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v820 = tensor.empty() : tensor<12x512x64xf32>
+    %v821 = linalg.transpose ins(%v819 : tensor<512x12x64xf32>) outs(%v820 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v822 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v823 = tensor.empty() : tensor<512x768xf32>
+    %v824 = linalg.fill ins(%zero : f32) outs(%v823 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v825 = linalg.matmul ins(%v812, %v822 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v824 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_key")
+    %v826 = tensor.empty() : tensor<512x768xf32>
+    %v827 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v825, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v826 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v775 = tensor.expand_shape %v774 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v776 = tensor.empty() : tensor<12x512x64xf32>
-    %v777 = linalg.transpose ins(%v775 : tensor<512x12x64xf32>) outs(%v776 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v778 = tensor.empty() : tensor<12x64x512xf32>
-    %v779 = linalg.transpose ins(%v777 : tensor<12x512x64xf32>) outs(%v778 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v780 = tensor.empty() : tensor<512x768xf32>
-    %v781 = linalg.fill ins(%zero : f32) outs(%v780 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v782 = linalg.matmul ins(%v761, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v781 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_value")
-    %v783 = tensor.empty() : tensor<512x768xf32>
-    %v784 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v782, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v783 : tensor<512x768xf32>) {
+    %v828 = tensor.expand_shape %v827 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v829 = tensor.empty() : tensor<12x512x64xf32>
+    %v830 = linalg.transpose ins(%v828 : tensor<512x12x64xf32>) outs(%v829 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v831 = tensor.empty() : tensor<12x64x512xf32>
+    %v832 = linalg.transpose ins(%v830 : tensor<12x512x64xf32>) outs(%v831 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v833 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v834 = tensor.empty() : tensor<512x768xf32>
+    %v835 = linalg.fill ins(%zero : f32) outs(%v834 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v836 = linalg.matmul ins(%v812, %v833 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v835 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_value")
+    %v837 = tensor.empty() : tensor<512x768xf32>
+    %v838 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v836, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v837 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v785 = tensor.expand_shape %v784 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v786 = tensor.empty() : tensor<12x512x64xf32>
-    %v787 = linalg.transpose ins(%v785 : tensor<512x12x64xf32>) outs(%v786 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v788 = tensor.empty() : tensor<12x512x512xf32>
-    %v789 = linalg.fill ins(%zero : f32) outs(%v788 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v790 = linalg.batch_matmul ins(%v769, %v779 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v789 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l9_scores")
-    %v791 = tensor.empty() : tensor<12x512xf32>
-    %v792 = linalg.fill ins(%zero : f32) outs(%v791 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v793 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v790 : tensor<12x512x512xf32>) outs(%v792 : tensor<12x512xf32>) {
+    %v839 = tensor.expand_shape %v838 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v840 = tensor.empty() : tensor<12x512x64xf32>
+    %v841 = linalg.transpose ins(%v839 : tensor<512x12x64xf32>) outs(%v840 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v842 = tensor.empty() : tensor<12x512x512xf32>
+    %v843 = linalg.fill ins(%zero : f32) outs(%v842 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v844 = linalg.batch_matmul ins(%v821, %v832 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v843 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l9_scores")
+    %v845 = tensor.empty() : tensor<12x512xf32>
+    %v846 = linalg.fill ins(%zero : f32) outs(%v845 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v847 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v844 : tensor<12x512x512xf32>) outs(%v846 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l9_softmax_max")
-    %v794 = tensor.empty() : tensor<12x512x512xf32>
-    %v795 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v790, %v793 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v794 : tensor<12x512x512xf32>) {
+    %v848 = tensor.empty() : tensor<12x512x512xf32>
+    %v849 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v844, %v847 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v848 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l9_softmax_exp")
-    %v796 = tensor.empty() : tensor<12x512xf32>
-    %v797 = linalg.fill ins(%zero : f32) outs(%v796 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v798 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v795 : tensor<12x512x512xf32>) outs(%v797 : tensor<12x512xf32>) {
+    %v850 = tensor.empty() : tensor<12x512xf32>
+    %v851 = linalg.fill ins(%zero : f32) outs(%v850 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v852 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v849 : tensor<12x512x512xf32>) outs(%v851 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l9_softmax_sum")
-    %v799 = tensor.empty() : tensor<12x512x512xf32>
-    %v800 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v795, %v798 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v799 : tensor<12x512x512xf32>) {
+    %v853 = tensor.empty() : tensor<12x512x512xf32>
+    %v854 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v849, %v852 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v853 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l9_softmax_div")
-    %v801 = tensor.empty() : tensor<12x512x64xf32>
-    %v802 = linalg.fill ins(%zero : f32) outs(%v801 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v803 = linalg.batch_matmul ins(%v800, %v787 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v802 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l9_context")
-    %v804 = tensor.empty() : tensor<512x12x64xf32>
-    %v805 = linalg.transpose ins(%v803 : tensor<12x512x64xf32>) outs(%v804 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v806 = tensor.collapse_shape %v805 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v807 = tensor.empty() : tensor<512x768xf32>
-    %v808 = linalg.fill ins(%zero : f32) outs(%v807 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v809 = linalg.matmul ins(%v806, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v808 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_attention_output")
-    %v810 = tensor.empty() : tensor<512x768xf32>
-    %v811 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v809, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v810 : tensor<512x768xf32>) {
+    %v855 = tensor.empty() : tensor<12x512x64xf32>
+    %v856 = linalg.fill ins(%zero : f32) outs(%v855 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v857 = linalg.batch_matmul ins(%v854, %v841 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v856 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l9_context")
+    %v858 = tensor.empty() : tensor<512x12x64xf32>
+    %v859 = linalg.transpose ins(%v857 : tensor<12x512x64xf32>) outs(%v858 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v860 = tensor.collapse_shape %v859 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v861 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v862 = tensor.empty() : tensor<512x768xf32>
+    %v863 = linalg.fill ins(%zero : f32) outs(%v862 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v864 = linalg.matmul ins(%v860, %v861 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v863 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_attention_output")
+    %v865 = tensor.empty() : tensor<512x768xf32>
+    %v866 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v864, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v865 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v812 = tensor.empty() : tensor<512x768xf32>
-    %v813 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v811, %v761 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v812 : tensor<512x768xf32>) {
+    %v867 = tensor.empty() : tensor<512x768xf32>
+    %v868 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v866, %v812 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v867 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l9_attention_residual")
-    %v814 = tensor.empty() : tensor<512xf32>
-    %v815 = linalg.fill ins(%zero : f32) outs(%v814 : tensor<512xf32>) -> tensor<512xf32>
-    %v816 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v813 : tensor<512x768xf32>) outs(%v815 : tensor<512xf32>) {
+    %v869 = tensor.empty() : tensor<512xf32>
+    %v870 = linalg.fill ins(%zero : f32) outs(%v869 : tensor<512xf32>) -> tensor<512xf32>
+    %v871 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v868 : tensor<512x768xf32>) outs(%v870 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l9_attention_mean")
-    %v817 = tensor.empty() : tensor<512x768xf32>
-    %v818 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v813, %v816 : tensor<512x768xf32>, tensor<512xf32>) outs(%v817 : tensor<512x768xf32>) {
+    %v872 = tensor.empty() : tensor<512x768xf32>
+    %v873 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v868, %v871 : tensor<512x768xf32>, tensor<512xf32>) outs(%v872 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l9_attention_center")
-    %v819 = tensor.empty() : tensor<512xf32>
-    %v820 = linalg.fill ins(%zero : f32) outs(%v819 : tensor<512xf32>) -> tensor<512xf32>
-    %v821 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v818 : tensor<512x768xf32>) outs(%v820 : tensor<512xf32>) {
+    %v874 = tensor.empty() : tensor<512xf32>
+    %v875 = linalg.fill ins(%zero : f32) outs(%v874 : tensor<512xf32>) -> tensor<512xf32>
+    %v876 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v873 : tensor<512x768xf32>) outs(%v875 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l9_attention_variance")
-    %v822 = tensor.empty() : tensor<512x768xf32>
-    %v823 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v818, %v821 : tensor<512x768xf32>, tensor<512xf32>) outs(%v822 : tensor<512x768xf32>) {
+    %v877 = tensor.empty() : tensor<512x768xf32>
+    %v878 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v873, %v876 : tensor<512x768xf32>, tensor<512xf32>) outs(%v877 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1832,11 +1887,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l9_attention_scale")
-    %v824 = tensor.empty() : tensor<512x3072xf32>
-    %v825 = linalg.fill ins(%zero : f32) outs(%v824 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v826 = linalg.matmul ins(%v823, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v825 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l9_intermediate")
-    %v827 = tensor.empty() : tensor<512x3072xf32>
-    %v828 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v826, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v827 : tensor<512x3072xf32>) {
+    %v879 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v880 = tensor.empty() : tensor<512x3072xf32>
+    %v881 = linalg.fill ins(%zero : f32) outs(%v880 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v882 = linalg.matmul ins(%v878, %v879 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v881 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l9_intermediate")
+    %v883 = tensor.empty() : tensor<512x3072xf32>
+    %v884 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v882, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v883 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -1847,47 +1903,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v829 = tensor.empty() : tensor<512x768xf32>
-    %v830 = linalg.fill ins(%zero : f32) outs(%v829 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v831 = linalg.matmul ins(%v828, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v830 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_output")
-    %v832 = tensor.empty() : tensor<512x768xf32>
-    %v833 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v831, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v832 : tensor<512x768xf32>) {
+    %v885 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v886 = tensor.empty() : tensor<512x768xf32>
+    %v887 = linalg.fill ins(%zero : f32) outs(%v886 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v888 = linalg.matmul ins(%v884, %v885 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v887 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l9_output")
+    %v889 = tensor.empty() : tensor<512x768xf32>
+    %v890 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v888, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v889 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v834 = tensor.empty() : tensor<512x768xf32>
-    %v835 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v833, %v823 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v834 : tensor<512x768xf32>) {
+    %v891 = tensor.empty() : tensor<512x768xf32>
+    %v892 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v890, %v878 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v891 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l9_output_residual")
-    %v836 = tensor.empty() : tensor<512xf32>
-    %v837 = linalg.fill ins(%zero : f32) outs(%v836 : tensor<512xf32>) -> tensor<512xf32>
-    %v838 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v835 : tensor<512x768xf32>) outs(%v837 : tensor<512xf32>) {
+    %v893 = tensor.empty() : tensor<512xf32>
+    %v894 = linalg.fill ins(%zero : f32) outs(%v893 : tensor<512xf32>) -> tensor<512xf32>
+    %v895 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v892 : tensor<512x768xf32>) outs(%v894 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l9_output_mean")
-    %v839 = tensor.empty() : tensor<512x768xf32>
-    %v840 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v835, %v838 : tensor<512x768xf32>, tensor<512xf32>) outs(%v839 : tensor<512x768xf32>) {
+    %v896 = tensor.empty() : tensor<512x768xf32>
+    %v897 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v892, %v895 : tensor<512x768xf32>, tensor<512xf32>) outs(%v896 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l9_output_center")
-    %v841 = tensor.empty() : tensor<512xf32>
-    %v842 = linalg.fill ins(%zero : f32) outs(%v841 : tensor<512xf32>) -> tensor<512xf32>
-    %v843 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v840 : tensor<512x768xf32>) outs(%v842 : tensor<512xf32>) {
+    %v898 = tensor.empty() : tensor<512xf32>
+    %v899 = linalg.fill ins(%zero : f32) outs(%v898 : tensor<512xf32>) -> tensor<512xf32>
+    %v900 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v897 : tensor<512x768xf32>) outs(%v899 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l9_output_variance")
-    %v844 = tensor.empty() : tensor<512x768xf32>
-    %v845 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v840, %v843 : tensor<512x768xf32>, tensor<512xf32>) outs(%v844 : tensor<512x768xf32>) {
+    %v901 = tensor.empty() : tensor<512x768xf32>
+    %v902 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v897, %v900 : tensor<512x768xf32>, tensor<512xf32>) outs(%v901 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -1897,121 +1954,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l9_output_scale")
-    %v846 = tensor.empty() : tensor<512x768xf32>
-    %v847 = linalg.fill ins(%zero : f32) outs(%v846 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v848 = linalg.matmul ins(%v845, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v847 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_query")
-    %v849 = tensor.empty() : tensor<512x768xf32>
-    %v850 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v848, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v849 : tensor<512x768xf32>) {
+    %v903 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v904 = tensor.empty() : tensor<512x768xf32>
+    %v905 = linalg.fill ins(%zero : f32) outs(%v904 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v906 = linalg.matmul ins(%v902, %v903 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v905 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_query")
+    %v907 = tensor.empty() : tensor<512x768xf32>
+    %v908 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v906, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v907 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v851 = tensor.expand_shape %v850 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v852 = tensor.empty() : tensor<12x512x64xf32>
-    %v853 = linalg.transpose ins(%v851 : tensor<512x12x64xf32>) outs(%v852 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v854 = tensor.empty() : tensor<512x768xf32>
-    %v855 = linalg.fill ins(%zero : f32) outs(%v854 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v856 = linalg.matmul ins(%v845, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v855 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_key")
-    %v857 = tensor.empty() : tensor<512x768xf32>
-    %v858 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v856, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v857 : tensor<512x768xf32>) {
+    %v909 = tensor.expand_shape %v908 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v910 = tensor.empty() : tensor<12x512x64xf32>
+    %v911 = linalg.transpose ins(%v909 : tensor<512x12x64xf32>) outs(%v910 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v912 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v913 = tensor.empty() : tensor<512x768xf32>
+    %v914 = linalg.fill ins(%zero : f32) outs(%v913 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v915 = linalg.matmul ins(%v902, %v912 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v914 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_key")
+    %v916 = tensor.empty() : tensor<512x768xf32>
+    %v917 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v915, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v916 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v859 = tensor.expand_shape %v858 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v860 = tensor.empty() : tensor<12x512x64xf32>
-    %v861 = linalg.transpose ins(%v859 : tensor<512x12x64xf32>) outs(%v860 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v862 = tensor.empty() : tensor<12x64x512xf32>
-    %v863 = linalg.transpose ins(%v861 : tensor<12x512x64xf32>) outs(%v862 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v864 = tensor.empty() : tensor<512x768xf32>
-    %v865 = linalg.fill ins(%zero : f32) outs(%v864 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v866 = linalg.matmul ins(%v845, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v865 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_value")
-    %v867 = tensor.empty() : tensor<512x768xf32>
-    %v868 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v866, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v867 : tensor<512x768xf32>) {
+    %v918 = tensor.expand_shape %v917 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v919 = tensor.empty() : tensor<12x512x64xf32>
+    %v920 = linalg.transpose ins(%v918 : tensor<512x12x64xf32>) outs(%v919 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v921 = tensor.empty() : tensor<12x64x512xf32>
+    %v922 = linalg.transpose ins(%v920 : tensor<12x512x64xf32>) outs(%v921 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v923 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v924 = tensor.empty() : tensor<512x768xf32>
+    %v925 = linalg.fill ins(%zero : f32) outs(%v924 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v926 = linalg.matmul ins(%v902, %v923 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v925 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_value")
+    %v927 = tensor.empty() : tensor<512x768xf32>
+    %v928 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v926, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v927 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v869 = tensor.expand_shape %v868 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v870 = tensor.empty() : tensor<12x512x64xf32>
-    %v871 = linalg.transpose ins(%v869 : tensor<512x12x64xf32>) outs(%v870 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v872 = tensor.empty() : tensor<12x512x512xf32>
-    %v873 = linalg.fill ins(%zero : f32) outs(%v872 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v874 = linalg.batch_matmul ins(%v853, %v863 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v873 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l10_scores")
-    %v875 = tensor.empty() : tensor<12x512xf32>
-    %v876 = linalg.fill ins(%zero : f32) outs(%v875 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v877 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v874 : tensor<12x512x512xf32>) outs(%v876 : tensor<12x512xf32>) {
+    %v929 = tensor.expand_shape %v928 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v930 = tensor.empty() : tensor<12x512x64xf32>
+    %v931 = linalg.transpose ins(%v929 : tensor<512x12x64xf32>) outs(%v930 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v932 = tensor.empty() : tensor<12x512x512xf32>
+    %v933 = linalg.fill ins(%zero : f32) outs(%v932 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v934 = linalg.batch_matmul ins(%v911, %v922 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v933 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l10_scores")
+    %v935 = tensor.empty() : tensor<12x512xf32>
+    %v936 = linalg.fill ins(%zero : f32) outs(%v935 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v937 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v934 : tensor<12x512x512xf32>) outs(%v936 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l10_softmax_max")
-    %v878 = tensor.empty() : tensor<12x512x512xf32>
-    %v879 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v874, %v877 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v878 : tensor<12x512x512xf32>) {
+    %v938 = tensor.empty() : tensor<12x512x512xf32>
+    %v939 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v934, %v937 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v938 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l10_softmax_exp")
-    %v880 = tensor.empty() : tensor<12x512xf32>
-    %v881 = linalg.fill ins(%zero : f32) outs(%v880 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v882 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v879 : tensor<12x512x512xf32>) outs(%v881 : tensor<12x512xf32>) {
+    %v940 = tensor.empty() : tensor<12x512xf32>
+    %v941 = linalg.fill ins(%zero : f32) outs(%v940 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v942 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v939 : tensor<12x512x512xf32>) outs(%v941 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l10_softmax_sum")
-    %v883 = tensor.empty() : tensor<12x512x512xf32>
-    %v884 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v879, %v882 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v883 : tensor<12x512x512xf32>) {
+    %v943 = tensor.empty() : tensor<12x512x512xf32>
+    %v944 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v939, %v942 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v943 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l10_softmax_div")
-    %v885 = tensor.empty() : tensor<12x512x64xf32>
-    %v886 = linalg.fill ins(%zero : f32) outs(%v885 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v887 = linalg.batch_matmul ins(%v884, %v871 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v886 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l10_context")
-    %v888 = tensor.empty() : tensor<512x12x64xf32>
-    %v889 = linalg.transpose ins(%v887 : tensor<12x512x64xf32>) outs(%v888 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v890 = tensor.collapse_shape %v889 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v891 = tensor.empty() : tensor<512x768xf32>
-    %v892 = linalg.fill ins(%zero : f32) outs(%v891 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v893 = linalg.matmul ins(%v890, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v892 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_attention_output")
-    %v894 = tensor.empty() : tensor<512x768xf32>
-    %v895 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v893, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v894 : tensor<512x768xf32>) {
+    %v945 = tensor.empty() : tensor<12x512x64xf32>
+    %v946 = linalg.fill ins(%zero : f32) outs(%v945 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v947 = linalg.batch_matmul ins(%v944, %v931 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v946 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l10_context")
+    %v948 = tensor.empty() : tensor<512x12x64xf32>
+    %v949 = linalg.transpose ins(%v947 : tensor<12x512x64xf32>) outs(%v948 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v950 = tensor.collapse_shape %v949 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v951 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v952 = tensor.empty() : tensor<512x768xf32>
+    %v953 = linalg.fill ins(%zero : f32) outs(%v952 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v954 = linalg.matmul ins(%v950, %v951 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v953 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_attention_output")
+    %v955 = tensor.empty() : tensor<512x768xf32>
+    %v956 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v954, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v955 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v896 = tensor.empty() : tensor<512x768xf32>
-    %v897 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v895, %v845 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v896 : tensor<512x768xf32>) {
+    %v957 = tensor.empty() : tensor<512x768xf32>
+    %v958 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v956, %v902 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v957 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l10_attention_residual")
-    %v898 = tensor.empty() : tensor<512xf32>
-    %v899 = linalg.fill ins(%zero : f32) outs(%v898 : tensor<512xf32>) -> tensor<512xf32>
-    %v900 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v897 : tensor<512x768xf32>) outs(%v899 : tensor<512xf32>) {
+    %v959 = tensor.empty() : tensor<512xf32>
+    %v960 = linalg.fill ins(%zero : f32) outs(%v959 : tensor<512xf32>) -> tensor<512xf32>
+    %v961 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v958 : tensor<512x768xf32>) outs(%v960 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l10_attention_mean")
-    %v901 = tensor.empty() : tensor<512x768xf32>
-    %v902 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v897, %v900 : tensor<512x768xf32>, tensor<512xf32>) outs(%v901 : tensor<512x768xf32>) {
+    %v962 = tensor.empty() : tensor<512x768xf32>
+    %v963 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v958, %v961 : tensor<512x768xf32>, tensor<512xf32>) outs(%v962 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l10_attention_center")
-    %v903 = tensor.empty() : tensor<512xf32>
-    %v904 = linalg.fill ins(%zero : f32) outs(%v903 : tensor<512xf32>) -> tensor<512xf32>
-    %v905 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v902 : tensor<512x768xf32>) outs(%v904 : tensor<512xf32>) {
+    %v964 = tensor.empty() : tensor<512xf32>
+    %v965 = linalg.fill ins(%zero : f32) outs(%v964 : tensor<512xf32>) -> tensor<512xf32>
+    %v966 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v963 : tensor<512x768xf32>) outs(%v965 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l10_attention_variance")
-    %v906 = tensor.empty() : tensor<512x768xf32>
-    %v907 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v902, %v905 : tensor<512x768xf32>, tensor<512xf32>) outs(%v906 : tensor<512x768xf32>) {
+    %v967 = tensor.empty() : tensor<512x768xf32>
+    %v968 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v963, %v966 : tensor<512x768xf32>, tensor<512xf32>) outs(%v967 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -2021,11 +2082,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l10_attention_scale")
-    %v908 = tensor.empty() : tensor<512x3072xf32>
-    %v909 = linalg.fill ins(%zero : f32) outs(%v908 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v910 = linalg.matmul ins(%v907, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v909 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l10_intermediate")
-    %v911 = tensor.empty() : tensor<512x3072xf32>
-    %v912 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v910, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v911 : tensor<512x3072xf32>) {
+    %v969 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v970 = tensor.empty() : tensor<512x3072xf32>
+    %v971 = linalg.fill ins(%zero : f32) outs(%v970 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v972 = linalg.matmul ins(%v968, %v969 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v971 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l10_intermediate")
+    %v973 = tensor.empty() : tensor<512x3072xf32>
+    %v974 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v972, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v973 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -2036,47 +2098,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v913 = tensor.empty() : tensor<512x768xf32>
-    %v914 = linalg.fill ins(%zero : f32) outs(%v913 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v915 = linalg.matmul ins(%v912, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v914 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_output")
-    %v916 = tensor.empty() : tensor<512x768xf32>
-    %v917 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v915, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v916 : tensor<512x768xf32>) {
+    %v975 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v976 = tensor.empty() : tensor<512x768xf32>
+    %v977 = linalg.fill ins(%zero : f32) outs(%v976 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v978 = linalg.matmul ins(%v974, %v975 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v977 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l10_output")
+    %v979 = tensor.empty() : tensor<512x768xf32>
+    %v980 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v978, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v979 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v918 = tensor.empty() : tensor<512x768xf32>
-    %v919 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v917, %v907 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v918 : tensor<512x768xf32>) {
+    %v981 = tensor.empty() : tensor<512x768xf32>
+    %v982 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v980, %v968 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v981 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l10_output_residual")
-    %v920 = tensor.empty() : tensor<512xf32>
-    %v921 = linalg.fill ins(%zero : f32) outs(%v920 : tensor<512xf32>) -> tensor<512xf32>
-    %v922 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v919 : tensor<512x768xf32>) outs(%v921 : tensor<512xf32>) {
+    %v983 = tensor.empty() : tensor<512xf32>
+    %v984 = linalg.fill ins(%zero : f32) outs(%v983 : tensor<512xf32>) -> tensor<512xf32>
+    %v985 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v982 : tensor<512x768xf32>) outs(%v984 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l10_output_mean")
-    %v923 = tensor.empty() : tensor<512x768xf32>
-    %v924 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v919, %v922 : tensor<512x768xf32>, tensor<512xf32>) outs(%v923 : tensor<512x768xf32>) {
+    %v986 = tensor.empty() : tensor<512x768xf32>
+    %v987 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v982, %v985 : tensor<512x768xf32>, tensor<512xf32>) outs(%v986 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l10_output_center")
-    %v925 = tensor.empty() : tensor<512xf32>
-    %v926 = linalg.fill ins(%zero : f32) outs(%v925 : tensor<512xf32>) -> tensor<512xf32>
-    %v927 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v924 : tensor<512x768xf32>) outs(%v926 : tensor<512xf32>) {
+    %v988 = tensor.empty() : tensor<512xf32>
+    %v989 = linalg.fill ins(%zero : f32) outs(%v988 : tensor<512xf32>) -> tensor<512xf32>
+    %v990 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v987 : tensor<512x768xf32>) outs(%v989 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l10_output_variance")
-    %v928 = tensor.empty() : tensor<512x768xf32>
-    %v929 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v924, %v927 : tensor<512x768xf32>, tensor<512xf32>) outs(%v928 : tensor<512x768xf32>) {
+    %v991 = tensor.empty() : tensor<512x768xf32>
+    %v992 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v987, %v990 : tensor<512x768xf32>, tensor<512xf32>) outs(%v991 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -2086,121 +2149,125 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l10_output_scale")
-    %v930 = tensor.empty() : tensor<512x768xf32>
-    %v931 = linalg.fill ins(%zero : f32) outs(%v930 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v932 = linalg.matmul ins(%v929, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v931 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_query")
-    %v933 = tensor.empty() : tensor<512x768xf32>
-    %v934 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v932, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v933 : tensor<512x768xf32>) {
+    %v993 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v994 = tensor.empty() : tensor<512x768xf32>
+    %v995 = linalg.fill ins(%zero : f32) outs(%v994 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v996 = linalg.matmul ins(%v992, %v993 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v995 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_query")
+    %v997 = tensor.empty() : tensor<512x768xf32>
+    %v998 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v996, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v997 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v935 = tensor.expand_shape %v934 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v936 = tensor.empty() : tensor<12x512x64xf32>
-    %v937 = linalg.transpose ins(%v935 : tensor<512x12x64xf32>) outs(%v936 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v938 = tensor.empty() : tensor<512x768xf32>
-    %v939 = linalg.fill ins(%zero : f32) outs(%v938 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v940 = linalg.matmul ins(%v929, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v939 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_key")
-    %v941 = tensor.empty() : tensor<512x768xf32>
-    %v942 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v940, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v941 : tensor<512x768xf32>) {
+    %v999 = tensor.expand_shape %v998 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v1000 = tensor.empty() : tensor<12x512x64xf32>
+    %v1001 = linalg.transpose ins(%v999 : tensor<512x12x64xf32>) outs(%v1000 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v1002 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v1003 = tensor.empty() : tensor<512x768xf32>
+    %v1004 = linalg.fill ins(%zero : f32) outs(%v1003 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v1005 = linalg.matmul ins(%v992, %v1002 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v1004 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_key")
+    %v1006 = tensor.empty() : tensor<512x768xf32>
+    %v1007 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1005, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v1006 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v943 = tensor.expand_shape %v942 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v944 = tensor.empty() : tensor<12x512x64xf32>
-    %v945 = linalg.transpose ins(%v943 : tensor<512x12x64xf32>) outs(%v944 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v946 = tensor.empty() : tensor<12x64x512xf32>
-    %v947 = linalg.transpose ins(%v945 : tensor<12x512x64xf32>) outs(%v946 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
-    %v948 = tensor.empty() : tensor<512x768xf32>
-    %v949 = linalg.fill ins(%zero : f32) outs(%v948 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v950 = linalg.matmul ins(%v929, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v949 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_value")
-    %v951 = tensor.empty() : tensor<512x768xf32>
-    %v952 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v950, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v951 : tensor<512x768xf32>) {
+    %v1008 = tensor.expand_shape %v1007 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v1009 = tensor.empty() : tensor<12x512x64xf32>
+    %v1010 = linalg.transpose ins(%v1008 : tensor<512x12x64xf32>) outs(%v1009 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v1011 = tensor.empty() : tensor<12x64x512xf32>
+    %v1012 = linalg.transpose ins(%v1010 : tensor<12x512x64xf32>) outs(%v1011 : tensor<12x64x512xf32>) permutation = [0, 2, 1]
+    %v1013 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v1014 = tensor.empty() : tensor<512x768xf32>
+    %v1015 = linalg.fill ins(%zero : f32) outs(%v1014 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v1016 = linalg.matmul ins(%v992, %v1013 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v1015 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_value")
+    %v1017 = tensor.empty() : tensor<512x768xf32>
+    %v1018 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1016, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v1017 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v953 = tensor.expand_shape %v952 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
-    %v954 = tensor.empty() : tensor<12x512x64xf32>
-    %v955 = linalg.transpose ins(%v953 : tensor<512x12x64xf32>) outs(%v954 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
-    %v956 = tensor.empty() : tensor<12x512x512xf32>
-    %v957 = linalg.fill ins(%zero : f32) outs(%v956 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
-    %v958 = linalg.batch_matmul ins(%v937, %v947 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v957 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l11_scores")
-    %v959 = tensor.empty() : tensor<12x512xf32>
-    %v960 = linalg.fill ins(%zero : f32) outs(%v959 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v961 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v958 : tensor<12x512x512xf32>) outs(%v960 : tensor<12x512xf32>) {
+    %v1019 = tensor.expand_shape %v1018 [[0], [1, 2]] output_shape [512, 12, 64] : tensor<512x768xf32> into tensor<512x12x64xf32>
+    %v1020 = tensor.empty() : tensor<12x512x64xf32>
+    %v1021 = linalg.transpose ins(%v1019 : tensor<512x12x64xf32>) outs(%v1020 : tensor<12x512x64xf32>) permutation = [1, 0, 2]
+    %v1022 = tensor.empty() : tensor<12x512x512xf32>
+    %v1023 = linalg.fill ins(%zero : f32) outs(%v1022 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32>
+    %v1024 = linalg.batch_matmul ins(%v1001, %v1012 : tensor<12x512x64xf32>, tensor<12x64x512xf32>) outs(%v1023 : tensor<12x512x512xf32>) -> tensor<12x512x512xf32> loc("l11_scores")
+    %v1025 = tensor.empty() : tensor<12x512xf32>
+    %v1026 = linalg.fill ins(%zero : f32) outs(%v1025 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v1027 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v1024 : tensor<12x512x512xf32>) outs(%v1026 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.maximumf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l11_softmax_max")
-    %v962 = tensor.empty() : tensor<12x512x512xf32>
-    %v963 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v958, %v961 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v962 : tensor<12x512x512xf32>) {
+    %v1028 = tensor.empty() : tensor<12x512x512xf32>
+    %v1029 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v1024, %v1027 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v1028 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.subf %in0, %in1 : f32
       %r = math.exp %t : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l11_softmax_exp")
-    %v964 = tensor.empty() : tensor<12x512xf32>
-    %v965 = linalg.fill ins(%zero : f32) outs(%v964 : tensor<12x512xf32>) -> tensor<12x512xf32>
-    %v966 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v963 : tensor<12x512x512xf32>) outs(%v965 : tensor<12x512xf32>) {
+    %v1030 = tensor.empty() : tensor<12x512xf32>
+    %v1031 = linalg.fill ins(%zero : f32) outs(%v1030 : tensor<12x512xf32>) -> tensor<12x512xf32>
+    %v1032 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v1029 : tensor<12x512x512xf32>) outs(%v1031 : tensor<12x512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %r = arith.addf %in0, %acc : f32
       linalg.yield %r : f32
     } -> tensor<12x512xf32> loc("l11_softmax_sum")
-    %v967 = tensor.empty() : tensor<12x512x512xf32>
-    %v968 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v963, %v966 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v967 : tensor<12x512x512xf32>) {
+    %v1033 = tensor.empty() : tensor<12x512x512xf32>
+    %v1034 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d1, d2)>, affine_map<(d0, d1, d2) -> (d0, d1)>, affine_map<(d0, d1, d2) -> (d0, d1, d2)>], iterator_types = ["parallel", "parallel", "parallel"]} ins(%v1029, %v1032 : tensor<12x512x512xf32>, tensor<12x512xf32>) outs(%v1033 : tensor<12x512x512xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.divf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<12x512x512xf32> loc("l11_softmax_div")
-    %v969 = tensor.empty() : tensor<12x512x64xf32>
-    %v970 = linalg.fill ins(%zero : f32) outs(%v969 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
-    %v971 = linalg.batch_matmul ins(%v968, %v955 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v970 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l11_context")
-    %v972 = tensor.empty() : tensor<512x12x64xf32>
-    %v973 = linalg.transpose ins(%v971 : tensor<12x512x64xf32>) outs(%v972 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
-    %v974 = tensor.collapse_shape %v973 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
-    %v975 = tensor.empty() : tensor<512x768xf32>
-    %v976 = linalg.fill ins(%zero : f32) outs(%v975 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v977 = linalg.matmul ins(%v974, %v1 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v976 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_attention_output")
-    %v978 = tensor.empty() : tensor<512x768xf32>
-    %v979 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v977, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v978 : tensor<512x768xf32>) {
+    %v1035 = tensor.empty() : tensor<12x512x64xf32>
+    %v1036 = linalg.fill ins(%zero : f32) outs(%v1035 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32>
+    %v1037 = linalg.batch_matmul ins(%v1034, %v1021 : tensor<12x512x512xf32>, tensor<12x512x64xf32>) outs(%v1036 : tensor<12x512x64xf32>) -> tensor<12x512x64xf32> loc("l11_context")
+    %v1038 = tensor.empty() : tensor<512x12x64xf32>
+    %v1039 = linalg.transpose ins(%v1037 : tensor<12x512x64xf32>) outs(%v1038 : tensor<512x12x64xf32>) permutation = [1, 0, 2]
+    %v1040 = tensor.collapse_shape %v1039 [[0], [1, 2]] : tensor<512x12x64xf32> into tensor<512x768xf32>
+    %v1041 = arith.constant dense<1.000000e-02> : tensor<768x768xf32>
+    %v1042 = tensor.empty() : tensor<512x768xf32>
+    %v1043 = linalg.fill ins(%zero : f32) outs(%v1042 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v1044 = linalg.matmul ins(%v1040, %v1041 : tensor<512x768xf32>, tensor<768x768xf32>) outs(%v1043 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_attention_output")
+    %v1045 = tensor.empty() : tensor<512x768xf32>
+    %v1046 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1044, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v1045 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v980 = tensor.empty() : tensor<512x768xf32>
-    %v981 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v979, %v929 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v980 : tensor<512x768xf32>) {
+    %v1047 = tensor.empty() : tensor<512x768xf32>
+    %v1048 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1046, %v992 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v1047 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l11_attention_residual")
-    %v982 = tensor.empty() : tensor<512xf32>
-    %v983 = linalg.fill ins(%zero : f32) outs(%v982 : tensor<512xf32>) -> tensor<512xf32>
-    %v984 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v981 : tensor<512x768xf32>) outs(%v983 : tensor<512xf32>) {
+    %v1049 = tensor.empty() : tensor<512xf32>
+    %v1050 = linalg.fill ins(%zero : f32) outs(%v1049 : tensor<512xf32>) -> tensor<512xf32>
+    %v1051 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v1048 : tensor<512x768xf32>) outs(%v1050 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l11_attention_mean")
-    %v985 = tensor.empty() : tensor<512x768xf32>
-    %v986 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v981, %v984 : tensor<512x768xf32>, tensor<512xf32>) outs(%v985 : tensor<512x768xf32>) {
+    %v1052 = tensor.empty() : tensor<512x768xf32>
+    %v1053 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1048, %v1051 : tensor<512x768xf32>, tensor<512xf32>) outs(%v1052 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l11_attention_center")
-    %v987 = tensor.empty() : tensor<512xf32>
-    %v988 = linalg.fill ins(%zero : f32) outs(%v987 : tensor<512xf32>) -> tensor<512xf32>
-    %v989 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v986 : tensor<512x768xf32>) outs(%v988 : tensor<512xf32>) {
+    %v1054 = tensor.empty() : tensor<512xf32>
+    %v1055 = linalg.fill ins(%zero : f32) outs(%v1054 : tensor<512xf32>) -> tensor<512xf32>
+    %v1056 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v1053 : tensor<512x768xf32>) outs(%v1055 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l11_attention_variance")
-    %v990 = tensor.empty() : tensor<512x768xf32>
-    %v991 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v986, %v989 : tensor<512x768xf32>, tensor<512xf32>) outs(%v990 : tensor<512x768xf32>) {
+    %v1057 = tensor.empty() : tensor<512x768xf32>
+    %v1058 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1053, %v1056 : tensor<512x768xf32>, tensor<512xf32>) outs(%v1057 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -2210,11 +2277,12 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l11_attention_scale")
-    %v992 = tensor.empty() : tensor<512x3072xf32>
-    %v993 = linalg.fill ins(%zero : f32) outs(%v992 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
-    %v994 = linalg.matmul ins(%v991, %v65 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v993 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l11_intermediate")
-    %v995 = tensor.empty() : tensor<512x3072xf32>
-    %v996 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v994, %v66 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v995 : tensor<512x3072xf32>) {
+    %v1059 = arith.constant dense<1.000000e-02> : tensor<768x3072xf32>
+    %v1060 = tensor.empty() : tensor<512x3072xf32>
+    %v1061 = linalg.fill ins(%zero : f32) outs(%v1060 : tensor<512x3072xf32>) -> tensor<512x3072xf32>
+    %v1062 = linalg.matmul ins(%v1058, %v1059 : tensor<512x768xf32>, tensor<768x3072xf32>) outs(%v1061 : tensor<512x3072xf32>) -> tensor<512x3072xf32> loc("l11_intermediate")
+    %v1063 = tensor.empty() : tensor<512x3072xf32>
+    %v1064 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1062, %v69 : tensor<512x3072xf32>, tensor<3072xf32>) outs(%v1063 : tensor<512x3072xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t = arith.addf %in0, %in1 : f32
       %h = arith.constant 5.000000e-01 : f32
@@ -2225,47 +2293,48 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %w, %h : f32
       linalg.yield %r : f32
     } -> tensor<512x3072xf32>
-    %v997 = tensor.empty() : tensor<512x768xf32>
-    %v998 = linalg.fill ins(%zero : f32) outs(%v997 : tensor<512x768xf32>) -> tensor<512x768xf32>
-    %v999 = linalg.matmul ins(%v996, %v72 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v998 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_output")
-    %v1000 = tensor.empty() : tensor<512x768xf32>
-    %v1001 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v999, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v1000 : tensor<512x768xf32>) {
+    %v1065 = arith.constant dense<1.000000e-02> : tensor<3072x768xf32>
+    %v1066 = tensor.empty() : tensor<512x768xf32>
+    %v1067 = linalg.fill ins(%zero : f32) outs(%v1066 : tensor<512x768xf32>) -> tensor<512x768xf32>
+    %v1068 = linalg.matmul ins(%v1064, %v1065 : tensor<512x3072xf32>, tensor<3072x768xf32>) outs(%v1067 : tensor<512x768xf32>) -> tensor<512x768xf32> loc("l11_output")
+    %v1069 = tensor.empty() : tensor<512x768xf32>
+    %v1070 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1068, %v2 : tensor<512x768xf32>, tensor<768xf32>) outs(%v1069 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32>
-    %v1002 = tensor.empty() : tensor<512x768xf32>
-    %v1003 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1001, %v991 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v1002 : tensor<512x768xf32>) {
+    %v1071 = tensor.empty() : tensor<512x768xf32>
+    %v1072 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1070, %v1058 : tensor<512x768xf32>, tensor<512x768xf32>) outs(%v1071 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.addf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l11_output_residual")
-    %v1004 = tensor.empty() : tensor<512xf32>
-    %v1005 = linalg.fill ins(%zero : f32) outs(%v1004 : tensor<512xf32>) -> tensor<512xf32>
-    %v1006 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v1003 : tensor<512x768xf32>) outs(%v1005 : tensor<512xf32>) {
+    %v1073 = tensor.empty() : tensor<512xf32>
+    %v1074 = linalg.fill ins(%zero : f32) outs(%v1073 : tensor<512xf32>) -> tensor<512xf32>
+    %v1075 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v1072 : tensor<512x768xf32>) outs(%v1074 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.addf %in0, %acc : f32
       %r = arith.addf %t, %zero : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l11_output_mean")
-    %v1007 = tensor.empty() : tensor<512x768xf32>
-    %v1008 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1003, %v1006 : tensor<512x768xf32>, tensor<512xf32>) outs(%v1007 : tensor<512x768xf32>) {
+    %v1076 = tensor.empty() : tensor<512x768xf32>
+    %v1077 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1072, %v1075 : tensor<512x768xf32>, tensor<512xf32>) outs(%v1076 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %m = arith.mulf %in1, %c : f32
       %r = arith.subf %in0, %m : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l11_output_center")
-    %v1009 = tensor.empty() : tensor<512xf32>
-    %v1010 = linalg.fill ins(%zero : f32) outs(%v1009 : tensor<512xf32>) -> tensor<512xf32>
-    %v1011 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v1008 : tensor<512x768xf32>) outs(%v1010 : tensor<512xf32>) {
+    %v1078 = tensor.empty() : tensor<512xf32>
+    %v1079 = linalg.fill ins(%zero : f32) outs(%v1078 : tensor<512xf32>) -> tensor<512xf32>
+    %v1080 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>], iterator_types = ["parallel", "reduction"]} ins(%v1077 : tensor<512x768xf32>) outs(%v1079 : tensor<512xf32>) {
     ^bb0(%in0: f32, %acc: f32):
       %t = arith.mulf %in0, %in0 : f32
       %r = arith.addf %t, %acc : f32
       linalg.yield %r : f32
     } -> tensor<512xf32> loc("l11_output_variance")
-    %v1012 = tensor.empty() : tensor<512x768xf32>
-    %v1013 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1008, %v1011 : tensor<512x768xf32>, tensor<512xf32>) outs(%v1012 : tensor<512x768xf32>) {
+    %v1081 = tensor.empty() : tensor<512x768xf32>
+    %v1082 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v1077, %v1080 : tensor<512x768xf32>, tensor<512xf32>) outs(%v1081 : tensor<512x768xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %c = arith.constant 1.302083e-03 : f32
       %e = arith.constant 9.999999e-13 : f32
@@ -2275,6 +2344,6 @@ func.func @bert_base(%input: tensor<1x512x768xf32>) -> (tensor<1x512x768xf32>) {
       %r = arith.mulf %in0, %s : f32
       linalg.yield %r : f32
     } -> tensor<512x768xf32> loc("l11_output_scale")
-    %v1014 = tensor.expand_shape %v1013 [[0, 1], [2]] output_shape [1, 512, 768] : tensor<512x768xf32> into tensor<1x512x768xf32>
-    return %v1014 : tensor<1x512x768xf32>
+    %v1083 = tensor.expand_shape %v1082 [[0, 1], [2]] output_shape [1, 512, 768] : tensor<512x768xf32> into tensor<1x512x768xf32>
+    return %v1083 : tensor<1x512x768xf32>
 }

@@ -50,9 +50,12 @@ class Builder:
     def emit(self, text):
         self.lines.append("    " + text)
 
-    def const(self, shape, value="1.000000e-02"):
+    def const(self, shape, value="1.000000e-02", shared=True):
+        """A splat constant; `shared` ones are emitted once per shape and
+        value (biases, scales), the others once per call (weights: every
+        layer trains its own)."""
         key = (tuple(shape), value)
-        if key not in self.consts:
+        if not shared or key not in self.consts:
             v = self.fresh(shape)
             self.emit(f"{v} = arith.constant dense<{value}> : {ttype(shape)}")
             self.consts[key] = v
@@ -322,11 +325,11 @@ def build_table_net(name, title, inp, layers, generic_fc=False):
             out = [1, l["K"], l["Ho"], l["Wo"]]
             assert l["sy"] == l["sx"], "square strides only"
             if kind == "Conv":
-                w = b.const([l["K"], l["C"], l["R"], l["S"]])
+                w = b.const([l["K"], l["C"], l["R"], l["S"]], shared=False)
                 v = b.relu(b.named_conv("conv_2d_nchw_fchw", x, w, out,
                                         l["sy"], l["name"]))
             elif kind == "DepthwiseConvolution":
-                w = b.const([l["C"], l["R"], l["S"]])
+                w = b.const([l["C"], l["R"], l["S"]], shared=False)
                 v = b.relu(b.named_conv("depthwise_conv_2d_nchw_chw", x, w, out,
                                         l["sy"], l["name"]))
             else:
@@ -340,7 +343,7 @@ def build_table_net(name, title, inp, layers, generic_fc=False):
                 x = b.collapse(x, [[0], [1, 2, 3]])
             cin = b.shapes[x][1]
             assert cin == l["C"] * l["R"] * l["S"], (l["name"], cin)
-            w = b.const([cin, l["K"]])
+            w = b.const([cin, l["K"]], shared=False)
             mm = b.generic_matmul if generic_fc else b.matmul
             y = mm(x, w, l["name"])
             if generic_fc:  # LSTM gates: sigmoid / tanh epilogues
@@ -394,7 +397,7 @@ def build_bert(layers=12, seq=512, hidden=768, heads=12, ffn=3072):
         p = f"l{i}_"
 
         def linear(v, n_out, name, epilogue=None):
-            w = b.const([b.shapes[v][1], n_out])
+            w = b.const([b.shapes[v][1], n_out], shared=False)
             bias = b.const([n_out], "0.000000e+00")
             y = b.matmul(v, w, p + name)
             body = ["%r = arith.addf %in0, %in1 : f32"] if not epilogue else \

@@ -143,685 +143,695 @@ func.func @googlenet(%input: tensor<1x3x224x224xf32>) -> (tensor<1x1000xf32>) {
     %v81 = tensor.insert_slice %v48 into %v80[0, 64, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x256x28x28xf32>
     %v82 = tensor.insert_slice %v61 into %v81[0, 192, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
     %v83 = tensor.insert_slice %v67 into %v82[0, 224, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
-    %v84 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v85 = linalg.fill ins(%zero : f32) outs(%v84 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v86 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v83, %v73 : tensor<1x256x28x28xf32>, tensor<128x256x1x1xf32>) outs(%v85 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("inception_3b_3x3_reduce")
-    %v87 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v88 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v86 : tensor<1x128x28x28xf32>) outs(%v87 : tensor<1x128x28x28xf32>) {
+    %v84 = arith.constant dense<1.000000e-02> : tensor<128x256x1x1xf32>
+    %v85 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v86 = linalg.fill ins(%zero : f32) outs(%v85 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v87 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v83, %v84 : tensor<1x256x28x28xf32>, tensor<128x256x1x1xf32>) outs(%v86 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("inception_3b_3x3_reduce")
+    %v88 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v89 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v87 : tensor<1x128x28x28xf32>) outs(%v88 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v89 = tensor.pad %v88 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v90 = tensor.pad %v89 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x128x28x28xf32> to tensor<1x128x30x30xf32>
-    %v90 = arith.constant dense<1.000000e-02> : tensor<192x128x3x3xf32>
-    %v91 = tensor.empty() : tensor<1x192x28x28xf32>
-    %v92 = linalg.fill ins(%zero : f32) outs(%v91 : tensor<1x192x28x28xf32>) -> tensor<1x192x28x28xf32>
-    %v93 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v89, %v90 : tensor<1x128x30x30xf32>, tensor<192x128x3x3xf32>) outs(%v92 : tensor<1x192x28x28xf32>) -> tensor<1x192x28x28xf32> loc("inception_3b_3x3")
-    %v94 = tensor.empty() : tensor<1x192x28x28xf32>
-    %v95 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v93 : tensor<1x192x28x28xf32>) outs(%v94 : tensor<1x192x28x28xf32>) {
+    %v91 = arith.constant dense<1.000000e-02> : tensor<192x128x3x3xf32>
+    %v92 = tensor.empty() : tensor<1x192x28x28xf32>
+    %v93 = linalg.fill ins(%zero : f32) outs(%v92 : tensor<1x192x28x28xf32>) -> tensor<1x192x28x28xf32>
+    %v94 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v90, %v91 : tensor<1x128x30x30xf32>, tensor<192x128x3x3xf32>) outs(%v93 : tensor<1x192x28x28xf32>) -> tensor<1x192x28x28xf32> loc("inception_3b_3x3")
+    %v95 = tensor.empty() : tensor<1x192x28x28xf32>
+    %v96 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v94 : tensor<1x192x28x28xf32>) outs(%v95 : tensor<1x192x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x192x28x28xf32>
-    %v96 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v97 = tensor.insert_slice %v35 into %v96[0, 0, 0, 0] [1, 64, 28, 28] [1, 1, 1, 1] : tensor<1x64x28x28xf32> into tensor<1x256x28x28xf32>
-    %v98 = tensor.insert_slice %v48 into %v97[0, 64, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x256x28x28xf32>
-    %v99 = tensor.insert_slice %v61 into %v98[0, 192, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
-    %v100 = tensor.insert_slice %v67 into %v99[0, 224, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
-    %v101 = arith.constant dense<1.000000e-02> : tensor<32x256x1x1xf32>
-    %v102 = tensor.empty() : tensor<1x32x28x28xf32>
-    %v103 = linalg.fill ins(%zero : f32) outs(%v102 : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32>
-    %v104 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v100, %v101 : tensor<1x256x28x28xf32>, tensor<32x256x1x1xf32>) outs(%v103 : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32> loc("inception_3b_5x5_reduce")
-    %v105 = tensor.empty() : tensor<1x32x28x28xf32>
-    %v106 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v104 : tensor<1x32x28x28xf32>) outs(%v105 : tensor<1x32x28x28xf32>) {
+    %v97 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v98 = tensor.insert_slice %v35 into %v97[0, 0, 0, 0] [1, 64, 28, 28] [1, 1, 1, 1] : tensor<1x64x28x28xf32> into tensor<1x256x28x28xf32>
+    %v99 = tensor.insert_slice %v48 into %v98[0, 64, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x256x28x28xf32>
+    %v100 = tensor.insert_slice %v61 into %v99[0, 192, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
+    %v101 = tensor.insert_slice %v67 into %v100[0, 224, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
+    %v102 = arith.constant dense<1.000000e-02> : tensor<32x256x1x1xf32>
+    %v103 = tensor.empty() : tensor<1x32x28x28xf32>
+    %v104 = linalg.fill ins(%zero : f32) outs(%v103 : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32>
+    %v105 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v101, %v102 : tensor<1x256x28x28xf32>, tensor<32x256x1x1xf32>) outs(%v104 : tensor<1x32x28x28xf32>) -> tensor<1x32x28x28xf32> loc("inception_3b_5x5_reduce")
+    %v106 = tensor.empty() : tensor<1x32x28x28xf32>
+    %v107 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v105 : tensor<1x32x28x28xf32>) outs(%v106 : tensor<1x32x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x32x28x28xf32>
-    %v107 = tensor.pad %v106 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v108 = tensor.pad %v107 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x32x28x28xf32> to tensor<1x32x32x32xf32>
-    %v108 = arith.constant dense<1.000000e-02> : tensor<96x32x5x5xf32>
-    %v109 = tensor.empty() : tensor<1x96x28x28xf32>
-    %v110 = linalg.fill ins(%zero : f32) outs(%v109 : tensor<1x96x28x28xf32>) -> tensor<1x96x28x28xf32>
-    %v111 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v107, %v108 : tensor<1x32x32x32xf32>, tensor<96x32x5x5xf32>) outs(%v110 : tensor<1x96x28x28xf32>) -> tensor<1x96x28x28xf32> loc("inception_3b_5x5")
-    %v112 = tensor.empty() : tensor<1x96x28x28xf32>
-    %v113 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v111 : tensor<1x96x28x28xf32>) outs(%v112 : tensor<1x96x28x28xf32>) {
+    %v109 = arith.constant dense<1.000000e-02> : tensor<96x32x5x5xf32>
+    %v110 = tensor.empty() : tensor<1x96x28x28xf32>
+    %v111 = linalg.fill ins(%zero : f32) outs(%v110 : tensor<1x96x28x28xf32>) -> tensor<1x96x28x28xf32>
+    %v112 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v108, %v109 : tensor<1x32x32x32xf32>, tensor<96x32x5x5xf32>) outs(%v111 : tensor<1x96x28x28xf32>) -> tensor<1x96x28x28xf32> loc("inception_3b_5x5")
+    %v113 = tensor.empty() : tensor<1x96x28x28xf32>
+    %v114 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v112 : tensor<1x96x28x28xf32>) outs(%v113 : tensor<1x96x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x96x28x28xf32>
-    %v114 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v115 = tensor.insert_slice %v35 into %v114[0, 0, 0, 0] [1, 64, 28, 28] [1, 1, 1, 1] : tensor<1x64x28x28xf32> into tensor<1x256x28x28xf32>
-    %v116 = tensor.insert_slice %v48 into %v115[0, 64, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x256x28x28xf32>
-    %v117 = tensor.insert_slice %v61 into %v116[0, 192, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
-    %v118 = tensor.insert_slice %v67 into %v117[0, 224, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
-    %v119 = arith.constant dense<1.000000e-02> : tensor<64x256x1x1xf32>
-    %v120 = tensor.empty() : tensor<1x64x28x28xf32>
-    %v121 = linalg.fill ins(%zero : f32) outs(%v120 : tensor<1x64x28x28xf32>) -> tensor<1x64x28x28xf32>
-    %v122 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v118, %v119 : tensor<1x256x28x28xf32>, tensor<64x256x1x1xf32>) outs(%v121 : tensor<1x64x28x28xf32>) -> tensor<1x64x28x28xf32> loc("inception_3b_pool_proj")
-    %v123 = tensor.empty() : tensor<1x64x28x28xf32>
-    %v124 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v122 : tensor<1x64x28x28xf32>) outs(%v123 : tensor<1x64x28x28xf32>) {
+    %v115 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v116 = tensor.insert_slice %v35 into %v115[0, 0, 0, 0] [1, 64, 28, 28] [1, 1, 1, 1] : tensor<1x64x28x28xf32> into tensor<1x256x28x28xf32>
+    %v117 = tensor.insert_slice %v48 into %v116[0, 64, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x256x28x28xf32>
+    %v118 = tensor.insert_slice %v61 into %v117[0, 192, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
+    %v119 = tensor.insert_slice %v67 into %v118[0, 224, 0, 0] [1, 32, 28, 28] [1, 1, 1, 1] : tensor<1x32x28x28xf32> into tensor<1x256x28x28xf32>
+    %v120 = arith.constant dense<1.000000e-02> : tensor<64x256x1x1xf32>
+    %v121 = tensor.empty() : tensor<1x64x28x28xf32>
+    %v122 = linalg.fill ins(%zero : f32) outs(%v121 : tensor<1x64x28x28xf32>) -> tensor<1x64x28x28xf32>
+    %v123 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v119, %v120 : tensor<1x256x28x28xf32>, tensor<64x256x1x1xf32>) outs(%v122 : tensor<1x64x28x28xf32>) -> tensor<1x64x28x28xf32> loc("inception_3b_pool_proj")
+    %v124 = tensor.empty() : tensor<1x64x28x28xf32>
+    %v125 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v123 : tensor<1x64x28x28xf32>) outs(%v124 : tensor<1x64x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x28x28xf32>
-    %v125 = tensor.empty() : tensor<1x480x28x28xf32>
-    %v126 = tensor.insert_slice %v78 into %v125[0, 0, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x480x28x28xf32>
-    %v127 = tensor.insert_slice %v95 into %v126[0, 128, 0, 0] [1, 192, 28, 28] [1, 1, 1, 1] : tensor<1x192x28x28xf32> into tensor<1x480x28x28xf32>
-    %v128 = tensor.insert_slice %v113 into %v127[0, 320, 0, 0] [1, 96, 28, 28] [1, 1, 1, 1] : tensor<1x96x28x28xf32> into tensor<1x480x28x28xf32>
-    %v129 = tensor.insert_slice %v124 into %v128[0, 416, 0, 0] [1, 64, 28, 28] [1, 1, 1, 1] : tensor<1x64x28x28xf32> into tensor<1x480x28x28xf32>
-    %v130 = tensor.pad %v129 low[0, 0, 0, 0] high[0, 0, 1, 1] {
+    %v126 = tensor.empty() : tensor<1x480x28x28xf32>
+    %v127 = tensor.insert_slice %v78 into %v126[0, 0, 0, 0] [1, 128, 28, 28] [1, 1, 1, 1] : tensor<1x128x28x28xf32> into tensor<1x480x28x28xf32>
+    %v128 = tensor.insert_slice %v96 into %v127[0, 128, 0, 0] [1, 192, 28, 28] [1, 1, 1, 1] : tensor<1x192x28x28xf32> into tensor<1x480x28x28xf32>
+    %v129 = tensor.insert_slice %v114 into %v128[0, 320, 0, 0] [1, 96, 28, 28] [1, 1, 1, 1] : tensor<1x96x28x28xf32> into tensor<1x480x28x28xf32>
+    %v130 = tensor.insert_slice %v125 into %v129[0, 416, 0, 0] [1, 64, 28, 28] [1, 1, 1, 1] : tensor<1x64x28x28xf32> into tensor<1x480x28x28xf32>
+    %v131 = tensor.pad %v130 low[0, 0, 0, 0] high[0, 0, 1, 1] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x480x28x28xf32> to tensor<1x480x29x29xf32>
-    %v131 = tensor.empty() : tensor<3x3xf32>
-    %v132 = tensor.empty() : tensor<1x480x14x14xf32>
-    %v133 = linalg.fill ins(%zero : f32) outs(%v132 : tensor<1x480x14x14xf32>) -> tensor<1x480x14x14xf32>
-    %v134 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v130, %v131 : tensor<1x480x29x29xf32>, tensor<3x3xf32>) outs(%v133 : tensor<1x480x14x14xf32>) -> tensor<1x480x14x14xf32> loc("pool3")
-    %v135 = arith.constant dense<1.000000e-02> : tensor<192x480x1x1xf32>
-    %v136 = tensor.empty() : tensor<1x192x14x14xf32>
-    %v137 = linalg.fill ins(%zero : f32) outs(%v136 : tensor<1x192x14x14xf32>) -> tensor<1x192x14x14xf32>
-    %v138 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v134, %v135 : tensor<1x480x14x14xf32>, tensor<192x480x1x1xf32>) outs(%v137 : tensor<1x192x14x14xf32>) -> tensor<1x192x14x14xf32> loc("inception_4a_1x1")
-    %v139 = tensor.empty() : tensor<1x192x14x14xf32>
-    %v140 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v138 : tensor<1x192x14x14xf32>) outs(%v139 : tensor<1x192x14x14xf32>) {
+    %v132 = tensor.empty() : tensor<3x3xf32>
+    %v133 = tensor.empty() : tensor<1x480x14x14xf32>
+    %v134 = linalg.fill ins(%zero : f32) outs(%v133 : tensor<1x480x14x14xf32>) -> tensor<1x480x14x14xf32>
+    %v135 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v131, %v132 : tensor<1x480x29x29xf32>, tensor<3x3xf32>) outs(%v134 : tensor<1x480x14x14xf32>) -> tensor<1x480x14x14xf32> loc("pool3")
+    %v136 = arith.constant dense<1.000000e-02> : tensor<192x480x1x1xf32>
+    %v137 = tensor.empty() : tensor<1x192x14x14xf32>
+    %v138 = linalg.fill ins(%zero : f32) outs(%v137 : tensor<1x192x14x14xf32>) -> tensor<1x192x14x14xf32>
+    %v139 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v135, %v136 : tensor<1x480x14x14xf32>, tensor<192x480x1x1xf32>) outs(%v138 : tensor<1x192x14x14xf32>) -> tensor<1x192x14x14xf32> loc("inception_4a_1x1")
+    %v140 = tensor.empty() : tensor<1x192x14x14xf32>
+    %v141 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v139 : tensor<1x192x14x14xf32>) outs(%v140 : tensor<1x192x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x192x14x14xf32>
-    %v141 = arith.constant dense<1.000000e-02> : tensor<96x480x1x1xf32>
-    %v142 = tensor.empty() : tensor<1x96x14x14xf32>
-    %v143 = linalg.fill ins(%zero : f32) outs(%v142 : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32>
-    %v144 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v134, %v141 : tensor<1x480x14x14xf32>, tensor<96x480x1x1xf32>) outs(%v143 : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32> loc("inception_4a_3x3_reduce")
-    %v145 = tensor.empty() : tensor<1x96x14x14xf32>
-    %v146 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v144 : tensor<1x96x14x14xf32>) outs(%v145 : tensor<1x96x14x14xf32>) {
+    %v142 = arith.constant dense<1.000000e-02> : tensor<96x480x1x1xf32>
+    %v143 = tensor.empty() : tensor<1x96x14x14xf32>
+    %v144 = linalg.fill ins(%zero : f32) outs(%v143 : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32>
+    %v145 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v135, %v142 : tensor<1x480x14x14xf32>, tensor<96x480x1x1xf32>) outs(%v144 : tensor<1x96x14x14xf32>) -> tensor<1x96x14x14xf32> loc("inception_4a_3x3_reduce")
+    %v146 = tensor.empty() : tensor<1x96x14x14xf32>
+    %v147 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v145 : tensor<1x96x14x14xf32>) outs(%v146 : tensor<1x96x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x96x14x14xf32>
-    %v147 = tensor.pad %v146 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v148 = tensor.pad %v147 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x96x14x14xf32> to tensor<1x96x16x16xf32>
-    %v148 = arith.constant dense<1.000000e-02> : tensor<208x96x3x3xf32>
-    %v149 = tensor.empty() : tensor<1x208x14x14xf32>
-    %v150 = linalg.fill ins(%zero : f32) outs(%v149 : tensor<1x208x14x14xf32>) -> tensor<1x208x14x14xf32>
-    %v151 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v147, %v148 : tensor<1x96x16x16xf32>, tensor<208x96x3x3xf32>) outs(%v150 : tensor<1x208x14x14xf32>) -> tensor<1x208x14x14xf32> loc("inception_4a_3x3")
-    %v152 = tensor.empty() : tensor<1x208x14x14xf32>
-    %v153 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v151 : tensor<1x208x14x14xf32>) outs(%v152 : tensor<1x208x14x14xf32>) {
+    %v149 = arith.constant dense<1.000000e-02> : tensor<208x96x3x3xf32>
+    %v150 = tensor.empty() : tensor<1x208x14x14xf32>
+    %v151 = linalg.fill ins(%zero : f32) outs(%v150 : tensor<1x208x14x14xf32>) -> tensor<1x208x14x14xf32>
+    %v152 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v148, %v149 : tensor<1x96x16x16xf32>, tensor<208x96x3x3xf32>) outs(%v151 : tensor<1x208x14x14xf32>) -> tensor<1x208x14x14xf32> loc("inception_4a_3x3")
+    %v153 = tensor.empty() : tensor<1x208x14x14xf32>
+    %v154 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v152 : tensor<1x208x14x14xf32>) outs(%v153 : tensor<1x208x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x208x14x14xf32>
-    %v154 = arith.constant dense<1.000000e-02> : tensor<16x480x1x1xf32>
-    %v155 = tensor.empty() : tensor<1x16x14x14xf32>
-    %v156 = linalg.fill ins(%zero : f32) outs(%v155 : tensor<1x16x14x14xf32>) -> tensor<1x16x14x14xf32>
-    %v157 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v134, %v154 : tensor<1x480x14x14xf32>, tensor<16x480x1x1xf32>) outs(%v156 : tensor<1x16x14x14xf32>) -> tensor<1x16x14x14xf32> loc("inception_4a_5x5_reduce")
-    %v158 = tensor.empty() : tensor<1x16x14x14xf32>
-    %v159 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v157 : tensor<1x16x14x14xf32>) outs(%v158 : tensor<1x16x14x14xf32>) {
+    %v155 = arith.constant dense<1.000000e-02> : tensor<16x480x1x1xf32>
+    %v156 = tensor.empty() : tensor<1x16x14x14xf32>
+    %v157 = linalg.fill ins(%zero : f32) outs(%v156 : tensor<1x16x14x14xf32>) -> tensor<1x16x14x14xf32>
+    %v158 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v135, %v155 : tensor<1x480x14x14xf32>, tensor<16x480x1x1xf32>) outs(%v157 : tensor<1x16x14x14xf32>) -> tensor<1x16x14x14xf32> loc("inception_4a_5x5_reduce")
+    %v159 = tensor.empty() : tensor<1x16x14x14xf32>
+    %v160 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v158 : tensor<1x16x14x14xf32>) outs(%v159 : tensor<1x16x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x16x14x14xf32>
-    %v160 = tensor.pad %v159 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v161 = tensor.pad %v160 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x16x14x14xf32> to tensor<1x16x18x18xf32>
-    %v161 = arith.constant dense<1.000000e-02> : tensor<48x16x5x5xf32>
-    %v162 = tensor.empty() : tensor<1x48x14x14xf32>
-    %v163 = linalg.fill ins(%zero : f32) outs(%v162 : tensor<1x48x14x14xf32>) -> tensor<1x48x14x14xf32>
-    %v164 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v160, %v161 : tensor<1x16x18x18xf32>, tensor<48x16x5x5xf32>) outs(%v163 : tensor<1x48x14x14xf32>) -> tensor<1x48x14x14xf32> loc("inception_4a_5x5")
-    %v165 = tensor.empty() : tensor<1x48x14x14xf32>
-    %v166 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v164 : tensor<1x48x14x14xf32>) outs(%v165 : tensor<1x48x14x14xf32>) {
+    %v162 = arith.constant dense<1.000000e-02> : tensor<48x16x5x5xf32>
+    %v163 = tensor.empty() : tensor<1x48x14x14xf32>
+    %v164 = linalg.fill ins(%zero : f32) outs(%v163 : tensor<1x48x14x14xf32>) -> tensor<1x48x14x14xf32>
+    %v165 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v161, %v162 : tensor<1x16x18x18xf32>, tensor<48x16x5x5xf32>) outs(%v164 : tensor<1x48x14x14xf32>) -> tensor<1x48x14x14xf32> loc("inception_4a_5x5")
+    %v166 = tensor.empty() : tensor<1x48x14x14xf32>
+    %v167 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v165 : tensor<1x48x14x14xf32>) outs(%v166 : tensor<1x48x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x48x14x14xf32>
-    %v167 = arith.constant dense<1.000000e-02> : tensor<64x480x1x1xf32>
-    %v168 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v169 = linalg.fill ins(%zero : f32) outs(%v168 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v170 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v134, %v167 : tensor<1x480x14x14xf32>, tensor<64x480x1x1xf32>) outs(%v169 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4a_pool_proj")
-    %v171 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v172 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v170 : tensor<1x64x14x14xf32>) outs(%v171 : tensor<1x64x14x14xf32>) {
+    %v168 = arith.constant dense<1.000000e-02> : tensor<64x480x1x1xf32>
+    %v169 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v170 = linalg.fill ins(%zero : f32) outs(%v169 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v171 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v135, %v168 : tensor<1x480x14x14xf32>, tensor<64x480x1x1xf32>) outs(%v170 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4a_pool_proj")
+    %v172 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v173 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v171 : tensor<1x64x14x14xf32>) outs(%v172 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v173 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v174 = tensor.insert_slice %v140 into %v173[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
-    %v175 = tensor.insert_slice %v153 into %v174[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
-    %v176 = tensor.insert_slice %v166 into %v175[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
-    %v177 = tensor.insert_slice %v172 into %v176[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v178 = arith.constant dense<1.000000e-02> : tensor<160x512x1x1xf32>
-    %v179 = tensor.empty() : tensor<1x160x14x14xf32>
-    %v180 = linalg.fill ins(%zero : f32) outs(%v179 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32>
-    %v181 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v177, %v178 : tensor<1x512x14x14xf32>, tensor<160x512x1x1xf32>) outs(%v180 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32> loc("inception_4b_1x1")
-    %v182 = tensor.empty() : tensor<1x160x14x14xf32>
-    %v183 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v181 : tensor<1x160x14x14xf32>) outs(%v182 : tensor<1x160x14x14xf32>) {
+    %v174 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v175 = tensor.insert_slice %v141 into %v174[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
+    %v176 = tensor.insert_slice %v154 into %v175[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
+    %v177 = tensor.insert_slice %v167 into %v176[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
+    %v178 = tensor.insert_slice %v173 into %v177[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v179 = arith.constant dense<1.000000e-02> : tensor<160x512x1x1xf32>
+    %v180 = tensor.empty() : tensor<1x160x14x14xf32>
+    %v181 = linalg.fill ins(%zero : f32) outs(%v180 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32>
+    %v182 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v178, %v179 : tensor<1x512x14x14xf32>, tensor<160x512x1x1xf32>) outs(%v181 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32> loc("inception_4b_1x1")
+    %v183 = tensor.empty() : tensor<1x160x14x14xf32>
+    %v184 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v182 : tensor<1x160x14x14xf32>) outs(%v183 : tensor<1x160x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x160x14x14xf32>
-    %v184 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v185 = tensor.insert_slice %v140 into %v184[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
-    %v186 = tensor.insert_slice %v153 into %v185[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
-    %v187 = tensor.insert_slice %v166 into %v186[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
-    %v188 = tensor.insert_slice %v172 into %v187[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v189 = arith.constant dense<1.000000e-02> : tensor<112x512x1x1xf32>
-    %v190 = tensor.empty() : tensor<1x112x14x14xf32>
-    %v191 = linalg.fill ins(%zero : f32) outs(%v190 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32>
-    %v192 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v188, %v189 : tensor<1x512x14x14xf32>, tensor<112x512x1x1xf32>) outs(%v191 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32> loc("inception_4b_3x3_reduce")
-    %v193 = tensor.empty() : tensor<1x112x14x14xf32>
-    %v194 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v192 : tensor<1x112x14x14xf32>) outs(%v193 : tensor<1x112x14x14xf32>) {
+    %v185 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v186 = tensor.insert_slice %v141 into %v185[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
+    %v187 = tensor.insert_slice %v154 into %v186[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
+    %v188 = tensor.insert_slice %v167 into %v187[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
+    %v189 = tensor.insert_slice %v173 into %v188[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v190 = arith.constant dense<1.000000e-02> : tensor<112x512x1x1xf32>
+    %v191 = tensor.empty() : tensor<1x112x14x14xf32>
+    %v192 = linalg.fill ins(%zero : f32) outs(%v191 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32>
+    %v193 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v189, %v190 : tensor<1x512x14x14xf32>, tensor<112x512x1x1xf32>) outs(%v192 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32> loc("inception_4b_3x3_reduce")
+    %v194 = tensor.empty() : tensor<1x112x14x14xf32>
+    %v195 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v193 : tensor<1x112x14x14xf32>) outs(%v194 : tensor<1x112x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x112x14x14xf32>
-    %v195 = tensor.pad %v194 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v196 = tensor.pad %v195 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x112x14x14xf32> to tensor<1x112x16x16xf32>
-    %v196 = arith.constant dense<1.000000e-02> : tensor<224x112x3x3xf32>
-    %v197 = tensor.empty() : tensor<1x224x14x14xf32>
-    %v198 = linalg.fill ins(%zero : f32) outs(%v197 : tensor<1x224x14x14xf32>) -> tensor<1x224x14x14xf32>
-    %v199 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v195, %v196 : tensor<1x112x16x16xf32>, tensor<224x112x3x3xf32>) outs(%v198 : tensor<1x224x14x14xf32>) -> tensor<1x224x14x14xf32> loc("inception_4b_3x3")
-    %v200 = tensor.empty() : tensor<1x224x14x14xf32>
-    %v201 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v199 : tensor<1x224x14x14xf32>) outs(%v200 : tensor<1x224x14x14xf32>) {
+    %v197 = arith.constant dense<1.000000e-02> : tensor<224x112x3x3xf32>
+    %v198 = tensor.empty() : tensor<1x224x14x14xf32>
+    %v199 = linalg.fill ins(%zero : f32) outs(%v198 : tensor<1x224x14x14xf32>) -> tensor<1x224x14x14xf32>
+    %v200 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v196, %v197 : tensor<1x112x16x16xf32>, tensor<224x112x3x3xf32>) outs(%v199 : tensor<1x224x14x14xf32>) -> tensor<1x224x14x14xf32> loc("inception_4b_3x3")
+    %v201 = tensor.empty() : tensor<1x224x14x14xf32>
+    %v202 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v200 : tensor<1x224x14x14xf32>) outs(%v201 : tensor<1x224x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x224x14x14xf32>
-    %v202 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v203 = tensor.insert_slice %v140 into %v202[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
-    %v204 = tensor.insert_slice %v153 into %v203[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
-    %v205 = tensor.insert_slice %v166 into %v204[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
-    %v206 = tensor.insert_slice %v172 into %v205[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v207 = arith.constant dense<1.000000e-02> : tensor<24x512x1x1xf32>
-    %v208 = tensor.empty() : tensor<1x24x14x14xf32>
-    %v209 = linalg.fill ins(%zero : f32) outs(%v208 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32>
-    %v210 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v206, %v207 : tensor<1x512x14x14xf32>, tensor<24x512x1x1xf32>) outs(%v209 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32> loc("inception_4b_5x5_reduce")
-    %v211 = tensor.empty() : tensor<1x24x14x14xf32>
-    %v212 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v210 : tensor<1x24x14x14xf32>) outs(%v211 : tensor<1x24x14x14xf32>) {
+    %v203 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v204 = tensor.insert_slice %v141 into %v203[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
+    %v205 = tensor.insert_slice %v154 into %v204[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
+    %v206 = tensor.insert_slice %v167 into %v205[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
+    %v207 = tensor.insert_slice %v173 into %v206[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v208 = arith.constant dense<1.000000e-02> : tensor<24x512x1x1xf32>
+    %v209 = tensor.empty() : tensor<1x24x14x14xf32>
+    %v210 = linalg.fill ins(%zero : f32) outs(%v209 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32>
+    %v211 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v207, %v208 : tensor<1x512x14x14xf32>, tensor<24x512x1x1xf32>) outs(%v210 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32> loc("inception_4b_5x5_reduce")
+    %v212 = tensor.empty() : tensor<1x24x14x14xf32>
+    %v213 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v211 : tensor<1x24x14x14xf32>) outs(%v212 : tensor<1x24x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x24x14x14xf32>
-    %v213 = tensor.pad %v212 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v214 = tensor.pad %v213 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x24x14x14xf32> to tensor<1x24x18x18xf32>
-    %v214 = arith.constant dense<1.000000e-02> : tensor<64x24x5x5xf32>
-    %v215 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v216 = linalg.fill ins(%zero : f32) outs(%v215 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v217 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v213, %v214 : tensor<1x24x18x18xf32>, tensor<64x24x5x5xf32>) outs(%v216 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4b_5x5")
-    %v218 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v219 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v217 : tensor<1x64x14x14xf32>) outs(%v218 : tensor<1x64x14x14xf32>) {
+    %v215 = arith.constant dense<1.000000e-02> : tensor<64x24x5x5xf32>
+    %v216 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v217 = linalg.fill ins(%zero : f32) outs(%v216 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v218 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v214, %v215 : tensor<1x24x18x18xf32>, tensor<64x24x5x5xf32>) outs(%v217 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4b_5x5")
+    %v219 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v220 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v218 : tensor<1x64x14x14xf32>) outs(%v219 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v220 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v221 = tensor.insert_slice %v140 into %v220[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
-    %v222 = tensor.insert_slice %v153 into %v221[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
-    %v223 = tensor.insert_slice %v166 into %v222[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
-    %v224 = tensor.insert_slice %v172 into %v223[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v225 = arith.constant dense<1.000000e-02> : tensor<64x512x1x1xf32>
-    %v226 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v227 = linalg.fill ins(%zero : f32) outs(%v226 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v228 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v224, %v225 : tensor<1x512x14x14xf32>, tensor<64x512x1x1xf32>) outs(%v227 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4b_pool_proj")
-    %v229 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v230 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v228 : tensor<1x64x14x14xf32>) outs(%v229 : tensor<1x64x14x14xf32>) {
+    %v221 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v222 = tensor.insert_slice %v141 into %v221[0, 0, 0, 0] [1, 192, 14, 14] [1, 1, 1, 1] : tensor<1x192x14x14xf32> into tensor<1x512x14x14xf32>
+    %v223 = tensor.insert_slice %v154 into %v222[0, 192, 0, 0] [1, 208, 14, 14] [1, 1, 1, 1] : tensor<1x208x14x14xf32> into tensor<1x512x14x14xf32>
+    %v224 = tensor.insert_slice %v167 into %v223[0, 400, 0, 0] [1, 48, 14, 14] [1, 1, 1, 1] : tensor<1x48x14x14xf32> into tensor<1x512x14x14xf32>
+    %v225 = tensor.insert_slice %v173 into %v224[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v226 = arith.constant dense<1.000000e-02> : tensor<64x512x1x1xf32>
+    %v227 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v228 = linalg.fill ins(%zero : f32) outs(%v227 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v229 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v225, %v226 : tensor<1x512x14x14xf32>, tensor<64x512x1x1xf32>) outs(%v228 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4b_pool_proj")
+    %v230 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v231 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v229 : tensor<1x64x14x14xf32>) outs(%v230 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v231 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v232 = tensor.insert_slice %v183 into %v231[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
-    %v233 = tensor.insert_slice %v201 into %v232[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
-    %v234 = tensor.insert_slice %v219 into %v233[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v235 = tensor.insert_slice %v230 into %v234[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v236 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
-    %v237 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v238 = linalg.fill ins(%zero : f32) outs(%v237 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
-    %v239 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v235, %v236 : tensor<1x512x14x14xf32>, tensor<128x512x1x1xf32>) outs(%v238 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4c_1x1")
-    %v240 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v241 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v239 : tensor<1x128x14x14xf32>) outs(%v240 : tensor<1x128x14x14xf32>) {
+    %v232 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v233 = tensor.insert_slice %v184 into %v232[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
+    %v234 = tensor.insert_slice %v202 into %v233[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
+    %v235 = tensor.insert_slice %v220 into %v234[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v236 = tensor.insert_slice %v231 into %v235[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v237 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
+    %v238 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v239 = linalg.fill ins(%zero : f32) outs(%v238 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
+    %v240 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v236, %v237 : tensor<1x512x14x14xf32>, tensor<128x512x1x1xf32>) outs(%v239 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4c_1x1")
+    %v241 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v242 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v240 : tensor<1x128x14x14xf32>) outs(%v241 : tensor<1x128x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x14x14xf32>
-    %v242 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v243 = tensor.insert_slice %v183 into %v242[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
-    %v244 = tensor.insert_slice %v201 into %v243[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
-    %v245 = tensor.insert_slice %v219 into %v244[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v246 = tensor.insert_slice %v230 into %v245[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v247 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v248 = linalg.fill ins(%zero : f32) outs(%v247 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
-    %v249 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v246, %v236 : tensor<1x512x14x14xf32>, tensor<128x512x1x1xf32>) outs(%v248 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4c_3x3_reduce")
-    %v250 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v251 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v249 : tensor<1x128x14x14xf32>) outs(%v250 : tensor<1x128x14x14xf32>) {
+    %v243 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v244 = tensor.insert_slice %v184 into %v243[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
+    %v245 = tensor.insert_slice %v202 into %v244[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
+    %v246 = tensor.insert_slice %v220 into %v245[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v247 = tensor.insert_slice %v231 into %v246[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v248 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
+    %v249 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v250 = linalg.fill ins(%zero : f32) outs(%v249 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
+    %v251 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v247, %v248 : tensor<1x512x14x14xf32>, tensor<128x512x1x1xf32>) outs(%v250 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4c_3x3_reduce")
+    %v252 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v253 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v251 : tensor<1x128x14x14xf32>) outs(%v252 : tensor<1x128x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x14x14xf32>
-    %v252 = tensor.pad %v251 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v254 = tensor.pad %v253 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x128x14x14xf32> to tensor<1x128x16x16xf32>
-    %v253 = arith.constant dense<1.000000e-02> : tensor<256x128x3x3xf32>
-    %v254 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v255 = linalg.fill ins(%zero : f32) outs(%v254 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v256 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v252, %v253 : tensor<1x128x16x16xf32>, tensor<256x128x3x3xf32>) outs(%v255 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("inception_4c_3x3")
-    %v257 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v258 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v256 : tensor<1x256x14x14xf32>) outs(%v257 : tensor<1x256x14x14xf32>) {
+    %v255 = arith.constant dense<1.000000e-02> : tensor<256x128x3x3xf32>
+    %v256 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v257 = linalg.fill ins(%zero : f32) outs(%v256 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v258 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v254, %v255 : tensor<1x128x16x16xf32>, tensor<256x128x3x3xf32>) outs(%v257 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("inception_4c_3x3")
+    %v259 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v260 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v258 : tensor<1x256x14x14xf32>) outs(%v259 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v259 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v260 = tensor.insert_slice %v183 into %v259[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
-    %v261 = tensor.insert_slice %v201 into %v260[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
-    %v262 = tensor.insert_slice %v219 into %v261[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v263 = tensor.insert_slice %v230 into %v262[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v264 = tensor.empty() : tensor<1x24x14x14xf32>
-    %v265 = linalg.fill ins(%zero : f32) outs(%v264 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32>
-    %v266 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v263, %v207 : tensor<1x512x14x14xf32>, tensor<24x512x1x1xf32>) outs(%v265 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32> loc("inception_4c_5x5_reduce")
+    %v261 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v262 = tensor.insert_slice %v184 into %v261[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
+    %v263 = tensor.insert_slice %v202 into %v262[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
+    %v264 = tensor.insert_slice %v220 into %v263[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v265 = tensor.insert_slice %v231 into %v264[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v266 = arith.constant dense<1.000000e-02> : tensor<24x512x1x1xf32>
     %v267 = tensor.empty() : tensor<1x24x14x14xf32>
-    %v268 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v266 : tensor<1x24x14x14xf32>) outs(%v267 : tensor<1x24x14x14xf32>) {
+    %v268 = linalg.fill ins(%zero : f32) outs(%v267 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32>
+    %v269 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v265, %v266 : tensor<1x512x14x14xf32>, tensor<24x512x1x1xf32>) outs(%v268 : tensor<1x24x14x14xf32>) -> tensor<1x24x14x14xf32> loc("inception_4c_5x5_reduce")
+    %v270 = tensor.empty() : tensor<1x24x14x14xf32>
+    %v271 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v269 : tensor<1x24x14x14xf32>) outs(%v270 : tensor<1x24x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x24x14x14xf32>
-    %v269 = tensor.pad %v268 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v272 = tensor.pad %v271 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x24x14x14xf32> to tensor<1x24x18x18xf32>
-    %v270 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v271 = linalg.fill ins(%zero : f32) outs(%v270 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v272 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v269, %v214 : tensor<1x24x18x18xf32>, tensor<64x24x5x5xf32>) outs(%v271 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4c_5x5")
-    %v273 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v274 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v272 : tensor<1x64x14x14xf32>) outs(%v273 : tensor<1x64x14x14xf32>) {
+    %v273 = arith.constant dense<1.000000e-02> : tensor<64x24x5x5xf32>
+    %v274 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v275 = linalg.fill ins(%zero : f32) outs(%v274 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v276 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v272, %v273 : tensor<1x24x18x18xf32>, tensor<64x24x5x5xf32>) outs(%v275 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4c_5x5")
+    %v277 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v278 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v276 : tensor<1x64x14x14xf32>) outs(%v277 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v275 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v276 = tensor.insert_slice %v183 into %v275[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
-    %v277 = tensor.insert_slice %v201 into %v276[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
-    %v278 = tensor.insert_slice %v219 into %v277[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v279 = tensor.insert_slice %v230 into %v278[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v280 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v281 = linalg.fill ins(%zero : f32) outs(%v280 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v282 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v279, %v225 : tensor<1x512x14x14xf32>, tensor<64x512x1x1xf32>) outs(%v281 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4c_pool_proj")
-    %v283 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v284 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v282 : tensor<1x64x14x14xf32>) outs(%v283 : tensor<1x64x14x14xf32>) {
+    %v279 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v280 = tensor.insert_slice %v184 into %v279[0, 0, 0, 0] [1, 160, 14, 14] [1, 1, 1, 1] : tensor<1x160x14x14xf32> into tensor<1x512x14x14xf32>
+    %v281 = tensor.insert_slice %v202 into %v280[0, 160, 0, 0] [1, 224, 14, 14] [1, 1, 1, 1] : tensor<1x224x14x14xf32> into tensor<1x512x14x14xf32>
+    %v282 = tensor.insert_slice %v220 into %v281[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v283 = tensor.insert_slice %v231 into %v282[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v284 = arith.constant dense<1.000000e-02> : tensor<64x512x1x1xf32>
+    %v285 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v286 = linalg.fill ins(%zero : f32) outs(%v285 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v287 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v283, %v284 : tensor<1x512x14x14xf32>, tensor<64x512x1x1xf32>) outs(%v286 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4c_pool_proj")
+    %v288 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v289 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v287 : tensor<1x64x14x14xf32>) outs(%v288 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v285 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v286 = tensor.insert_slice %v241 into %v285[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
-    %v287 = tensor.insert_slice %v258 into %v286[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
-    %v288 = tensor.insert_slice %v274 into %v287[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v289 = tensor.insert_slice %v284 into %v288[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v290 = tensor.empty() : tensor<1x112x14x14xf32>
-    %v291 = linalg.fill ins(%zero : f32) outs(%v290 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32>
-    %v292 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v289, %v189 : tensor<1x512x14x14xf32>, tensor<112x512x1x1xf32>) outs(%v291 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32> loc("inception_4d_1x1")
-    %v293 = tensor.empty() : tensor<1x112x14x14xf32>
-    %v294 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v292 : tensor<1x112x14x14xf32>) outs(%v293 : tensor<1x112x14x14xf32>) {
+    %v290 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v291 = tensor.insert_slice %v242 into %v290[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
+    %v292 = tensor.insert_slice %v260 into %v291[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
+    %v293 = tensor.insert_slice %v278 into %v292[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v294 = tensor.insert_slice %v289 into %v293[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v295 = arith.constant dense<1.000000e-02> : tensor<112x512x1x1xf32>
+    %v296 = tensor.empty() : tensor<1x112x14x14xf32>
+    %v297 = linalg.fill ins(%zero : f32) outs(%v296 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32>
+    %v298 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v294, %v295 : tensor<1x512x14x14xf32>, tensor<112x512x1x1xf32>) outs(%v297 : tensor<1x112x14x14xf32>) -> tensor<1x112x14x14xf32> loc("inception_4d_1x1")
+    %v299 = tensor.empty() : tensor<1x112x14x14xf32>
+    %v300 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v298 : tensor<1x112x14x14xf32>) outs(%v299 : tensor<1x112x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x112x14x14xf32>
-    %v295 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v296 = tensor.insert_slice %v241 into %v295[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
-    %v297 = tensor.insert_slice %v258 into %v296[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
-    %v298 = tensor.insert_slice %v274 into %v297[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v299 = tensor.insert_slice %v284 into %v298[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v300 = arith.constant dense<1.000000e-02> : tensor<144x512x1x1xf32>
-    %v301 = tensor.empty() : tensor<1x144x14x14xf32>
-    %v302 = linalg.fill ins(%zero : f32) outs(%v301 : tensor<1x144x14x14xf32>) -> tensor<1x144x14x14xf32>
-    %v303 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v299, %v300 : tensor<1x512x14x14xf32>, tensor<144x512x1x1xf32>) outs(%v302 : tensor<1x144x14x14xf32>) -> tensor<1x144x14x14xf32> loc("inception_4d_3x3_reduce")
-    %v304 = tensor.empty() : tensor<1x144x14x14xf32>
-    %v305 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v303 : tensor<1x144x14x14xf32>) outs(%v304 : tensor<1x144x14x14xf32>) {
+    %v301 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v302 = tensor.insert_slice %v242 into %v301[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
+    %v303 = tensor.insert_slice %v260 into %v302[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
+    %v304 = tensor.insert_slice %v278 into %v303[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v305 = tensor.insert_slice %v289 into %v304[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v306 = arith.constant dense<1.000000e-02> : tensor<144x512x1x1xf32>
+    %v307 = tensor.empty() : tensor<1x144x14x14xf32>
+    %v308 = linalg.fill ins(%zero : f32) outs(%v307 : tensor<1x144x14x14xf32>) -> tensor<1x144x14x14xf32>
+    %v309 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v305, %v306 : tensor<1x512x14x14xf32>, tensor<144x512x1x1xf32>) outs(%v308 : tensor<1x144x14x14xf32>) -> tensor<1x144x14x14xf32> loc("inception_4d_3x3_reduce")
+    %v310 = tensor.empty() : tensor<1x144x14x14xf32>
+    %v311 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v309 : tensor<1x144x14x14xf32>) outs(%v310 : tensor<1x144x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x144x14x14xf32>
-    %v306 = tensor.pad %v305 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v312 = tensor.pad %v311 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x144x14x14xf32> to tensor<1x144x16x16xf32>
-    %v307 = arith.constant dense<1.000000e-02> : tensor<288x144x3x3xf32>
-    %v308 = tensor.empty() : tensor<1x288x14x14xf32>
-    %v309 = linalg.fill ins(%zero : f32) outs(%v308 : tensor<1x288x14x14xf32>) -> tensor<1x288x14x14xf32>
-    %v310 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v306, %v307 : tensor<1x144x16x16xf32>, tensor<288x144x3x3xf32>) outs(%v309 : tensor<1x288x14x14xf32>) -> tensor<1x288x14x14xf32> loc("inception_4d_3x3")
-    %v311 = tensor.empty() : tensor<1x288x14x14xf32>
-    %v312 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v310 : tensor<1x288x14x14xf32>) outs(%v311 : tensor<1x288x14x14xf32>) {
+    %v313 = arith.constant dense<1.000000e-02> : tensor<288x144x3x3xf32>
+    %v314 = tensor.empty() : tensor<1x288x14x14xf32>
+    %v315 = linalg.fill ins(%zero : f32) outs(%v314 : tensor<1x288x14x14xf32>) -> tensor<1x288x14x14xf32>
+    %v316 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v312, %v313 : tensor<1x144x16x16xf32>, tensor<288x144x3x3xf32>) outs(%v315 : tensor<1x288x14x14xf32>) -> tensor<1x288x14x14xf32> loc("inception_4d_3x3")
+    %v317 = tensor.empty() : tensor<1x288x14x14xf32>
+    %v318 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v316 : tensor<1x288x14x14xf32>) outs(%v317 : tensor<1x288x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x288x14x14xf32>
-    %v313 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v314 = tensor.insert_slice %v241 into %v313[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
-    %v315 = tensor.insert_slice %v258 into %v314[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
-    %v316 = tensor.insert_slice %v274 into %v315[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v317 = tensor.insert_slice %v284 into %v316[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v318 = arith.constant dense<1.000000e-02> : tensor<32x512x1x1xf32>
-    %v319 = tensor.empty() : tensor<1x32x14x14xf32>
-    %v320 = linalg.fill ins(%zero : f32) outs(%v319 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
-    %v321 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v317, %v318 : tensor<1x512x14x14xf32>, tensor<32x512x1x1xf32>) outs(%v320 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> loc("inception_4d_5x5_reduce")
-    %v322 = tensor.empty() : tensor<1x32x14x14xf32>
-    %v323 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v321 : tensor<1x32x14x14xf32>) outs(%v322 : tensor<1x32x14x14xf32>) {
+    %v319 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v320 = tensor.insert_slice %v242 into %v319[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
+    %v321 = tensor.insert_slice %v260 into %v320[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
+    %v322 = tensor.insert_slice %v278 into %v321[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v323 = tensor.insert_slice %v289 into %v322[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v324 = arith.constant dense<1.000000e-02> : tensor<32x512x1x1xf32>
+    %v325 = tensor.empty() : tensor<1x32x14x14xf32>
+    %v326 = linalg.fill ins(%zero : f32) outs(%v325 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
+    %v327 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v323, %v324 : tensor<1x512x14x14xf32>, tensor<32x512x1x1xf32>) outs(%v326 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> loc("inception_4d_5x5_reduce")
+    %v328 = tensor.empty() : tensor<1x32x14x14xf32>
+    %v329 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v327 : tensor<1x32x14x14xf32>) outs(%v328 : tensor<1x32x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x32x14x14xf32>
-    %v324 = tensor.pad %v323 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v330 = tensor.pad %v329 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x32x14x14xf32> to tensor<1x32x18x18xf32>
-    %v325 = arith.constant dense<1.000000e-02> : tensor<64x32x5x5xf32>
-    %v326 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v327 = linalg.fill ins(%zero : f32) outs(%v326 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v328 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v324, %v325 : tensor<1x32x18x18xf32>, tensor<64x32x5x5xf32>) outs(%v327 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4d_5x5")
-    %v329 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v330 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v328 : tensor<1x64x14x14xf32>) outs(%v329 : tensor<1x64x14x14xf32>) {
+    %v331 = arith.constant dense<1.000000e-02> : tensor<64x32x5x5xf32>
+    %v332 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v333 = linalg.fill ins(%zero : f32) outs(%v332 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v334 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v330, %v331 : tensor<1x32x18x18xf32>, tensor<64x32x5x5xf32>) outs(%v333 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4d_5x5")
+    %v335 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v336 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v334 : tensor<1x64x14x14xf32>) outs(%v335 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v331 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v332 = tensor.insert_slice %v241 into %v331[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
-    %v333 = tensor.insert_slice %v258 into %v332[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
-    %v334 = tensor.insert_slice %v274 into %v333[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v335 = tensor.insert_slice %v284 into %v334[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
-    %v336 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v337 = linalg.fill ins(%zero : f32) outs(%v336 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
-    %v338 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v335, %v225 : tensor<1x512x14x14xf32>, tensor<64x512x1x1xf32>) outs(%v337 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4d_pool_proj")
-    %v339 = tensor.empty() : tensor<1x64x14x14xf32>
-    %v340 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v338 : tensor<1x64x14x14xf32>) outs(%v339 : tensor<1x64x14x14xf32>) {
+    %v337 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v338 = tensor.insert_slice %v242 into %v337[0, 0, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x512x14x14xf32>
+    %v339 = tensor.insert_slice %v260 into %v338[0, 128, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x512x14x14xf32>
+    %v340 = tensor.insert_slice %v278 into %v339[0, 384, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v341 = tensor.insert_slice %v289 into %v340[0, 448, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x512x14x14xf32>
+    %v342 = arith.constant dense<1.000000e-02> : tensor<64x512x1x1xf32>
+    %v343 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v344 = linalg.fill ins(%zero : f32) outs(%v343 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32>
+    %v345 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v341, %v342 : tensor<1x512x14x14xf32>, tensor<64x512x1x1xf32>) outs(%v344 : tensor<1x64x14x14xf32>) -> tensor<1x64x14x14xf32> loc("inception_4d_pool_proj")
+    %v346 = tensor.empty() : tensor<1x64x14x14xf32>
+    %v347 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v345 : tensor<1x64x14x14xf32>) outs(%v346 : tensor<1x64x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x14x14xf32>
-    %v341 = tensor.empty() : tensor<1x528x14x14xf32>
-    %v342 = tensor.insert_slice %v294 into %v341[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
-    %v343 = tensor.insert_slice %v312 into %v342[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
-    %v344 = tensor.insert_slice %v330 into %v343[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v345 = tensor.insert_slice %v340 into %v344[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v346 = arith.constant dense<1.000000e-02> : tensor<256x528x1x1xf32>
-    %v347 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v348 = linalg.fill ins(%zero : f32) outs(%v347 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v349 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v345, %v346 : tensor<1x528x14x14xf32>, tensor<256x528x1x1xf32>) outs(%v348 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("inception_4e_1x1")
-    %v350 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v351 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v349 : tensor<1x256x14x14xf32>) outs(%v350 : tensor<1x256x14x14xf32>) {
+    %v348 = tensor.empty() : tensor<1x528x14x14xf32>
+    %v349 = tensor.insert_slice %v300 into %v348[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
+    %v350 = tensor.insert_slice %v318 into %v349[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
+    %v351 = tensor.insert_slice %v336 into %v350[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v352 = tensor.insert_slice %v347 into %v351[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v353 = arith.constant dense<1.000000e-02> : tensor<256x528x1x1xf32>
+    %v354 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v355 = linalg.fill ins(%zero : f32) outs(%v354 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v356 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v352, %v353 : tensor<1x528x14x14xf32>, tensor<256x528x1x1xf32>) outs(%v355 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("inception_4e_1x1")
+    %v357 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v358 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v356 : tensor<1x256x14x14xf32>) outs(%v357 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v352 = tensor.empty() : tensor<1x528x14x14xf32>
-    %v353 = tensor.insert_slice %v294 into %v352[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
-    %v354 = tensor.insert_slice %v312 into %v353[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
-    %v355 = tensor.insert_slice %v330 into %v354[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v356 = tensor.insert_slice %v340 into %v355[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v357 = arith.constant dense<1.000000e-02> : tensor<160x528x1x1xf32>
-    %v358 = tensor.empty() : tensor<1x160x14x14xf32>
-    %v359 = linalg.fill ins(%zero : f32) outs(%v358 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32>
-    %v360 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v356, %v357 : tensor<1x528x14x14xf32>, tensor<160x528x1x1xf32>) outs(%v359 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32> loc("inception_4e_3x3_reduce")
-    %v361 = tensor.empty() : tensor<1x160x14x14xf32>
-    %v362 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v360 : tensor<1x160x14x14xf32>) outs(%v361 : tensor<1x160x14x14xf32>) {
+    %v359 = tensor.empty() : tensor<1x528x14x14xf32>
+    %v360 = tensor.insert_slice %v300 into %v359[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
+    %v361 = tensor.insert_slice %v318 into %v360[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
+    %v362 = tensor.insert_slice %v336 into %v361[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v363 = tensor.insert_slice %v347 into %v362[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v364 = arith.constant dense<1.000000e-02> : tensor<160x528x1x1xf32>
+    %v365 = tensor.empty() : tensor<1x160x14x14xf32>
+    %v366 = linalg.fill ins(%zero : f32) outs(%v365 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32>
+    %v367 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v363, %v364 : tensor<1x528x14x14xf32>, tensor<160x528x1x1xf32>) outs(%v366 : tensor<1x160x14x14xf32>) -> tensor<1x160x14x14xf32> loc("inception_4e_3x3_reduce")
+    %v368 = tensor.empty() : tensor<1x160x14x14xf32>
+    %v369 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v367 : tensor<1x160x14x14xf32>) outs(%v368 : tensor<1x160x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x160x14x14xf32>
-    %v363 = tensor.pad %v362 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v370 = tensor.pad %v369 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x160x14x14xf32> to tensor<1x160x16x16xf32>
-    %v364 = arith.constant dense<1.000000e-02> : tensor<320x160x3x3xf32>
-    %v365 = tensor.empty() : tensor<1x320x14x14xf32>
-    %v366 = linalg.fill ins(%zero : f32) outs(%v365 : tensor<1x320x14x14xf32>) -> tensor<1x320x14x14xf32>
-    %v367 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v363, %v364 : tensor<1x160x16x16xf32>, tensor<320x160x3x3xf32>) outs(%v366 : tensor<1x320x14x14xf32>) -> tensor<1x320x14x14xf32> loc("inception_4e_3x3")
-    %v368 = tensor.empty() : tensor<1x320x14x14xf32>
-    %v369 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v367 : tensor<1x320x14x14xf32>) outs(%v368 : tensor<1x320x14x14xf32>) {
+    %v371 = arith.constant dense<1.000000e-02> : tensor<320x160x3x3xf32>
+    %v372 = tensor.empty() : tensor<1x320x14x14xf32>
+    %v373 = linalg.fill ins(%zero : f32) outs(%v372 : tensor<1x320x14x14xf32>) -> tensor<1x320x14x14xf32>
+    %v374 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v370, %v371 : tensor<1x160x16x16xf32>, tensor<320x160x3x3xf32>) outs(%v373 : tensor<1x320x14x14xf32>) -> tensor<1x320x14x14xf32> loc("inception_4e_3x3")
+    %v375 = tensor.empty() : tensor<1x320x14x14xf32>
+    %v376 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v374 : tensor<1x320x14x14xf32>) outs(%v375 : tensor<1x320x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x320x14x14xf32>
-    %v370 = tensor.empty() : tensor<1x528x14x14xf32>
-    %v371 = tensor.insert_slice %v294 into %v370[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
-    %v372 = tensor.insert_slice %v312 into %v371[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
-    %v373 = tensor.insert_slice %v330 into %v372[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v374 = tensor.insert_slice %v340 into %v373[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v375 = arith.constant dense<1.000000e-02> : tensor<32x528x1x1xf32>
-    %v376 = tensor.empty() : tensor<1x32x14x14xf32>
-    %v377 = linalg.fill ins(%zero : f32) outs(%v376 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
-    %v378 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v374, %v375 : tensor<1x528x14x14xf32>, tensor<32x528x1x1xf32>) outs(%v377 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> loc("inception_4e_5x5_reduce")
-    %v379 = tensor.empty() : tensor<1x32x14x14xf32>
-    %v380 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v378 : tensor<1x32x14x14xf32>) outs(%v379 : tensor<1x32x14x14xf32>) {
+    %v377 = tensor.empty() : tensor<1x528x14x14xf32>
+    %v378 = tensor.insert_slice %v300 into %v377[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
+    %v379 = tensor.insert_slice %v318 into %v378[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
+    %v380 = tensor.insert_slice %v336 into %v379[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v381 = tensor.insert_slice %v347 into %v380[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v382 = arith.constant dense<1.000000e-02> : tensor<32x528x1x1xf32>
+    %v383 = tensor.empty() : tensor<1x32x14x14xf32>
+    %v384 = linalg.fill ins(%zero : f32) outs(%v383 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32>
+    %v385 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v381, %v382 : tensor<1x528x14x14xf32>, tensor<32x528x1x1xf32>) outs(%v384 : tensor<1x32x14x14xf32>) -> tensor<1x32x14x14xf32> loc("inception_4e_5x5_reduce")
+    %v386 = tensor.empty() : tensor<1x32x14x14xf32>
+    %v387 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v385 : tensor<1x32x14x14xf32>) outs(%v386 : tensor<1x32x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x32x14x14xf32>
-    %v381 = tensor.pad %v380 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v388 = tensor.pad %v387 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x32x14x14xf32> to tensor<1x32x18x18xf32>
-    %v382 = arith.constant dense<1.000000e-02> : tensor<128x32x5x5xf32>
-    %v383 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v384 = linalg.fill ins(%zero : f32) outs(%v383 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
-    %v385 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v381, %v382 : tensor<1x32x18x18xf32>, tensor<128x32x5x5xf32>) outs(%v384 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4e_5x5")
-    %v386 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v387 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v385 : tensor<1x128x14x14xf32>) outs(%v386 : tensor<1x128x14x14xf32>) {
+    %v389 = arith.constant dense<1.000000e-02> : tensor<128x32x5x5xf32>
+    %v390 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v391 = linalg.fill ins(%zero : f32) outs(%v390 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
+    %v392 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v388, %v389 : tensor<1x32x18x18xf32>, tensor<128x32x5x5xf32>) outs(%v391 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4e_5x5")
+    %v393 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v394 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v392 : tensor<1x128x14x14xf32>) outs(%v393 : tensor<1x128x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x14x14xf32>
-    %v388 = tensor.empty() : tensor<1x528x14x14xf32>
-    %v389 = tensor.insert_slice %v294 into %v388[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
-    %v390 = tensor.insert_slice %v312 into %v389[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
-    %v391 = tensor.insert_slice %v330 into %v390[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v392 = tensor.insert_slice %v340 into %v391[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
-    %v393 = arith.constant dense<1.000000e-02> : tensor<128x528x1x1xf32>
-    %v394 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v395 = linalg.fill ins(%zero : f32) outs(%v394 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
-    %v396 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v392, %v393 : tensor<1x528x14x14xf32>, tensor<128x528x1x1xf32>) outs(%v395 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4e_pool_proj")
-    %v397 = tensor.empty() : tensor<1x128x14x14xf32>
-    %v398 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v396 : tensor<1x128x14x14xf32>) outs(%v397 : tensor<1x128x14x14xf32>) {
+    %v395 = tensor.empty() : tensor<1x528x14x14xf32>
+    %v396 = tensor.insert_slice %v300 into %v395[0, 0, 0, 0] [1, 112, 14, 14] [1, 1, 1, 1] : tensor<1x112x14x14xf32> into tensor<1x528x14x14xf32>
+    %v397 = tensor.insert_slice %v318 into %v396[0, 112, 0, 0] [1, 288, 14, 14] [1, 1, 1, 1] : tensor<1x288x14x14xf32> into tensor<1x528x14x14xf32>
+    %v398 = tensor.insert_slice %v336 into %v397[0, 400, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v399 = tensor.insert_slice %v347 into %v398[0, 464, 0, 0] [1, 64, 14, 14] [1, 1, 1, 1] : tensor<1x64x14x14xf32> into tensor<1x528x14x14xf32>
+    %v400 = arith.constant dense<1.000000e-02> : tensor<128x528x1x1xf32>
+    %v401 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v402 = linalg.fill ins(%zero : f32) outs(%v401 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32>
+    %v403 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v399, %v400 : tensor<1x528x14x14xf32>, tensor<128x528x1x1xf32>) outs(%v402 : tensor<1x128x14x14xf32>) -> tensor<1x128x14x14xf32> loc("inception_4e_pool_proj")
+    %v404 = tensor.empty() : tensor<1x128x14x14xf32>
+    %v405 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v403 : tensor<1x128x14x14xf32>) outs(%v404 : tensor<1x128x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x14x14xf32>
-    %v399 = tensor.empty() : tensor<1x832x14x14xf32>
-    %v400 = tensor.insert_slice %v351 into %v399[0, 0, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x832x14x14xf32>
-    %v401 = tensor.insert_slice %v369 into %v400[0, 256, 0, 0] [1, 320, 14, 14] [1, 1, 1, 1] : tensor<1x320x14x14xf32> into tensor<1x832x14x14xf32>
-    %v402 = tensor.insert_slice %v387 into %v401[0, 576, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x832x14x14xf32>
-    %v403 = tensor.insert_slice %v398 into %v402[0, 704, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x832x14x14xf32>
-    %v404 = tensor.pad %v403 low[0, 0, 0, 0] high[0, 0, 1, 1] {
+    %v406 = tensor.empty() : tensor<1x832x14x14xf32>
+    %v407 = tensor.insert_slice %v358 into %v406[0, 0, 0, 0] [1, 256, 14, 14] [1, 1, 1, 1] : tensor<1x256x14x14xf32> into tensor<1x832x14x14xf32>
+    %v408 = tensor.insert_slice %v376 into %v407[0, 256, 0, 0] [1, 320, 14, 14] [1, 1, 1, 1] : tensor<1x320x14x14xf32> into tensor<1x832x14x14xf32>
+    %v409 = tensor.insert_slice %v394 into %v408[0, 576, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x832x14x14xf32>
+    %v410 = tensor.insert_slice %v405 into %v409[0, 704, 0, 0] [1, 128, 14, 14] [1, 1, 1, 1] : tensor<1x128x14x14xf32> into tensor<1x832x14x14xf32>
+    %v411 = tensor.pad %v410 low[0, 0, 0, 0] high[0, 0, 1, 1] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x832x14x14xf32> to tensor<1x832x15x15xf32>
-    %v405 = tensor.empty() : tensor<3x3xf32>
-    %v406 = tensor.empty() : tensor<1x832x7x7xf32>
-    %v407 = linalg.fill ins(%zero : f32) outs(%v406 : tensor<1x832x7x7xf32>) -> tensor<1x832x7x7xf32>
-    %v408 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v404, %v405 : tensor<1x832x15x15xf32>, tensor<3x3xf32>) outs(%v407 : tensor<1x832x7x7xf32>) -> tensor<1x832x7x7xf32> loc("pool4")
-    %v409 = arith.constant dense<1.000000e-02> : tensor<256x832x1x1xf32>
-    %v410 = tensor.empty() : tensor<1x256x7x7xf32>
-    %v411 = linalg.fill ins(%zero : f32) outs(%v410 : tensor<1x256x7x7xf32>) -> tensor<1x256x7x7xf32>
-    %v412 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v408, %v409 : tensor<1x832x7x7xf32>, tensor<256x832x1x1xf32>) outs(%v411 : tensor<1x256x7x7xf32>) -> tensor<1x256x7x7xf32> loc("inception_5a_1x1")
-    %v413 = tensor.empty() : tensor<1x256x7x7xf32>
-    %v414 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v412 : tensor<1x256x7x7xf32>) outs(%v413 : tensor<1x256x7x7xf32>) {
+    %v412 = tensor.empty() : tensor<3x3xf32>
+    %v413 = tensor.empty() : tensor<1x832x7x7xf32>
+    %v414 = linalg.fill ins(%zero : f32) outs(%v413 : tensor<1x832x7x7xf32>) -> tensor<1x832x7x7xf32>
+    %v415 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v411, %v412 : tensor<1x832x15x15xf32>, tensor<3x3xf32>) outs(%v414 : tensor<1x832x7x7xf32>) -> tensor<1x832x7x7xf32> loc("pool4")
+    %v416 = arith.constant dense<1.000000e-02> : tensor<256x832x1x1xf32>
+    %v417 = tensor.empty() : tensor<1x256x7x7xf32>
+    %v418 = linalg.fill ins(%zero : f32) outs(%v417 : tensor<1x256x7x7xf32>) -> tensor<1x256x7x7xf32>
+    %v419 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v415, %v416 : tensor<1x832x7x7xf32>, tensor<256x832x1x1xf32>) outs(%v418 : tensor<1x256x7x7xf32>) -> tensor<1x256x7x7xf32> loc("inception_5a_1x1")
+    %v420 = tensor.empty() : tensor<1x256x7x7xf32>
+    %v421 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v419 : tensor<1x256x7x7xf32>) outs(%v420 : tensor<1x256x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x7x7xf32>
-    %v415 = arith.constant dense<1.000000e-02> : tensor<160x832x1x1xf32>
-    %v416 = tensor.empty() : tensor<1x160x7x7xf32>
-    %v417 = linalg.fill ins(%zero : f32) outs(%v416 : tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32>
-    %v418 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v408, %v415 : tensor<1x832x7x7xf32>, tensor<160x832x1x1xf32>) outs(%v417 : tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32> loc("inception_5a_3x3_reduce")
-    %v419 = tensor.empty() : tensor<1x160x7x7xf32>
-    %v420 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v418 : tensor<1x160x7x7xf32>) outs(%v419 : tensor<1x160x7x7xf32>) {
+    %v422 = arith.constant dense<1.000000e-02> : tensor<160x832x1x1xf32>
+    %v423 = tensor.empty() : tensor<1x160x7x7xf32>
+    %v424 = linalg.fill ins(%zero : f32) outs(%v423 : tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32>
+    %v425 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v415, %v422 : tensor<1x832x7x7xf32>, tensor<160x832x1x1xf32>) outs(%v424 : tensor<1x160x7x7xf32>) -> tensor<1x160x7x7xf32> loc("inception_5a_3x3_reduce")
+    %v426 = tensor.empty() : tensor<1x160x7x7xf32>
+    %v427 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v425 : tensor<1x160x7x7xf32>) outs(%v426 : tensor<1x160x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x160x7x7xf32>
-    %v421 = tensor.pad %v420 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v428 = tensor.pad %v427 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x160x7x7xf32> to tensor<1x160x9x9xf32>
-    %v422 = tensor.empty() : tensor<1x320x7x7xf32>
-    %v423 = linalg.fill ins(%zero : f32) outs(%v422 : tensor<1x320x7x7xf32>) -> tensor<1x320x7x7xf32>
-    %v424 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v421, %v364 : tensor<1x160x9x9xf32>, tensor<320x160x3x3xf32>) outs(%v423 : tensor<1x320x7x7xf32>) -> tensor<1x320x7x7xf32> loc("inception_5a_3x3")
-    %v425 = tensor.empty() : tensor<1x320x7x7xf32>
-    %v426 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v424 : tensor<1x320x7x7xf32>) outs(%v425 : tensor<1x320x7x7xf32>) {
+    %v429 = arith.constant dense<1.000000e-02> : tensor<320x160x3x3xf32>
+    %v430 = tensor.empty() : tensor<1x320x7x7xf32>
+    %v431 = linalg.fill ins(%zero : f32) outs(%v430 : tensor<1x320x7x7xf32>) -> tensor<1x320x7x7xf32>
+    %v432 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v428, %v429 : tensor<1x160x9x9xf32>, tensor<320x160x3x3xf32>) outs(%v431 : tensor<1x320x7x7xf32>) -> tensor<1x320x7x7xf32> loc("inception_5a_3x3")
+    %v433 = tensor.empty() : tensor<1x320x7x7xf32>
+    %v434 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v432 : tensor<1x320x7x7xf32>) outs(%v433 : tensor<1x320x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x320x7x7xf32>
-    %v427 = arith.constant dense<1.000000e-02> : tensor<32x832x1x1xf32>
-    %v428 = tensor.empty() : tensor<1x32x7x7xf32>
-    %v429 = linalg.fill ins(%zero : f32) outs(%v428 : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
-    %v430 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v408, %v427 : tensor<1x832x7x7xf32>, tensor<32x832x1x1xf32>) outs(%v429 : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> loc("inception_5a_5x5_reduce")
-    %v431 = tensor.empty() : tensor<1x32x7x7xf32>
-    %v432 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v430 : tensor<1x32x7x7xf32>) outs(%v431 : tensor<1x32x7x7xf32>) {
+    %v435 = arith.constant dense<1.000000e-02> : tensor<32x832x1x1xf32>
+    %v436 = tensor.empty() : tensor<1x32x7x7xf32>
+    %v437 = linalg.fill ins(%zero : f32) outs(%v436 : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32>
+    %v438 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v415, %v435 : tensor<1x832x7x7xf32>, tensor<32x832x1x1xf32>) outs(%v437 : tensor<1x32x7x7xf32>) -> tensor<1x32x7x7xf32> loc("inception_5a_5x5_reduce")
+    %v439 = tensor.empty() : tensor<1x32x7x7xf32>
+    %v440 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v438 : tensor<1x32x7x7xf32>) outs(%v439 : tensor<1x32x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x32x7x7xf32>
-    %v433 = tensor.pad %v432 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v441 = tensor.pad %v440 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x32x7x7xf32> to tensor<1x32x11x11xf32>
-    %v434 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v435 = linalg.fill ins(%zero : f32) outs(%v434 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
-    %v436 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v433, %v382 : tensor<1x32x11x11xf32>, tensor<128x32x5x5xf32>) outs(%v435 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5a_5x5")
-    %v437 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v438 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v436 : tensor<1x128x7x7xf32>) outs(%v437 : tensor<1x128x7x7xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x128x7x7xf32>
-    %v439 = arith.constant dense<1.000000e-02> : tensor<128x832x1x1xf32>
-    %v440 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v441 = linalg.fill ins(%zero : f32) outs(%v440 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
-    %v442 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v408, %v439 : tensor<1x832x7x7xf32>, tensor<128x832x1x1xf32>) outs(%v441 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5a_pool_proj")
+    %v442 = arith.constant dense<1.000000e-02> : tensor<128x32x5x5xf32>
     %v443 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v444 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v442 : tensor<1x128x7x7xf32>) outs(%v443 : tensor<1x128x7x7xf32>) {
+    %v444 = linalg.fill ins(%zero : f32) outs(%v443 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
+    %v445 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v441, %v442 : tensor<1x32x11x11xf32>, tensor<128x32x5x5xf32>) outs(%v444 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5a_5x5")
+    %v446 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v447 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v445 : tensor<1x128x7x7xf32>) outs(%v446 : tensor<1x128x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x7x7xf32>
-    %v445 = tensor.empty() : tensor<1x832x7x7xf32>
-    %v446 = tensor.insert_slice %v414 into %v445[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
-    %v447 = tensor.insert_slice %v426 into %v446[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
-    %v448 = tensor.insert_slice %v438 into %v447[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v449 = tensor.insert_slice %v444 into %v448[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v450 = arith.constant dense<1.000000e-02> : tensor<384x832x1x1xf32>
-    %v451 = tensor.empty() : tensor<1x384x7x7xf32>
-    %v452 = linalg.fill ins(%zero : f32) outs(%v451 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32>
-    %v453 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v449, %v450 : tensor<1x832x7x7xf32>, tensor<384x832x1x1xf32>) outs(%v452 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32> loc("inception_5b_1x1")
-    %v454 = tensor.empty() : tensor<1x384x7x7xf32>
-    %v455 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v453 : tensor<1x384x7x7xf32>) outs(%v454 : tensor<1x384x7x7xf32>) {
+    %v448 = arith.constant dense<1.000000e-02> : tensor<128x832x1x1xf32>
+    %v449 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v450 = linalg.fill ins(%zero : f32) outs(%v449 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
+    %v451 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v415, %v448 : tensor<1x832x7x7xf32>, tensor<128x832x1x1xf32>) outs(%v450 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5a_pool_proj")
+    %v452 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v453 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v451 : tensor<1x128x7x7xf32>) outs(%v452 : tensor<1x128x7x7xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x128x7x7xf32>
+    %v454 = tensor.empty() : tensor<1x832x7x7xf32>
+    %v455 = tensor.insert_slice %v421 into %v454[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
+    %v456 = tensor.insert_slice %v434 into %v455[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
+    %v457 = tensor.insert_slice %v447 into %v456[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v458 = tensor.insert_slice %v453 into %v457[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v459 = arith.constant dense<1.000000e-02> : tensor<384x832x1x1xf32>
+    %v460 = tensor.empty() : tensor<1x384x7x7xf32>
+    %v461 = linalg.fill ins(%zero : f32) outs(%v460 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32>
+    %v462 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v458, %v459 : tensor<1x832x7x7xf32>, tensor<384x832x1x1xf32>) outs(%v461 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32> loc("inception_5b_1x1")
+    %v463 = tensor.empty() : tensor<1x384x7x7xf32>
+    %v464 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v462 : tensor<1x384x7x7xf32>) outs(%v463 : tensor<1x384x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x384x7x7xf32>
-    %v456 = tensor.empty() : tensor<1x832x7x7xf32>
-    %v457 = tensor.insert_slice %v414 into %v456[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
-    %v458 = tensor.insert_slice %v426 into %v457[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
-    %v459 = tensor.insert_slice %v438 into %v458[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v460 = tensor.insert_slice %v444 into %v459[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v461 = arith.constant dense<1.000000e-02> : tensor<192x832x1x1xf32>
-    %v462 = tensor.empty() : tensor<1x192x7x7xf32>
-    %v463 = linalg.fill ins(%zero : f32) outs(%v462 : tensor<1x192x7x7xf32>) -> tensor<1x192x7x7xf32>
-    %v464 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v460, %v461 : tensor<1x832x7x7xf32>, tensor<192x832x1x1xf32>) outs(%v463 : tensor<1x192x7x7xf32>) -> tensor<1x192x7x7xf32> loc("inception_5b_3x3_reduce")
-    %v465 = tensor.empty() : tensor<1x192x7x7xf32>
-    %v466 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v464 : tensor<1x192x7x7xf32>) outs(%v465 : tensor<1x192x7x7xf32>) {
+    %v465 = tensor.empty() : tensor<1x832x7x7xf32>
+    %v466 = tensor.insert_slice %v421 into %v465[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
+    %v467 = tensor.insert_slice %v434 into %v466[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
+    %v468 = tensor.insert_slice %v447 into %v467[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v469 = tensor.insert_slice %v453 into %v468[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v470 = arith.constant dense<1.000000e-02> : tensor<192x832x1x1xf32>
+    %v471 = tensor.empty() : tensor<1x192x7x7xf32>
+    %v472 = linalg.fill ins(%zero : f32) outs(%v471 : tensor<1x192x7x7xf32>) -> tensor<1x192x7x7xf32>
+    %v473 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v469, %v470 : tensor<1x832x7x7xf32>, tensor<192x832x1x1xf32>) outs(%v472 : tensor<1x192x7x7xf32>) -> tensor<1x192x7x7xf32> loc("inception_5b_3x3_reduce")
+    %v474 = tensor.empty() : tensor<1x192x7x7xf32>
+    %v475 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v473 : tensor<1x192x7x7xf32>) outs(%v474 : tensor<1x192x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x192x7x7xf32>
-    %v467 = tensor.pad %v466 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v476 = tensor.pad %v475 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x192x7x7xf32> to tensor<1x192x9x9xf32>
-    %v468 = arith.constant dense<1.000000e-02> : tensor<384x192x3x3xf32>
-    %v469 = tensor.empty() : tensor<1x384x7x7xf32>
-    %v470 = linalg.fill ins(%zero : f32) outs(%v469 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32>
-    %v471 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v467, %v468 : tensor<1x192x9x9xf32>, tensor<384x192x3x3xf32>) outs(%v470 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32> loc("inception_5b_3x3")
-    %v472 = tensor.empty() : tensor<1x384x7x7xf32>
-    %v473 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v471 : tensor<1x384x7x7xf32>) outs(%v472 : tensor<1x384x7x7xf32>) {
+    %v477 = arith.constant dense<1.000000e-02> : tensor<384x192x3x3xf32>
+    %v478 = tensor.empty() : tensor<1x384x7x7xf32>
+    %v479 = linalg.fill ins(%zero : f32) outs(%v478 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32>
+    %v480 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v476, %v477 : tensor<1x192x9x9xf32>, tensor<384x192x3x3xf32>) outs(%v479 : tensor<1x384x7x7xf32>) -> tensor<1x384x7x7xf32> loc("inception_5b_3x3")
+    %v481 = tensor.empty() : tensor<1x384x7x7xf32>
+    %v482 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v480 : tensor<1x384x7x7xf32>) outs(%v481 : tensor<1x384x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x384x7x7xf32>
-    %v474 = tensor.empty() : tensor<1x832x7x7xf32>
-    %v475 = tensor.insert_slice %v414 into %v474[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
-    %v476 = tensor.insert_slice %v426 into %v475[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
-    %v477 = tensor.insert_slice %v438 into %v476[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v478 = tensor.insert_slice %v444 into %v477[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v479 = arith.constant dense<1.000000e-02> : tensor<48x832x1x1xf32>
-    %v480 = tensor.empty() : tensor<1x48x7x7xf32>
-    %v481 = linalg.fill ins(%zero : f32) outs(%v480 : tensor<1x48x7x7xf32>) -> tensor<1x48x7x7xf32>
-    %v482 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v478, %v479 : tensor<1x832x7x7xf32>, tensor<48x832x1x1xf32>) outs(%v481 : tensor<1x48x7x7xf32>) -> tensor<1x48x7x7xf32> loc("inception_5b_5x5_reduce")
-    %v483 = tensor.empty() : tensor<1x48x7x7xf32>
-    %v484 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v482 : tensor<1x48x7x7xf32>) outs(%v483 : tensor<1x48x7x7xf32>) {
+    %v483 = tensor.empty() : tensor<1x832x7x7xf32>
+    %v484 = tensor.insert_slice %v421 into %v483[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
+    %v485 = tensor.insert_slice %v434 into %v484[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
+    %v486 = tensor.insert_slice %v447 into %v485[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v487 = tensor.insert_slice %v453 into %v486[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v488 = arith.constant dense<1.000000e-02> : tensor<48x832x1x1xf32>
+    %v489 = tensor.empty() : tensor<1x48x7x7xf32>
+    %v490 = linalg.fill ins(%zero : f32) outs(%v489 : tensor<1x48x7x7xf32>) -> tensor<1x48x7x7xf32>
+    %v491 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v487, %v488 : tensor<1x832x7x7xf32>, tensor<48x832x1x1xf32>) outs(%v490 : tensor<1x48x7x7xf32>) -> tensor<1x48x7x7xf32> loc("inception_5b_5x5_reduce")
+    %v492 = tensor.empty() : tensor<1x48x7x7xf32>
+    %v493 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v491 : tensor<1x48x7x7xf32>) outs(%v492 : tensor<1x48x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x48x7x7xf32>
-    %v485 = tensor.pad %v484 low[0, 0, 0, 0] high[0, 0, 4, 4] {
+    %v494 = tensor.pad %v493 low[0, 0, 0, 0] high[0, 0, 4, 4] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x48x7x7xf32> to tensor<1x48x11x11xf32>
-    %v486 = arith.constant dense<1.000000e-02> : tensor<128x48x5x5xf32>
-    %v487 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v488 = linalg.fill ins(%zero : f32) outs(%v487 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
-    %v489 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v485, %v486 : tensor<1x48x11x11xf32>, tensor<128x48x5x5xf32>) outs(%v488 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5b_5x5")
-    %v490 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v491 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v489 : tensor<1x128x7x7xf32>) outs(%v490 : tensor<1x128x7x7xf32>) {
+    %v495 = arith.constant dense<1.000000e-02> : tensor<128x48x5x5xf32>
+    %v496 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v497 = linalg.fill ins(%zero : f32) outs(%v496 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
+    %v498 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v494, %v495 : tensor<1x48x11x11xf32>, tensor<128x48x5x5xf32>) outs(%v497 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5b_5x5")
+    %v499 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v500 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v498 : tensor<1x128x7x7xf32>) outs(%v499 : tensor<1x128x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x7x7xf32>
-    %v492 = tensor.empty() : tensor<1x832x7x7xf32>
-    %v493 = tensor.insert_slice %v414 into %v492[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
-    %v494 = tensor.insert_slice %v426 into %v493[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
-    %v495 = tensor.insert_slice %v438 into %v494[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v496 = tensor.insert_slice %v444 into %v495[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
-    %v497 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v498 = linalg.fill ins(%zero : f32) outs(%v497 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
-    %v499 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v496, %v439 : tensor<1x832x7x7xf32>, tensor<128x832x1x1xf32>) outs(%v498 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5b_pool_proj")
-    %v500 = tensor.empty() : tensor<1x128x7x7xf32>
-    %v501 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v499 : tensor<1x128x7x7xf32>) outs(%v500 : tensor<1x128x7x7xf32>) {
+    %v501 = tensor.empty() : tensor<1x832x7x7xf32>
+    %v502 = tensor.insert_slice %v421 into %v501[0, 0, 0, 0] [1, 256, 7, 7] [1, 1, 1, 1] : tensor<1x256x7x7xf32> into tensor<1x832x7x7xf32>
+    %v503 = tensor.insert_slice %v434 into %v502[0, 256, 0, 0] [1, 320, 7, 7] [1, 1, 1, 1] : tensor<1x320x7x7xf32> into tensor<1x832x7x7xf32>
+    %v504 = tensor.insert_slice %v447 into %v503[0, 576, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v505 = tensor.insert_slice %v453 into %v504[0, 704, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x832x7x7xf32>
+    %v506 = arith.constant dense<1.000000e-02> : tensor<128x832x1x1xf32>
+    %v507 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v508 = linalg.fill ins(%zero : f32) outs(%v507 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32>
+    %v509 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v505, %v506 : tensor<1x832x7x7xf32>, tensor<128x832x1x1xf32>) outs(%v508 : tensor<1x128x7x7xf32>) -> tensor<1x128x7x7xf32> loc("inception_5b_pool_proj")
+    %v510 = tensor.empty() : tensor<1x128x7x7xf32>
+    %v511 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v509 : tensor<1x128x7x7xf32>) outs(%v510 : tensor<1x128x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x7x7xf32>
-    %v502 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v503 = tensor.insert_slice %v455 into %v502[0, 0, 0, 0] [1, 384, 7, 7] [1, 1, 1, 1] : tensor<1x384x7x7xf32> into tensor<1x1024x7x7xf32>
-    %v504 = tensor.insert_slice %v473 into %v503[0, 384, 0, 0] [1, 384, 7, 7] [1, 1, 1, 1] : tensor<1x384x7x7xf32> into tensor<1x1024x7x7xf32>
-    %v505 = tensor.insert_slice %v491 into %v504[0, 768, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x1024x7x7xf32>
-    %v506 = tensor.insert_slice %v501 into %v505[0, 896, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x1024x7x7xf32>
-    %v507 = tensor.empty() : tensor<7x7xf32>
-    %v508 = tensor.empty() : tensor<1x1024x1x1xf32>
-    %v509 = linalg.fill ins(%zero : f32) outs(%v508 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32>
-    %v510 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<7> : tensor<2xi64>} ins(%v506, %v507 : tensor<1x1024x7x7xf32>, tensor<7x7xf32>) outs(%v509 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32> loc("pool5")
-    %v511 = tensor.collapse_shape %v510 [[0], [1, 2, 3]] : tensor<1x1024x1x1xf32> into tensor<1x1024xf32>
-    %v512 = arith.constant dense<1.000000e-02> : tensor<1024x1000xf32>
-    %v513 = tensor.empty() : tensor<1x1000xf32>
-    %v514 = linalg.fill ins(%zero : f32) outs(%v513 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v515 = linalg.matmul ins(%v511, %v512 : tensor<1x1024xf32>, tensor<1024x1000xf32>) outs(%v514 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc")
-    %v516 = tensor.empty() : tensor<1x1000xf32>
-    %v517 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v515 : tensor<1x1000xf32>) outs(%v516 : tensor<1x1000xf32>) {
+    %v512 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v513 = tensor.insert_slice %v464 into %v512[0, 0, 0, 0] [1, 384, 7, 7] [1, 1, 1, 1] : tensor<1x384x7x7xf32> into tensor<1x1024x7x7xf32>
+    %v514 = tensor.insert_slice %v482 into %v513[0, 384, 0, 0] [1, 384, 7, 7] [1, 1, 1, 1] : tensor<1x384x7x7xf32> into tensor<1x1024x7x7xf32>
+    %v515 = tensor.insert_slice %v500 into %v514[0, 768, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x1024x7x7xf32>
+    %v516 = tensor.insert_slice %v511 into %v515[0, 896, 0, 0] [1, 128, 7, 7] [1, 1, 1, 1] : tensor<1x128x7x7xf32> into tensor<1x1024x7x7xf32>
+    %v517 = tensor.empty() : tensor<7x7xf32>
+    %v518 = tensor.empty() : tensor<1x1024x1x1xf32>
+    %v519 = linalg.fill ins(%zero : f32) outs(%v518 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32>
+    %v520 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<7> : tensor<2xi64>} ins(%v516, %v517 : tensor<1x1024x7x7xf32>, tensor<7x7xf32>) outs(%v519 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32> loc("pool5")
+    %v521 = tensor.collapse_shape %v520 [[0], [1, 2, 3]] : tensor<1x1024x1x1xf32> into tensor<1x1024xf32>
+    %v522 = arith.constant dense<1.000000e-02> : tensor<1024x1000xf32>
+    %v523 = tensor.empty() : tensor<1x1000xf32>
+    %v524 = linalg.fill ins(%zero : f32) outs(%v523 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v525 = linalg.matmul ins(%v521, %v522 : tensor<1x1024xf32>, tensor<1024x1000xf32>) outs(%v524 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc")
+    %v526 = tensor.empty() : tensor<1x1000xf32>
+    %v527 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v525 : tensor<1x1000xf32>) outs(%v526 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    return %v517 : tensor<1x1000xf32>
+    return %v527 : tensor<1x1000xf32>
 }

@@ -22,206 +22,197 @@ func.func @lstm_gnmt(%input: tensor<1x1000xf32>, %cell_l0_hinit: tensor<1x1000xf
     %v9 = tensor.empty() : tensor<1x2000xf32>
     %v10 = tensor.insert_slice %cell_l0_hinit into %v9[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
     %v11 = tensor.insert_slice %input into %v10[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v12 = tensor.empty() : tensor<1x1000xf32>
-    %v13 = linalg.fill ins(%zero : f32) outs(%v12 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v14 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v11, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v13 : tensor<1x1000xf32>) {
+    %v12 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v13 = tensor.empty() : tensor<1x1000xf32>
+    %v14 = linalg.fill ins(%zero : f32) outs(%v13 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v15 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v11, %v12 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v14 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l0_igate")
-    %v15 = tensor.empty() : tensor<1x1000xf32>
-    %v16 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v14 : tensor<1x1000xf32>) outs(%v15 : tensor<1x1000xf32>) {
+    %v16 = tensor.empty() : tensor<1x1000xf32>
+    %v17 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v15 : tensor<1x1000xf32>) outs(%v16 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v17 = tensor.empty() : tensor<1x2000xf32>
-    %v18 = tensor.insert_slice %cell_l0_hinit into %v17[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v19 = tensor.insert_slice %input into %v18[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v20 = tensor.empty() : tensor<1x1000xf32>
-    %v21 = linalg.fill ins(%zero : f32) outs(%v20 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v22 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v19, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v21 : tensor<1x1000xf32>) {
+    %v18 = tensor.empty() : tensor<1x2000xf32>
+    %v19 = tensor.insert_slice %cell_l0_hinit into %v18[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v20 = tensor.insert_slice %input into %v19[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v21 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v22 = tensor.empty() : tensor<1x1000xf32>
+    %v23 = linalg.fill ins(%zero : f32) outs(%v22 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v24 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v20, %v21 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v23 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l0_fgate")
-    %v23 = tensor.empty() : tensor<1x1000xf32>
-    %v24 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v22 : tensor<1x1000xf32>) outs(%v23 : tensor<1x1000xf32>) {
+    %v25 = tensor.empty() : tensor<1x1000xf32>
+    %v26 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v24 : tensor<1x1000xf32>) outs(%v25 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v25 = tensor.empty() : tensor<1x2000xf32>
-    %v26 = tensor.insert_slice %cell_l0_hinit into %v25[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v27 = tensor.insert_slice %input into %v26[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v28 = tensor.empty() : tensor<1x1000xf32>
-    %v29 = linalg.fill ins(%zero : f32) outs(%v28 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v30 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v27, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v29 : tensor<1x1000xf32>) {
+    %v27 = tensor.empty() : tensor<1x2000xf32>
+    %v28 = tensor.insert_slice %cell_l0_hinit into %v27[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v29 = tensor.insert_slice %input into %v28[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v30 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v31 = tensor.empty() : tensor<1x1000xf32>
+    %v32 = linalg.fill ins(%zero : f32) outs(%v31 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v33 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v29, %v30 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v32 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l0_ogate")
-    %v31 = tensor.empty() : tensor<1x1000xf32>
-    %v32 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v30 : tensor<1x1000xf32>) outs(%v31 : tensor<1x1000xf32>) {
+    %v34 = tensor.empty() : tensor<1x1000xf32>
+    %v35 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v33 : tensor<1x1000xf32>) outs(%v34 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v33 = tensor.empty() : tensor<1x1000xf32>
-    %v34 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l0_cinit, %v24 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v33 : tensor<1x1000xf32>) {
+    %v36 = tensor.empty() : tensor<1x1000xf32>
+    %v37 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l0_cinit, %v26 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v36 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l0_cout_f")
-    %v35 = tensor.empty() : tensor<1x1000xf32>
-    %v36 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v8, %v16 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v35 : tensor<1x1000xf32>) {
+    %v38 = tensor.empty() : tensor<1x1000xf32>
+    %v39 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v8, %v17 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v38 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l0_cout_i")
-    %v37 = tensor.empty() : tensor<1x1000xf32>
-    %v38 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v36, %v34 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v37 : tensor<1x1000xf32>) {
+    %v40 = tensor.empty() : tensor<1x1000xf32>
+    %v41 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v39, %v37 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v40 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l0_cout")
-    %v39 = tensor.empty() : tensor<1x1000xf32>
-    %v40 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v38, %v32 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v39 : tensor<1x1000xf32>) {
+    %v42 = tensor.empty() : tensor<1x1000xf32>
+    %v43 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v41, %v35 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v42 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l0_hout")
-    %v41 = tensor.empty() : tensor<1x2000xf32>
-    %v42 = tensor.insert_slice %cell_l1_hinit into %v41[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v43 = tensor.insert_slice %v40 into %v42[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v44 = tensor.empty() : tensor<1x1000xf32>
-    %v45 = linalg.fill ins(%zero : f32) outs(%v44 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v46 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v43, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v45 : tensor<1x1000xf32>) {
+    %v44 = tensor.empty() : tensor<1x2000xf32>
+    %v45 = tensor.insert_slice %cell_l1_hinit into %v44[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v46 = tensor.insert_slice %v43 into %v45[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v47 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v48 = tensor.empty() : tensor<1x1000xf32>
+    %v49 = linalg.fill ins(%zero : f32) outs(%v48 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v50 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v46, %v47 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v49 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l1_cand")
-    %v47 = tensor.empty() : tensor<1x1000xf32>
-    %v48 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v46 : tensor<1x1000xf32>) outs(%v47 : tensor<1x1000xf32>) {
+    %v51 = tensor.empty() : tensor<1x1000xf32>
+    %v52 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v50 : tensor<1x1000xf32>) outs(%v51 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v49 = tensor.empty() : tensor<1x2000xf32>
-    %v50 = tensor.insert_slice %cell_l1_hinit into %v49[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v51 = tensor.insert_slice %v40 into %v50[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v52 = tensor.empty() : tensor<1x1000xf32>
-    %v53 = linalg.fill ins(%zero : f32) outs(%v52 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v54 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v51, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v53 : tensor<1x1000xf32>) {
+    %v53 = tensor.empty() : tensor<1x2000xf32>
+    %v54 = tensor.insert_slice %cell_l1_hinit into %v53[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v55 = tensor.insert_slice %v43 into %v54[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v56 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v57 = tensor.empty() : tensor<1x1000xf32>
+    %v58 = linalg.fill ins(%zero : f32) outs(%v57 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v59 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v55, %v56 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v58 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l1_igate")
-    %v55 = tensor.empty() : tensor<1x1000xf32>
-    %v56 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v54 : tensor<1x1000xf32>) outs(%v55 : tensor<1x1000xf32>) {
+    %v60 = tensor.empty() : tensor<1x1000xf32>
+    %v61 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v59 : tensor<1x1000xf32>) outs(%v60 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v57 = tensor.empty() : tensor<1x2000xf32>
-    %v58 = tensor.insert_slice %cell_l1_hinit into %v57[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v59 = tensor.insert_slice %v40 into %v58[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v60 = tensor.empty() : tensor<1x1000xf32>
-    %v61 = linalg.fill ins(%zero : f32) outs(%v60 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v62 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v59, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v61 : tensor<1x1000xf32>) {
+    %v62 = tensor.empty() : tensor<1x2000xf32>
+    %v63 = tensor.insert_slice %cell_l1_hinit into %v62[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v64 = tensor.insert_slice %v43 into %v63[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v65 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v66 = tensor.empty() : tensor<1x1000xf32>
+    %v67 = linalg.fill ins(%zero : f32) outs(%v66 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v68 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v64, %v65 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v67 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l1_fgate")
-    %v63 = tensor.empty() : tensor<1x1000xf32>
-    %v64 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v62 : tensor<1x1000xf32>) outs(%v63 : tensor<1x1000xf32>) {
+    %v69 = tensor.empty() : tensor<1x1000xf32>
+    %v70 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v68 : tensor<1x1000xf32>) outs(%v69 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v65 = tensor.empty() : tensor<1x2000xf32>
-    %v66 = tensor.insert_slice %cell_l1_hinit into %v65[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v67 = tensor.insert_slice %v40 into %v66[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v68 = tensor.empty() : tensor<1x1000xf32>
-    %v69 = linalg.fill ins(%zero : f32) outs(%v68 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v70 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v67, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v69 : tensor<1x1000xf32>) {
+    %v71 = tensor.empty() : tensor<1x2000xf32>
+    %v72 = tensor.insert_slice %cell_l1_hinit into %v71[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v73 = tensor.insert_slice %v43 into %v72[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v74 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v75 = tensor.empty() : tensor<1x1000xf32>
+    %v76 = linalg.fill ins(%zero : f32) outs(%v75 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v77 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v73, %v74 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v76 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l1_ogate")
-    %v71 = tensor.empty() : tensor<1x1000xf32>
-    %v72 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v70 : tensor<1x1000xf32>) outs(%v71 : tensor<1x1000xf32>) {
+    %v78 = tensor.empty() : tensor<1x1000xf32>
+    %v79 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v77 : tensor<1x1000xf32>) outs(%v78 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v73 = tensor.empty() : tensor<1x1000xf32>
-    %v74 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l1_cinit, %v64 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v73 : tensor<1x1000xf32>) {
+    %v80 = tensor.empty() : tensor<1x1000xf32>
+    %v81 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l1_cinit, %v70 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v80 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l1_cout_f")
-    %v75 = tensor.empty() : tensor<1x1000xf32>
-    %v76 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v48, %v56 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v75 : tensor<1x1000xf32>) {
+    %v82 = tensor.empty() : tensor<1x1000xf32>
+    %v83 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v52, %v61 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v82 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l1_cout_i")
-    %v77 = tensor.empty() : tensor<1x1000xf32>
-    %v78 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v76, %v74 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v77 : tensor<1x1000xf32>) {
+    %v84 = tensor.empty() : tensor<1x1000xf32>
+    %v85 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v83, %v81 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v84 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l1_cout")
-    %v79 = tensor.empty() : tensor<1x1000xf32>
-    %v80 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v78, %v72 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v79 : tensor<1x1000xf32>) {
+    %v86 = tensor.empty() : tensor<1x1000xf32>
+    %v87 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v85, %v79 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v86 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l1_hout")
-    %v81 = tensor.empty() : tensor<1x2000xf32>
-    %v82 = tensor.insert_slice %cell_l2_hinit into %v81[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v83 = tensor.insert_slice %v80 into %v82[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v84 = tensor.empty() : tensor<1x1000xf32>
-    %v85 = linalg.fill ins(%zero : f32) outs(%v84 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v86 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v83, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v85 : tensor<1x1000xf32>) {
+    %v88 = tensor.empty() : tensor<1x2000xf32>
+    %v89 = tensor.insert_slice %cell_l2_hinit into %v88[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v90 = tensor.insert_slice %v87 into %v89[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v91 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v92 = tensor.empty() : tensor<1x1000xf32>
+    %v93 = linalg.fill ins(%zero : f32) outs(%v92 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v94 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v90, %v91 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v93 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l2_cand")
-    %v87 = tensor.empty() : tensor<1x1000xf32>
-    %v88 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v86 : tensor<1x1000xf32>) outs(%v87 : tensor<1x1000xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = math.tanh %in0 : f32
-      linalg.yield %r : f32
-    } -> tensor<1x1000xf32>
-    %v89 = tensor.empty() : tensor<1x2000xf32>
-    %v90 = tensor.insert_slice %cell_l2_hinit into %v89[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v91 = tensor.insert_slice %v80 into %v90[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v92 = tensor.empty() : tensor<1x1000xf32>
-    %v93 = linalg.fill ins(%zero : f32) outs(%v92 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v94 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v91, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v93 : tensor<1x1000xf32>) {
-    ^bb0(%a: f32, %b: f32, %acc: f32):
-      %p = arith.mulf %a, %b : f32
-      %s = arith.addf %acc, %p : f32
-      linalg.yield %s : f32
-    } -> tensor<1x1000xf32> loc("cell_l2_igate")
     %v95 = tensor.empty() : tensor<1x1000xf32>
     %v96 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v94 : tensor<1x1000xf32>) outs(%v95 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
@@ -230,168 +221,192 @@ func.func @lstm_gnmt(%input: tensor<1x1000xf32>, %cell_l0_hinit: tensor<1x1000xf
     } -> tensor<1x1000xf32>
     %v97 = tensor.empty() : tensor<1x2000xf32>
     %v98 = tensor.insert_slice %cell_l2_hinit into %v97[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v99 = tensor.insert_slice %v80 into %v98[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v100 = tensor.empty() : tensor<1x1000xf32>
-    %v101 = linalg.fill ins(%zero : f32) outs(%v100 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v102 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v99, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v101 : tensor<1x1000xf32>) {
+    %v99 = tensor.insert_slice %v87 into %v98[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v100 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v101 = tensor.empty() : tensor<1x1000xf32>
+    %v102 = linalg.fill ins(%zero : f32) outs(%v101 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v103 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v99, %v100 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v102 : tensor<1x1000xf32>) {
+    ^bb0(%a: f32, %b: f32, %acc: f32):
+      %p = arith.mulf %a, %b : f32
+      %s = arith.addf %acc, %p : f32
+      linalg.yield %s : f32
+    } -> tensor<1x1000xf32> loc("cell_l2_igate")
+    %v104 = tensor.empty() : tensor<1x1000xf32>
+    %v105 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v103 : tensor<1x1000xf32>) outs(%v104 : tensor<1x1000xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = math.tanh %in0 : f32
+      linalg.yield %r : f32
+    } -> tensor<1x1000xf32>
+    %v106 = tensor.empty() : tensor<1x2000xf32>
+    %v107 = tensor.insert_slice %cell_l2_hinit into %v106[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v108 = tensor.insert_slice %v87 into %v107[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v109 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v110 = tensor.empty() : tensor<1x1000xf32>
+    %v111 = linalg.fill ins(%zero : f32) outs(%v110 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v112 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v108, %v109 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v111 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l2_fgate")
-    %v103 = tensor.empty() : tensor<1x1000xf32>
-    %v104 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v102 : tensor<1x1000xf32>) outs(%v103 : tensor<1x1000xf32>) {
+    %v113 = tensor.empty() : tensor<1x1000xf32>
+    %v114 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v112 : tensor<1x1000xf32>) outs(%v113 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v105 = tensor.empty() : tensor<1x2000xf32>
-    %v106 = tensor.insert_slice %cell_l2_hinit into %v105[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v107 = tensor.insert_slice %v80 into %v106[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v108 = tensor.empty() : tensor<1x1000xf32>
-    %v109 = linalg.fill ins(%zero : f32) outs(%v108 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v110 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v107, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v109 : tensor<1x1000xf32>) {
+    %v115 = tensor.empty() : tensor<1x2000xf32>
+    %v116 = tensor.insert_slice %cell_l2_hinit into %v115[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v117 = tensor.insert_slice %v87 into %v116[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v118 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v119 = tensor.empty() : tensor<1x1000xf32>
+    %v120 = linalg.fill ins(%zero : f32) outs(%v119 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v121 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v117, %v118 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v120 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l2_ogate")
-    %v111 = tensor.empty() : tensor<1x1000xf32>
-    %v112 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v110 : tensor<1x1000xf32>) outs(%v111 : tensor<1x1000xf32>) {
+    %v122 = tensor.empty() : tensor<1x1000xf32>
+    %v123 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v121 : tensor<1x1000xf32>) outs(%v122 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v113 = tensor.empty() : tensor<1x1000xf32>
-    %v114 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l2_cinit, %v104 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v113 : tensor<1x1000xf32>) {
+    %v124 = tensor.empty() : tensor<1x1000xf32>
+    %v125 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l2_cinit, %v114 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v124 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l2_cout_f")
-    %v115 = tensor.empty() : tensor<1x1000xf32>
-    %v116 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v88, %v96 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v115 : tensor<1x1000xf32>) {
+    %v126 = tensor.empty() : tensor<1x1000xf32>
+    %v127 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v96, %v105 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v126 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l2_cout_i")
-    %v117 = tensor.empty() : tensor<1x1000xf32>
-    %v118 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v116, %v114 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v117 : tensor<1x1000xf32>) {
+    %v128 = tensor.empty() : tensor<1x1000xf32>
+    %v129 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v127, %v125 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v128 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l2_cout")
-    %v119 = tensor.empty() : tensor<1x1000xf32>
-    %v120 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v118, %v112 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v119 : tensor<1x1000xf32>) {
+    %v130 = tensor.empty() : tensor<1x1000xf32>
+    %v131 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v129, %v123 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v130 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l2_hout")
-    %v121 = tensor.empty() : tensor<1x2000xf32>
-    %v122 = tensor.insert_slice %cell_l3_hinit into %v121[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v123 = tensor.insert_slice %v120 into %v122[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v124 = tensor.empty() : tensor<1x1000xf32>
-    %v125 = linalg.fill ins(%zero : f32) outs(%v124 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v126 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v123, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v125 : tensor<1x1000xf32>) {
+    %v132 = tensor.empty() : tensor<1x2000xf32>
+    %v133 = tensor.insert_slice %cell_l3_hinit into %v132[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v134 = tensor.insert_slice %v131 into %v133[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v135 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v136 = tensor.empty() : tensor<1x1000xf32>
+    %v137 = linalg.fill ins(%zero : f32) outs(%v136 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v138 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v134, %v135 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v137 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l3_cand")
-    %v127 = tensor.empty() : tensor<1x1000xf32>
-    %v128 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v126 : tensor<1x1000xf32>) outs(%v127 : tensor<1x1000xf32>) {
+    %v139 = tensor.empty() : tensor<1x1000xf32>
+    %v140 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v138 : tensor<1x1000xf32>) outs(%v139 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v129 = tensor.empty() : tensor<1x2000xf32>
-    %v130 = tensor.insert_slice %cell_l3_hinit into %v129[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v131 = tensor.insert_slice %v120 into %v130[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v132 = tensor.empty() : tensor<1x1000xf32>
-    %v133 = linalg.fill ins(%zero : f32) outs(%v132 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v134 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v131, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v133 : tensor<1x1000xf32>) {
+    %v141 = tensor.empty() : tensor<1x2000xf32>
+    %v142 = tensor.insert_slice %cell_l3_hinit into %v141[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v143 = tensor.insert_slice %v131 into %v142[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v144 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v145 = tensor.empty() : tensor<1x1000xf32>
+    %v146 = linalg.fill ins(%zero : f32) outs(%v145 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v147 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v143, %v144 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v146 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l3_igate")
-    %v135 = tensor.empty() : tensor<1x1000xf32>
-    %v136 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v134 : tensor<1x1000xf32>) outs(%v135 : tensor<1x1000xf32>) {
+    %v148 = tensor.empty() : tensor<1x1000xf32>
+    %v149 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v147 : tensor<1x1000xf32>) outs(%v148 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v137 = tensor.empty() : tensor<1x2000xf32>
-    %v138 = tensor.insert_slice %cell_l3_hinit into %v137[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v139 = tensor.insert_slice %v120 into %v138[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v140 = tensor.empty() : tensor<1x1000xf32>
-    %v141 = linalg.fill ins(%zero : f32) outs(%v140 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v142 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v139, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v141 : tensor<1x1000xf32>) {
+    %v150 = tensor.empty() : tensor<1x2000xf32>
+    %v151 = tensor.insert_slice %cell_l3_hinit into %v150[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v152 = tensor.insert_slice %v131 into %v151[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v153 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v154 = tensor.empty() : tensor<1x1000xf32>
+    %v155 = linalg.fill ins(%zero : f32) outs(%v154 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v156 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v152, %v153 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v155 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l3_fgate")
-    %v143 = tensor.empty() : tensor<1x1000xf32>
-    %v144 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v142 : tensor<1x1000xf32>) outs(%v143 : tensor<1x1000xf32>) {
+    %v157 = tensor.empty() : tensor<1x1000xf32>
+    %v158 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v156 : tensor<1x1000xf32>) outs(%v157 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v145 = tensor.empty() : tensor<1x2000xf32>
-    %v146 = tensor.insert_slice %cell_l3_hinit into %v145[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v147 = tensor.insert_slice %v120 into %v146[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
-    %v148 = tensor.empty() : tensor<1x1000xf32>
-    %v149 = linalg.fill ins(%zero : f32) outs(%v148 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v150 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v147, %v3 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v149 : tensor<1x1000xf32>) {
+    %v159 = tensor.empty() : tensor<1x2000xf32>
+    %v160 = tensor.insert_slice %cell_l3_hinit into %v159[0, 0] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v161 = tensor.insert_slice %v131 into %v160[0, 1000] [1, 1000] [1, 1] : tensor<1x1000xf32> into tensor<1x2000xf32>
+    %v162 = arith.constant dense<1.000000e-02> : tensor<2000x1000xf32>
+    %v163 = tensor.empty() : tensor<1x1000xf32>
+    %v164 = linalg.fill ins(%zero : f32) outs(%v163 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v165 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2) -> (d0, d2)>, affine_map<(d0, d1, d2) -> (d2, d1)>, affine_map<(d0, d1, d2) -> (d0, d1)>], iterator_types = ["parallel", "parallel", "reduction"]} ins(%v161, %v162 : tensor<1x2000xf32>, tensor<2000x1000xf32>) outs(%v164 : tensor<1x1000xf32>) {
     ^bb0(%a: f32, %b: f32, %acc: f32):
       %p = arith.mulf %a, %b : f32
       %s = arith.addf %acc, %p : f32
       linalg.yield %s : f32
     } -> tensor<1x1000xf32> loc("cell_l3_ogate")
-    %v151 = tensor.empty() : tensor<1x1000xf32>
-    %v152 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v150 : tensor<1x1000xf32>) outs(%v151 : tensor<1x1000xf32>) {
+    %v166 = tensor.empty() : tensor<1x1000xf32>
+    %v167 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v165 : tensor<1x1000xf32>) outs(%v166 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = math.tanh %in0 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    %v153 = tensor.empty() : tensor<1x1000xf32>
-    %v154 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l3_cinit, %v144 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v153 : tensor<1x1000xf32>) {
+    %v168 = tensor.empty() : tensor<1x1000xf32>
+    %v169 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%cell_l3_cinit, %v158 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v168 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l3_cout_f")
-    %v155 = tensor.empty() : tensor<1x1000xf32>
-    %v156 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v128, %v136 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v155 : tensor<1x1000xf32>) {
+    %v170 = tensor.empty() : tensor<1x1000xf32>
+    %v171 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v140, %v149 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v170 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l3_cout_i")
-    %v157 = tensor.empty() : tensor<1x1000xf32>
-    %v158 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v156, %v154 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v157 : tensor<1x1000xf32>) {
+    %v172 = tensor.empty() : tensor<1x1000xf32>
+    %v173 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v171, %v169 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v172 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l3_cout")
-    %v159 = tensor.empty() : tensor<1x1000xf32>
-    %v160 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v158, %v152 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v159 : tensor<1x1000xf32>) {
+    %v174 = tensor.empty() : tensor<1x1000xf32>
+    %v175 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v173, %v167 : tensor<1x1000xf32>, tensor<1x1000xf32>) outs(%v174 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.mulf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("cell_l3_hout")
-    %v161 = arith.constant dense<5.000000e-01> : tensor<1000xf32>
-    %v162 = tensor.empty() : tensor<1x1000xf32>
-    %v163 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v160, %v161 : tensor<1x1000xf32>, tensor<1000xf32>) outs(%v162 : tensor<1x1000xf32>) {
+    %v176 = arith.constant dense<5.000000e-01> : tensor<1000xf32>
+    %v177 = tensor.empty() : tensor<1x1000xf32>
+    %v178 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v175, %v176 : tensor<1x1000xf32>, tensor<1000xf32>) outs(%v177 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %r = arith.mulf %in0, %in1 : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32> loc("Wd")
-    return %v160, %v163 : tensor<1x1000xf32>, tensor<1x1000xf32>
+    return %v175, %v178 : tensor<1x1000xf32>, tensor<1x1000xf32>
 }

@@ -91,245 +91,256 @@ func.func @mobilenet(%input: tensor<1x3x224x224xf32>) -> (tensor<1x1000xf32>) {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x128x56x56xf32> to tensor<1x128x57x57xf32>
-    %v47 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v48 = linalg.fill ins(%zero : f32) outs(%v47 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v49 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v46, %v34 : tensor<1x128x57x57xf32>, tensor<128x3x3xf32>) outs(%v48 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("dep_conv4")
-    %v50 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v51 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v49 : tensor<1x128x28x28xf32>) outs(%v50 : tensor<1x128x28x28xf32>) {
+    %v47 = arith.constant dense<1.000000e-02> : tensor<128x3x3xf32>
+    %v48 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v49 = linalg.fill ins(%zero : f32) outs(%v48 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v50 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v46, %v47 : tensor<1x128x57x57xf32>, tensor<128x3x3xf32>) outs(%v49 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("dep_conv4")
+    %v51 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v52 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v50 : tensor<1x128x28x28xf32>) outs(%v51 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v52 = arith.constant dense<1.000000e-02> : tensor<256x128x1x1xf32>
-    %v53 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v54 = linalg.fill ins(%zero : f32) outs(%v53 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
-    %v55 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v51, %v52 : tensor<1x128x28x28xf32>, tensor<256x128x1x1xf32>) outs(%v54 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("point_conv4")
-    %v56 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v57 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v55 : tensor<1x256x28x28xf32>) outs(%v56 : tensor<1x256x28x28xf32>) {
+    %v53 = arith.constant dense<1.000000e-02> : tensor<256x128x1x1xf32>
+    %v54 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v55 = linalg.fill ins(%zero : f32) outs(%v54 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
+    %v56 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v52, %v53 : tensor<1x128x28x28xf32>, tensor<256x128x1x1xf32>) outs(%v55 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("point_conv4")
+    %v57 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v58 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v56 : tensor<1x256x28x28xf32>) outs(%v57 : tensor<1x256x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x28x28xf32>
-    %v58 = tensor.pad %v57 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v59 = tensor.pad %v58 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x28x28xf32> to tensor<1x256x30x30xf32>
-    %v59 = arith.constant dense<1.000000e-02> : tensor<256x3x3xf32>
-    %v60 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v61 = linalg.fill ins(%zero : f32) outs(%v60 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
-    %v62 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v58, %v59 : tensor<1x256x30x30xf32>, tensor<256x3x3xf32>) outs(%v61 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("dep_conv5")
-    %v63 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v64 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v62 : tensor<1x256x28x28xf32>) outs(%v63 : tensor<1x256x28x28xf32>) {
+    %v60 = arith.constant dense<1.000000e-02> : tensor<256x3x3xf32>
+    %v61 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v62 = linalg.fill ins(%zero : f32) outs(%v61 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
+    %v63 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v59, %v60 : tensor<1x256x30x30xf32>, tensor<256x3x3xf32>) outs(%v62 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("dep_conv5")
+    %v64 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v65 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v63 : tensor<1x256x28x28xf32>) outs(%v64 : tensor<1x256x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x28x28xf32>
-    %v65 = arith.constant dense<1.000000e-02> : tensor<256x256x1x1xf32>
-    %v66 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v67 = linalg.fill ins(%zero : f32) outs(%v66 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
-    %v68 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v64, %v65 : tensor<1x256x28x28xf32>, tensor<256x256x1x1xf32>) outs(%v67 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("point_conv5")
-    %v69 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v70 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v68 : tensor<1x256x28x28xf32>) outs(%v69 : tensor<1x256x28x28xf32>) {
+    %v66 = arith.constant dense<1.000000e-02> : tensor<256x256x1x1xf32>
+    %v67 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v68 = linalg.fill ins(%zero : f32) outs(%v67 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
+    %v69 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v65, %v66 : tensor<1x256x28x28xf32>, tensor<256x256x1x1xf32>) outs(%v68 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("point_conv5")
+    %v70 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v71 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v69 : tensor<1x256x28x28xf32>) outs(%v70 : tensor<1x256x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x28x28xf32>
-    %v71 = tensor.pad %v70 low[0, 0, 0, 0] high[0, 0, 1, 1] {
+    %v72 = tensor.pad %v71 low[0, 0, 0, 0] high[0, 0, 1, 1] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x28x28xf32> to tensor<1x256x29x29xf32>
-    %v72 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v73 = linalg.fill ins(%zero : f32) outs(%v72 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v74 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v71, %v59 : tensor<1x256x29x29xf32>, tensor<256x3x3xf32>) outs(%v73 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("dep_conv6")
-    %v75 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v76 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v74 : tensor<1x256x14x14xf32>) outs(%v75 : tensor<1x256x14x14xf32>) {
+    %v73 = arith.constant dense<1.000000e-02> : tensor<256x3x3xf32>
+    %v74 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v75 = linalg.fill ins(%zero : f32) outs(%v74 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v76 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v72, %v73 : tensor<1x256x29x29xf32>, tensor<256x3x3xf32>) outs(%v75 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("dep_conv6")
+    %v77 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v78 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v76 : tensor<1x256x14x14xf32>) outs(%v77 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v77 = arith.constant dense<1.000000e-02> : tensor<512x256x1x1xf32>
-    %v78 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v79 = linalg.fill ins(%zero : f32) outs(%v78 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v80 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v76, %v77 : tensor<1x256x14x14xf32>, tensor<512x256x1x1xf32>) outs(%v79 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv6")
-    %v81 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v82 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v80 : tensor<1x512x14x14xf32>) outs(%v81 : tensor<1x512x14x14xf32>) {
+    %v79 = arith.constant dense<1.000000e-02> : tensor<512x256x1x1xf32>
+    %v80 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v81 = linalg.fill ins(%zero : f32) outs(%v80 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v82 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v78, %v79 : tensor<1x256x14x14xf32>, tensor<512x256x1x1xf32>) outs(%v81 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv6")
+    %v83 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v84 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v82 : tensor<1x512x14x14xf32>) outs(%v83 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v83 = tensor.pad %v82 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v85 = tensor.pad %v84 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
-    %v84 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
-    %v85 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v86 = linalg.fill ins(%zero : f32) outs(%v85 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v87 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v83, %v84 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v86 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv7")
-    %v88 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v89 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v87 : tensor<1x512x14x14xf32>) outs(%v88 : tensor<1x512x14x14xf32>) {
+    %v86 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
+    %v87 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v88 = linalg.fill ins(%zero : f32) outs(%v87 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v89 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v85, %v86 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v88 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv7")
+    %v90 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v91 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v89 : tensor<1x512x14x14xf32>) outs(%v90 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v90 = arith.constant dense<1.000000e-02> : tensor<512x512x1x1xf32>
-    %v91 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v92 = linalg.fill ins(%zero : f32) outs(%v91 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v93 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v89, %v90 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v92 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv7")
-    %v94 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v95 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v93 : tensor<1x512x14x14xf32>) outs(%v94 : tensor<1x512x14x14xf32>) {
+    %v92 = arith.constant dense<1.000000e-02> : tensor<512x512x1x1xf32>
+    %v93 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v94 = linalg.fill ins(%zero : f32) outs(%v93 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v95 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v91, %v92 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v94 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv7")
+    %v96 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v97 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v95 : tensor<1x512x14x14xf32>) outs(%v96 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v96 = tensor.pad %v95 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v98 = tensor.pad %v97 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
-    %v97 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v98 = linalg.fill ins(%zero : f32) outs(%v97 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v99 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v96, %v84 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v98 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv8")
+    %v99 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
     %v100 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v101 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v99 : tensor<1x512x14x14xf32>) outs(%v100 : tensor<1x512x14x14xf32>) {
+    %v101 = linalg.fill ins(%zero : f32) outs(%v100 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v102 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v98, %v99 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v101 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv8")
+    %v103 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v104 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v102 : tensor<1x512x14x14xf32>) outs(%v103 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v102 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v103 = linalg.fill ins(%zero : f32) outs(%v102 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v104 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v101, %v90 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v103 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv8")
-    %v105 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v106 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v104 : tensor<1x512x14x14xf32>) outs(%v105 : tensor<1x512x14x14xf32>) {
+    %v105 = arith.constant dense<1.000000e-02> : tensor<512x512x1x1xf32>
+    %v106 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v107 = linalg.fill ins(%zero : f32) outs(%v106 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v108 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v104, %v105 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v107 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv8")
+    %v109 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v110 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v108 : tensor<1x512x14x14xf32>) outs(%v109 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v107 = tensor.pad %v106 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v111 = tensor.pad %v110 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
-    %v108 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v109 = linalg.fill ins(%zero : f32) outs(%v108 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v110 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v107, %v84 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v109 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv9")
-    %v111 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v112 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v110 : tensor<1x512x14x14xf32>) outs(%v111 : tensor<1x512x14x14xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x512x14x14xf32>
+    %v112 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
     %v113 = tensor.empty() : tensor<1x512x14x14xf32>
     %v114 = linalg.fill ins(%zero : f32) outs(%v113 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v115 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v112, %v90 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v114 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv9")
+    %v115 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v111, %v112 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v114 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv9")
     %v116 = tensor.empty() : tensor<1x512x14x14xf32>
     %v117 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v115 : tensor<1x512x14x14xf32>) outs(%v116 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v118 = tensor.pad %v117 low[0, 0, 0, 0] high[0, 0, 2, 2] {
-    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
-      tensor.yield %zero : f32
-    } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
+    %v118 = arith.constant dense<1.000000e-02> : tensor<512x512x1x1xf32>
     %v119 = tensor.empty() : tensor<1x512x14x14xf32>
     %v120 = linalg.fill ins(%zero : f32) outs(%v119 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v121 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v118, %v84 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v120 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv10")
+    %v121 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v117, %v118 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v120 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv9")
     %v122 = tensor.empty() : tensor<1x512x14x14xf32>
     %v123 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v121 : tensor<1x512x14x14xf32>) outs(%v122 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v124 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v125 = linalg.fill ins(%zero : f32) outs(%v124 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v126 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v123, %v90 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v125 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv10")
-    %v127 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v128 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v126 : tensor<1x512x14x14xf32>) outs(%v127 : tensor<1x512x14x14xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x512x14x14xf32>
-    %v129 = tensor.pad %v128 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v124 = tensor.pad %v123 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
-    %v130 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v131 = linalg.fill ins(%zero : f32) outs(%v130 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v132 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v129, %v84 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v131 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv11")
-    %v133 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v134 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v132 : tensor<1x512x14x14xf32>) outs(%v133 : tensor<1x512x14x14xf32>) {
+    %v125 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
+    %v126 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v127 = linalg.fill ins(%zero : f32) outs(%v126 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v128 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v124, %v125 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v127 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv10")
+    %v129 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v130 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v128 : tensor<1x512x14x14xf32>) outs(%v129 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
+    %v131 = arith.constant dense<1.000000e-02> : tensor<512x512x1x1xf32>
+    %v132 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v133 = linalg.fill ins(%zero : f32) outs(%v132 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v134 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v130, %v131 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v133 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv10")
     %v135 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v136 = linalg.fill ins(%zero : f32) outs(%v135 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v137 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v134, %v90 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v136 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv11")
-    %v138 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v139 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v137 : tensor<1x512x14x14xf32>) outs(%v138 : tensor<1x512x14x14xf32>) {
+    %v136 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v134 : tensor<1x512x14x14xf32>) outs(%v135 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v140 = tensor.pad %v139 low[0, 0, 0, 0] high[0, 0, 1, 1] {
+    %v137 = tensor.pad %v136 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      tensor.yield %zero : f32
+    } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
+    %v138 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
+    %v139 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v140 = linalg.fill ins(%zero : f32) outs(%v139 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v141 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v137, %v138 : tensor<1x512x16x16xf32>, tensor<512x3x3xf32>) outs(%v140 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("dep_conv11")
+    %v142 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v143 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v141 : tensor<1x512x14x14xf32>) outs(%v142 : tensor<1x512x14x14xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x512x14x14xf32>
+    %v144 = arith.constant dense<1.000000e-02> : tensor<512x512x1x1xf32>
+    %v145 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v146 = linalg.fill ins(%zero : f32) outs(%v145 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v147 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v143, %v144 : tensor<1x512x14x14xf32>, tensor<512x512x1x1xf32>) outs(%v146 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("point_conv11")
+    %v148 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v149 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v147 : tensor<1x512x14x14xf32>) outs(%v148 : tensor<1x512x14x14xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x512x14x14xf32>
+    %v150 = tensor.pad %v149 low[0, 0, 0, 0] high[0, 0, 1, 1] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x15x15xf32>
-    %v141 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v142 = linalg.fill ins(%zero : f32) outs(%v141 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v143 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v140, %v84 : tensor<1x512x15x15xf32>, tensor<512x3x3xf32>) outs(%v142 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("dep_conv12")
-    %v144 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v145 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v143 : tensor<1x512x7x7xf32>) outs(%v144 : tensor<1x512x7x7xf32>) {
+    %v151 = arith.constant dense<1.000000e-02> : tensor<512x3x3xf32>
+    %v152 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v153 = linalg.fill ins(%zero : f32) outs(%v152 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v154 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v150, %v151 : tensor<1x512x15x15xf32>, tensor<512x3x3xf32>) outs(%v153 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("dep_conv12")
+    %v155 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v156 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v154 : tensor<1x512x7x7xf32>) outs(%v155 : tensor<1x512x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x7x7xf32>
-    %v146 = arith.constant dense<1.000000e-02> : tensor<1024x512x1x1xf32>
-    %v147 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v148 = linalg.fill ins(%zero : f32) outs(%v147 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32>
-    %v149 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v145, %v146 : tensor<1x512x7x7xf32>, tensor<1024x512x1x1xf32>) outs(%v148 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32> loc("point_conv12")
-    %v150 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v151 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v149 : tensor<1x1024x7x7xf32>) outs(%v150 : tensor<1x1024x7x7xf32>) {
+    %v157 = arith.constant dense<1.000000e-02> : tensor<1024x512x1x1xf32>
+    %v158 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v159 = linalg.fill ins(%zero : f32) outs(%v158 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32>
+    %v160 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v156, %v157 : tensor<1x512x7x7xf32>, tensor<1024x512x1x1xf32>) outs(%v159 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32> loc("point_conv12")
+    %v161 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v162 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v160 : tensor<1x1024x7x7xf32>) outs(%v161 : tensor<1x1024x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x7x7xf32>
-    %v152 = tensor.pad %v151 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v163 = tensor.pad %v162 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x1024x7x7xf32> to tensor<1x1024x9x9xf32>
-    %v153 = arith.constant dense<1.000000e-02> : tensor<1024x3x3xf32>
-    %v154 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v155 = linalg.fill ins(%zero : f32) outs(%v154 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32>
-    %v156 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v152, %v153 : tensor<1x1024x9x9xf32>, tensor<1024x3x3xf32>) outs(%v155 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32> loc("dep_conv13")
-    %v157 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v158 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v156 : tensor<1x1024x7x7xf32>) outs(%v157 : tensor<1x1024x7x7xf32>) {
+    %v164 = arith.constant dense<1.000000e-02> : tensor<1024x3x3xf32>
+    %v165 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v166 = linalg.fill ins(%zero : f32) outs(%v165 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32>
+    %v167 = linalg.depthwise_conv_2d_nchw_chw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v163, %v164 : tensor<1x1024x9x9xf32>, tensor<1024x3x3xf32>) outs(%v166 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32> loc("dep_conv13")
+    %v168 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v169 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v167 : tensor<1x1024x7x7xf32>) outs(%v168 : tensor<1x1024x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x7x7xf32>
-    %v159 = arith.constant dense<1.000000e-02> : tensor<1024x1024x1x1xf32>
-    %v160 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v161 = linalg.fill ins(%zero : f32) outs(%v160 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32>
-    %v162 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v158, %v159 : tensor<1x1024x7x7xf32>, tensor<1024x1024x1x1xf32>) outs(%v161 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32> loc("point_conv13")
-    %v163 = tensor.empty() : tensor<1x1024x7x7xf32>
-    %v164 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v162 : tensor<1x1024x7x7xf32>) outs(%v163 : tensor<1x1024x7x7xf32>) {
+    %v170 = arith.constant dense<1.000000e-02> : tensor<1024x1024x1x1xf32>
+    %v171 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v172 = linalg.fill ins(%zero : f32) outs(%v171 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32>
+    %v173 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v169, %v170 : tensor<1x1024x7x7xf32>, tensor<1024x1024x1x1xf32>) outs(%v172 : tensor<1x1024x7x7xf32>) -> tensor<1x1024x7x7xf32> loc("point_conv13")
+    %v174 = tensor.empty() : tensor<1x1024x7x7xf32>
+    %v175 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v173 : tensor<1x1024x7x7xf32>) outs(%v174 : tensor<1x1024x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x7x7xf32>
-    %v165 = tensor.empty() : tensor<7x7xf32>
-    %v166 = tensor.empty() : tensor<1x1024x1x1xf32>
-    %v167 = linalg.fill ins(%zero : f32) outs(%v166 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32>
-    %v168 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<7> : tensor<2xi64>} ins(%v164, %v165 : tensor<1x1024x7x7xf32>, tensor<7x7xf32>) outs(%v167 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32> loc("pooling13")
-    %v169 = tensor.collapse_shape %v168 [[0], [1, 2, 3]] : tensor<1x1024x1x1xf32> into tensor<1x1024xf32>
-    %v170 = arith.constant dense<1.000000e-02> : tensor<1024x1000xf32>
-    %v171 = tensor.empty() : tensor<1x1000xf32>
-    %v172 = linalg.fill ins(%zero : f32) outs(%v171 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v173 = linalg.matmul ins(%v169, %v170 : tensor<1x1024xf32>, tensor<1024x1000xf32>) outs(%v172 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc")
-    %v174 = tensor.empty() : tensor<1x1000xf32>
-    %v175 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v173 : tensor<1x1000xf32>) outs(%v174 : tensor<1x1000xf32>) {
+    %v176 = tensor.empty() : tensor<7x7xf32>
+    %v177 = tensor.empty() : tensor<1x1024x1x1xf32>
+    %v178 = linalg.fill ins(%zero : f32) outs(%v177 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32>
+    %v179 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<7> : tensor<2xi64>} ins(%v175, %v176 : tensor<1x1024x7x7xf32>, tensor<7x7xf32>) outs(%v178 : tensor<1x1024x1x1xf32>) -> tensor<1x1024x1x1xf32> loc("pooling13")
+    %v180 = tensor.collapse_shape %v179 [[0], [1, 2, 3]] : tensor<1x1024x1x1xf32> into tensor<1x1024xf32>
+    %v181 = arith.constant dense<1.000000e-02> : tensor<1024x1000xf32>
+    %v182 = tensor.empty() : tensor<1x1000xf32>
+    %v183 = linalg.fill ins(%zero : f32) outs(%v182 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v184 = linalg.matmul ins(%v180, %v181 : tensor<1x1024xf32>, tensor<1024x1000xf32>) outs(%v183 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc")
+    %v185 = tensor.empty() : tensor<1x1000xf32>
+    %v186 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v184 : tensor<1x1000xf32>) outs(%v185 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    return %v175 : tensor<1x1000xf32>
+    return %v186 : tensor<1x1000xf32>
 }

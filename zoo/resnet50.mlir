@@ -57,568 +57,544 @@ func.func @resnet50(%input: tensor<1x3x224x224xf32>) -> (tensor<1x1000xf32>) {
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32>
-    %v31 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v32 = linalg.fill ins(%zero : f32) outs(%v31 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
-    %v33 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v11, %v25 : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%v32 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv2_br")
-    %v34 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v35 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v33 : tensor<1x256x56x56xf32>) outs(%v34 : tensor<1x256x56x56xf32>) {
+    %v31 = arith.constant dense<1.000000e-02> : tensor<256x64x1x1xf32>
+    %v32 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v33 = linalg.fill ins(%zero : f32) outs(%v32 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
+    %v34 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v11, %v31 : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%v33 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv2_br")
+    %v35 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v36 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v34 : tensor<1x256x56x56xf32>) outs(%v35 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32>
-    %v36 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v37 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v35, %v30 : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%v36 : tensor<1x256x56x56xf32>) {
+    %v37 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v38 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v36, %v30 : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%v37 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32> loc("conv2_0_res")
-    %v38 = arith.constant dense<1.000000e-02> : tensor<64x256x1x1xf32>
-    %v39 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v40 = linalg.fill ins(%zero : f32) outs(%v39 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
-    %v41 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v37, %v38 : tensor<1x256x56x56xf32>, tensor<64x256x1x1xf32>) outs(%v40 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_1_a")
-    %v42 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v43 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v41 : tensor<1x64x56x56xf32>) outs(%v42 : tensor<1x64x56x56xf32>) {
+    %v39 = arith.constant dense<1.000000e-02> : tensor<64x256x1x1xf32>
+    %v40 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v41 = linalg.fill ins(%zero : f32) outs(%v40 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    %v42 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v38, %v39 : tensor<1x256x56x56xf32>, tensor<64x256x1x1xf32>) outs(%v41 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_1_a")
+    %v43 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v44 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v42 : tensor<1x64x56x56xf32>) outs(%v43 : tensor<1x64x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x56x56xf32>
-    %v44 = tensor.pad %v43 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v45 = tensor.pad %v44 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x64x56x56xf32> to tensor<1x64x58x58xf32>
-    %v45 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v46 = linalg.fill ins(%zero : f32) outs(%v45 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
-    %v47 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v44, %v19 : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%v46 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_1_b")
-    %v48 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v49 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v47 : tensor<1x64x56x56xf32>) outs(%v48 : tensor<1x64x56x56xf32>) {
+    %v46 = arith.constant dense<1.000000e-02> : tensor<64x64x3x3xf32>
+    %v47 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v48 = linalg.fill ins(%zero : f32) outs(%v47 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    %v49 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v45, %v46 : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%v48 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_1_b")
+    %v50 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v51 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v49 : tensor<1x64x56x56xf32>) outs(%v50 : tensor<1x64x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x56x56xf32>
-    %v50 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v51 = linalg.fill ins(%zero : f32) outs(%v50 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
-    %v52 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v49, %v25 : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%v51 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv2_1_c")
+    %v52 = arith.constant dense<1.000000e-02> : tensor<256x64x1x1xf32>
     %v53 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v54 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v52 : tensor<1x256x56x56xf32>) outs(%v53 : tensor<1x256x56x56xf32>) {
+    %v54 = linalg.fill ins(%zero : f32) outs(%v53 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
+    %v55 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v51, %v52 : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%v54 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv2_1_c")
+    %v56 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v57 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v55 : tensor<1x256x56x56xf32>) outs(%v56 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32>
-    %v55 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v56 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v37, %v54 : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%v55 : tensor<1x256x56x56xf32>) {
+    %v58 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v59 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v38, %v57 : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%v58 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32> loc("conv2_1_res")
-    %v57 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v58 = linalg.fill ins(%zero : f32) outs(%v57 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
-    %v59 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v56, %v38 : tensor<1x256x56x56xf32>, tensor<64x256x1x1xf32>) outs(%v58 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_2_a")
-    %v60 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v61 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v59 : tensor<1x64x56x56xf32>) outs(%v60 : tensor<1x64x56x56xf32>) {
+    %v60 = arith.constant dense<1.000000e-02> : tensor<64x256x1x1xf32>
+    %v61 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v62 = linalg.fill ins(%zero : f32) outs(%v61 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    %v63 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v59, %v60 : tensor<1x256x56x56xf32>, tensor<64x256x1x1xf32>) outs(%v62 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_2_a")
+    %v64 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v65 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v63 : tensor<1x64x56x56xf32>) outs(%v64 : tensor<1x64x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x56x56xf32>
-    %v62 = tensor.pad %v61 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v66 = tensor.pad %v65 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x64x56x56xf32> to tensor<1x64x58x58xf32>
-    %v63 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v64 = linalg.fill ins(%zero : f32) outs(%v63 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
-    %v65 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v62, %v19 : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%v64 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_2_b")
-    %v66 = tensor.empty() : tensor<1x64x56x56xf32>
-    %v67 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v65 : tensor<1x64x56x56xf32>) outs(%v66 : tensor<1x64x56x56xf32>) {
+    %v67 = arith.constant dense<1.000000e-02> : tensor<64x64x3x3xf32>
+    %v68 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v69 = linalg.fill ins(%zero : f32) outs(%v68 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32>
+    %v70 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v66, %v67 : tensor<1x64x58x58xf32>, tensor<64x64x3x3xf32>) outs(%v69 : tensor<1x64x56x56xf32>) -> tensor<1x64x56x56xf32> loc("conv2_2_b")
+    %v71 = tensor.empty() : tensor<1x64x56x56xf32>
+    %v72 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v70 : tensor<1x64x56x56xf32>) outs(%v71 : tensor<1x64x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x64x56x56xf32>
-    %v68 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v69 = linalg.fill ins(%zero : f32) outs(%v68 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
-    %v70 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v67, %v25 : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%v69 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv2_2_c")
-    %v71 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v72 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v70 : tensor<1x256x56x56xf32>) outs(%v71 : tensor<1x256x56x56xf32>) {
+    %v73 = arith.constant dense<1.000000e-02> : tensor<256x64x1x1xf32>
+    %v74 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v75 = linalg.fill ins(%zero : f32) outs(%v74 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
+    %v76 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v72, %v73 : tensor<1x64x56x56xf32>, tensor<256x64x1x1xf32>) outs(%v75 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv2_2_c")
+    %v77 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v78 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v76 : tensor<1x256x56x56xf32>) outs(%v77 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32>
-    %v73 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v74 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v56, %v72 : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%v73 : tensor<1x256x56x56xf32>) {
+    %v79 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v80 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v59, %v78 : tensor<1x256x56x56xf32>, tensor<1x256x56x56xf32>) outs(%v79 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32> loc("conv2_2_res")
-    %v75 = tensor.extract_slice %v74[0, 0, 0, 0] [1, 256, 55, 55] [1, 1, 1, 1] : tensor<1x256x56x56xf32> to tensor<1x256x55x55xf32>
-    %v76 = arith.constant dense<1.000000e-02> : tensor<128x256x1x1xf32>
-    %v77 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v78 = linalg.fill ins(%zero : f32) outs(%v77 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v79 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v75, %v76 : tensor<1x256x55x55xf32>, tensor<128x256x1x1xf32>) outs(%v78 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_0_a")
-    %v80 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v81 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v79 : tensor<1x128x28x28xf32>) outs(%v80 : tensor<1x128x28x28xf32>) {
+    %v81 = tensor.extract_slice %v80[0, 0, 0, 0] [1, 256, 55, 55] [1, 1, 1, 1] : tensor<1x256x56x56xf32> to tensor<1x256x55x55xf32>
+    %v82 = arith.constant dense<1.000000e-02> : tensor<128x256x1x1xf32>
+    %v83 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v84 = linalg.fill ins(%zero : f32) outs(%v83 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v85 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v81, %v82 : tensor<1x256x55x55xf32>, tensor<128x256x1x1xf32>) outs(%v84 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_0_a")
+    %v86 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v87 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v85 : tensor<1x128x28x28xf32>) outs(%v86 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v82 = tensor.pad %v81 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v88 = tensor.pad %v87 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x128x28x28xf32> to tensor<1x128x30x30xf32>
-    %v83 = arith.constant dense<1.000000e-02> : tensor<128x128x3x3xf32>
-    %v84 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v85 = linalg.fill ins(%zero : f32) outs(%v84 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v86 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v82, %v83 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v85 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_0_b")
-    %v87 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v88 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v86 : tensor<1x128x28x28xf32>) outs(%v87 : tensor<1x128x28x28xf32>) {
+    %v89 = arith.constant dense<1.000000e-02> : tensor<128x128x3x3xf32>
+    %v90 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v91 = linalg.fill ins(%zero : f32) outs(%v90 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v92 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v88, %v89 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v91 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_0_b")
+    %v93 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v94 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v92 : tensor<1x128x28x28xf32>) outs(%v93 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v89 = arith.constant dense<1.000000e-02> : tensor<512x128x1x1xf32>
-    %v90 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v91 = linalg.fill ins(%zero : f32) outs(%v90 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v92 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v88, %v89 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v91 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_0_c")
-    %v93 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v94 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v92 : tensor<1x512x28x28xf32>) outs(%v93 : tensor<1x512x28x28xf32>) {
+    %v95 = arith.constant dense<1.000000e-02> : tensor<512x128x1x1xf32>
+    %v96 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v97 = linalg.fill ins(%zero : f32) outs(%v96 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v98 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v94, %v95 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v97 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_0_c")
+    %v99 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v100 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v98 : tensor<1x512x28x28xf32>) outs(%v99 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v95 = tensor.extract_slice %v74[0, 0, 0, 0] [1, 256, 55, 55] [1, 1, 1, 1] : tensor<1x256x56x56xf32> to tensor<1x256x55x55xf32>
-    %v96 = arith.constant dense<1.000000e-02> : tensor<512x256x1x1xf32>
-    %v97 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v98 = linalg.fill ins(%zero : f32) outs(%v97 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v99 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v95, %v96 : tensor<1x256x55x55xf32>, tensor<512x256x1x1xf32>) outs(%v98 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_br")
-    %v100 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v101 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v99 : tensor<1x512x28x28xf32>) outs(%v100 : tensor<1x512x28x28xf32>) {
+    %v101 = tensor.extract_slice %v80[0, 0, 0, 0] [1, 256, 55, 55] [1, 1, 1, 1] : tensor<1x256x56x56xf32> to tensor<1x256x55x55xf32>
+    %v102 = arith.constant dense<1.000000e-02> : tensor<512x256x1x1xf32>
+    %v103 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v104 = linalg.fill ins(%zero : f32) outs(%v103 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v105 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v101, %v102 : tensor<1x256x55x55xf32>, tensor<512x256x1x1xf32>) outs(%v104 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_br")
+    %v106 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v107 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v105 : tensor<1x512x28x28xf32>) outs(%v106 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v102 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v103 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v101, %v94 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v102 : tensor<1x512x28x28xf32>) {
+    %v108 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v109 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v107, %v100 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v108 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32> loc("conv3_0_res")
-    %v104 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
-    %v105 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v106 = linalg.fill ins(%zero : f32) outs(%v105 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v107 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v103, %v104 : tensor<1x512x28x28xf32>, tensor<128x512x1x1xf32>) outs(%v106 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_1_a")
-    %v108 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v109 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v107 : tensor<1x128x28x28xf32>) outs(%v108 : tensor<1x128x28x28xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x128x28x28xf32>
-    %v110 = tensor.pad %v109 low[0, 0, 0, 0] high[0, 0, 2, 2] {
-    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
-      tensor.yield %zero : f32
-    } : tensor<1x128x28x28xf32> to tensor<1x128x30x30xf32>
+    %v110 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
     %v111 = tensor.empty() : tensor<1x128x28x28xf32>
     %v112 = linalg.fill ins(%zero : f32) outs(%v111 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v113 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v110, %v83 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v112 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_1_b")
+    %v113 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v109, %v110 : tensor<1x512x28x28xf32>, tensor<128x512x1x1xf32>) outs(%v112 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_1_a")
     %v114 = tensor.empty() : tensor<1x128x28x28xf32>
     %v115 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v113 : tensor<1x128x28x28xf32>) outs(%v114 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v116 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v117 = linalg.fill ins(%zero : f32) outs(%v116 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v118 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v115, %v89 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v117 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_1_c")
-    %v119 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v120 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v118 : tensor<1x512x28x28xf32>) outs(%v119 : tensor<1x512x28x28xf32>) {
+    %v116 = tensor.pad %v115 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      tensor.yield %zero : f32
+    } : tensor<1x128x28x28xf32> to tensor<1x128x30x30xf32>
+    %v117 = arith.constant dense<1.000000e-02> : tensor<128x128x3x3xf32>
+    %v118 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v119 = linalg.fill ins(%zero : f32) outs(%v118 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v120 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v116, %v117 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v119 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_1_b")
+    %v121 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v122 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v120 : tensor<1x128x28x28xf32>) outs(%v121 : tensor<1x128x28x28xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x128x28x28xf32>
+    %v123 = arith.constant dense<1.000000e-02> : tensor<512x128x1x1xf32>
+    %v124 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v125 = linalg.fill ins(%zero : f32) outs(%v124 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v126 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v122, %v123 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v125 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_1_c")
+    %v127 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v128 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v126 : tensor<1x512x28x28xf32>) outs(%v127 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v121 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v122 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v103, %v120 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v121 : tensor<1x512x28x28xf32>) {
+    %v129 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v130 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v109, %v128 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v129 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32> loc("conv3_1_res")
-    %v123 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v124 = linalg.fill ins(%zero : f32) outs(%v123 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v125 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v122, %v104 : tensor<1x512x28x28xf32>, tensor<128x512x1x1xf32>) outs(%v124 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_2_a")
-    %v126 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v127 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v125 : tensor<1x128x28x28xf32>) outs(%v126 : tensor<1x128x28x28xf32>) {
+    %v131 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
+    %v132 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v133 = linalg.fill ins(%zero : f32) outs(%v132 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v134 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v130, %v131 : tensor<1x512x28x28xf32>, tensor<128x512x1x1xf32>) outs(%v133 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_2_a")
+    %v135 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v136 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v134 : tensor<1x128x28x28xf32>) outs(%v135 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v128 = tensor.pad %v127 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v137 = tensor.pad %v136 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x128x28x28xf32> to tensor<1x128x30x30xf32>
-    %v129 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v130 = linalg.fill ins(%zero : f32) outs(%v129 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v131 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v128, %v83 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v130 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_2_b")
-    %v132 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v133 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v131 : tensor<1x128x28x28xf32>) outs(%v132 : tensor<1x128x28x28xf32>) {
+    %v138 = arith.constant dense<1.000000e-02> : tensor<128x128x3x3xf32>
+    %v139 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v140 = linalg.fill ins(%zero : f32) outs(%v139 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v141 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v137, %v138 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v140 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_2_b")
+    %v142 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v143 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v141 : tensor<1x128x28x28xf32>) outs(%v142 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v134 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v135 = linalg.fill ins(%zero : f32) outs(%v134 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v136 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v133, %v89 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v135 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_2_c")
-    %v137 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v138 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v136 : tensor<1x512x28x28xf32>) outs(%v137 : tensor<1x512x28x28xf32>) {
+    %v144 = arith.constant dense<1.000000e-02> : tensor<512x128x1x1xf32>
+    %v145 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v146 = linalg.fill ins(%zero : f32) outs(%v145 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v147 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v143, %v144 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v146 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_2_c")
+    %v148 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v149 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v147 : tensor<1x512x28x28xf32>) outs(%v148 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v139 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v140 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v122, %v138 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v139 : tensor<1x512x28x28xf32>) {
+    %v150 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v151 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v130, %v149 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v150 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32> loc("conv3_2_res")
-    %v141 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v142 = linalg.fill ins(%zero : f32) outs(%v141 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v143 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v140, %v104 : tensor<1x512x28x28xf32>, tensor<128x512x1x1xf32>) outs(%v142 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_3_a")
-    %v144 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v145 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v143 : tensor<1x128x28x28xf32>) outs(%v144 : tensor<1x128x28x28xf32>) {
+    %v152 = arith.constant dense<1.000000e-02> : tensor<128x512x1x1xf32>
+    %v153 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v154 = linalg.fill ins(%zero : f32) outs(%v153 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v155 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v151, %v152 : tensor<1x512x28x28xf32>, tensor<128x512x1x1xf32>) outs(%v154 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_3_a")
+    %v156 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v157 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v155 : tensor<1x128x28x28xf32>) outs(%v156 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v146 = tensor.pad %v145 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v158 = tensor.pad %v157 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x128x28x28xf32> to tensor<1x128x30x30xf32>
-    %v147 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v148 = linalg.fill ins(%zero : f32) outs(%v147 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
-    %v149 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v146, %v83 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v148 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_3_b")
-    %v150 = tensor.empty() : tensor<1x128x28x28xf32>
-    %v151 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v149 : tensor<1x128x28x28xf32>) outs(%v150 : tensor<1x128x28x28xf32>) {
+    %v159 = arith.constant dense<1.000000e-02> : tensor<128x128x3x3xf32>
+    %v160 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v161 = linalg.fill ins(%zero : f32) outs(%v160 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32>
+    %v162 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v158, %v159 : tensor<1x128x30x30xf32>, tensor<128x128x3x3xf32>) outs(%v161 : tensor<1x128x28x28xf32>) -> tensor<1x128x28x28xf32> loc("conv3_3_b")
+    %v163 = tensor.empty() : tensor<1x128x28x28xf32>
+    %v164 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v162 : tensor<1x128x28x28xf32>) outs(%v163 : tensor<1x128x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x128x28x28xf32>
-    %v152 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v153 = linalg.fill ins(%zero : f32) outs(%v152 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v154 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v151, %v89 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v153 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_3_c")
-    %v155 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v156 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v154 : tensor<1x512x28x28xf32>) outs(%v155 : tensor<1x512x28x28xf32>) {
+    %v165 = arith.constant dense<1.000000e-02> : tensor<512x128x1x1xf32>
+    %v166 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v167 = linalg.fill ins(%zero : f32) outs(%v166 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v168 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v164, %v165 : tensor<1x128x28x28xf32>, tensor<512x128x1x1xf32>) outs(%v167 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv3_3_c")
+    %v169 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v170 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v168 : tensor<1x512x28x28xf32>) outs(%v169 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v157 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v158 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v140, %v156 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v157 : tensor<1x512x28x28xf32>) {
+    %v171 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v172 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v151, %v170 : tensor<1x512x28x28xf32>, tensor<1x512x28x28xf32>) outs(%v171 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32> loc("conv3_3_res")
-    %v159 = tensor.extract_slice %v158[0, 0, 0, 0] [1, 512, 27, 27] [1, 1, 1, 1] : tensor<1x512x28x28xf32> to tensor<1x512x27x27xf32>
-    %v160 = arith.constant dense<1.000000e-02> : tensor<256x512x1x1xf32>
-    %v161 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v162 = linalg.fill ins(%zero : f32) outs(%v161 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v163 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v159, %v160 : tensor<1x512x27x27xf32>, tensor<256x512x1x1xf32>) outs(%v162 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_0_a")
-    %v164 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v165 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v163 : tensor<1x256x14x14xf32>) outs(%v164 : tensor<1x256x14x14xf32>) {
+    %v173 = tensor.extract_slice %v172[0, 0, 0, 0] [1, 512, 27, 27] [1, 1, 1, 1] : tensor<1x512x28x28xf32> to tensor<1x512x27x27xf32>
+    %v174 = arith.constant dense<1.000000e-02> : tensor<256x512x1x1xf32>
+    %v175 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v176 = linalg.fill ins(%zero : f32) outs(%v175 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v177 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v173, %v174 : tensor<1x512x27x27xf32>, tensor<256x512x1x1xf32>) outs(%v176 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_0_a")
+    %v178 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v179 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v177 : tensor<1x256x14x14xf32>) outs(%v178 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v166 = tensor.pad %v165 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v180 = tensor.pad %v179 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
-    %v167 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
-    %v168 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v169 = linalg.fill ins(%zero : f32) outs(%v168 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v170 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v166, %v167 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v169 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_0_b")
-    %v171 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v172 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v170 : tensor<1x256x14x14xf32>) outs(%v171 : tensor<1x256x14x14xf32>) {
+    %v181 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
+    %v182 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v183 = linalg.fill ins(%zero : f32) outs(%v182 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v184 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v180, %v181 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v183 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_0_b")
+    %v185 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v186 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v184 : tensor<1x256x14x14xf32>) outs(%v185 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v173 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
-    %v174 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v175 = linalg.fill ins(%zero : f32) outs(%v174 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v176 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v172, %v173 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v175 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_0_c")
-    %v177 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v178 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v176 : tensor<1x1024x14x14xf32>) outs(%v177 : tensor<1x1024x14x14xf32>) {
+    %v187 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
+    %v188 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v189 = linalg.fill ins(%zero : f32) outs(%v188 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v190 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v186, %v187 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v189 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_0_c")
+    %v191 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v192 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v190 : tensor<1x1024x14x14xf32>) outs(%v191 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32>
-    %v179 = tensor.extract_slice %v158[0, 0, 0, 0] [1, 512, 27, 27] [1, 1, 1, 1] : tensor<1x512x28x28xf32> to tensor<1x512x27x27xf32>
-    %v180 = arith.constant dense<1.000000e-02> : tensor<1024x512x1x1xf32>
-    %v181 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v182 = linalg.fill ins(%zero : f32) outs(%v181 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v183 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v179, %v180 : tensor<1x512x27x27xf32>, tensor<1024x512x1x1xf32>) outs(%v182 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_br")
-    %v184 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v185 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v183 : tensor<1x1024x14x14xf32>) outs(%v184 : tensor<1x1024x14x14xf32>) {
+    %v193 = tensor.extract_slice %v172[0, 0, 0, 0] [1, 512, 27, 27] [1, 1, 1, 1] : tensor<1x512x28x28xf32> to tensor<1x512x27x27xf32>
+    %v194 = arith.constant dense<1.000000e-02> : tensor<1024x512x1x1xf32>
+    %v195 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v196 = linalg.fill ins(%zero : f32) outs(%v195 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v197 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v193, %v194 : tensor<1x512x27x27xf32>, tensor<1024x512x1x1xf32>) outs(%v196 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_br")
+    %v198 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v199 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v197 : tensor<1x1024x14x14xf32>) outs(%v198 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32>
-    %v186 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v187 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v185, %v178 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v186 : tensor<1x1024x14x14xf32>) {
+    %v200 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v201 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v199, %v192 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v200 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32> loc("conv4_0_res")
-    %v188 = arith.constant dense<1.000000e-02> : tensor<256x1024x1x1xf32>
-    %v189 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v190 = linalg.fill ins(%zero : f32) outs(%v189 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v191 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v187, %v188 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v190 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_1_a")
-    %v192 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v193 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v191 : tensor<1x256x14x14xf32>) outs(%v192 : tensor<1x256x14x14xf32>) {
+    %v202 = arith.constant dense<1.000000e-02> : tensor<256x1024x1x1xf32>
+    %v203 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v204 = linalg.fill ins(%zero : f32) outs(%v203 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v205 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v201, %v202 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v204 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_1_a")
+    %v206 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v207 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v205 : tensor<1x256x14x14xf32>) outs(%v206 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v194 = tensor.pad %v193 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v208 = tensor.pad %v207 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
-    %v195 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v196 = linalg.fill ins(%zero : f32) outs(%v195 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v197 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v194, %v167 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v196 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_1_b")
-    %v198 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v199 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v197 : tensor<1x256x14x14xf32>) outs(%v198 : tensor<1x256x14x14xf32>) {
+    %v209 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
+    %v210 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v211 = linalg.fill ins(%zero : f32) outs(%v210 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v212 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v208, %v209 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v211 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_1_b")
+    %v213 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v214 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v212 : tensor<1x256x14x14xf32>) outs(%v213 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v200 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v201 = linalg.fill ins(%zero : f32) outs(%v200 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v202 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v199, %v173 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v201 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_1_c")
-    %v203 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v204 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v202 : tensor<1x1024x14x14xf32>) outs(%v203 : tensor<1x1024x14x14xf32>) {
+    %v215 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
+    %v216 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v217 = linalg.fill ins(%zero : f32) outs(%v216 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v218 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v214, %v215 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v217 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_1_c")
+    %v219 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v220 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v218 : tensor<1x1024x14x14xf32>) outs(%v219 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32>
-    %v205 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v206 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v187, %v204 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v205 : tensor<1x1024x14x14xf32>) {
+    %v221 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v222 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v201, %v220 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v221 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32> loc("conv4_1_res")
-    %v207 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v208 = linalg.fill ins(%zero : f32) outs(%v207 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v209 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v206, %v188 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v208 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_2_a")
-    %v210 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v211 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v209 : tensor<1x256x14x14xf32>) outs(%v210 : tensor<1x256x14x14xf32>) {
+    %v223 = arith.constant dense<1.000000e-02> : tensor<256x1024x1x1xf32>
+    %v224 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v225 = linalg.fill ins(%zero : f32) outs(%v224 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v226 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v222, %v223 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v225 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_2_a")
+    %v227 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v228 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v226 : tensor<1x256x14x14xf32>) outs(%v227 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v212 = tensor.pad %v211 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v229 = tensor.pad %v228 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
-    %v213 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v214 = linalg.fill ins(%zero : f32) outs(%v213 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v215 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v212, %v167 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v214 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_2_b")
-    %v216 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v217 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v215 : tensor<1x256x14x14xf32>) outs(%v216 : tensor<1x256x14x14xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x256x14x14xf32>
-    %v218 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v219 = linalg.fill ins(%zero : f32) outs(%v218 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v220 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v217, %v173 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v219 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_2_c")
-    %v221 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v222 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v220 : tensor<1x1024x14x14xf32>) outs(%v221 : tensor<1x1024x14x14xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x1024x14x14xf32>
-    %v223 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v224 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v206, %v222 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v223 : tensor<1x1024x14x14xf32>) {
-    ^bb0(%in0: f32, %in1: f32, %out: f32):
-      %t0 = arith.addf %in0, %in1 : f32
-      %r = arith.addf %t0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x1024x14x14xf32> loc("conv4_2_res")
-    %v225 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v226 = linalg.fill ins(%zero : f32) outs(%v225 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v227 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v224, %v188 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v226 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_3_a")
-    %v228 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v229 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v227 : tensor<1x256x14x14xf32>) outs(%v228 : tensor<1x256x14x14xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x256x14x14xf32>
-    %v230 = tensor.pad %v229 low[0, 0, 0, 0] high[0, 0, 2, 2] {
-    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
-      tensor.yield %zero : f32
-    } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
+    %v230 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
     %v231 = tensor.empty() : tensor<1x256x14x14xf32>
     %v232 = linalg.fill ins(%zero : f32) outs(%v231 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v233 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v230, %v167 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v232 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_3_b")
+    %v233 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v229, %v230 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v232 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_2_b")
     %v234 = tensor.empty() : tensor<1x256x14x14xf32>
     %v235 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v233 : tensor<1x256x14x14xf32>) outs(%v234 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v236 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v237 = linalg.fill ins(%zero : f32) outs(%v236 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v238 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v235, %v173 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v237 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_3_c")
-    %v239 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v240 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v238 : tensor<1x1024x14x14xf32>) outs(%v239 : tensor<1x1024x14x14xf32>) {
+    %v236 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
+    %v237 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v238 = linalg.fill ins(%zero : f32) outs(%v237 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v239 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v235, %v236 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v238 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_2_c")
+    %v240 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v241 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v239 : tensor<1x1024x14x14xf32>) outs(%v240 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32>
-    %v241 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v242 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v224, %v240 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v241 : tensor<1x1024x14x14xf32>) {
+    %v242 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v243 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v222, %v241 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v242 : tensor<1x1024x14x14xf32>) {
+    ^bb0(%in0: f32, %in1: f32, %out: f32):
+      %t0 = arith.addf %in0, %in1 : f32
+      %r = arith.addf %t0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x1024x14x14xf32> loc("conv4_2_res")
+    %v244 = arith.constant dense<1.000000e-02> : tensor<256x1024x1x1xf32>
+    %v245 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v246 = linalg.fill ins(%zero : f32) outs(%v245 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v247 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v243, %v244 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v246 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_3_a")
+    %v248 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v249 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v247 : tensor<1x256x14x14xf32>) outs(%v248 : tensor<1x256x14x14xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x256x14x14xf32>
+    %v250 = tensor.pad %v249 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      tensor.yield %zero : f32
+    } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
+    %v251 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
+    %v252 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v253 = linalg.fill ins(%zero : f32) outs(%v252 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v254 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v250, %v251 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v253 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_3_b")
+    %v255 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v256 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v254 : tensor<1x256x14x14xf32>) outs(%v255 : tensor<1x256x14x14xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x256x14x14xf32>
+    %v257 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
+    %v258 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v259 = linalg.fill ins(%zero : f32) outs(%v258 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v260 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v256, %v257 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v259 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_3_c")
+    %v261 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v262 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v260 : tensor<1x1024x14x14xf32>) outs(%v261 : tensor<1x1024x14x14xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x1024x14x14xf32>
+    %v263 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v264 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v243, %v262 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v263 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32> loc("conv4_3_res")
-    %v243 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v244 = linalg.fill ins(%zero : f32) outs(%v243 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v245 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v242, %v188 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v244 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_4_a")
-    %v246 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v247 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v245 : tensor<1x256x14x14xf32>) outs(%v246 : tensor<1x256x14x14xf32>) {
+    %v265 = arith.constant dense<1.000000e-02> : tensor<256x1024x1x1xf32>
+    %v266 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v267 = linalg.fill ins(%zero : f32) outs(%v266 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v268 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v264, %v265 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v267 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_4_a")
+    %v269 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v270 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v268 : tensor<1x256x14x14xf32>) outs(%v269 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v248 = tensor.pad %v247 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v271 = tensor.pad %v270 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
-    %v249 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v250 = linalg.fill ins(%zero : f32) outs(%v249 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v251 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v248, %v167 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v250 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_4_b")
-    %v252 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v253 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v251 : tensor<1x256x14x14xf32>) outs(%v252 : tensor<1x256x14x14xf32>) {
+    %v272 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
+    %v273 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v274 = linalg.fill ins(%zero : f32) outs(%v273 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v275 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v271, %v272 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v274 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_4_b")
+    %v276 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v277 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v275 : tensor<1x256x14x14xf32>) outs(%v276 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v254 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v255 = linalg.fill ins(%zero : f32) outs(%v254 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v256 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v253, %v173 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v255 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_4_c")
-    %v257 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v258 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v256 : tensor<1x1024x14x14xf32>) outs(%v257 : tensor<1x1024x14x14xf32>) {
+    %v278 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
+    %v279 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v280 = linalg.fill ins(%zero : f32) outs(%v279 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v281 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v277, %v278 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v280 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_4_c")
+    %v282 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v283 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v281 : tensor<1x1024x14x14xf32>) outs(%v282 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32>
-    %v259 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v260 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v242, %v258 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v259 : tensor<1x1024x14x14xf32>) {
+    %v284 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v285 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v264, %v283 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v284 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32> loc("conv4_4_res")
-    %v261 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v262 = linalg.fill ins(%zero : f32) outs(%v261 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v263 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v260, %v188 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v262 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_5_a")
-    %v264 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v265 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v263 : tensor<1x256x14x14xf32>) outs(%v264 : tensor<1x256x14x14xf32>) {
+    %v286 = arith.constant dense<1.000000e-02> : tensor<256x1024x1x1xf32>
+    %v287 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v288 = linalg.fill ins(%zero : f32) outs(%v287 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v289 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v285, %v286 : tensor<1x1024x14x14xf32>, tensor<256x1024x1x1xf32>) outs(%v288 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_5_a")
+    %v290 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v291 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v289 : tensor<1x256x14x14xf32>) outs(%v290 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v266 = tensor.pad %v265 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v292 = tensor.pad %v291 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x14x14xf32> to tensor<1x256x16x16xf32>
-    %v267 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v268 = linalg.fill ins(%zero : f32) outs(%v267 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
-    %v269 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v266, %v167 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v268 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_5_b")
-    %v270 = tensor.empty() : tensor<1x256x14x14xf32>
-    %v271 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v269 : tensor<1x256x14x14xf32>) outs(%v270 : tensor<1x256x14x14xf32>) {
+    %v293 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
+    %v294 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v295 = linalg.fill ins(%zero : f32) outs(%v294 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32>
+    %v296 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v292, %v293 : tensor<1x256x16x16xf32>, tensor<256x256x3x3xf32>) outs(%v295 : tensor<1x256x14x14xf32>) -> tensor<1x256x14x14xf32> loc("conv4_5_b")
+    %v297 = tensor.empty() : tensor<1x256x14x14xf32>
+    %v298 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v296 : tensor<1x256x14x14xf32>) outs(%v297 : tensor<1x256x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x14x14xf32>
-    %v272 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v273 = linalg.fill ins(%zero : f32) outs(%v272 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
-    %v274 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v271, %v173 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v273 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_5_c")
-    %v275 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v276 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v274 : tensor<1x1024x14x14xf32>) outs(%v275 : tensor<1x1024x14x14xf32>) {
+    %v299 = arith.constant dense<1.000000e-02> : tensor<1024x256x1x1xf32>
+    %v300 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v301 = linalg.fill ins(%zero : f32) outs(%v300 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32>
+    %v302 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v298, %v299 : tensor<1x256x14x14xf32>, tensor<1024x256x1x1xf32>) outs(%v301 : tensor<1x1024x14x14xf32>) -> tensor<1x1024x14x14xf32> loc("conv4_5_c")
+    %v303 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v304 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v302 : tensor<1x1024x14x14xf32>) outs(%v303 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32>
-    %v277 = tensor.empty() : tensor<1x1024x14x14xf32>
-    %v278 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v260, %v276 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v277 : tensor<1x1024x14x14xf32>) {
+    %v305 = tensor.empty() : tensor<1x1024x14x14xf32>
+    %v306 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v285, %v304 : tensor<1x1024x14x14xf32>, tensor<1x1024x14x14xf32>) outs(%v305 : tensor<1x1024x14x14xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1024x14x14xf32> loc("conv4_5_res")
-    %v279 = tensor.extract_slice %v278[0, 0, 0, 0] [1, 1024, 13, 13] [1, 1, 1, 1] : tensor<1x1024x14x14xf32> to tensor<1x1024x13x13xf32>
-    %v280 = arith.constant dense<1.000000e-02> : tensor<512x1024x1x1xf32>
-    %v281 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v282 = linalg.fill ins(%zero : f32) outs(%v281 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v283 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v279, %v280 : tensor<1x1024x13x13xf32>, tensor<512x1024x1x1xf32>) outs(%v282 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_0_a")
-    %v284 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v285 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v283 : tensor<1x512x7x7xf32>) outs(%v284 : tensor<1x512x7x7xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x512x7x7xf32>
-    %v286 = tensor.pad %v285 low[0, 0, 0, 0] high[0, 0, 2, 2] {
-    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
-      tensor.yield %zero : f32
-    } : tensor<1x512x7x7xf32> to tensor<1x512x9x9xf32>
-    %v287 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
-    %v288 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v289 = linalg.fill ins(%zero : f32) outs(%v288 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v290 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v286, %v287 : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%v289 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_0_b")
-    %v291 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v292 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v290 : tensor<1x512x7x7xf32>) outs(%v291 : tensor<1x512x7x7xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x512x7x7xf32>
-    %v293 = arith.constant dense<1.000000e-02> : tensor<2048x512x1x1xf32>
-    %v294 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v295 = linalg.fill ins(%zero : f32) outs(%v294 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
-    %v296 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v292, %v293 : tensor<1x512x7x7xf32>, tensor<2048x512x1x1xf32>) outs(%v295 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_0_c")
-    %v297 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v298 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v296 : tensor<1x2048x7x7xf32>) outs(%v297 : tensor<1x2048x7x7xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x2048x7x7xf32>
-    %v299 = tensor.extract_slice %v278[0, 0, 0, 0] [1, 1024, 13, 13] [1, 1, 1, 1] : tensor<1x1024x14x14xf32> to tensor<1x1024x13x13xf32>
-    %v300 = arith.constant dense<1.000000e-02> : tensor<2048x1024x1x1xf32>
-    %v301 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v302 = linalg.fill ins(%zero : f32) outs(%v301 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
-    %v303 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v299, %v300 : tensor<1x1024x13x13xf32>, tensor<2048x1024x1x1xf32>) outs(%v302 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_br")
-    %v304 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v305 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v303 : tensor<1x2048x7x7xf32>) outs(%v304 : tensor<1x2048x7x7xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x2048x7x7xf32>
-    %v306 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v307 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v305, %v298 : tensor<1x2048x7x7xf32>, tensor<1x2048x7x7xf32>) outs(%v306 : tensor<1x2048x7x7xf32>) {
-    ^bb0(%in0: f32, %in1: f32, %out: f32):
-      %t0 = arith.addf %in0, %in1 : f32
-      %r = arith.addf %t0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x2048x7x7xf32> loc("conv5_0_res")
-    %v308 = arith.constant dense<1.000000e-02> : tensor<512x2048x1x1xf32>
+    %v307 = tensor.extract_slice %v306[0, 0, 0, 0] [1, 1024, 13, 13] [1, 1, 1, 1] : tensor<1x1024x14x14xf32> to tensor<1x1024x13x13xf32>
+    %v308 = arith.constant dense<1.000000e-02> : tensor<512x1024x1x1xf32>
     %v309 = tensor.empty() : tensor<1x512x7x7xf32>
     %v310 = linalg.fill ins(%zero : f32) outs(%v309 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v311 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v307, %v308 : tensor<1x2048x7x7xf32>, tensor<512x2048x1x1xf32>) outs(%v310 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_1_a")
+    %v311 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v307, %v308 : tensor<1x1024x13x13xf32>, tensor<512x1024x1x1xf32>) outs(%v310 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_0_a")
     %v312 = tensor.empty() : tensor<1x512x7x7xf32>
     %v313 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v311 : tensor<1x512x7x7xf32>) outs(%v312 : tensor<1x512x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
@@ -629,83 +605,140 @@ func.func @resnet50(%input: tensor<1x3x224x224xf32>) -> (tensor<1x1000xf32>) {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x7x7xf32> to tensor<1x512x9x9xf32>
-    %v315 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v316 = linalg.fill ins(%zero : f32) outs(%v315 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v317 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v314, %v287 : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%v316 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_1_b")
-    %v318 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v319 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v317 : tensor<1x512x7x7xf32>) outs(%v318 : tensor<1x512x7x7xf32>) {
+    %v315 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v316 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v317 = linalg.fill ins(%zero : f32) outs(%v316 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v318 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v314, %v315 : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%v317 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_0_b")
+    %v319 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v320 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v318 : tensor<1x512x7x7xf32>) outs(%v319 : tensor<1x512x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x7x7xf32>
-    %v320 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v321 = linalg.fill ins(%zero : f32) outs(%v320 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
-    %v322 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v319, %v293 : tensor<1x512x7x7xf32>, tensor<2048x512x1x1xf32>) outs(%v321 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_1_c")
-    %v323 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v324 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v322 : tensor<1x2048x7x7xf32>) outs(%v323 : tensor<1x2048x7x7xf32>) {
+    %v321 = arith.constant dense<1.000000e-02> : tensor<2048x512x1x1xf32>
+    %v322 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v323 = linalg.fill ins(%zero : f32) outs(%v322 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
+    %v324 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v320, %v321 : tensor<1x512x7x7xf32>, tensor<2048x512x1x1xf32>) outs(%v323 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_0_c")
+    %v325 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v326 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v324 : tensor<1x2048x7x7xf32>) outs(%v325 : tensor<1x2048x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x2048x7x7xf32>
-    %v325 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v326 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v307, %v324 : tensor<1x2048x7x7xf32>, tensor<1x2048x7x7xf32>) outs(%v325 : tensor<1x2048x7x7xf32>) {
+    %v327 = tensor.extract_slice %v306[0, 0, 0, 0] [1, 1024, 13, 13] [1, 1, 1, 1] : tensor<1x1024x14x14xf32> to tensor<1x1024x13x13xf32>
+    %v328 = arith.constant dense<1.000000e-02> : tensor<2048x1024x1x1xf32>
+    %v329 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v330 = linalg.fill ins(%zero : f32) outs(%v329 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
+    %v331 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v327, %v328 : tensor<1x1024x13x13xf32>, tensor<2048x1024x1x1xf32>) outs(%v330 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_br")
+    %v332 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v333 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v331 : tensor<1x2048x7x7xf32>) outs(%v332 : tensor<1x2048x7x7xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x2048x7x7xf32>
+    %v334 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v335 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v333, %v326 : tensor<1x2048x7x7xf32>, tensor<1x2048x7x7xf32>) outs(%v334 : tensor<1x2048x7x7xf32>) {
+    ^bb0(%in0: f32, %in1: f32, %out: f32):
+      %t0 = arith.addf %in0, %in1 : f32
+      %r = arith.addf %t0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x2048x7x7xf32> loc("conv5_0_res")
+    %v336 = arith.constant dense<1.000000e-02> : tensor<512x2048x1x1xf32>
+    %v337 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v338 = linalg.fill ins(%zero : f32) outs(%v337 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v339 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v335, %v336 : tensor<1x2048x7x7xf32>, tensor<512x2048x1x1xf32>) outs(%v338 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_1_a")
+    %v340 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v341 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v339 : tensor<1x512x7x7xf32>) outs(%v340 : tensor<1x512x7x7xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x512x7x7xf32>
+    %v342 = tensor.pad %v341 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      tensor.yield %zero : f32
+    } : tensor<1x512x7x7xf32> to tensor<1x512x9x9xf32>
+    %v343 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v344 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v345 = linalg.fill ins(%zero : f32) outs(%v344 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v346 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v342, %v343 : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%v345 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_1_b")
+    %v347 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v348 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v346 : tensor<1x512x7x7xf32>) outs(%v347 : tensor<1x512x7x7xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x512x7x7xf32>
+    %v349 = arith.constant dense<1.000000e-02> : tensor<2048x512x1x1xf32>
+    %v350 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v351 = linalg.fill ins(%zero : f32) outs(%v350 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
+    %v352 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v348, %v349 : tensor<1x512x7x7xf32>, tensor<2048x512x1x1xf32>) outs(%v351 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_1_c")
+    %v353 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v354 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v352 : tensor<1x2048x7x7xf32>) outs(%v353 : tensor<1x2048x7x7xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x2048x7x7xf32>
+    %v355 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v356 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v335, %v354 : tensor<1x2048x7x7xf32>, tensor<1x2048x7x7xf32>) outs(%v355 : tensor<1x2048x7x7xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x2048x7x7xf32> loc("conv5_1_res")
-    %v327 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v328 = linalg.fill ins(%zero : f32) outs(%v327 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v329 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v326, %v308 : tensor<1x2048x7x7xf32>, tensor<512x2048x1x1xf32>) outs(%v328 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_2_a")
-    %v330 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v331 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v329 : tensor<1x512x7x7xf32>) outs(%v330 : tensor<1x512x7x7xf32>) {
+    %v357 = arith.constant dense<1.000000e-02> : tensor<512x2048x1x1xf32>
+    %v358 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v359 = linalg.fill ins(%zero : f32) outs(%v358 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v360 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v356, %v357 : tensor<1x2048x7x7xf32>, tensor<512x2048x1x1xf32>) outs(%v359 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_2_a")
+    %v361 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v362 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v360 : tensor<1x512x7x7xf32>) outs(%v361 : tensor<1x512x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x7x7xf32>
-    %v332 = tensor.pad %v331 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v363 = tensor.pad %v362 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x7x7xf32> to tensor<1x512x9x9xf32>
-    %v333 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v334 = linalg.fill ins(%zero : f32) outs(%v333 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v335 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v332, %v287 : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%v334 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_2_b")
-    %v336 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v337 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v335 : tensor<1x512x7x7xf32>) outs(%v336 : tensor<1x512x7x7xf32>) {
+    %v364 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v365 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v366 = linalg.fill ins(%zero : f32) outs(%v365 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v367 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v363, %v364 : tensor<1x512x9x9xf32>, tensor<512x512x3x3xf32>) outs(%v366 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("conv5_2_b")
+    %v368 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v369 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v367 : tensor<1x512x7x7xf32>) outs(%v368 : tensor<1x512x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x7x7xf32>
-    %v338 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v339 = linalg.fill ins(%zero : f32) outs(%v338 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
-    %v340 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v337, %v293 : tensor<1x512x7x7xf32>, tensor<2048x512x1x1xf32>) outs(%v339 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_2_c")
-    %v341 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v342 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v340 : tensor<1x2048x7x7xf32>) outs(%v341 : tensor<1x2048x7x7xf32>) {
+    %v370 = arith.constant dense<1.000000e-02> : tensor<2048x512x1x1xf32>
+    %v371 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v372 = linalg.fill ins(%zero : f32) outs(%v371 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32>
+    %v373 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v369, %v370 : tensor<1x512x7x7xf32>, tensor<2048x512x1x1xf32>) outs(%v372 : tensor<1x2048x7x7xf32>) -> tensor<1x2048x7x7xf32> loc("conv5_2_c")
+    %v374 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v375 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v373 : tensor<1x2048x7x7xf32>) outs(%v374 : tensor<1x2048x7x7xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x2048x7x7xf32>
-    %v343 = tensor.empty() : tensor<1x2048x7x7xf32>
-    %v344 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v326, %v342 : tensor<1x2048x7x7xf32>, tensor<1x2048x7x7xf32>) outs(%v343 : tensor<1x2048x7x7xf32>) {
+    %v376 = tensor.empty() : tensor<1x2048x7x7xf32>
+    %v377 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v356, %v375 : tensor<1x2048x7x7xf32>, tensor<1x2048x7x7xf32>) outs(%v376 : tensor<1x2048x7x7xf32>) {
     ^bb0(%in0: f32, %in1: f32, %out: f32):
       %t0 = arith.addf %in0, %in1 : f32
       %r = arith.addf %t0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x2048x7x7xf32> loc("conv5_2_res")
-    %v345 = tensor.empty() : tensor<7x7xf32>
-    %v346 = tensor.empty() : tensor<1x2048x1x1xf32>
-    %v347 = linalg.fill ins(%zero : f32) outs(%v346 : tensor<1x2048x1x1xf32>) -> tensor<1x2048x1x1xf32>
-    %v348 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<7> : tensor<2xi64>} ins(%v344, %v345 : tensor<1x2048x7x7xf32>, tensor<7x7xf32>) outs(%v347 : tensor<1x2048x1x1xf32>) -> tensor<1x2048x1x1xf32> loc("pool5")
-    %v349 = tensor.collapse_shape %v348 [[0], [1, 2, 3]] : tensor<1x2048x1x1xf32> into tensor<1x2048xf32>
-    %v350 = arith.constant dense<1.000000e-02> : tensor<2048x1000xf32>
-    %v351 = tensor.empty() : tensor<1x1000xf32>
-    %v352 = linalg.fill ins(%zero : f32) outs(%v351 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v353 = linalg.matmul ins(%v349, %v350 : tensor<1x2048xf32>, tensor<2048x1000xf32>) outs(%v352 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc")
-    %v354 = tensor.empty() : tensor<1x1000xf32>
-    %v355 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v353 : tensor<1x1000xf32>) outs(%v354 : tensor<1x1000xf32>) {
+    %v378 = tensor.empty() : tensor<7x7xf32>
+    %v379 = tensor.empty() : tensor<1x2048x1x1xf32>
+    %v380 = linalg.fill ins(%zero : f32) outs(%v379 : tensor<1x2048x1x1xf32>) -> tensor<1x2048x1x1xf32>
+    %v381 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<7> : tensor<2xi64>} ins(%v377, %v378 : tensor<1x2048x7x7xf32>, tensor<7x7xf32>) outs(%v380 : tensor<1x2048x1x1xf32>) -> tensor<1x2048x1x1xf32> loc("pool5")
+    %v382 = tensor.collapse_shape %v381 [[0], [1, 2, 3]] : tensor<1x2048x1x1xf32> into tensor<1x2048xf32>
+    %v383 = arith.constant dense<1.000000e-02> : tensor<2048x1000xf32>
+    %v384 = tensor.empty() : tensor<1x1000xf32>
+    %v385 = linalg.fill ins(%zero : f32) outs(%v384 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v386 = linalg.matmul ins(%v382, %v383 : tensor<1x2048xf32>, tensor<2048x1000xf32>) outs(%v385 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc")
+    %v387 = tensor.empty() : tensor<1x1000xf32>
+    %v388 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v386 : tensor<1x1000xf32>) outs(%v387 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    return %v355 : tensor<1x1000xf32>
+    return %v388 : tensor<1x1000xf32>
 }

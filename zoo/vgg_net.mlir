@@ -97,137 +97,142 @@ func.func @vgg_net(%input: tensor<1x3x224x224xf32>) -> (tensor<1x1000xf32>) {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x56x56xf32> to tensor<1x256x58x58xf32>
-    %v51 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v52 = linalg.fill ins(%zero : f32) outs(%v51 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
-    %v53 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v50, %v44 : tensor<1x256x58x58xf32>, tensor<256x256x3x3xf32>) outs(%v52 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv7")
-    %v54 = tensor.empty() : tensor<1x256x56x56xf32>
-    %v55 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v53 : tensor<1x256x56x56xf32>) outs(%v54 : tensor<1x256x56x56xf32>) {
+    %v51 = arith.constant dense<1.000000e-02> : tensor<256x256x3x3xf32>
+    %v52 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v53 = linalg.fill ins(%zero : f32) outs(%v52 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32>
+    %v54 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v50, %v51 : tensor<1x256x58x58xf32>, tensor<256x256x3x3xf32>) outs(%v53 : tensor<1x256x56x56xf32>) -> tensor<1x256x56x56xf32> loc("conv7")
+    %v55 = tensor.empty() : tensor<1x256x56x56xf32>
+    %v56 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v54 : tensor<1x256x56x56xf32>) outs(%v55 : tensor<1x256x56x56xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x256x56x56xf32>
-    %v56 = tensor.empty() : tensor<2x2xf32>
-    %v57 = tensor.empty() : tensor<1x256x28x28xf32>
-    %v58 = linalg.fill ins(%zero : f32) outs(%v57 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
-    %v59 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v55, %v56 : tensor<1x256x56x56xf32>, tensor<2x2xf32>) outs(%v58 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("pool3")
-    %v60 = tensor.pad %v59 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v57 = tensor.empty() : tensor<2x2xf32>
+    %v58 = tensor.empty() : tensor<1x256x28x28xf32>
+    %v59 = linalg.fill ins(%zero : f32) outs(%v58 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32>
+    %v60 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v56, %v57 : tensor<1x256x56x56xf32>, tensor<2x2xf32>) outs(%v59 : tensor<1x256x28x28xf32>) -> tensor<1x256x28x28xf32> loc("pool3")
+    %v61 = tensor.pad %v60 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x256x28x28xf32> to tensor<1x256x30x30xf32>
-    %v61 = arith.constant dense<1.000000e-02> : tensor<512x256x3x3xf32>
-    %v62 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v63 = linalg.fill ins(%zero : f32) outs(%v62 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v64 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v60, %v61 : tensor<1x256x30x30xf32>, tensor<512x256x3x3xf32>) outs(%v63 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv8")
-    %v65 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v66 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v64 : tensor<1x512x28x28xf32>) outs(%v65 : tensor<1x512x28x28xf32>) {
+    %v62 = arith.constant dense<1.000000e-02> : tensor<512x256x3x3xf32>
+    %v63 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v64 = linalg.fill ins(%zero : f32) outs(%v63 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v65 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v61, %v62 : tensor<1x256x30x30xf32>, tensor<512x256x3x3xf32>) outs(%v64 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv8")
+    %v66 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v67 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v65 : tensor<1x512x28x28xf32>) outs(%v66 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v67 = tensor.pad %v66 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v68 = tensor.pad %v67 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x28x28xf32> to tensor<1x512x30x30xf32>
-    %v68 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
-    %v69 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v70 = linalg.fill ins(%zero : f32) outs(%v69 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v71 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v67, %v68 : tensor<1x512x30x30xf32>, tensor<512x512x3x3xf32>) outs(%v70 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv9")
-    %v72 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v73 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v71 : tensor<1x512x28x28xf32>) outs(%v72 : tensor<1x512x28x28xf32>) {
+    %v69 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v70 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v71 = linalg.fill ins(%zero : f32) outs(%v70 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v72 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v68, %v69 : tensor<1x512x30x30xf32>, tensor<512x512x3x3xf32>) outs(%v71 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv9")
+    %v73 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v74 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v72 : tensor<1x512x28x28xf32>) outs(%v73 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v74 = tensor.pad %v73 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v75 = tensor.pad %v74 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x28x28xf32> to tensor<1x512x30x30xf32>
-    %v75 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v76 = linalg.fill ins(%zero : f32) outs(%v75 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
-    %v77 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v74, %v68 : tensor<1x512x30x30xf32>, tensor<512x512x3x3xf32>) outs(%v76 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv10")
-    %v78 = tensor.empty() : tensor<1x512x28x28xf32>
-    %v79 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v77 : tensor<1x512x28x28xf32>) outs(%v78 : tensor<1x512x28x28xf32>) {
+    %v76 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v77 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v78 = linalg.fill ins(%zero : f32) outs(%v77 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32>
+    %v79 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v75, %v76 : tensor<1x512x30x30xf32>, tensor<512x512x3x3xf32>) outs(%v78 : tensor<1x512x28x28xf32>) -> tensor<1x512x28x28xf32> loc("conv10")
+    %v80 = tensor.empty() : tensor<1x512x28x28xf32>
+    %v81 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v79 : tensor<1x512x28x28xf32>) outs(%v80 : tensor<1x512x28x28xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x28x28xf32>
-    %v80 = tensor.empty() : tensor<2x2xf32>
-    %v81 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v82 = linalg.fill ins(%zero : f32) outs(%v81 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v83 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v79, %v80 : tensor<1x512x28x28xf32>, tensor<2x2xf32>) outs(%v82 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("pool4")
-    %v84 = tensor.pad %v83 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v82 = tensor.empty() : tensor<2x2xf32>
+    %v83 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v84 = linalg.fill ins(%zero : f32) outs(%v83 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v85 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v81, %v82 : tensor<1x512x28x28xf32>, tensor<2x2xf32>) outs(%v84 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("pool4")
+    %v86 = tensor.pad %v85 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
-    %v85 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v86 = linalg.fill ins(%zero : f32) outs(%v85 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v87 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v84, %v68 : tensor<1x512x16x16xf32>, tensor<512x512x3x3xf32>) outs(%v86 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("conv11")
+    %v87 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
     %v88 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v89 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v87 : tensor<1x512x14x14xf32>) outs(%v88 : tensor<1x512x14x14xf32>) {
-    ^bb0(%in0: f32, %out: f32):
-      %r = arith.maximumf %in0, %zero : f32
-      linalg.yield %r : f32
-    } -> tensor<1x512x14x14xf32>
-    %v90 = tensor.pad %v89 low[0, 0, 0, 0] high[0, 0, 2, 2] {
-    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
-      tensor.yield %zero : f32
-    } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
+    %v89 = linalg.fill ins(%zero : f32) outs(%v88 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v90 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v86, %v87 : tensor<1x512x16x16xf32>, tensor<512x512x3x3xf32>) outs(%v89 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("conv11")
     %v91 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v92 = linalg.fill ins(%zero : f32) outs(%v91 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v93 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v90, %v68 : tensor<1x512x16x16xf32>, tensor<512x512x3x3xf32>) outs(%v92 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("conv12")
-    %v94 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v95 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v93 : tensor<1x512x14x14xf32>) outs(%v94 : tensor<1x512x14x14xf32>) {
+    %v92 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v90 : tensor<1x512x14x14xf32>) outs(%v91 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v96 = tensor.pad %v95 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    %v93 = tensor.pad %v92 low[0, 0, 0, 0] high[0, 0, 2, 2] {
     ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
       tensor.yield %zero : f32
     } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
-    %v97 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v98 = linalg.fill ins(%zero : f32) outs(%v97 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
-    %v99 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v96, %v68 : tensor<1x512x16x16xf32>, tensor<512x512x3x3xf32>) outs(%v98 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("conv13")
-    %v100 = tensor.empty() : tensor<1x512x14x14xf32>
-    %v101 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v99 : tensor<1x512x14x14xf32>) outs(%v100 : tensor<1x512x14x14xf32>) {
+    %v94 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v95 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v96 = linalg.fill ins(%zero : f32) outs(%v95 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v97 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v93, %v94 : tensor<1x512x16x16xf32>, tensor<512x512x3x3xf32>) outs(%v96 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("conv12")
+    %v98 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v99 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v97 : tensor<1x512x14x14xf32>) outs(%v98 : tensor<1x512x14x14xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x512x14x14xf32>
-    %v102 = tensor.empty() : tensor<2x2xf32>
-    %v103 = tensor.empty() : tensor<1x512x7x7xf32>
-    %v104 = linalg.fill ins(%zero : f32) outs(%v103 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
-    %v105 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v101, %v102 : tensor<1x512x14x14xf32>, tensor<2x2xf32>) outs(%v104 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("pool5")
-    %v106 = tensor.collapse_shape %v105 [[0], [1, 2, 3]] : tensor<1x512x7x7xf32> into tensor<1x25088xf32>
-    %v107 = arith.constant dense<1.000000e-02> : tensor<25088x4096xf32>
-    %v108 = tensor.empty() : tensor<1x4096xf32>
-    %v109 = linalg.fill ins(%zero : f32) outs(%v108 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
-    %v110 = linalg.matmul ins(%v106, %v107 : tensor<1x25088xf32>, tensor<25088x4096xf32>) outs(%v109 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc1")
-    %v111 = tensor.empty() : tensor<1x4096xf32>
-    %v112 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v110 : tensor<1x4096xf32>) outs(%v111 : tensor<1x4096xf32>) {
+    %v100 = tensor.pad %v99 low[0, 0, 0, 0] high[0, 0, 2, 2] {
+    ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+      tensor.yield %zero : f32
+    } : tensor<1x512x14x14xf32> to tensor<1x512x16x16xf32>
+    %v101 = arith.constant dense<1.000000e-02> : tensor<512x512x3x3xf32>
+    %v102 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v103 = linalg.fill ins(%zero : f32) outs(%v102 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32>
+    %v104 = linalg.conv_2d_nchw_fchw {dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>} ins(%v100, %v101 : tensor<1x512x16x16xf32>, tensor<512x512x3x3xf32>) outs(%v103 : tensor<1x512x14x14xf32>) -> tensor<1x512x14x14xf32> loc("conv13")
+    %v105 = tensor.empty() : tensor<1x512x14x14xf32>
+    %v106 = linalg.generic {indexing_maps = [affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>, affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%v104 : tensor<1x512x14x14xf32>) outs(%v105 : tensor<1x512x14x14xf32>) {
+    ^bb0(%in0: f32, %out: f32):
+      %r = arith.maximumf %in0, %zero : f32
+      linalg.yield %r : f32
+    } -> tensor<1x512x14x14xf32>
+    %v107 = tensor.empty() : tensor<2x2xf32>
+    %v108 = tensor.empty() : tensor<1x512x7x7xf32>
+    %v109 = linalg.fill ins(%zero : f32) outs(%v108 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32>
+    %v110 = linalg.pooling_nchw_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>} ins(%v106, %v107 : tensor<1x512x14x14xf32>, tensor<2x2xf32>) outs(%v109 : tensor<1x512x7x7xf32>) -> tensor<1x512x7x7xf32> loc("pool5")
+    %v111 = tensor.collapse_shape %v110 [[0], [1, 2, 3]] : tensor<1x512x7x7xf32> into tensor<1x25088xf32>
+    %v112 = arith.constant dense<1.000000e-02> : tensor<25088x4096xf32>
+    %v113 = tensor.empty() : tensor<1x4096xf32>
+    %v114 = linalg.fill ins(%zero : f32) outs(%v113 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+    %v115 = linalg.matmul ins(%v111, %v112 : tensor<1x25088xf32>, tensor<25088x4096xf32>) outs(%v114 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc1")
+    %v116 = tensor.empty() : tensor<1x4096xf32>
+    %v117 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v115 : tensor<1x4096xf32>) outs(%v116 : tensor<1x4096xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x4096xf32>
-    %v113 = arith.constant dense<1.000000e-02> : tensor<4096x4096xf32>
-    %v114 = tensor.empty() : tensor<1x4096xf32>
-    %v115 = linalg.fill ins(%zero : f32) outs(%v114 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
-    %v116 = linalg.matmul ins(%v112, %v113 : tensor<1x4096xf32>, tensor<4096x4096xf32>) outs(%v115 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc2")
-    %v117 = tensor.empty() : tensor<1x4096xf32>
-    %v118 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v116 : tensor<1x4096xf32>) outs(%v117 : tensor<1x4096xf32>) {
+    %v118 = arith.constant dense<1.000000e-02> : tensor<4096x4096xf32>
+    %v119 = tensor.empty() : tensor<1x4096xf32>
+    %v120 = linalg.fill ins(%zero : f32) outs(%v119 : tensor<1x4096xf32>) -> tensor<1x4096xf32>
+    %v121 = linalg.matmul ins(%v117, %v118 : tensor<1x4096xf32>, tensor<4096x4096xf32>) outs(%v120 : tensor<1x4096xf32>) -> tensor<1x4096xf32> loc("fc2")
+    %v122 = tensor.empty() : tensor<1x4096xf32>
+    %v123 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v121 : tensor<1x4096xf32>) outs(%v122 : tensor<1x4096xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x4096xf32>
-    %v119 = arith.constant dense<1.000000e-02> : tensor<4096x1000xf32>
-    %v120 = tensor.empty() : tensor<1x1000xf32>
-    %v121 = linalg.fill ins(%zero : f32) outs(%v120 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
-    %v122 = linalg.matmul ins(%v118, %v119 : tensor<1x4096xf32>, tensor<4096x1000xf32>) outs(%v121 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc3")
-    %v123 = tensor.empty() : tensor<1x1000xf32>
-    %v124 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v122 : tensor<1x1000xf32>) outs(%v123 : tensor<1x1000xf32>) {
+    %v124 = arith.constant dense<1.000000e-02> : tensor<4096x1000xf32>
+    %v125 = tensor.empty() : tensor<1x1000xf32>
+    %v126 = linalg.fill ins(%zero : f32) outs(%v125 : tensor<1x1000xf32>) -> tensor<1x1000xf32>
+    %v127 = linalg.matmul ins(%v123, %v124 : tensor<1x4096xf32>, tensor<4096x1000xf32>) outs(%v126 : tensor<1x1000xf32>) -> tensor<1x1000xf32> loc("fc3")
+    %v128 = tensor.empty() : tensor<1x1000xf32>
+    %v129 = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>], iterator_types = ["parallel", "parallel"]} ins(%v127 : tensor<1x1000xf32>) outs(%v128 : tensor<1x1000xf32>) {
     ^bb0(%in0: f32, %out: f32):
       %r = arith.maximumf %in0, %zero : f32
       linalg.yield %r : f32
     } -> tensor<1x1000xf32>
-    return %v124 : tensor<1x1000xf32>
+    return %v129 : tensor<1x1000xf32>
 }

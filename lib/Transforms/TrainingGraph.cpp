@@ -202,6 +202,8 @@ private:
   llvm::DenseSet<Value> active;
   llvm::DenseMap<Value, llvm::SmallVector<Contribution, 2>> grads;
   llvm::StringSet<> names;
+  /// The trainable tensors: the weight operands of the layers.
+  llvm::SmallVector<Value> weights;
   /// The batch override of the import: layer N over tensor N.
   int64_t batchScale = 1;
 };
@@ -237,6 +239,14 @@ std::string TrainingBuilder::uniqueName(const std::string &base) {
 
 LayerDesc TrainingBuilder::shapeOf(Value v) {
   auto type = cast<RankedTensorType>(v.getType());
+  LayerDesc out;
+  out.kind = LayerKind::Eltwise;
+  if (llvm::is_contained(weights, v)) {
+    // A weight shared by several layers: its gradients add up, once per
+    // step whatever the batch.
+    out.c = out.k = type.getNumElements();
+    return out;
+  }
   // The layer whose output this is, through epilogues and layout ops that
   // keep the element count.
   for (Value cur = v; cur;) {
@@ -245,8 +255,6 @@ LayerDesc TrainingBuilder::shapeOf(Value v) {
       break;
     if (auto l = def->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName)) {
       LayerDesc d = toCore(l);
-      LayerDesc out;
-      out.kind = LayerKind::Eltwise;
       out.n = d.n;
       out.c = out.k = d.k;
       out.ho = d.ho;
@@ -264,7 +272,7 @@ LayerDesc TrainingBuilder::shapeOf(Value v) {
         next = o;
     cur = next;
   }
-  LayerDesc out;
+  out = LayerDesc();
   out.kind = LayerKind::Eltwise;
   out.n = (type.getRank() > 1 ? type.getDimSize(0) : 1) * batchScale;
   out.c = out.k = type.getNumElements() * batchScale / out.n;
@@ -722,7 +730,6 @@ bool TrainingBuilder::run() {
   }
 
   // The trainable tensors: the weight operands of the layers.
-  llvm::SmallVector<Value> weights;
   bool ok = true;
   for (Operation &op : block) {
     if (isa<SegmentOp>(op)) {
