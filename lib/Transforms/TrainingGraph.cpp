@@ -76,7 +76,13 @@ private:
       return x;
     return arith::AddFOp::create(b, loc, x, y);
   }
-  Value mul(Value x, Value y) { return arith::MulFOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) {
+    if (matchPattern(x, m_OneFloat()))
+      return y;
+    if (matchPattern(y, m_OneFloat()))
+      return x;
+    return arith::MulFOp::create(b, loc, x, y);
+  }
 
   OpBuilder &b;
   Location loc;
@@ -187,6 +193,7 @@ private:
   Value gradientOf(Value v);
   Value zeros(RankedTensorType type);
   LogicalResult visit(Operation *op);
+  LogicalResult generalizeElementwise(Operation *op);
   LogicalResult visitLinalg(linalg::LinalgOp op, Value g);
   /// The gradient of input `j` of `op`, or null when it is zero.
   FailureOr<Value> linalgInputGradient(linalg::LinalgOp op, unsigned j,
@@ -702,6 +709,51 @@ LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
          << op->getName() << "'";
 }
 
+LogicalResult TrainingBuilder::generalizeElementwise(Operation *op) {
+  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
+                                       : StringRef();
+  if ((dialect != "arith" && dialect != "math") ||
+      !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1)
+    return success();
+  auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  if (!type)
+    return success();
+  for (Value v : op->getOperands()) {
+    auto t = dyn_cast<RankedTensorType>(v.getType());
+    if (!t || t.getShape() != type.getShape() || !t.hasStaticShape())
+      return op->emitError("kapla-build-training-graph: element-wise ops "
+                           "need operands of one static shape");
+  }
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(op);
+  Location loc = op->getLoc();
+  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
+                                       type.getElementType());
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  llvm::SmallVector<AffineMap> maps(op->getNumOperands() + 1, id);
+  llvm::SmallVector<utils::IteratorType> iters(type.getRank(),
+                                               utils::IteratorType::parallel);
+  auto gen = linalg::GenericOp::create(
+      b, loc, TypeRange{type}, op->getOperands(), ValueRange{init}, maps,
+      iters, [&](OpBuilder &nb, Location l, ValueRange args) {
+        OperationState state(l, op->getName());
+        state.addOperands(args.drop_back());
+        state.addTypes(type.getElementType());
+        state.addAttributes(op->getAttrs());
+        Operation *scalar = nb.create(state);
+        linalg::YieldOp::create(nb, l, scalar->getResult(0));
+      });
+  // The scalar op took the attributes; the generic keeps kapla's.
+  Operation *scalar = &gen.getRegion().front().front();
+  for (NamedAttribute a : op->getDiscardableAttrs()) {
+    scalar->removeAttr(a.getName());
+    gen->setAttr(a.getName(), a.getValue());
+  }
+  op->getResult(0).replaceAllUsesWith(gen.getResult(0));
+  op->erase();
+  return success();
+}
+
 LogicalResult TrainingBuilder::visit(Operation *op) {
   if (op->getNumResults() != 1)
     return op->emitError("kapla-build-training-graph: no gradient rule for '")
@@ -765,6 +817,12 @@ bool TrainingBuilder::run() {
                    "first");
     return false;
   }
+
+  // Element-wise arith and math ops on whole tensors become the equivalent
+  // linalg.generic, which the gradient rules read.
+  for (Operation &op : llvm::make_early_inc_range(block))
+    if (failed(generalizeElementwise(&op)))
+      return false;
 
   // Values whose gradient is needed: those computed from a weight.
   for (Value w : weights)

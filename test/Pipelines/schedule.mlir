@@ -33,6 +33,43 @@
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX
 // BADMAX: error: kapla-form-segments: max-segment-layers and top-k must be at least 1
 
+// A training step of the same network goes through the whole solver.
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 training=true report=%t.train.json" -o %t.train.mlir
+// RUN: kapla-opt %t.train.mlir -kapla-verify-dataflow -o /dev/null
+// RUN: kapla-opt %s --mlir-disable-threading -kapla-schedule="arch=multi-node-4x4 batch=8 training=true" | diff %t.train.mlir -
+// RUN: %python %kapla_src/scripts/check-report-schema.py %t.train.json | FileCheck %s --check-prefix=SCHEMA
+// RUN: FileCheck %s --check-prefix=TRAIN < %t.train.json
+// The residual add passes its gradient to both inputs unchanged (no op);
+// the pool output feeds conv_1 and the add, so its two gradients are merged;
+// conv_0 reads the network input, so it has no backward-data layer.
+// TRAIN: "training": true,
+// TRAIN: "name": "conv_0",
+// TRAIN: "name": "fc_0",
+// TRAIN: "name": "fc_0.bwd_data",
+// TRAIN-NEXT: "kind": "FC",
+// TRAIN-NEXT: "pass": "backward-data",
+// TRAIN: "name": "fc_0.bwd_weight",
+// TRAIN-NEXT: "kind": "FC",
+// TRAIN-NEXT: "pass": "backward-weight",
+// TRAIN: "name": "conv_1.bwd_data",
+// TRAIN-NEXT: "kind": "CONV",
+// TRAIN-NEXT: "pass": "backward-data",
+// TRAIN: "name": "conv_1.bwd_weight",
+// TRAIN-NEXT: "kind": "CONV",
+// TRAIN-NEXT: "pass": "backward-weight",
+// TRAIN: "name": "pool_0.grad_merge",
+// TRAIN-NEXT: "kind": "ELTWISE",
+// TRAIN-NEXT: "pass": "forward",
+// TRAIN: "inputs": 2,
+// TRAIN: "name": "pool_0.bwd_data",
+// TRAIN-NEXT: "kind": "POOL",
+// TRAIN-NEXT: "pass": "backward-data",
+// TRAIN: "name": "conv_0.bwd_weight",
+// TRAIN-NEXT: "kind": "CONV",
+// TRAIN-NEXT: "pass": "backward-weight",
+// TRAIN-NOT: "name": "conv_0.bwd_data"
+// TRAIN: "segments": [
+
 // A small network in linalg: conv + bias/ReLU, pool, conv, a residual add of
 // the pool and the second conv, flatten, FC. Its intermediates are small
 // enough to stay in the GBUFs of the 4x4 chip: the whole network becomes one

@@ -6,6 +6,18 @@
 
 // RUN: kapla-opt %s -kapla-schedule="input=tosa arch=multi-node-4x4 batch=8 max-segment-layers=1" | kapla-opt -kapla-verify-dataflow | FileCheck %s --check-prefix=SCHED
 // RUN: kapla-opt %s -kapla-schedule="input=tosa arch=multi-node-4x4 batch=8" | kapla-opt -kapla-verify-dataflow | FileCheck %s --check-prefix=PIPE
+// A training step from TOSA: every backward layer of the network is scheduled.
+// RUN: kapla-opt %s -kapla-schedule="input=tosa arch=multi-node-4x4 batch=8 training=true report=-" -o /dev/null | FileCheck %s --check-prefix=TRAIN
+// TRAIN: "name": "fc_0.bwd_data",
+// TRAIN: "name": "fc_0.bwd_weight",
+// TRAIN: "name": "pool_0.bwd_data",
+// TRAIN: "name": "conv_2.bwd_data",
+// TRAIN: "name": "conv_2.bwd_weight",
+// TRAIN: "name": "conv_1.bwd_data",
+// TRAIN: "name": "conv_1.bwd_weight",
+// TRAIN: "name": "conv_0.grad_merge",
+// TRAIN: "name": "conv_0.bwd_weight",
+// TRAIN-NOT: "name": "conv_0.bwd_data"
 // SCHED-COUNT-6: kapla.segment
 // SCHED-NOT: kapla.segment
 // PIPE: kapla.segment 0 pipeline {{spatial|temporal}}
