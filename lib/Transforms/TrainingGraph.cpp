@@ -191,7 +191,10 @@ private:
   /// The gradient of `v`: its contributions summed (by a merge op when
   /// there are several); null when nothing depends on it.
   Value gradientOf(Value v);
+  /// A zero tensor of `type` (one per type, shared by the gradients).
   Value zeros(RankedTensorType type);
+  /// Erases the zero tensor `v` if nothing uses it.
+  void eraseZeros(Value v);
   LogicalResult visit(Operation *op);
   LogicalResult generalizeElementwise(Operation *op);
   LogicalResult visitLinalg(linalg::LinalgOp op, Value g);
@@ -209,14 +212,17 @@ private:
   llvm::DenseSet<Value> active;
   llvm::DenseMap<Value, llvm::SmallVector<Contribution, 2>> grads;
   llvm::StringSet<> names;
+  llvm::DenseMap<Type, Value> zeroCache;
   /// The trainable tensors: the weight operands of the layers.
   llvm::SmallVector<Value> weights;
   /// The batch override of the import: layer N over tensor N.
   int64_t batchScale = 1;
 };
 
-/// Erases what zeros() built for `v`, now unused.
-void eraseZeros(Value v) {
+void TrainingBuilder::eraseZeros(Value v) {
+  if (!v.use_empty())
+    return;
+  zeroCache.erase(v.getType());
   Operation *fill = v.getDefiningOp();
   Operation *empty = fill->getOperand(1).getDefiningOp();
   Operation *zeroConst = fill->getOperand(0).getDefiningOp();
@@ -226,14 +232,19 @@ void eraseZeros(Value v) {
 }
 
 Value TrainingBuilder::zeros(RankedTensorType type) {
+  if (Value cached = zeroCache.lookup(type))
+    return cached;
   Location loc = func.getLoc();
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
                                         type.getElementType());
   Value zero = arith::ConstantOp::create(
       b, loc, type.getElementType(),
       b.getFloatAttr(type.getElementType(), 0.0));
-  return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-      ->getResult(0);
+  Value filled =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+          ->getResult(0);
+  zeroCache[type] = filled;
+  return filled;
 }
 
 std::string TrainingBuilder::uniqueName(const std::string &base) {
@@ -610,6 +621,7 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
                          "reduction whose body is not a sum, max or min");
   bool fused = !op->hasAttr(KaplaDialect::kLayerAttrName) &&
                op.getNumLoops() == op.getNumParallelLoops();
+  llvm::SmallVector<Value> made;
   for (unsigned j = 0; j < op.getNumDpsInputs(); ++j) {
     Value x = op.getDpsInputOperand(j)->get();
     if (!needsGrad(x))
@@ -617,6 +629,22 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
     FailureOr<Value> dx = linalgInputGradient(op, j, *combine, g);
     if (failed(dx))
       return failure();
+    // The same computation for another input (the gradient of relu(a + b)
+    // for a and for b) is done once.
+    if (Operation *dop = dx->getDefiningOp(); dop && dop->getBlock() == g.getParentBlock())
+      for (Value prev : made)
+        if (Operation *pop = prev.getDefiningOp();
+            pop && pop != dop &&
+            OperationEquivalence::isEquivalentTo(
+                dop, pop,
+                OperationEquivalence::Flags(
+                    OperationEquivalence::IgnoreLocations |
+                    OperationEquivalence::IgnoreDiscardableAttrs))) {
+          dop->erase();
+          *dx = prev;
+          break;
+        }
+    made.push_back(*dx);
     contribute(x, *dx, fused);
   }
   // A sum accumulates into its init: the gradient passes through unchanged.
