@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Schedules the evaluation zoo and prints quality and speed per network.
 
-For each network of zoo/ and each configuration (batch 64 on
-multi-node-16x16 and multi-node-4x4, batch 1 on edge-systolic) it runs
+For each network of zoo/, inference and training (kapla-schedule
+training=true), and each configuration (batch 64 on multi-node-16x16 and
+multi-node-4x4, batch 1 on edge-systolic) it runs
 kapla-schedule with solver=kapla and with the random baseline (same cost
 model, same segments), and prints energy, the ratio of the two, solve
 seconds, and the gaps to the lower bound. Where the exhaustive search is
@@ -11,7 +12,7 @@ runs solver=exhaustive under the same segments. The numbers are also written
 as JSON.
 
 Usage: benchmarks/zoo.py [--kapla-opt PATH] [--random-budget N] [--json OUT]
-                         [--networks a,b,...]
+                         [--networks a,b,...] [--modes inference,training]
 """
 import argparse
 import json
@@ -58,45 +59,52 @@ def main():
     ap.add_argument("--json", default=os.path.join(ROOT, "build",
                                                    "zoo-bench.json"))
     ap.add_argument("--networks", default=",".join(NETWORKS))
+    ap.add_argument("--modes", default="inference,training",
+                    help="inference, training or both (comma-separated)")
     opts = ap.parse_args()
+    modes = opts.modes.split(",")
     rows = []
-    print(f"{'network':<10} {'arch':<17} {'batch':>5} {'kapla uJ':>12} "
+    print(f"{'network':<10} {'mode':<9} {'arch':<17} {'batch':>5} {'kapla uJ':>12} "
           f"{'random uJ':>12} {'k/r':>6} {'k s':>6} {'r s':>7} "
           f"{'k/LB E':>7} {'k/LB t':>7}")
-    for arch, batch in CONFIGS:
+    for mode, (arch, batch) in [(m, c) for m in modes for c in CONFIGS]:
+        train = " training=true" if mode == "training" else ""
         for net in opts.networks.split(","):
-            k = schedule(opts.kapla_opt, net, arch, batch, "solver=kapla")
+            k = schedule(opts.kapla_opt, net, arch, batch, "solver=kapla" + train)
             r = schedule(opts.kapla_opt, net, arch, batch,
-                         f"solver=random budget={opts.random_budget}")
-            row = {"network": net, "arch": arch, "batch": batch, "kapla": k,
-                   "random": r}
+                         f"solver=random budget={opts.random_budget}" + train)
+            row = {"network": net, "mode": mode, "arch": arch, "batch": batch,
+                   "kapla": k, "random": r}
             rows.append(row)
-            print(f"{net:<10} {arch:<17} {batch:>5} "
+            print(f"{net:<10} {mode:<9} {arch:<17} {batch:>5} "
                   f"{k['energy_pj'] / 1e6:>12,.1f} {r['energy_pj'] / 1e6:>12,.1f} "
                   f"{k['energy_pj'] / r['energy_pj']:>6.3f} "
                   f"{k['solve_seconds']:>6.2f} {r['solve_seconds']:>7.2f} "
                   f"{k['energy_pj'] / k['lower_bound_energy_pj']:>7.2f} "
                   f"{k['cycles'] / k['lower_bound_cycles']:>7.2f}", flush=True)
     print()
-    print(f"{'network':<10} {'arch':<17} {'batch':>5} {'kapla uJ':>12} "
+    print(f"{'network':<10} {'mode':<9} {'arch':<17} {'batch':>5} {'kapla uJ':>12} "
           f"{'exhaustive uJ':>14} {'k/e':>8} {'k s':>6} {'e s':>7}")
-    for net, arch, batch in EXHAUSTIVE:
+    for mode, (net, arch, batch) in [(m, e) for m in modes for e in EXHAUSTIVE]:
         if net not in opts.networks.split(","):
             continue
+        train = " training=true" if mode == "training" else ""
         row = next(r for r in rows if r["network"] == net and
-                   r["arch"] == arch and r["batch"] == batch)
-        e = schedule(opts.kapla_opt, net, arch, batch, "solver=exhaustive")
+                   r["mode"] == mode and r["arch"] == arch and
+                   r["batch"] == batch)
+        e = schedule(opts.kapla_opt, net, arch, batch, "solver=exhaustive" + train)
         row["exhaustive"] = e
         k = row["kapla"]
-        print(f"{net:<10} {arch:<17} {batch:>5} {k['energy_pj'] / 1e6:>12,.1f} "
+        print(f"{net:<10} {mode:<9} {arch:<17} {batch:>5} {k['energy_pj'] / 1e6:>12,.1f} "
               f"{e['energy_pj'] / 1e6:>14,.1f} "
               f"{k['energy_pj'] / e['energy_pj']:>8.5f} "
               f"{k['solve_seconds']:>6.2f} {e['solve_seconds']:>7.2f}",
               flush=True)
-    total = sum(row["kapla"]["solve_seconds"] for row in rows
-                if row["arch"] == "multi-node-16x16")
-    print(f"kapla solve time, whole zoo on multi-node-16x16 at batch 64 "
-          f"(one thread): {total:.2f} s")
+    for mode in modes:
+        total = sum(row["kapla"]["solve_seconds"] for row in rows
+                    if row["arch"] == "multi-node-16x16" and row["mode"] == mode)
+        print(f"kapla solve time, {mode}, whole zoo on multi-node-16x16 at "
+              f"batch 64 (one thread): {total:.2f} s")
     with open(opts.json, "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=2)
     print(f"numbers written to {opts.json}")

@@ -12,7 +12,8 @@ def main(path):
         r = json.load(f)
     layers = r["layers"]
     arch = r.get("arch", {}).get("name")
-    print(f"network {r['network']}: {len(layers)} layers, batch "
+    step = "training step, " if r["options"].get("training") else ""
+    print(f"network {r['network']}: {len(layers)} layers, {step}batch "
           f"{r['options']['batch']}, {r['totals']['macs']:,} MACs"
           + (f", on {arch}" if arch else ""))
     if "segments" in r:
