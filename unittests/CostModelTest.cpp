@@ -276,3 +276,73 @@ TEST(CostModel, SegmentTiming) {
   s = segmentCost(a, PipelineKind::Spatial, {l1, l2}, {90, 90}, 4);
   EXPECT_EQ(s.cycles, 180.0);
 }
+
+TEST(CostModel, ForwardedDataTakesGbufSpace) {
+  ArchDesc a = tinyArch();
+  LayerContext ctx = LayerContext::wholeChip(a);
+  // The FC dataflow holds I 2x4, W 4x4 and O 2x4 = 32 words per GBUF; 506
+  // are usable, so 474 may be held by forwarded data, not 475.
+  ctx.gbufReserved = 474;
+  EXPECT_TRUE(evaluateLayer(a, fcLayer(), fcDataflow(), ctx).valid);
+  ctx.gbufReserved = 475;
+  LayerCost c = evaluateLayer(a, fcLayer(), fcDataflow(), ctx);
+  EXPECT_FALSE(c.valid);
+  EXPECT_EQ(c.reason, "gbuf level needs 32 words per buffer; 31 are usable "
+                      "(475 hold data forwarded in the segment)");
+}
+
+TEST(CostModel, ForwardedDataReservations) {
+  // A -> B -> C with a skip A -> C: FC 8 -> 6, FC 6 -> 6, an add of the
+  // two; batch 4 forwarded in 2 groups. Each output is 4 x 6 = 24 words, 12
+  // per group. C's output leaves the segment.
+  LayerGraph g;
+  auto add = [&](const char *name, LayerDesc d) {
+    LayerNode n;
+    n.name = name;
+    n.desc = d;
+    g.layers.push_back(n);
+  };
+  LayerDesc fcA;
+  fcA.kind = LayerKind::FC;
+  fcA.n = 4, fcA.c = 8, fcA.k = 6;
+  LayerDesc fcB = fcA;
+  fcB.c = 6;
+  LayerDesc sum;
+  sum.kind = LayerKind::Eltwise;
+  sum.n = 4, sum.c = sum.k = 6, sum.numInputs = 2;
+  add("A", fcA);
+  add("B", fcB);
+  add("C", sum);
+  g.addEdge(0, 1);
+  g.addEdge(0, 2);
+  g.addEdge(1, 2);
+  g.layers[2].isNetworkOutput = true;
+
+  ArchDesc a = tinyArch();
+  std::vector<LayerContext> ctxs(3, LayerContext::wholeChip(a));
+  for (LayerContext &c : ctxs)
+    c.batchGroups = 2;
+  ctxs[0].outputOnChip = ctxs[1].outputOnChip = true;
+  ctxs[1].inputOnChip = ctxs[2].inputOnChip = true;
+  std::vector<int> members = {0, 1, 2};
+
+  // Temporal, on both nodes: A's group (12 words, 6 per node) is alive from
+  // A's run to C's; B's from B's to C's.
+  reserveForwardedData(g, members, PipelineKind::Temporal, ctxs);
+  EXPECT_EQ(ctxs[0].gbufReserved, 6);
+  EXPECT_EQ(ctxs[1].gbufReserved, 12);
+  EXPECT_EQ(ctxs[2].gbufReserved, 12);
+
+  // Spatial, one node each for A and B: each keeps its own output group
+  // (12 words) in its node; C keeps nothing.
+  ctxs[0].region = {0, 0, 1, 1};
+  ctxs[1].region = {0, 1, 1, 1};
+  reserveForwardedData(g, members, PipelineKind::Spatial, ctxs);
+  EXPECT_EQ(ctxs[0].gbufReserved, 12);
+  EXPECT_EQ(ctxs[1].gbufReserved, 12);
+  EXPECT_EQ(ctxs[2].gbufReserved, 0);
+
+  // Not pipelined: nothing is held.
+  reserveForwardedData(g, members, PipelineKind::None, ctxs);
+  EXPECT_EQ(ctxs[1].gbufReserved, 0);
+}

@@ -6,6 +6,7 @@
 #include "Kapla/IR/KaplaOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/MapVector.h"
 
 using namespace mlir;
 using namespace mlir::kapla;
@@ -54,6 +55,22 @@ CostModelAnalysis::CostModelAnalysis(Operation *funcLike, AnalysisManager &am)
       ctx.inputFrom = cons[node.producers.front()]->region;
     if (!node.consumers.empty() && cons[node.consumers.front()])
       ctx.outputTo = cons[node.consumers.front()]->region;
+  }
+
+  // The GBUF space forwarded data holds in each pipelined segment.
+  llvm::MapVector<Operation *, llvm::SmallVector<int>> members;
+  for (size_t i = 0; i < n; ++i)
+    if (auto seg = graph.getOp(i)->getParentOfType<SegmentOp>();
+        seg && cons[i])
+      members[seg.getOperation()].push_back(int(i));
+  for (auto &[segOp, layers] : members) {
+    llvm::SmallVector<LayerContext> ctxs;
+    for (int i : layers)
+      ctxs.push_back(contexts[i]);
+    reserveForwardedData(g, layers,
+                         cast<SegmentOp>(segOp).getPipeline().getValue(), ctxs);
+    for (auto [i, c] : llvm::zip(layers, ctxs))
+      contexts[i].gbufReserved = c.gbufReserved;
   }
 
   for (size_t i = 0; i < n; ++i) {

@@ -261,11 +261,18 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       int64_t words = ceilDiv(tileWords(shapes[lv], dims[int(td.tensor)]), td.shr);
       used += td.tensor == TensorKind::I ? words * inputsFactor : words;
     }
-    int64_t cap = lv == int(MemLevel::Regf) ? arch.regfWords() : arch.gbufWords();
+    bool regf = lv == int(MemLevel::Regf);
+    int64_t cap = regf ? arch.regfWords() : arch.gbufWords() - ctx.gbufReserved;
     if (used > cap)
       return fail([&] {
-        return std::string(stringifyMemLevel(MemLevel(lv))) + " level needs " +
-               str(used) + " words per buffer; " + str(cap) + " are usable";
+        std::string reason = std::string(stringifyMemLevel(MemLevel(lv))) +
+                             " level needs " + str(used) +
+                             " words per buffer; " + str(std::max<int64_t>(cap, 0)) +
+                             " are usable";
+        if (!regf && ctx.gbufReserved > 0)
+          reason += " (" + str(ctx.gbufReserved) +
+                    " hold data forwarded in the segment)";
+        return reason;
       });
   }
 
@@ -511,6 +518,40 @@ CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
   return boundFrom(arch, isOp ? 0 : layer.macs(), isOp ? layer.macs() : 0,
                    dram,
                    double(arch.numPEsPerNode()) * double(ctx.region.numNodes()));
+}
+
+int64_t outputWords(const LayerDesc &layer) {
+  return tensorWords(layer, outputTensor(layer.pass));
+}
+
+void reserveForwardedData(const LayerGraph &graph, llvm::ArrayRef<int> members,
+                          PipelineKind pipeline,
+                          llvm::MutableArrayRef<LayerContext> contexts) {
+  auto perNode = [&](size_t i, const LayerContext &keeper) {
+    int64_t groups = std::max<int64_t>(contexts[i].batchGroups, 1);
+    int64_t words = ceilDiv(outputWords(graph.layers[members[i]].desc), groups);
+    return ceilDiv(words, keeper.region.numNodes());
+  };
+  for (LayerContext &c : contexts)
+    c.gbufReserved = 0;
+  if (pipeline == PipelineKind::None)
+    return;
+  for (size_t p = 0; p < members.size(); ++p) {
+    if (!contexts[p].outputOnChip)
+      continue;
+    if (pipeline == PipelineKind::Spatial) {
+      contexts[p].gbufReserved += perNode(p, contexts[p]);
+      continue;
+    }
+    // Temporal: alive from the producer's run to its last consumer's.
+    size_t last = p;
+    for (int c : graph.layers[members[p]].consumers)
+      for (size_t q = p + 1; q < members.size(); ++q)
+        if (members[q] == c)
+          last = std::max(last, q);
+    for (size_t q = p; q <= last; ++q)
+      contexts[q].gbufReserved += perNode(p, contexts[q]);
+  }
 }
 
 CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts) {

@@ -81,46 +81,58 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
     if (regions.empty())
       return false;
   }
-  // Safe capacity pruning: every forwarded tensor must fit, one forwarding
-  // group at a time, in the GBUFs of the region that keeps it; the groups
-  // split the batch. If even one sample per group does not fit, no schedule
-  // of this segment can keep it on chip.
-  int64_t batch = g.layers[first].desc.n;
-  int64_t groups = 1;
-  for (int i = first; i <= last; ++i) {
-    const LayerNode &l = g.layers[i];
-    if (!outputsInside(l, first, last))
-      continue;
-    // Half the region's GBUFs hold the forwarded tensor; the rest is left
-    // to the layers' own tiles.
-    const LayerDesc &d = l.desc;
-    int64_t words = d.n * d.k * d.ho * d.wo;
-    int64_t capacity = arch.gbufWords() * regions[i - first].numNodes() / 2;
-    int64_t fit = 0;
-    for (int64_t g2 = 1; g2 <= batch && !fit; ++g2)
-      if (batch % g2 == 0 && (words + g2 - 1) / g2 <= capacity)
-        fit = g2;
-    if (!fit)
-      return false;
-    groups = std::max(groups, fit);
-  }
-  plan.batchGroups = groups;
-  for (int i = first; i <= last; ++i) {
-    const LayerNode &l = g.layers[i];
-    LayerContext ctx;
-    ctx.region = regions[i - first];
-    ctx.inputFrom = ctx.outputTo = ctx.region;
-    if (first != last) {
-      ctx.batchGroups = groups;
-      ctx.inputOnChip = inputsInside(l, first, last);
-      ctx.outputOnChip = outputsInside(l, first, last);
-      if (ctx.inputOnChip)
-        ctx.inputFrom = regions[l.producers.front() - first];
-      if (ctx.outputOnChip)
-        ctx.outputTo = regions[l.consumers.front() - first];
+  // The contexts, for a number of forwarding groups.
+  auto contextsFor = [&](int64_t groups) {
+    std::vector<LayerContext> ctxs;
+    for (int i = first; i <= last; ++i) {
+      const LayerNode &l = g.layers[i];
+      LayerContext ctx;
+      ctx.region = regions[i - first];
+      ctx.inputFrom = ctx.outputTo = ctx.region;
+      if (first != last) {
+        ctx.batchGroups = groups;
+        ctx.inputOnChip = inputsInside(l, first, last);
+        ctx.outputOnChip = outputsInside(l, first, last);
+        if (ctx.inputOnChip)
+          ctx.inputFrom = regions[l.producers.front() - first];
+        if (ctx.outputOnChip)
+          ctx.outputTo = regions[l.consumers.front() - first];
+      }
+      ctxs.push_back(ctx);
     }
-    plan.contexts.push_back(ctx);
+    std::vector<int> members;
+    for (int i = first; i <= last; ++i)
+      members.push_back(i);
+    reserveForwardedData(g, members, kind, ctxs);
+    return ctxs;
+  };
+  // The forwarding groups: the fewest that split the batch evenly and keep
+  // the forwarded data alive at any time within half of each GBUF (the rest
+  // is left to the layers' own tiles). Safe capacity pruning: when even one
+  // sample per group leaves a layer no GBUF space at all, no schedule of
+  // the candidate can keep its data on chip, and it is dropped.
+  int64_t batch = g.layers[first].desc.n;
+  auto largest = [&](const std::vector<LayerContext> &ctxs) {
+    int64_t m = 0;
+    for (const LayerContext &c : ctxs)
+      m = std::max(m, c.gbufReserved);
+    return m;
+  };
+  std::vector<LayerContext> chosen;
+  for (int64_t groups = 1; groups <= batch && chosen.empty(); ++groups) {
+    if (batch % groups)
+      continue;
+    std::vector<LayerContext> ctxs = contextsFor(groups);
+    if (largest(ctxs) <= arch.gbufWords() / 2)
+      chosen = std::move(ctxs);
   }
+  if (chosen.empty()) {
+    chosen = contextsFor(first == last ? 1 : batch);
+    if (largest(chosen) >= arch.gbufWords())
+      return false;
+  }
+  plan.batchGroups = first == last ? 1 : chosen.front().batchGroups;
+  plan.contexts = std::move(chosen);
   return true;
 }
 /// A chain of segments ending at some layer, for the k-best DP.

@@ -91,7 +91,7 @@ struct SolveKey {
           c.region.rows, c.region.cols, c.inputOnChip, c.inputFrom.row0,
           c.inputFrom.col0, c.inputFrom.rows, c.inputFrom.cols, c.outputOnChip,
           c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols,
-          c.batchGroups);
+          c.batchGroups, c.gbufReserved);
     };
     return tie(*this) < tie(o);
   }

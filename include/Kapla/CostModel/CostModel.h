@@ -38,6 +38,9 @@ struct LayerContext {
   /// layer's outermost loop runs over them (0 or 1: no constraint). The cost
   /// model reads the directives; the solver honours this.
   int64_t batchGroups = 0;
+  /// Words per GBUF that forwarded data of the segment holds while the layer
+  /// runs (reserveForwardedData); the layer's own tiles get the rest.
+  int64_t gbufReserved = 0;
 
   /// The whole node array, data from and to DRAM.
   static LayerContext wholeChip(const ArchDesc &arch);
@@ -105,6 +108,22 @@ int64_t tensorWords(const LayerDesc &layer, TensorKind t);
 CostRecord segmentCost(const ArchDesc &arch, PipelineKind pipeline,
                        llvm::ArrayRef<CostRecord> layers,
                        llvm::ArrayRef<double> dramCycles, int64_t groups);
+
+/// The words of the tensor a layer of pass `layer.pass` writes (O forward,
+/// I backward-data, W backward-weight).
+int64_t outputWords(const LayerDesc &layer);
+
+/// Sets `gbufReserved` of the contexts of a pipelined segment's layers
+/// (`members`, graph indices in order; `contexts` parallel to them, with
+/// their regions, on-chip flags and batch groups set): one forwarding group
+/// of every forwarded tensor, spread over the GBUFs of the region that keeps
+/// it. In a temporal pipeline a tensor stays from its producer's run to its
+/// last consumer's, so a layer's reservation counts every tensor alive
+/// during its run (its own output included); in a spatial pipeline each
+/// producer keeps its output in its own region.
+void reserveForwardedData(const LayerGraph &graph, llvm::ArrayRef<int> members,
+                          PipelineKind pipeline,
+                          llvm::MutableArrayRef<LayerContext> contexts);
 
 /// The sum of `parts` (network totals).
 CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts);
