@@ -152,3 +152,101 @@ module attributes {kapla.arch = #tiny} {
     return %0 : tensor<4x4xf32>
   }
 }
+
+// -----
+
+// forwarded data fits
+// The temporal pipeline of segment-cost.mlir: the first layer's 16-word
+// output stays in the GBUFs (8 words per node) while both layers run, next
+// to their own 32 words. 82 bytes give 40 usable words: it fits.
+#tiny = #kapla.arch<name = "tiny", nodes = [1, 2], pe_array = [2, 2],
+    regf_bytes = 64, gbuf_bytes = 82, word_bits = 16, freq_mhz = 500,
+    dram_bw_bytes_per_cycle = 8.0, bus_bits = 64, pe_template = "row-stationary",
+    energy_pj = {mac = 1.0, regf = 0.5, bus = 2.0, gbuf = 3.0, dram = 100.0,
+                 noc_hop = 10.0, static_per_cycle = 0.25}>
+#fc = #kapla.layer<fc, N = 4, C = 4, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>
+module attributes {kapla.arch = #tiny} {
+  func.func @pipeline(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %o: tensor<4x4xf32>) -> tensor<4x4xf32> {
+    %r = kapla.segment 0 pipeline temporal -> tensor<4x4xf32> {
+      %a = linalg.matmul {kapla.layer = #fc,
+        kapla.constraint = #kapla.constraint<region = [0, 0, 1, 2], output_on_chip = true>,
+        kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 2, C = 2, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 1, K = 2, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 2], repl = 2>,
+                          #kapla.stack<shift = [C = 2], repl = 2>],
+                updates = [#kapla.update<step = [N = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 4, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 4, C = 4, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 2, K = 4, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 2], repl = 2>]>>}
+        ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%o : tensor<4x4xf32>) -> tensor<4x4xf32>
+      %b = linalg.matmul {kapla.layer = #fc,
+        kapla.constraint = #kapla.constraint<region = [0, 0, 1, 2], input_on_chip = true>,
+        kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 2, C = 2, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 1, K = 2, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 2], repl = 2>,
+                          #kapla.stack<shift = [C = 2], repl = 2>],
+                updates = [#kapla.update<step = [N = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 4, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 4, C = 4, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 2, K = 4, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 2], repl = 2>]>>}
+        ins(%a, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%o : tensor<4x4xf32>) -> tensor<4x4xf32>
+      kapla.yield %b : tensor<4x4xf32>
+    }
+    return %r : tensor<4x4xf32>
+  }
+}
+
+// -----
+
+// forwarded data does not fit
+// 80 bytes give 39 usable words: 31 are left for 32 words of tiles.
+#tiny = #kapla.arch<name = "tiny", nodes = [1, 2], pe_array = [2, 2],
+    regf_bytes = 64, gbuf_bytes = 80, word_bits = 16, freq_mhz = 500,
+    dram_bw_bytes_per_cycle = 8.0, bus_bits = 64, pe_template = "row-stationary",
+    energy_pj = {mac = 1.0, regf = 0.5, bus = 2.0, gbuf = 3.0, dram = 100.0,
+                 noc_hop = 10.0, static_per_cycle = 0.25}>
+#fc = #kapla.layer<fc, N = 4, C = 4, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>
+module attributes {kapla.arch = #tiny} {
+  func.func @pipeline(%x: tensor<4x4xf32>, %w: tensor<4x4xf32>, %o: tensor<4x4xf32>) -> tensor<4x4xf32> {
+    %r = kapla.segment 0 pipeline temporal -> tensor<4x4xf32> {
+      // expected-error @+1 {{invalid dataflow: gbuf level needs 32 words per buffer; 31 are usable (8 hold data forwarded in the segment)}}
+      %a = linalg.matmul {kapla.layer = #fc,
+        kapla.constraint = #kapla.constraint<region = [0, 0, 1, 2], output_on_chip = true>,
+        kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 2, C = 2, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 1, K = 2, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 2], repl = 2>,
+                          #kapla.stack<shift = [C = 2], repl = 2>],
+                updates = [#kapla.update<step = [N = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 4, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 4, C = 4, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 2, K = 4, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 2], repl = 2>]>>}
+        ins(%x, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%o : tensor<4x4xf32>) -> tensor<4x4xf32>
+      // expected-error @+1 {{invalid dataflow: gbuf level needs 32 words per buffer; 31 are usable (8 hold data forwarded in the segment)}}
+      %b = linalg.matmul {kapla.layer = #fc,
+        kapla.constraint = #kapla.constraint<region = [0, 0, 1, 2], input_on_chip = true>,
+        kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 2, C = 2, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 1, K = 2, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 2], repl = 2>,
+                          #kapla.stack<shift = [C = 2], repl = 2>],
+                updates = [#kapla.update<step = [N = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 4, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [K = 4, C = 4, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 2, K = 4, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 2], repl = 2>]>>}
+        ins(%a, %w : tensor<4x4xf32>, tensor<4x4xf32>) outs(%o : tensor<4x4xf32>) -> tensor<4x4xf32>
+      kapla.yield %b : tensor<4x4xf32>
+    }
+    return %r : tensor<4x4xf32>
+  }
+}
