@@ -157,6 +157,11 @@ double searchScore(Objective o, const LayerCost &c) {
   return c.cost.energyPj() * (c.cost.cycles + 1e-3 * parts);
 }
 
+/// Multi-start of the kapla solver: points sampled, and how many of the best
+/// are polished by the descent.
+constexpr int kStartSamples = 1000;
+constexpr size_t kPolishedStarts = 3;
+
 /// The 6 permutations of the three loop classes.
 const std::array<std::array<uint8_t, 3>, 6> kOrders = {{{0, 1, 2},
                                                          {0, 2, 1},
@@ -396,6 +401,83 @@ LayerSchedule startingPoint(const ArchDesc &arch, const LayerDesc &l) {
 }
 } // namespace
 
+namespace {
+/// The (regfTile, peSplit, gbufTile, nodeSplit) choices of one dim: exact
+/// factorisations of its extent over the levels.
+struct DimChoice {
+  int64_t rt, ps, gt, ns;
+};
+
+std::vector<int64_t> divisors(int64_t n) {
+  std::vector<int64_t> d;
+  for (int64_t i = 1; i * i <= n; ++i)
+    if (n % i == 0) {
+      d.push_back(i);
+      if (i * i != n)
+        d.push_back(n / i);
+    }
+  std::sort(d.begin(), d.end());
+  return d;
+}
+
+std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes);
+
+/// The per-dim choices of a layer, and an all-ones schedule to fill.
+struct Space {
+  std::vector<std::vector<DimChoice>> choices;
+  LayerSchedule schedule;
+
+  Space(const Searcher &sr) {
+    const int64_t pes = sr.arch.numPEsPerNode();
+    const int64_t nodes = sr.ctx.region.numNodes();
+    for (D d : sr.dims)
+      choices.push_back(dimChoices(sr.shape.extent(d), pes, nodes));
+    schedule.regfTile.fill(1);
+    schedule.peSplit.fill(1);
+    schedule.gbufTile.fill(1);
+    schedule.nodeSplit.fill(1);
+    normalise(sr.shape, schedule);
+  }
+
+  /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes
+  /// overflow.
+  bool apply(const Searcher &sr, const std::vector<size_t> &pick) {
+    int64_t usedPes = 1, usedNodes = 1;
+    for (size_t k = 0; k < pick.size(); ++k) {
+      const DimChoice &c = choices[k][pick[k]];
+      int i = int(sr.dims[k]);
+      schedule.regfTile[i] = c.rt;
+      schedule.peSplit[i] = c.ps;
+      schedule.gbufTile[i] = c.gt;
+      schedule.nodeSplit[i] = c.ns;
+      usedPes *= c.ps;
+      usedNodes *= c.ns;
+    }
+    return usedPes <= sr.arch.numPEsPerNode() &&
+           usedNodes <= sr.ctx.region.numNodes();
+  }
+};
+
+std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes) {
+  std::vector<DimChoice> out;
+  for (int64_t gt : divisors(e)) {
+    int64_t ns = e / gt; // the GBUF tiles that remain spread over nodes...
+    for (int64_t nsd : divisors(ns)) {
+      if (nsd > nodes)
+        continue;
+      for (int64_t rt : divisors(gt)) {
+        for (int64_t ps : divisors(gt / rt)) {
+          if (ps > pes)
+            continue;
+          out.push_back({rt, ps, gt, nsd});
+        }
+      }
+    }
+  }
+  return out;
+}
+} // namespace
+
 LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                               const LayerContext &ctx,
                               const SolveOptions &opts) {
@@ -473,6 +555,44 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
               arch, true, v, /*shrink=*/true);
     }
   }
+  // Multi-start: the descent moves one factor at a time, and leaving its
+  // basin can need several to change at once (a different spread of the PE
+  // array, say). Points sampled from the whole space (a fixed, per-layer
+  // seed), the best few polished by the same descent, widen the search.
+  {
+    Space space(sr);
+    uint64_t seed = opts.seed;
+    for (int64_t v : {int64_t(layer.kind), int64_t(layer.pass), layer.n,
+                      layer.c, layer.k, layer.ho, layer.wo, layer.r, layer.s})
+      seed = seed * 0x9E3779B97F4A7C15ull + uint64_t(v);
+    std::mt19937_64 rng(seed);
+    std::vector<size_t> pick(space.choices.size(), 0);
+    llvm::SmallVector<std::pair<double, LayerSchedule>, 16> sampled;
+    for (int n = 0; n < kStartSamples; ++n) {
+      for (size_t k = 0; k < pick.size(); ++k)
+        pick[k] = std::uniform_int_distribution<size_t>(
+            0, space.choices[k].size() - 1)(rng);
+      if (!space.apply(sr, pick))
+        continue;
+      LayerSchedule t = space.schedule;
+      t.regfOrder = kOrders[rng() % 6];
+      t.gbufOrder = kOrders[rng() % 6];
+      double v = sr.score(t, arch, true);
+      if (std::isfinite(v))
+        sampled.push_back({v, t});
+    }
+    std::stable_sort(sampled.begin(), sampled.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (size_t k = 0; k < sampled.size() && k < kPolishedStarts; ++k) {
+      LayerSchedule t = sampled[k].second;
+      double v = sampled[k].first;
+      descend(sr, t,
+              {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+               Param::GbufTile},
+              arch, true, v, /*shrink=*/true);
+    }
+  }
+
   // Iterated local search: knock one factor out of the best schedule and
   // descend again, while that finds something better.
   for (int iter = 0; iter < 4 && sr.best.found; ++iter) {
@@ -518,83 +638,6 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   }
   return sr.finish();
 }
-
-namespace {
-/// The (regfTile, peSplit, gbufTile, nodeSplit) choices of one dim: exact
-/// factorisations of its extent over the levels.
-struct DimChoice {
-  int64_t rt, ps, gt, ns;
-};
-
-std::vector<int64_t> divisors(int64_t n) {
-  std::vector<int64_t> d;
-  for (int64_t i = 1; i * i <= n; ++i)
-    if (n % i == 0) {
-      d.push_back(i);
-      if (i * i != n)
-        d.push_back(n / i);
-    }
-  std::sort(d.begin(), d.end());
-  return d;
-}
-
-std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes);
-
-/// The per-dim choices of a layer, and an all-ones schedule to fill.
-struct Space {
-  std::vector<std::vector<DimChoice>> choices;
-  LayerSchedule schedule;
-
-  Space(const Searcher &sr) {
-    const int64_t pes = sr.arch.numPEsPerNode();
-    const int64_t nodes = sr.ctx.region.numNodes();
-    for (D d : sr.dims)
-      choices.push_back(dimChoices(sr.shape.extent(d), pes, nodes));
-    schedule.regfTile.fill(1);
-    schedule.peSplit.fill(1);
-    schedule.gbufTile.fill(1);
-    schedule.nodeSplit.fill(1);
-    normalise(sr.shape, schedule);
-  }
-
-  /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes
-  /// overflow.
-  bool apply(const Searcher &sr, const std::vector<size_t> &pick) {
-    int64_t usedPes = 1, usedNodes = 1;
-    for (size_t k = 0; k < pick.size(); ++k) {
-      const DimChoice &c = choices[k][pick[k]];
-      int i = int(sr.dims[k]);
-      schedule.regfTile[i] = c.rt;
-      schedule.peSplit[i] = c.ps;
-      schedule.gbufTile[i] = c.gt;
-      schedule.nodeSplit[i] = c.ns;
-      usedPes *= c.ps;
-      usedNodes *= c.ns;
-    }
-    return usedPes <= sr.arch.numPEsPerNode() &&
-           usedNodes <= sr.ctx.region.numNodes();
-  }
-};
-
-std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes) {
-  std::vector<DimChoice> out;
-  for (int64_t gt : divisors(e)) {
-    int64_t ns = e / gt; // the GBUF tiles that remain spread over nodes...
-    for (int64_t nsd : divisors(ns)) {
-      if (nsd > nodes)
-        continue;
-      for (int64_t rt : divisors(gt)) {
-        for (int64_t ps : divisors(gt / rt)) {
-          if (ps > pes)
-            continue;
-          out.push_back({rt, ps, gt, nsd});
-        }
-      }
-    }
-  }
-  return out;
-}
-} // namespace
 
 LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
                                    const LayerContext &ctx,
