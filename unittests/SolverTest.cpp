@@ -4,6 +4,8 @@
 
 #include "gtest/gtest.h"
 
+#include <cmath>
+
 using namespace mlir::kapla;
 
 namespace {
@@ -159,4 +161,103 @@ TEST(Solver, BatchGroupsAreTheOutermostLoop) {
   LayerCost c = evaluateLayer(a, l, s.dataflow, ctx);
   ASSERT_TRUE(c.valid) << c.reason;
   EXPECT_EQ(c.macsPerformed % l.macs(), 0);
+}
+
+namespace {
+std::vector<int64_t> divisorsOf(int64_t n) {
+  std::vector<int64_t> d;
+  for (int64_t i = 1; i <= n; ++i)
+    if (n % i == 0)
+      d.push_back(i);
+  return d;
+}
+
+/// Every point of the exhaustive space, without any pruning: each dim's
+/// extent split into REGF tile x PE split x GBUF loop and GBUF tile x node
+/// split x loop, all 36 order pairs. The best energy.
+double naiveOptimum(const ArchDesc &a, const LayerDesc &l,
+                    const LayerContext &ctx) {
+  const Dim dims[] = {Dim::N, Dim::C, Dim::K, Dim::Ho, Dim::Wo, Dim::R, Dim::S};
+  DimSet known = knownDims(l.kind);
+  struct Choice { int64_t rt, ps, gt, ns; };
+  std::vector<std::pair<Dim, std::vector<Choice>>> space;
+  for (Dim d : dims) {
+    if (!known.contains(d))
+      continue;
+    std::vector<Choice> cs;
+    int64_t e = l.extent(d);
+    for (int64_t gt : divisorsOf(e))
+      for (int64_t ns : divisorsOf(e / gt))
+        for (int64_t rt : divisorsOf(gt))
+          for (int64_t ps : divisorsOf(gt / rt))
+            cs.push_back({rt, ps, gt, ns});
+    space.push_back({d, cs});
+  }
+  const std::array<uint8_t, 3> orders[] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
+                                           {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+  double best = INFINITY;
+  std::vector<size_t> idx(space.size(), 0);
+  while (true) {
+    LayerSchedule s;
+    s.regfTile.fill(1);
+    s.peSplit.fill(1);
+    s.gbufTile.fill(1);
+    s.nodeSplit.fill(1);
+    for (size_t k = 0; k < space.size(); ++k) {
+      const Choice &c = space[k].second[idx[k]];
+      int i = int(space[k].first);
+      s.regfTile[i] = c.rt, s.peSplit[i] = c.ps;
+      s.gbufTile[i] = c.gt, s.nodeSplit[i] = c.ns;
+    }
+    for (const auto &ro : orders)
+      for (const auto &go : orders) {
+        s.regfOrder = ro;
+        s.gbufOrder = go;
+        LayerCost c = evaluateLayer(a, l, buildDataflow(l, s), ctx);
+        if (c.valid)
+          best = std::min(best, c.cost.energyPj());
+      }
+    size_t k = 0;
+    while (k < idx.size() && ++idx[k] == space[k].second.size())
+      idx[k++] = 0;
+    if (k == idx.size())
+      break;
+  }
+  return best;
+}
+} // namespace
+
+TEST(Solver, ExhaustivePruningLosesNothing) {
+  // The exhaustive search cuts combinations whose tiles already overflow a
+  // buffer and tries order pairs with the same loop nests once; it must
+  // find the optimum of the unpruned space. Small buffers (and GBUF space
+  // held by forwarded data) make the cuts bite.
+  ArchDesc a = tinyArch();
+  a.regfBytes = 24; // 11 usable words
+  a.gbufBytes = 128; // 63 usable words
+  const LayerDesc layers[] = {
+      layer(LayerKind::Conv, 1, 2, 2, 2, 3, 1),
+      layer(LayerKind::Conv, 1, 2, 2, 3, 2, 2),
+      layer(LayerKind::FC, 4, 8, 4, 1, 1, 1),
+      layer(LayerKind::DWConv, 1, 2, 2, 2, 3, 1),
+      layer(LayerKind::Eltwise, 4, 4, 4, 2, 1, 1),
+  };
+  for (int64_t reserved : {0, 20}) {
+    LayerContext ctx = LayerContext::wholeChip(a);
+    ctx.gbufReserved = reserved;
+    for (const LayerDesc &l : layers) {
+      double naive = naiveOptimum(a, l, ctx);
+      LayerSolution ex = solveLayerExhaustive(a, l, ctx, SolveOptions());
+      ASSERT_EQ(ex.found, std::isfinite(naive)) << stringifyLayerKind(l.kind);
+      EXPECT_TRUE(ex.complete);
+      if (ex.found)
+        EXPECT_DOUBLE_EQ(ex.cost.cost.energyPj(), naive)
+            << stringifyLayerKind(l.kind) << " reserved " << reserved;
+    }
+  }
+  // A budget stops the walk: the answer is not known to be the optimum.
+  SolveOptions capped;
+  capped.budget = 10;
+  LayerContext ctx = LayerContext::wholeChip(a);
+  EXPECT_FALSE(solveLayerExhaustive(a, layers[0], ctx, capped).complete);
 }

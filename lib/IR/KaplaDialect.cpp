@@ -47,11 +47,17 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
     return expectAttr<LayerAttr>(op, attr, "#kapla.layer");
 
   if (name == kDataflowAttrName || name == kConstraintAttrName ||
-      name == kNameAttrName || name == kWeightsAttrName) {
+      name == kNameAttrName || name == kWeightsAttrName ||
+      name == kOptimalAttrName) {
     auto layer = op->getAttrOfType<LayerAttr>(kLayerAttrName);
     if (!layer)
       return op->emitError() << "'" << name << "' needs a '" << kLayerAttrName
                              << "' on the same op";
+    if (name == kOptimalAttrName) {
+      if (!isa<UnitAttr>(attr.getValue()))
+        return op->emitError() << "'" << name << "' must be a unit attribute";
+      return success();
+    }
     if (name == kNameAttrName) {
       auto str = dyn_cast<StringAttr>(attr.getValue());
       if (!str || str.getValue().empty())
@@ -107,5 +113,6 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
                          << ", " << kLayerAttrName << ", " << kNameAttrName
                          << ", " << kWeightsAttrName << ", "
                          << kDataflowAttrName << ", " << kConstraintAttrName
-                         << " and " << kCostAttrName;
+                         << ", " << kOptimalAttrName << " and "
+                         << kCostAttrName;
 }

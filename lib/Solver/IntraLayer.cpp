@@ -639,35 +639,132 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   return sr.finish();
 }
 
+namespace {
+/// Words one buffer holds for the tiles `t` of a level (input rows and cols
+/// derived), as the capacity rule counts them without sharing. Grows with
+/// every tile: with the dims not chosen yet at 1 it bounds what any
+/// completion needs.
+int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t) {
+  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
+  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  int64_t words = 0;
+  for (int k = 0; k < kNumTensors; ++k) {
+    DimSet dims = tensorDims(l.kind, TensorKind(k));
+    if (dims.empty())
+      continue;
+    int64_t w = 1;
+    for (int d = 0; d < kNumDims; ++d)
+      if (dims.contains(D(d)))
+        w *= t[d];
+    words += TensorKind(k) == TensorKind::I && l.kind == LayerKind::Eltwise
+                 ? w * l.numInputs
+                 : w;
+  }
+  return words;
+}
+
+/// The orders of `orders` that give distinct loop nests: only the classes
+/// with a loop at the level (`looping[c]`) have a place in the nest.
+llvm::SmallVector<std::array<uint8_t, 3>, 6>
+distinctOrders(const std::array<bool, 3> &looping) {
+  llvm::SmallVector<std::array<uint8_t, 3>, 6> out;
+  llvm::SmallVector<llvm::SmallVector<uint8_t, 3>, 6> nests;
+  for (const auto &o : kOrders) {
+    llvm::SmallVector<uint8_t, 3> nest;
+    for (uint8_t c : o)
+      if (looping[c])
+        nest.push_back(c);
+    if (llvm::is_contained(nests, nest))
+      continue;
+    nests.push_back(nest);
+    out.push_back(o);
+  }
+  return out;
+}
+
+/// The exhaustive walk: every combination of per-dim choices whose PEs,
+/// nodes and buffer capacities hold (a partial combination that already
+/// overflows is cut with everything below it: no completion can fit), and
+/// every order pair that gives a different loop nest.
+class ExhaustiveWalk {
+public:
+  ExhaustiveWalk(Searcher &sr, Space &space, const SolveOptions &opts)
+      : sr(sr), space(space), opts(opts),
+        regfCap(sr.arch.regfWords()),
+        gbufCap(sr.arch.gbufWords() - sr.ctx.gbufReserved) {}
+
+  /// False when the budget or the deadline stopped the walk.
+  bool run() {
+    walk(0, 1, 1);
+    return !stopped;
+  }
+
+private:
+  void walk(size_t k, int64_t pes, int64_t nodes) {
+    LayerSchedule &s = space.schedule;
+    if (k == space.choices.size()) {
+      evaluateOrders();
+      return;
+    }
+    int i = int(sr.dims[k]);
+    for (const DimChoice &c : space.choices[k]) {
+      if (stopped)
+        return;
+      if (pes * c.ps > sr.arch.numPEsPerNode() ||
+          nodes * c.ns > sr.ctx.region.numNodes())
+        continue;
+      s.regfTile[i] = c.rt;
+      s.peSplit[i] = c.ps;
+      s.gbufTile[i] = c.gt;
+      s.nodeSplit[i] = c.ns;
+      if (levelWords(sr.shape, s.regfTile) > regfCap ||
+          levelWords(sr.shape, s.gbufTile) > gbufCap)
+        continue;
+      walk(k + 1, pes * c.ps, nodes * c.ns);
+    }
+    s.regfTile[i] = s.peSplit[i] = s.gbufTile[i] = s.nodeSplit[i] = 1;
+  }
+
+  void evaluateOrders() {
+    LayerSchedule &s = space.schedule;
+    std::array<bool, 3> regfLoops{}, gbufLoops{};
+    for (int c = 0; c < 3; ++c)
+      for (D d : classDims(sr.shape.kind, c)) {
+        int i = int(d);
+        regfLoops[c] |= s.regfTile[i] * s.peSplit[i] < s.gbufTile[i];
+        gbufLoops[c] |= s.gbufTile[i] * s.nodeSplit[i] < sr.shape.extent(d);
+      }
+    for (const auto &ro : distinctOrders(regfLoops))
+      for (const auto &go : distinctOrders(gbufLoops)) {
+        s.regfOrder = ro;
+        s.gbufOrder = go;
+        sr.score(s, sr.arch, true);
+        if ((opts.budget && sr.evaluations >= opts.budget) ||
+            (opts.deadline && (sr.evaluations & 4095) == 0 &&
+             std::chrono::steady_clock::now() >= *opts.deadline)) {
+          stopped = true;
+          return;
+        }
+      }
+  }
+
+  Searcher &sr;
+  Space &space;
+  const SolveOptions &opts;
+  int64_t regfCap, gbufCap;
+  bool stopped = false;
+};
+} // namespace
+
 LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
                                    const LayerContext &ctx,
                                    const SolveOptions &opts) {
   Searcher sr(arch, layer, ctx, opts);
   Space space(sr);
-  LayerSchedule &s = space.schedule;
-  std::vector<size_t> idx(space.choices.size(), 0);
-  // Odometer over the per-dim choices; every order pair for each.
-  while (true) {
-    if (space.apply(sr, idx)) {
-      for (const auto &ro : kOrders)
-        for (const auto &go : kOrders) {
-          s.regfOrder = ro;
-          s.gbufOrder = go;
-          sr.score(s, arch, true);
-          if (opts.budget && sr.evaluations >= opts.budget)
-            return sr.finish();
-          if (opts.deadline && (sr.evaluations & 4095) == 0 &&
-              std::chrono::steady_clock::now() >= *opts.deadline)
-            return sr.finish();
-        }
-    }
-    size_t k = 0;
-    while (k < idx.size() && ++idx[k] == space.choices[k].size())
-      idx[k++] = 0;
-    if (k == idx.size())
-      break;
-  }
-  return sr.finish();
+  bool complete = ExhaustiveWalk(sr, space, opts).run();
+  LayerSolution out = sr.finish();
+  out.complete = complete;
+  return out;
 }
 
 LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,

@@ -84,6 +84,7 @@ static void writeLayer(llvm::json::OStream &j, const LayerGraph &g, int i,
       writeAccesses(j, c->cost.accesses);
       j.attribute("macs_performed", c->macsPerformed);
     }
+    j.attribute("optimal", op->hasAttr(KaplaDialect::kOptimalAttrName));
     if (auto df = op->getAttrOfType<DataflowAttr>(KaplaDialect::kDataflowAttrName)) {
       std::string text;
       llvm::raw_string_ostream os(text);

@@ -330,6 +330,10 @@ struct KaplaSolveLayersPass
           continue;
         }
         op->setAttr(KaplaDialect::kDataflowAttrName, toAttr(ctx, s.dataflow));
+        if (s.complete)
+          op->setAttr(KaplaDialect::kOptimalAttrName, UnitAttr::get(ctx));
+        else
+          op->removeAttr(KaplaDialect::kOptimalAttrName);
       }
     });
     if (!ok)

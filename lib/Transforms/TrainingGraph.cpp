@@ -876,7 +876,8 @@ bool TrainingBuilder::run() {
     unsigned idx = func.getNumArguments();
     if (failed(func.insertArgument(idx, type, {}, out.getLoc())))
       return false;
-    func.setArgAttr(idx, "kapla.loss_gradient", UnitAttr::get(b.getContext()));
+    func.setArgAttr(idx, KaplaDialect::kLossGradientAttrName,
+                    UnitAttr::get(b.getContext()));
     contribute(out, func.getArgument(idx), false);
   }
 

@@ -32,6 +32,13 @@ def Kapla_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kCostAttrName = "kapla.cost";
     static constexpr ::llvm::StringLiteral kNameAttrName = "kapla.name";
     static constexpr ::llvm::StringLiteral kWeightsAttrName = "kapla.weights";
+    /// A unit attribute: the exhaustive search visited its whole space for
+    /// this layer, so its dataflow is the optimum under the cost model.
+    static constexpr ::llvm::StringLiteral kOptimalAttrName = "kapla.optimal";
+    /// A unit attribute on a function argument: the loss gradient of a
+    /// network output (kapla-build-training-graph).
+    static constexpr ::llvm::StringLiteral kLossGradientAttrName =
+        "kapla.loss_gradient";
     /// What the search passes did in this context, for the report. Kept
     /// out of the IR so that the IR is the same from run to run.
     struct SearchStats {

@@ -47,6 +47,9 @@ struct LayerSolution {
   LayerDataflow dataflow;
   LayerCost cost;
   int64_t evaluations = 0;
+  /// The exhaustive search visited its whole space (no budget or deadline
+  /// stopped it): the solution is the optimum.
+  bool complete = false;
 };
 
 struct SolveOptions {
@@ -70,7 +73,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                               const SolveOptions &opts);
 
 /// Every factorisation of every dim over the four parameters (divisors of
-/// the extents), every order pair, under the same cost model.
+/// the extents), every order pair, under the same cost model. Combinations
+/// whose tiles overflow a buffer even before every dim is chosen are cut
+/// with all their completions, and order pairs that give the same loop nests
+/// are tried once: neither can lose the optimum.
 LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
                                    const LayerContext &ctx,
                                    const SolveOptions &opts);
