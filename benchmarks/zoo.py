@@ -30,6 +30,11 @@ CONFIGS = [("multi-node-16x16", 64), ("multi-node-4x4", 64),
 # (network, arch, batch) where every point of the exhaustive space can be
 # evaluated in seconds.
 EXHAUSTIVE = [("mlp_l", "edge-systolic", 1), ("lstm_gnmt", "edge-systolic", 1)]
+# Where the whole network is out of reach: the exhaustive search per layer
+# with an evaluation budget; layers where it visits its whole space (it
+# proves the optimum) are compared.
+PER_LAYER = [(net, "edge-systolic", 1) for net in
+             ("alex_net", "vgg_net", "googlenet", "resnet50", "mobilenet")]
 
 
 def schedule(kapla_opt, net, arch, batch, extra):
@@ -48,7 +53,10 @@ def schedule(kapla_opt, net, arch, batch, extra):
     return {"energy_pj": t["energy_pj"], "cycles": t["cycles"],
             "lower_bound_energy_pj": t["lower_bound_energy_pj"],
             "lower_bound_cycles": t["lower_bound_cycles"],
-            "solve_seconds": r["search"]["seconds"], "wall_seconds": wall}
+            "solve_seconds": r["search"]["seconds"], "wall_seconds": wall,
+            "layers": [{"name": l["name"], "energy_pj": l["energy_pj"],
+                        "optimal": l.get("optimal", False)}
+                       for l in r["layers"]]}
 
 
 def main():
@@ -59,6 +67,9 @@ def main():
     ap.add_argument("--json", default=os.path.join(ROOT, "build",
                                                    "zoo-bench.json"))
     ap.add_argument("--networks", default=",".join(NETWORKS))
+    ap.add_argument("--layer-budget", type=int, default=3000000,
+                    help="exhaustive evaluations per layer in the per-layer "
+                         "comparison (0: skip it)")
     ap.add_argument("--modes", default="inference,training",
                     help="inference, training or both (comma-separated)")
     opts = ap.parse_args()
@@ -100,6 +111,34 @@ def main():
               f"{k['energy_pj'] / e['energy_pj']:>8.5f} "
               f"{k['solve_seconds']:>6.2f} {e['solve_seconds']:>7.2f}",
               flush=True)
+    if opts.layer_budget:
+        print()
+        print("per layer, where the exhaustive search completes within "
+              f"{opts.layer_budget:,} evaluations:")
+        print(f"{'network':<10} {'mode':<9} {'arch':<17} {'layers':>10} "
+              f"{'E share':>9} {'kapla uJ':>10} {'optimum uJ':>10} "
+              f"{'k/e':>8} {'worst':>7} {'e s':>8}")
+    for mode, (net, arch, batch) in [(m, e) for m in modes for e in PER_LAYER]:
+        if not opts.layer_budget or net not in opts.networks.split(","):
+            continue
+        train = " training=true" if mode == "training" else ""
+        row = next(r for r in rows if r["network"] == net and
+                   r["mode"] == mode and r["arch"] == arch and
+                   r["batch"] == batch)
+        e = schedule(opts.kapla_opt, net, arch, batch,
+                     f"solver=exhaustive budget={opts.layer_budget}" + train)
+        row["exhaustive_per_layer"] = e
+        kl = {l["name"]: l["energy_pj"] for l in row["kapla"]["layers"]}
+        done = [l for l in e["layers"] if l["optimal"]]
+        ks = sum(kl[l["name"]] for l in done)
+        es = sum(l["energy_pj"] for l in done)
+        worst = max((kl[l["name"]] / l["energy_pj"] for l in done), default=0)
+        share = es / e["energy_pj"] if e["energy_pj"] else 0
+        print(f"{net:<10} {mode:<9} {arch:<17} "
+              f"{len(done):>4} of {len(e['layers']):<3} {share:>9.1%} "
+              f"{ks / 1e6:>10,.1f} {es / 1e6:>10,.1f} "
+              f"{(ks / es if es else 0):>8.5f} {worst:>7.4f} "
+              f"{e['solve_seconds']:>8.1f}", flush=True)
     for mode in modes:
         total = sum(row["kapla"]["solve_seconds"] for row in rows
                     if row["arch"] == "multi-node-16x16" and row["mode"] == mode)
