@@ -210,6 +210,7 @@ struct KaplaFormSegmentsPass
           op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, sc));
           op->setAttr(KaplaDialect::kDataflowAttrName,
                       toAttr(ctx, solve(g.layers[i].desc, c).dataflow));
+          op->removeAttr(KaplaDialect::kOptimalAttrName);
         }
         wrapInSegment(lg.getOp(plan.first), lg.getOp(plan.last), index++,
                       plan.pipeline);
