@@ -2,7 +2,8 @@
 # Installs what is missing, builds, and runs the main job: schedule a bundled
 # real network (torchvision ResNet-18, exported by torch-mlir) at batch 64 on
 # the default preset (multi-node-16x16) and print the schedule.
-# Usage: scripts/run.sh [NETWORK.mlir [BATCH [ARCH]]]
+# Usage: scripts/run.sh [NETWORK.mlir [BATCH [ARCH [training]]]]
+# (`training` schedules a whole training step instead of inference.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,12 +13,16 @@ bash scripts/build.sh
 net=${1:-test/Inputs/nets/nelli__resnet18.mlir}
 batch=${2:-64}
 arch=${3:-multi-node-16x16}
+extra=""
+if [ "${4:-}" = training ]; then
+  extra=" training=true"
+fi
 out=build/run
 mkdir -p "$out"
-echo "== kapla-opt $net --kapla-schedule=\"arch=$arch batch=$batch report=$out/report.json\""
+echo "== kapla-opt $net --kapla-schedule=\"arch=$arch batch=$batch$extra report=$out/report.json\""
 start=$(date +%s.%N)
 build/bin/kapla-opt "$net" \
-  --kapla-schedule="arch=$arch batch=$batch report=$out/report.json" \
+  --kapla-schedule="arch=$arch batch=$batch$extra report=$out/report.json" \
   -o "$out/scheduled.mlir"
 end=$(date +%s.%N)
 python3 scripts/summarize-report.py "$out/report.json"
