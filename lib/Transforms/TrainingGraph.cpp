@@ -33,6 +33,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/StringSet.h"
@@ -930,6 +931,14 @@ struct KaplaBuildTrainingGraphPass
       if (!hasLayers)
         return;
       any = true;
+      // The training step changes the function's signature.
+      if (!SymbolTable::symbolKnownUseEmpty(func, getOperation())) {
+        func.emitError() << "kapla-build-training-graph: @" << func.getSymName()
+                         << " is called; the training step adds arguments "
+                            "and results to it, so it must not be";
+        ok = false;
+        return;
+      }
       TrainingBuilder builder(func);
       ok &= builder.run();
     });

@@ -56,3 +56,4 @@ func.func @reshape(%x: tensor<1x4xf32>) -> tensor<3xf32> {
   %r = tensor.reshape %y(%shape) : (tensor<1x3xf32>, tensor<1xindex>) -> tensor<3xf32>
   return %r : tensor<3xf32>
 }
+
