@@ -437,7 +437,6 @@ FailureOr<Value> TrainingBuilder::linalgInputGradient(linalg::LinalgOp op,
   auto xType = cast<RankedTensorType>(xj->get().getType());
   OpOperand *init = op.getDpsInitOperand(0);
   AffineMap outMap = op.getMatchingIndexingMap(init);
-  MLIRContext *ctx = func.getContext();
 
   // Operands: the forward inputs, the forward result (extremum: where f
   // reached it), the output gradient; the result is x_j's gradient.
@@ -584,7 +583,6 @@ FailureOr<Value> TrainingBuilder::linalgInputGradient(linalg::LinalgOp op,
     gen->erase();
     gen = lean;
   }
-  (void)ctx;
   if (op->hasAttr(KaplaDialect::kLayerAttrName))
     markLayer(gen, op, xj->getOperandNumber());
   return gen.getResult(0);
@@ -911,6 +909,12 @@ bool TrainingBuilder::run() {
     newResults.push_back(g);
   }
   ret->setOperands(newResults);
+  // Zero tensors made for gradients that turned out not to need them.
+  llvm::SmallVector<Value> cached;
+  for (auto &entry : zeroCache)
+    cached.push_back(entry.second);
+  for (Value z : cached)
+    eraseZeros(z);
   return true;
 }
 
