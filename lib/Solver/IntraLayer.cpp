@@ -375,6 +375,51 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
           bestS = t;
         }
       }
+    // At a local optimum of the moves above, a wider neighbourhood: spatial
+    // for temporal. A factor of a dim's split becomes a factor of its tile
+    // (or back), possibly while another dim's split takes the freed PEs or
+    // nodes and gives up as much of its tile. The spans stay; only which
+    // part runs in space changes.
+    if (shrink && !(bestV < cur))
+      for (bool regfSide : {true, false}) {
+        Param split = regfSide ? Param::PeSplit : Param::NodeSplit;
+        Param tile = regfSide ? Param::RegfTile : Param::GbufTile;
+        if (!llvm::is_contained(params, split) ||
+            !llvm::is_contained(params, tile))
+          continue;
+        for (D a : sr.dims)
+          for (int64_t f : {2, 3, 5, 7}) {
+            int ia = int(a);
+            if (valueOf(s, split, ia) % f == 0) {
+              // a: split / f, tile * f.
+              LayerSchedule t = s;
+              valueOf(t, split, ia) /= f;
+              valueOf(t, tile, ia) *= f;
+              consider(t, ia, a);
+              for (D b : sr.dims) {
+                int ib = int(b);
+                if (b == a || valueOf(s, tile, ib) % f)
+                  continue;
+                // ... and b: split * f, tile / f.
+                LayerSchedule u = t;
+                valueOf(u, split, ib) *= f;
+                valueOf(u, tile, ib) /= f;
+                consider(u, ib, b);
+              }
+            }
+            if (valueOf(s, tile, ia) % f == 0) {
+              // a: split * f, tile / f, if the PEs or nodes allow.
+              LayerSchedule t = s;
+              valueOf(t, split, ia) *= f;
+              valueOf(t, tile, ia) /= f;
+              int64_t used = 1;
+              for (D d : sr.dims)
+                used *= valueOf(t, split, int(d));
+              if (used <= (regfSide ? pes : nodes))
+                consider(t, ia, a);
+            }
+          }
+      }
     if (!(bestV < cur))
       return;
     cur = bestV;
