@@ -630,7 +630,7 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
       return failure();
     // The same computation for another input (the gradient of relu(a + b)
     // for a and for b) is done once.
-    if (Operation *dop = dx->getDefiningOp(); dop && dop->getBlock() == g.getParentBlock())
+    if (Operation *dop = dx->getDefiningOp(); dop && *dx != g)
       for (Value prev : made)
         if (Operation *pop = prev.getDefiningOp();
             pop && pop != dop &&
