@@ -270,7 +270,71 @@ func.func @depthwise(%x: {ttype([2, 3, 7, 7])}) -> {ttype([2, 5])} {{
 """
 
 
-NETS = {c.name: c for c in (Residual, Depthwise)}
+class Gated:
+    """A gated unit: an FC, its output split in two halves (slices), tanh of
+    one times the sigmoid (exp, divide) of the other, concatenated with the
+    first half (insert_slice), transposed, and an FC whose weights are the
+    left operand."""
+    name = "gated"
+    weights = ["w1", "w2"]
+
+    def __init__(self, rng):
+        self.x = tensor([2, 4], rng)
+        self.w = {"w1": tensor([4, 6], rng), "w2": tensor([3, 6], rng)}
+        self.seed = tensor([3, 2], rng)
+
+    def forward(self, w):
+        import math
+        h = matmul(self.x, w["w1"])["data"]
+        rows = [h[i * 6:(i + 1) * 6] for i in range(2)]
+        c = []
+        for r in rows:
+            a, b = r[:3], r[3:]
+            g = [math.tanh(u) / (1.0 + math.exp(-v)) for u, v in zip(a, b)]
+            c.append(g + a)
+        w2 = w["w2"]["data"]
+        return {"shape": [3, 2], "data": [sum(w2[i * 6 + k] * c[j][k] for k in range(6))
+                                          for i in range(3) for j in range(2)]}
+
+    def mlir(self):
+        w = self.w
+        return f"""
+func.func @gated(%x: tensor<2x4xf32>) -> tensor<3x2xf32> {{
+  %zero = arith.constant 0.0 : f32
+  %one = arith.constant 1.0 : f32
+  %w1 = arith.constant {dense(w['w1'])} : tensor<4x6xf32>
+  %e1 = tensor.empty() : tensor<2x6xf32>
+  %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x6xf32>) -> tensor<2x6xf32>
+  %h = linalg.matmul ins(%x, %w1 : tensor<2x4xf32>, tensor<4x6xf32>) outs(%f1 : tensor<2x6xf32>) -> tensor<2x6xf32> loc("fc1")
+  %a = tensor.extract_slice %h[0, 0] [2, 3] [1, 1] : tensor<2x6xf32> to tensor<2x3xf32>
+  %b = tensor.extract_slice %h[0, 3] [2, 3] [1, 1] : tensor<2x6xf32> to tensor<2x3xf32>
+  %e2 = tensor.empty() : tensor<2x3xf32>
+  %g = linalg.generic {{indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>],
+       iterator_types = ["parallel", "parallel"]}} ins(%a, %b : tensor<2x3xf32>, tensor<2x3xf32>) outs(%e2 : tensor<2x3xf32>) {{
+  ^bb0(%u: f32, %v: f32, %o: f32):
+    %t = math.tanh %u : f32
+    %nv = arith.negf %v : f32
+    %ex = math.exp %nv : f32
+    %den = arith.addf %one, %ex : f32
+    %sig = arith.divf %one, %den : f32
+    %m = arith.mulf %t, %sig : f32
+    linalg.yield %m : f32
+  }} -> tensor<2x3xf32>
+  %c0 = tensor.empty() : tensor<2x6xf32>
+  %c1 = tensor.insert_slice %g into %c0[0, 0] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<2x6xf32>
+  %c2 = tensor.insert_slice %a into %c1[0, 3] [2, 3] [1, 1] : tensor<2x3xf32> into tensor<2x6xf32>
+  %te = tensor.empty() : tensor<6x2xf32>
+  %t = linalg.transpose ins(%c2 : tensor<2x6xf32>) outs(%te : tensor<6x2xf32>) permutation = [1, 0]
+  %w2 = arith.constant {dense(w['w2'])} : tensor<3x6xf32>
+  %e3 = tensor.empty() : tensor<3x2xf32>
+  %f3 = linalg.fill ins(%zero : f32) outs(%e3 : tensor<3x2xf32>) -> tensor<3x2xf32>
+  %y = linalg.matmul ins(%w2, %t : tensor<3x6xf32>, tensor<6x2xf32>) outs(%f3 : tensor<3x2xf32>) -> tensor<3x2xf32> loc("fc2")
+  return %y : tensor<3x2xf32>
+}}
+"""
+
+
+NETS = {c.name: c for c in (Residual, Depthwise, Gated)}
 
 LOWER = ["--allow-unregistered-dialect",
          "--one-shot-bufferize=bufferize-function-boundaries",
