@@ -665,12 +665,12 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
 
 LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
   Location loc = op->getLoc();
-  auto sameSize = [](ArrayRef<int64_t> v) {
+  auto allStatic = [](ArrayRef<int64_t> v) {
     return !ShapedType::isDynamicShape(v);
   };
   if (auto pad = dyn_cast<tensor::PadOp>(op)) {
     auto srcType = cast<RankedTensorType>(pad.getSource().getType());
-    if (!sameSize(pad.getStaticLow()) || !srcType.hasStaticShape())
+    if (!allStatic(pad.getStaticLow()) || !srcType.hasStaticShape())
       return op->emitError("kapla-build-training-graph: only static pads "
                            "can be differentiated");
     llvm::SmallVector<int64_t> ones(srcType.getRank(), 1);
@@ -684,7 +684,7 @@ LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
   }
   if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
     auto srcType = cast<RankedTensorType>(slice.getSource().getType());
-    if (!slice.hasZeroOffset() && !sameSize(slice.getStaticOffsets()))
+    if (!slice.hasZeroOffset() && !allStatic(slice.getStaticOffsets()))
       return op->emitError("kapla-build-training-graph: only static slices "
                            "can be differentiated");
     Value back = tensor::InsertSliceOp::create(
@@ -694,7 +694,7 @@ LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
     return success();
   }
   if (auto ins = dyn_cast<tensor::InsertSliceOp>(op)) {
-    if (!sameSize(ins.getStaticOffsets()))
+    if (!allStatic(ins.getStaticOffsets()))
       return op->emitError("kapla-build-training-graph: only static slices "
                            "can be differentiated");
     if (needsGrad(ins.getSource()))
