@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages kapla needs to build and test: CMake, Ninja,
 # clang-22 + lld-22, LLVM/MLIR 22 (libraries, tablegen, FileCheck, lit) and
-# GoogleTest. Does nothing when they are all installed already.
+# GoogleTest, and any packages named as arguments. Does nothing when they
+# are all installed already.
 set -euo pipefail
 
 packages=(cmake ninja-build g++ python3 llvm-22-dev llvm-22-tools
-          libmlir-22-dev mlir-22-tools libgtest-dev clang-22 lld-22)
+          libmlir-22-dev mlir-22-tools libgtest-dev clang-22 lld-22 "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -55,8 +55,12 @@ void OriginTracker::setLayer(Operation *op, int layer) {
 void OriginTracker::propagate(Operation *op) {
   if (auto yield = dyn_cast<YieldOp>(op)) {
     Operation *segment = op->getParentOp();
-    for (auto [res, val] : llvm::zip(segment->getResults(), yield.getValues()))
-      map[res] = get(val);
+    for (auto [res, val] : llvm::zip(segment->getResults(), yield.getValues())) {
+      // A copy: inserting `res` may grow the map and move what `get` points
+      // into.
+      Origins o = get(val);
+      map[res] = std::move(o);
+    }
     return;
   }
   if (op->getNumResults() == 0)
