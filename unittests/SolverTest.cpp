@@ -261,3 +261,41 @@ TEST(Solver, ExhaustivePruningLosesNothing) {
   LayerContext ctx = LayerContext::wholeChip(a);
   EXPECT_FALSE(solveLayerExhaustive(a, layers[0], ctx, capped).complete);
 }
+
+TEST(Solver, BatchGroupsAdmitNoInnerBatchLoop) {
+  // With 2 forwarding groups of a batch of 4, a GBUF tile of one sample
+  // needs a batch loop inside the group loop; the loop count rule would let
+  // that inner loop run over the whole batch (4 iterations) and leave the
+  // group loop with one: the groups would not be handed over one by one.
+  // The cost model rejects it; a tile of a whole group is valid.
+  ArchDesc a = *getPreset("multi-node-4x4");
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ctx.batchGroups = 2;
+  LayerDesc l = layer(LayerKind::FC, 4, 8, 8, 1, 1, 1);
+  LayerDesc group = l;
+  group.n = 2;
+  LayerSchedule s;
+  s.regfTile = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  s.peSplit = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  s.gbufTile = {1, 8, 8, 1, 1, 1, 1, 1, 1};
+  s.nodeSplit = {1, 1, 1, 1, 1, 1, 1, 1, 1};
+  for (int64_t gt : {1, 2}) {
+    s.gbufTile[int(Dim::N)] = gt;
+    s.regfTile[int(Dim::N)] = 1;
+    LayerDataflow df = buildDataflow(group, s);
+    df.gbuf.updates.push_back({{{Dim::N, 2}}});
+    LayerCost c = evaluateLayer(a, l, df, ctx);
+    if (gt == 1) {
+      EXPECT_FALSE(c.valid);
+      EXPECT_EQ(c.reason, "batch_groups 2: the outermost gbuf loop must step "
+                          "over N by 2, 2 times");
+    } else {
+      EXPECT_TRUE(c.valid) << c.reason;
+    }
+  }
+  // A group count that does not divide the batch is refused as such.
+  ctx.batchGroups = 3;
+  LayerDataflow df = buildDataflow(l, s);
+  EXPECT_EQ(evaluateLayer(a, l, df, ctx).reason,
+            "batch_groups 3 does not divide N = 4");
+}

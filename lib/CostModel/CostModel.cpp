@@ -295,6 +295,29 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       });
   }
 
+  // Forwarding groups: pipelined neighbours hand each other whole batch
+  // groups, so the layer's outermost loop runs over them, and nothing
+  // inside it may step over the batch beyond one group.
+  if (ctx.batchGroups > 1) {
+    int64_t g = ctx.batchGroups;
+    if (layer.n % g != 0)
+      return fail([&] {
+        return "batch_groups " + str(g) + " does not divide N = " +
+               str(layer.n);
+      });
+    const size_t ng = df.gbuf.updates.size();
+    bool outerIsGroups = ng > 0 && df.gbuf.updates[ng - 1].steps.size() == 1 &&
+                         df.gbuf.updates[ng - 1].steps[0].dim == Dim::N &&
+                         df.gbuf.updates[ng - 1].steps[0].amount == layer.n / g &&
+                         gs.updateCounts[ng - 1] == g;
+    if (!outerIsGroups)
+      return fail([&] {
+        return "batch_groups " + str(g) +
+               ": the outermost gbuf loop must step over N by " +
+               str(layer.n / g) + ", " + str(g) + " times";
+      });
+  }
+
   // The loop nests: REGF updates run inside every GBUF iteration.
   const UpdateDirective *nest[16];
   int64_t counts[16];

@@ -2,6 +2,7 @@
 
 #include "Kapla/Solver/IntraLayer.h"
 #include "Kapla/CostModel/PEMapping.h"
+#include "SearchSpace.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,6 +10,8 @@
 #include <vector>
 
 namespace mlir::kapla {
+
+using namespace search;
 
 const char *stringifyObjective(Objective o) {
   switch (o) {
@@ -45,39 +48,6 @@ double objectiveValue(Objective o, const CostRecord &c) {
 }
 
 namespace {
-using D = Dim;
-
-bool channelwise(LayerKind k) {
-  return k == LayerKind::DWConv || k == LayerKind::Pool ||
-         k == LayerKind::Eltwise;
-}
-
-/// The dims of loop class `cls` for `kind`, innermost first.
-llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls) {
-  switch (cls) {
-  case 0:
-    return {D::Wo, D::Ho, D::N};
-  case 1:
-    if (channelwise(kind))
-      return {D::S, D::R};
-    return {D::S, D::R, D::C};
-  default:
-    if (channelwise(kind))
-      return {D::C};
-    return {D::K};
-  }
-}
-
-/// The dims the search chooses tiles and splits for.
-llvm::SmallVector<D, 7> searchDims(LayerKind kind) {
-  llvm::SmallVector<D, 7> out;
-  DimSet known = knownDims(kind);
-  for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S})
-    if (known.contains(d))
-      out.push_back(d);
-  return out;
-}
-
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 llvm::SmallVector<DimAmount, 2> moves(const LayerDesc &l, D d, int64_t by) {
@@ -102,16 +72,6 @@ void addTensors(const LayerDesc &l, std::array<int64_t, kNumDims> t,
   appendTensorTiles(l.kind, t, lv);
 }
 
-/// Fills the fixed dims: 1 for dims the kind lacks (input rows and cols
-/// follow from the others).
-void normalise(const LayerDesc &l, LayerSchedule &s) {
-  DimSet known = knownDims(l.kind);
-  for (int d = 0; d < kNumDims; ++d)
-    if (!known.contains(D(d)) || D(d) == D::Hi || D(d) == D::Wi) {
-      s.regfTile[d] = s.gbufTile[d] = 1;
-      s.peSplit[d] = s.nodeSplit[d] = 1;
-    }
-}
 } // namespace
 
 LayerDataflow buildDataflow(const LayerDesc &l, const LayerSchedule &s) {
@@ -144,85 +104,11 @@ LayerDataflow buildDataflow(const LayerDesc &l, const LayerSchedule &s) {
 }
 
 namespace {
-/// The objective, with a tie-break that lets a descent move across the
-/// plateaus of max(): a layer's time is the largest of compute, DRAM and
-/// bus time, so a step that shortens one of the others would not count.
-double searchScore(Objective o, const LayerCost &c) {
-  double v = objectiveValue(o, c.cost);
-  if (o == Objective::Energy)
-    return v;
-  double parts = c.computeCycles + c.dramCycles + c.busCycles;
-  if (o == Objective::Delay)
-    return v + 1e-3 * parts + 1e-9 * c.cost.energyPj();
-  return c.cost.energyPj() * (c.cost.cycles + 1e-3 * parts);
-}
 
 /// Multi-start of the kapla solver: points sampled, and how many of the best
 /// are polished by the descent.
 constexpr int kStartSamples = 1000;
 constexpr size_t kPolishedStarts = 3;
-
-/// The 6 permutations of the three loop classes.
-const std::array<std::array<uint8_t, 3>, 6> kOrders = {{{0, 1, 2},
-                                                         {0, 2, 1},
-                                                         {1, 0, 2},
-                                                         {1, 2, 0},
-                                                         {2, 0, 1},
-                                                         {2, 1, 0}}};
-
-class Searcher {
-public:
-  Searcher(const ArchDesc &arch, const LayerDesc &layer,
-           const LayerContext &ctx, const SolveOptions &opts)
-      : arch(arch), layer(layer), shape(groupShape(layer, ctx)), ctx(ctx),
-        opts(opts), dims(searchDims(layer.kind)) {}
-
-  /// The layer one batch group at a time: what the search tiles.
-  static LayerDesc groupShape(const LayerDesc &l, const LayerContext &c) {
-    LayerDesc g = l;
-    if (c.batchGroups > 1 && l.n % c.batchGroups == 0)
-      g.n = l.n / c.batchGroups;
-    return g;
-  }
-
-  /// Scores `s` on `a`; +inf when invalid. Remembers the best valid one on
-  /// the real architecture.
-  double score(const LayerSchedule &s, const ArchDesc &a, bool real) {
-    LayerDataflow df = buildDataflow(shape, s);
-    // The batch groups pipelined neighbours share: the outermost loop.
-    if (shape.n != layer.n)
-      df.gbuf.updates.push_back({{{Dim::N, shape.n}}});
-    evaluateLayer(a, layer, df, ctx, scratch, /*explain=*/false);
-    ++evaluations;
-    if (!scratch.valid)
-      return INFINITY;
-    double v = searchScore(opts.objective, scratch);
-    if (real && v < bestValue) {
-      bestValue = v;
-      best.found = true;
-      best.schedule = s;
-      best.dataflow = std::move(df);
-      best.cost = scratch;
-    }
-    return v;
-  }
-
-  LayerSolution finish() {
-    best.evaluations = evaluations;
-    return std::move(best);
-  }
-
-  const ArchDesc &arch;
-  const LayerDesc &layer;
-  LayerDesc shape;
-  const LayerContext &ctx;
-  const SolveOptions &opts;
-  llvm::SmallVector<D, 7> dims;
-  LayerCost scratch;
-  LayerSolution best;
-  double bestValue = INFINITY;
-  int64_t evaluations = 0;
-};
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 
@@ -446,83 +332,6 @@ LayerSchedule startingPoint(const ArchDesc &arch, const LayerDesc &l) {
 }
 } // namespace
 
-namespace {
-/// The (regfTile, peSplit, gbufTile, nodeSplit) choices of one dim: exact
-/// factorisations of its extent over the levels.
-struct DimChoice {
-  int64_t rt, ps, gt, ns;
-};
-
-std::vector<int64_t> divisors(int64_t n) {
-  std::vector<int64_t> d;
-  for (int64_t i = 1; i * i <= n; ++i)
-    if (n % i == 0) {
-      d.push_back(i);
-      if (i * i != n)
-        d.push_back(n / i);
-    }
-  std::sort(d.begin(), d.end());
-  return d;
-}
-
-std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes);
-
-/// The per-dim choices of a layer, and an all-ones schedule to fill.
-struct Space {
-  std::vector<std::vector<DimChoice>> choices;
-  LayerSchedule schedule;
-
-  Space(const Searcher &sr) {
-    const int64_t pes = sr.arch.numPEsPerNode();
-    const int64_t nodes = sr.ctx.region.numNodes();
-    for (D d : sr.dims)
-      choices.push_back(dimChoices(sr.shape.extent(d), pes, nodes));
-    schedule.regfTile.fill(1);
-    schedule.peSplit.fill(1);
-    schedule.gbufTile.fill(1);
-    schedule.nodeSplit.fill(1);
-    normalise(sr.shape, schedule);
-  }
-
-  /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes
-  /// overflow.
-  bool apply(const Searcher &sr, const std::vector<size_t> &pick) {
-    int64_t usedPes = 1, usedNodes = 1;
-    for (size_t k = 0; k < pick.size(); ++k) {
-      const DimChoice &c = choices[k][pick[k]];
-      int i = int(sr.dims[k]);
-      schedule.regfTile[i] = c.rt;
-      schedule.peSplit[i] = c.ps;
-      schedule.gbufTile[i] = c.gt;
-      schedule.nodeSplit[i] = c.ns;
-      usedPes *= c.ps;
-      usedNodes *= c.ns;
-    }
-    return usedPes <= sr.arch.numPEsPerNode() &&
-           usedNodes <= sr.ctx.region.numNodes();
-  }
-};
-
-std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes) {
-  std::vector<DimChoice> out;
-  for (int64_t gt : divisors(e)) {
-    int64_t ns = e / gt; // the GBUF tiles that remain spread over nodes...
-    for (int64_t nsd : divisors(ns)) {
-      if (nsd > nodes)
-        continue;
-      for (int64_t rt : divisors(gt)) {
-        for (int64_t ps : divisors(gt / rt)) {
-          if (ps > pes)
-            continue;
-          out.push_back({rt, ps, gt, nsd});
-        }
-      }
-    }
-  }
-  return out;
-}
-} // namespace
-
 LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                               const LayerContext &ctx,
                               const SolveOptions &opts) {
@@ -685,48 +494,6 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
 }
 
 namespace {
-/// Words one buffer holds for the tiles `t` of a level (input rows and cols
-/// derived), as the capacity rule counts them without sharing. Grows with
-/// every tile: with the dims not chosen yet at 1 it bounds what any
-/// completion needs.
-int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t) {
-  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
-  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
-  int64_t words = 0;
-  for (int k = 0; k < kNumTensors; ++k) {
-    DimSet dims = tensorDims(l.kind, TensorKind(k));
-    if (dims.empty())
-      continue;
-    int64_t w = 1;
-    for (int d = 0; d < kNumDims; ++d)
-      if (dims.contains(D(d)))
-        w *= t[d];
-    words += TensorKind(k) == TensorKind::I && l.kind == LayerKind::Eltwise
-                 ? w * l.numInputs
-                 : w;
-  }
-  return words;
-}
-
-/// The orders of `orders` that give distinct loop nests: only the classes
-/// with a loop at the level (`looping[c]`) have a place in the nest.
-llvm::SmallVector<std::array<uint8_t, 3>, 6>
-distinctOrders(const std::array<bool, 3> &looping) {
-  llvm::SmallVector<std::array<uint8_t, 3>, 6> out;
-  llvm::SmallVector<llvm::SmallVector<uint8_t, 3>, 6> nests;
-  for (const auto &o : kOrders) {
-    llvm::SmallVector<uint8_t, 3> nest;
-    for (uint8_t c : o)
-      if (looping[c])
-        nest.push_back(c);
-    if (llvm::is_contained(nests, nest))
-      continue;
-    nests.push_back(nest);
-    out.push_back(o);
-  }
-  return out;
-}
-
 /// The exhaustive walk: every combination of per-dim choices whose PEs,
 /// nodes and buffer capacities hold (a partial combination that already
 /// overflows is cut with everything below it: no completion can fit), and

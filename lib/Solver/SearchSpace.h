@@ -1,0 +1,122 @@
+//===- SearchSpace.h - The intra-layer search space (internal) --*- C++ -*-===//
+//
+// What the intra-layer solvers share: the loop classes, the per-dim choices
+// of the exhaustive space (exact factorisations of each extent over the
+// REGF tile, the PE split, the GBUF tile and the node split), the capacity
+// count the searches cut by, and the scorer that evaluates a point of the
+// space with the cost model and keeps the best.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_LIB_SOLVER_SEARCHSPACE_H
+#define KAPLA_LIB_SOLVER_SEARCHSPACE_H
+
+#include "Kapla/Solver/IntraLayer.h"
+
+#include "llvm/ADT/SmallVector.h"
+
+#include <array>
+#include <cmath>
+#include <vector>
+
+namespace mlir::kapla::search {
+
+using D = Dim;
+
+/// Depthwise convolution, pooling and element-wise layers: C is the output
+/// channel loop, with no reduction over it.
+bool channelwise(LayerKind k);
+
+/// The dims of loop class `cls` for `kind`, innermost first: 0 batch and
+/// output rows/cols, 1 the reduction, 2 the output channels.
+llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls);
+
+/// The dims the search chooses tiles and splits for.
+llvm::SmallVector<D, 7> searchDims(LayerKind kind);
+
+/// Fills the fixed dims: 1 for dims the kind lacks (input rows and cols
+/// follow from the others).
+void normalise(const LayerDesc &l, LayerSchedule &s);
+
+/// The objective, with a tie-break that lets a descent move across the
+/// plateaus of max(): a layer's time is the largest of compute, DRAM and
+/// bus time, so a step that shortens one of the others would not count.
+double searchScore(Objective o, const LayerCost &c);
+
+/// The 6 permutations of the three loop classes.
+extern const std::array<std::array<uint8_t, 3>, 6> kOrders;
+
+/// Evaluates points of one layer's space in one context and keeps the best.
+class Searcher {
+public:
+  Searcher(const ArchDesc &arch, const LayerDesc &layer,
+           const LayerContext &ctx, const SolveOptions &opts)
+      : arch(arch), layer(layer), shape(groupShape(layer, ctx)), ctx(ctx),
+        opts(opts), dims(searchDims(layer.kind)) {}
+
+  /// The layer one batch group at a time: what the search tiles.
+  static LayerDesc groupShape(const LayerDesc &l, const LayerContext &c);
+
+  /// The dataflow of `s`: the directives of the group shape, and the loop
+  /// over the batch groups pipelined neighbours share, outermost.
+  LayerDataflow dataflowOf(const LayerSchedule &s) const;
+
+  /// Scores `s` on `a`; +inf when invalid. Remembers the best valid one on
+  /// the real architecture.
+  double score(const LayerSchedule &s, const ArchDesc &a, bool real);
+
+  LayerSolution finish() {
+    best.evaluations = evaluations;
+    return std::move(best);
+  }
+
+  const ArchDesc &arch;
+  const LayerDesc &layer;
+  LayerDesc shape;
+  const LayerContext &ctx;
+  const SolveOptions &opts;
+  llvm::SmallVector<D, 7> dims;
+  LayerCost scratch;
+  LayerSolution best;
+  double bestValue = INFINITY;
+  int64_t evaluations = 0;
+};
+
+/// The (regfTile, peSplit, gbufTile, nodeSplit) choices of one dim: exact
+/// factorisations of its extent over the levels.
+struct DimChoice {
+  int64_t rt, ps, gt, ns;
+};
+
+/// The divisors of `n`, ascending.
+std::vector<int64_t> divisors(int64_t n);
+
+/// Every choice for an extent `e` with at most `pes` PEs and `nodes` nodes.
+std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes);
+
+/// The per-dim choices of a layer, and an all-ones schedule to fill.
+struct Space {
+  std::vector<std::vector<DimChoice>> choices;
+  LayerSchedule schedule;
+
+  explicit Space(const Searcher &sr);
+
+  /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes
+  /// overflow.
+  bool apply(const Searcher &sr, const std::vector<size_t> &pick);
+};
+
+/// Words one buffer holds for the tiles `t` of a level (input rows and cols
+/// derived), as the capacity rule counts them without sharing. Grows with
+/// every tile: with the dims not chosen yet at 1 it bounds what any
+/// completion needs.
+int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t);
+
+/// The orders of kOrders that give distinct loop nests: only the classes
+/// with a loop at the level (`looping[c]`) have a place in the nest.
+llvm::SmallVector<std::array<uint8_t, 3>, 6>
+distinctOrders(const std::array<bool, 3> &looping);
+
+} // namespace mlir::kapla::search
+
+#endif // KAPLA_LIB_SOLVER_SEARCHSPACE_H
