@@ -1,10 +1,14 @@
 //===- KaplaDialect.cpp - The kapla dialect -------------------------------===//
 
 #include "Kapla/IR/KaplaDialect.h"
+
+#include <cmath>
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace mlir::kapla;
@@ -48,7 +52,7 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
 
   if (name == kDataflowAttrName || name == kConstraintAttrName ||
       name == kNameAttrName || name == kWeightsAttrName ||
-      name == kOptimalAttrName) {
+      name == kOptimalAttrName || name == kGapAttrName) {
     auto layer = op->getAttrOfType<LayerAttr>(kLayerAttrName);
     if (!layer)
       return op->emitError() << "'" << name << "' needs a '" << kLayerAttrName
@@ -56,6 +60,15 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
     if (name == kOptimalAttrName) {
       if (!isa<UnitAttr>(attr.getValue()))
         return op->emitError() << "'" << name << "' must be a unit attribute";
+      return success();
+    }
+    if (name == kGapAttrName) {
+      auto gap = dyn_cast<FloatAttr>(attr.getValue());
+      if (!gap || !gap.getType().isF64() ||
+          !(gap.getValueAsDouble() >= 0) ||
+          std::isinf(gap.getValueAsDouble()))
+        return op->emitError()
+               << "'" << name << "' must be a finite, non-negative f64";
       return success();
     }
     if (name == kNameAttrName) {
@@ -113,6 +126,6 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
                          << ", " << kLayerAttrName << ", " << kNameAttrName
                          << ", " << kWeightsAttrName << ", "
                          << kDataflowAttrName << ", " << kConstraintAttrName
-                         << ", " << kOptimalAttrName << " and "
-                         << kCostAttrName;
+                         << ", " << kOptimalAttrName << ", "
+                         << kGapAttrName << " and " << kCostAttrName;
 }

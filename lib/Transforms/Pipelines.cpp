@@ -92,10 +92,10 @@ struct SchedulePipelineOptions
                                 llvm::cl::desc("energy, delay or edp"),
                                 llvm::cl::init("energy")};
   Option<std::string> solver{*this, "solver",
-                             llvm::cl::desc("kapla, exhaustive or random"),
+                             llvm::cl::desc("kapla, exact, exhaustive or random"),
                              llvm::cl::init("kapla")};
   Option<int64_t> budget{*this, "budget",
-                         llvm::cl::desc("Evaluations per layer (exhaustive, random)"),
+                         llvm::cl::desc("Evaluations per layer (exact, exhaustive, random)"),
                          llvm::cl::init(0)};
   Option<int64_t> seed{*this, "seed", llvm::cl::desc("Seed of the random solver"),
                        llvm::cl::init(1)};
@@ -115,7 +115,13 @@ struct SchedulePipelineOptions
                        llvm::cl::init(4)};
   Option<double> timeBudget{
       *this, "time-budget",
-      llvm::cl::desc("Seconds for the exhaustive and random solvers (0: none)"),
+      llvm::cl::desc("Seconds for the exact, exhaustive and random solvers "
+                     "in all (0: none)"),
+      llvm::cl::init(0)};
+  Option<double> layerTimeBudget{
+      *this, "layer-time-budget",
+      llvm::cl::desc("Seconds for the exact, exhaustive and random solvers "
+                     "per layer (0: none)"),
       llvm::cl::init(0)};
 };
 
@@ -144,6 +150,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   solveOpts.budget = opts.budget;
   solveOpts.seed = opts.seed;
   solveOpts.timeBudget = opts.timeBudget;
+  solveOpts.layerTimeBudget = opts.layerTimeBudget;
   pm.addPass(createKaplaSolveLayersPass(solveOpts));
   KaplaEstimateCostPassOptions costOpts;
   costOpts.report = opts.report;

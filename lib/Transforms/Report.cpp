@@ -85,6 +85,14 @@ static void writeLayer(llvm::json::OStream &j, const LayerGraph &g, int i,
       j.attribute("macs_performed", c->macsPerformed);
     }
     j.attribute("optimal", op->hasAttr(KaplaDialect::kOptimalAttrName));
+    // The certified gap of the exact search: 0 when proven optimal, null
+    // when no search bounded it.
+    if (op->hasAttr(KaplaDialect::kOptimalAttrName))
+      j.attribute("gap", 0.0);
+    else if (auto gap = op->getAttrOfType<FloatAttr>(KaplaDialect::kGapAttrName))
+      j.attribute("gap", gap.getValueAsDouble());
+    else
+      j.attribute("gap", nullptr);
     if (auto df = op->getAttrOfType<DataflowAttr>(KaplaDialect::kDataflowAttrName)) {
       std::string text;
       llvm::raw_string_ostream os(text);

@@ -14,6 +14,7 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <atomic>
+#include <cmath>
 #include <chrono>
 #include <map>
 
@@ -211,6 +212,7 @@ struct KaplaFormSegmentsPass
           op->setAttr(KaplaDialect::kDataflowAttrName,
                       toAttr(ctx, solve(g.layers[i].desc, c).dataflow));
           op->removeAttr(KaplaDialect::kOptimalAttrName);
+          op->removeAttr(KaplaDialect::kGapAttrName);
         }
         wrapInSegment(lg.getOp(plan.first), lg.getOp(plan.last), index++,
                       plan.pipeline);
@@ -237,9 +239,10 @@ struct KaplaSolveLayersPass
                          << objective << "'";
       return signalPassFailure();
     }
-    if (solver != "kapla" && solver != "exhaustive" && solver != "random") {
+    if (solver != "kapla" && solver != "exact" && solver != "exhaustive" &&
+        solver != "random") {
       module.emitError() << "kapla-solve-layers: solver must be kapla, "
-                            "exhaustive or random, got '"
+                            "exact, exhaustive or random, got '"
                          << solver << "'";
       return signalPassFailure();
     }
@@ -247,11 +250,16 @@ struct KaplaSolveLayersPass
       module.emitError() << "kapla-solve-layers: budget must be non-negative";
       return signalPassFailure();
     }
-    if (timeBudget < 0) {
-      module.emitError() << "kapla-solve-layers: time-budget must be "
-                            "non-negative";
-      return signalPassFailure();
-    }
+    for (auto [name, value] : {std::make_pair("time-budget", double(timeBudget)),
+                               std::make_pair("layer-time-budget",
+                                              double(layerTimeBudget))})
+      if (!(value >= 0) || std::isinf(value)) {
+        module.emitError() << "kapla-solve-layers: " << name
+                           << " must be a finite, non-negative number of "
+                              "seconds, got "
+                           << value;
+        return signalPassFailure();
+      }
     SolveOptions opts;
     opts.objective = *obj;
     opts.budget = budget;
@@ -307,10 +315,22 @@ struct KaplaSolveLayersPass
       };
       parallelFor(&getContext(), 0, keys.size(), [&](size_t k) {
         const SolveKey &key = keys[k];
-        if (solver == "exhaustive")
-          solutions[k] = solveLayerExhaustive(arch, key.layer, key.ctx, opts);
+        SolveOptions layerOpts = opts;
+        if (layerTimeBudget > 0) {
+          auto own = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<
+                         std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(layerTimeBudget));
+          if (!layerOpts.deadline || own < *layerOpts.deadline)
+            layerOpts.deadline = own;
+        }
+        if (solver == "exact")
+          solutions[k] = solveLayerExact(arch, key.layer, key.ctx, layerOpts);
+        else if (solver == "exhaustive")
+          solutions[k] =
+              solveLayerExhaustive(arch, key.layer, key.ctx, layerOpts);
         else if (solver == "random")
-          solutions[k] = solveLayerRandom(arch, key.layer, key.ctx, opts);
+          solutions[k] = solveLayerRandom(arch, key.layer, key.ctx, layerOpts);
         else
           solutions[k] = solveLayerKapla(arch, key.layer, key.ctx, opts);
         progress();
@@ -331,10 +351,16 @@ struct KaplaSolveLayersPass
           continue;
         }
         op->setAttr(KaplaDialect::kDataflowAttrName, toAttr(ctx, s.dataflow));
-        if (s.complete)
+        op->removeAttr(KaplaDialect::kOptimalAttrName);
+        op->removeAttr(KaplaDialect::kGapAttrName);
+        if (s.complete) {
           op->setAttr(KaplaDialect::kOptimalAttrName, UnitAttr::get(ctx));
-        else
-          op->removeAttr(KaplaDialect::kOptimalAttrName);
+        } else if (solver == "exact" && s.bound > 0) {
+          double value = objectiveValue(opts.objective, s.cost.cost);
+          op->setAttr(KaplaDialect::kGapAttrName,
+                      FloatAttr::get(Float64Type::get(ctx),
+                                     std::max(value / s.bound - 1, 0.0)));
+        }
       }
     });
     if (!ok)

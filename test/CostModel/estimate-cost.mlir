@@ -77,6 +77,7 @@ module attributes {kapla.arch = #tiny} {
 // REPORT-NEXT:     "macs_performed": 64,
 // Hand-written directives: no search proved them optimal.
 // REPORT-NEXT:     "optimal": false,
+// REPORT-NEXT:     "gap": null,
 // REPORT-NEXT:     "directives": "#kapla.dataflow<regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 2, Hi = 1, Wi = 1]>
 // REPORT:      "segments": [
 // REPORT-NEXT:   {

@@ -2,7 +2,7 @@
 
 // Discardable kapla.* attributes on upstream ops are verified by the dialect.
 
-// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.name, kapla.weights, kapla.dataflow, kapla.constraint, kapla.optimal and kapla.cost}}
+// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.name, kapla.weights, kapla.dataflow, kapla.constraint, kapla.optimal, kapla.gap and kapla.cost}}
 %0 = "tensor.empty"() {kapla.schedule = 1} : () -> tensor<4xf32>
 
 // -----
@@ -177,6 +177,24 @@ module attributes {test.c = #kapla.cost<energy_pj = 0.0, cycles = 1.0, mac_pj = 
 func.func @optimal_not_unit(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>) -> tensor<4x4xf32> {
   // expected-error @+1 {{'kapla.optimal' must be a unit attribute}}
   %0 = linalg.matmul {kapla.layer = #kapla.layer<fc, N = 4, C = 4, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.optimal = 1 : i64}
+      ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @gap_negative(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{'kapla.gap' must be a finite, non-negative f64}}
+  %0 = linalg.matmul {kapla.layer = #kapla.layer<fc, N = 4, C = 4, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.gap = -0.5 : f64}
+      ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
+  return %0 : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @gap_not_float(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x4xf32>) -> tensor<4x4xf32> {
+  // expected-error @+1 {{'kapla.gap' must be a finite, non-negative f64}}
+  %0 = linalg.matmul {kapla.layer = #kapla.layer<fc, N = 4, C = 4, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.gap = 1 : i64}
       ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
 }

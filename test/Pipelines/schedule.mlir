@@ -27,7 +27,9 @@
 // The exhaustive search, bounded in time, keeps the best it found.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 solver=exhaustive time-budget=0.2" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // RUN: not kapla-opt %s -kapla-schedule="solver=exhaustive time-budget=-1" 2>&1 | FileCheck %s --check-prefix=BADTIME
-// BADTIME: error: kapla-solve-layers: time-budget must be non-negative
+// BADTIME: error: kapla-solve-layers: time-budget must be a finite, non-negative number of seconds, got -1
+// RUN: not kapla-opt %s -kapla-schedule="solver=exact layer-time-budget=inf" 2>&1 | FileCheck %s --check-prefix=BADLAYERTIME
+// BADLAYERTIME: error: kapla-solve-layers: layer-time-budget must be a finite, non-negative number of seconds, got INF
 // RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX
@@ -103,7 +105,7 @@
 // SEARCH-NEXT: "seconds":
 // SEARCH-NEXT: "segments_enumerated": 25,
 // BADOBJ: error: kapla-form-segments: objective must be energy, delay or edp, got 'area'
-// BADSOLVER: error: kapla-solve-layers: solver must be kapla, exhaustive or random, got 'annealing'
+// BADSOLVER: error: kapla-solve-layers: solver must be kapla, exact, exhaustive or random, got 'annealing'
 
 #id = affine_map<(n, c, h, w) -> (n, c, h, w)>
 #ch = affine_map<(n, c, h, w) -> (c)>

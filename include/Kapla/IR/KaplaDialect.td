@@ -35,6 +35,10 @@ def Kapla_Dialect : Dialect {
     /// A unit attribute: the exhaustive search visited its whole space for
     /// this layer, so its dataflow is the optimum under the cost model.
     static constexpr ::llvm::StringLiteral kOptimalAttrName = "kapla.optimal";
+    /// A non-negative f64: the exact search stopped before proving the
+    /// optimum; the layer's objective is at most (1 + gap) times the optimum
+    /// of the search space (a certified bound).
+    static constexpr ::llvm::StringLiteral kGapAttrName = "kapla.gap";
     /// A unit attribute on a function argument: the loss gradient of a
     /// network output (kapla-build-training-graph).
     static constexpr ::llvm::StringLiteral kLossGradientAttrName =

@@ -47,9 +47,14 @@ struct LayerSolution {
   LayerDataflow dataflow;
   LayerCost cost;
   int64_t evaluations = 0;
-  /// The exhaustive search visited its whole space (no budget or deadline
-  /// stopped it): the solution is the optimum.
+  /// The exhaustive or exact search visited (or provably cut) its whole
+  /// space, no budget or deadline stopped it: the solution is the optimum.
   bool complete = false;
+  /// The exact search: a value of the objective no schedule of the space
+  /// goes below (the solution's own value when complete; 0 when unknown).
+  double bound = 0;
+  /// The exact search: the nodes of its search tree it visited.
+  int64_t nodes = 0;
 };
 
 struct SolveOptions {
@@ -80,6 +85,25 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
 LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
                                    const LayerContext &ctx,
                                    const SolveOptions &opts);
+
+/// Branch and bound over the exhaustive space, from the kapla solution as
+/// the first incumbent: a partial choice of per-dim factors is cut when an
+/// admissible lower bound of every completion (compulsory and refetched
+/// traffic at both levels implied by the factors chosen so far and by the
+/// smallest loop counts the buffers still allow the others, constant MAC
+/// and REGF energy, the fewest cycles) is no better than the incumbent.
+/// Complete (the optimum proven) unless `deadline` or `budget` (evaluations)
+/// stops it; `bound` is then the certified lower bound.
+LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
+                              const LayerContext &ctx,
+                              const SolveOptions &opts);
+
+/// The exact search's lower bound at the root and for every completion of
+/// `s` with only the dims of `fixed` (indices into the layer's search dims)
+/// chosen; for tests. Infinity when no completion fits.
+double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
+                       const LayerContext &ctx, Objective objective,
+                       const LayerSchedule &s, unsigned fixedDimsMask);
 
 /// Random points of the exhaustive space.
 LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,

@@ -192,12 +192,15 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     `kapla.constraint` (its node region; the whole array without one) on the
     module's architecture and attaches the best `kapla.dataflow` found.
     `solver=kapla` (default) runs the bottom-up cost descent from the PE
-    template; `exhaustive` tries every factorisation of every dim over the
-    levels and every loop order pair (`budget` caps the evaluations per
-    layer); `random` samples that space (`budget` samples, `seed`).
-    `objective` is `energy` (default), `delay` or `edp`. `time-budget`
-    bounds the exhaustive and random searches in seconds (a budgeted result
-    depends on the machine's speed). Identical layers in identical contexts
+    template; `exact` proves the optimum of the exhaustive space by branch
+    and bound from the kapla solution (`kapla.optimal`), or, stopped by a
+    budget, attaches the certified gap (`kapla.gap`); `exhaustive` tries
+    every factorisation of every dim over the levels and every loop order
+    pair (`budget` caps the evaluations per layer); `random` samples that
+    space (`budget` samples, `seed`). `objective` is `energy` (default),
+    `delay` or `edp`. `time-budget` bounds the exact, exhaustive and random
+    searches in seconds in all, `layer-time-budget` each layer's search
+    (a budgeted result depends on the machine's speed). Identical layers in identical contexts
     are solved once; distinct ones in parallel on MLIR's thread pool; the
     result does not depend on the number of threads. A search that takes
     longer than a few seconds prints its progress on stderr. A layer with no
@@ -206,17 +209,21 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
   let options = [
     Option<"solver", "solver", "std::string", /*default=*/"\"kapla\"",
-           "kapla, exhaustive or random">,
+           "kapla, exact, exhaustive or random">,
     Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
            "energy, delay or edp">,
     Option<"budget", "budget", "int64_t", /*default=*/"0",
-           "Evaluations per layer for exhaustive (0: all) and random (0: 20000)">,
+           "Evaluations per layer for exact and exhaustive (0: all) and "
+           "random (0: 20000)">,
     Option<"seed", "seed", "int64_t", /*default=*/"1", "Seed of the random solver">,
     Option<"resolve", "resolve", "bool", /*default=*/"true",
            "Solve layers that already have a dataflow again">,
     Option<"timeBudget", "time-budget", "double", /*default=*/"0",
-           "Seconds the exhaustive and random solvers may take in all "
-           "(0: no limit); each layer keeps the best found by then">,
+           "Seconds the exact, exhaustive and random solvers may take in "
+           "all (0: no limit); each layer keeps the best found by then">,
+    Option<"layerTimeBudget", "layer-time-budget", "double", /*default=*/"0",
+           "Seconds the exact, exhaustive and random solvers may take per "
+           "layer (0: no limit)">,
   ];
 }
 

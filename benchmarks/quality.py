@@ -1,0 +1,131 @@
+#!/usr/bin/env python3
+"""How far kapla's schedules are from the optimum, layer by layer.
+
+For each zoo network, mode (inference, training) and architecture it
+schedules the network twice with kapla-schedule on one thread: with
+solver=kapla, and with solver=exact under the same segments (the segments
+come from the kapla solves in both runs; solver=exact then proves each
+layer's optimum by branch and bound, or stops at layer-time-budget with a
+certified gap). Per network it prints:
+
+  proven     layers whose optimum the exact solver proved, of all layers
+  E proven   the share of the network's (optimal) energy in those layers
+  k/opt      kapla's energy over the optimum, summed over the proven layers
+  worst      the largest kapla/optimum of one proven layer
+  k/bound    kapla's energy over a certified lower bound of the optimum,
+             over all layers (the optimum where proven, the exact solver's
+             bound elsewhere): kapla is at most this far from the optimum
+  k s, x s   solve seconds of the two runs
+
+Usage: benchmarks/quality.py [--kapla-opt PATH] [--networks a,b]
+           [--modes inference,training] [--archs name,...] [--batch N]
+           [--layer-time-budget S] [--json OUT]
+
+Architectures are presets or files of benchmarks/arch/ (by name).
+"""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+NETWORKS = ["alex_net", "vgg_net", "googlenet", "resnet50", "mobilenet",
+            "mlp_l", "lstm_gnmt"]
+ARCHS = ["edge-systolic", "one-node-8x8", "2x2-nodes-8x8", "multi-node-4x4"]
+
+
+def arch_option(name):
+    path = os.path.join(ROOT, "benchmarks", "arch", name + ".json")
+    return f"arch-file={path}" if os.path.exists(path) else f"arch={name}"
+
+
+def schedule(kapla_opt, net, arch, batch, extra):
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "report.json")
+        opts = f"{arch_option(arch)} batch={batch} report={report} {extra}"
+        start = time.monotonic()
+        subprocess.run([kapla_opt, "--mlir-disable-threading",
+                        os.path.join(ROOT, "zoo", net + ".mlir"),
+                        f"--kapla-schedule={opts.strip()}", "-o", os.devnull],
+                       check=True, stderr=subprocess.DEVNULL)
+        wall = time.monotonic() - start
+        with open(report, encoding="utf-8") as f:
+            r = json.load(f)
+    return {"energy_pj": r["totals"]["energy_pj"],
+            "solve_seconds": r["search"]["seconds"], "wall_seconds": wall,
+            "layers": [{"name": l["name"], "energy_pj": l["energy_pj"],
+                        "optimal": l["optimal"], "gap": l["gap"]}
+                       for l in r["layers"]]}
+
+
+def compare(k, x):
+    kl = {l["name"]: l["energy_pj"] for l in k["layers"]}
+    proven = [l for l in x["layers"] if l["optimal"]]
+    k_proven = sum(kl[l["name"]] for l in proven)
+    opt_proven = sum(l["energy_pj"] for l in proven)
+    total = sum(l["energy_pj"] for l in x["layers"])
+    bound = 0.0
+    for l in x["layers"]:
+        if l["optimal"]:
+            bound += l["energy_pj"]
+        elif l["gap"] is not None:
+            bound += l["energy_pj"] / (1 + l["gap"])
+    return {
+        "layers": len(x["layers"]), "proven": len(proven),
+        "share_proven": opt_proven / total if total else 0,
+        "kapla_over_optimum": k_proven / opt_proven if opt_proven else None,
+        "worst_layer": max((kl[l["name"]] / l["energy_pj"] for l in proven),
+                           default=None),
+        "kapla_over_bound": sum(kl.values()) / bound if bound else None,
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kapla-opt",
+                    default=os.path.join(ROOT, "build", "bin", "kapla-opt"))
+    ap.add_argument("--networks", default=",".join(NETWORKS))
+    ap.add_argument("--modes", default="inference,training")
+    ap.add_argument("--archs", default=",".join(ARCHS))
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--layer-time-budget", type=float, default=60)
+    ap.add_argument("--json", default=os.path.join(ROOT, "build",
+                                                   "quality-bench.json"))
+    opts = ap.parse_args()
+    rows = []
+    print(f"batch {opts.batch}, exact solver stopped after "
+          f"{opts.layer_time_budget:g} s per layer")
+    print(f"{'network':<10} {'mode':<9} {'arch':<14} {'proven':>9} "
+          f"{'E proven':>8} {'k/opt':>7} {'worst':>7} {'k/bound':>8} "
+          f"{'k s':>6} {'x s':>7}")
+    for mode in opts.modes.split(","):
+        train = " training=true" if mode == "training" else ""
+        for arch in opts.archs.split(","):
+            for net in opts.networks.split(","):
+                k = schedule(opts.kapla_opt, net, arch, opts.batch,
+                             "solver=kapla" + train)
+                x = schedule(opts.kapla_opt, net, arch, opts.batch,
+                             "solver=exact layer-time-budget="
+                             f"{opts.layer_time_budget}" + train)
+                c = compare(k, x)
+                rows.append({"network": net, "mode": mode, "arch": arch,
+                             "batch": opts.batch, "kapla": k, "exact": x,
+                             **c})
+                fmt = lambda v: f"{v:.4f}" if v is not None else "-"
+                print(f"{net:<10} {mode:<9} {arch:<14} "
+                      f"{c['proven']:>4}/{c['layers']:<4} "
+                      f"{c['share_proven']:>8.1%} "
+                      f"{fmt(c['kapla_over_optimum']):>7} "
+                      f"{fmt(c['worst_layer']):>7} "
+                      f"{fmt(c['kapla_over_bound']):>8} "
+                      f"{k['solve_seconds']:>6.2f} {x['solve_seconds']:>7.1f}",
+                      flush=True)
+    with open(opts.json, "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=2)
+    print(f"numbers written to {opts.json}")
+
+
+if __name__ == "__main__":
+    main()

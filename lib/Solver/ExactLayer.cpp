@@ -1,0 +1,492 @@
+//===- ExactLayer.cpp - Branch and bound over one layer's space -----------===//
+//
+// The exact solver searches the space of the exhaustive one (per dim an
+// exact factorisation of the extent into REGF tile, PE split, GBUF tile and
+// node split; a loop order per level) by depth-first branch and bound:
+//
+// - a node of the tree has chosen the factors of some dims; its children
+//   choose the next dim, best bound first;
+// - its bound is a value of the objective that no completion goes below
+//   (below), computed for every pair of loop orders, the smallest taken;
+// - a node whose bound is no better than the incumbent (first the kapla
+//   solution) is cut with its subtree; so is one where some dim left has no
+//   choice that still fits the buffers, PEs and nodes;
+// - at a leaf every order pair with a distinct loop nest whose bound beats
+//   the incumbent is evaluated by the cost model.
+//
+// The bound. With exact factorisations nothing is padded, so MACs, and the
+// MAC and REGF energy, are the same for every point. A tensor X crosses the
+// GBUF boundary (DRAM or a neighbour's GBUF) `|X| * repl * R` times for
+// read-only data, `|X| * (2R - 1)` for the read-write output, where |X| is
+// what the computation touches, repl the nodes that hold the same data
+// (node splits of dims that do not move X) and R the refetch factor: the
+// counts of the loops that do not move X outside the innermost one that
+// does (docs/CostModel.md, fills). A sliding window saves only within one
+// sweep of the innermost loop, never below the data the sweep touches, so
+// these stay lower bounds. The words between GBUF and PEs (GBUF reads and
+// bus deliveries) follow the same rule over both loop nests, with PE splits
+// added to the replication of the bus. A dim not chosen yet contributes
+// nothing to the replication and its smallest loop counts among the choices
+// that still fit the buffers with the dims chosen so far; more loops or
+// larger counts only raise every term. Cycles are at least the MACs over the
+// most PEs and nodes still possible, the DRAM words over the bandwidth and
+// the GBUF reads over the bus.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kapla/Hardware/Noc.h"
+#include "Kapla/Solver/IntraLayer.h"
+#include "SearchSpace.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+namespace mlir::kapla {
+
+using namespace search;
+
+namespace {
+
+/// What one dim has: its chosen factors, or for a dim not chosen yet the
+/// smallest loop counts and largest splits among the choices that fit.
+struct DimState {
+  bool fixed = false;
+  int64_t rt = 1, ps = 1, gt = 1, ns = 1;
+  int64_t cntR = 1, cntG = 1; ///< REGF and GBUF loop counts (smallest)
+  int64_t maxPs = 1, maxNs = 1;
+};
+
+/// One tensor's constants for the bound.
+struct TensorInfo {
+  bool present = false;
+  bool readWrite = false;
+  bool offChip = true;
+  DimSet rel;         ///< dims whose loops move it
+  double words = 0;   ///< |X|: words the computation touches
+  double perWordG = 0; ///< energy per word across the GBUF boundary
+};
+
+class ExactSearch {
+public:
+  ExactSearch(const ArchDesc &arch, const LayerDesc &layer,
+              const LayerContext &ctx, const SolveOptions &opts)
+      : sr(arch, layer, ctx, opts), space(sr), arch(arch), layer(layer),
+        ctx(ctx), opts(opts), regfCap(arch.regfWords()),
+        gbufCap(arch.gbufWords() - ctx.gbufReserved) {
+    const EnergyTable &e = arch.energy;
+    LayerKind kind = layer.kind;
+    DimSet loops;
+    for (D d : sr.dims)
+      loops.insert(d);
+    double macs = 1;
+    for (D d : sr.dims)
+      macs *= double(layer.extent(d));
+    if (kind == LayerKind::Eltwise && layer.numInputs > 1)
+      macs *= double(layer.numInputs - 1);
+    totalMacs = macs;
+    bool isOp = kind == LayerKind::Pool || kind == LayerKind::Eltwise;
+    constEnergy = macs * (e.mac + (isOp ? 2 : 4) * e.regf);
+
+    TensorKind inT = layer.pass == LayerPass::Forward ? TensorKind::I
+                                                      : TensorKind::O;
+    TensorKind outT = layer.pass == LayerPass::Forward ? TensorKind::O
+                      : layer.pass == LayerPass::BackwardData
+                          ? TensorKind::I
+                          : TensorKind::W;
+    double meanAll = meanHopsToAllChannels(arch);
+    double meanNear = meanHopsToNearestChannel(arch, ctx.region);
+    for (int t = 0; t < kNumTensors; ++t) {
+      TensorInfo &x = tensors[t];
+      DimSet dims = tensorDims(kind, TensorKind(t));
+      if (dims.empty())
+        continue;
+      x.present = true;
+      x.readWrite = isReadWrite(layer.pass, TensorKind(t));
+      x.rel = dims;
+      if (dims.contains(D::Hi))
+        x.rel = x.rel | DimSet{D::Ho, D::Wo, D::R, D::S};
+      x.words = double(tensorWords(layer, TensorKind(t)));
+      bool onChip = (TensorKind(t) == inT && ctx.inputOnChip && !x.readWrite) ||
+                    (TensorKind(t) == outT && ctx.outputOnChip &&
+                     outT != TensorKind::W);
+      x.offChip = !onChip;
+      if (onChip) {
+        const NodeRegion &other =
+            TensorKind(t) == outT ? ctx.outputTo : ctx.inputFrom;
+        x.perWordG = e.gbuf + e.nocHop * hopsBetween(ctx.region, other);
+      } else {
+        double dist =
+            TensorKind(t) == TensorKind::W && !x.readWrite ? meanNear : meanAll;
+        x.perWordG = e.dram + e.nocHop * dist;
+      }
+    }
+    groups = sr.shape.n != layer.n ? layer.n / sr.shape.n : 1;
+    // Branch on the dims with the most choices first: they decide most.
+    order.resize(sr.dims.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+      return space.choices[a].size() > space.choices[b].size();
+    });
+    for (size_t k = 0; k < sr.dims.size(); ++k)
+      state[int(sr.dims[k])] = DimState();
+  }
+
+  /// Sets dim k (index into sr.dims) to choice c.
+  void fix(size_t k, const DimChoice &c) {
+    DimState &st = state[int(sr.dims[k])];
+    st.fixed = true;
+    st.rt = c.rt;
+    st.ps = c.ps;
+    st.gt = c.gt;
+    st.ns = c.ns;
+    int64_t e = sr.shape.extent(sr.dims[k]);
+    st.cntG = e / (c.gt * c.ns);
+    st.cntR = c.gt / (c.rt * c.ps);
+    st.maxPs = c.ps;
+    st.maxNs = c.ns;
+    int i = int(sr.dims[k]);
+    space.schedule.regfTile[i] = c.rt;
+    space.schedule.peSplit[i] = c.ps;
+    space.schedule.gbufTile[i] = c.gt;
+    space.schedule.nodeSplit[i] = c.ns;
+  }
+
+  void unfix(size_t k) {
+    state[int(sr.dims[k])] = DimState();
+    int i = int(sr.dims[k]);
+    space.schedule.regfTile[i] = space.schedule.peSplit[i] = 1;
+    space.schedule.gbufTile[i] = space.schedule.nodeSplit[i] = 1;
+  }
+
+  /// Fills the states of the dims not fixed from their choices that still
+  /// fit with the fixed ones; false when one has none.
+  bool forwardCheck() {
+    int64_t pes = 1, nodes = 1;
+    for (D d : sr.dims) {
+      const DimState &st = state[int(d)];
+      if (st.fixed) {
+        pes *= st.ps;
+        nodes *= st.ns;
+      }
+    }
+    LayerSchedule &s = space.schedule;
+    for (size_t k = 0; k < sr.dims.size(); ++k) {
+      int i = int(sr.dims[k]);
+      DimState &st = state[i];
+      if (st.fixed)
+        continue;
+      int64_t e = sr.shape.extent(sr.dims[k]);
+      bool any = false;
+      st.cntR = st.cntG = std::numeric_limits<int64_t>::max();
+      st.maxPs = st.maxNs = 1;
+      for (const DimChoice &c : space.choices[k]) {
+        if (pes * c.ps > arch.numPEsPerNode() ||
+            nodes * c.ns > ctx.region.numNodes())
+          continue;
+        s.regfTile[i] = c.rt;
+        s.gbufTile[i] = c.gt;
+        bool fits = levelWords(sr.shape, s.regfTile) <= regfCap &&
+                    levelWords(sr.shape, s.gbufTile) <= gbufCap;
+        if (!fits)
+          continue;
+        any = true;
+        st.cntG = std::min(st.cntG, e / (c.gt * c.ns));
+        st.cntR = std::min(st.cntR, c.gt / (c.rt * c.ps));
+        st.maxPs = std::max(st.maxPs, c.ps);
+        st.maxNs = std::max(st.maxNs, c.ns);
+      }
+      s.regfTile[i] = s.gbufTile[i] = 1;
+      if (!any)
+        return false;
+    }
+    return true;
+  }
+
+  /// The bound for one pair of loop orders, from the dim states.
+  double boundFor(const std::array<uint8_t, 3> &ro,
+                  const std::array<uint8_t, 3> &go) const {
+    // The loops, innermost first: REGF, then GBUF, then the batch groups.
+    struct Loop {
+      D dim;
+      double count;
+    };
+    Loop loops[16];
+    int n = 0, nr = 0;
+    for (int cls : ro)
+      for (D d : classDims(layer.kind, cls)) {
+        const DimState &st = state[int(d)];
+        if (st.cntR > 1 && knownDims(layer.kind).contains(d))
+          loops[n++] = {d, double(st.cntR)};
+      }
+    nr = n;
+    for (int cls : go)
+      for (D d : classDims(layer.kind, cls)) {
+        const DimState &st = state[int(d)];
+        if (st.cntG > 1 && knownDims(layer.kind).contains(d))
+          loops[n++] = {d, double(st.cntG)};
+      }
+    if (groups > 1)
+      loops[n++] = {D::N, double(groups)};
+
+    // Refetch factor of a tensor through loops [from, n).
+    auto refetch = [&](const TensorInfo &x, int from) {
+      double r = 1;
+      bool inside = false;
+      for (int j = from; j < n; ++j) {
+        if (x.rel.contains(loops[j].dim))
+          inside = true;
+        else if (inside)
+          r *= loops[j].count;
+      }
+      return r;
+    };
+
+    const EnergyTable &e = arch.energy;
+    double energy = constEnergy, dramWords = 0, gbufReads = 0;
+    int64_t pesUB = 1, nodesUB = 1;
+    for (D d : sr.dims) {
+      const DimState &st = state[int(d)];
+      pesUB *= st.fixed ? st.ps : st.maxPs;
+      nodesUB *= st.fixed ? st.ns : st.maxNs;
+    }
+    pesUB = std::min(pesUB, arch.numPEsPerNode());
+    nodesUB = std::min(nodesUB, ctx.region.numNodes());
+    for (const TensorInfo &x : tensors) {
+      if (!x.present)
+        continue;
+      double replN = 1, replP = 1;
+      for (D d : sr.dims) {
+        const DimState &st = state[int(d)];
+        if (st.fixed && !x.rel.contains(d)) {
+          replN *= double(st.ns);
+          replP *= double(st.ps);
+        }
+      }
+      double rg = refetch(x, nr), rr = refetch(x, 0);
+      double wordsG = x.readWrite ? x.words * (2 * rg - 1) : x.words * replN * rg;
+      double atGbuf = x.words * replN * (x.readWrite ? 2 * rr - 1 : rr);
+      energy += x.perWordG * wordsG + e.gbuf * atGbuf + e.bus * atGbuf * replP;
+      if (x.offChip)
+        dramWords += wordsG;
+      gbufReads += atGbuf;
+    }
+    // The GBUF reads are rounded per node and tensor in the model.
+    double slack = 1.5 * double(nodesUB);
+    energy -= e.gbuf * slack;
+    double wordBytes = double(arch.wordBits) / 8;
+    double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
+    double cycles = std::max(
+        {totalMacs / double(pesUB * nodesUB),
+         dramWords * wordBytes / arch.dramBwBytesPerCycle,
+         (gbufReads / double(nodesUB) - slack) / wordsPerBusCycle});
+    energy += e.staticPerCycle * cycles;
+    energy = std::max(energy, 0.0);
+    switch (opts.objective) {
+    case Objective::Energy:
+      return energy;
+    case Objective::Delay:
+      return cycles;
+    case Objective::EDP:
+      return energy * cycles;
+    }
+    return energy;
+  }
+
+  /// The smallest bound over every order pair.
+  double bound() const {
+    double b = INFINITY;
+    for (const auto &ro : kOrders)
+      for (const auto &go : kOrders)
+        b = std::min(b, boundFor(ro, go));
+    return b;
+  }
+
+  /// Runs the search; false when the deadline or the budget stopped it.
+  bool run() {
+    if (!forwardCheck()) {
+      rootBound = INFINITY;
+      return true;
+    }
+    rootBound = bound();
+    dfs(0, rootBound);
+    return !stopped;
+  }
+
+  /// The certified bound: the incumbent, or less where a subtree was left
+  /// unexplored by a stop.
+  double certifiedBound() const { return std::min(incumbent, openBound); }
+
+  /// Evaluates `s` (a complete schedule) exactly; keeps it when better.
+  void evaluate(const LayerSchedule &s) {
+    LayerDataflow df = sr.dataflowOf(s);
+    evaluateLayer(arch, layer, df, ctx, scratch, /*explain=*/false);
+    ++evaluations;
+    if (!scratch.valid)
+      return;
+    double v = objectiveValue(opts.objective, scratch.cost);
+    if (v < incumbent) {
+      incumbent = v;
+      best.found = true;
+      best.schedule = s;
+      best.dataflow = std::move(df);
+      best.cost = scratch;
+      improved = true;
+    }
+  }
+
+  Searcher sr;
+  Space space;
+  const ArchDesc &arch;
+  const LayerDesc &layer;
+  const LayerContext &ctx;
+  const SolveOptions &opts;
+  int64_t regfCap, gbufCap;
+  std::array<TensorInfo, kNumTensors> tensors;
+  std::array<DimState, kNumDims> state;
+  double totalMacs = 0, constEnergy = 0;
+  int64_t groups = 1;
+  std::vector<int> order;
+
+  double incumbent = INFINITY;
+  LayerSolution best;
+  bool improved = false;
+  LayerCost scratch;
+  int64_t evaluations = 0, nodes = 0;
+  double rootBound = 0;
+  double openBound = INFINITY;
+  bool stopped = false;
+
+private:
+  bool outOfTime() {
+    if (stopped)
+      return true;
+    if (opts.budget && evaluations >= opts.budget)
+      stopped = true;
+    else if (opts.deadline && (nodes & 255) == 0 &&
+             std::chrono::steady_clock::now() >= *opts.deadline)
+      stopped = true;
+    return stopped;
+  }
+
+  void dfs(size_t depth, double here) {
+    ++nodes;
+    if (outOfTime()) {
+      openBound = std::min(openBound, here);
+      return;
+    }
+    if (depth == order.size()) {
+      leaf();
+      return;
+    }
+    size_t k = size_t(order[depth]);
+    // The children, best bound first.
+    llvm::SmallVector<std::pair<double, uint32_t>, 64> children;
+    for (uint32_t c = 0; c < space.choices[k].size(); ++c) {
+      fix(k, space.choices[k][c]);
+      if (!fitsFixed() || !forwardCheck()) {
+        unfix(k);
+        continue;
+      }
+      double b = bound();
+      unfix(k);
+      if (b < incumbent)
+        children.push_back({b, c});
+    }
+    std::stable_sort(children.begin(), children.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    for (size_t j = 0; j < children.size(); ++j) {
+      auto [b, c] = children[j];
+      if (!(b < incumbent))
+        break;
+      if (stopped) {
+        openBound = std::min(openBound, b);
+        break;
+      }
+      fix(k, space.choices[k][c]);
+      forwardCheck();
+      dfs(depth + 1, b);
+      unfix(k);
+    }
+  }
+
+  /// The fixed dims alone fit the PEs, nodes and buffers.
+  bool fitsFixed() const {
+    int64_t pes = 1, nodes = 1;
+    for (D d : sr.dims) {
+      const DimState &st = state[int(d)];
+      if (st.fixed) {
+        pes *= st.ps;
+        nodes *= st.ns;
+      }
+    }
+    return pes <= arch.numPEsPerNode() && nodes <= ctx.region.numNodes() &&
+           levelWords(sr.shape, space.schedule.regfTile) <= regfCap &&
+           levelWords(sr.shape, space.schedule.gbufTile) <= gbufCap;
+  }
+
+  void leaf() {
+    LayerSchedule &s = space.schedule;
+    std::array<bool, 3> regfLoops{}, gbufLoops{};
+    for (int c = 0; c < 3; ++c)
+      for (D d : classDims(sr.shape.kind, c)) {
+        int i = int(d);
+        regfLoops[c] |= s.regfTile[i] * s.peSplit[i] < s.gbufTile[i];
+        gbufLoops[c] |= s.gbufTile[i] * s.nodeSplit[i] < sr.shape.extent(d);
+      }
+    for (const auto &ro : distinctOrders(regfLoops))
+      for (const auto &go : distinctOrders(gbufLoops)) {
+        if (!(boundFor(ro, go) < incumbent))
+          continue;
+        s.regfOrder = ro;
+        s.gbufOrder = go;
+        evaluate(s);
+      }
+    s.regfOrder = s.gbufOrder = kOrders[0];
+  }
+};
+
+} // namespace
+
+LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
+                              const LayerContext &ctx,
+                              const SolveOptions &opts) {
+  // The kapla solution is the first incumbent.
+  SolveOptions first = opts;
+  first.budget = 0;
+  first.deadline.reset();
+  LayerSolution start = solveLayerKapla(arch, layer, ctx, first);
+  ExactSearch ex(arch, layer, ctx, opts);
+  if (start.found) {
+    ex.incumbent = objectiveValue(opts.objective, start.cost.cost);
+    ex.best = start;
+  }
+  bool complete = ex.run();
+  LayerSolution out = std::move(ex.best);
+  out.evaluations = start.evaluations + ex.evaluations;
+  out.nodes = ex.nodes;
+  out.complete = complete && out.found;
+  if (out.found)
+    out.bound = complete ? ex.incumbent : ex.certifiedBound();
+  return out;
+}
+
+double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
+                       const LayerContext &ctx, Objective objective,
+                       const LayerSchedule &s, unsigned fixedDimsMask) {
+  SolveOptions opts;
+  opts.objective = objective;
+  ExactSearch ex(arch, layer, ctx, opts);
+  for (size_t k = 0; k < ex.sr.dims.size(); ++k) {
+    int i = int(ex.sr.dims[k]);
+    if (fixedDimsMask & (1u << i))
+      ex.fix(k, {s.regfTile[i], s.peSplit[i], s.gbufTile[i], s.nodeSplit[i]});
+  }
+  if (!ex.forwardCheck())
+    return INFINITY;
+  return ex.bound();
+}
+
+} // namespace mlir::kapla

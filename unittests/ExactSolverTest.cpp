@@ -1,0 +1,286 @@
+//===- ExactSolverTest.cpp - Branch and bound against enumeration ---------===//
+//
+// The exact solver must find the optimum of the exhaustive space: checked
+// against an unpruned enumeration written here from the definition of the
+// space (every exact factorisation of every dim over the four parameters,
+// all 36 order pairs). Its lower bound must never exceed the cost of any
+// completion of a partial choice: checked over random layers, random
+// architectures and random contexts.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kapla/Solver/IntraLayer.h"
+
+#include "gtest/gtest.h"
+
+#include <cmath>
+#include <functional>
+#include <random>
+#include <vector>
+
+using namespace mlir::kapla;
+
+namespace {
+using D = Dim;
+
+std::vector<int64_t> divisorsOf(int64_t n) {
+  std::vector<int64_t> d;
+  for (int64_t i = 1; i <= n; ++i)
+    if (n % i == 0)
+      d.push_back(i);
+  return d;
+}
+
+const std::array<uint8_t, 3> kAllOrders[] = {
+    {0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
+
+/// Calls `visit` with every point of the space (orders left at their
+/// default) and its cost under every order pair, valid or not.
+void enumerate(const ArchDesc &a, const LayerDesc &l, const LayerContext &ctx,
+               const std::function<void(const LayerSchedule &,
+                                        const LayerCost &)> &visit) {
+  LayerDesc g = l; // one batch group: what the schedule tiles
+  if (ctx.batchGroups > 1)
+    g.n = l.n / ctx.batchGroups;
+  DimSet known = knownDims(l.kind);
+  struct Choice { int64_t rt, ps, gt, ns; };
+  std::vector<std::pair<D, std::vector<Choice>>> space;
+  for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S}) {
+    if (!known.contains(d))
+      continue;
+    std::vector<Choice> cs;
+    int64_t e = g.extent(d);
+    for (int64_t gt : divisorsOf(e))
+      for (int64_t ns : divisorsOf(e / gt))
+        for (int64_t rt : divisorsOf(gt))
+          for (int64_t ps : divisorsOf(gt / rt))
+            cs.push_back({rt, ps, gt, ns});
+    space.push_back({d, cs});
+  }
+  std::vector<size_t> idx(space.size(), 0);
+  while (true) {
+    LayerSchedule s;
+    s.regfTile.fill(1);
+    s.peSplit.fill(1);
+    s.gbufTile.fill(1);
+    s.nodeSplit.fill(1);
+    for (size_t k = 0; k < space.size(); ++k) {
+      const Choice &c = space[k].second[idx[k]];
+      int i = int(space[k].first);
+      s.regfTile[i] = c.rt, s.peSplit[i] = c.ps;
+      s.gbufTile[i] = c.gt, s.nodeSplit[i] = c.ns;
+    }
+    for (const auto &ro : kAllOrders)
+      for (const auto &go : kAllOrders) {
+        s.regfOrder = ro;
+        s.gbufOrder = go;
+        LayerDataflow df = buildDataflow(g, s);
+        if (g.n != l.n)
+          df.gbuf.updates.push_back({{{D::N, g.n}}});
+        visit(s, evaluateLayer(a, l, df, ctx));
+      }
+    size_t k = 0;
+    while (k < idx.size() && ++idx[k] == space[k].second.size())
+      idx[k++] = 0;
+    if (k == idx.size())
+      break;
+  }
+}
+
+/// The optimum of every objective (indexed by Objective).
+std::array<double, 3> naiveOptima(const ArchDesc &a, const LayerDesc &l,
+                                  const LayerContext &ctx) {
+  std::array<double, 3> best{INFINITY, INFINITY, INFINITY};
+  enumerate(a, l, ctx, [&](const LayerSchedule &, const LayerCost &c) {
+    if (c.valid)
+      for (int o = 0; o < 3; ++o)
+        best[o] = std::min(best[o], objectiveValue(Objective(o), c.cost));
+  });
+  return best;
+}
+
+ArchDesc smallArch() {
+  ArchDesc a = *getPreset("multi-node-4x4");
+  a.name = "small";
+  a.nodeRows = 1;
+  a.nodeCols = 2;
+  a.peRows = a.peCols = 2;
+  a.regfBytes = 24;  // 11 usable words
+  a.gbufBytes = 128; // 63 usable words
+  return a;
+}
+
+LayerDesc layer(LayerKind kind, int64_t n, int64_t c, int64_t k, int64_t hw,
+                int64_t r, int64_t stride, LayerPass pass = LayerPass::Forward) {
+  LayerDesc l;
+  l.kind = kind;
+  l.pass = pass;
+  l.n = n, l.c = c;
+  l.k = kind == LayerKind::Conv || kind == LayerKind::FC ||
+                kind == LayerKind::MatMul
+            ? k
+            : c;
+  l.ho = l.wo = kind == LayerKind::FC || kind == LayerKind::MatMul ? 1 : hw;
+  l.r = l.s = kind == LayerKind::FC || kind == LayerKind::MatMul ? 1 : r;
+  l.sy = l.sx = stride;
+  if (kind == LayerKind::Eltwise)
+    l.numInputs = 2;
+  return l;
+}
+} // namespace
+
+TEST(ExactSolver, EqualsTheUnprunedEnumeration) {
+  ArchDesc a = smallArch();
+  // Small enough to enumerate: a few thousand points each.
+  const LayerDesc layers[] = {
+      layer(LayerKind::Conv, 1, 2, 2, 2, 3, 1),
+      layer(LayerKind::Conv, 2, 1, 2, 3, 2, 2),
+      layer(LayerKind::Conv, 1, 2, 2, 2, 2, 1, LayerPass::BackwardData),
+      layer(LayerKind::Conv, 1, 2, 2, 2, 2, 1, LayerPass::BackwardWeight),
+      layer(LayerKind::FC, 4, 8, 4, 1, 1, 1),
+      layer(LayerKind::MatMul, 4, 6, 4, 1, 1, 1),
+      layer(LayerKind::DWConv, 2, 2, 2, 3, 3, 1),
+      layer(LayerKind::Pool, 2, 4, 4, 2, 2, 2),
+      layer(LayerKind::Eltwise, 4, 4, 4, 2, 1, 1),
+  };
+  // Contexts: the whole chip; GBUF space held by forwarded data, input and
+  // output on chip; batch groups.
+  std::vector<LayerContext> contexts(3, LayerContext::wholeChip(a));
+  contexts[1].gbufReserved = 20;
+  contexts[1].inputOnChip = contexts[1].outputOnChip = true;
+  contexts[1].inputFrom = contexts[1].outputTo = {0, 1, 1, 1};
+  contexts[2].batchGroups = 2;
+  int proven = 0;
+  for (const LayerContext &ctx : contexts)
+    for (const LayerDesc &l : layers) {
+      if (ctx.batchGroups > 1 && l.n % ctx.batchGroups)
+        continue;
+      std::array<double, 3> optima = naiveOptima(a, l, ctx);
+      for (Objective obj :
+           {Objective::Energy, Objective::Delay, Objective::EDP}) {
+        SolveOptions opts;
+        opts.objective = obj;
+        double naive = optima[int(obj)];
+        LayerSolution ex = solveLayerExact(a, l, ctx, opts);
+        std::string what = std::string(stringifyLayerKind(l.kind)) + " " +
+                           stringifyObjective(obj) + " reserved " +
+                           std::to_string(ctx.gbufReserved) + " groups " +
+                           std::to_string(ctx.batchGroups);
+        ASSERT_TRUE(ex.complete) << what;
+        if (!std::isfinite(naive)) {
+          // Nothing in the space fits; the kapla incumbent (padded tiles)
+          // may still.
+          continue;
+        }
+        ASSERT_TRUE(ex.found) << what;
+        double v = objectiveValue(obj, ex.cost.cost);
+        // The optimum of the space, unless the kapla incumbent, with
+        // padded tiles outside the space, is better still.
+        EXPECT_LE(v, naive * (1 + 1e-12)) << what;
+        if (ex.cost.macsPerformed == l.macs())
+          EXPECT_GE(v, naive * (1 - 1e-12)) << what;
+        EXPECT_DOUBLE_EQ(ex.bound, v) << what;
+        // The answer is what the cost model says of its dataflow.
+        LayerCost c = evaluateLayer(a, l, ex.dataflow, ctx);
+        ASSERT_TRUE(c.valid) << what << ": " << c.reason;
+        EXPECT_DOUBLE_EQ(objectiveValue(obj, c.cost), v) << what;
+        ++proven;
+      }
+    }
+  EXPECT_GT(proven, 60);
+}
+
+TEST(ExactSolver, BoundNeverExceedsACompletion) {
+  // Random small layers on random architectures in random contexts: for
+  // sampled points of the space and random subsets of their dims taken as
+  // chosen, the bound is at most the cost of the point under every order
+  // pair (the point is one completion of the partial choice).
+  std::mt19937_64 rng(20261129);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const LayerKind kinds[] = {LayerKind::Conv,   LayerKind::DWConv,
+                             LayerKind::FC,     LayerKind::MatMul,
+                             LayerKind::Pool,   LayerKind::Eltwise};
+  int checked = 0;
+  for (int round = 0; round < 40; ++round) {
+    ArchDesc a = *getPreset(round % 2 ? "multi-node-4x4" : "edge-systolic");
+    a.name = "random";
+    a.nodeRows = pick(1, 2);
+    a.nodeCols = pick(1, 3);
+    a.peRows = pick(1, 3);
+    a.peCols = pick(1, 3);
+    a.wordBits = pick(0, 1) ? 8 : 16;
+    a.regfBytes = pick(8, 64);
+    a.gbufBytes = pick(64, 512);
+    a.busBits = a.wordBits * pick(1, 4);
+    a.dramBwBytesPerCycle = double(pick(1, 16));
+    a.energy.mac = double(pick(1, 10)) / 4;
+    a.energy.regf = double(pick(0, 10)) / 8;
+    a.energy.bus = double(pick(0, 10)) / 2;
+    a.energy.gbuf = double(pick(0, 10));
+    a.energy.dram = double(pick(50, 400));
+    a.energy.nocHop = double(pick(0, 20));
+    a.energy.staticPerCycle = double(pick(0, 3) * pick(0, 500));
+    LayerKind kind = kinds[pick(0, 5)];
+    LayerPass pass = LayerPass::Forward;
+    if (kind == LayerKind::Conv || kind == LayerKind::FC)
+      pass = LayerPass(pick(0, 2));
+    LayerDesc l = layer(kind, pick(1, 4), pick(1, 3), pick(1, 4), pick(1, 2),
+                        pick(1, 3), pick(1, 2), pass);
+    LayerContext ctx = LayerContext::wholeChip(a);
+    if (pick(0, 1)) {
+      ctx.inputOnChip = pick(0, 1);
+      ctx.outputOnChip = pick(0, 1);
+      ctx.inputFrom = {0, 0, 1, 1};
+      ctx.outputTo = {a.nodeRows - 1, a.nodeCols - 1, 1, 1};
+      ctx.gbufReserved = pick(0, a.gbufWords() / 2);
+      if (l.n % 2 == 0 && pick(0, 1))
+        ctx.batchGroups = 2;
+    }
+    Objective obj = Objective(pick(0, 2));
+    // Points of the space with their costs; the bound of random partial
+    // choices of each sampled valid point against its cost.
+    double optimum = INFINITY;
+    LayerSchedule last;
+    enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
+      if (!c.valid)
+        return;
+      double v = objectiveValue(obj, c.cost);
+      optimum = std::min(optimum, v);
+      if (pick(0, 40))
+        return;
+      unsigned mask = unsigned(pick(0, (1 << kNumDims) - 1));
+      double b = exactLowerBound(a, l, ctx, obj, s, mask);
+      EXPECT_LE(b, v * (1 + 1e-9))
+          << "round " << round << " kind " << stringifyLayerKind(l.kind)
+          << " mask " << mask << " objective " << stringifyObjective(obj);
+      ++checked;
+    });
+    // The root bound is at most the optimum.
+    if (std::isfinite(optimum))
+      EXPECT_LE(exactLowerBound(a, l, ctx, obj, LayerSchedule(), 0),
+                optimum * (1 + 1e-9))
+          << "round " << round;
+  }
+  EXPECT_GT(checked, 1000);
+}
+
+TEST(ExactSolver, StoppedSearchCertifiesAGap) {
+  // A layer whose space the search cannot finish in 50 evaluations: the
+  // answer is valid, not marked complete, and the bound lies between the
+  // root bound and the answer.
+  ArchDesc a = *getPreset("multi-node-4x4");
+  LayerContext ctx = LayerContext::wholeChip(a);
+  LayerDesc l = layer(LayerKind::Conv, 8, 32, 64, 28, 3, 1);
+  SolveOptions opts;
+  opts.budget = 50;
+  LayerSolution s = solveLayerExact(a, l, ctx, opts);
+  ASSERT_TRUE(s.found);
+  EXPECT_FALSE(s.complete);
+  double v = objectiveValue(opts.objective, s.cost.cost);
+  EXPECT_LE(s.bound, v);
+  double root = exactLowerBound(a, l, ctx, opts.objective, LayerSchedule(), 0);
+  EXPECT_GE(s.bound, root);
+  EXPECT_GT(s.bound, 0);
+}
