@@ -77,6 +77,8 @@ int main(int argc, char **argv) {
   std::printf("exact %.6g pJ in %.3f s (%lld nodes, %lld evaluations): %s\n",
               xv, xs, (long long)x.nodes, (long long)x.evaluations,
               x.complete ? "optimal" : "stopped");
+  std::printf("root bound %.6g pJ\n",
+              exactLowerBound(*arch, l, ctx, opts.objective, LayerSchedule(), 0));
   std::printf("kapla / %s = %.4f\n", x.complete ? "optimum" : "bound",
               x.bound > 0 ? kv / x.bound : 0.0);
   return 0;

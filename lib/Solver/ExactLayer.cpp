@@ -67,6 +67,15 @@ struct TensorInfo {
   DimSet rel;         ///< dims whose loops move it
   double words = 0;   ///< |X|: words the computation touches
   double perWordG = 0; ///< energy per word across the GBUF boundary
+  /// The loop class all of whose loops, and only they, leave the tensor in
+  /// place (-1: none, or not a whole class).
+  int refetchClass = -1;
+  /// The classes the tensor's tile spans, and the product of the extents
+  /// of its dims (input rows and cols counted as output ones) over the
+  /// usable GBUF words: the tile-count product over those classes is at
+  /// least this much, or the tile would not fit.
+  llvm::SmallVector<int, 3> tileClasses;
+  double tileExtent = 0;
 };
 
 class ExactSearch {
@@ -124,6 +133,56 @@ public:
       }
     }
     groups = sr.shape.n != layer.n ? layer.n / sr.shape.n : 1;
+    // Every step of a PE's innermost loop (of count above 1) reloads the
+    // tiles of the two tensors that loop moves, whole when no window
+    // slides (a convolution without one, FC, matmul): with t_A, t_B, t_K
+    // the tile products of the three loop classes and the tile of the
+    // tensor the loop leaves in place at most the REGF's S words, a step
+    // of t_A t_B t_K MACs moves at least 2 t_B sqrt(t_A t_K) words (for a
+    // reduction loop; the other classes alike), so all PEs together receive
+    // at least 2 MACs / sqrt(S) words over the bus, whatever the tiles and
+    // orders.
+    bool noWindow = layer.r == 1 && layer.s == 1;
+    if ((kind == LayerKind::Conv && noWindow) || kind == LayerKind::FC ||
+        kind == LayerKind::MatMul)
+      busFloor = e.bus * 2 * macs / std::sqrt(double(regfCap));
+    // The loop classes and how each tensor relates to them (the capacity
+    // bound, capacityBound()).
+    for (int c = 0; c < 3; ++c)
+      for (D d : classDims(kind, c))
+        if (loops.contains(d))
+          classDimsOf[c].push_back(d);
+    for (int t = 0; t < kNumTensors; ++t) {
+      TensorInfo &x = tensors[t];
+      if (!x.present)
+        continue;
+      DimSet own = tensorDims(kind, TensorKind(t));
+      double extent = 1;
+      for (D d : sr.dims) {
+        bool in = own.contains(d) ||
+                  (d == D::Ho && own.contains(D::Hi)) ||
+                  (d == D::Wo && own.contains(D::Wi));
+        if (!in)
+          continue;
+        extent *= double(sr.shape.extent(d));
+        for (int c = 0; c < 3; ++c)
+          if (llvm::is_contained(classDimsOf[c], d) &&
+              !llvm::is_contained(x.tileClasses, c))
+            x.tileClasses.push_back(c);
+      }
+      if (kind == LayerKind::Eltwise && TensorKind(t) == TensorKind::I)
+        extent *= double(layer.numInputs);
+      x.tileExtent = extent;
+      for (int c = 0; c < 3; ++c) {
+        if (classDimsOf[c].empty())
+          continue;
+        bool whole = true;
+        for (D d : sr.dims)
+          whole &= x.rel.contains(d) != llvm::is_contained(classDimsOf[c], d);
+        if (whole)
+          x.refetchClass = c;
+      }
+    }
     // Branch on the dims with the most choices first: they decide most.
     order.resize(sr.dims.size());
     std::iota(order.begin(), order.end(), 0);
@@ -207,7 +266,8 @@ public:
 
   /// The bound for one pair of loop orders, from the dim states.
   double boundFor(const std::array<uint8_t, 3> &ro,
-                  const std::array<uint8_t, 3> &go) const {
+                  const std::array<uint8_t, 3> &go, double capacity,
+                  double regfCapacity) const {
     // The loops, innermost first: REGF, then GBUF, then the batch groups.
     struct Loop {
       D dim;
@@ -245,7 +305,8 @@ public:
     };
 
     const EnergyTable &e = arch.energy;
-    double energy = constEnergy, dramWords = 0, gbufReads = 0;
+    double energy = constEnergy, dramWords = 0, gbufReads = 0, atBoundary = 0,
+           belowGbuf = 0;
     int64_t pesUB = 1, nodesUB = 1;
     for (D d : sr.dims) {
       const DimState &st = state[int(d)];
@@ -268,11 +329,14 @@ public:
       double rg = refetch(x, nr), rr = refetch(x, 0);
       double wordsG = x.readWrite ? x.words * (2 * rg - 1) : x.words * replN * rg;
       double atGbuf = x.words * replN * (x.readWrite ? 2 * rr - 1 : rr);
-      energy += x.perWordG * wordsG + e.gbuf * atGbuf + e.bus * atGbuf * replP;
+      atBoundary += x.perWordG * wordsG;
+      belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * replP;
       if (x.offChip)
         dramWords += wordsG;
       gbufReads += atGbuf;
     }
+    energy += std::max(atBoundary, capacity) +
+              std::max({belowGbuf, regfCapacity, busFloor});
     // The GBUF reads are rounded per node and tensor in the model.
     double slack = 1.5 * double(nodesUB);
     energy -= e.gbuf * slack;
@@ -298,10 +362,188 @@ public:
   /// The smallest bound over every order pair.
   double bound() const {
     double b = INFINITY;
-    for (const auto &ro : kOrders)
-      for (const auto &go : kOrders)
-        b = std::min(b, boundFor(ro, go));
+    std::array<double, 6> regfCapacity;
+    for (size_t r = 0; r < kOrders.size(); ++r)
+      regfCapacity[r] = capacityBound(kOrders[r], /*regf=*/true);
+    for (const auto &go : kOrders) {
+      double capacity = capacityBound(go);
+      if (!std::isfinite(capacity))
+        continue; // no completion with this GBUF order fits
+      for (size_t r = 0; r < kOrders.size(); ++r)
+        if (std::isfinite(regfCapacity[r]))
+          b = std::min(b, boundFor(kOrders[r], go, capacity, regfCapacity[r]));
+    }
     return b;
+  }
+
+  /// The capacity bound on the energy of the words crossing the GBUF
+  /// boundary for GBUF order `go` (innermost class first). Let M_c be the
+  /// number of GBUF tiles along class c (the product over its dims of
+  /// extent / tile = node split x loop count). A tensor whose irrelevant
+  /// loops are exactly those of class c crosses |X| * M_c times if some
+  /// class inside c in the order has a loop (read-write data:
+  /// |X| * (2 M_c / nodes - 1) at least), else at least |X|. Its tile fits
+  /// the GBUF only if the product of M over the classes it spans is at
+  /// least its extent over the usable words. The smallest cost under these
+  /// constraints, over every pattern of which classes loop, with M_c
+  /// relaxed to reals between what the chosen dims fix and what the others
+  /// allow, bounds the cost of every completion. Infinity when no pattern
+  /// fits; 0 when it does not apply (batch groups).
+  double capacityBound(const std::array<uint8_t, 3> &order,
+                       bool regf = false) const {
+    if (groups > 1 || !(gbufCap > 0) || !(regfCap > 0))
+      return 0;
+    const EnergyTable &e = arch.energy;
+    // Per class: the range of M, the largest node (and PE) split, whether
+    // it loops for sure, or for sure not.
+    std::array<double, 3> lo{}, hi{}, nodesMax{}, pesMax{};
+    std::array<bool, 3> mustLoop{}, mayLoop{};
+    double regionNodes = double(ctx.region.numNodes());
+    for (int c = 0; c < 3; ++c) {
+      lo[c] = hi[c] = nodesMax[c] = pesMax[c] = 1;
+      for (D d : classDimsOf[c]) {
+        const DimState &st = state[int(d)];
+        double ext = double(sr.shape.extent(d));
+        int64_t cnt = regf ? st.cntR : st.cntG;
+        if (st.fixed) {
+          double m = regf ? ext / double(st.rt) : double(st.ns * st.cntG);
+          lo[c] *= m;
+          hi[c] *= m;
+          mayLoop[c] |= cnt > 1;
+        } else {
+          lo[c] *= regf ? double(st.cntR * st.cntG) : double(st.cntG);
+          hi[c] *= ext;
+          mayLoop[c] |= ext > 1;
+        }
+        mustLoop[c] |= cnt > 1;
+        nodesMax[c] *= double(st.fixed ? st.ns : st.maxNs);
+        pesMax[c] *= double(st.fixed ? st.ps : st.maxPs);
+      }
+      nodesMax[c] = std::min(nodesMax[c], regionNodes);
+      pesMax[c] = std::min(pesMax[c], double(arch.numPEsPerNode()));
+    }
+    double cap = double(regf ? regfCap : gbufCap);
+    double best = INFINITY;
+    for (int pattern = 0; pattern < 8; ++pattern) {
+      std::array<bool, 3> loops{};
+      bool consistent = true;
+      for (int c = 0; c < 3; ++c) {
+        loops[c] = pattern & (1 << c);
+        consistent &= loops[c] ? mayLoop[c] : !mustLoop[c];
+      }
+      if (!consistent)
+        continue;
+      // At the GBUF a class without loops has only its node split.
+      std::array<double, 3> l = lo, h = hi;
+      if (!regf)
+        for (int c = 0; c < 3; ++c)
+          if (!loops[c])
+            h[c] = std::min(h[c], nodesMax[c]);
+      bool feasible = true;
+      for (int c = 0; c < 3; ++c)
+        feasible &= l[c] <= h[c];
+      if (!feasible)
+        continue;
+      // Cost: a constant plus p[c] * M_c.
+      std::array<double, 3> p{};
+      double constant = 0;
+      for (const TensorInfo &x : tensors) {
+        if (!x.present)
+          continue;
+        int c = x.refetchClass;
+        bool pays = false;
+        if (c >= 0)
+          for (int pos = 0; pos < 3 && order[pos] != c; ++pos)
+            pays |= loops[order[pos]];
+        if (!regf) {
+          double a = x.perWordG * x.words;
+          if (!pays) {
+            constant += a;
+          } else if (x.readWrite) {
+            p[c] += 2 * a / nodesMax[c];
+            constant -= a;
+          } else {
+            p[c] += a;
+          }
+          continue;
+        }
+        // Between GBUF and PEs: bus deliveries |X| M_c and GBUF reads
+        // |X| M_c / (PE split of c) when paying.
+        double bus = e.bus * x.words, gbuf = e.gbuf * x.words;
+        if (!pays) {
+          constant += bus + gbuf;
+        } else if (x.readWrite) {
+          p[c] += 2 * bus + 2 * gbuf / pesMax[c];
+          constant -= bus * pesMax[c] * nodesMax[c] + gbuf * nodesMax[c];
+        } else {
+          p[c] += bus + gbuf / pesMax[c];
+        }
+      }
+      best = std::min(best, minimiseOverTiles(l, h, p, constant, cap));
+    }
+    return best;
+  }
+
+  /// min constant + sum p[c] M_c with M_c in [l, h] and, for every tensor,
+  /// the product of M over its tile classes at least its need. The classes
+  /// without cost take their largest value; the rest is one or two
+  /// variables under box and product constraints, solved in closed form.
+  double minimiseOverTiles(std::array<double, 3> l, std::array<double, 3> h,
+                           const std::array<double, 3> &p, double constant,
+                           double cap) const {
+    llvm::SmallVector<int, 3> costly;
+    std::array<double, 3> x{};
+    for (int c = 0; c < 3; ++c) {
+      if (p[c] > 0)
+        costly.push_back(c);
+      else
+        x[c] = h[c];
+    }
+    // Constraints become bounds on the costly classes; with two costly
+    // classes in one constraint, a product bound.
+    double pairNeed = 0;
+    for (const TensorInfo &t : tensors) {
+      if (!t.present || t.tileClasses.empty())
+        continue;
+      double need = t.tileExtent / cap;
+      llvm::SmallVector<int, 3> free;
+      for (int c : t.tileClasses) {
+        if (p[c] > 0)
+          free.push_back(c);
+        else
+          need /= x[c];
+      }
+      if (free.empty()) {
+        if (need > 1 + 1e-9)
+          return INFINITY;
+      } else if (free.size() == 1) {
+        l[free[0]] = std::max(l[free[0]], need);
+      } else {
+        pairNeed = std::max(pairNeed, need); // both costly classes
+      }
+    }
+    for (int c : costly)
+      if (l[c] > h[c] * (1 + 1e-12))
+        return INFINITY;
+    if (costly.empty())
+      return constant;
+    if (costly.size() == 1) {
+      int c = costly[0];
+      return constant + p[c] * l[c];
+    }
+    int a = costly[0], b = costly[1];
+    if (costly.size() == 3) // every class costs: keep the bound simple
+      return constant + p[0] * l[0] + p[1] * l[1] + p[2] * l[2];
+    if (l[a] * l[b] >= pairNeed)
+      return constant + p[a] * l[a] + p[b] * l[b];
+    if (h[a] * h[b] < pairNeed * (1 - 1e-12))
+      return INFINITY;
+    // On the curve M_a M_b = need: M_a in [max(l_a, need / h_b),
+    // min(h_a, need / l_b)], cost p_a M_a + p_b need / M_a, convex.
+    double from = std::max(l[a], pairNeed / h[b]);
+    double to = std::min(h[a], pairNeed / l[b]);
+    double ma = std::clamp(std::sqrt(p[b] * pairNeed / p[a]), from, to);
+    return constant + p[a] * ma + p[b] * pairNeed / ma;
   }
 
   /// Runs the search; false when the deadline or the budget stopped it.
@@ -347,6 +589,9 @@ public:
   std::array<TensorInfo, kNumTensors> tensors;
   std::array<DimState, kNumDims> state;
   double totalMacs = 0, constEnergy = 0;
+  /// A floor on the energy of the bus deliveries (busFloor below).
+  double busFloor = 0;
+  std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
   std::vector<int> order;
 
@@ -438,7 +683,8 @@ private:
       }
     for (const auto &ro : distinctOrders(regfLoops))
       for (const auto &go : distinctOrders(gbufLoops)) {
-        if (!(boundFor(ro, go) < incumbent))
+        if (!(boundFor(ro, go, capacityBound(go),
+                       capacityBound(ro, /*regf=*/true)) < incumbent))
           continue;
         s.regfOrder = ro;
         s.gbufOrder = go;
