@@ -57,6 +57,7 @@ struct DimState {
   int64_t rt = 1, ps = 1, gt = 1, ns = 1;
   int64_t cntR = 1, cntG = 1; ///< REGF and GBUF loop counts (smallest)
   int64_t maxPs = 1, maxNs = 1;
+  int64_t feasible = 0; ///< choices that fit with the fixed dims
 };
 
 /// One tensor's constants for the bound.
@@ -183,12 +184,6 @@ public:
           x.refetchClass = c;
       }
     }
-    // Branch on the dims with the most choices first: they decide most.
-    order.resize(sr.dims.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-      return space.choices[a].size() > space.choices[b].size();
-    });
     for (size_t k = 0; k < sr.dims.size(); ++k)
       state[int(sr.dims[k])] = DimState();
   }
@@ -239,113 +234,165 @@ public:
         continue;
       int64_t e = sr.shape.extent(sr.dims[k]);
       bool any = false;
+      st.feasible = 0;
       st.cntR = st.cntG = std::numeric_limits<int64_t>::max();
       st.maxPs = st.maxNs = 1;
+      // The words of a level are affine in one dim's tile (the input rows
+      // and cols too): the largest tile of this dim that fits follows from
+      // two counts.
+      int64_t regfMax = largestFitting(s.regfTile, i, regfCap);
+      int64_t gbufMax = largestFitting(s.gbufTile, i, gbufCap);
       for (const DimChoice &c : space.choices[k]) {
         if (pes * c.ps > arch.numPEsPerNode() ||
-            nodes * c.ns > ctx.region.numNodes())
-          continue;
-        s.regfTile[i] = c.rt;
-        s.gbufTile[i] = c.gt;
-        bool fits = levelWords(sr.shape, s.regfTile) <= regfCap &&
-                    levelWords(sr.shape, s.gbufTile) <= gbufCap;
-        if (!fits)
+            nodes * c.ns > ctx.region.numNodes() || c.rt > regfMax ||
+            c.gt > gbufMax)
           continue;
         any = true;
+        ++st.feasible;
         st.cntG = std::min(st.cntG, e / (c.gt * c.ns));
         st.cntR = std::min(st.cntR, c.gt / (c.rt * c.ps));
         st.maxPs = std::max(st.maxPs, c.ps);
         st.maxNs = std::max(st.maxNs, c.ns);
       }
-      s.regfTile[i] = s.gbufTile[i] = 1;
       if (!any)
         return false;
     }
     return true;
   }
 
-  /// The bound for one pair of loop orders, from the dim states.
-  double boundFor(const std::array<uint8_t, 3> &ro,
-                  const std::array<uint8_t, 3> &go, double capacity,
-                  double regfCapacity) const {
-    // The loops, innermost first: REGF, then GBUF, then the batch groups.
+  /// The largest tile of dim `i` at which the level with tiles `t` (dim i
+  /// at 1) holds at most `cap` words; 0 when not even 1 fits.
+  int64_t largestFitting(std::array<int64_t, kNumDims> &t, int i,
+                         int64_t cap) const {
+    int64_t one = levelWords(sr.shape, t);
+    if (one > cap)
+      return 0;
+    t[i] = 2;
+    int64_t slope = levelWords(sr.shape, t) - one;
+    t[i] = 1;
+    if (slope <= 0)
+      return std::numeric_limits<int64_t>::max();
+    return 1 + (cap - one) / slope;
+  }
+
+  /// What the bound of one node needs, computed once for all order pairs.
+  struct NodeTerms {
+    /// Per tensor: node and PE replication; the product of every GBUF
+    /// loop that leaves it in place; per GBUF order its refetch through
+    /// the GBUF nest; per REGF order whether a REGF loop moves it and its
+    /// refetch through the REGF nest.
+    std::array<double, kNumTensors> replN{}, replP{}, gbufIdle{};
+    std::array<std::array<double, 6>, kNumTensors> gbufRefetch{}, regfRefetch{};
+    std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
+    std::array<double, 6> gbufCapacity{}, regfCapacity{};
+    double pesUB = 1, nodesUB = 1;
+  };
+
+  /// Fills `t` from the dim states.
+  void nodeTerms(NodeTerms &t) const {
     struct Loop {
       D dim;
       double count;
     };
-    Loop loops[16];
-    int n = 0, nr = 0;
-    for (int cls : ro)
-      for (D d : classDims(layer.kind, cls)) {
-        const DimState &st = state[int(d)];
-        if (st.cntR > 1 && knownDims(layer.kind).contains(d))
-          loops[n++] = {d, double(st.cntR)};
-      }
-    nr = n;
-    for (int cls : go)
-      for (D d : classDims(layer.kind, cls)) {
-        const DimState &st = state[int(d)];
-        if (st.cntG > 1 && knownDims(layer.kind).contains(d))
-          loops[n++] = {d, double(st.cntG)};
-      }
-    if (groups > 1)
-      loops[n++] = {D::N, double(groups)};
-
-    // Refetch factor of a tensor through loops [from, n).
-    auto refetch = [&](const TensorInfo &x, int from) {
-      double r = 1;
-      bool inside = false;
-      for (int j = from; j < n; ++j) {
-        if (x.rel.contains(loops[j].dim))
-          inside = true;
-        else if (inside)
-          r *= loops[j].count;
-      }
-      return r;
-    };
-
-    const EnergyTable &e = arch.energy;
-    double energy = constEnergy, dramWords = 0, gbufReads = 0, atBoundary = 0,
-           belowGbuf = 0;
     int64_t pesUB = 1, nodesUB = 1;
     for (D d : sr.dims) {
       const DimState &st = state[int(d)];
       pesUB *= st.fixed ? st.ps : st.maxPs;
       nodesUB *= st.fixed ? st.ns : st.maxNs;
     }
-    pesUB = std::min(pesUB, arch.numPEsPerNode());
-    nodesUB = std::min(nodesUB, ctx.region.numNodes());
-    for (const TensorInfo &x : tensors) {
-      if (!x.present)
+    t.pesUB = double(std::min(pesUB, arch.numPEsPerNode()));
+    t.nodesUB = double(std::min(nodesUB, ctx.region.numNodes()));
+    for (int x = 0; x < kNumTensors; ++x) {
+      const TensorInfo &ti = tensors[x];
+      if (!ti.present)
         continue;
-      double replN = 1, replP = 1;
+      t.replN[x] = t.replP[x] = t.gbufIdle[x] = 1;
       for (D d : sr.dims) {
         const DimState &st = state[int(d)];
-        if (st.fixed && !x.rel.contains(d)) {
-          replN *= double(st.ns);
-          replP *= double(st.ps);
+        if (ti.rel.contains(d))
+          continue;
+        if (st.fixed) {
+          t.replN[x] *= double(st.ns);
+          t.replP[x] *= double(st.ps);
         }
+        t.gbufIdle[x] *= double(st.cntG);
       }
-      double rg = refetch(x, nr), rr = refetch(x, 0);
-      double wordsG = x.readWrite ? x.words * (2 * rg - 1) : x.words * replN * rg;
-      double atGbuf = x.words * replN * (x.readWrite ? 2 * rr - 1 : rr);
-      atBoundary += x.perWordG * wordsG;
-      belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * replP;
-      if (x.offChip)
+      if (groups > 1 && !ti.rel.contains(D::N))
+        t.gbufIdle[x] *= double(groups);
+    }
+    // Refetch through a nest (innermost first): the loops that leave the
+    // tensor in place outside the innermost one that moves it.
+    auto through = [&](const Loop *loops, int n, const TensorInfo &ti,
+                       bool &moved) {
+      double r = 1;
+      moved = false;
+      for (int j = 0; j < n; ++j) {
+        if (ti.rel.contains(loops[j].dim))
+          moved = true;
+        else if (moved)
+          r *= loops[j].count;
+      }
+      return r;
+    };
+    for (size_t o = 0; o < kOrders.size(); ++o) {
+      Loop regf[8], gbuf[9];
+      int nr = 0, ng = 0;
+      for (int cls : kOrders[o])
+        for (D d : classDimsOf[cls]) {
+          const DimState &st = state[int(d)];
+          if (st.cntR > 1)
+            regf[nr++] = {d, double(st.cntR)};
+          if (st.cntG > 1)
+            gbuf[ng++] = {d, double(st.cntG)};
+        }
+      if (groups > 1)
+        gbuf[ng++] = {D::N, double(groups)};
+      for (int x = 0; x < kNumTensors; ++x) {
+        const TensorInfo &ti = tensors[x];
+        if (!ti.present)
+          continue;
+        bool moved;
+        t.gbufRefetch[x][o] = through(gbuf, ng, ti, moved);
+        t.regfRefetch[x][o] = through(regf, nr, ti, moved);
+        t.regfMoves[x][o] = moved;
+      }
+      t.gbufCapacity[o] = capacityBound(kOrders[o]);
+      t.regfCapacity[o] = capacityBound(kOrders[o], /*regf=*/true);
+    }
+  }
+
+  /// The bound for the order pair (kOrders[r], kOrders[g]).
+  double boundFor(const NodeTerms &t, size_t r, size_t g) const {
+    const EnergyTable &e = arch.energy;
+    double dramWords = 0, gbufReads = 0, atBoundary = 0, belowGbuf = 0;
+    for (int x = 0; x < kNumTensors; ++x) {
+      const TensorInfo &ti = tensors[x];
+      if (!ti.present)
+        continue;
+      // A REGF loop that moves the tensor leaves every GBUF loop outside:
+      // each of them that leaves it in place refetches it.
+      double rg = t.gbufRefetch[x][g];
+      double rr = t.regfMoves[x][r] ? t.regfRefetch[x][r] * t.gbufIdle[x] : rg;
+      double wordsG = ti.readWrite ? ti.words * (2 * rg - 1)
+                                   : ti.words * t.replN[x] * rg;
+      double atGbuf = ti.words * t.replN[x] * (ti.readWrite ? 2 * rr - 1 : rr);
+      atBoundary += ti.perWordG * wordsG;
+      belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
+      if (ti.offChip)
         dramWords += wordsG;
       gbufReads += atGbuf;
     }
-    energy += std::max(atBoundary, capacity) +
-              std::max({belowGbuf, regfCapacity, busFloor});
+    double energy = constEnergy + std::max(atBoundary, t.gbufCapacity[g]) +
+                    std::max({belowGbuf, t.regfCapacity[r], busFloor});
     // The GBUF reads are rounded per node and tensor in the model.
-    double slack = 1.5 * double(nodesUB);
+    double slack = 1.5 * t.nodesUB;
     energy -= e.gbuf * slack;
     double wordBytes = double(arch.wordBits) / 8;
     double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
-    double cycles = std::max(
-        {totalMacs / double(pesUB * nodesUB),
-         dramWords * wordBytes / arch.dramBwBytesPerCycle,
-         (gbufReads / double(nodesUB) - slack) / wordsPerBusCycle});
+    double cycles =
+        std::max({totalMacs / (t.pesUB * t.nodesUB),
+                  dramWords * wordBytes / arch.dramBwBytesPerCycle,
+                  (gbufReads / t.nodesUB - slack) / wordsPerBusCycle});
     energy += e.staticPerCycle * cycles;
     energy = std::max(energy, 0.0);
     switch (opts.objective) {
@@ -361,17 +408,15 @@ public:
 
   /// The smallest bound over every order pair.
   double bound() const {
+    NodeTerms t;
+    nodeTerms(t);
     double b = INFINITY;
-    std::array<double, 6> regfCapacity;
-    for (size_t r = 0; r < kOrders.size(); ++r)
-      regfCapacity[r] = capacityBound(kOrders[r], /*regf=*/true);
-    for (const auto &go : kOrders) {
-      double capacity = capacityBound(go);
-      if (!std::isfinite(capacity))
+    for (size_t g = 0; g < kOrders.size(); ++g) {
+      if (!std::isfinite(t.gbufCapacity[g]))
         continue; // no completion with this GBUF order fits
       for (size_t r = 0; r < kOrders.size(); ++r)
-        if (std::isfinite(regfCapacity[r]))
-          b = std::min(b, boundFor(kOrders[r], go, capacity, regfCapacity[r]));
+        if (std::isfinite(t.regfCapacity[r]))
+          b = std::min(b, boundFor(t, r, g));
     }
     return b;
   }
@@ -593,7 +638,6 @@ public:
   double busFloor = 0;
   std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
-  std::vector<int> order;
 
   double incumbent = INFINITY;
   LayerSolution best;
@@ -608,7 +652,7 @@ private:
   bool outOfTime() {
     if (stopped)
       return true;
-    if (opts.budget && evaluations >= opts.budget)
+    if (opts.budget && evaluations + nodes >= opts.budget)
       stopped = true;
     else if (opts.deadline && (nodes & 255) == 0 &&
              std::chrono::steady_clock::now() >= *opts.deadline)
@@ -622,11 +666,21 @@ private:
       openBound = std::min(openBound, here);
       return;
     }
-    if (depth == order.size()) {
+    if (depth == sr.dims.size()) {
       leaf();
       return;
     }
-    size_t k = size_t(order[depth]);
+    // Branch on the dim with the fewest choices left (fail first): its
+    // children are few, and fixing it narrows the others' ranges.
+    size_t k = 0;
+    int64_t fewest = std::numeric_limits<int64_t>::max();
+    for (size_t j = 0; j < sr.dims.size(); ++j) {
+      const DimState &st = state[int(sr.dims[j])];
+      if (!st.fixed && st.feasible < fewest) {
+        fewest = st.feasible;
+        k = j;
+      }
+    }
     // The children, best bound first.
     llvm::SmallVector<std::pair<double, uint32_t>, 64> children;
     for (uint32_t c = 0; c < space.choices[k].size(); ++c) {
@@ -681,10 +735,15 @@ private:
         regfLoops[c] |= s.regfTile[i] * s.peSplit[i] < s.gbufTile[i];
         gbufLoops[c] |= s.gbufTile[i] * s.nodeSplit[i] < sr.shape.extent(d);
       }
+    NodeTerms t;
+    nodeTerms(t);
+    auto index = [](const std::array<uint8_t, 3> &o) {
+      return size_t(std::find(kOrders.begin(), kOrders.end(), o) -
+                    kOrders.begin());
+    };
     for (const auto &ro : distinctOrders(regfLoops))
       for (const auto &go : distinctOrders(gbufLoops)) {
-        if (!(boundFor(ro, go, capacityBound(go),
-                       capacityBound(ro, /*regf=*/true)) < incumbent))
+        if (!(boundFor(t, index(ro), index(go)) < incumbent))
           continue;
         s.regfOrder = ro;
         s.gbufOrder = go;
@@ -692,6 +751,7 @@ private:
       }
     s.regfOrder = s.gbufOrder = kOrders[0];
   }
+
 };
 
 } // namespace

@@ -422,12 +422,46 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     std::mt19937_64 rng(seed);
     std::vector<size_t> pick(space.choices.size(), 0);
     llvm::SmallVector<std::pair<double, LayerSchedule>, 16> sampled;
+    // Each sample chooses the dims in a random order, each uniformly among
+    // its choices, redrawing a choice whose tiles (with the dims chosen so
+    // far) overflow a buffer or whose splits exceed the PEs or nodes; after
+    // a few redraws the dim keeps a tile of 1. Most samples then fit.
+    const int64_t regfCap = arch.regfWords();
+    const int64_t gbufCap = arch.gbufWords() - ctx.gbufReserved;
+    const int64_t pes = arch.numPEsPerNode(), nodes = ctx.region.numNodes();
+    std::vector<size_t> dimOrder(pick.size());
+    for (size_t k = 0; k < dimOrder.size(); ++k)
+      dimOrder[k] = k;
     for (int n = 0; n < kStartSamples; ++n) {
-      for (size_t k = 0; k < pick.size(); ++k)
-        pick[k] = std::uniform_int_distribution<size_t>(
-            0, space.choices[k].size() - 1)(rng);
-      if (!space.apply(sr, pick))
-        continue;
+      LayerSchedule &t0 = space.schedule;
+      for (size_t k = 0; k < pick.size(); ++k) {
+        int i = int(sr.dims[k]);
+        t0.regfTile[i] = t0.peSplit[i] = t0.gbufTile[i] = t0.nodeSplit[i] = 1;
+      }
+      std::shuffle(dimOrder.begin(), dimOrder.end(), rng);
+      int64_t usedPes = 1, usedNodes = 1;
+      for (size_t k : dimOrder) {
+        int i = int(sr.dims[k]);
+        const auto &cs = space.choices[k];
+        for (int attempt = 0; attempt < 8; ++attempt) {
+          const DimChoice &c =
+              cs[std::uniform_int_distribution<size_t>(0, cs.size() - 1)(rng)];
+          if (usedPes * c.ps > pes || usedNodes * c.ns > nodes)
+            continue;
+          t0.regfTile[i] = c.rt;
+          t0.gbufTile[i] = c.gt;
+          if (levelWords(shape, t0.regfTile) > regfCap ||
+              levelWords(shape, t0.gbufTile) > gbufCap) {
+            t0.regfTile[i] = t0.gbufTile[i] = 1;
+            continue;
+          }
+          t0.peSplit[i] = c.ps;
+          t0.nodeSplit[i] = c.ns;
+          usedPes *= c.ps;
+          usedNodes *= c.ns;
+          break;
+        }
+      }
       LayerSchedule t = space.schedule;
       t.regfOrder = kOrders[rng() % 6];
       t.gbufOrder = kOrders[rng() % 6];

@@ -92,8 +92,9 @@ LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
 /// traffic at both levels implied by the factors chosen so far and by the
 /// smallest loop counts the buffers still allow the others, constant MAC
 /// and REGF energy, the fewest cycles) is no better than the incumbent.
-/// Complete (the optimum proven) unless `deadline` or `budget` (evaluations)
-/// stops it; `bound` is then the certified lower bound.
+/// Complete (the optimum proven) unless `deadline` or `budget` (search
+/// nodes plus evaluations) stops it; `bound` is then the certified lower
+/// bound.
 LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
                               const LayerContext &ctx,
                               const SolveOptions &opts);

@@ -213,8 +213,8 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
            "energy, delay or edp">,
     Option<"budget", "budget", "int64_t", /*default=*/"0",
-           "Evaluations per layer for exact and exhaustive (0: all) and "
-           "random (0: 20000)">,
+           "Evaluations per layer for exhaustive (0: all) and random "
+           "(0: 20000); search nodes and evaluations for exact (0: all)">,
     Option<"seed", "seed", "int64_t", /*default=*/"1", "Seed of the random solver">,
     Option<"resolve", "resolve", "bool", /*default=*/"true",
            "Solve layers that already have a dataflow again">,
