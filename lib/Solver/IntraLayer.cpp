@@ -107,8 +107,8 @@ namespace {
 
 /// Multi-start of the kapla solver: points sampled, and how many of the best
 /// are polished by the descent.
-constexpr int kStartSamples = 1000;
-constexpr size_t kPolishedStarts = 3;
+constexpr int kStartSamples = 2000;
+constexpr size_t kPolishedStarts = 8;
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 
