@@ -773,6 +773,10 @@ LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
   LayerSolution out = std::move(ex.best);
   out.evaluations = start.evaluations + ex.evaluations;
   out.nodes = ex.nodes;
+  // Nothing of the space fits (the kapla schedule, if any, pads its
+  // tiles): no claim about the optimum.
+  if (!std::isfinite(ex.rootBound))
+    return out;
   out.complete = complete && out.found;
   if (out.found)
     out.bound = complete ? ex.incumbent : ex.certifiedBound();
