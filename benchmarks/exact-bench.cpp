@@ -10,19 +10,98 @@
 //   KIND: conv, dwconv, fc, matmul, pool or eltwise
 //   SECONDS: time budget of the exact solver (default 60)
 //
+//        kapla-bench-exact --random COUNT [SEED]
+//   COUNT random small architectures (node array up to 2x2, PE array up to
+//   4x4, REGF 16-128 B, GBUF 256 B-4 KiB, 8- or 16-bit words, random
+//   energies) with a random small layer each, whole chip: the distribution
+//   of kapla / optimum over the layers the exact solver proves in 10 s.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/Hardware/ArchFile.h"
 #include "Kapla/Solver/IntraLayer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
+#include <vector>
 
 using namespace mlir::kapla;
 
+static int randomRun(int count, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const LayerKind kinds[] = {LayerKind::Conv, LayerKind::DWConv, LayerKind::FC,
+                             LayerKind::MatMul, LayerKind::Pool};
+  std::vector<double> ratios;
+  int unproven = 0;
+  for (int i = 0; i < count; ++i) {
+    ArchDesc a = *getPreset(pick(0, 1) ? "multi-node-4x4" : "edge-systolic");
+    a.name = "random";
+    a.nodeRows = pick(1, 2);
+    a.nodeCols = pick(1, 2);
+    a.peRows = pick(1, 4);
+    a.peCols = pick(1, 4);
+    a.wordBits = pick(0, 1) ? 8 : 16;
+    a.regfBytes = 16 << pick(0, 3);
+    a.gbufBytes = 256 << pick(0, 4);
+    a.energy.staticPerCycle = pick(0, 1) ? 0 : double(pick(1, 500));
+    LayerDesc l;
+    l.kind = kinds[pick(0, 4)];
+    l.n = int64_t(1) << pick(0, 3);
+    l.c = pick(1, 3) * (int64_t(1) << pick(0, 4));
+    l.k = l.kind == LayerKind::Conv || l.kind == LayerKind::FC ||
+                  l.kind == LayerKind::MatMul
+              ? pick(1, 3) * (int64_t(1) << pick(0, 4))
+              : l.c;
+    bool spatial = l.kind != LayerKind::FC && l.kind != LayerKind::MatMul;
+    l.ho = l.wo = spatial ? pick(1, 14) : 1;
+    l.r = l.s = spatial ? pick(1, 3) : 1;
+    l.sy = l.sx = spatial ? pick(1, 2) : 1;
+    LayerContext ctx = LayerContext::wholeChip(a);
+    LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
+    SolveOptions opts;
+    opts.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    LayerSolution x = solveLayerExact(a, l, ctx, opts);
+    if (!x.complete || !k.found) {
+      ++unproven;
+      continue;
+    }
+    double r = k.cost.cost.energyPj() / x.cost.cost.energyPj();
+    ratios.push_back(r);
+    if (r > 1.05)
+      std::printf("above 1.05: %.4f %s N%lld C%lld K%lld H%lld R%lld s%lld on "
+                  "%lldx%lld nodes of %lldx%lld PEs, regf %lld B, gbuf %lld B, "
+                  "%lld-bit\n",
+                  r, stringifyLayerKind(l.kind), (long long)l.n, (long long)l.c,
+                  (long long)l.k, (long long)l.ho, (long long)l.r,
+                  (long long)l.sy, (long long)a.nodeRows, (long long)a.nodeCols,
+                  (long long)a.peRows, (long long)a.peCols,
+                  (long long)a.regfBytes, (long long)a.gbufBytes,
+                  (long long)a.wordBits);
+  }
+  std::sort(ratios.begin(), ratios.end());
+  auto at = [&](double q) {
+    return ratios.empty() ? 0.0 : ratios[size_t(q * double(ratios.size() - 1))];
+  };
+  size_t within = std::count_if(ratios.begin(), ratios.end(),
+                                [](double r) { return r <= 1.05; });
+  std::printf("%zu proven of %d (%d not proven in 10 s): kapla/optimum median "
+              "%.4f, 90th percentile %.4f, worst %.4f; %zu within 1.05\n",
+              ratios.size(), count, unproven, at(0.5), at(0.9), at(1.0),
+              within);
+  return 0;
+}
+
 int main(int argc, char **argv) {
+  if (argc >= 3 && std::string(argv[1]) == "--random")
+    return randomRun(std::atoi(argv[2]),
+                     argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1);
   if (argc < 11) {
     std::fprintf(stderr, "usage: %s ARCH KIND N C K Ho Wo R S STRIDE "
                          "[SECONDS]\n", argv[0]);
