@@ -236,11 +236,14 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
     estimate[c] = segmentValue(cands[c], lbs, dram);
   }
 
-  // Keep the segments of the top-k chains, and every single layer.
-  std::vector<char> keep(cands.size(), 0);
-  for (const std::vector<int> &chain : bestChains(n, cands, estimate, opts.topK))
-    for (int c : chain)
-      keep[c] = 1;
+  // Keep the segments of the top-k chains, and every single layer; with
+  // top-k 0 every candidate (the final DP then searches every chain).
+  std::vector<char> keep(cands.size(), opts.topK == 0 ? 1 : 0);
+  if (opts.topK > 0)
+    for (const std::vector<int> &chain :
+         bestChains(n, cands, estimate, opts.topK))
+      for (int c : chain)
+        keep[c] = 1;
   for (size_t c = 0; c < cands.size(); ++c)
     if (cands[c].first == cands[c].last)
       keep[c] = 1;

@@ -111,7 +111,8 @@ struct SchedulePipelineOptions
       *this, "max-segment-layers",
       llvm::cl::desc("Layers in a pipelined segment at most"), llvm::cl::init(5)};
   Option<int64_t> topK{*this, "top-k",
-                       llvm::cl::desc("Chains the estimate DP keeps"),
+                       llvm::cl::desc("Chains the estimate DP keeps (0: every "
+                                      "candidate segment is solved)"),
                        llvm::cl::init(4)};
   Option<double> timeBudget{
       *this, "time-budget",

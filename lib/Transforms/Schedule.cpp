@@ -113,9 +113,16 @@ struct KaplaFormSegmentsPass
                          << objective << "'";
       return signalPassFailure();
     }
-    if (maxSegmentLayers < 1 || topK < 1) {
-      module.emitError() << "kapla-form-segments: max-segment-layers and "
-                            "top-k must be at least 1";
+    if (maxSegmentLayers < 1 || maxSegmentLayers > 10000) {
+      module.emitError() << "kapla-form-segments: max-segment-layers must be "
+                            "between 1 and 10000, got "
+                         << static_cast<int64_t>(maxSegmentLayers);
+      return signalPassFailure();
+    }
+    if (topK < 0 || topK > 1000000) {
+      module.emitError() << "kapla-form-segments: top-k must be between 0 "
+                            "(every segment solved) and 1000000, got "
+                         << static_cast<int64_t>(topK);
       return signalPassFailure();
     }
     ArchDesc arch = getTargetArch(module);

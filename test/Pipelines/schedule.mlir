@@ -33,7 +33,13 @@
 // RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX
-// BADMAX: error: kapla-form-segments: max-segment-layers and top-k must be at least 1
+// BADMAX: error: kapla-form-segments: max-segment-layers must be between 1 and 10000, got 0
+// RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=4294967297" 2>&1 | FileCheck %s --check-prefix=HUGEMAX
+// HUGEMAX: error: kapla-form-segments: max-segment-layers must be between 1 and 10000, got 4294967297
+// RUN: not kapla-opt %s -kapla-schedule="top-k=2147483648" 2>&1 | FileCheck %s --check-prefix=HUGETOPK
+// HUGETOPK: error: kapla-form-segments: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
+// top-k=0 solves every candidate segment: never worse than the pruned DP.
+// RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 top-k=0" | kapla-opt -kapla-verify-dataflow -o /dev/null
 
 // A training step of the same network goes through the whole solver.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 training=true report=%t.train.json" -o %t.train.mlir

@@ -34,6 +34,8 @@ struct SegmentPlan {
 
 struct SegmentSearchOptions {
   int maxSegmentLayers = 5;
+  /// Chains the estimate DP keeps; 0: every candidate segment is solved in
+  /// detail, and the final DP searches every chain of segments.
   int topK = 4;
   SolveOptions solve;
 };

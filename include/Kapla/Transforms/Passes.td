@@ -159,7 +159,8 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
     array, intermediates kept in GBUFs). Candidates whose forwarded data
     cannot fit even one sample at a time are pruned; an optimistic estimate
     (each layer at its lower bound) ranks the rest; a DP keeps the `top-k`
-    chains; their segments and every single layer are solved in detail with
+    chains (`top-k=0`: every candidate); their segments and every single
+    layer are solved in detail with
     the kapla solver; a final DP on the exact costs (`objective`) picks the
     schedule. Every layer gets its `kapla.constraint` and its
     `kapla.dataflow`.
@@ -179,7 +180,8 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
     Option<"maxSegmentLayers", "max-segment-layers", "int64_t", /*default=*/"5",
            "Layers in a pipelined segment at most (1: single layers only)">,
     Option<"topK", "top-k", "int64_t", /*default=*/"4",
-           "Chains the estimate DP keeps">,
+           "Chains the estimate DP keeps (0: solve every candidate segment "
+           "and search every chain)">,
     Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
            "energy, delay or edp">,
   ];

@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""The pruned segment search against every chain of segments.
+
+For each network, architecture and max-segment-layers it schedules the
+network with kapla-schedule twice on one thread: with the default top-k 4
+(the optimistic estimate and its DP prune the candidate segments before the
+detailed solves) and with top-k 0 (every candidate segment is solved in
+detail, so the final DP searches every chain of segments; each layer is
+solved by kapla in both). It prints the total energy of both and their
+ratio: how much the pruning loses.
+
+Usage: benchmarks/segmentation.py [--kapla-opt PATH] [--networks a,b]
+           [--archs a,b] [--max-layers 2,3] [--batch N] [--json OUT]
+"""
+import argparse
+import json
+import os
+import subprocess
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def schedule(kapla_opt, net, arch, batch, extra):
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "report.json")
+        opts = f"arch={arch} batch={batch} report={report} {extra}"
+        subprocess.run([kapla_opt, "--mlir-disable-threading",
+                        os.path.join(ROOT, "zoo", net + ".mlir"),
+                        f"--kapla-schedule={opts}", "-o", os.devnull],
+                       check=True)
+        with open(report, encoding="utf-8") as f:
+            r = json.load(f)
+    return {"energy_pj": r["totals"]["energy_pj"],
+            "seconds": r["search"]["seconds"],
+            "segments": len(r["segments"])}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kapla-opt",
+                    default=os.path.join(ROOT, "build", "bin", "kapla-opt"))
+    ap.add_argument("--networks", default="mlp_l,lstm_gnmt,alex_net")
+    ap.add_argument("--archs", default="multi-node-4x4,multi-node-16x16")
+    ap.add_argument("--max-layers", default="2,3")
+    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--json", default=os.path.join(ROOT, "build",
+                                                   "segmentation-bench.json"))
+    opts = ap.parse_args()
+    rows = []
+    print(f"{'network':<10} {'arch':<17} {'max':>3} {'top-4 uJ':>12} "
+          f"{'all uJ':>12} {'top-4/all':>9} {'top-4 s':>8} {'all s':>7}")
+    for arch in opts.archs.split(","):
+        for net in opts.networks.split(","):
+            for m in opts.max_layers.split(","):
+                pruned = schedule(opts.kapla_opt, net, arch, opts.batch,
+                                  f"max-segment-layers={m}")
+                every = schedule(opts.kapla_opt, net, arch, opts.batch,
+                                 f"max-segment-layers={m} top-k=0")
+                rows.append({"network": net, "arch": arch, "max_layers": int(m),
+                             "batch": opts.batch, "top4": pruned,
+                             "all": every})
+                print(f"{net:<10} {arch:<17} {m:>3} "
+                      f"{pruned['energy_pj'] / 1e6:>12,.1f} "
+                      f"{every['energy_pj'] / 1e6:>12,.1f} "
+                      f"{pruned['energy_pj'] / every['energy_pj']:>9.4f} "
+                      f"{pruned['seconds']:>8.2f} {every['seconds']:>7.2f}",
+                      flush=True)
+    with open(opts.json, "w", encoding="utf-8") as f:
+        json.dump(rows, f, indent=2)
+    print(f"numbers written to {opts.json}")
+
+
+if __name__ == "__main__":
+    main()
