@@ -416,7 +416,8 @@ bool Importer::run(int64_t batch) {
       LayerDesc exported = l;
       if (batch > 0 && exportedBatch > 0) {
         if (l.n % exportedBatch != 0) {
-          op->emitError() << "cannot schedule at batch " << batch
+          op->emitError() << "cannot schedule at batch "
+                          << static_cast<int64_t>(batch)
                           << ": the layer's N of " << l.n
                           << " is not a multiple of the network's batch "
                           << exportedBatch;
@@ -466,7 +467,7 @@ struct KaplaImportPass
     }
     if (batch < 0) {
       module.emitError() << "kapla-import: batch must be positive, got "
-                         << batch;
+                         << static_cast<int64_t>(batch);
       return signalPassFailure();
     }
     bool ok = true;

@@ -36,6 +36,8 @@
 // BADMAX: error: kapla-form-segments: max-segment-layers must be between 1 and 10000, got 0
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=4294967297" 2>&1 | FileCheck %s --check-prefix=HUGEMAX
 // HUGEMAX: error: kapla-form-segments: max-segment-layers must be between 1 and 10000, got 4294967297
+// RUN: not kapla-opt %s -kapla-schedule="batch=-1" 2>&1 | FileCheck %s --check-prefix=NEGBATCH
+// NEGBATCH: error: kapla-import: batch must be positive, got -1{{$}}
 // RUN: not kapla-opt %s -kapla-schedule="top-k=2147483648" 2>&1 | FileCheck %s --check-prefix=HUGETOPK
 // HUGETOPK: error: kapla-form-segments: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
 // top-k=0 solves every candidate segment: never worse than the pruned DP.
