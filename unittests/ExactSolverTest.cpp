@@ -236,7 +236,7 @@ TEST(ExactSolver, BoundNeverExceedsACompletion) {
       ctx.inputFrom = {0, 0, 1, 1};
       ctx.outputTo = {a.nodeRows - 1, a.nodeCols - 1, 1, 1};
       ctx.gbufReserved = pick(0, a.gbufWords() / 2);
-      if (l.n % 2 == 0 && pick(0, 1))
+      if (l.n % 2 == 0 && pick(0, 3))
         ctx.batchGroups = 2;
     }
     Objective obj = Objective(pick(0, 2));

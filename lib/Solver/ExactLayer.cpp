@@ -432,11 +432,12 @@ public:
   /// least its extent over the usable words. The smallest cost under these
   /// constraints, over every pattern of which classes loop, with M_c
   /// relaxed to reals between what the chosen dims fix and what the others
-  /// allow, bounds the cost of every completion. Infinity when no pattern
-  /// fits; 0 when it does not apply (batch groups).
+  /// allow, bounds the cost of every completion (M counts one batch group;
+  /// a tensor without N comes again for each group). Infinity when no
+  /// pattern fits.
   double capacityBound(const std::array<uint8_t, 3> &order,
                        bool regf = false) const {
-    if (groups > 1 || !(gbufCap > 0) || !(regfCap > 0))
+    if (!(gbufCap > 0) || !(regfCap > 0))
       return 0;
     const EnergyTable &e = arch.energy;
     // Per class: the range of M, the largest node (and PE) split, whether
@@ -500,28 +501,40 @@ public:
         if (c >= 0)
           for (int pos = 0; pos < 3 && order[pos] != c; ++pos)
             pays |= loops[order[pos]];
+        // The loop over batch groups (outermost, M counts one group) leaves
+        // a tensor without N in place: it comes again for every group when
+        // a loop inside moves it.
+        double g = 1;
+        if (groups > 1 && c >= 0 && !x.rel.contains(D::N))
+          for (int other = 0; other < 3; ++other)
+            if (other != c && loops[other])
+              g = double(groups);
         if (!regf) {
           double a = x.perWordG * x.words;
-          if (!pays) {
-            constant += a;
+          if (!pays && x.readWrite) {
+            constant += a * (2 * g - 1);
+          } else if (!pays) {
+            constant += a * g;
           } else if (x.readWrite) {
-            p[c] += 2 * a / nodesMax[c];
+            p[c] += 2 * a * g / nodesMax[c];
             constant -= a;
           } else {
-            p[c] += a;
+            p[c] += a * g;
           }
           continue;
         }
         // Between GBUF and PEs: bus deliveries |X| M_c and GBUF reads
         // |X| M_c / (PE split of c) when paying.
         double bus = e.bus * x.words, gbuf = e.gbuf * x.words;
-        if (!pays) {
-          constant += bus + gbuf;
+        if (!pays && x.readWrite) {
+          constant += (bus + gbuf) * (2 * g - 1);
+        } else if (!pays) {
+          constant += (bus + gbuf) * g;
         } else if (x.readWrite) {
-          p[c] += 2 * bus + 2 * gbuf / pesMax[c];
+          p[c] += 2 * g * (bus + gbuf / pesMax[c]);
           constant -= bus * pesMax[c] * nodesMax[c] + gbuf * nodesMax[c];
         } else {
-          p[c] += bus + gbuf / pesMax[c];
+          p[c] += g * (bus + gbuf / pesMax[c]);
         }
       }
       best = std::min(best, minimiseOverTiles(l, h, p, constant, cap));
