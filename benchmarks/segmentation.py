@@ -7,10 +7,14 @@ network with kapla-schedule twice on one thread: with the default top-k 4
 detailed solves) and with top-k 0 (every candidate segment is solved in
 detail, so the final DP searches every chain of segments; each layer is
 solved by kapla in both). It prints the total energy of both and their
-ratio: how much the pruning loses.
+ratio: how much the pruning loses. With --exact-budget S it also searches
+every chain with each layer solved by the exact solver (stopped after S
+seconds per layer; segment-solver=exact solver=exact), and prints the
+pruned search with kapla over that.
 
 Usage: benchmarks/segmentation.py [--kapla-opt PATH] [--networks a,b]
-           [--archs a,b] [--max-layers 2,3] [--batch N] [--json OUT]
+           [--archs a,b] [--max-layers 2,3] [--batch N]
+           [--exact-budget S] [--json OUT]
 """
 import argparse
 import json
@@ -44,12 +48,14 @@ def main():
     ap.add_argument("--archs", default="multi-node-4x4,multi-node-16x16")
     ap.add_argument("--max-layers", default="2,3")
     ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--exact-budget", type=float, default=0)
     ap.add_argument("--json", default=os.path.join(ROOT, "build",
                                                    "segmentation-bench.json"))
     opts = ap.parse_args()
     rows = []
     print(f"{'network':<10} {'arch':<17} {'max':>3} {'top-4 uJ':>12} "
-          f"{'all uJ':>12} {'top-4/all':>9} {'top-4 s':>8} {'all s':>7}")
+          f"{'all uJ':>12} {'top-4/all':>9} {'top-4 s':>8} {'all s':>7}"
+          f"{'exact uJ':>12} {'top-4/exact':>11} {'exact s':>8}")
     for arch in opts.archs.split(","):
         for net in opts.networks.split(","):
             for m in opts.max_layers.split(","):
@@ -57,15 +63,25 @@ def main():
                                   f"max-segment-layers={m}")
                 every = schedule(opts.kapla_opt, net, arch, opts.batch,
                                  f"max-segment-layers={m} top-k=0")
-                rows.append({"network": net, "arch": arch, "max_layers": int(m),
-                             "batch": opts.batch, "top4": pruned,
-                             "all": every})
+                row = {"network": net, "arch": arch, "max_layers": int(m),
+                       "batch": opts.batch, "top4": pruned, "all": every}
+                extra = ""
+                if opts.exact_budget > 0:
+                    exact = schedule(
+                        opts.kapla_opt, net, arch, opts.batch,
+                        f"max-segment-layers={m} top-k=0 segment-solver=exact "
+                        f"solver=exact layer-time-budget={opts.exact_budget}")
+                    row["all_exact"] = exact
+                    extra = (f"{exact['energy_pj'] / 1e6:>12,.1f} "
+                             f"{pruned['energy_pj'] / exact['energy_pj']:>11.4f} "
+                             f"{exact['seconds']:>8.1f}")
+                rows.append(row)
                 print(f"{net:<10} {arch:<17} {m:>3} "
                       f"{pruned['energy_pj'] / 1e6:>12,.1f} "
                       f"{every['energy_pj'] / 1e6:>12,.1f} "
                       f"{pruned['energy_pj'] / every['energy_pj']:>9.4f} "
-                      f"{pruned['seconds']:>8.2f} {every['seconds']:>7.2f}",
-                      flush=True)
+                      f"{pruned['seconds']:>8.2f} {every['seconds']:>7.2f}"
+                      + extra, flush=True)
     with open(opts.json, "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=2)
     print(f"numbers written to {opts.json}")

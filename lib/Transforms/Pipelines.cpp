@@ -107,6 +107,11 @@ struct SchedulePipelineOptions
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is: error or warn"),
       llvm::cl::init("error")};
+  Option<std::string> segmentSolver{
+      *this, "segment-solver",
+      llvm::cl::desc("What solves the layers of candidate segments: kapla or "
+                     "exact (with layer-time-budget)"),
+      llvm::cl::init("kapla")};
   Option<int64_t> maxSegmentLayers{
       *this, "max-segment-layers",
       llvm::cl::desc("Layers in a pipelined segment at most"), llvm::cl::init(5)};
@@ -141,11 +146,14 @@ void buildSchedulePipeline(OpPassManager &pm,
   formOpts.maxSegmentLayers = opts.maxSegmentLayers;
   formOpts.topK = opts.topK;
   formOpts.objective = opts.objective;
+  formOpts.solver = opts.segmentSolver;
+  formOpts.layerTimeBudget = opts.layerTimeBudget;
   pm.addPass(createKaplaFormSegmentsPass(formOpts));
-  // kapla-form-segments solved every layer in detail with the kapla solver;
-  // another solver solves them again in the chosen segments.
+  // kapla-form-segments solved every layer in detail with the segment
+  // solver (kapla unless segment-solver says exact); another solver solves
+  // them again in the chosen segments.
   KaplaSolveLayersPassOptions solveOpts;
-  solveOpts.resolve = opts.solver != "kapla";
+  solveOpts.resolve = opts.solver != opts.segmentSolver;
   solveOpts.solver = opts.solver;
   solveOpts.objective = opts.objective;
   solveOpts.budget = opts.budget;

@@ -125,14 +125,39 @@ struct KaplaFormSegmentsPass
                          << static_cast<int64_t>(topK);
       return signalPassFailure();
     }
+    if (solver != "kapla" && solver != "exact") {
+      module.emitError() << "kapla-form-segments: solver must be kapla or "
+                            "exact, got '"
+                         << solver << "'";
+      return signalPassFailure();
+    }
+    if (!(layerTimeBudget >= 0) || std::isinf(layerTimeBudget)) {
+      module.emitError() << "kapla-form-segments: layer-time-budget must be a "
+                            "finite, non-negative number of seconds, got "
+                         << static_cast<double>(layerTimeBudget);
+      return signalPassFailure();
+    }
     ArchDesc arch = getTargetArch(module);
     SegmentSearchOptions opts;
     opts.maxSegmentLayers = int(maxSegmentLayers);
     opts.topK = int(topK);
     opts.solve.objective = *obj;
+    const bool exact = solver == "exact";
+    auto solveOne = [&, budget = double(layerTimeBudget)](
+                        const LayerDesc &l, const LayerContext &c) {
+      if (!exact)
+        return solveLayerKapla(arch, l, c, opts.solve);
+      SolveOptions o = opts.solve;
+      if (budget > 0)
+        o.deadline = std::chrono::steady_clock::now() +
+                     std::chrono::duration_cast<
+                         std::chrono::steady_clock::duration>(
+                         std::chrono::duration<double>(budget));
+      return solveLayerExact(arch, l, c, o);
+    };
     KaplaDialect::SearchStats &stats =
         ctx->getLoadedDialect<KaplaDialect>()->getSearchStats();
-    stats.solver = "kapla";
+    stats.solver = solver;
     stats.objective = objective;
     auto start = std::chrono::steady_clock::now();
     std::map<SolveKey, LayerSolution> memo;
@@ -140,7 +165,7 @@ struct KaplaFormSegmentsPass
                      const LayerContext &c) -> const LayerSolution & {
       auto [it, inserted] = memo.try_emplace(SolveKey{l, c});
       if (inserted) {
-        it->second = solveLayerKapla(arch, l, c, opts.solve);
+        it->second = solveOne(l, c);
         ++stats.layerSolves;
         stats.evaluations += it->second.evaluations;
       }
@@ -175,8 +200,7 @@ struct KaplaFormSegmentsPass
             }
             std::vector<LayerSolution> sols(keys.size());
             parallelFor(ctx, 0, keys.size(), [&](size_t i) {
-              sols[i] = solveLayerKapla(arch, keys[i].layer, keys[i].ctx,
-                                        opts.solve);
+              sols[i] = solveOne(keys[i].layer, keys[i].ctx);
             });
             for (size_t i = 0; i < keys.size(); ++i) {
               ++stats.layerSolves;
@@ -216,10 +240,21 @@ struct KaplaFormSegmentsPass
           if (plan.pipeline != PipelineKind::None)
             sc.batchGroups = plan.batchGroups;
           op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, sc));
+          const LayerSolution &sol = solve(g.layers[i].desc, c);
           op->setAttr(KaplaDialect::kDataflowAttrName,
-                      toAttr(ctx, solve(g.layers[i].desc, c).dataflow));
+                      toAttr(ctx, sol.dataflow));
           op->removeAttr(KaplaDialect::kOptimalAttrName);
           op->removeAttr(KaplaDialect::kGapAttrName);
+          if (exact && sol.complete)
+            op->setAttr(KaplaDialect::kOptimalAttrName, UnitAttr::get(ctx));
+          else if (exact && sol.bound > 0)
+            op->setAttr(
+                KaplaDialect::kGapAttrName,
+                FloatAttr::get(Float64Type::get(ctx),
+                               std::max(objectiveValue(*obj, sol.cost.cost) /
+                                                sol.bound -
+                                            1,
+                                        0.0)));
         }
         wrapInSegment(lg.getOp(plan.first), lg.getOp(plan.last), index++,
                       plan.pipeline);

@@ -29,7 +29,7 @@
 // RUN: not kapla-opt %s -kapla-schedule="solver=exhaustive time-budget=-1" 2>&1 | FileCheck %s --check-prefix=BADTIME
 // BADTIME: error: kapla-solve-layers: time-budget must be a finite, non-negative number of seconds, got -1
 // RUN: not kapla-opt %s -kapla-schedule="solver=exact layer-time-budget=inf" 2>&1 | FileCheck %s --check-prefix=BADLAYERTIME
-// BADLAYERTIME: error: kapla-solve-layers: layer-time-budget must be a finite, non-negative number of seconds, got INF
+// BADLAYERTIME: error: kapla-form-segments: layer-time-budget must be a finite, non-negative number of seconds, got INF
 // RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX
@@ -40,6 +40,13 @@
 // NEGBATCH: error: kapla-import: batch must be positive, got -1{{$}}
 // RUN: not kapla-opt %s -kapla-schedule="top-k=2147483648" 2>&1 | FileCheck %s --check-prefix=HUGETOPK
 // HUGETOPK: error: kapla-form-segments: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
+// RUN: not kapla-opt %s -kapla-schedule="segment-solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSEGSOLVER
+// BADSEGSOLVER: error: kapla-form-segments: solver must be kapla or exact, got 'annealing'
+// Segments chosen on exactly solved layers: every layer proven on this small net.
+// RUN: kapla-opt %s -kapla-schedule="arch=edge-systolic batch=8 max-segment-layers=2 segment-solver=exact solver=exact report=%t.x.json" | kapla-opt -kapla-verify-dataflow -o /dev/null
+// RUN: FileCheck %s --check-prefix=SEGEXACT < %t.x.json
+// SEGEXACT: "solver": "exact"
+// SEGEXACT-NOT: "optimal": false
 // top-k=0 solves every candidate segment: never worse than the pruned DP.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 top-k=0" | kapla-opt -kapla-verify-dataflow -o /dev/null
 

@@ -160,7 +160,8 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
     cannot fit even one sample at a time are pruned; an optimistic estimate
     (each layer at its lower bound) ranks the rest; a DP keeps the `top-k`
     chains (`top-k=0`: every candidate); their segments and every single
-    layer are solved in detail with
+    layer are solved in detail (`solver=kapla`, or `exact` to compare the
+    segment search on proven layers) with
     the kapla solver; a final DP on the exact costs (`objective`) picks the
     schedule. Every layer gets its `kapla.constraint` and its
     `kapla.dataflow`.
@@ -184,6 +185,10 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
            "and search every chain)">,
     Option<"objective", "objective", "std::string", /*default=*/"\"energy\"",
            "energy, delay or edp">,
+    Option<"solver", "solver", "std::string", /*default=*/"\"kapla\"",
+           "What solves the layers of the candidate segments: kapla or exact">,
+    Option<"layerTimeBudget", "layer-time-budget", "double", /*default=*/"0",
+           "Seconds per layer for solver=exact (0: no limit)">,
   ];
 }
 
