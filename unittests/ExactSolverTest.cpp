@@ -13,9 +13,11 @@
 
 #include "gtest/gtest.h"
 
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <random>
+#include <thread>
 #include <vector>
 
 using namespace mlir::kapla;
@@ -325,5 +327,48 @@ TEST(ExactSolver, KaplaNearTheOptimumOnRandomHardware) {
     EXPECT_LE(k.cost.cost.energyPj(), 1.05 * x.cost.cost.energyPj())
         << "case " << i << ": " << stringifyLayerKind(l.kind);
     EXPECT_LE(x.cost.cost.energyPj(), k.cost.cost.energyPj());
+  }
+}
+
+TEST(ExactSolver, ParallelSearchGivesTheSequentialAnswer) {
+  // The root's subtrees run in any order (here: last first, and on two
+  // threads) and share only the best value found; the answer, dataflow
+  // included, is the one of the sequential search.
+  // Layers each proven in well under a second.
+  const std::pair<const char *, LayerDesc> cases[] = {
+      {"edge-systolic", layer(LayerKind::Conv, 2, 8, 8, 4, 3, 1)},
+      {"edge-systolic", layer(LayerKind::Conv, 8, 32, 16, 4, 1, 1)},
+      {"multi-node-4x4", layer(LayerKind::FC, 8, 32, 32, 1, 1, 1)},
+      {"multi-node-4x4", layer(LayerKind::DWConv, 4, 16, 16, 8, 3, 2)},
+  };
+  auto reversed = [](size_t n, const std::function<void(size_t)> &body) {
+    for (size_t i = n; i-- > 0;)
+      body(i);
+  };
+  auto threaded = [](size_t n, const std::function<void(size_t)> &body) {
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      for (size_t i; (i = next.fetch_add(1)) < n;)
+        body(i);
+    };
+    std::thread other(work);
+    work();
+    other.join();
+  };
+  for (const auto &[archName, l] : cases) {
+    ArchDesc a = *getPreset(archName);
+    LayerContext ctx = LayerContext::wholeChip(a);
+    LayerSolution seq = solveLayerExact(a, l, ctx, SolveOptions());
+    ASSERT_TRUE(seq.complete) << stringifyLayerKind(l.kind);
+    for (const auto &exec :
+         {SolveOptions::ForEach(reversed), SolveOptions::ForEach(threaded)}) {
+      SolveOptions opts;
+      opts.forEach = exec;
+      LayerSolution par = solveLayerExact(a, l, ctx, opts);
+      EXPECT_TRUE(par.complete) << stringifyLayerKind(l.kind);
+      EXPECT_EQ(par.cost.cost.energyPj(), seq.cost.cost.energyPj())
+          << stringifyLayerKind(l.kind);
+      EXPECT_TRUE(par.dataflow == seq.dataflow) << stringifyLayerKind(l.kind);
+    }
   }
 }

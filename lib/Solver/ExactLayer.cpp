@@ -39,9 +39,11 @@
 #include "SearchSpace.h"
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <numeric>
 
 namespace mlir::kapla {
@@ -629,6 +631,11 @@ public:
     double v = objectiveValue(opts.objective, scratch.cost);
     if (v < incumbent) {
       incumbent = v;
+      if (shared) {
+        double seen = shared->load(std::memory_order_relaxed);
+        while (v < seen && !shared->compare_exchange_weak(seen, v))
+          ;
+      }
       best.found = true;
       best.schedule = s;
       best.dataflow = std::move(df);
@@ -653,6 +660,8 @@ public:
   int64_t groups = 1;
 
   double incumbent = INFINITY;
+  /// The best value any sibling search has found (parallel search only).
+  std::atomic<double> *shared = nullptr;
   LayerSolution best;
   bool improved = false;
   LayerCost scratch;
@@ -661,7 +670,7 @@ public:
   double openBound = INFINITY;
   bool stopped = false;
 
-private:
+  // The search (public for the parallel driver below).
   bool outOfTime() {
     if (stopped)
       return true;
@@ -671,6 +680,49 @@ private:
              std::chrono::steady_clock::now() >= *opts.deadline)
       stopped = true;
     return stopped;
+  }
+
+  /// A bound worth exploring: below this search's incumbent and not above
+  /// the best any parallel sibling has found (ties stay, so that the
+  /// answer does not depend on which sibling finds it first).
+  bool worth(double b) const {
+    return b < incumbent &&
+           (!shared || b <= shared->load(std::memory_order_relaxed));
+  }
+
+  /// The dim to branch on: the one with the fewest choices left (fail
+  /// first): its children are few, and fixing it narrows the others.
+  size_t branchDim() const {
+    size_t k = 0;
+    int64_t fewest = std::numeric_limits<int64_t>::max();
+    for (size_t j = 0; j < sr.dims.size(); ++j) {
+      const DimState &st = state[int(sr.dims[j])];
+      if (!st.fixed && st.feasible < fewest) {
+        fewest = st.feasible;
+        k = j;
+      }
+    }
+    return k;
+  }
+
+  /// The children of the current node along dim k worth exploring, best
+  /// bound first: (bound, choice index).
+  llvm::SmallVector<std::pair<double, uint32_t>, 64> childrenOf(size_t k) {
+    llvm::SmallVector<std::pair<double, uint32_t>, 64> children;
+    for (uint32_t c = 0; c < space.choices[k].size(); ++c) {
+      fix(k, space.choices[k][c]);
+      if (!fitsFixed() || !forwardCheck()) {
+        unfix(k);
+        continue;
+      }
+      double b = bound();
+      unfix(k);
+      if (worth(b))
+        children.push_back({b, c});
+    }
+    std::stable_sort(children.begin(), children.end(),
+                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    return children;
   }
 
   void dfs(size_t depth, double here) {
@@ -683,35 +735,9 @@ private:
       leaf();
       return;
     }
-    // Branch on the dim with the fewest choices left (fail first): its
-    // children are few, and fixing it narrows the others' ranges.
-    size_t k = 0;
-    int64_t fewest = std::numeric_limits<int64_t>::max();
-    for (size_t j = 0; j < sr.dims.size(); ++j) {
-      const DimState &st = state[int(sr.dims[j])];
-      if (!st.fixed && st.feasible < fewest) {
-        fewest = st.feasible;
-        k = j;
-      }
-    }
-    // The children, best bound first.
-    llvm::SmallVector<std::pair<double, uint32_t>, 64> children;
-    for (uint32_t c = 0; c < space.choices[k].size(); ++c) {
-      fix(k, space.choices[k][c]);
-      if (!fitsFixed() || !forwardCheck()) {
-        unfix(k);
-        continue;
-      }
-      double b = bound();
-      unfix(k);
-      if (b < incumbent)
-        children.push_back({b, c});
-    }
-    std::stable_sort(children.begin(), children.end(),
-                     [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (size_t j = 0; j < children.size(); ++j) {
-      auto [b, c] = children[j];
-      if (!(b < incumbent))
+    size_t k = branchDim();
+    for (auto [b, c] : childrenOf(k)) {
+      if (!worth(b))
         break;
       if (stopped) {
         openBound = std::min(openBound, b);
@@ -756,7 +782,7 @@ private:
     };
     for (const auto &ro : distinctOrders(regfLoops))
       for (const auto &go : distinctOrders(gbufLoops)) {
-        if (!(boundFor(t, index(ro), index(go)) < incumbent))
+        if (!worth(boundFor(t, index(ro), index(go))))
           continue;
         s.regfOrder = ro;
         s.gbufOrder = go;
@@ -767,6 +793,61 @@ private:
 
 };
 
+} // namespace
+
+namespace {
+/// The root's children searched by `opts.forEach`, each subtree by its own
+/// search; they share only the best value found, for cutting. A subtree
+/// never cuts a node whose bound equals that value, so each subtree that
+/// holds an optimum finds the first one in its own order, and the lowest
+/// such subtree gives the answer: the first optimum in the order of the
+/// sequential search, whatever the threads do.
+LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
+                              const SolveOptions &opts) {
+  LayerSolution out = start;
+  out.evaluations = start.evaluations;
+  if (!root.forwardCheck()) {
+    out.complete = false; // nothing of the space fits
+    return out;
+  }
+  root.rootBound = root.bound();
+  ++root.nodes;
+  size_t k = root.branchDim();
+  auto children = root.childrenOf(k);
+  std::atomic<double> shared(root.incumbent);
+  std::vector<std::unique_ptr<ExactSearch>> subs(children.size());
+  opts.forEach(children.size(), [&](size_t j) {
+    auto sub = std::make_unique<ExactSearch>(root.arch, root.layer, root.ctx,
+                                             opts);
+    sub->incumbent = root.incumbent;
+    sub->shared = &shared;
+    sub->fix(k, sub->space.choices[k][children[j].second]);
+    sub->forwardCheck();
+    if (sub->worth(children[j].first))
+      sub->dfs(1, children[j].first);
+    subs[j] = std::move(sub);
+  });
+  double bestValue = root.incumbent, open = INFINITY;
+  bool complete = true;
+  out.nodes = root.nodes;
+  for (const auto &sub : subs) {
+    out.nodes += sub->nodes;
+    out.evaluations += sub->evaluations;
+    complete &= !sub->stopped;
+    open = std::min(open, sub->openBound);
+    if (sub->improved && sub->incumbent < bestValue) {
+      bestValue = sub->incumbent;
+      out.schedule = sub->best.schedule;
+      out.dataflow = sub->best.dataflow;
+      out.cost = sub->best.cost;
+      out.found = true;
+    }
+  }
+  out.complete = complete && out.found;
+  if (out.found)
+    out.bound = complete ? bestValue : std::min(bestValue, open);
+  return out;
+}
 } // namespace
 
 LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
@@ -782,6 +863,8 @@ LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
     ex.incumbent = objectiveValue(opts.objective, start.cost.cost);
     ex.best = start;
   }
+  if (opts.forEach && !opts.budget)
+    return solveInParallel(ex, start, opts);
   bool complete = ex.run();
   LayerSolution out = std::move(ex.best);
   out.evaluations = start.evaluations + ex.evaluations;

@@ -148,6 +148,9 @@ struct KaplaFormSegmentsPass
       if (!exact)
         return solveLayerKapla(arch, l, c, opts.solve);
       SolveOptions o = opts.solve;
+      o.forEach = [ctx](size_t n, const std::function<void(size_t)> &body) {
+        parallelFor(ctx, 0, n, body);
+      };
       if (budget > 0)
         o.deadline = std::chrono::steady_clock::now() +
                      std::chrono::duration_cast<
@@ -366,8 +369,15 @@ struct KaplaSolveLayersPass
           if (!layerOpts.deadline || own < *layerOpts.deadline)
             layerOpts.deadline = own;
         }
-        if (solver == "exact")
+        if (solver == "exact") {
+          // The search of one layer splits over the thread pool too: a
+          // network with few distinct layers still uses every thread.
+          layerOpts.forEach = [this](size_t n,
+                                     const std::function<void(size_t)> &body) {
+            parallelFor(&getContext(), 0, n, body);
+          };
           solutions[k] = solveLayerExact(arch, key.layer, key.ctx, layerOpts);
+        }
         else if (solver == "exhaustive")
           solutions[k] =
               solveLayerExhaustive(arch, key.layer, key.ctx, layerOpts);

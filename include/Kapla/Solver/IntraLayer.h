@@ -15,6 +15,7 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -66,6 +67,13 @@ struct SolveOptions {
   /// Exhaustive and random: stop at this time (the best found so far is
   /// the answer); none when unset.
   std::optional<std::chrono::steady_clock::time_point> deadline;
+  /// Exact: runs body(0) .. body(count - 1), possibly in parallel (the pass
+  /// gives MLIR's thread pool); the exact search then splits its tree over
+  /// it. The answer is the same as without it, unless a deadline stops
+  /// the search (unused with a `budget`, which would not be).
+  using ForEach = std::function<void(
+      size_t count, const std::function<void(size_t)> &body)>;
+  ForEach forEach;
 };
 
 /// KAPLA's bottom-up cost descent: from the PE template's unit, spread over
