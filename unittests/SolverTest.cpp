@@ -1,6 +1,7 @@
 //===- SolverTest.cpp - The intra-layer solvers ---------------------------===//
 
 #include "Kapla/Solver/IntraLayer.h"
+#include "Enumerate.h"
 
 #include "gtest/gtest.h"
 
@@ -164,65 +165,15 @@ TEST(Solver, BatchGroupsAreTheOutermostLoop) {
 }
 
 namespace {
-std::vector<int64_t> divisorsOf(int64_t n) {
-  std::vector<int64_t> d;
-  for (int64_t i = 1; i <= n; ++i)
-    if (n % i == 0)
-      d.push_back(i);
-  return d;
-}
-
-/// Every point of the exhaustive space, without any pruning: each dim's
-/// extent split into REGF tile x PE split x GBUF loop and GBUF tile x node
-/// split x loop, all 36 order pairs. The best energy.
+/// The best energy of every point of the exhaustive space, without any
+/// pruning (unittests/Enumerate.h).
 double naiveOptimum(const ArchDesc &a, const LayerDesc &l,
                     const LayerContext &ctx) {
-  const Dim dims[] = {Dim::N, Dim::C, Dim::K, Dim::Ho, Dim::Wo, Dim::R, Dim::S};
-  DimSet known = knownDims(l.kind);
-  struct Choice { int64_t rt, ps, gt, ns; };
-  std::vector<std::pair<Dim, std::vector<Choice>>> space;
-  for (Dim d : dims) {
-    if (!known.contains(d))
-      continue;
-    std::vector<Choice> cs;
-    int64_t e = l.extent(d);
-    for (int64_t gt : divisorsOf(e))
-      for (int64_t ns : divisorsOf(e / gt))
-        for (int64_t rt : divisorsOf(gt))
-          for (int64_t ps : divisorsOf(gt / rt))
-            cs.push_back({rt, ps, gt, ns});
-    space.push_back({d, cs});
-  }
-  const std::array<uint8_t, 3> orders[] = {{0, 1, 2}, {0, 2, 1}, {1, 0, 2},
-                                           {1, 2, 0}, {2, 0, 1}, {2, 1, 0}};
   double best = INFINITY;
-  std::vector<size_t> idx(space.size(), 0);
-  while (true) {
-    LayerSchedule s;
-    s.regfTile.fill(1);
-    s.peSplit.fill(1);
-    s.gbufTile.fill(1);
-    s.nodeSplit.fill(1);
-    for (size_t k = 0; k < space.size(); ++k) {
-      const Choice &c = space[k].second[idx[k]];
-      int i = int(space[k].first);
-      s.regfTile[i] = c.rt, s.peSplit[i] = c.ps;
-      s.gbufTile[i] = c.gt, s.nodeSplit[i] = c.ns;
-    }
-    for (const auto &ro : orders)
-      for (const auto &go : orders) {
-        s.regfOrder = ro;
-        s.gbufOrder = go;
-        LayerCost c = evaluateLayer(a, l, buildDataflow(l, s), ctx);
-        if (c.valid)
-          best = std::min(best, c.cost.energyPj());
-      }
-    size_t k = 0;
-    while (k < idx.size() && ++idx[k] == space[k].second.size())
-      idx[k++] = 0;
-    if (k == idx.size())
-      break;
-  }
+  test::enumerate(a, l, ctx, [&](const LayerSchedule &, const LayerCost &c) {
+    if (c.valid)
+      best = std::min(best, c.cost.energyPj());
+  });
   return best;
 }
 } // namespace

@@ -217,9 +217,8 @@ public:
     space.schedule.gbufTile[i] = space.schedule.nodeSplit[i] = 1;
   }
 
-  /// Fills the states of the dims not fixed from their choices that still
-  /// fit with the fixed ones; false when one has none.
-  bool forwardCheck() {
+  /// The PEs and nodes the fixed dims' splits use.
+  std::pair<int64_t, int64_t> fixedSplits() const {
     int64_t pes = 1, nodes = 1;
     for (D d : sr.dims) {
       const DimState &st = state[int(d)];
@@ -228,6 +227,13 @@ public:
         nodes *= st.ns;
       }
     }
+    return {pes, nodes};
+  }
+
+  /// Fills the states of the dims not fixed from their choices that still
+  /// fit with the fixed ones; false when one has none.
+  bool forwardCheck() {
+    auto [pes, nodes] = fixedSplits();
     LayerSchedule &s = space.schedule;
     for (size_t k = 0; k < sr.dims.size(); ++k) {
       int i = int(sr.dims[k]);
@@ -752,14 +758,7 @@ public:
 
   /// The fixed dims alone fit the PEs, nodes and buffers.
   bool fitsFixed() const {
-    int64_t pes = 1, nodes = 1;
-    for (D d : sr.dims) {
-      const DimState &st = state[int(d)];
-      if (st.fixed) {
-        pes *= st.ps;
-        nodes *= st.ns;
-      }
-    }
+    auto [pes, nodes] = fixedSplits();
     return pes <= arch.numPEsPerNode() && nodes <= ctx.region.numNodes() &&
            levelWords(sr.shape, space.schedule.regfTile) <= regfCap &&
            levelWords(sr.shape, space.schedule.gbufTile) <= gbufCap;
@@ -767,21 +766,15 @@ public:
 
   void leaf() {
     LayerSchedule &s = space.schedule;
-    std::array<bool, 3> regfLoops{}, gbufLoops{};
-    for (int c = 0; c < 3; ++c)
-      for (D d : classDims(sr.shape.kind, c)) {
-        int i = int(d);
-        regfLoops[c] |= s.regfTile[i] * s.peSplit[i] < s.gbufTile[i];
-        gbufLoops[c] |= s.gbufTile[i] * s.nodeSplit[i] < sr.shape.extent(d);
-      }
+    LoopingClasses looping = loopingClasses(sr.shape, s);
     NodeTerms t;
     nodeTerms(t);
     auto index = [](const std::array<uint8_t, 3> &o) {
       return size_t(std::find(kOrders.begin(), kOrders.end(), o) -
                     kOrders.begin());
     };
-    for (const auto &ro : distinctOrders(regfLoops))
-      for (const auto &go : distinctOrders(gbufLoops)) {
+    for (const auto &ro : distinctOrders(looping.regf))
+      for (const auto &go : distinctOrders(looping.gbuf)) {
         if (!worth(boundFor(t, index(ro), index(go))))
           continue;
         s.regfOrder = ro;

@@ -573,15 +573,9 @@ private:
 
   void evaluateOrders() {
     LayerSchedule &s = space.schedule;
-    std::array<bool, 3> regfLoops{}, gbufLoops{};
-    for (int c = 0; c < 3; ++c)
-      for (D d : classDims(sr.shape.kind, c)) {
-        int i = int(d);
-        regfLoops[c] |= s.regfTile[i] * s.peSplit[i] < s.gbufTile[i];
-        gbufLoops[c] |= s.gbufTile[i] * s.nodeSplit[i] < sr.shape.extent(d);
-      }
-    for (const auto &ro : distinctOrders(regfLoops))
-      for (const auto &go : distinctOrders(gbufLoops)) {
+    LoopingClasses looping = loopingClasses(sr.shape, s);
+    for (const auto &ro : distinctOrders(looping.regf))
+      for (const auto &go : distinctOrders(looping.gbuf)) {
         s.regfOrder = ro;
         s.gbufOrder = go;
         sr.score(s, sr.arch, true);

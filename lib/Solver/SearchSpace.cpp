@@ -209,4 +209,15 @@ distinctOrders(const std::array<bool, 3> &looping) {
   return out;
 }
 
+LoopingClasses loopingClasses(const LayerDesc &shape, const LayerSchedule &s) {
+  LoopingClasses out;
+  for (int c = 0; c < 3; ++c)
+    for (D d : classDims(shape.kind, c)) {
+      int i = int(d);
+      out.regf[c] |= s.regfTile[i] * s.peSplit[i] < s.gbufTile[i];
+      out.gbuf[c] |= s.gbufTile[i] * s.nodeSplit[i] < shape.extent(d);
+    }
+  return out;
+}
+
 } // namespace mlir::kapla::search

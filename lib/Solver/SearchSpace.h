@@ -112,6 +112,12 @@ struct Space {
 /// completion needs.
 int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t);
 
+/// Which loop classes have a loop at each level in `s` for `shape`.
+struct LoopingClasses {
+  std::array<bool, 3> regf{}, gbuf{};
+};
+LoopingClasses loopingClasses(const LayerDesc &shape, const LayerSchedule &s);
+
 /// The orders of kOrders that give distinct loop nests: only the classes
 /// with a loop at the level (`looping[c]`) have a place in the nest.
 llvm::SmallVector<std::array<uint8_t, 3>, 6>
