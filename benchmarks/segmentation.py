@@ -12,6 +12,8 @@ every chain with each layer solved by the exact solver (stopped after S
 seconds per layer; segment-solver=exact solver=exact), and prints the
 pruned search with kapla over that.
 
+Architectures are presets or files of benchmarks/arch/ (by name).
+
 Usage: benchmarks/segmentation.py [--kapla-opt PATH] [--networks a,b]
            [--archs a,b] [--max-layers 2,3] [--batch N]
            [--exact-budget S] [--json OUT]
@@ -19,25 +21,10 @@ Usage: benchmarks/segmentation.py [--kapla-opt PATH] [--networks a,b]
 import argparse
 import json
 import os
-import subprocess
-import tempfile
+
+from quality import schedule
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def schedule(kapla_opt, net, arch, batch, extra):
-    with tempfile.TemporaryDirectory() as tmp:
-        report = os.path.join(tmp, "report.json")
-        opts = f"arch={arch} batch={batch} report={report} {extra}"
-        subprocess.run([kapla_opt, "--mlir-disable-threading",
-                        os.path.join(ROOT, "zoo", net + ".mlir"),
-                        f"--kapla-schedule={opts}", "-o", os.devnull],
-                       check=True)
-        with open(report, encoding="utf-8") as f:
-            r = json.load(f)
-    return {"energy_pj": r["totals"]["energy_pj"],
-            "seconds": r["search"]["seconds"],
-            "segments": len(r["segments"])}
 
 
 def main():
@@ -74,13 +61,13 @@ def main():
                     row["all_exact"] = exact
                     extra = (f"{exact['energy_pj'] / 1e6:>12,.1f} "
                              f"{pruned['energy_pj'] / exact['energy_pj']:>11.4f} "
-                             f"{exact['seconds']:>8.1f}")
+                             f"{exact['solve_seconds']:>8.1f}")
                 rows.append(row)
                 print(f"{net:<10} {arch:<17} {m:>3} "
                       f"{pruned['energy_pj'] / 1e6:>12,.1f} "
                       f"{every['energy_pj'] / 1e6:>12,.1f} "
                       f"{pruned['energy_pj'] / every['energy_pj']:>9.4f} "
-                      f"{pruned['seconds']:>8.2f} {every['seconds']:>7.2f}"
+                      f"{pruned['solve_seconds']:>8.2f} {every['solve_seconds']:>7.2f}"
                       + extra, flush=True)
     with open(opts.json, "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=2)

@@ -44,7 +44,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <numeric>
 
 namespace mlir::kapla {
 
@@ -798,7 +797,6 @@ namespace {
 LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
                               const SolveOptions &opts) {
   LayerSolution out = start;
-  out.evaluations = start.evaluations;
   if (!root.forwardCheck()) {
     out.complete = false; // nothing of the space fits
     return out;

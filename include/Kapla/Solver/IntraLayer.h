@@ -61,11 +61,12 @@ struct LayerSolution {
 struct SolveOptions {
   Objective objective = Objective::Energy;
   /// Exhaustive and random: stop after this many evaluations (0: no limit
-  /// for exhaustive; random uses 20000).
+  /// for exhaustive; random uses 20000). Exact: after this many search
+  /// nodes plus evaluations (0: no limit).
   int64_t budget = 0;
   uint64_t seed = 1;
-  /// Exhaustive and random: stop at this time (the best found so far is
-  /// the answer); none when unset.
+  /// Exact, exhaustive and random: stop at this time (the best found so
+  /// far is the answer); none when unset.
   std::optional<std::chrono::steady_clock::time_point> deadline;
   /// Exact: runs body(0) .. body(count - 1), possibly in parallel (the pass
   /// gives MLIR's thread pool); the exact search then splits its tree over
