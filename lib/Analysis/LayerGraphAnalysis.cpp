@@ -76,6 +76,9 @@ std::string mlir::kapla::getLayerName(Operation *op) {
   if (auto name = op->getAttrOfType<StringAttr>(KaplaDialect::kNameAttrName))
     return name.str();
   Location loc = op->getLoc();
+  // An op inlined from a helper: the name it has in the helper.
+  while (auto site = dyn_cast<CallSiteLoc>(loc))
+    loc = site.getCallee();
   if (auto fused = dyn_cast<FusedLoc>(loc))
     for (Location l : fused.getLocations())
       if (isa<NameLoc>(l)) {

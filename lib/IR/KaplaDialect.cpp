@@ -33,6 +33,22 @@ static FailureOr<T> expectAttr(Operation *op, NamedAttribute attr,
                          << syntax << " attribute";
 }
 
+LogicalResult KaplaDialect::verifyRegionArgAttribute(Operation *op,
+                                                     unsigned regionIndex,
+                                                     unsigned argIndex,
+                                                     NamedAttribute attr) {
+  StringRef name = attr.getName().getValue();
+  if (name != kWeightAttrName && name != kLossGradientAttrName)
+    return op->emitError() << "unknown argument attribute '" << name
+                           << "'; the kapla dialect defines "
+                           << kWeightAttrName << " and "
+                           << kLossGradientAttrName;
+  if (!isa<UnitAttr>(attr.getValue()))
+    return op->emitError() << "'" << name << "' on argument " << argIndex
+                           << " must be a unit attribute";
+  return success();
+}
+
 LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
                                                      NamedAttribute attr) {
   StringRef name = attr.getName().getValue();

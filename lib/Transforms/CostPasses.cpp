@@ -57,6 +57,9 @@ struct KaplaSetArchPass
     }
     module->setAttr(KaplaDialect::kArchAttrName,
                     toAttr(module.getContext(), *desc));
+    recordOption(module.getContext(), "arch", arch.getValue(), desc->name);
+    recordOption(module.getContext(), "arch_file", archFile.getValue(),
+                 archFile.getValue());
   }
 };
 
@@ -102,14 +105,14 @@ struct KaplaEstimateCostPass
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
     bool ok = true;
-    FunctionOpInterface network;
+    llvm::SmallVector<FunctionOpInterface> networks;
     module.walk([&](FunctionOpInterface func) {
       if (func.isExternal())
         return;
       CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(func);
       const LayerGraphAnalysis &g = costs.getGraph();
-      if (!network && !g.getGraph().layers.empty())
-        network = func;
+      if (!g.getGraph().layers.empty())
+        networks.push_back(func);
       for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i) {
         const LayerCost *c = costs.getLayerCost(i);
         Operation *op = g.getOp(i);
@@ -133,19 +136,30 @@ struct KaplaEstimateCostPass
     });
     if (!ok)
       return signalPassFailure();
-    if (!report.empty() && network) {
-      // The attributes just set do not change the costs: the analysis holds.
-      CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(network);
-      ReportOptions opts;
+    if (report.empty())
+      return;
+    if (networks.empty())
+      module.emitWarning() << "kapla-estimate-cost: the module has no layers; "
+                              "the report lists none";
+    // The attributes just set do not change the costs: the analyses hold.
+    llvm::SmallVector<ReportNetwork> nets;
+    ReportOptions opts;
+    for (FunctionOpInterface f : networks) {
+      CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(f);
+      nets.push_back({f.getName().str(), &costs.getGraph(), &costs});
       const LayerGraph &g = costs.getGraph().getGraph();
-      opts.batch = g.layers.empty() ? 0 : g.layers.front().desc.n;
-      opts.training = llvm::any_of(g.layers, [](const LayerNode &l) {
+      if (opts.batch == 0)
+        opts.batch = g.layers.front().desc.n;
+      opts.training |= llvm::any_of(g.layers, [](const LayerNode &l) {
         return l.desc.pass != LayerPass::Forward;
       });
-      if (failed(writeReport(module, report, network.getName(),
-                             costs.getGraph(), opts, &costs)))
-        return signalPassFailure();
     }
+    // The batch kapla-import applied, when it ran in this context.
+    if (std::optional<llvm::json::Value> b = appliedOption(ctx, "batch"))
+      if (std::optional<int64_t> n = b->getAsInteger(); n && *n > 0)
+        opts.batch = *n;
+    if (failed(writeReport(module, report, nets, opts)))
+      return signalPassFailure();
   }
 };
 

@@ -18,7 +18,13 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/CallInterfaces.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Transforms/Inliner.h"
+#include "mlir/Transforms/InliningUtils.h"
+#include "llvm/ADT/SmallBitVector.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/ADT/StringSet.h"
 
 namespace mlir::kapla {
@@ -55,18 +61,270 @@ int64_t numElements(Type t) {
   return shaped && shaped.hasStaticShape() ? shaped.getNumElements() : -1;
 }
 
+/// Which dims of each value carry the network's batch: seeded at the network
+/// inputs (dim 0 of every input whose leading dim is the exported batch) and
+/// carried through linalg indexing maps, reshapes, casts, slices and
+/// element-wise ops, so that `batch=B` scales exactly the loops that run
+/// over the batch (the rows and the columns of a Gram matrix of the batch,
+/// N*S of a sequence model, N of a convolution).
+class BatchTracker {
+public:
+  /// The batch dims of `v` (empty when it carries no batch). A scalar or
+  /// unranked value that carries the batch has the single entry -1: its
+  /// first ranked form has the batch in dim 0.
+  ArrayRef<int> get(Value v) const {
+    auto it = dims.find(v);
+    return it == dims.end() ? ArrayRef<int>() : ArrayRef<int>(it->second);
+  }
+  void set(Value v, ArrayRef<int> d) {
+    if (!d.empty())
+      dims[v] = llvm::SmallVector<int, 2>(d.begin(), d.end());
+  }
+  bool carries(Value v, int dim) const {
+    return llvm::is_contained(get(v), dim);
+  }
+
+  /// The exported batch (0 while no input fixed it).
+  int64_t exported = 0;
+
+  /// Seeds the data inputs among `args`; `isWeight` excludes arguments
+  /// marked as weights.
+  void seed(ArrayRef<BlockArgument> args,
+            llvm::function_ref<bool(BlockArgument)> isWeight);
+  /// The batch dims of the results of a non-linalg op, from its operands;
+  /// false when the op has a batch operand but kapla cannot tell where the
+  /// batch goes.
+  bool propagate(Operation *op);
+  /// For an op kapla does not understand: its results keep the batch dims of
+  /// an operand of the same rank.
+  void assumeSamePositions(Operation *op);
+  /// The loops of `op` that run over the batch, read from `data` operands.
+  llvm::SmallVector<bool> batchLoops(linalg::LinalgOp op,
+                                     ArrayRef<OpOperand *> data) const;
+  /// Marks the batch dims of `op`'s results from its batch loops.
+  void setResults(linalg::LinalgOp op, ArrayRef<bool> loops);
+
+private:
+  /// Fixes the exported batch from a static size the batch dim has.
+  void observe(Type t, int dim) {
+    auto shaped = dyn_cast<ShapedType>(t);
+    if (exported == 0 && shaped && shaped.hasRank() && dim >= 0 &&
+        dim < shaped.getRank() && !shaped.isDynamicDim(dim))
+      exported = shaped.getDimSize(dim);
+  }
+  llvm::DenseMap<Value, llvm::SmallVector<int, 2>> dims;
+};
+
+void BatchTracker::seed(ArrayRef<BlockArgument> args,
+                        llvm::function_ref<bool(BlockArgument)> isWeight) {
+  // The exported batch is the leading dim of the first used data input;
+  // other inputs carry the batch when their leading dim is the same (or
+  // unknown).
+  llvm::SmallVector<BlockArgument> inputs;
+  for (BlockArgument a : args)
+    if (!a.use_empty() && !isWeight(a))
+      inputs.push_back(a);
+  for (BlockArgument a : inputs) {
+    auto shaped = dyn_cast<ShapedType>(a.getType());
+    if (shaped && shaped.hasRank() && shaped.getRank() > 0 &&
+        !shaped.isDynamicDim(0)) {
+      exported = shaped.getDimSize(0);
+      break;
+    }
+  }
+  for (BlockArgument a : inputs) {
+    auto shaped = dyn_cast<ShapedType>(a.getType());
+    if (!shaped || !shaped.hasRank()) {
+      set(a, {-1}); // a scalar or an unranked input
+      continue;
+    }
+    if (shaped.getRank() == 0)
+      continue;
+    if (shaped.isDynamicDim(0) || exported == 0 ||
+        shaped.getDimSize(0) == exported)
+      set(a, {0});
+  }
+}
+
+llvm::SmallVector<bool>
+BatchTracker::batchLoops(linalg::LinalgOp op,
+                         ArrayRef<OpOperand *> data) const {
+  llvm::SmallVector<bool> loops(op.getNumLoops(), false);
+  for (OpOperand *operand : data) {
+    AffineMap map = op.getMatchingIndexingMap(operand);
+    for (int d : get(operand->get())) {
+      if (d < 0 || d >= static_cast<int>(map.getNumResults()))
+        continue;
+      if (auto e = dyn_cast<AffineDimExpr>(map.getResult(d))) {
+        loops[e.getPosition()] = true;
+        continue;
+      }
+      // A size-1 batch read by a broadcast (`(d0, d1) -> (0, d1)`, as
+      // torch-mlir writes it): the batch loop is the one the output of the
+      // same rank has in that position.
+      if (!isa<AffineConstantExpr>(map.getResult(d)))
+        continue;
+      for (OpOperand &init : op.getDpsInitsMutable()) {
+        AffineMap out = op.getMatchingIndexingMap(&init);
+        if (out.getNumResults() == map.getNumResults())
+          if (auto e = dyn_cast<AffineDimExpr>(out.getResult(d)))
+            loops[e.getPosition()] = true;
+      }
+    }
+  }
+  return loops;
+}
+
+void BatchTracker::setResults(linalg::LinalgOp op, ArrayRef<bool> loops) {
+  for (OpResult r : op->getResults()) {
+    AffineMap map = op.getIndexingMapMatchingResult(r);
+    llvm::SmallVector<int, 2> out;
+    for (auto [i, e] : llvm::enumerate(map.getResults()))
+      if (auto d = dyn_cast<AffineDimExpr>(e); d && loops[d.getPosition()])
+        out.push_back(static_cast<int>(i));
+    set(r, out);
+  }
+  // A fill or generic that makes a tensor from a batch scalar.
+  if (llvm::any_of(op->getOperands(),
+                   [&](Value v) { return carries(v, -1); }))
+    for (OpResult r : op->getResults())
+      if (get(r).empty() && cast<ShapedType>(r.getType()).getRank() > 0) {
+        set(r, {0});
+        observe(r.getType(), 0);
+      }
+}
+
+void BatchTracker::assumeSamePositions(Operation *op) {
+  for (Value r : op->getResults()) {
+    auto type = dyn_cast<ShapedType>(r.getType());
+    if (!type || !type.hasRank())
+      continue;
+    for (Value v : op->getOperands()) {
+      auto from = dyn_cast<ShapedType>(v.getType());
+      if (from && from.hasRank() && from.getRank() == type.getRank() &&
+          !get(v).empty()) {
+        set(r, get(v));
+        break;
+      }
+    }
+  }
+}
+
+bool BatchTracker::propagate(Operation *op) {
+  bool any = llvm::any_of(op->getOperands(),
+                          [&](Value v) { return !get(v).empty(); });
+  if (!any || op->getNumResults() == 0)
+    return true;
+  auto rankOf = [](Value v) -> int64_t {
+    auto shaped = dyn_cast<ShapedType>(v.getType());
+    return shaped && shaped.hasRank() ? shaped.getRank() : -1;
+  };
+  // Same positions: casts, buffers, pads, element-wise ops.
+  auto samePositions = [&](ValueRange from, Value to) {
+    llvm::SmallVector<int, 2> out;
+    int64_t rank = rankOf(to);
+    for (Value f : from) {
+      for (int d : get(f)) {
+        // A scalar or unranked batch input: dim 0 of the first ranked form.
+        int td = d < 0 ? (rank > 0 ? 0 : -1) : d;
+        if (td >= 0 && rank >= 0 && td >= rank)
+          continue;
+        if (td < 0 && rank > 0)
+          continue;
+        if (!llvm::is_contained(out, td))
+          out.push_back(td);
+      }
+    }
+    llvm::sort(out);
+    set(to, out);
+    for (int d : out)
+      observe(to.getType(), d);
+  };
+  if (auto collapse = dyn_cast<tensor::CollapseShapeOp>(op)) {
+    llvm::SmallVector<int, 2> out;
+    for (auto [j, group] :
+         llvm::enumerate(collapse.getReassociationIndices()))
+      if (llvm::any_of(group, [&](int64_t i) {
+            return carries(collapse.getSrc(), static_cast<int>(i));
+          }))
+        out.push_back(static_cast<int>(j));
+    set(collapse.getResult(), out);
+    return true;
+  }
+  if (auto expand = dyn_cast<tensor::ExpandShapeOp>(op)) {
+    // The batch goes to the outermost dim of its group that is not 1.
+    llvm::SmallVector<int, 2> out;
+    RankedTensorType type = expand.getResultType();
+    for (auto [i, group] : llvm::enumerate(expand.getReassociationIndices())) {
+      if (!carries(expand.getSrc(), static_cast<int>(i)))
+        continue;
+      int64_t pick = group.front();
+      for (int64_t j : group)
+        if (type.getDimSize(j) != 1) {
+          pick = j;
+          break;
+        }
+      out.push_back(static_cast<int>(pick));
+    }
+    set(expand.getResult(), out);
+    return true;
+  }
+  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
+    llvm::SmallBitVector dropped = slice.getDroppedDims();
+    llvm::SmallVector<int, 2> out;
+    int next = 0;
+    for (int d = 0, e = slice.getSourceType().getRank(); d < e; ++d) {
+      if (dropped.test(d))
+        continue;
+      if (carries(slice.getSource(), d))
+        out.push_back(next);
+      ++next;
+    }
+    set(slice.getResult(), out);
+    return true;
+  }
+  if (auto insert = dyn_cast<tensor::InsertSliceOp>(op)) {
+    if (insert.getSourceType().getRank() == insert.getDestType().getRank())
+      samePositions({insert.getSource(), insert.getDest()},
+                    insert.getResult());
+    else
+      samePositions({insert.getDest()}, insert.getResult());
+    return true;
+  }
+  if (isa<tensor::CastOp, tensor::PadOp, tensor::ConcatOp, tensor::SplatOp,
+          tensor::FromElementsOp, tensor::GenerateOp>(op) ||
+      op->getName().getStringRef() == "bufferization.to_tensor" ||
+      op->getName().getStringRef() == "bufferization.to_buffer" ||
+      op->getName().getStringRef() == "memref.cast" ||
+      ((op->getDialect() &&
+        (op->getDialect()->getNamespace() == "arith" ||
+         op->getDialect()->getNamespace() == "math")) &&
+       OpTrait::hasElementwiseMappableTraits(op))) {
+    for (Value r : op->getResults())
+      samePositions(op->getOperands(), r);
+    return true;
+  }
+  if (isa<tensor::DimOp>(op) || !llvm::any_of(op->getResultTypes(), [](Type t) {
+        return isa<ShapedType>(t);
+      }))
+    return true; // shape queries and scalars: no batch data flows on
+  return false;
+}
+
 class Importer {
 public:
-  Importer(FunctionOpInterface func, bool warnUnknown)
-      : func(func), warnUnknown(warnUnknown) {}
+  Importer(FunctionOpInterface func, bool warnUnknown, int64_t batch)
+      : func(func), warnUnknown(warnUnknown), batch(batch) {}
 
   /// Classifies every op of the function; false if an error was emitted.
-  bool run(int64_t batch);
+  bool run();
 
   /// The layers found, in program order.
   llvm::SmallVector<Operation *> layers;
-  /// The leading dim of the first tensor input (0 if there is none).
-  int64_t exportedBatch = 0;
+  /// The batch the network was exported with (0 if no input fixes it).
+  int64_t exportedBatch() const { return batchDims.exported; }
+  /// Whether some layer runs over the batch of a network input.
+  bool batchReachesLayers = false;
 
 private:
   Classified visit(Operation *op);
@@ -80,15 +338,26 @@ private:
   Classified unsupported(Operation *op, const Twine &why);
 
   bool isConst(Value v) const { return constValues.contains(v); }
+  /// The loop ranges of `op` at the requested batch (into `ranges`); false
+  /// after an error.
+  bool scaleLoops(linalg::LinalgOp op);
+  /// The shape of `v` at the requested batch.
+  llvm::SmallVector<int64_t> scaledShape(Value v) const;
   /// Whether every use of `v` other than by `self` is an element-wise op
   /// (reached through layout ops only): `self` is then part of an epilogue.
   bool onlyEpilogueUses(Value v, Operation *self) const;
 
   FunctionOpInterface func;
   bool warnUnknown;
+  int64_t batch;
   OriginTracker tracker;
+  BatchTracker batchDims;
+  /// The loop ranges of the linalg op being classified, at the batch, as
+  /// exported, and which loops run over the batch.
+  llvm::SmallVector<int64_t> ranges, exportedRanges;
+  llvm::SmallVector<bool> batchLoop;
   llvm::DenseSet<Value> constValues;
-  /// Layers by index, with N as exported (before the batch override).
+  /// Layers by index.
   llvm::DenseMap<int, LayerDesc> descs;
 };
 
@@ -109,7 +378,6 @@ Classified Importer::unsupported(Operation *op, const Twine &why) {
 
 Classified Importer::visitConvolution(linalg::LinalgOp op,
                                       const linalg::ConvolutionDimensions &d) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (d.outputImage.size() > 2 || d.filterLoop.size() != d.outputImage.size())
     return unsupported(op, "only 1-D and 2-D convolutions are supported");
   Classified c;
@@ -169,7 +437,6 @@ Classified Importer::visitContraction(linalg::LinalgOp op) {
   if (failed(cd) || op.getNumDpsInputs() != 2)
     return unsupported(op, "a contraction kapla cannot decompose into "
                            "batch, rows, columns and reduction");
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   Value lhs = op.getDpsInputOperand(0)->get();
   Value rhs = op.getDpsInputOperand(1)->get();
   Classified c;
@@ -199,7 +466,6 @@ Classified Importer::visitContraction(linalg::LinalgOp op) {
 }
 
 Classified Importer::visitReduction(linalg::LinalgOp op) {
-  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   SmallVector<unsigned> parallel, reduction;
   for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray()))
     (it == utils::IteratorType::reduction ? reduction : parallel).push_back(i);
@@ -265,6 +531,25 @@ bool Importer::onlyEpilogueUses(Value v, Operation *self) const {
   return true;
 }
 
+/// The block arguments `v` is computed from.
+static llvm::SmallVector<BlockArgument> argumentRoots(Value v) {
+  llvm::SmallVector<BlockArgument> roots;
+  llvm::SmallVector<Value> work{v};
+  llvm::DenseSet<Value> seen;
+  while (!work.empty()) {
+    Value cur = work.pop_back_val();
+    if (!seen.insert(cur).second)
+      continue;
+    if (auto arg = dyn_cast<BlockArgument>(cur)) {
+      roots.push_back(arg);
+      continue;
+    }
+    for (Value operand : cur.getDefiningOp()->getOperands())
+      work.push_back(operand);
+  }
+  return roots;
+}
+
 Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
   // Inputs that carry data of the network; constants (bias, batch-norm
   // parameters) do not count.
@@ -282,22 +567,38 @@ Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
   }
   if (distinct.empty())
     return {}; // computed from constants
+  // Network inputs only: preprocessing of one input (x * x, a scale), but
+  // a combination of two different inputs (a + b) is a layer.
+  if (distinct.size() == 1 && all.layers.empty()) {
+    llvm::SmallPtrSet<void *, 4> roots;
+    for (Value v : inputs)
+      if (!tracker.get(v).empty())
+        for (BlockArgument a : argumentRoots(v))
+          roots.insert(a.getAsOpaquePointer());
+    if (roots.size() < 2)
+      return {};
+  }
   // One source, used only by this op's epilogue chain (hardswish uses it
-  // twice): fused into its producer, or preprocessing of a network input.
-  // When the unfused value is needed elsewhere too, the op is a one-input
-  // eltwise layer of its own.
-  if (distinct.size() == 1 &&
-      (all.layers.empty() ||
-       llvm::all_of(inputs, [&](Value v) { return onlyEpilogueUses(v, op); })))
+  // twice): fused into its producer. When the unfused value is needed
+  // elsewhere too, the op is a one-input eltwise layer of its own.
+  else if (distinct.size() == 1 &&
+           llvm::all_of(inputs,
+                        [&](Value v) { return onlyEpilogueUses(v, op); }))
     return {};
   Classified c;
   c.role = Classified::Layer;
   LayerDesc &l = c.desc;
   l.kind = LayerKind::Eltwise;
   l.numInputs = dataInputs;
-  int64_t elems = numElements(op->getResult(0).getType());
-  if (elems < 0)
+  if (numElements(op->getResult(0).getType()) < 0)
     return unsupported(op, "dynamic shapes cannot be scheduled");
+  llvm::SmallVector<int64_t> shape = scaledShape(op->getResult(0));
+  int64_t elems = 1;
+  for (int64_t d : shape)
+    if (d < 1 || __builtin_mul_overflow(elems, d, &elems))
+      return unsupported(op, "its shape at batch " + Twine(batch) +
+                                 " is not a whole multiple of the exported "
+                                 "batch or overflows 64 bits");
   // Take the output shape of a producer with as many elements, so that the
   // layer keeps the network's N, C, H, W whatever the layout.
   for (int p : all.layers) {
@@ -310,10 +611,94 @@ Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
       return c;
     }
   }
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  l.n = type.getRank() > 1 ? type.getDimSize(0) : 1;
+  l.n = shape.size() > 1 ? shape[0] : 1;
   l.c = l.k = elems / l.n;
   return c;
+}
+
+/// Scales an extent that runs over the batch from `exported` to `batch`;
+/// nullopt when it is not a multiple of `exported` or overflows.
+static std::optional<int64_t> scaleExtent(int64_t extent, int64_t exported,
+                                          int64_t batch) {
+  if (batch <= 0 || exported <= 0 || ShapedType::isDynamic(extent))
+    return extent;
+  if (extent % exported != 0)
+    return std::nullopt;
+  int64_t out;
+  if (__builtin_mul_overflow(extent / exported, batch, &out))
+    return std::nullopt;
+  return out;
+}
+
+llvm::SmallVector<int64_t> Importer::scaledShape(Value v) const {
+  auto type = cast<ShapedType>(v.getType());
+  llvm::SmallVector<int64_t> shape(type.getShape());
+  for (int d : batchDims.get(v))
+    if (d >= 0 && d < static_cast<int>(shape.size()))
+      shape[d] = scaleExtent(shape[d], batchDims.exported, batch).value_or(-1);
+  return shape;
+}
+
+bool Importer::scaleLoops(linalg::LinalgOp op) {
+  ranges = op.getStaticLoopRanges();
+  exportedRanges = ranges;
+  // The batch comes in through the data operands: a convolution's filter is
+  // a weight even when it is a function argument.
+  llvm::SmallVector<OpOperand *> data;
+  bool conv = op.getNumDpsInputs() >= 2 &&
+              succeeded(linalg::inferConvolutionDims(op));
+  for (OpOperand &o : op->getOpOperands())
+    if (!(conv && o.getOperandNumber() == 1))
+      data.push_back(&o);
+  llvm::SmallVector<bool> loops = batchDims.batchLoops(op, data);
+  // Rows and columns (or rows and the reduction) of a contraction that both
+  // run over the batch pair samples with samples only when both are the
+  // batch itself (a Gram matrix of the batch, N x N). When the batch is
+  // merged with other dims (the B*S rows of a sequence model exported at
+  // batch 1), samples are independent, as in attention: the rows carry the
+  // batch, the columns and the reduction keep their extent.
+  FailureOr<linalg::ContractionDimensions> cd =
+      conv || !linalg::isaContractionOpInterface(op)
+          ? FailureOr<linalg::ContractionDimensions>(failure())
+          : linalg::inferContractionDims(op);
+  auto anyBatch = [&](ArrayRef<unsigned> dims) {
+    return llvm::any_of(dims, [&](unsigned d) { return loops[d]; });
+  };
+  if (succeeded(cd) && anyBatch(cd->m) &&
+      (anyBatch(cd->n) || anyBatch(cd->k))) {
+    bool pure = true;
+    for (ArrayRef<unsigned> dims :
+         {ArrayRef<unsigned>(cd->m), ArrayRef<unsigned>(cd->n),
+          ArrayRef<unsigned>(cd->k)})
+      for (unsigned d : dims)
+        if (loops[d] && ranges[d] != batchDims.exported)
+          pure = false;
+    if (!pure) {
+      for (unsigned d : cd->n)
+        loops[d] = false;
+      for (unsigned d : cd->k)
+        loops[d] = false;
+    }
+  }
+  batchDims.setResults(op, loops);
+  batchLoop = loops;
+  for (auto [d, isBatch] : llvm::enumerate(loops)) {
+    if (!isBatch)
+      continue;
+    std::optional<int64_t> scaled =
+        scaleExtent(ranges[d], batchDims.exported, batch);
+    if (!scaled) {
+      op->emitError() << "cannot schedule at batch " << batch << ": loop " << d
+                      << " runs over the network's batch with "
+                      << ranges[d]
+                      << " iterations, which is not a multiple of the "
+                         "exported batch "
+                      << batchDims.exported << " (or the result overflows)";
+      return false;
+    }
+    ranges[d] = *scaled;
+  }
+  return true;
 }
 
 Classified Importer::visitLinalg(linalg::LinalgOp op) {
@@ -358,6 +743,15 @@ Classified Importer::visit(Operation *op) {
     return visitLinalg(linalgOp);
   if (dialect == "tensor" || dialect == "bufferization")
     return {}; // layout ops (pad, reshapes, slices, concatenation)
+  // A call to a function of the module (a driver calling its network):
+  // the callee is imported as a network of its own.
+  if (auto call = dyn_cast<CallOpInterface>(op))
+    if (auto ref = dyn_cast_if_present<SymbolRefAttr>(
+            call.getCallableForCallee()))
+      if (auto callee = SymbolTable::lookupNearestSymbolFrom<
+              FunctionOpInterface>(op, ref);
+          callee && !callee.isExternal())
+        return {};
   // An op with regions (scf.for, ...) would hide its compute from kapla.
   if (op->getNumRegions() > 0)
     return unknown(op, Twine("kapla-import does not understand '") +
@@ -373,15 +767,23 @@ Classified Importer::visit(Operation *op) {
                          op->getName().getStringRef() + "'");
 }
 
-bool Importer::run(int64_t batch) {
+bool Importer::run() {
   Region &body = func.getFunctionBody();
-  tracker.seedArguments(body);
-  // The exported batch: the leading dim of the first tensor input.
-  for (Type t : func.getArgumentTypes())
-    if (auto rt = dyn_cast<RankedTensorType>(t); rt && rt.getRank() > 0) {
-      exportedBatch = rt.getDimSize(0);
-      break;
-    }
+  // Arguments marked `kapla.weight` are weights, as constants are; the
+  // others are network inputs.
+  auto isWeight = [&](BlockArgument a) {
+    return a.getOwner() == &body.front() &&
+           func.getArgAttr(a.getArgNumber(), KaplaDialect::kWeightAttrName);
+  };
+  if (!body.empty()) {
+    tracker.seedArguments(body);
+    for (BlockArgument a : body.front().getArguments())
+      if (isWeight(a)) {
+        tracker.forget(a);
+        constValues.insert(a);
+      }
+    batchDims.seed(body.front().getArguments(), isWeight);
+  }
 
   bool ok = true;
   llvm::StringSet<> usedNames;
@@ -392,7 +794,43 @@ bool Importer::run(int64_t batch) {
       Operation *op = &opRef;
       if (op->hasTrait<OpTrait::ReturnLike>())
         continue;
-      Classified c = visit(op);
+      // Where the batch goes: before the op is classified, which reads it.
+      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op)) {
+        if (!scaleLoops(linalgOp)) {
+          ok = false;
+          tracker.propagate(op);
+          continue;
+        }
+      } else if (!batchDims.propagate(op) && batch > 0) {
+        if (!warnUnknown) {
+          op->emitError() << "cannot schedule at batch " << batch
+                          << ": kapla cannot tell which dim of the result of '"
+                          << op->getName()
+                          << "' carries the batch (reshape with "
+                             "tensor.expand_shape or tensor.collapse_shape, "
+                             "or schedule at the exported batch)";
+          ok = false;
+          tracker.propagate(op);
+          continue;
+        }
+        op->emitWarning() << "kapla cannot tell which dim of the result of '"
+                          << op->getName() << "' carries the batch; batch="
+                          << batch << " assumes the same dims as its operand";
+        batchDims.assumeSamePositions(op);
+      }
+      Classified c;
+      auto existing = op->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+      if (existing && existing.getPass() != LayerPass::Forward) {
+        // A backward layer of a training step: kept as built, with its
+        // weight operands.
+        c.role = Classified::Layer;
+        c.desc = toCore(existing);
+        if (auto w = op->getAttrOfType<DenseI64ArrayAttr>(
+                KaplaDialect::kWeightsAttrName))
+          c.weights.assign(w.asArrayRef().begin(), w.asArrayRef().end());
+      } else {
+        c = visit(op);
+      }
       if (c.role == Classified::Failed) {
         ok = false;
         tracker.propagate(op);
@@ -412,20 +850,9 @@ bool Importer::run(int64_t batch) {
       }
 
       LayerDesc &l = c.desc;
-      // Eltwise layers match shapes against their producers as exported.
-      LayerDesc exported = l;
-      if (batch > 0 && exportedBatch > 0) {
-        if (l.n % exportedBatch != 0) {
-          op->emitError() << "cannot schedule at batch "
-                          << static_cast<int64_t>(batch)
-                          << ": the layer's N of " << l.n
-                          << " is not a multiple of the network's batch "
-                          << exportedBatch;
-          ok = false;
-          continue;
-        }
-        l.n = l.n / exportedBatch * batch;
-      }
+      if (llvm::any_of(op->getOperands(),
+                       [&](Value v) { return !batchDims.get(v).empty(); }))
+        batchReachesLayers = true;
       if (std::optional<std::string> err = validateLayer(l)) {
         op->emitError() << "kapla-import derived an invalid layer: " << *err;
         ok = false;
@@ -445,7 +872,7 @@ bool Importer::run(int64_t batch) {
       op->setAttr(KaplaDialect::kNameAttrName, StringAttr::get(ctx, name));
       op->setAttr(KaplaDialect::kWeightsAttrName,
                   DenseI64ArrayAttr::get(ctx, c.weights));
-      descs[id] = exported;
+      descs[id] = l;
       layers.push_back(op);
       tracker.setLayer(op, id);
     }
@@ -453,9 +880,79 @@ bool Importer::run(int64_t batch) {
   return ok;
 }
 
+/// Whether `func` computes: it holds a linalg op with inputs other than a
+/// fill, copy, transpose or broadcast.
+bool computes(FunctionOpInterface func) {
+  return func
+      .walk([](linalg::LinalgOp op) {
+        return op.getNumDpsInputs() > 0 &&
+                       !isa<linalg::FillOp, linalg::CopyOp,
+                            linalg::TransposeOp, linalg::BroadcastOp>(op)
+                   ? WalkResult::interrupt()
+                   : WalkResult::advance();
+      })
+      .wasInterrupted();
+}
+
+/// Whether `v` is computed from an argument of `func` (network data).
+bool derivesFromArguments(Value v, FunctionOpInterface func) {
+  return llvm::any_of(argumentRoots(v), [&](BlockArgument a) {
+    return a.getOwner()->getParentOp() == func.getOperation();
+  });
+}
+
 struct KaplaImportPass
     : public mlir::kapla::impl::KaplaImportPassBase<KaplaImportPass> {
   using Base::Base;
+
+  /// The defined callee of `call`, or null.
+  FunctionOpInterface calleeOf(CallOpInterface call, SymbolTable &symbols) {
+    auto ref = dyn_cast_if_present<SymbolRefAttr>(call.getCallableForCallee());
+    if (!ref)
+      return {};
+    auto callee = symbols.lookup<FunctionOpInterface>(
+        ref.getRootReference().getValue());
+    return callee && !callee.isExternal() ? callee : FunctionOpInterface();
+  }
+
+  /// Inlines into `func` the calls that `wanted` selects, and the calls
+  /// that the inlined bodies make in turn; false after an error.
+  bool inlineCalls(FunctionOpInterface func, SymbolTable &symbols,
+                   llvm::function_ref<bool(CallOpInterface,
+                                           FunctionOpInterface)>
+                       wanted,
+                   llvm::DenseSet<Operation *> &inlinedCallees) {
+    InlinerInterface interface(func.getContext());
+    InlinerConfig config;
+    for (int round = 0;; ++round) {
+      llvm::SmallVector<std::pair<CallOpInterface, FunctionOpInterface>> calls;
+      func.walk([&](CallOpInterface call) {
+        if (FunctionOpInterface callee = calleeOf(call, symbols))
+          if (wanted(call, callee))
+            calls.push_back({call, callee});
+      });
+      if (calls.empty())
+        return true;
+      if (round == 64) {
+        calls.front().first->emitError()
+            << "kapla-import: calls nest more than 64 deep from @"
+            << func.getName() << " (a recursive network cannot be scheduled)";
+        return false;
+      }
+      for (auto [call, callee] : calls) {
+        auto callable = cast<CallableOpInterface>(callee.getOperation());
+        if (failed(inlineCall(interface, config.getCloneCallback(), call,
+                              callable, callable.getCallableRegion()))) {
+          call->emitError() << "kapla-import: cannot inline the call to @"
+                            << callee.getName() << " into @" << func.getName()
+                            << " (its ops have no inliner interface)";
+          return false;
+        }
+        inlinedCallees.insert(callee.getOperation());
+        call->erase();
+      }
+    }
+  }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
@@ -470,29 +967,140 @@ struct KaplaImportPass
                          << static_cast<int64_t>(batch);
       return signalPassFailure();
     }
-    bool ok = true;
-    FunctionOpInterface network;
-    size_t layerCount = 0;
-    int64_t networkBatch = 0;
-    module.walk([&](FunctionOpInterface func) {
-      if (func.isExternal())
-        return;
-      Importer importer(func, unknownOps == "warn");
-      ok &= importer.run(batch);
-      if (!network || (layerCount == 0 && !importer.layers.empty())) {
-        network = func;
-        layerCount = importer.layers.size();
-        networkBatch = batch > 0 ? batch : importer.exportedBatch;
+    SymbolTable symbols(module);
+    llvm::SmallVector<FunctionOpInterface> defined;
+    for (auto func : module.getOps<FunctionOpInterface>())
+      if (!func.isExternal())
+        defined.push_back(func);
+    auto candidates = [&] {
+      std::string names;
+      for (FunctionOpInterface f : defined)
+        if (computes(f))
+          names += (names.empty() ? "@" : ", @") + f.getName().str();
+      return names.empty() ? std::string("none") : names;
+    };
+
+    // The network functions. With `entry`, that one, with every call it
+    // makes inlined. Otherwise every function that computes: calls that
+    // pass network data to a private function (a helper) are inlined, and
+    // a helper whose calls were all inlined is no network of its own.
+    llvm::SmallVector<FunctionOpInterface> networks;
+    llvm::DenseSet<Operation *> inlined;
+    if (!entry.empty()) {
+      auto func = symbols.lookup<FunctionOpInterface>(entry);
+      if (!func || func.isExternal()) {
+        module.emitError() << "kapla-import: entry '" << entry
+                           << "' is not a function with a body in the "
+                              "module; the functions that compute are "
+                           << candidates();
+        return signalPassFailure();
       }
-    });
-    if (!ok)
+      if (!inlineCalls(
+              func, symbols,
+              [](CallOpInterface, FunctionOpInterface) { return true; },
+              inlined))
+        return signalPassFailure();
+      networks.push_back(func);
+    } else {
+      for (FunctionOpInterface func : defined)
+        if (!inlineCalls(
+                func, symbols,
+                [&](CallOpInterface call, FunctionOpInterface callee) {
+                  return callee.isPrivate() &&
+                         llvm::any_of(call.getArgOperands(), [&](Value v) {
+                           return derivesFromArguments(v, func);
+                         });
+                },
+                inlined))
+          return signalPassFailure();
+      for (FunctionOpInterface func : defined) {
+        if (inlined.contains(func.getOperation()) &&
+            SymbolTable::symbolKnownUseEmpty(func, module))
+          continue; // a helper, now part of its callers
+        // A network that calls another: which one is meant?
+        WalkResult nested = func.walk([&](CallOpInterface call) {
+          FunctionOpInterface callee = calleeOf(call, symbols);
+          if (callee && computes(func) && computes(callee)) {
+            call->emitError()
+                << "kapla-import: @" << func.getName() << " computes and calls @"
+                << callee.getName()
+                << ", which computes too; choose the network with entry= "
+                   "(entry="
+                << func.getName() << " inlines the calls; candidates: "
+                << candidates() << ")";
+            return WalkResult::interrupt();
+          }
+          return WalkResult::advance();
+        });
+        if (nested.wasInterrupted())
+          return signalPassFailure();
+        networks.push_back(func);
+      }
+    }
+
+    bool ok = true;
+    bool batchApplied = true;
+    int64_t exportedBatch = 0;
+    size_t layerCount = 0;
+    llvm::SmallVector<FunctionOpInterface> withLayers;
+    for (FunctionOpInterface func : networks) {
+      Importer importer(func, unknownOps == "warn", batch);
+      bool funcOk = importer.run();
+      ok &= funcOk;
+      layerCount += importer.layers.size();
+      if (!importer.layers.empty())
+        withLayers.push_back(func);
+      if (exportedBatch == 0)
+        exportedBatch = importer.exportedBatch();
+      if (funcOk && batch > 0 && !importer.layers.empty() &&
+          !importer.batchReachesLayers) {
+        func.emitError()
+            << "kapla-import: cannot schedule @" << func.getName()
+            << " at batch " << static_cast<int64_t>(batch)
+            << ": no layer reads data that carries the batch of a network "
+               "input (is the input a constant, as after inlining a "
+               "driver? schedule the function that takes the input as an "
+               "argument)";
+        batchApplied = false;
+      }
+    }
+    if (ok && batch > 0 && layerCount == 0) {
+      module.emitError() << "kapla-import: cannot schedule at batch "
+                         << static_cast<int64_t>(batch)
+                         << ": the module has no layers (every compute op "
+                            "works on constants only: is the network input a "
+                            "constant, as after inlining a driver?)";
+      batchApplied = false;
+    }
+    if (!ok || !batchApplied)
       return signalPassFailure();
-    if (!report.empty() && network) {
-      LayerGraphAnalysis &graph =
-          getChildAnalysis<LayerGraphAnalysis>(network.getOperation());
+    if (layerCount == 0 && !report.empty())
+      module.emitWarning() << "kapla-import: no layers found; the report "
+                              "lists none";
+    networks = withLayers;
+
+    // What was asked and what was done, for the report.
+    int64_t appliedBatch = batch > 0 ? int64_t(batch) : exportedBatch;
+    llvm::json::Array names;
+    for (FunctionOpInterface f : networks)
+      names.push_back(f.getName().str());
+    MLIRContext *ctx = module.getContext();
+    recordOption(ctx, "batch", int64_t(batch), appliedBatch);
+    recordOption(ctx, "exported_batch", nullptr, exportedBatch);
+    recordOption(ctx, "entry", entry.getValue(), entry.getValue());
+    recordOption(ctx, "functions", nullptr, std::move(names));
+    recordOption(ctx, "unknown_ops", unknownOps.getValue(),
+                 unknownOps.getValue());
+
+    if (!report.empty()) {
+      llvm::SmallVector<ReportNetwork> nets;
+      for (FunctionOpInterface f : networks)
+        nets.push_back({f.getName().str(),
+                        &getChildAnalysis<LayerGraphAnalysis>(f.getOperation()),
+                        nullptr});
       ReportOptions opts;
-      opts.batch = networkBatch;
-      if (failed(writeReport(module, report, network.getName(), graph, opts)))
+      opts.batch = appliedBatch;
+      if (failed(writeReport(module, report, nets, opts)))
         return signalPassFailure();
     }
   }

@@ -43,6 +43,11 @@ struct ImportPipelineOptions
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is: error or warn"),
       llvm::cl::init("error")};
+  Option<std::string> entry{
+      *this, "entry",
+      llvm::cl::desc("The network function (default: every function that "
+                     "computes)"),
+      llvm::cl::init("")};
 };
 
 void buildImportPipeline(OpPassManager &pm, const ImportPipelineOptions &opts) {
@@ -66,6 +71,7 @@ void buildImportPipeline(OpPassManager &pm, const ImportPipelineOptions &opts) {
   importOpts.batch = opts.batch;
   importOpts.report = opts.report;
   importOpts.unknownOps = opts.unknownOps;
+  importOpts.entry = opts.entry;
   pm.addPass(createKaplaImportPass(importOpts));
 }
 struct SchedulePipelineOptions
@@ -107,6 +113,11 @@ struct SchedulePipelineOptions
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is: error or warn"),
       llvm::cl::init("error")};
+  Option<std::string> entry{
+      *this, "entry",
+      llvm::cl::desc("The network function (default: every function that "
+                     "computes)"),
+      llvm::cl::init("")};
   Option<std::string> segmentSolver{
       *this, "segment-solver",
       llvm::cl::desc("What solves the layers of candidate segments: kapla or "
@@ -139,6 +150,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   importOpts.archFile = opts.archFile;
   importOpts.batch = opts.batch;
   importOpts.unknownOps = opts.unknownOps;
+  importOpts.entry = opts.entry;
   buildImportPipeline(pm, importOpts);
   if (opts.training)
     pm.addPass(createKaplaBuildTrainingGraphPass());

@@ -1,6 +1,7 @@
 //===- Report.cpp - The JSON report of spec 7.2 ---------------------------===//
 
 #include "Kapla/Transforms/Report.h"
+#include "Kapla/CostModel/CostModel.h"
 #include "Kapla/Hardware/ArchFile.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
@@ -33,12 +34,14 @@ static void writeAccesses(llvm::json::OStream &j, const AccessCounts &a) {
   });
 }
 
-static void writeLayer(llvm::json::OStream &j, const LayerGraph &g, int i,
-                       Operation *op, const CostModelAnalysis *costs) {
+static void writeLayer(llvm::json::OStream &j, StringRef function,
+                       const LayerGraph &g, int i, Operation *op,
+                       const CostModelAnalysis *costs) {
   const LayerNode &node = g.layers[i];
   const LayerDesc &l = node.desc;
   j.object([&] {
     j.attribute("name", node.name);
+    j.attribute("function", function);
     j.attribute("kind", reportNameOfLayerKind(l.kind));
     j.attribute("pass", stringifyLayerPass(l.pass));
     j.attributeObject("dims", [&] {
@@ -102,61 +105,117 @@ static void writeLayer(llvm::json::OStream &j, const LayerGraph &g, int i,
   });
 }
 
+void mlir::kapla::recordOption(MLIRContext *ctx, StringRef key,
+                               const llvm::json::Value &requested,
+                               const llvm::json::Value &applied) {
+  auto text = [](const llvm::json::Value &v) {
+    std::string out;
+    llvm::raw_string_ostream os(out);
+    os << v;
+    return out;
+  };
+  ctx->getOrLoadDialect<KaplaDialect>()->getSearchStats().options[key.str()] =
+      {text(requested), text(applied)};
+}
+
+std::optional<llvm::json::Value>
+mlir::kapla::appliedOption(MLIRContext *ctx, StringRef key) {
+  const auto &options =
+      ctx->getOrLoadDialect<KaplaDialect>()->getSearchStats().options;
+  auto it = options.find(key.str());
+  if (it == options.end())
+    return std::nullopt;
+  llvm::Expected<llvm::json::Value> v = llvm::json::parse(it->second.second);
+  if (!v) {
+    llvm::consumeError(v.takeError());
+    return std::nullopt;
+  }
+  return std::move(*v);
+}
+
 LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
-                                       StringRef network,
-                                       const LayerGraphAnalysis &analysis,
-                                       const ReportOptions &options,
-                                       const CostModelAnalysis *costs) {
+                                       ArrayRef<ReportNetwork> networks,
+                                       const ReportOptions &options) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
   if (!file)
     return module.emitError() << "cannot write the report to '" << path
                               << "': " << error;
-  const LayerGraph &g = analysis.getGraph();
+  const KaplaDialect::SearchStats &st =
+      module.getContext()->getOrLoadDialect<KaplaDialect>()->getSearchStats();
+  const CostModelAnalysis *anyCosts =
+      networks.empty() ? nullptr : networks.front().costs;
   {
     llvm::json::OStream j(file->os(), /*IndentSize=*/2);
     j.object([&] {
       j.attribute("kapla_report_version", 1);
-      j.attribute("network", network);
-      if (costs)
-        j.attribute("arch", archToJsonValue(costs->getArch()));
+      j.attribute("network", networks.empty() ? "" : networks.front().name);
+      j.attributeArray("networks", [&] {
+        for (const ReportNetwork &n : networks)
+          j.value(n.name);
+      });
+      if (anyCosts)
+        j.attribute("arch", archToJsonValue(anyCosts->getArch()));
       j.attributeObject("options", [&] {
         j.attribute("batch", options.batch);
         j.attribute("training", options.training);
-        if (costs) {
-          const KaplaDialect::SearchStats &st =
-              module.getContext()
-                  ->getLoadedDialect<KaplaDialect>()
-                  ->getSearchStats();
+        if (anyCosts) {
           j.attribute("objective", st.objective);
           j.attribute("solver", st.solver);
         }
+        // Every option the passes were given, and what they applied.
+        for (bool requested : {true, false})
+          j.attributeObject(requested ? "requested" : "applied", [&] {
+            for (const auto &[key, values] : st.options) {
+              llvm::Expected<llvm::json::Value> v = llvm::json::parse(
+                  requested ? values.first : values.second);
+              if (!v)
+                llvm::consumeError(v.takeError());
+              else if (v->kind() != llvm::json::Value::Null)
+                j.attribute(key, *v);
+            }
+          });
       });
       j.attributeArray("layers", [&] {
-        for (int i = 0, e = static_cast<int>(g.layers.size()); i < e; ++i)
-          writeLayer(j, g, i, analysis.getOp(i), costs);
+        for (const ReportNetwork &n : networks) {
+          const LayerGraph &g = n.graph->getGraph();
+          for (int i = 0, e = static_cast<int>(g.layers.size()); i < e; ++i)
+            writeLayer(j, n.name, g, i, n.graph->getOp(i), n.costs);
+        }
       });
-      if (costs)
+      if (anyCosts)
         j.attributeArray("segments", [&] {
           int index = 0;
-          for (const SegmentCostEntry &s : costs->getSegments())
-            j.object([&] {
-              j.attribute("index", index++);
-              j.attributeArray("layers", [&] {
-                for (int l : s.layers)
-                  j.value(g.layers[l].name);
+          for (const ReportNetwork &n : networks) {
+            const LayerGraph &g = n.graph->getGraph();
+            for (const SegmentCostEntry &s : n.costs->getSegments())
+              j.object([&] {
+                j.attribute("index", index++);
+                j.attribute("function", n.name);
+                j.attributeArray("layers", [&] {
+                  for (int l : s.layers)
+                    j.value(g.layers[l].name);
+                });
+                j.attribute("pipeline", stringifyPipelineKind(s.pipeline));
+                j.attribute("energy_pj", s.cost.energyPj());
+                j.attribute("cycles", s.cost.cycles);
               });
-              j.attribute("pipeline", stringifyPipelineKind(s.pipeline));
-              j.attribute("energy_pj", s.cost.energyPj());
-              j.attribute("cycles", s.cost.cycles);
-            });
+          }
         });
       j.attributeObject("totals", [&] {
-        j.attribute("macs", g.totalMacs());
-        if (!costs)
+        int64_t macs = 0;
+        llvm::SmallVector<CostRecord> totals, bounds;
+        for (const ReportNetwork &n : networks) {
+          macs += n.graph->getGraph().totalMacs();
+          if (n.costs) {
+            totals.push_back(n.costs->getTotal());
+            bounds.push_back(n.costs->getTotalLowerBound());
+          }
+        }
+        CostRecord t = sumCosts(totals), lb = sumCosts(bounds);
+        j.attribute("macs", macs);
+        if (!anyCosts)
           return;
-        const CostRecord &t = costs->getTotal();
-        const CostRecord &lb = costs->getTotalLowerBound();
         j.attribute("energy_pj", t.energyPj());
         j.attribute("cycles", t.cycles);
         writeBreakdown(j, t.energy);
@@ -164,12 +223,8 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
         j.attribute("lower_bound_energy_pj", lb.energyPj());
         j.attribute("lower_bound_cycles", lb.cycles);
       });
-      if (costs)
+      if (anyCosts)
         j.attributeObject("search", [&] {
-          const KaplaDialect::SearchStats &st =
-              module.getContext()
-                  ->getLoadedDialect<KaplaDialect>()
-                  ->getSearchStats();
           j.attribute("seconds", st.seconds);
           j.attribute("segments_enumerated", st.segmentsEnumerated);
           j.attribute("segments_pruned", st.segmentsPruned);

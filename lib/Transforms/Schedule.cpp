@@ -8,12 +8,14 @@
 #include "Kapla/Solver/InterLayer.h"
 #include "Kapla/Solver/IntraLayer.h"
 #include "Kapla/Transforms/Passes.h"
+#include "Kapla/Transforms/Report.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Threading.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <atomic>
+#include <cstdio>
 #include <cmath>
 #include <chrono>
 #include <map>
@@ -28,6 +30,13 @@ using namespace mlir;
 using namespace mlir::kapla;
 
 namespace {
+
+/// `x` as a diagnostic shows it to a person: 30, 0.5, 1e-06.
+std::string shortNumber(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%g", x);
+  return buf;
+}
 
 /// Moves the ops from `first` to `last` (one block, in order) into a new
 /// segment in front of them; values used after them are yielded.
@@ -137,6 +146,13 @@ struct KaplaFormSegmentsPass
                          << static_cast<double>(layerTimeBudget);
       return signalPassFailure();
     }
+    recordOption(ctx, "objective", objective.getValue(), objective.getValue());
+    recordOption(ctx, "segment_solver", solver.getValue(), solver.getValue());
+    recordOption(ctx, "max_segment_layers", int64_t(maxSegmentLayers),
+                 int64_t(maxSegmentLayers));
+    recordOption(ctx, "top_k", int64_t(topK), int64_t(topK));
+    recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
+                 double(layerTimeBudget));
     ArchDesc arch = getTargetArch(module);
     SegmentSearchOptions opts;
     opts.maxSegmentLayers = int(maxSegmentLayers);
@@ -176,11 +192,13 @@ struct KaplaFormSegmentsPass
     };
 
     bool ok = true;
+    int64_t layerCount = 0, stopped = 0;
     module.walk([&](FunctionOpInterface func) {
       if (func.isExternal())
         return;
       const LayerGraphAnalysis &lg = getChildAnalysis<LayerGraphAnalysis>(func);
       const LayerGraph &g = lg.getGraph();
+      layerCount += static_cast<int64_t>(g.layers.size());
       for (size_t i = 0; i < g.layers.size(); ++i)
         if (lg.getOp(int(i))->getParentOfType<SegmentOp>()) {
           lg.getOp(int(i))->emitError()
@@ -248,6 +266,8 @@ struct KaplaFormSegmentsPass
                       toAttr(ctx, sol.dataflow));
           op->removeAttr(KaplaDialect::kOptimalAttrName);
           op->removeAttr(KaplaDialect::kGapAttrName);
+          if (exact && !sol.complete)
+            ++stopped;
           if (exact && sol.complete)
             op->setAttr(KaplaDialect::kOptimalAttrName, UnitAttr::get(ctx));
           else if (exact && sol.bound > 0)
@@ -266,6 +286,20 @@ struct KaplaFormSegmentsPass
     stats.seconds += std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start)
                          .count();
+    if (stopped > 0)
+      module.emitWarning() << "kapla-form-segments: layer-time-budget="
+                           << shortNumber(layerTimeBudget)
+                           << " s ended the exact search of " << stopped
+                           << " scheduled layers before it proved them "
+                              "optimal; they carry their certified kapla.gap";
+    recordOption(ctx, "layers_stopped_by_budget", nullptr, stopped);
+    if (ok && layerCount == 0) {
+      module.emitError() << "kapla-form-segments: nothing to schedule: the "
+                            "module has no layers (run kapla-import first; "
+                            "it finds none when every compute op works on "
+                            "constants only)";
+      ok = false;
+    }
     if (!ok)
       signalPassFailure();
   }
@@ -315,7 +349,7 @@ struct KaplaSolveLayersPass
       opts.deadline = start + std::chrono::duration_cast<
                                   std::chrono::steady_clock::duration>(
                                   std::chrono::duration<double>(timeBudget));
-    int64_t solves = 0, evaluations = 0;
+    int64_t solves = 0, evaluations = 0, stopped = 0;
 
     bool ok = true;
     module.walk([&](FunctionOpInterface func) {
@@ -388,8 +422,14 @@ struct KaplaSolveLayersPass
         progress();
       });
       solves += int64_t(keys.size());
-      for (const LayerSolution &sol : solutions)
+      for (const LayerSolution &sol : solutions) {
         evaluations += sol.evaluations;
+        // A search that a budget or deadline ended before its space was
+        // visited (kapla's descent and the random sampler never visit it).
+        if ((solver == "exact" || solver == "exhaustive") && sol.found &&
+            !sol.complete)
+          ++stopped;
+      }
       MLIRContext *ctx = &getContext();
       for (size_t i = 0; i < g.layers.size(); ++i) {
         if (!todo[i])
@@ -428,6 +468,27 @@ struct KaplaSolveLayersPass
       stats.solver = solver;
       stats.objective = objective;
     }
+    if (stopped > 0)
+      module.emitWarning()
+          << "kapla-solve-layers: the budget ended the " << solver
+          << " search of " << stopped << " of " << solves
+          << " distinct layer solves before it was complete (budget="
+          << static_cast<int64_t>(budget) << ", time-budget="
+          << shortNumber(timeBudget)
+          << " s, layer-time-budget="
+          << shortNumber(layerTimeBudget)
+          << " s); they are not proven optimal"
+          << (solver == "exact" ? " and carry their certified kapla.gap" : "");
+    MLIRContext *ctx = &getContext();
+    recordOption(ctx, "solver", solver.getValue(), stats.solver);
+    recordOption(ctx, "objective", objective.getValue(), objective.getValue());
+    recordOption(ctx, "budget", int64_t(budget), int64_t(budget));
+    recordOption(ctx, "seed", int64_t(seed), int64_t(seed));
+    recordOption(ctx, "time_budget", double(timeBudget), double(timeBudget));
+    recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
+                 double(layerTimeBudget));
+    if (solves > 0)
+      recordOption(ctx, "layers_stopped_by_budget", nullptr, stopped);
   }
 };
 

@@ -23,6 +23,7 @@
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
 #include "Kapla/Transforms/Passes.h"
+#include "Kapla/Transforms/Report.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -808,6 +809,15 @@ bool TrainingBuilder::run() {
     return false;
   }
 
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    if (func.getArgAttr(i, KaplaDialect::kLossGradientAttrName)) {
+      func.emitError() << "kapla-build-training-graph: @" << func.getSymName()
+                       << " already holds a training step (argument " << i
+                       << " is a loss gradient); it is not differentiated "
+                          "again";
+      return false;
+    }
+
   // The trainable tensors: the weight operands of the layers.
   bool ok = true;
   for (Operation &op : block) {
@@ -842,6 +852,13 @@ bool TrainingBuilder::run() {
   if (weights.empty() && names.empty()) {
     func.emitError("kapla-build-training-graph: no layers; run kapla-import "
                    "first");
+    return false;
+  }
+  if (weights.empty()) {
+    func.emitError() << "kapla-build-training-graph: nothing to train in @"
+                     << func.getSymName()
+                     << ": no layer reads a weight (a constant, or a "
+                        "function argument marked kapla.weight)";
     return false;
   }
 
@@ -952,7 +969,8 @@ struct KaplaBuildTrainingGraphPass
       return signalPassFailure();
     }
     if (!ok)
-      signalPassFailure();
+      return signalPassFailure();
+    recordOption(&getContext(), "training", true, true);
   }
 };
 

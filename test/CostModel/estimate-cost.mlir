@@ -44,10 +44,14 @@ module attributes {kapla.arch = #tiny} {
 
 // REPORT: "kapla_report_version": 1,
 // REPORT-NEXT: "network": "fc",
+// REPORT-NEXT: "networks": [
+// REPORT-NEXT:   "fc"
+// REPORT-NEXT: ],
 // REPORT-NEXT: "arch": {
 // REPORT:        "name": "tiny",
 // REPORT:      "layers": [
 // REPORT:          "name": "fc",
+// REPORT-NEXT:     "function": "{{.*}}",
 // REPORT-NEXT:     "kind": "FC",
 // REPORT:          "macs": 64,
 // REPORT:          "segment": 0,
@@ -82,6 +86,7 @@ module attributes {kapla.arch = #tiny} {
 // REPORT:      "segments": [
 // REPORT-NEXT:   {
 // REPORT-NEXT:     "index": 0,
+// REPORT-NEXT:     "function": "fc",
 // REPORT-NEXT:     "layers": [
 // REPORT-NEXT:       "fc"
 // REPORT-NEXT:     ],

@@ -198,3 +198,17 @@ func.func @gap_not_float(%a: tensor<4x4xf32>, %b: tensor<4x4xf32>, %c: tensor<4x
       ins(%a, %b : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) -> tensor<4x4xf32>
   return %0 : tensor<4x4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{unknown argument attribute 'kapla.weights'; the kapla dialect defines kapla.weight and kapla.loss_gradient}}
+func.func @arg_typo(%w: tensor<4xf32> {kapla.weights}) {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{'kapla.weight' on argument 0 must be a unit attribute}}
+func.func @arg_not_unit(%w: tensor<4xf32> {kapla.weight = 1 : i64}) {
+  return
+}

@@ -30,13 +30,31 @@
 // RUN: kapla-opt %s -kapla-import="report=- unknown-ops=warn" -o /dev/null 2>/dev/null | FileCheck %s --check-prefix=REPORT
 // REPORT: "kapla_report_version": 1,
 // REPORT-NEXT: "network": "concat",
+// REPORT-NEXT: "networks": [
+// REPORT-NEXT:   "concat"
+// REPORT-NEXT: ],
 // REPORT-NEXT: "options": {
 // REPORT-NEXT:   "batch": 2,
-// REPORT-NEXT:   "training": false
+// REPORT-NEXT:   "training": false,
+// REPORT-NEXT:   "requested": {
+// REPORT-NEXT:     "batch": 0,
+// REPORT-NEXT:     "entry": "",
+// REPORT-NEXT:     "unknown_ops": "warn"
+// REPORT-NEXT:   },
+// REPORT-NEXT:   "applied": {
+// REPORT-NEXT:     "batch": 2,
+// REPORT-NEXT:     "entry": "",
+// REPORT-NEXT:     "exported_batch": 2,
+// REPORT-NEXT:     "functions": [
+// REPORT-NEXT:       "concat"
+// REPORT-NEXT:     ],
+// REPORT-NEXT:     "unknown_ops": "warn"
+// REPORT-NEXT:   }
 // REPORT-NEXT: },
 // REPORT-NEXT: "layers": [
 // REPORT-NEXT:   {
 // REPORT-NEXT:     "name": "left",
+// REPORT-NEXT:     "function": "{{.*}}",
 // REPORT-NEXT:     "kind": "CONV",
 // REPORT-NEXT:     "pass": "forward",
 // REPORT-NEXT:     "dims": {
@@ -63,6 +81,7 @@
 // REPORT-NEXT:   },
 // REPORT:     "name": "right",
 // REPORT:     "name": "head",
+// REPORT-NEXT:     "function": "{{.*}}",
 // REPORT-NEXT:     "kind": "FC",
 // REPORT:     "macs": 640,
 // REPORT-NEXT:     "producers": [

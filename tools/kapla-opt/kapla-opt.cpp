@@ -28,6 +28,8 @@
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <vector>
+
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::kapla::KaplaDialect, mlir::arith::ArithDialect,
@@ -50,6 +52,13 @@ int main(int argc, char **argv) {
   mlir::registerPass([] { return mlir::createTosaToArithPass(); });
   mlir::registerPass([] { return mlir::createTosaToTensorPass(); });
 
-  return mlir::asMainReturnCode(
-      mlir::MlirOptMain(argc, argv, "kapla optimizer driver\n", registry));
+  // An error names its location; the op it is on is printed only on request
+  // (`--mlir-print-op-on-diagnostic`), so that an error on the module does
+  // not dump the whole network.
+  std::vector<char *> args(argv, argv + argc);
+  static char quietDiagnostics[] = "--mlir-print-op-on-diagnostic=false";
+  args.insert(args.begin() + (argc > 0 ? 1 : 0), quietDiagnostics);
+  return mlir::asMainReturnCode(mlir::MlirOptMain(
+      static_cast<int>(args.size()), args.data(), "kapla optimizer driver\n",
+      registry));
 }

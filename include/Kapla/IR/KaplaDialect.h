@@ -5,7 +5,9 @@
 
 #include "mlir/IR/Dialect.h"
 
+#include <map>
 #include <string>
+#include <utility>
 
 #include "Kapla/IR/KaplaOpsDialect.h.inc"
 

@@ -23,6 +23,7 @@ def Kapla_Dialect : Dialect {
   }];
   let useDefaultAttributePrinterParser = 1;
   let hasOperationAttrVerify = 1;
+  let hasRegionArgAttrVerify = 1;
   let extraClassDeclaration = [{
     /// Names of the discardable attributes this dialect verifies.
     static constexpr ::llvm::StringLiteral kArchAttrName = "kapla.arch";
@@ -43,6 +44,10 @@ def Kapla_Dialect : Dialect {
     /// network output (kapla-build-training-graph).
     static constexpr ::llvm::StringLiteral kLossGradientAttrName =
         "kapla.loss_gradient";
+    /// A unit attribute on a function argument: the argument is a weight
+    /// of the network (trained by a training step, not scaled by `batch`),
+    /// as a constant is.
+    static constexpr ::llvm::StringLiteral kWeightAttrName = "kapla.weight";
     /// What the search passes did in this context, for the report. Kept
     /// out of the IR so that the IR is the same from run to run.
     struct SearchStats {
@@ -51,6 +56,9 @@ def Kapla_Dialect : Dialect {
               evaluations = 0;
       /// The solver and objective the layers were last solved with.
       std::string solver = "none", objective = "energy";
+      /// Each option a pass was given (JSON text) and what it applied,
+      /// by report key, for the report's echo.
+      std::map<std::string, std::pair<std::string, std::string>> options;
     };
     SearchStats &getSearchStats() { return searchStats; }
   private:

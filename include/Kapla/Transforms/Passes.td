@@ -40,8 +40,18 @@ def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
     `kapla.layer = #kapla.layer<conv, N = 1, C = 3, K = 4, Ho = 6, Wo = 6, R = 3, S = 3>`,
     `kapla.name = "conv_0"`, `kapla.weights = array<i64: 1>`.
 
-    With `batch=B`, every layer's `N` is scaled from the batch of the
-    network's first input to `B`. With `report=PATH` (`-` for stdout) the
+    The networks: calls that pass network data to private functions are
+    inlined first (helpers); every other function with a body is imported
+    on its own, and a call to a function of the module passes dependences
+    on (a driver calling its network). A function that computes and calls
+    another that computes is an error unless `entry=F` names the network
+    (whose calls are then all inlined).
+
+    With `batch=B`, every loop that runs over the batch of a network input
+    (followed through indexing maps, reshapes, casts, slices and
+    element-wise ops) is scaled from the exported batch to `B`; a batch kapla
+    cannot follow or apply is an error. Arguments marked `kapla.weight` are
+    weights, as constants are. With `report=PATH` (`-` for stdout) the
     `network`, `options` and `layers` parts of the spec 7.2 report are
     written as JSON.
   }];
@@ -53,6 +63,8 @@ def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
            "Write the layer report as JSON to this path ('-': stdout)">,
     Option<"unknownOps", "unknown-ops", "std::string", /*default=*/"\"error\"",
            "What an op kapla does not understand is: 'error' or 'warn'">,
+    Option<"entry", "entry", "std::string", /*default=*/"\"\"",
+           "The network function (default: every function that computes)">,
   ];
 }
 
