@@ -10,6 +10,7 @@
 #include "Kapla/Hardware/Noc.h"
 
 #include <algorithm>
+#include <tuple>
 #include <cmath>
 #include <vector>
 
@@ -210,6 +211,21 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
     return fail([&] { return *err; });
   const LevelShape &rs = shapes[int(MemLevel::Regf)];
   const LevelShape &gs = shapes[int(MemLevel::Gbuf)];
+
+  // The regions the layer runs on and exchanges data with must be nodes of
+  // the array (distances outside it are meaningless, even negative).
+  for (auto [what, r, used] :
+       {std::make_tuple("region", ctx.region, true),
+        std::make_tuple("input region", ctx.inputFrom, ctx.inputOnChip),
+        std::make_tuple("output region", ctx.outputTo, ctx.outputOnChip)}) {
+    if (used && !r.fitsIn(arch))
+      return fail([&, what = what, r = r] {
+        return std::string(what) + " [" + str(r.row0) + ", " + str(r.col0) +
+               ", " + str(r.rows) + ", " + str(r.cols) + "] exceeds the " +
+               str(arch.nodeRows) + " x " + str(arch.nodeCols) +
+               " node array";
+      });
+  }
 
   // Spatial resources.
   int64_t pes = 1, nodes = 1;

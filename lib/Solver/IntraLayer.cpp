@@ -124,9 +124,10 @@ llvm::SmallVector<int64_t, 6> factors(int64_t span, int64_t limit,
     return f;
   if (limit % span == 0 && allDivisors) {
     // Every exact multiple: a tile can jump to the largest that still fits.
-    int64_t q = limit / span;
-    for (int64_t d = 2; d <= q; ++d)
-      if (q % d == 0)
+    // (Found by trial division up to the square root: extents of 2^36
+    // and more answer at once.)
+    for (int64_t d : search::divisors(limit / span))
+      if (d > 1)
         f.push_back(d);
   } else if (limit % span == 0) {
     int64_t q = limit / span;
@@ -595,6 +596,20 @@ private:
   bool stopped = false;
 };
 } // namespace
+
+std::string explainNoSchedule(const ArchDesc &arch, const LayerDesc &layer,
+                              const LayerContext &ctx) {
+  SolveOptions opts;
+  Searcher sr(arch, layer, ctx, opts);
+  Space space(sr);
+  LayerCost cost;
+  evaluateLayer(arch, layer, sr.dataflowOf(space.schedule), ctx, cost,
+                /*explain=*/true);
+  if (cost.valid)
+    return "the smallest dataflow is valid, yet the search found none";
+  return "even the smallest dataflow (every tile and split 1) is invalid: " +
+         cost.reason;
+}
 
 LayerSolution solveLayerExhaustive(const ArchDesc &arch, const LayerDesc &layer,
                                    const LayerContext &ctx,

@@ -431,10 +431,31 @@ Classified Importer::visitConvolution(linalg::LinalgOp op,
   return c;
 }
 
+/// Whether `op` is a quantized contraction: two tensor operands, scalar zero
+/// points.
+static bool isQuantizedContraction(linalg::LinalgOp op) {
+  return isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(
+      op.getOperation());
+}
+
+/// The contraction dims of `op`, read from the maps of its two tensor
+/// operands and its output (quantized contractions have zero points too).
+static FailureOr<linalg::ContractionDimensions>
+contractionDims(linalg::LinalgOp op) {
+  if (!isQuantizedContraction(op)) {
+    if (op.getNumDpsInputs() != 2)
+      return failure();
+    return linalg::inferContractionDims(op);
+  }
+  return linalg::inferContractionDims(
+      {op.getMatchingIndexingMap(op.getDpsInputOperand(0)),
+       op.getMatchingIndexingMap(op.getDpsInputOperand(1)),
+       op.getMatchingIndexingMap(op.getDpsInitOperand(0))});
+}
+
 Classified Importer::visitContraction(linalg::LinalgOp op) {
-  FailureOr<linalg::ContractionDimensions> cd =
-      linalg::inferContractionDims(op);
-  if (failed(cd) || op.getNumDpsInputs() != 2)
+  FailureOr<linalg::ContractionDimensions> cd = contractionDims(op);
+  if (failed(cd))
     return unsupported(op, "a contraction kapla cannot decompose into "
                            "batch, rows, columns and reduction");
   Value lhs = op.getDpsInputOperand(0)->get();
@@ -658,9 +679,10 @@ bool Importer::scaleLoops(linalg::LinalgOp op) {
   // batch 1), samples are independent, as in attention: the rows carry the
   // batch, the columns and the reduction keep their extent.
   FailureOr<linalg::ContractionDimensions> cd =
-      conv || !linalg::isaContractionOpInterface(op)
+      conv || !(linalg::isaContractionOpInterface(op) ||
+                isQuantizedContraction(op))
           ? FailureOr<linalg::ContractionDimensions>(failure())
-          : linalg::inferContractionDims(op);
+          : contractionDims(op);
   auto anyBatch = [&](ArrayRef<unsigned> dims) {
     return llvm::any_of(dims, [&](unsigned d) { return loops[d]; });
   };
@@ -713,7 +735,7 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
         linalg::inferConvolutionDims(op);
     if (succeeded(dims))
       return visitConvolution(op, *dims);
-    if (linalg::isaContractionOpInterface(op))
+    if (linalg::isaContractionOpInterface(op) || isQuantizedContraction(op))
       return visitContraction(op);
   }
   if (op.getNumReductionLoops() > 0) {

@@ -233,6 +233,17 @@ struct KaplaFormSegmentsPass
       stats.segmentsEnumerated += sched.segmentsEnumerated;
       stats.segmentsPruned += sched.segmentsPruned;
       if (!sched.found) {
+        // Name a layer that has no valid schedule even alone on the chip.
+        LayerContext whole = LayerContext::wholeChip(arch);
+        for (size_t i = 0; i < g.layers.size(); ++i)
+          if (!solve(g.layers[i].desc, whole).found) {
+            lg.getOp(int(i))->emitError()
+                << "no valid schedule for layer '" << g.layers[i].name
+                << "' on '" << arch.name << "', even alone on the chip: "
+                << explainNoSchedule(arch, g.layers[i].desc, whole);
+            ok = false;
+            return;
+          }
         func.emitError() << "kapla-form-segments: no valid schedule for '"
                          << func.getName() << "' on '" << arch.name << "'";
         ok = false;
@@ -438,7 +449,9 @@ struct KaplaSolveLayersPass
         Operation *op = costs.getGraph().getOp(int(i));
         if (!s.found) {
           op->emitError() << "no valid schedule for layer '" << g.layers[i].name
-                          << "' on '" << arch.name << "'";
+                          << "' on '" << arch.name << "' in its segment: "
+                          << explainNoSchedule(arch, g.layers[i].desc,
+                                               costs.getContext(int(i)));
           ok = false;
           continue;
         }

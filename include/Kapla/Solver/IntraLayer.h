@@ -77,6 +77,12 @@ struct SolveOptions {
   ForEach forEach;
 };
 
+/// Why no dataflow of `layer` may be valid in `ctx`: the rule the smallest
+/// one (every tile and split 1, loop orders as the PE template starts them)
+/// breaks, or a note that it is valid.
+std::string explainNoSchedule(const ArchDesc &arch, const LayerDesc &layer,
+                              const LayerContext &ctx);
+
 /// KAPLA's bottom-up cost descent: from the PE template's unit, spread over
 /// idle PEs, grow the REGF tile, spread over the region's nodes, grow the
 /// GBUF tile; each step takes the move that lowers the objective most; for
