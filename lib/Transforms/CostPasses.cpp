@@ -7,6 +7,7 @@
 #include "Kapla/IR/KaplaOps.h"
 #include "Kapla/Transforms/Passes.h"
 #include "Kapla/Transforms/Report.h"
+#include "LayerCheck.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
@@ -70,7 +71,10 @@ bool verifyLayers(Operation *func, const CostModelAnalysis &costs) {
   const LayerGraphAnalysis &g = costs.getGraph();
   for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i) {
     const LayerCost *c = costs.getLayerCost(i);
-    if (c && !c->valid) {
+    if (std::optional<std::string> why = layerContradictsOp(g.getOp(i))) {
+      g.getOp(i)->emitError() << "kapla.layer contradicts its op: " << *why;
+      ok = false;
+    } else if (c && !c->valid) {
       g.getOp(i)->emitError() << "invalid dataflow: " << c->reason;
       ok = false;
     }
@@ -116,7 +120,10 @@ struct KaplaEstimateCostPass
       for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i) {
         const LayerCost *c = costs.getLayerCost(i);
         Operation *op = g.getOp(i);
-        if (!c) {
+        if (std::optional<std::string> why = layerContradictsOp(op)) {
+          op->emitError() << "kapla.layer contradicts its op: " << *why;
+          ok = false;
+        } else if (!c) {
           op->emitError() << "layer '" << g.getGraph().layers[i].name
                           << "' has no kapla.dataflow to cost";
           ok = false;

@@ -12,6 +12,7 @@
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/Transforms/Passes.h"
 #include "Kapla/Transforms/Report.h"
+#include "LayerCheck.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -376,13 +377,16 @@ Classified Importer::unsupported(Operation *op, const Twine &why) {
   return {Classified::Failed, {}, {}};
 }
 
-Classified Importer::visitConvolution(linalg::LinalgOp op,
-                                      const linalg::ConvolutionDimensions &d) {
-  if (d.outputImage.size() > 2 || d.filterLoop.size() != d.outputImage.size())
-    return unsupported(op, "only 1-D and 2-D convolutions are supported");
-  Classified c;
-  c.role = Classified::Layer;
-  LayerDesc &l = c.desc;
+/// The layer of a convolution-shaped op over `ranges`, or why kapla cannot
+/// describe it.
+static FailureOr<LayerDesc>
+describeConvolution(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
+                    ArrayRef<int64_t> ranges, std::string &why) {
+  if (d.outputImage.size() > 2 || d.filterLoop.size() != d.outputImage.size()) {
+    why = "only 1-D and 2-D convolutions are supported";
+    return failure();
+  }
+  LayerDesc l;
   // One image dim is a row of width Wo.
   size_t n = d.outputImage.size();
   l.ho = n == 2 ? ranges[d.outputImage[0]] : 1;
@@ -395,23 +399,28 @@ Classified Importer::visitConvolution(linalg::LinalgOp op,
   l.dx = d.dilations[n - 1];
 
   if (!d.depth.empty()) {
-    if (!d.inputChannel.empty())
-      return unsupported(op, "grouped convolutions are not supported");
-    if (product(ranges, d.outputChannel) != 1)
-      return unsupported(op, "depthwise convolutions with a channel "
-                             "multiplier above 1 are not supported");
+    if (!d.inputChannel.empty()) {
+      why = "grouped convolutions are not supported";
+      return failure();
+    }
+    if (product(ranges, d.outputChannel) != 1) {
+      why = "depthwise convolutions with a channel multiplier above 1 are "
+            "not supported";
+      return failure();
+    }
     l.kind = LayerKind::DWConv;
     l.n = product(ranges, d.batch);
     l.c = l.k = product(ranges, d.depth);
-    c.weights.push_back(1);
-    return c;
+    return l;
   }
   if (d.inputChannel.empty() && d.outputChannel.empty()) {
     // Pooling: the batch and channel dims both sit in the input and output
     // only. The output map orders them (N before C in NCHW and NHWC).
     l.kind = LayerKind::Pool;
-    if (d.batch.size() > 2)
-      return unsupported(op, "pooling over more than batch and channels");
+    if (d.batch.size() > 2) {
+      why = "pooling over more than batch and channels";
+      return failure();
+    }
     SmallVector<unsigned, 2> bc(d.batch.begin(), d.batch.end());
     AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
     auto pos = [&](unsigned dim) {
@@ -421,13 +430,26 @@ Classified Importer::visitConvolution(linalg::LinalgOp op,
     llvm::sort(bc, [&](unsigned a, unsigned b) { return pos(a) < pos(b); });
     l.n = bc.size() == 2 ? ranges[bc[0]] : 1;
     l.c = l.k = bc.empty() ? 1 : ranges[bc.back()];
-    return c;
+    return l;
   }
   l.kind = LayerKind::Conv;
   l.n = product(ranges, d.batch);
   l.c = product(ranges, d.inputChannel);
   l.k = product(ranges, d.outputChannel);
-  c.weights.push_back(1);
+  return l;
+}
+
+Classified Importer::visitConvolution(linalg::LinalgOp op,
+                                      const linalg::ConvolutionDimensions &d) {
+  std::string why;
+  FailureOr<LayerDesc> l = describeConvolution(op, d, ranges, why);
+  if (failed(l))
+    return unsupported(op, why);
+  Classified c;
+  c.role = Classified::Layer;
+  c.desc = *l;
+  if (l->kind != LayerKind::Pool)
+    c.weights.push_back(1);
   return c;
 }
 
@@ -1129,3 +1151,66 @@ struct KaplaImportPass
 };
 
 } // namespace
+
+std::optional<std::string> mlir::kapla::layerContradictsOp(Operation *op) {
+  auto attr = op->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  if (!attr || !linalgOp || op->getNumResults() != 1)
+    return std::nullopt;
+  LayerDesc l = toCore(attr);
+  SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+  if (l.pass != LayerPass::Forward || ShapedType::isDynamicShape(ranges))
+    return std::nullopt;
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  auto differ = [&](StringRef name, int64_t declared, int64_t derived) {
+    if (declared != derived)
+      os << (out.empty() ? "" : ", ") << name << " = " << declared
+         << " where the op has " << derived;
+  };
+  if (linalgOp.getNumDpsInputs() >= 2) {
+    FailureOr<linalg::ConvolutionDimensions> d =
+        linalg::inferConvolutionDims(linalgOp);
+    std::string why;
+    FailureOr<LayerDesc> derived =
+        succeeded(d) ? describeConvolution(linalgOp, *d, ranges, why)
+                     : FailureOr<LayerDesc>(failure());
+    if (succeeded(derived)) {
+      if (l.kind != derived->kind)
+        return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
+               " but the op is a " + stringifyLayerKind(derived->kind);
+      const LayerDesc &e = *derived;
+      differ("C", l.c, e.c);
+      differ("K", l.k, e.k);
+      differ("Ho", l.ho, e.ho);
+      differ("Wo", l.wo, e.wo);
+      differ("R", l.r, e.r);
+      differ("S", l.s, e.s);
+      differ("sy", l.sy, e.sy);
+      differ("sx", l.sx, e.sx);
+      differ("dy", l.dy, e.dy);
+      differ("dx", l.dx, e.dx);
+      return out.empty() ? std::nullopt : std::optional<std::string>(out);
+    }
+    if (linalg::isaContractionOpInterface(linalgOp) ||
+        isQuantizedContraction(linalgOp)) {
+      FailureOr<linalg::ContractionDimensions> cd = contractionDims(linalgOp);
+      if (failed(cd))
+        return std::nullopt;
+      if (l.kind != LayerKind::FC && l.kind != LayerKind::MatMul)
+        return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
+               " but the op is a contraction (fc or matmul)";
+      // An FC's weight fixes C and K: the batch never runs through them.
+      auto weights =
+          op->getAttrOfType<DenseI64ArrayAttr>(KaplaDialect::kWeightsAttrName);
+      if (l.kind == LayerKind::FC && weights && weights.size() == 1 &&
+          (weights[0] == 0 || weights[0] == 1)) {
+        differ("C", l.c, product(ranges, cd->k));
+        differ("K", l.k,
+               product(ranges, weights[0] == 1 ? cd->n : cd->m));
+      }
+      return out.empty() ? std::nullopt : std::optional<std::string>(out);
+    }
+  }
+  return std::nullopt;
+}

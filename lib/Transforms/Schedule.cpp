@@ -9,6 +9,7 @@
 #include "Kapla/Solver/IntraLayer.h"
 #include "Kapla/Transforms/Passes.h"
 #include "Kapla/Transforms/Report.h"
+#include "LayerCheck.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Threading.h"
@@ -199,13 +200,20 @@ struct KaplaFormSegmentsPass
       const LayerGraphAnalysis &lg = getChildAnalysis<LayerGraphAnalysis>(func);
       const LayerGraph &g = lg.getGraph();
       layerCount += static_cast<int64_t>(g.layers.size());
-      for (size_t i = 0; i < g.layers.size(); ++i)
+      for (size_t i = 0; i < g.layers.size(); ++i) {
         if (lg.getOp(int(i))->getParentOfType<SegmentOp>()) {
           lg.getOp(int(i))->emitError()
               << "kapla-form-segments: the layer is in a segment already";
           ok = false;
           return;
         }
+        if (std::optional<std::string> why = layerContradictsOp(lg.getOp(int(i)))) {
+          lg.getOp(int(i))->emitError()
+              << "kapla.layer contradicts its op: " << *why;
+          ok = false;
+          return;
+        }
+      }
       // The detailed solves, in parallel on MLIR's thread pool; each is
       // deterministic, so the result does not depend on the threads.
       auto prefetch =
@@ -375,7 +383,13 @@ struct KaplaSolveLayersPass
       llvm::SmallVector<SolveKey> keys;
       llvm::SmallVector<bool> todo(g.layers.size(), true);
       for (size_t i = 0; i < g.layers.size(); ++i) {
-        todo[i] = resolve || !costs.getGraph().getOp(int(i))->hasAttr(
+        Operation *layerOp = costs.getGraph().getOp(int(i));
+        if (std::optional<std::string> why = layerContradictsOp(layerOp)) {
+          layerOp->emitError() << "kapla.layer contradicts its op: " << *why;
+          ok = false;
+          return;
+        }
+        todo[i] = resolve || !layerOp->hasAttr(
                                  KaplaDialect::kDataflowAttrName);
         if (!todo[i]) {
           keyOf[i] = -1;
