@@ -6,7 +6,9 @@
 # memory blow-up fails; the input is left in build-asan/fuzz/<target>/.
 #   bash scripts/fuzz.sh [SECONDS [TARGET...]]
 # Targets: attr (the #kapla.* attributes), arch (architecture files),
-# schedule (import and scheduling of modules).
+# schedule (import and scheduling of modules). The runs start from seed
+# KAPLA_FUZZ_SEED (default 1), so a run of the same length on the same
+# machine repeats itself; pick another seed for a new exploration.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
@@ -14,13 +16,7 @@ shift || true
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(attr arch schedule)
 
-bash scripts/install-deps.sh libclang-rt-22-dev
-cmake -G Ninja -S . -B build-asan \
-  -DCMAKE_BUILD_TYPE=Release \
-  -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-  -DLLVM_USE_LINKER=lld \
-  "-DLLVM_USE_SANITIZER=Address;Undefined" \
-  -DLLVM_USE_SANITIZE_COVERAGE=ON -DKAPLA_BUILD_FUZZERS=ON > /dev/null
+bash scripts/configure-asan.sh
 cmake --build build-asan -j "${KAPLA_JOBS:-2}" --target \
   $(printf 'kapla-fuzz-%s ' "${targets[@]}")
 
@@ -36,6 +32,7 @@ for t in "${targets[@]}"; do
   log="$work/$t/log"
   if ! build-asan/bin/kapla-fuzz-$t -max_total_time="$seconds" -timeout=20 \
       -rss_limit_mb=4096 -max_len=8192 -print_final_stats=1 \
+      -seed="${KAPLA_FUZZ_SEED:-1}" \
       -artifact_prefix="$work/$t/" "$work/$t/corpus" "$work/seeds/$t" \
       > "$log" 2>&1; then
     status=1

@@ -1,21 +1,14 @@
 #!/usr/bin/env bash
 # Builds kapla with AddressSanitizer and UndefinedBehaviorSanitizer into
-# ./build-asan and runs the lit suite (unit tests included) on that build.
+# ./build-asan (scripts/configure-asan.sh) and runs the lit suite (unit
+# tests included) on that build.
 # Any sanitizer report fails the test that triggered it. The install test is
 # left out: the project it builds against the installed package is not
 # instrumented.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-deps.sh libclang-rt-22-dev
-
-if [ ! -f build-asan/build.ninja ]; then
-  cmake -G Ninja -S . -B build-asan \
-    -DCMAKE_BUILD_TYPE=Release \
-    -DCMAKE_C_COMPILER=clang-22 -DCMAKE_CXX_COMPILER=clang++-22 \
-    -DLLVM_USE_LINKER=lld \
-    "-DLLVM_USE_SANITIZER=Address;Undefined"
-fi
+bash scripts/configure-asan.sh
 cmake --build build-asan -j "${KAPLA_JOBS:-2}"
 
 # Debian's LLVM libraries are not instrumented; their own poisoning of

@@ -339,6 +339,10 @@ private:
   Classified unsupported(Operation *op, const Twine &why);
 
   bool isConst(Value v) const { return constValues.contains(v); }
+  /// In a function without input arguments (a driver with its network
+  /// inlined): the constant its first convolution or contraction reads as
+  /// its input, which then stands for the network input.
+  Value findInputConstant(llvm::function_ref<bool(BlockArgument)> isWeight);
   /// The loop ranges of `op` at the requested batch (into `ranges`); false
   /// after an error.
   bool scaleLoops(linalg::LinalgOp op);
@@ -811,6 +815,40 @@ Classified Importer::visit(Operation *op) {
                          op->getName().getStringRef() + "'");
 }
 
+Value Importer::findInputConstant(
+    llvm::function_ref<bool(BlockArgument)> isWeight) {
+  Region &body = func.getFunctionBody();
+  if (body.empty() ||
+      llvm::any_of(body.front().getArguments(), [&](BlockArgument a) {
+        return !a.use_empty() && !isWeight(a);
+      }))
+    return {};
+  // The first convolution or contraction: its input (operand 0), traced
+  // back through layout ops to a constant.
+  for (Operation &op : body.front()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
+    if (!linalgOp || linalgOp.getNumDpsInputs() < 2)
+      continue;
+    if (failed(linalg::inferConvolutionDims(linalgOp)) &&
+        !linalg::isaContractionOpInterface(linalgOp) &&
+        !isQuantizedContraction(linalgOp))
+      continue;
+    Value v = linalgOp.getDpsInputOperand(0)->get();
+    while (Operation *def = v.getDefiningOp()) {
+      if (def->hasTrait<OpTrait::ConstantLike>()) {
+        auto type = dyn_cast<RankedTensorType>(v.getType());
+        return type && type.getRank() > 0 && !type.isDynamicDim(0) ? v
+                                                                   : Value();
+      }
+      if (!isLayoutOp(def) || def->getNumOperands() == 0)
+        return {};
+      v = def->getOperand(0);
+    }
+    return {};
+  }
+  return {};
+}
+
 bool Importer::run() {
   Region &body = func.getFunctionBody();
   // Arguments marked `kapla.weight` are weights, as constants are; the
@@ -827,6 +865,18 @@ bool Importer::run() {
         constValues.insert(a);
       }
     batchDims.seed(body.front().getArguments(), isWeight);
+  }
+  Value inputConstant = findInputConstant(isWeight);
+  if (inputConstant) {
+    tracker.seedValue(inputConstant);
+    batchDims.set(inputConstant, {0});
+    batchDims.exported =
+        cast<ShapedType>(inputConstant.getType()).getDimSize(0);
+    inputConstant.getDefiningOp()->emitWarning()
+        << "@" << func.getName()
+        << " takes no input argument: this constant, which its first layer "
+           "reads as its input, is taken as the network input (batch "
+        << batchDims.exported << ")";
   }
 
   bool ok = true;
@@ -886,7 +936,7 @@ bool Importer::run() {
         // transposes and reshapes, tensor.empty, fills), stay constant.
         bool allConst = llvm::all_of(op->getOperands(),
                                      [&](Value v) { return isConst(v); });
-        if (allConst)
+        if (allConst && !llvm::is_contained(op->getResults(), inputConstant))
           for (Value r : op->getResults())
             constValues.insert(r);
         tracker.propagate(op);

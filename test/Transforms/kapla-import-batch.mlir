@@ -2,7 +2,8 @@
 // whatever form the input has. Every network here is exported at batch 2
 // (one at batch 1); at batch=64 each layer's expected dims are worked out by
 // hand from the shapes.
-// RUN: kapla-opt %s -split-input-file -kapla-import=batch=64 | FileCheck %s
+// RUN: kapla-opt %s -split-input-file -kapla-import=batch=64 2>/dev/null | FileCheck %s
+// RUN: kapla-opt %s -split-input-file -kapla-import=batch=64 -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARN
 
 // An input of dynamic batch, cast to the exported shape: the FC's rows are
 // the batch, 2 -> 64.
@@ -116,6 +117,23 @@ func.func @attention(%x: tensor<1x4x8xf32>) -> tensor<4x4xf32> {
 // CHECK: kapla.layer<fc, N = 64, C = 8, K = 4,
 // CHECK-SAME: kapla.weights = array<i64: 1>
 func.func @weight_arg(%x: tensor<2x8xf32>, %w: tensor<8x4xf32> {kapla.weight}) -> tensor<2x4xf32> {
+  %e = tensor.empty() : tensor<2x4xf32>
+  %y = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}
+
+// -----
+
+// A driver with its network inlined (`--inline`): no input argument, and
+// the constant the first layer reads stands for the network input, with a
+// warning.
+// CHECK-LABEL: func.func @inlined_driver
+// CHECK: kapla.layer<fc, N = 64, C = 8, K = 4,
+// WARN: warning: @inlined_driver takes no input argument: this constant, which its first layer reads as its input, is taken as the network input (batch 2)
+// WARN-NEXT: %x = arith.constant dense<1.0> : tensor<2x8xf32>
+func.func @inlined_driver() -> tensor<2x4xf32> {
+  %x = arith.constant dense<1.0> : tensor<2x8xf32>
+  %w = arith.constant dense<0.5> : tensor<8x4xf32>
   %e = tensor.empty() : tensor<2x4xf32>
   %y = linalg.matmul ins(%x, %w : tensor<2x8xf32>, tensor<8x4xf32>) outs(%e : tensor<2x4xf32>) -> tensor<2x4xf32>
   return %y : tensor<2x4xf32>

@@ -34,6 +34,8 @@ class OriginTracker {
 public:
   /// Marks the arguments of `region`'s entry block as network inputs.
   void seedArguments(Region &region);
+  /// `v` is a network input (a constant that stands for the input).
+  void seedValue(Value v) { map[v].networkInput = true; }
   /// `v` carries no network data (an argument that is a weight).
   void forget(Value v) { map.erase(v); }
   /// The origins of `v` (empty when computed from constants only).
