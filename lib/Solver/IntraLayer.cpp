@@ -484,39 +484,74 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
 
   // Iterated local search: knock one factor out of the best schedule and
   // descend again, while that finds something better.
-  for (int iter = 0; iter < 4 && sr.best.found; ++iter) {
-    double before = sr.bestValue;
-    LayerSchedule base = sr.best.schedule;
-    for (Param p : {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
-                    Param::GbufTile})
+  auto iteratedLocalSearch = [&] {
+    for (int iter = 0; iter < 4 && sr.best.found; ++iter) {
+      double before = sr.bestValue;
+      LayerSchedule base = sr.best.schedule;
+      for (Param p : {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+                      Param::GbufTile})
+        for (D d : sr.dims) {
+          int i = int(d);
+          int64_t &v = p == Param::PeSplit    ? base.peSplit[i]
+                       : p == Param::RegfTile ? base.regfTile[i]
+                       : p == Param::NodeSplit ? base.nodeSplit[i]
+                                               : base.gbufTile[i];
+          for (int64_t f : {2, 3, 5, 7}) {
+            if (v % f)
+              continue;
+            LayerSchedule t = base;
+            int64_t &tv = p == Param::PeSplit    ? t.peSplit[i]
+                          : p == Param::RegfTile ? t.regfTile[i]
+                          : p == Param::NodeSplit ? t.nodeSplit[i]
+                                                  : t.gbufTile[i];
+            tv /= f;
+            t.regfTile[i] = std::min(t.regfTile[i], t.gbufTile[i]);
+            double cur = sr.score(t, arch, true);
+            if (!std::isfinite(cur))
+              continue;
+            descend(sr, t,
+                    {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+                     Param::GbufTile},
+                    arch, true, cur, /*shrink=*/true);
+          }
+        }
+      if (!(sr.bestValue < before))
+        break;
+    }
+  };
+  iteratedLocalSearch();
+
+  // The REGF phase chose the PE spread on a chip whose GBUF holds the whole
+  // layer, where GBUF traffic does not count; with the GBUF level now
+  // chosen, plan the PE spread and the REGF tiles again under it, from the
+  // template's unit, for every REGF order; a better schedule found so gets
+  // its own local search (after the one above, so that the result is never
+  // worse than without this step).
+  if (sr.best.found) {
+    const double before = sr.bestValue;
+    const LayerSchedule chosen = sr.best.schedule;
+    for (const auto &ro : kOrders) {
+      LayerSchedule t = chosen;
+      t.regfOrder = ro;
       for (D d : sr.dims) {
         int i = int(d);
-        int64_t &v = p == Param::PeSplit    ? base.peSplit[i]
-                     : p == Param::RegfTile ? base.regfTile[i]
-                     : p == Param::NodeSplit ? base.nodeSplit[i]
-                                             : base.gbufTile[i];
-        for (int64_t f : {2, 3, 5, 7}) {
-          if (v % f)
-            continue;
-          LayerSchedule t = base;
-          int64_t &tv = p == Param::PeSplit    ? t.peSplit[i]
-                        : p == Param::RegfTile ? t.regfTile[i]
-                        : p == Param::NodeSplit ? t.nodeSplit[i]
-                                                : t.gbufTile[i];
-          tv /= f;
-          t.regfTile[i] = std::min(t.regfTile[i], t.gbufTile[i]);
-          double cur = sr.score(t, arch, true);
-          if (!std::isfinite(cur))
-            continue;
-          descend(sr, t,
-                  {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
-                   Param::GbufTile},
-                  arch, true, cur, /*shrink=*/true);
-        }
+        t.regfTile[i] = std::min(base.regfTile[i], t.gbufTile[i]);
+        t.peSplit[i] = 1;
       }
-    if (!(sr.bestValue < before))
-      break;
+      double v = sr.score(t, arch, true);
+      if (!std::isfinite(v))
+        continue;
+      descend(sr, t, {Param::PeSplit}, arch, true, v);
+      descend(sr, t, {Param::RegfTile}, arch, true, v);
+      descend(sr, t,
+              {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+               Param::GbufTile},
+              arch, true, v, /*shrink=*/true);
+    }
+    if (sr.bestValue < before)
+      iteratedLocalSearch();
   }
+
   if (!sr.best.found) {
     SolveOptions ex = opts;
     if (ex.budget == 0)
