@@ -1009,6 +1009,28 @@ struct KaplaImportPass
     return callee && !callee.isExternal() ? callee : FunctionOpInterface();
   }
 
+  /// Whether a call chain from `func` leads back to it.
+  bool reachesItself(FunctionOpInterface func, SymbolTable &symbols) {
+    llvm::SmallVector<FunctionOpInterface> work{func};
+    llvm::DenseSet<Operation *> seen;
+    while (!work.empty()) {
+      FunctionOpInterface cur = work.pop_back_val();
+      bool found = false;
+      cur.walk([&](CallOpInterface call) {
+        FunctionOpInterface callee = calleeOf(call, symbols);
+        if (!callee)
+          return;
+        if (callee == func)
+          found = true;
+        else if (seen.insert(callee.getOperation()).second)
+          work.push_back(callee);
+      });
+      if (found)
+        return true;
+    }
+    return false;
+  }
+
   /// Inlines into `func` the calls that `wanted` selects, and the calls
   /// that the inlined bodies make in turn; false after an error.
   bool inlineCalls(FunctionOpInterface func, SymbolTable &symbols,
@@ -1034,6 +1056,13 @@ struct KaplaImportPass
         return false;
       }
       for (auto [call, callee] : calls) {
+        if (reachesItself(callee, symbols)) {
+          call->emitError() << "kapla-import: @" << callee.getName()
+                            << " calls itself (directly or through other "
+                               "functions); a recursive network cannot be "
+                               "scheduled";
+          return false;
+        }
         auto callable = cast<CallableOpInterface>(callee.getOperation());
         if (failed(inlineCall(interface, config.getCloneCallback(), call,
                               callable, callable.getCallableRegion()))) {

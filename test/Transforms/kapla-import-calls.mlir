@@ -97,3 +97,21 @@ module {
     return %z : tensor<2x8xf32>
   }
 }
+
+// -----
+
+// A helper that calls itself is refused, not inlined without end.
+// AMBIG: error: kapla-import: @r calls itself (directly or through other functions); a recursive network cannot be scheduled
+module {
+  func.func private @r(%h: tensor<2x8xf32>) -> tensor<2x8xf32> {
+    %w = arith.constant dense<0.5> : tensor<8x8xf32>
+    %e = tensor.empty() : tensor<2x8xf32>
+    %y = linalg.matmul ins(%h, %w : tensor<2x8xf32>, tensor<8x8xf32>) outs(%e : tensor<2x8xf32>) -> tensor<2x8xf32>
+    %z = call @r(%y) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+    return %z : tensor<2x8xf32>
+  }
+  func.func @f(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+    %a = call @r(%x) : (tensor<2x8xf32>) -> tensor<2x8xf32>
+    return %a : tensor<2x8xf32>
+  }
+}
