@@ -511,6 +511,7 @@ struct KaplaSolveLayersPass
     recordOption(ctx, "objective", objective.getValue(), objective.getValue());
     recordOption(ctx, "budget", int64_t(budget), int64_t(budget));
     recordOption(ctx, "seed", int64_t(seed), int64_t(seed));
+    recordOption(ctx, "resolve", bool(resolve), bool(resolve));
     recordOption(ctx, "time_budget", double(timeBudget), double(timeBudget));
     recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
                  double(layerTimeBudget));
