@@ -8,7 +8,7 @@ include "mlir/Pass/PassBase.td"
 def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
   let summary = "Recognise the layers of a network and attach layer descriptors";
   let description = [{
-    Walks every function with a body and classifies each op (spec 2.2):
+    Walks every function with a body and classifies each op:
 
     - convolutions (named `linalg.conv_2d_*`, `linalg.depthwise_conv_2d_*`
       with multiplier 1, and `linalg.generic` ops with the same indexing
@@ -52,7 +52,7 @@ def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
     element-wise ops) is scaled from the exported batch to `B`; a batch kapla
     cannot follow or apply is an error. Arguments marked `kapla.weight` are
     weights, as constants are. With `report=PATH` (`-` for stdout) the
-    `network`, `options` and `layers` parts of the spec 7.2 report are
+    `network`, `options` and `layers` parts of the report are
     written as JSON.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
@@ -73,7 +73,7 @@ def KaplaBuildTrainingGraphPass
   let summary = "Add the backward layers of a training step as real ops";
   let description = [{
     Runs after `kapla-import`, on every function with layers, and appends
-    the backward pass of a training step (spec 2.1) as linalg ops that
+    the backward pass of a training step as linalg ops that
     compute it:
 
     - for every CONV, DWCONV, FC and MATMUL a backward-data op (the gradient
@@ -110,7 +110,7 @@ def KaplaSetArchPass : Pass<"kapla-set-arch", "::mlir::ModuleOp"> {
   let description = [{
     Attaches `kapla.arch` to the module from a preset (`arch=NAME`:
     `multi-node-16x16`, `multi-node-4x4`, `edge-systolic`) or from a JSON
-    architecture file (`arch-file=PATH`, schema of spec 7.3). With neither
+    architecture file (`arch-file=PATH`, the JSON schema of `arch/*.json`). With neither
     option, a module that has no `kapla.arch` gets the default preset
     (`multi-node-16x16`) and one that has it keeps it. Giving both, an
     unknown preset, or a missing, unreadable or ill-typed file (the message
@@ -150,7 +150,7 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
     `kapla.cost` to each layer op and `cost` to each `kapla.segment`. Every
     layer must have a valid `kapla.dataflow` (hand-written or from the
     solver); one that does not is an error. With `report=PATH` (`-` for
-    stdout) the full report of spec 7.2 is written: architecture, layers
+    stdout) the full report is written: architecture, layers
     with segment, region, energy, cycles, breakdown, accesses and
     directives, segments, totals with the lower bound.
   }];
@@ -162,7 +162,7 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
 }
 
 def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
-  let summary = "Partition the layers into pipelined segments (spec 6.1)";
+  let summary = "Partition the layers into pipelined segments";
   let description = [{
     Cuts the layers of every function, in topological order, into
     `kapla.segment` ops: single layers, and runs of up to
@@ -205,7 +205,7 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
 }
 
 def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
-  let summary = "Find the dataflow of every layer (spec 6.2, 6.3)";
+  let summary = "Find the dataflow of every layer";
   let description = [{
     Solves every layer op (`kapla.layer`) in the context of its
     `kapla.constraint` (its node region; the whole array without one) on the
