@@ -11,6 +11,10 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include <cmath>
+#include <cstdio>
+#include <string>
+
 using namespace mlir;
 using namespace mlir::kapla;
 
@@ -177,14 +181,77 @@ void buildSchedulePipeline(OpPassManager &pm,
   costOpts.report = opts.report;
   pm.addPass(createKaplaEstimateCostPass(costOpts));
 }
+
+/// The first option of `opts` kapla-schedule cannot honour, or an empty
+/// string: checked before any pass runs, so that a bad value of a late
+/// pass's option does not surface only after the segment search.
+std::string checkScheduleOptions(const SchedulePipelineOptions &opts) {
+  auto finite = [](double v) { return v >= 0 && !std::isinf(v); };
+  auto number = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%g", v);
+    return std::string(buf);
+  };
+  auto oneOf = [](const std::string &v, std::initializer_list<const char *> ok) {
+    return llvm::any_of(ok, [&](const char *o) { return v == o; });
+  };
+  if (opts.batch < 0)
+    return "batch must be positive (0: as exported), got " +
+           std::to_string(int64_t(opts.batch));
+  if (!oneOf(opts.solver, {"kapla", "exact", "exhaustive", "random"}))
+    return "solver must be kapla, exact, exhaustive or random, got '" +
+           opts.solver.getValue() + "'";
+  if (!oneOf(opts.segmentSolver, {"kapla", "exact"}))
+    return "segment-solver must be kapla or exact, got '" +
+           opts.segmentSolver.getValue() + "'";
+  if (!oneOf(opts.objective, {"energy", "delay", "edp"}))
+    return "objective must be energy, delay or edp, got '" +
+           opts.objective.getValue() + "'";
+  if (!oneOf(opts.unknownOps, {"error", "warn"}))
+    return "unknown-ops must be 'error' or 'warn', got '" +
+           opts.unknownOps.getValue() + "'";
+  if (opts.budget < 0)
+    return "budget must be non-negative, got " +
+           std::to_string(int64_t(opts.budget));
+  if (opts.maxSegmentLayers < 1 || opts.maxSegmentLayers > 10000)
+    return "max-segment-layers must be between 1 and 10000, got " +
+           std::to_string(int64_t(opts.maxSegmentLayers));
+  if (opts.topK < 0 || opts.topK > 1000000)
+    return "top-k must be between 0 (every segment solved) and 1000000, got " +
+           std::to_string(int64_t(opts.topK));
+  if (!finite(opts.timeBudget))
+    return "time-budget must be a finite, non-negative number of seconds, "
+           "got " +
+           number(opts.timeBudget);
+  if (!finite(opts.layerTimeBudget))
+    return "layer-time-budget must be a finite, non-negative number of "
+           "seconds, got " +
+           number(opts.layerTimeBudget);
+  return "";
+}
 } // namespace
 
 void mlir::kapla::registerKaplaPipelines() {
-  PassPipelineRegistration<SchedulePipelineOptions>(
+  // kapla-schedule checks its options before it builds the passes: an error
+  // then comes before any work, not after the segment search.
+  registerPassPipeline(
       "kapla-schedule",
       "Set the architecture, lower TOSA if `input=tosa`, import, form "
       "segments, solve every layer and cost the schedule",
-      buildSchedulePipeline);
+      [](OpPassManager &pm, StringRef text,
+         function_ref<LogicalResult(const Twine &)> errorHandler) {
+        SchedulePipelineOptions opts;
+        if (failed(opts.parseFromString(text)))
+          return failure();
+        std::string error = checkScheduleOptions(opts);
+        if (!error.empty())
+          return errorHandler("kapla-schedule: " + error);
+        buildSchedulePipeline(pm, opts);
+        return success();
+      },
+      [](function_ref<void(const detail::PassOptions &)> optHandler) {
+        optHandler(SchedulePipelineOptions());
+      });
   PassPipelineRegistration<ImportPipelineOptions>(
       "kapla-import-pipeline",
       "Set the architecture (kapla-set-arch), lower TOSA to linalg if "

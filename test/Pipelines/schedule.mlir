@@ -27,21 +27,29 @@
 // The exhaustive search, bounded in time, keeps the best it found.
 // RUN: kapla-opt %s -kapla-schedule="arch=multi-node-4x4 batch=8 solver=exhaustive time-budget=0.2" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // RUN: not kapla-opt %s -kapla-schedule="solver=exhaustive time-budget=-1" 2>&1 | FileCheck %s --check-prefix=BADTIME
-// BADTIME: error: kapla-solve-layers: time-budget must be a finite, non-negative number of seconds, got -1
+// BADTIME: error: kapla-schedule: time-budget must be a finite, non-negative number of seconds, got -1
 // RUN: not kapla-opt %s -kapla-schedule="solver=exact layer-time-budget=inf" 2>&1 | FileCheck %s --check-prefix=BADLAYERTIME
-// BADLAYERTIME: error: kapla-form-segments: layer-time-budget must be a finite, non-negative number of seconds, got INF
+// BADLAYERTIME: error: kapla-schedule: layer-time-budget must be a finite, non-negative number of seconds, got inf
 // RUN: not kapla-opt %s -kapla-schedule="objective=area" 2>&1 | FileCheck %s --check-prefix=BADOBJ
 // RUN: not kapla-opt %s -kapla-schedule="solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSOLVER
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=0" 2>&1 | FileCheck %s --check-prefix=BADMAX
-// BADMAX: error: kapla-form-segments: max-segment-layers must be between 1 and 10000, got 0
+// BADMAX: error: kapla-schedule: max-segment-layers must be between 1 and 10000, got 0
 // RUN: not kapla-opt %s -kapla-schedule="max-segment-layers=4294967297" 2>&1 | FileCheck %s --check-prefix=HUGEMAX
-// HUGEMAX: error: kapla-form-segments: max-segment-layers must be between 1 and 10000, got 4294967297
+// HUGEMAX: error: kapla-schedule: max-segment-layers must be between 1 and 10000, got 4294967297
 // RUN: not kapla-opt %s -kapla-schedule="batch=-1" 2>&1 | FileCheck %s --check-prefix=NEGBATCH
-// NEGBATCH: error: kapla-import: batch must be positive, got -1{{$}}
+// NEGBATCH: error: kapla-schedule: batch must be positive (0: as exported), got -1{{$}}
 // RUN: not kapla-opt %s -kapla-schedule="top-k=2147483648" 2>&1 | FileCheck %s --check-prefix=HUGETOPK
-// HUGETOPK: error: kapla-form-segments: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
+// HUGETOPK: error: kapla-schedule: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
 // RUN: not kapla-opt %s -kapla-schedule="segment-solver=annealing" 2>&1 | FileCheck %s --check-prefix=BADSEGSOLVER
-// BADSEGSOLVER: error: kapla-form-segments: solver must be kapla or exact, got 'annealing'
+// The pipeline checks its options before any pass runs; the passes check
+// their own when they run alone.
+// RUN: not kapla-opt %s -kapla-import -kapla-solve-layers="solver=exhaustive time-budget=-1" 2>&1 | FileCheck %s --check-prefix=PASSTIME
+// PASSTIME: error: kapla-solve-layers: time-budget must be a finite, non-negative number of seconds, got -1
+// RUN: not kapla-opt %s -kapla-import -kapla-form-segments="solver=exact layer-time-budget=inf" 2>&1 | FileCheck %s --check-prefix=PASSLAYERTIME
+// PASSLAYERTIME: error: kapla-form-segments: layer-time-budget must be a finite, non-negative number of seconds, got INF
+// RUN: not kapla-opt %s -kapla-import -kapla-form-segments="top-k=2147483648" 2>&1 | FileCheck %s --check-prefix=PASSTOPK
+// PASSTOPK: error: kapla-form-segments: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
+// BADSEGSOLVER: error: kapla-schedule: segment-solver must be kapla or exact, got 'annealing'
 // Segments chosen on exactly solved layers: every layer proven on this small net.
 // RUN: kapla-opt %s -kapla-schedule="arch=edge-systolic batch=8 max-segment-layers=2 segment-solver=exact solver=exact report=%t.x.json" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // RUN: FileCheck %s --check-prefix=SEGEXACT < %t.x.json
@@ -126,8 +134,8 @@
 // SEARCH: "search": {
 // SEARCH-NEXT: "seconds":
 // SEARCH-NEXT: "segments_enumerated": 25,
-// BADOBJ: error: kapla-form-segments: objective must be energy, delay or edp, got 'area'
-// BADSOLVER: error: kapla-solve-layers: solver must be kapla, exact, exhaustive or random, got 'annealing'
+// BADOBJ: error: kapla-schedule: objective must be energy, delay or edp, got 'area'
+// BADSOLVER: error: kapla-schedule: solver must be kapla, exact, exhaustive or random, got 'annealing'
 
 #id = affine_map<(n, c, h, w) -> (n, c, h, w)>
 #ch = affine_map<(n, c, h, w) -> (c)>
