@@ -2,7 +2,8 @@
 //
 // Written from the definition of the intra-layer search space, not from the
 // solvers: every exact factorisation of every dim's extent over REGF tile,
-// PE split, GBUF tile and node split, and all 36 loop order pairs.
+// PE split, GBUF tile and node split, all 36 loop order pairs, and buffer
+// sharing of every replicated read-only tensor on or off.
 //
 //===----------------------------------------------------------------------===//
 
@@ -66,15 +67,41 @@ enumerate(const ArchDesc &a, const LayerDesc &l, const LayerContext &ctx,
       s.regfTile[i] = c.rt, s.peSplit[i] = c.ps;
       s.gbufTile[i] = c.gt, s.nodeSplit[i] = c.ns;
     }
-    for (const auto &ro : kAllOrders)
-      for (const auto &go : kAllOrders) {
-        s.regfOrder = ro;
-        s.gbufOrder = go;
-        LayerDataflow df = buildDataflow(g, s);
-        if (g.n != l.n)
-          df.gbuf.updates.push_back({{{D::N, g.n}}});
-        visit(s, evaluateLayer(a, l, df, ctx));
+    // Buffer sharing: each read-only tensor that some node split
+    // replicates (a split of a dim the tensor does not have; the input has
+    // rows and cols, so output rows and cols and the window move it) is
+    // shared or not.
+    std::vector<std::array<bool, kNumTensors>> shares{{}};
+    for (int t = 0; t < kNumTensors; ++t) {
+      DimSet dims = tensorDims(l.kind, TensorKind(t));
+      if (dims.empty() || isReadWrite(l.pass, TensorKind(t)))
+        continue;
+      bool replicated = false;
+      for (size_t k = 0; k < space.size(); ++k) {
+        D d = space[k].first;
+        bool moves = dims.contains(d) ||
+                     (dims.contains(D::Hi) &&
+                      (d == D::Ho || d == D::Wo || d == D::R || d == D::S));
+        replicated |= !moves && space[k].second[idx[k]].ns > 1;
       }
+      if (!replicated)
+        continue;
+      for (size_t j = 0, n = shares.size(); j < n; ++j) {
+        shares.push_back(shares[j]);
+        shares.back()[t] = true;
+      }
+    }
+    for (const auto &share : shares)
+      for (const auto &ro : kAllOrders)
+        for (const auto &go : kAllOrders) {
+          s.share = share;
+          s.regfOrder = ro;
+          s.gbufOrder = go;
+          LayerDataflow df = buildDataflow(g, s);
+          if (g.n != l.n)
+            df.gbuf.updates.push_back({{{D::N, g.n}}});
+          visit(s, evaluateLayer(a, l, df, ctx));
+        }
     size_t k = 0;
     while (k < idx.size() && ++idx[k] == space[k].second.size())
       idx[k++] = 0;

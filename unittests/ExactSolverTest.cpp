@@ -183,7 +183,6 @@ TEST(ExactSolver, BoundNeverExceedsACompletion) {
     // Points of the space with their costs; the bound of random partial
     // choices of each sampled valid point against its cost.
     double optimum = INFINITY;
-    LayerSchedule last;
     enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
       if (!c.valid)
         return;

@@ -161,6 +161,25 @@ int64_t replication(const LevelDirectives &level, DimSet dims) {
   return r;
 }
 
+/// NoC hops between consecutive nodes of a buffer-sharing group of a tensor
+/// with `dims`: the nodes are numbered along the stacks in their order, the
+/// first fastest, and laid out so that consecutive numbers are neighbours;
+/// the group's nodes then lie as far apart as the stacks that do not
+/// replicate the tensor but are listed before the last one that does.
+int64_t sharingDistance(const LevelDirectives &level, DimSet dims) {
+  int64_t before = 1, dist = 1;
+  for (const StackDirective &s : level.stacks) {
+    bool touches = false;
+    for (const DimAmount &da : s.shifts)
+      touches |= dims.contains(da.dim);
+    if (touches)
+      before *= s.repl;
+    else
+      dist = before;
+  }
+  return dist;
+}
+
 /// Words moved through one buffer of a level for tensor `t` over the whole
 /// layer: F tile loads (2F - D transfers for read-write data), and along a
 /// sliding innermost loop only the new slice after the first iteration.
@@ -263,6 +282,37 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
                  "modelled)";
         });
     }
+  }
+
+  // Buffer sharing: one copy of a read-only GBUF tile spread over nodes
+  // that would otherwise each hold it. PEs do not exchange data, and the
+  // nodes holding one read-write tile hold partial sums.
+  for (const TensorDirective &td : df.regf.tensors)
+    if (td.shr > 1)
+      return fail([&] {
+        return std::string("regf tensor ") + stringifyTensorKind(td.tensor) +
+               " has shr " + str(td.shr) +
+               ": buffer sharing between PEs is not modelled (shr must be 1)";
+      });
+  for (const TensorDirective &td : df.gbuf.tensors) {
+    if (td.shr == 1)
+      continue;
+    if (isReadWrite(layer.pass, td.tensor))
+      return fail([&] {
+        return std::string("gbuf tensor ") + stringifyTensorKind(td.tensor) +
+               " has shr " + str(td.shr) +
+               ": the layer writes it, and nodes holding the same tile hold "
+               "partial sums, which cannot be shared (shr must be 1)";
+      });
+    int64_t repl =
+        replication(df.gbuf, tensorDims(layer.kind, td.tensor));
+    if (repl % td.shr != 0)
+      return fail([&] {
+        return std::string("gbuf tensor ") + stringifyTensorKind(td.tensor) +
+               " has shr " + str(td.shr) +
+               ", which does not divide the " + str(repl) +
+               " nodes the gbuf stacks give the same tile";
+      });
   }
 
   // Capacity (spec 5.1): sum over tensors of tile / shr.
@@ -426,9 +476,11 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       double dist = TensorKind(t) == TensorKind::W && !rw ? meanNear : meanAll;
       tc.nocHops += double(words) * dist;
     }
-    // Buffer sharing: each node sees the other shr-1 shards by rotation.
+    // Buffer sharing: each shard of a shared tile passes the other shr-1
+    // nodes of its group, neighbours `sharingDistance` hops apart.
     if (gt->shr > 1)
-      tc.nocHops += double(gt->shr - 1) * double(perNode) * double(nodes);
+      tc.nocHops += double(gt->shr - 1) * double(perNode) * double(nodes) *
+                    double(sharingDistance(df.gbuf, dims[t]));
 
     dramTotal += tc.dramWords;
     gbufTotal += tc.gbufReads + tc.onChipWords;

@@ -234,6 +234,11 @@ public:
   bool forwardCheck() {
     auto [pes, nodes] = fixedSplits();
     LayerSchedule &s = space.schedule;
+    // The GBUF tiles may still be shared over the nodes that hold the same
+    // data: what fits is what fits with the most sharing possible.
+    std::array<double, kNumTensors> share =
+        shareBounds(sr.shape, s, fixedDims(), ctx.region.numNodes(),
+                    opts.bufferSharing);
     for (size_t k = 0; k < sr.dims.size(); ++k) {
       int i = int(sr.dims[k]);
       DimState &st = state[i];
@@ -248,7 +253,7 @@ public:
       // and cols too): the largest tile of this dim that fits follows from
       // two counts.
       int64_t regfMax = largestFitting(s.regfTile, i, regfCap);
-      int64_t gbufMax = largestFitting(s.gbufTile, i, gbufCap);
+      int64_t gbufMax = largestFitting(s.gbufTile, i, gbufCap, share);
       for (const DimChoice &c : space.choices[k]) {
         if (pes * c.ps > arch.numPEsPerNode() ||
             nodes * c.ns > ctx.region.numNodes() || c.rt > regfMax ||
@@ -280,6 +285,33 @@ public:
     if (slope <= 0)
       return std::numeric_limits<int64_t>::max();
     return 1 + (cap - one) / slope;
+  }
+
+  /// The same with each tensor's words divided by its sharing bound (the
+  /// words stay affine in one dim's tile).
+  int64_t largestFitting(std::array<int64_t, kNumDims> &t, int i, int64_t cap,
+                         const std::array<double, kNumTensors> &share) const {
+    double one = sharedLevelWords(sr.shape, t, share);
+    if (one > double(cap) * (1 + 1e-12))
+      return 0;
+    t[i] = 2;
+    double slope = sharedLevelWords(sr.shape, t, share) - one;
+    t[i] = 1;
+    if (slope <= 0)
+      return std::numeric_limits<int64_t>::max();
+    double most = std::floor((double(cap) - one) / slope + 1e-9);
+    if (most >= 1e18)
+      return std::numeric_limits<int64_t>::max();
+    return 1 + std::max<int64_t>(int64_t(most), 0);
+  }
+
+  /// The dims chosen so far.
+  DimSet fixedDims() const {
+    DimSet f;
+    for (D d : sr.dims)
+      if (state[int(d)].fixed)
+        f = f | DimSet{d};
+    return f;
   }
 
   /// What the bound of one node needs, computed once for all order pairs.
@@ -383,10 +415,21 @@ public:
       double wordsG = ti.readWrite ? ti.words * (2 * rg - 1)
                                    : ti.words * t.replN[x] * rg;
       double atGbuf = ti.words * t.replN[x] * (ti.readWrite ? 2 * rr - 1 : rr);
-      atBoundary += ti.perWordG * wordsG;
-      belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
-      if (ti.offChip)
-        dramWords += wordsG;
+      if (ti.readWrite || !opts.bufferSharing) {
+        atBoundary += ti.perWordG * wordsG;
+        if (ti.offChip)
+          dramWords += wordsG;
+      } else {
+        // Buffer sharing over a group of s of the replN nodes that hold a
+        // tile fetches replN / s copies, each shard passing s - 1 nodes at
+        // least one hop apart: per word at least min(replN P, P +
+        // (replN - 1) hop) for P = perWordG (and at least one copy).
+        atBoundary += ti.words * rg *
+                      std::min(t.replN[x] * ti.perWordG,
+                               ti.perWordG + (t.replN[x] - 1) * e.nocHop);
+        if (ti.offChip)
+          dramWords += ti.words * rg;
+      }
       gbufReads += atGbuf;
     }
     double energy = constEnergy + std::max(atBoundary, t.gbufCapacity[g]) +
@@ -476,6 +519,22 @@ public:
       pesMax[c] = std::min(pesMax[c], double(arch.numPEsPerNode()));
     }
     double cap = double(regf ? regfCap : gbufCap);
+    // The most nodes that can share each tensor's GBUF tile.
+    std::array<double, kNumTensors> share;
+    share.fill(1);
+    if (!regf && opts.bufferSharing)
+      for (int x = 0; x < kNumTensors; ++x) {
+        const TensorInfo &ti = tensors[x];
+        if (!ti.present || ti.readWrite)
+          continue;
+        double r = 1;
+        for (D d : sr.dims)
+          if (!ti.rel.contains(d)) {
+            const DimState &st = state[int(d)];
+            r *= double(st.fixed ? st.ns : st.maxNs);
+          }
+        share[x] = std::min(r, regionNodes);
+      }
     double best = INFINITY;
     for (int pattern = 0; pattern < 8; ++pattern) {
       std::array<bool, 3> loops{};
@@ -518,6 +577,13 @@ public:
               g = double(groups);
         if (!regf) {
           double a = x.perWordG * x.words;
+          // Shared over the nodes that split class c (at most nodesMax),
+          // a word costs at least hop + (P - hop) / nodes (the bound in
+          // boundFor per node of the group).
+          if (opts.bufferSharing && pays && !x.readWrite && nodesMax[c] > 1)
+            a = x.words * std::min(x.perWordG,
+                                   e.nocHop + (x.perWordG - e.nocHop) /
+                                                  nodesMax[c]);
           if (!pays && x.readWrite) {
             constant += a * (2 * g - 1);
           } else if (!pays) {
@@ -544,7 +610,7 @@ public:
           p[c] += g * (bus + gbuf / pesMax[c]);
         }
       }
-      best = std::min(best, minimiseOverTiles(l, h, p, constant, cap));
+      best = std::min(best, minimiseOverTiles(l, h, p, constant, cap, share));
     }
     return best;
   }
@@ -555,7 +621,8 @@ public:
   /// variables under box and product constraints, solved in closed form.
   double minimiseOverTiles(std::array<double, 3> l, std::array<double, 3> h,
                            const std::array<double, 3> &p, double constant,
-                           double cap) const {
+                           double cap,
+                           const std::array<double, kNumTensors> &share) const {
     llvm::SmallVector<int, 3> costly;
     std::array<double, 3> x{};
     for (int c = 0; c < 3; ++c) {
@@ -567,10 +634,11 @@ public:
     // Constraints become bounds on the costly classes; with two costly
     // classes in one constraint, a product bound.
     double pairNeed = 0;
-    for (const TensorInfo &t : tensors) {
+    for (int k = 0; k < kNumTensors; ++k) {
+      const TensorInfo &t = tensors[k];
       if (!t.present || t.tileClasses.empty())
         continue;
-      double need = t.tileExtent / cap;
+      double need = t.tileExtent / (cap * share[k]);
       llvm::SmallVector<int, 3> free;
       for (int c : t.tileClasses) {
         if (p[c] > 0)
@@ -760,7 +828,12 @@ public:
     auto [pes, nodes] = fixedSplits();
     return pes <= arch.numPEsPerNode() && nodes <= ctx.region.numNodes() &&
            levelWords(sr.shape, space.schedule.regfTile) <= regfCap &&
-           levelWords(sr.shape, space.schedule.gbufTile) <= gbufCap;
+           (levelWords(sr.shape, space.schedule.gbufTile) <= gbufCap ||
+            sharedLevelWords(sr.shape, space.schedule.gbufTile,
+                             shareBounds(sr.shape, space.schedule, fixedDims(),
+                                         ctx.region.numNodes(),
+                                         opts.bufferSharing)) <=
+                double(gbufCap));
   }
 
   void leaf() {
@@ -772,15 +845,20 @@ public:
       return size_t(std::find(kOrders.begin(), kOrders.end(), o) -
                     kOrders.begin());
     };
+    auto shares = shareChoices(sr.shape, s, opts.bufferSharing);
     for (const auto &ro : distinctOrders(looping.regf))
       for (const auto &go : distinctOrders(looping.gbuf)) {
         if (!worth(boundFor(t, index(ro), index(go))))
           continue;
         s.regfOrder = ro;
         s.gbufOrder = go;
-        evaluate(s);
+        for (const auto &share : shares) {
+          s.share = share;
+          evaluate(s);
+        }
       }
     s.regfOrder = s.gbufOrder = kOrders[0];
+    s.share = {};
   }
 
 };

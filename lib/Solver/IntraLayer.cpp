@@ -74,18 +74,44 @@ void addTensors(const LayerDesc &l, std::array<int64_t, kNumDims> t,
 
 } // namespace
 
+int64_t nodeReplication(const LayerDesc &l, const LayerSchedule &s,
+                        TensorKind t) {
+  DimSet rel = movingDims(l.kind, t);
+  int64_t r = 1;
+  for (D d : searchDims(l.kind))
+    if (!rel.contains(d))
+      r *= s.nodeSplit[int(d)];
+  return r;
+}
+
 LayerDataflow buildDataflow(const LayerDesc &l, const LayerSchedule &s) {
   LayerDataflow df;
   addTensors(l, s.regfTile, df.regf);
   addTensors(l, s.gbufTile, df.gbuf);
-  for (D d : {D::R, D::S, D::C, D::K, D::N, D::Ho, D::Wo}) {
+  const D stackOrder[] = {D::R, D::S, D::C, D::K, D::N, D::Ho, D::Wo};
+  for (D d : stackOrder)
     if (s.peSplit[int(d)] > 1)
       df.regf.stacks.push_back(
           {moves(l, d, s.regfTile[int(d)]), s.peSplit[int(d)]});
+  // Node stacks: those that replicate a shared tensor first, so that the
+  // nodes of its sharing groups are neighbours (docs/CostModel.md).
+  llvm::SmallVector<D, 7> nodeOrder;
+  for (TensorDirective &td : df.gbuf.tensors) {
+    if (!s.share[int(td.tensor)] || isReadWrite(l.pass, td.tensor))
+      continue;
+    td.shr = nodeReplication(l, s, td.tensor);
+    DimSet rel = movingDims(l.kind, td.tensor);
+    for (D d : stackOrder)
+      if (!rel.contains(d) && !llvm::is_contained(nodeOrder, d))
+        nodeOrder.push_back(d);
+  }
+  for (D d : stackOrder)
+    if (!llvm::is_contained(nodeOrder, d))
+      nodeOrder.push_back(d);
+  for (D d : nodeOrder)
     if (s.nodeSplit[int(d)] > 1)
       df.gbuf.stacks.push_back(
           {moves(l, d, s.gbufTile[int(d)]), s.nodeSplit[int(d)]});
-  }
   for (int i = 0; i < 3; ++i) {
     for (D d : classDims(l.kind, s.regfOrder[i])) {
       int64_t span = s.regfTile[int(d)] * s.peSplit[int(d)];
@@ -243,6 +269,24 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
               }
             }
           }
+        }
+      }
+    // Buffer sharing of each replicated read-only tensor, on or off.
+    if (sr.opts.bufferSharing &&
+        (llvm::is_contained(params, Param::NodeSplit) ||
+         llvm::is_contained(params, Param::GbufTile)))
+      for (int k = 0; k < kNumTensors; ++k) {
+        TensorKind t = TensorKind(k);
+        if (tensorDims(sr.shape.kind, t).empty() ||
+            isReadWrite(sr.shape.pass, t) ||
+            nodeReplication(sr.shape, s, t) == 1)
+          continue;
+        LayerSchedule u = s;
+        u.share[k] = !u.share[k];
+        double v = sr.score(u, a, real);
+        if (v < bestV) {
+          bestV = v;
+          bestS = u;
         }
       }
     if (shrink)
@@ -582,13 +626,14 @@ public:
   }
 
 private:
-  void walk(size_t k, int64_t pes, int64_t nodes) {
+  void walk(size_t k, int64_t pes, int64_t nodes, DimSet fixed = {}) {
     LayerSchedule &s = space.schedule;
     if (k == space.choices.size()) {
       evaluateOrders();
       return;
     }
     int i = int(sr.dims[k]);
+    fixed = fixed | DimSet{sr.dims[k]};
     for (const DimChoice &c : space.choices[k]) {
       if (stopped)
         return;
@@ -599,10 +644,17 @@ private:
       s.peSplit[i] = c.ps;
       s.gbufTile[i] = c.gt;
       s.nodeSplit[i] = c.ns;
+      // Buffer sharing may still divide the GBUF tiles: cut only what no
+      // sharing lets fit.
       if (levelWords(sr.shape, s.regfTile) > regfCap ||
-          levelWords(sr.shape, s.gbufTile) > gbufCap)
+          (levelWords(sr.shape, s.gbufTile) > gbufCap &&
+           sharedLevelWords(sr.shape, s.gbufTile,
+                            shareBounds(sr.shape, s, fixed,
+                                        sr.ctx.region.numNodes(),
+                                        opts.bufferSharing)) >
+               double(gbufCap)))
         continue;
-      walk(k + 1, pes * c.ps, nodes * c.ns);
+      walk(k + 1, pes * c.ps, nodes * c.ns, fixed);
     }
     s.regfTile[i] = s.peSplit[i] = s.gbufTile[i] = s.nodeSplit[i] = 1;
   }
@@ -610,18 +662,23 @@ private:
   void evaluateOrders() {
     LayerSchedule &s = space.schedule;
     LoopingClasses looping = loopingClasses(sr.shape, s);
-    for (const auto &ro : distinctOrders(looping.regf))
-      for (const auto &go : distinctOrders(looping.gbuf)) {
-        s.regfOrder = ro;
-        s.gbufOrder = go;
-        sr.score(s, sr.arch, true);
-        if ((opts.budget && sr.evaluations >= opts.budget) ||
-            (opts.deadline && (sr.evaluations & 4095) == 0 &&
-             std::chrono::steady_clock::now() >= *opts.deadline)) {
-          stopped = true;
-          return;
+    for (const auto &share : shareChoices(sr.shape, s, opts.bufferSharing))
+      for (const auto &ro : distinctOrders(looping.regf))
+        for (const auto &go : distinctOrders(looping.gbuf)) {
+          if (stopped)
+            break;
+          s.share = share;
+          s.regfOrder = ro;
+          s.gbufOrder = go;
+          sr.score(s, sr.arch, true);
+          if ((opts.budget && sr.evaluations >= opts.budget) ||
+              (opts.deadline && (sr.evaluations & 4095) == 0 &&
+               std::chrono::steady_clock::now() >= *opts.deadline)) {
+            stopped = true;
+            break;
+          }
         }
-      }
+    s.share = {};
   }
 
   Searcher &sr;
@@ -676,6 +733,8 @@ LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
       continue;
     space.schedule.regfOrder = kOrders[rng() % 6];
     space.schedule.gbufOrder = kOrders[rng() % 6];
+    for (bool &b : space.schedule.share)
+      b = opts.bufferSharing && rng() % 2;
     sr.score(space.schedule, arch, true);
   }
   return sr.finish();

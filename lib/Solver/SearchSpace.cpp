@@ -27,6 +27,13 @@ llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls) {
   }
 }
 
+DimSet movingDims(LayerKind kind, TensorKind t) {
+  DimSet dims = tensorDims(kind, t);
+  if (dims.contains(D::Hi))
+    dims = dims | DimSet{D::Ho, D::Wo, D::R, D::S};
+  return dims;
+}
+
 /// The dims the search chooses tiles and splits for.
 llvm::SmallVector<D, 7> searchDims(LayerKind kind) {
   llvm::SmallVector<D, 7> out;
@@ -188,6 +195,80 @@ int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t) {
                  : w;
   }
   return words;
+}
+
+std::array<double, kNumTensors> shareBounds(const LayerDesc &l,
+                                            const LayerSchedule &s,
+                                            DimSet fixed, int64_t regionNodes,
+                                            bool sharing) {
+  std::array<double, kNumTensors> out;
+  out.fill(1);
+  if (!sharing)
+    return out;
+  int64_t used = 1;
+  for (D d : searchDims(l.kind))
+    if (fixed.contains(d))
+      used *= s.nodeSplit[int(d)];
+  int64_t left = std::max<int64_t>(regionNodes / std::max<int64_t>(used, 1), 1);
+  for (int k = 0; k < kNumTensors; ++k) {
+    out[k] = 1;
+    TensorKind t = TensorKind(k);
+    if (tensorDims(l.kind, t).empty() || isReadWrite(l.pass, t))
+      continue;
+    DimSet rel = movingDims(l.kind, t);
+    int64_t r = 1;
+    bool open = false;
+    for (D d : searchDims(l.kind)) {
+      if (rel.contains(d))
+        continue;
+      if (fixed.contains(d))
+        r *= s.nodeSplit[int(d)];
+      else
+        open = true;
+    }
+    out[k] = double(std::min(open ? r * left : r, regionNodes));
+  }
+  return out;
+}
+
+double sharedLevelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t,
+                        const std::array<double, kNumTensors> &share) {
+  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
+  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  double words = 0;
+  for (int k = 0; k < kNumTensors; ++k) {
+    DimSet dims = tensorDims(l.kind, TensorKind(k));
+    if (dims.empty())
+      continue;
+    double w = 1;
+    for (int d = 0; d < kNumDims; ++d)
+      if (dims.contains(D(d)))
+        w *= double(t[d]);
+    if (TensorKind(k) == TensorKind::I && l.kind == LayerKind::Eltwise)
+      w *= double(l.numInputs);
+    words += w / share[k];
+  }
+  return words;
+}
+
+llvm::SmallVector<std::array<bool, kNumTensors>, 8>
+shareChoices(const LayerDesc &l, const LayerSchedule &s, bool sharing) {
+  llvm::SmallVector<std::array<bool, kNumTensors>, 8> out{{}};
+  if (!sharing)
+    return out;
+  for (int k = 0; k < kNumTensors; ++k) {
+    TensorKind t = TensorKind(k);
+    if (tensorDims(l.kind, t).empty() || isReadWrite(l.pass, t) ||
+        nodeReplication(l, s, t) == 1)
+      continue;
+    size_t n = out.size();
+    for (size_t j = 0; j < n; ++j) {
+      std::array<bool, kNumTensors> c = out[j];
+      c[k] = true;
+      out.push_back(c);
+    }
+  }
+  return out;
 }
 
 /// The orders of `orders` that give distinct loop nests: only the classes

@@ -31,6 +31,11 @@ bool channelwise(LayerKind k);
 /// output rows/cols, 1 the reduction, 2 the output channels.
 llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls);
 
+/// The loop dims whose loops and splits move tensor `t`: its own dims, and
+/// for a tensor with input rows and cols the output rows and cols and the
+/// window too.
+DimSet movingDims(LayerKind kind, TensorKind t);
+
 /// The dims the search chooses tiles and splits for.
 llvm::SmallVector<D, 7> searchDims(LayerKind kind);
 
@@ -111,6 +116,27 @@ struct Space {
 /// every tile: with the dims not chosen yet at 1 it bounds what any
 /// completion needs.
 int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t);
+
+/// Upper bounds on the buffer-sharing factor of each tensor's GBUF tile
+/// when the dims in `fixed` have their node splits in `s` and the others
+/// may still take any of the region's `regionNodes` nodes left: the most
+/// nodes that can hold the same tile (1 for the tensor the layer writes).
+/// All 1 when `sharing` is off.
+std::array<double, kNumTensors> shareBounds(const LayerDesc &l,
+                                            const LayerSchedule &s,
+                                            DimSet fixed, int64_t regionNodes,
+                                            bool sharing);
+
+/// levelWords with each tensor's words divided by its sharing bound (not
+/// rounded): no completion needs fewer words per GBUF.
+double sharedLevelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t,
+                        const std::array<double, kNumTensors> &share);
+
+/// The buffer-sharing choices of a complete point: every combination of
+/// sharing or not the read-only tensors its node splits replicate (the
+/// first shares none; the only one when `sharing` is off).
+llvm::SmallVector<std::array<bool, kNumTensors>, 8>
+shareChoices(const LayerDesc &l, const LayerSchedule &s, bool sharing);
 
 /// Which loop classes have a loop at each level in `s` for `shape`.
 struct LoopingClasses {

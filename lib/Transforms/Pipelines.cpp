@@ -144,6 +144,11 @@ struct SchedulePipelineOptions
       llvm::cl::desc("Seconds for the exact, exhaustive and random solvers "
                      "per layer (0: none)"),
       llvm::cl::init(0)};
+  Option<bool> bufferSharing{
+      *this, "buffer-sharing",
+      llvm::cl::desc("Let nodes share one copy of replicated read-only data "
+                     "(false: every node keeps its own copy)"),
+      llvm::cl::init(true)};
 };
 
 void buildSchedulePipeline(OpPassManager &pm,
@@ -164,6 +169,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   formOpts.objective = opts.objective;
   formOpts.solver = opts.segmentSolver;
   formOpts.layerTimeBudget = opts.layerTimeBudget;
+  formOpts.bufferSharing = opts.bufferSharing;
   pm.addPass(createKaplaFormSegmentsPass(formOpts));
   // kapla-form-segments solved every layer in detail with the segment
   // solver (kapla unless segment-solver says exact); another solver solves
@@ -176,6 +182,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   solveOpts.seed = opts.seed;
   solveOpts.timeBudget = opts.timeBudget;
   solveOpts.layerTimeBudget = opts.layerTimeBudget;
+  solveOpts.bufferSharing = opts.bufferSharing;
   pm.addPass(createKaplaSolveLayersPass(solveOpts));
   KaplaEstimateCostPassOptions costOpts;
   costOpts.report = opts.report;

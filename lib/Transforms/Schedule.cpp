@@ -154,11 +154,14 @@ struct KaplaFormSegmentsPass
     recordOption(ctx, "top_k", int64_t(topK), int64_t(topK));
     recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
                  double(layerTimeBudget));
+    recordOption(ctx, "buffer_sharing", bool(bufferSharing),
+                 bool(bufferSharing));
     ArchDesc arch = getTargetArch(module);
     SegmentSearchOptions opts;
     opts.maxSegmentLayers = int(maxSegmentLayers);
     opts.topK = int(topK);
     opts.solve.objective = *obj;
+    opts.solve.bufferSharing = bufferSharing;
     const bool exact = solver == "exact";
     auto solveOne = [&, budget = double(layerTimeBudget)](
                         const LayerDesc &l, const LayerContext &c) {
@@ -362,6 +365,7 @@ struct KaplaSolveLayersPass
     opts.objective = *obj;
     opts.budget = budget;
     opts.seed = static_cast<uint64_t>(seed);
+    opts.bufferSharing = bufferSharing;
     ArchDesc arch = getTargetArch(module);
     auto start = std::chrono::steady_clock::now();
     if (timeBudget > 0)
@@ -515,6 +519,8 @@ struct KaplaSolveLayersPass
     recordOption(ctx, "time_budget", double(timeBudget), double(timeBudget));
     recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
                  double(layerTimeBudget));
+    recordOption(ctx, "buffer_sharing", bool(bufferSharing),
+                 bool(bufferSharing));
     if (solves > 0)
       recordOption(ctx, "layers_stopped_by_budget", nullptr, stopped);
   }

@@ -36,7 +36,18 @@ struct LayerSchedule {
   /// {0: batch and output rows/cols, 1: reduction (C, R, S; R, S only for
   /// channel-wise kinds), 2: output channels (K; C for channel-wise kinds)}.
   std::array<uint8_t, 3> regfOrder{0, 1, 2}, gbufOrder{0, 1, 2};
+  /// Buffer sharing, per tensor (indexed by TensorKind): the nodes that the
+  /// node splits give the same tile of a read-only tensor keep one copy,
+  /// spread over their GBUFs and rotated over the NoC (`shr` = that number
+  /// of nodes). Without effect on a tensor no node split replicates, and on
+  /// the tensor the layer writes.
+  std::array<bool, kNumTensors> share{};
 };
+
+/// The nodes that hold the same GBUF tile of tensor `t` under the node
+/// splits of `s`: the product of the splits of the dims that do not move it.
+int64_t nodeReplication(const LayerDesc &layer, const LayerSchedule &s,
+                        TensorKind t);
 
 /// The directives of `s` for `layer`.
 LayerDataflow buildDataflow(const LayerDesc &layer, const LayerSchedule &s);
@@ -60,6 +71,9 @@ struct LayerSolution {
 
 struct SolveOptions {
   Objective objective = Objective::Energy;
+  /// Whether the space has buffer sharing (`LayerSchedule::share`); without
+  /// it every node keeps its own copy of replicated data.
+  bool bufferSharing = true;
   /// Exhaustive and random: stop after this many evaluations (0: no limit
   /// for exhaustive; random uses 20000). Exact: after this many search
   /// nodes plus evaluations (0: no limit).

@@ -201,6 +201,9 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
            "What solves the layers of the candidate segments: kapla or exact">,
     Option<"layerTimeBudget", "layer-time-budget", "double", /*default=*/"0",
            "Seconds per layer for solver=exact (0: no limit)">,
+    Option<"bufferSharing", "buffer-sharing", "bool", /*default=*/"true",
+           "Let nodes share one copy of replicated read-only data and rotate "
+           "it over the NoC (false: every node keeps its own copy)">,
   ];
 }
 
@@ -243,6 +246,9 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     Option<"layerTimeBudget", "layer-time-budget", "double", /*default=*/"0",
            "Seconds the exact, exhaustive and random solvers may take per "
            "layer (0: no limit)">,
+    Option<"bufferSharing", "buffer-sharing", "bool", /*default=*/"true",
+           "Let nodes share one copy of replicated read-only data and rotate "
+           "it over the NoC (false: every node keeps its own copy)">,
   ];
 }
 
