@@ -108,6 +108,28 @@ LayerDataflow randomDataflow(Gen &g, const LayerDesc &l, int64_t gbufRepl,
   return df;
 }
 
+/// Shares each read-only GBUF tile at random over a divisor of the nodes
+/// that the GBUF stacks give the same tile (stacks over none of its dims).
+void randomSharing(Gen &g, const LayerDesc &l, LayerDataflow &df) {
+  for (TensorDirective &td : df.gbuf.tensors) {
+    if (isReadWrite(l.pass, td.tensor) || !g.coin())
+      continue;
+    DimSet dims = tensorDims(l.kind, td.tensor);
+    int64_t repl = 1;
+    for (const StackDirective &st : df.gbuf.stacks) {
+      bool touches = false;
+      for (const DimAmount &da : st.shifts)
+        touches |= dims.contains(da.dim);
+      if (!touches)
+        repl *= st.repl;
+    }
+    int64_t shr = g.pick(1, repl);
+    while (repl % shr)
+      --shr;
+    td.shr = shr;
+  }
+}
+
 ArchDesc roomyArch() {
   ArchDesc a = *getPreset("multi-node-4x4");
   a.regfBytes = 4096;
@@ -149,16 +171,20 @@ TEST(CostModelProperty, CoverageAgreesWithBruteForce) {
 TEST(CostModelProperty, NeverBelowTheLowerBound) {
   ArchDesc a = roomyArch();
   LayerContext ctx = LayerContext::wholeChip(a);
-  int valid = 0;
+  int valid = 0, shared = 0;
   for (uint64_t seed = 1000; seed < 1600; ++seed) {
     Gen g(seed);
     LayerDesc l = randomConv(g);
     LayerDataflow df = randomDataflow(g, l, 4, 4);
+    randomSharing(g, l, df);
+    bool sharing = llvm::any_of(
+        df.gbuf.tensors, [](const TensorDirective &t) { return t.shr > 1; });
     ctx.inputOnChip = g.coin();
     LayerCost c = evaluateLayer(a, l, df, ctx);
     if (!c.valid)
       continue;
     ++valid;
+    shared += sharing;
     CostRecord lb = layerLowerBound(a, l, ctx);
     EXPECT_GE(c.cost.energyPj(), lb.energyPj()) << "seed " << seed;
     EXPECT_GE(c.cost.cycles, lb.cycles) << "seed " << seed;
@@ -166,6 +192,7 @@ TEST(CostModelProperty, NeverBelowTheLowerBound) {
     EXPECT_GE(c.cost.accesses.dram, lb.accesses.dram) << "seed " << seed;
   }
   EXPECT_GT(valid, 100);
+  EXPECT_GT(shared, 30); // buffer sharing exercised
 }
 
 TEST(CostModelProperty, LargerBufferNeverWorse) {

@@ -430,6 +430,7 @@ public:
         if (ti.offChip)
           dramWords += ti.words * rg;
       }
+      belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
       gbufReads += atGbuf;
     }
     double energy = constEnergy + std::max(atBoundary, t.gbufCapacity[g]) +
@@ -492,11 +493,11 @@ public:
     const EnergyTable &e = arch.energy;
     // Per class: the range of M, the largest node (and PE) split, whether
     // it loops for sure, or for sure not.
-    std::array<double, 3> lo{}, hi{}, nodesMax{}, pesMax{};
+    std::array<double, 3> lo{}, hi{}, nodesMax{}, pesMax{}, cntLo{};
     std::array<bool, 3> mustLoop{}, mayLoop{};
     double regionNodes = double(ctx.region.numNodes());
     for (int c = 0; c < 3; ++c) {
-      lo[c] = hi[c] = nodesMax[c] = pesMax[c] = 1;
+      lo[c] = hi[c] = nodesMax[c] = pesMax[c] = cntLo[c] = 1;
       for (D d : classDimsOf[c]) {
         const DimState &st = state[int(d)];
         double ext = double(sr.shape.extent(d));
@@ -512,6 +513,7 @@ public:
           mayLoop[c] |= ext > 1;
         }
         mustLoop[c] |= cnt > 1;
+        cntLo[c] *= double(st.cntG);
         nodesMax[c] *= double(st.fixed ? st.ns : st.maxNs);
         pesMax[c] *= double(st.fixed ? st.ps : st.maxPs);
       }
@@ -557,60 +559,80 @@ public:
       if (!feasible)
         continue;
       // Cost: a constant plus p[c] * M_c.
-      std::array<double, 3> p{};
-      double constant = 0;
-      for (const TensorInfo &x : tensors) {
-        if (!x.present)
-          continue;
-        int c = x.refetchClass;
-        bool pays = false;
-        if (c >= 0)
-          for (int pos = 0; pos < 3 && order[pos] != c; ++pos)
-            pays |= loops[order[pos]];
-        // The loop over batch groups (outermost, M counts one group) leaves
-        // a tensor without N in place: it comes again for every group when
-        // a loop inside moves it.
-        double g = 1;
-        if (groups > 1 && c >= 0 && !x.rel.contains(D::N))
-          for (int other = 0; other < 3; ++other)
-            if (other != c && loops[other])
-              g = double(groups);
-        if (!regf) {
-          double a = x.perWordG * x.words;
-          // Shared over the nodes that split class c (at most nodesMax),
-          // a word costs at least hop + (P - hop) / nodes (the bound in
-          // boundFor per node of the group).
-          if (opts.bufferSharing && pays && !x.readWrite && nodesMax[c] > 1)
-            a = x.words * std::min(x.perWordG,
-                                   e.nocHop + (x.perWordG - e.nocHop) /
-                                                  nodesMax[c]);
-          if (!pays && x.readWrite) {
-            constant += a * (2 * g - 1);
-          } else if (!pays) {
-            constant += a * g;
-          } else if (x.readWrite) {
-            p[c] += 2 * a * g / nodesMax[c];
-            constant -= a;
-          } else {
-            p[c] += a * g;
+      // With buffer sharing a paying read-only tensor of class c costs at
+      // least |X| g (cnt_c (P - hop) + M_c hop), cnt_c = M_c / (nodes of
+      // c) its loop count: linear in M_c two ways, with cnt_c at least
+      // M_c / nodesMax[c] (variant 0) or at least its smallest count
+      // (variant 1); each gives a bound, the larger holds.
+      double patternBest = -INFINITY;
+      bool twoWays = false;
+      for (int variant = 0; variant < 2; ++variant) {
+        if (variant == 1 && !twoWays)
+          break;
+        std::array<double, 3> p{};
+        double constant = 0;
+        for (const TensorInfo &x : tensors) {
+          if (!x.present)
+            continue;
+          int c = x.refetchClass;
+          bool pays = false;
+          if (c >= 0)
+            for (int pos = 0; pos < 3 && order[pos] != c; ++pos)
+              pays |= loops[order[pos]];
+          // The loop over batch groups (outermost, M counts one group) leaves
+          // a tensor without N in place: it comes again for every group when
+          // a loop inside moves it.
+          double g = 1;
+          if (groups > 1 && c >= 0 && !x.rel.contains(D::N))
+            for (int other = 0; other < 3; ++other)
+              if (other != c && loops[other])
+                g = double(groups);
+          if (!regf) {
+            double a = x.perWordG * x.words;
+            // Shared over the nodes that split class c (at most nodesMax),
+            // a word costs at least hop + (P - hop) / nodes (the bound in
+            // boundFor per node of the group).
+            if (opts.bufferSharing && pays && !x.readWrite && nodesMax[c] > 1 &&
+                x.perWordG > e.nocHop) {
+              twoWays = true;
+              if (variant == 0) {
+                a = x.words *
+                    (e.nocHop + (x.perWordG - e.nocHop) / nodesMax[c]);
+              } else {
+                a = x.words * e.nocHop;
+                constant += x.words * g * (x.perWordG - e.nocHop) * cntLo[c];
+              }
+            }
+            if (!pays && x.readWrite) {
+              constant += a * (2 * g - 1);
+            } else if (!pays) {
+              constant += a * g;
+            } else if (x.readWrite) {
+              p[c] += 2 * a * g / nodesMax[c];
+              constant -= a;
+            } else {
+              p[c] += a * g;
+            }
+            continue;
           }
-          continue;
+          // Between GBUF and PEs: bus deliveries |X| M_c and GBUF reads
+          // |X| M_c / (PE split of c) when paying.
+          double bus = e.bus * x.words, gbuf = e.gbuf * x.words;
+          if (!pays && x.readWrite) {
+            constant += (bus + gbuf) * (2 * g - 1);
+          } else if (!pays) {
+            constant += (bus + gbuf) * g;
+          } else if (x.readWrite) {
+            p[c] += 2 * g * (bus + gbuf / pesMax[c]);
+            constant -= bus * pesMax[c] * nodesMax[c] + gbuf * nodesMax[c];
+          } else {
+            p[c] += g * (bus + gbuf / pesMax[c]);
+          }
         }
-        // Between GBUF and PEs: bus deliveries |X| M_c and GBUF reads
-        // |X| M_c / (PE split of c) when paying.
-        double bus = e.bus * x.words, gbuf = e.gbuf * x.words;
-        if (!pays && x.readWrite) {
-          constant += (bus + gbuf) * (2 * g - 1);
-        } else if (!pays) {
-          constant += (bus + gbuf) * g;
-        } else if (x.readWrite) {
-          p[c] += 2 * g * (bus + gbuf / pesMax[c]);
-          constant -= bus * pesMax[c] * nodesMax[c] + gbuf * nodesMax[c];
-        } else {
-          p[c] += g * (bus + gbuf / pesMax[c]);
-        }
+        patternBest = std::max(patternBest,
+                               minimiseOverTiles(l, h, p, constant, cap, share));
       }
-      best = std::min(best, minimiseOverTiles(l, h, p, constant, cap, share));
+      best = std::min(best, patternBest);
     }
     return best;
   }

@@ -510,6 +510,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       LayerSchedule t = space.schedule;
       t.regfOrder = kOrders[rng() % 6];
       t.gbufOrder = kOrders[rng() % 6];
+      // Sampled node splits are scored with sharing: a split that
+      // replicates a tensor then costs its rotation, not its copies (the
+      // descent may turn sharing off).
+      t.share.fill(opts.bufferSharing);
       double v = sr.score(t, arch, true);
       if (std::isfinite(v))
         sampled.push_back({v, t});
