@@ -23,6 +23,33 @@ TEST(InterLayer, SpatialRegionsFollowMacs) {
   EXPECT_EQ(spatialRegions(small, {1, 1, 1, 1}).size(), 4u);
 }
 
+TEST(InterLayer, RectangleRegionsInTwoBands) {
+  ArchDesc a = *getPreset("multi-node-16x16");
+  // MACs 100, 100, 200: the first two layers balance the third (k = 2).
+  // Bands 200:200 of 16 rows: 8 and 8; the top band split 1:1, the bottom
+  // band one layer across.
+  std::vector<NodeRegion> r = rectangleRegions(a, {100, 100, 200});
+  ASSERT_EQ(r.size(), 3u);
+  EXPECT_TRUE((r[0] == NodeRegion{0, 0, 8, 8}));
+  EXPECT_TRUE((r[1] == NodeRegion{0, 8, 8, 8}));
+  EXPECT_TRUE((r[2] == NodeRegion{8, 0, 8, 16}));
+  // 300 | 100, 100, 100: the first layer alone on top (8 rows); below, 16
+  // columns split 1:1:1 (one each, then 13 as 4.33 each -> 4, 4, 4 and the
+  // first equal remainder takes the 16th: 6, 5, 5), right to left under
+  // the first band's end.
+  r = rectangleRegions(a, {300, 100, 100, 100});
+  ASSERT_EQ(r.size(), 4u);
+  EXPECT_TRUE((r[0] == NodeRegion{0, 0, 8, 16}));
+  EXPECT_TRUE((r[1] == NodeRegion{8, 10, 8, 6}));
+  EXPECT_TRUE((r[2] == NodeRegion{8, 5, 8, 5}));
+  EXPECT_TRUE((r[3] == NodeRegion{8, 0, 8, 5}));
+  // Two layers (the bands would be strips) and a single row of nodes: none.
+  EXPECT_TRUE(rectangleRegions(a, {1, 1}).empty());
+  ArchDesc row = a;
+  row.nodeRows = 1;
+  EXPECT_TRUE(rectangleRegions(row, {1, 1, 1}).empty());
+}
+
 namespace {
 LayerGraph fcChain(std::vector<int64_t> widths, int64_t batch) {
   LayerGraph g;
@@ -94,8 +121,10 @@ TEST(InterLayer, ChainCoversEveryLayerOnce) {
     next = p.last + 1;
   }
   EXPECT_EQ(next, 4);
-  // Single layers: 4; runs of 2, 3, 4 layers: 3 + 2 + 1, twice each.
-  EXPECT_EQ(s.segmentsEnumerated, 4 + 2 * 6);
+  // Single layers: 4; runs of 2, 3, 4 layers: 3 + 2 + 1, twice each
+  // (spatial, temporal); the 3 runs of 3 and 4 layers spatially on
+  // rectangles too.
+  EXPECT_EQ(s.segmentsEnumerated, 4 + 2 * 6 + 3);
 }
 
 TEST(InterLayer, MoreCandidatesNeverWorse) {

@@ -7,14 +7,12 @@
 
 namespace mlir::kapla {
 
-std::vector<NodeRegion> spatialRegions(const ArchDesc &arch,
+namespace {
+/// `width` split in proportion to `macs` (largest remainder), at least 1
+/// each; `macs.size() <= width`.
+std::vector<int64_t> proportionalSizes(int64_t width,
                                        const std::vector<int64_t> &macs) {
   int64_t n = int64_t(macs.size());
-  bool vertical = n <= arch.nodeCols;
-  int64_t width = vertical ? arch.nodeCols : arch.nodeRows;
-  if (n > width)
-    return {};
-  // Largest remainder over at least one strip each.
   double total = 0;
   for (int64_t m : macs)
     total += double(std::max<int64_t>(m, 1));
@@ -34,6 +32,18 @@ std::vector<NodeRegion> spatialRegions(const ArchDesc &arch,
                    [](auto &a, auto &b) { return a.first > b.first; });
   for (int64_t k = 0; given < width; ++k, ++given)
     ++size[rest[k % n].second];
+  return size;
+}
+} // namespace
+
+std::vector<NodeRegion> spatialRegions(const ArchDesc &arch,
+                                       const std::vector<int64_t> &macs) {
+  int64_t n = int64_t(macs.size());
+  bool vertical = n <= arch.nodeCols;
+  int64_t width = vertical ? arch.nodeCols : arch.nodeRows;
+  if (n > width)
+    return {};
+  std::vector<int64_t> size = proportionalSizes(width, macs);
   std::vector<NodeRegion> out;
   int64_t at = 0;
   for (int64_t i = 0; i < n; ++i) {
@@ -65,8 +75,10 @@ bool outputsInside(const LayerNode &l, int first, int last) {
 }
 
 /// Builds the candidate [first, last] of `kind`; false if it cannot fit.
+/// A spatial one runs on `layout` (strips when empty).
 bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
-                   int last, PipelineKind kind, SegmentPlan &plan) {
+                   int last, PipelineKind kind, SegmentPlan &plan,
+                   const std::vector<NodeRegion> &layout = {}) {
   plan = SegmentPlan();
   plan.first = first;
   plan.last = last;
@@ -77,7 +89,7 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
     std::vector<int64_t> macs;
     for (int i = first; i <= last; ++i)
       macs.push_back(g.layers[i].desc.macs());
-    regions = spatialRegions(arch, macs);
+    regions = layout.empty() ? spatialRegions(arch, macs) : layout;
     if (regions.empty())
       return false;
   }
@@ -187,6 +199,54 @@ bestChains(int n, const std::vector<SegmentPlan> &cands,
 }
 } // namespace
 
+std::vector<NodeRegion> rectangleRegions(const ArchDesc &arch,
+                                         const std::vector<int64_t> &macs) {
+  size_t n = macs.size();
+  if (n < 3 || arch.nodeRows < 2)
+    return {};
+  std::vector<int64_t> weight;
+  double total = 0;
+  for (int64_t m : macs) {
+    weight.push_back(std::max<int64_t>(m, 1));
+    total += double(weight.back());
+  }
+  // The first band takes the first k layers, where the MACs balance best.
+  size_t k = 1;
+  double before = double(weight[0]), best = std::abs(2 * before - total);
+  for (size_t j = 2; j < n; ++j) {
+    before += double(weight[j - 1]);
+    if (std::abs(2 * before - total) < best) {
+      best = std::abs(2 * before - total);
+      k = j;
+    }
+  }
+  if (int64_t(k) > arch.nodeCols || int64_t(n - k) > arch.nodeCols)
+    return {};
+  int64_t firstMacs = 0, restMacs = 0;
+  for (size_t i = 0; i < n; ++i)
+    (i < k ? firstMacs : restMacs) += weight[i];
+  std::vector<int64_t> rows =
+      proportionalSizes(arch.nodeRows, {firstMacs, restMacs});
+  std::vector<int64_t> a = proportionalSizes(
+      arch.nodeCols, std::vector<int64_t>(weight.begin(), weight.begin() + k));
+  std::vector<int64_t> b = proportionalSizes(
+      arch.nodeCols, std::vector<int64_t>(weight.begin() + k, weight.end()));
+  std::vector<NodeRegion> out;
+  int64_t at = 0;
+  for (int64_t w : a) {
+    out.push_back({0, at, rows[0], w});
+    at += w;
+  }
+  // The second band runs back: its first layer lies under the first band's
+  // last one.
+  at = arch.nodeCols;
+  for (int64_t w : b) {
+    at -= w;
+    out.push_back({rows[0], at, rows[1], w});
+  }
+  return out;
+}
+
 NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
                                 const SegmentSearchOptions &opts,
                                 const LayerSolver &solve,
@@ -210,6 +270,20 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
         ++out.segmentsEnumerated;
         SegmentPlan plan;
         if (makeCandidate(arch, g, first, last, kind, plan))
+          cands.push_back(std::move(plan));
+        else
+          ++out.segmentsPruned;
+        if (kind != PipelineKind::Spatial || !opts.rectangles)
+          continue;
+        // The same layers on rectangles, when they differ from the strips.
+        std::vector<int64_t> macs;
+        for (int i = first; i <= last; ++i)
+          macs.push_back(g.layers[i].desc.macs());
+        std::vector<NodeRegion> rects = rectangleRegions(arch, macs);
+        if (rects.empty() || rects == spatialRegions(arch, macs))
+          continue;
+        ++out.segmentsEnumerated;
+        if (makeCandidate(arch, g, first, last, kind, plan, rects))
           cands.push_back(std::move(plan));
         else
           ++out.segmentsPruned;

@@ -149,6 +149,11 @@ struct SchedulePipelineOptions
       llvm::cl::desc("Let nodes share one copy of replicated read-only data "
                      "(false: every node keeps its own copy)"),
       llvm::cl::init(true)};
+  Option<bool> rectangleRegions{
+      *this, "rectangle-regions",
+      llvm::cl::desc("Try spatial segments on rectangles of the node array "
+                     "as well as on strips"),
+      llvm::cl::init(true)};
 };
 
 void buildSchedulePipeline(OpPassManager &pm,
@@ -170,6 +175,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   formOpts.solver = opts.segmentSolver;
   formOpts.layerTimeBudget = opts.layerTimeBudget;
   formOpts.bufferSharing = opts.bufferSharing;
+  formOpts.rectangleRegions = opts.rectangleRegions;
   pm.addPass(createKaplaFormSegmentsPass(formOpts));
   // kapla-form-segments solved every layer in detail with the segment
   // solver (kapla unless segment-solver says exact); another solver solves

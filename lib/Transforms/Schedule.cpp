@@ -156,8 +156,11 @@ struct KaplaFormSegmentsPass
                  double(layerTimeBudget));
     recordOption(ctx, "buffer_sharing", bool(bufferSharing),
                  bool(bufferSharing));
+    recordOption(ctx, "rectangle_regions", bool(rectangleRegions),
+                 bool(rectangleRegions));
     ArchDesc arch = getTargetArch(module);
     SegmentSearchOptions opts;
+    opts.rectangles = rectangleRegions;
     opts.maxSegmentLayers = int(maxSegmentLayers);
     opts.topK = int(topK);
     opts.solve.objective = *obj;

@@ -37,6 +37,9 @@ struct SegmentSearchOptions {
   /// Chains the estimate DP keeps; 0: every candidate segment is solved in
   /// detail, and the final DP searches every chain of segments.
   int topK = 4;
+  /// Spatial segments are tried on rectangles (rectangleRegions) besides
+  /// strips.
+  bool rectangles = true;
   SolveOptions solve;
 };
 
@@ -68,6 +71,16 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &graph,
 /// when the array has too few columns and rows.
 std::vector<NodeRegion> spatialRegions(const ArchDesc &arch,
                                        const std::vector<int64_t> &macs);
+
+/// The node regions of a spatial pipeline of 3 or more layers as
+/// rectangles in two bands: the first layers (up to where the MACs balance
+/// best) in a top band, the others in the bottom band, the bands' heights
+/// and each band's strips in proportion to the MACs, the bottom band
+/// running right to left so that consecutive layers stay neighbours.
+/// Empty for fewer than 3 layers, one row of nodes, or a band with more
+/// layers than columns.
+std::vector<NodeRegion> rectangleRegions(const ArchDesc &arch,
+                                         const std::vector<int64_t> &macs);
 
 } // namespace mlir::kapla
 
