@@ -2,8 +2,8 @@
 """What one part of the search space brings: the zoo with and without it.
 
 For each network, mode (inference, training) and architecture it runs
-kapla-schedule on one thread twice, with OPTION=true (the default) and
-OPTION=false, both with solver=kapla, and prints the total energy of both,
+kapla-schedule on one thread twice, with OPTION=true and OPTION=false,
+both with solver=kapla, and prints the total energy of both,
 their ratio (with over without), how many layers use the part, and both
 solve times. OPTION is a boolean option of kapla-schedule that adds to the
 space:

@@ -108,6 +108,7 @@ TEST(InterLayer, ChainCoversEveryLayerOnce) {
   LayerGraph g = fcChain({256, 512, 512, 256, 10}, 64);
   Memo memo{a, {}, {}};
   SegmentSearchOptions opts;
+  opts.rectangles = true;
   NetworkSchedule s = scheduleNetwork(a, g, opts, std::ref(memo));
   ASSERT_TRUE(s.found);
   int next = 0;
@@ -145,6 +146,18 @@ TEST(InterLayer, MoreCandidatesNeverWorse) {
       chainEnergy(a, g, scheduleNetwork(a, g, single, std::ref(memo)), memo);
   EXPECT_LE(eMany, eFew);
   EXPECT_LE(eFew, eSingle);
+  // Rectangles add candidates, and the chains on strips alone stay in the
+  // final DP: never worse than strips alone, whatever the estimates rank.
+  SegmentSearchOptions strips, rects;
+  rects.rectangles = true;
+  for (int k : {1, 2, 4}) {
+    strips.topK = rects.topK = k;
+    double eStrips =
+        chainEnergy(a, g, scheduleNetwork(a, g, strips, std::ref(memo)), memo);
+    double eRects =
+        chainEnergy(a, g, scheduleNetwork(a, g, rects, std::ref(memo)), memo);
+    EXPECT_LE(eRects, eStrips) << "top-k " << k;
+  }
 }
 
 TEST(InterLayer, CapacityPruningDropsWhatCannotFit) {

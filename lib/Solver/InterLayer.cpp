@@ -2,6 +2,8 @@
 
 #include "Kapla/Solver/InterLayer.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -260,6 +262,8 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
   // Candidates: every layer alone; every run of 2..max layers, spatially
   // and temporally pipelined.
   std::vector<SegmentPlan> cands;
+  // Which candidates run on rectangles (not strips).
+  std::vector<char> onRectangles;
   for (int first = 0; first < n; ++first)
     for (int last = first; last < n && last - first < opts.maxSegmentLayers;
          ++last)
@@ -269,10 +273,12 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
           continue;
         ++out.segmentsEnumerated;
         SegmentPlan plan;
-        if (makeCandidate(arch, g, first, last, kind, plan))
+        if (makeCandidate(arch, g, first, last, kind, plan)) {
           cands.push_back(std::move(plan));
-        else
+          onRectangles.push_back(0);
+        } else {
           ++out.segmentsPruned;
+        }
         if (kind != PipelineKind::Spatial || !opts.rectangles)
           continue;
         // The same layers on rectangles, when they differ from the strips.
@@ -283,10 +289,12 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
         if (rects.empty() || rects == spatialRegions(arch, macs))
           continue;
         ++out.segmentsEnumerated;
-        if (makeCandidate(arch, g, first, last, kind, plan, rects))
+        if (makeCandidate(arch, g, first, last, kind, plan, rects)) {
           cands.push_back(std::move(plan));
-        else
+          onRectangles.push_back(1);
+        } else {
           ++out.segmentsPruned;
+        }
       }
 
   auto segmentValue = [&](const SegmentPlan &plan,
@@ -312,12 +320,26 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
 
   // Keep the segments of the top-k chains, and every single layer; with
   // top-k 0 every candidate (the final DP then searches every chain).
+  // The chains on strips alone are kept too, so that the rectangles, whose
+  // estimates may rank chains that turn out worse in detail, can only add
+  // to what the final DP chooses from.
   std::vector<char> keep(cands.size(), opts.topK == 0 ? 1 : 0);
-  if (opts.topK > 0)
+  if (opts.topK > 0) {
     for (const std::vector<int> &chain :
          bestChains(n, cands, estimate, opts.topK))
       for (int c : chain)
         keep[c] = 1;
+    if (llvm::is_contained(onRectangles, 1)) {
+      std::vector<double> stripsOnly = estimate;
+      for (size_t c = 0; c < cands.size(); ++c)
+        if (onRectangles[c])
+          stripsOnly[c] = INFINITY;
+      for (const std::vector<int> &chain :
+           bestChains(n, cands, stripsOnly, opts.topK))
+        for (int c : chain)
+          keep[c] = 1;
+    }
+  }
   for (size_t c = 0; c < cands.size(); ++c)
     if (cands[c].first == cands[c].last)
       keep[c] = 1;

@@ -153,7 +153,7 @@ struct SchedulePipelineOptions
       *this, "rectangle-regions",
       llvm::cl::desc("Try spatial segments on rectangles of the node array "
                      "as well as on strips"),
-      llvm::cl::init(true)};
+      llvm::cl::init(false)};
 };
 
 void buildSchedulePipeline(OpPassManager &pm,

@@ -39,7 +39,7 @@ struct SegmentSearchOptions {
   int topK = 4;
   /// Spatial segments are tried on rectangles (rectangleRegions) besides
   /// strips.
-  bool rectangles = true;
+  bool rectangles = false;
   SolveOptions solve;
 };
 

@@ -204,7 +204,7 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
     Option<"bufferSharing", "buffer-sharing", "bool", /*default=*/"true",
            "Let nodes share one copy of replicated read-only data and rotate "
            "it over the NoC (false: every node keeps its own copy)">,
-    Option<"rectangleRegions", "rectangle-regions", "bool", /*default=*/"true",
+    Option<"rectangleRegions", "rectangle-regions", "bool", /*default=*/"false",
            "Try spatial segments on rectangles of the node array as well as "
            "on strips">,
   ];
