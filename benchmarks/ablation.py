@@ -9,7 +9,8 @@ solve times. OPTION is a boolean option of kapla-schedule that adds to the
 space:
   buffer-sharing     layers whose dataflow shares a tensor (shr in the IR);
   rectangle-regions  layers of spatial segments on regions that are neither
-                     full-height nor full-width strips.
+                     full-height nor full-width strips;
+  channel-groups     layers that forward data in channel groups.
 Architectures are presets or files of benchmarks/arch/ (by name).
 
 Usage: benchmarks/ablation.py --option NAME [--kapla-opt PATH]
@@ -35,6 +36,10 @@ def uses(option, report, ir_lines):
     if option == "buffer-sharing":
         return sum(1 for line in ir_lines
                    if "kapla.dataflow" in line and re.search(r"shr = \d+", line))
+    if option == "channel-groups":
+        return sum(1 for line in ir_lines
+                   if "kapla.constraint" in line
+                   and re.search(r"channel_groups = \d+", line))
     rows, cols = report["arch"]["nodes"]
     return sum(1 for l in report["layers"]
                if l["region"][2] < rows and l["region"][3] < cols)
@@ -61,7 +66,8 @@ def run(kapla_opt, net, arch, batch, extra, option):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--option", required=True,
-                    choices=["buffer-sharing", "rectangle-regions"])
+                    choices=["buffer-sharing", "rectangle-regions",
+                             "channel-groups"])
     ap.add_argument("--kapla-opt",
                     default=os.path.join(ROOT, "build", "bin", "kapla-opt"))
     ap.add_argument("--networks", default=",".join(NETWORKS))

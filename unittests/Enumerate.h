@@ -14,6 +14,7 @@
 
 #include <array>
 #include <functional>
+#include <optional>
 #include <vector>
 
 namespace mlir::kapla::test {
@@ -39,6 +40,18 @@ enumerate(const ArchDesc &a, const LayerDesc &l, const LayerContext &ctx,
   LayerDesc g = l; // one batch group: what the schedule tiles
   if (ctx.batchGroups > 1)
     g.n = l.n / ctx.batchGroups;
+  // ... and one channel group of the channels it forwards.
+  std::optional<D> groupDim;
+  if (ctx.channelGroups > 1)
+    groupDim = forwardedChannelDim(l, ctx);
+  if (groupDim == D::K)
+    g.k = l.k / ctx.channelGroups;
+  if (groupDim == D::C) {
+    g.c = l.c / ctx.channelGroups;
+    if (l.kind == LayerKind::DWConv || l.kind == LayerKind::Pool ||
+        l.kind == LayerKind::Eltwise)
+      g.k = g.c;
+  }
   DimSet known = knownDims(l.kind);
   struct Choice { int64_t rt, ps, gt, ns; };
   std::vector<std::pair<D, std::vector<Choice>>> space;
@@ -98,6 +111,8 @@ enumerate(const ArchDesc &a, const LayerDesc &l, const LayerContext &ctx,
           s.regfOrder = ro;
           s.gbufOrder = go;
           LayerDataflow df = buildDataflow(g, s);
+          if (groupDim)
+            df.gbuf.updates.push_back({{{*groupDim, g.extent(*groupDim)}}});
           if (g.n != l.n)
             df.gbuf.updates.push_back({{{D::N, g.n}}});
           visit(s, evaluateLayer(a, l, df, ctx));

@@ -84,17 +84,28 @@ TEST(ExactSolver, EqualsTheUnprunedEnumeration) {
       layer(LayerKind::Eltwise, 4, 4, 4, 2, 1, 1),
   };
   // Contexts: the whole chip; GBUF space held by forwarded data, input and
-  // output on chip; batch groups.
-  std::vector<LayerContext> contexts(3, LayerContext::wholeChip(a));
+  // output on chip; batch groups; the output forwarded in 2 batch groups of
+  // 2 channel groups each.
+  std::vector<LayerContext> contexts(4, LayerContext::wholeChip(a));
   contexts[1].gbufReserved = 20;
   contexts[1].inputOnChip = contexts[1].outputOnChip = true;
   contexts[1].inputFrom = contexts[1].outputTo = {0, 1, 1, 1};
   contexts[2].batchGroups = 2;
-  int proven = 0;
+  contexts[3].outputOnChip = true;
+  contexts[3].outputTo = {0, 1, 1, 1};
+  contexts[3].batchGroups = 2;
+  contexts[3].channelGroups = 2;
+  int proven = 0, channelGrouped = 0;
   for (const LayerContext &ctx : contexts)
     for (const LayerDesc &l : layers) {
       if (ctx.batchGroups > 1 && l.n % ctx.batchGroups)
         continue;
+      if (ctx.channelGroups > 1) {
+        std::optional<Dim> d = forwardedChannelDim(l, ctx);
+        if (!d || l.extent(*d) % ctx.channelGroups)
+          continue;
+        ++channelGrouped;
+      }
       std::array<double, 3> optima = naiveOptima(a, l, ctx);
       for (Objective obj :
            {Objective::Energy, Objective::Delay, Objective::EDP}) {
@@ -105,7 +116,8 @@ TEST(ExactSolver, EqualsTheUnprunedEnumeration) {
         std::string what = std::string(stringifyLayerKind(l.kind)) + " " +
                            stringifyObjective(obj) + " reserved " +
                            std::to_string(ctx.gbufReserved) + " groups " +
-                           std::to_string(ctx.batchGroups);
+                           std::to_string(ctx.batchGroups) + " x " +
+                           std::to_string(ctx.channelGroups);
         if (!std::isfinite(naive)) {
           // Nothing in the space fits (the kapla incumbent, with padded
           // tiles, may): no claim of optimality.
@@ -129,6 +141,7 @@ TEST(ExactSolver, EqualsTheUnprunedEnumeration) {
       }
     }
   EXPECT_GT(proven, 60);
+  EXPECT_GE(channelGrouped, 4); // channel groups exercised
 }
 
 TEST(ExactSolver, BoundNeverExceedsACompletion) {

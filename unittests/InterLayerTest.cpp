@@ -162,16 +162,66 @@ TEST(InterLayer, MoreCandidatesNeverWorse) {
 
 TEST(InterLayer, CapacityPruningDropsWhatCannotFit) {
   // A 1x1 chip with a 1 KiB GBUF cannot keep a 64 x 4096 activation on
-  // chip even one sample at a time (4096 words > 505 / 2): every pipelined
-  // candidate is pruned and each layer stands alone.
+  // chip even one sample at a time (4096 words > 505 / 2): without channel
+  // groups every pipelined candidate is pruned and each layer stands alone.
   ArchDesc a = *getPreset("edge-systolic");
   a.gbufBytes = 1024;
   LayerGraph g = fcChain({64, 4096, 64}, 64);
   Memo memo{a, {}, {}};
-  NetworkSchedule s = scheduleNetwork(a, g, SegmentSearchOptions(), std::ref(memo));
+  SegmentSearchOptions noChannels;
+  noChannels.channelGroups = false;
+  NetworkSchedule s = scheduleNetwork(a, g, noChannels, std::ref(memo));
   ASSERT_TRUE(s.found);
   EXPECT_EQ(s.segments.size(), 2u);
   // Spatial needs 2 columns (pruned), temporal cannot fit: both pruned.
   EXPECT_EQ(s.segmentsEnumerated, 4);
   EXPECT_GE(s.segmentsPruned, 2);
+}
+
+TEST(InterLayer, ChannelGroupsKeepWhatOneSampleCannot) {
+  // The same chain with channel groups: fc0 hands its 4096 outputs per
+  // sample to fc1 in groups of output (fc0) and input (fc1) channels. The
+  // fewest groups that fit half of the 505 usable GBUF words: 4096 / 16 =
+  // 256 > 252, 4096 / 32 = 128: 32 channel groups of each of the 64
+  // samples, 128 words reserved.
+  ArchDesc a = *getPreset("edge-systolic");
+  a.gbufBytes = 1024;
+  LayerGraph g = fcChain({64, 4096, 64}, 64);
+  Memo memo{a, {}, {}};
+  SegmentSearchOptions opts;
+  opts.topK = 0; // every candidate solved in detail
+  NetworkSchedule s = scheduleNetwork(a, g, opts, std::ref(memo));
+  ASSERT_TRUE(s.found);
+  // The temporal candidate survives the capacity pruning now.
+  EXPECT_EQ(s.segmentsEnumerated, 4);
+  EXPECT_EQ(s.segmentsPruned, 1); // spatial: 2 layers on 1 column
+  LayerContext producer, consumer;
+  producer.region = consumer.region = {0, 0, 1, 1};
+  producer.outputOnChip = consumer.inputOnChip = true;
+  producer.batchGroups = consumer.batchGroups = 64;
+  producer.channelGroups = consumer.channelGroups = 32;
+  std::vector<LayerContext> both{producer, consumer};
+  reserveForwardedData(g, {0, 1}, PipelineKind::Temporal, both);
+  EXPECT_EQ(both[0].gbufReserved, 128);
+  EXPECT_EQ(both[1].gbufReserved, 128);
+  for (const SegmentPlan &p : s.segments)
+    if (p.pipeline != PipelineKind::None) {
+      EXPECT_EQ(p.batchGroups, 64);
+      EXPECT_EQ(p.channelGroups, 32);
+    }
+  EXPECT_EQ(forwardedChannelDim(g.layers[0].desc, producer), Dim::K);
+  EXPECT_EQ(forwardedChannelDim(g.layers[1].desc, consumer), Dim::C);
+  // Both layers solve in these contexts, with the channel-group loop right
+  // inside the batch-group loop.
+  for (auto [i, ctx] : {std::pair{0, producer}, std::pair{1, consumer}}) {
+    ctx.gbufReserved = 128;
+    LayerSolution sol = solveLayerKapla(a, g.layers[i].desc, ctx, SolveOptions());
+    ASSERT_TRUE(sol.found) << i;
+    const auto &u = sol.dataflow.gbuf.updates;
+    ASSERT_GE(u.size(), 2u);
+    EXPECT_EQ(u.back().steps[0].dim, Dim::N);
+    EXPECT_EQ(u[u.size() - 2].steps[0].dim, i == 0 ? Dim::K : Dim::C);
+    EXPECT_EQ(u[u.size() - 2].steps[0].amount, 4096 / 32);
+    EXPECT_TRUE(evaluateLayer(a, g.layers[i].desc, sol.dataflow, ctx).valid);
+  }
 }

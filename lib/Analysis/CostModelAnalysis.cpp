@@ -49,6 +49,7 @@ CostModelAnalysis::CostModelAnalysis(Operation *funcLike, AnalysisManager &am)
     ctx.inputOnChip = cons[i]->inputOnChip;
     ctx.outputOnChip = cons[i]->outputOnChip;
     ctx.batchGroups = cons[i]->batchGroups;
+    ctx.channelGroups = cons[i]->channelGroups;
     ctx.inputFrom = ctx.outputTo = ctx.region;
     const LayerNode &node = g.layers[i];
     if (!node.producers.empty() && cons[node.producers.front()])

@@ -24,8 +24,7 @@ LayerContext LayerContext::wholeChip(const ArchDesc &arch) {
 
 namespace {
 
-constexpr int kI = int(TensorKind::I), kW = int(TensorKind::W),
-              kO = int(TensorKind::O);
+constexpr int kI = int(TensorKind::I);
 
 /// Dims whose loops move tensor `t`: its own dims, and for an input indexed
 /// by rows/cols also the window dims that shift it (Ho, Wo, R, S).
@@ -384,6 +383,43 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       });
   }
 
+  // Channel groups: within a batch group, neighbours hand each other the
+  // forwarded channels in groups, so the loop right inside the batch groups
+  // (the outermost without them) runs over the channel groups.
+  if (ctx.channelGroups > 1) {
+    int64_t cg = ctx.channelGroups;
+    std::optional<Dim> cd = forwardedChannelDim(layer, ctx);
+    if (!cd)
+      return fail([&] {
+        return "channel_groups " + str(cg) +
+               ": the layer forwards no channels (only a forward layer with "
+               "its input or its output on chip does, and a conv, fc or "
+               "matmul not with both)";
+      });
+    int64_t e = layer.extent(*cd);
+    if (e % cg != 0)
+      return fail([&] {
+        return "channel_groups " + str(cg) + " does not divide " +
+               stringifyDim(*cd) + " = " + str(e);
+      });
+    const size_t ng = df.gbuf.updates.size();
+    const size_t inner = ctx.batchGroups > 1 ? 2 : 1;
+    bool isGroups = false;
+    if (ng >= inner) {
+      const UpdateDirective &u = df.gbuf.updates[ng - inner];
+      isGroups = u.steps.size() == 1 && u.steps[0].dim == *cd &&
+                 u.steps[0].amount == e / cg && gs.updateCounts[ng - inner] == cg;
+    }
+    if (!isGroups)
+      return fail([&] {
+        return "channel_groups " + str(cg) + ": the gbuf loop " +
+               (ctx.batchGroups > 1 ? "right inside the batch groups"
+                                    : "outermost") +
+               " must step over " + stringifyDim(*cd) + " by " + str(e / cg) +
+               ", " + str(cg) + " times";
+      });
+  }
+
   // The loop nests: REGF updates run inside every GBUF iteration.
   const UpdateDirective *nest[16];
   int64_t counts[16];
@@ -619,7 +655,8 @@ void reserveForwardedData(const LayerGraph &graph, llvm::ArrayRef<int> members,
                           PipelineKind pipeline,
                           llvm::MutableArrayRef<LayerContext> contexts) {
   auto perNode = [&](size_t i, const LayerContext &keeper) {
-    int64_t groups = std::max<int64_t>(contexts[i].batchGroups, 1);
+    int64_t groups = std::max<int64_t>(contexts[i].batchGroups, 1) *
+                     std::max<int64_t>(contexts[i].channelGroups, 1);
     int64_t words = ceilDiv(outputWords(graph.layers[members[i]].desc), groups);
     return ceilDiv(words, keeper.region.numNodes());
   };
@@ -643,6 +680,24 @@ void reserveForwardedData(const LayerGraph &graph, llvm::ArrayRef<int> members,
     for (size_t q = p; q <= last; ++q)
       contexts[q].gbufReserved += perNode(p, contexts[q]);
   }
+}
+
+std::optional<Dim> forwardedChannelDim(const LayerDesc &layer,
+                                       const LayerContext &ctx) {
+  if (layer.pass != LayerPass::Forward)
+    return std::nullopt;
+  bool channelwise = layer.kind == LayerKind::DWConv ||
+                     layer.kind == LayerKind::Pool ||
+                     layer.kind == LayerKind::Eltwise;
+  if (channelwise && (ctx.inputOnChip || ctx.outputOnChip))
+    return Dim::C;
+  if (ctx.inputOnChip && ctx.outputOnChip)
+    return std::nullopt;
+  if (ctx.outputOnChip)
+    return Dim::K;
+  if (ctx.inputOnChip)
+    return Dim::C;
+  return std::nullopt;
 }
 
 CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts) {

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 
 namespace mlir::kapla {
 
@@ -80,6 +81,7 @@ bool outputsInside(const LayerNode &l, int first, int last) {
 /// A spatial one runs on `layout` (strips when empty).
 bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
                    int last, PipelineKind kind, SegmentPlan &plan,
+                   bool channelGroupsAllowed,
                    const std::vector<NodeRegion> &layout = {}) {
   plan = SegmentPlan();
   plan.first = first;
@@ -96,7 +98,7 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
       return false;
   }
   // The contexts, for a number of forwarding groups.
-  auto contextsFor = [&](int64_t groups) {
+  auto contextsFor = [&](int64_t groups, int64_t channelGroups) {
     std::vector<LayerContext> ctxs;
     for (int i = first; i <= last; ++i) {
       const LayerNode &l = g.layers[i];
@@ -105,6 +107,7 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
       ctx.inputFrom = ctx.outputTo = ctx.region;
       if (first != last) {
         ctx.batchGroups = groups;
+        ctx.channelGroups = channelGroups;
         ctx.inputOnChip = inputsInside(l, first, last);
         ctx.outputOnChip = outputsInside(l, first, last);
         if (ctx.inputOnChip)
@@ -136,16 +139,44 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
   for (int64_t groups = 1; groups <= batch && chosen.empty(); ++groups) {
     if (batch % groups)
       continue;
-    std::vector<LayerContext> ctxs = contextsFor(groups);
+    std::vector<LayerContext> ctxs = contextsFor(groups, 1);
     if (largest(ctxs) <= arch.gbufWords() / 2)
       chosen = std::move(ctxs);
   }
+  // Not even one sample per group fits: channel groups within each sample,
+  // when every layer forwards through one channel dim (a conv, FC or
+  // matmul in the middle of the segment does not: it needs all its input
+  // channels for any output channel). The fewest that fit; they divide
+  // every layer's channel dim.
+  int64_t channelLimit = 0;
+  if (chosen.empty() && first != last && channelGroupsAllowed) {
+    std::vector<LayerContext> probe = contextsFor(batch, 1);
+    for (int i = first; i <= last; ++i) {
+      std::optional<Dim> d =
+          forwardedChannelDim(g.layers[i].desc, probe[i - first]);
+      if (!d) {
+        channelLimit = 0;
+        break;
+      }
+      channelLimit = std::gcd(channelLimit, g.layers[i].desc.extent(*d));
+    }
+    for (int64_t cg = 2; cg <= channelLimit && chosen.empty(); ++cg) {
+      if (channelLimit % cg)
+        continue;
+      std::vector<LayerContext> ctxs = contextsFor(batch, cg);
+      if (largest(ctxs) <= arch.gbufWords() / 2)
+        chosen = std::move(ctxs);
+    }
+  }
   if (chosen.empty()) {
-    chosen = contextsFor(first == last ? 1 : batch);
+    chosen = first == last ? contextsFor(1, 1)
+                           : contextsFor(batch, std::max<int64_t>(channelLimit, 1));
     if (largest(chosen) >= arch.gbufWords())
       return false;
   }
   plan.batchGroups = first == last ? 1 : chosen.front().batchGroups;
+  plan.channelGroups =
+      first == last ? 1 : std::max<int64_t>(chosen.front().channelGroups, 1);
   plan.contexts = std::move(chosen);
   return true;
 }
@@ -273,7 +304,8 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
           continue;
         ++out.segmentsEnumerated;
         SegmentPlan plan;
-        if (makeCandidate(arch, g, first, last, kind, plan)) {
+        if (makeCandidate(arch, g, first, last, kind, plan,
+                          opts.channelGroups)) {
           cands.push_back(std::move(plan));
           onRectangles.push_back(0);
         } else {
@@ -289,7 +321,8 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
         if (rects.empty() || rects == spatialRegions(arch, macs))
           continue;
         ++out.segmentsEnumerated;
-        if (makeCandidate(arch, g, first, last, kind, plan, rects)) {
+        if (makeCandidate(arch, g, first, last, kind, plan,
+                          opts.channelGroups, rects)) {
           cands.push_back(std::move(plan));
           onRectangles.push_back(1);
         } else {
@@ -301,7 +334,7 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
                           const std::vector<CostRecord> &layers,
                           const std::vector<double> &dram) {
     CostRecord c = segmentCost(arch, plan.pipeline, layers, dram,
-                               plan.batchGroups);
+                               plan.batchGroups * plan.channelGroups);
     return objectiveValue(opts.solve.objective, c);
   };
 

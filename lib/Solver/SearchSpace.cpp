@@ -76,16 +76,38 @@ const std::array<std::array<uint8_t, 3>, 6> kOrders = {{{0, 1, 2},
                                                          {2, 0, 1},
                                                          {2, 1, 0}}};
 
+std::optional<Dim> Searcher::channelGroupDim(const LayerDesc &l,
+                                             const LayerContext &c) {
+  if (c.channelGroups <= 1)
+    return std::nullopt;
+  std::optional<Dim> d = forwardedChannelDim(l, c);
+  if (!d || l.extent(*d) % c.channelGroups != 0)
+    return std::nullopt;
+  return d;
+}
+
 LayerDesc Searcher::groupShape(const LayerDesc &l, const LayerContext &c) {
   LayerDesc g = l;
   if (c.batchGroups > 1 && l.n % c.batchGroups == 0)
     g.n = l.n / c.batchGroups;
+  if (std::optional<Dim> d = channelGroupDim(l, c)) {
+    if (*d == D::K) {
+      g.k = l.k / c.channelGroups;
+    } else {
+      g.c = l.c / c.channelGroups;
+      if (channelwise(l.kind))
+        g.k = g.c; // one channel dim
+    }
+  }
   return g;
 }
 
 LayerDataflow Searcher::dataflowOf(const LayerSchedule &s) const {
   LayerDataflow df = buildDataflow(shape, s);
-  // The batch groups pipelined neighbours share: the outermost loop.
+  // The channel groups, then (outermost) the batch groups pipelined
+  // neighbours share.
+  if (std::optional<Dim> d = channelGroupDim(layer, ctx))
+    df.gbuf.updates.push_back({{{*d, shape.extent(*d)}}});
   if (shape.n != layer.n)
     df.gbuf.updates.push_back({{{Dim::N, shape.n}}});
   return df;
@@ -125,11 +147,11 @@ Space::Space(const Searcher &sr) {
   const int64_t nodes = sr.ctx.region.numNodes();
   for (D d : sr.dims) {
     choices.push_back(dimChoices(sr.shape.extent(d), pes, nodes));
-    // With forwarding groups the batch loop over them is the only one: a
-    // group is covered by the GBUF tile and the node split.
-    if (d == D::N && sr.shape.n != sr.layer.n)
+    // With forwarding groups the loop over them is the only one over their
+    // dim: a group is covered by the GBUF tile and the node split.
+    if (sr.shape.extent(d) != sr.layer.extent(d))
       llvm::erase_if(choices.back(), [&](const DimChoice &c) {
-        return c.gt * c.ns != sr.shape.n;
+        return c.gt * c.ns != sr.shape.extent(d);
       });
   }
   schedule.regfTile.fill(1);

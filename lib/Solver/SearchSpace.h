@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 namespace mlir::kapla::search {
@@ -59,8 +60,13 @@ public:
       : arch(arch), layer(layer), shape(groupShape(layer, ctx)), ctx(ctx),
         opts(opts), dims(searchDims(layer.kind)) {}
 
-  /// The layer one batch group at a time: what the search tiles.
+  /// The layer one batch group (and channel group) at a time: what the
+  /// search tiles.
   static LayerDesc groupShape(const LayerDesc &l, const LayerContext &c);
+
+  /// The dim of the channel groups of `c`, if it has any that `l` can take.
+  static std::optional<Dim> channelGroupDim(const LayerDesc &l,
+                                            const LayerContext &c);
 
   /// The dataflow of `s`: the directives of the group shape, and the loop
   /// over the batch groups pipelined neighbours share, outermost.

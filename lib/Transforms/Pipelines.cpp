@@ -154,6 +154,11 @@ struct SchedulePipelineOptions
       llvm::cl::desc("Try spatial segments on rectangles of the node array "
                      "as well as on strips"),
       llvm::cl::init(false)};
+  Option<bool> channelGroups{
+      *this, "channel-groups",
+      llvm::cl::desc("Let pipelined layers forward data in channel groups "
+                     "when one sample per group does not fit"),
+      llvm::cl::init(true)};
 };
 
 void buildSchedulePipeline(OpPassManager &pm,
@@ -176,6 +181,7 @@ void buildSchedulePipeline(OpPassManager &pm,
   formOpts.layerTimeBudget = opts.layerTimeBudget;
   formOpts.bufferSharing = opts.bufferSharing;
   formOpts.rectangleRegions = opts.rectangleRegions;
+  formOpts.channelGroups = opts.channelGroups;
   pm.addPass(createKaplaFormSegmentsPass(formOpts));
   // kapla-form-segments solved every layer in detail with the segment
   // solver (kapla unless segment-solver says exact); another solver solves

@@ -102,7 +102,7 @@ struct SolveKey {
           c.region.rows, c.region.cols, c.inputOnChip, c.inputFrom.row0,
           c.inputFrom.col0, c.inputFrom.rows, c.inputFrom.cols, c.outputOnChip,
           c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols,
-          c.batchGroups, c.gbufReserved);
+          c.batchGroups, c.channelGroups, c.gbufReserved);
     };
     return tie(*this) < tie(o);
   }
@@ -158,9 +158,12 @@ struct KaplaFormSegmentsPass
                  bool(bufferSharing));
     recordOption(ctx, "rectangle_regions", bool(rectangleRegions),
                  bool(rectangleRegions));
+    recordOption(ctx, "channel_groups", bool(channelGroups),
+                 bool(channelGroups));
     ArchDesc arch = getTargetArch(module);
     SegmentSearchOptions opts;
     opts.rectangles = rectangleRegions;
+    opts.channelGroups = channelGroups;
     opts.maxSegmentLayers = int(maxSegmentLayers);
     opts.topK = int(topK);
     opts.solve.objective = *obj;
@@ -283,8 +286,11 @@ struct KaplaFormSegmentsPass
           sc.region = c.region;
           sc.inputOnChip = c.inputOnChip;
           sc.outputOnChip = c.outputOnChip;
-          if (plan.pipeline != PipelineKind::None)
+          if (plan.pipeline != PipelineKind::None) {
             sc.batchGroups = plan.batchGroups;
+            if (plan.channelGroups > 1)
+              sc.channelGroups = plan.channelGroups;
+          }
           op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, sc));
           const LayerSolution &sol = solve(g.layers[i].desc, c);
           op->setAttr(KaplaDialect::kDataflowAttrName,

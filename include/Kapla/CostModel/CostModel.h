@@ -18,6 +18,7 @@
 #include "llvm/ADT/ArrayRef.h"
 
 #include <array>
+#include <optional>
 #include <string>
 
 namespace mlir::kapla {
@@ -38,6 +39,10 @@ struct LayerContext {
   /// layer's outermost loop runs over them (0 or 1: no constraint). The cost
   /// model reads the directives; the solver honours this.
   int64_t batchGroups = 0;
+  /// ... and in this many channel groups within each batch group: the
+  /// layer's loop over them (over forwardedChannelDim) runs right inside the
+  /// loop over the batch groups (0 or 1: no constraint).
+  int64_t channelGroups = 0;
   /// Words per GBUF that forwarded data of the segment holds while the layer
   /// runs (reserveForwardedData); the layer's own tiles get the rest.
   int64_t gbufReserved = 0;
@@ -108,6 +113,15 @@ int64_t tensorWords(const LayerDesc &layer, TensorKind t);
 CostRecord segmentCost(const ArchDesc &arch, PipelineKind pipeline,
                        llvm::ArrayRef<CostRecord> layers,
                        llvm::ArrayRef<double> dramCycles, int64_t groups);
+
+/// The channel dim through which a layer of a pipelined segment forwards
+/// data in channel groups: its output channels (K; C for the channel-wise
+/// kinds) when its output stays on chip, else its input channels C when its
+/// input comes on chip. None for a layer that is not a forward layer, that
+/// keeps neither on chip, or that would need two dims (a conv, FC or matmul
+/// with both its input and its output on chip).
+std::optional<Dim> forwardedChannelDim(const LayerDesc &layer,
+                                       const LayerContext &ctx);
 
 /// The words of the tensor a layer of pass `layer.pass` writes (O forward,
 /// I backward-data, W backward-weight).

@@ -26,8 +26,10 @@ namespace mlir::kapla {
 struct SegmentPlan {
   int first = 0, last = 0;
   PipelineKind pipeline = PipelineKind::None;
-  /// The forwarding groups pipelined layers share (1 when not pipelined).
+  /// The forwarding groups pipelined layers share (1 when not pipelined):
+  /// batch groups, and channel groups within each.
   int64_t batchGroups = 1;
+  int64_t channelGroups = 1;
   /// The context of each layer, in order.
   std::vector<LayerContext> contexts;
 };
@@ -40,6 +42,9 @@ struct SegmentSearchOptions {
   /// Spatial segments are tried on rectangles (rectangleRegions) besides
   /// strips.
   bool rectangles = false;
+  /// A pipelined segment whose forwarded data does not fit even one sample
+  /// at a time may forward it in channel groups.
+  bool channelGroups = true;
   SolveOptions solve;
 };
 

@@ -207,6 +207,9 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
     Option<"rectangleRegions", "rectangle-regions", "bool", /*default=*/"false",
            "Try spatial segments on rectangles of the node array as well as "
            "on strips">,
+    Option<"channelGroups", "channel-groups", "bool", /*default=*/"true",
+           "Let pipelined layers forward data in channel groups when one "
+           "sample per group does not fit">,
   ];
 }
 
