@@ -72,12 +72,30 @@ LayerGraph fcChain(std::vector<int64_t> widths, int64_t batch) {
 struct Memo {
   const ArchDesc &arch;
   SolveOptions opts;
-  std::map<std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, bool, bool>,
-           LayerSolution>
-      cache;
+  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                         int64_t, bool, bool, int64_t, int64_t, int64_t,
+                         int64_t, int64_t, int64_t, int64_t, int64_t, int64_t>;
+  std::map<Key, LayerSolution> cache;
   const LayerSolution &operator()(const LayerDesc &l, const LayerContext &c) {
-    auto key = std::make_tuple(l.c, l.k, c.region.col0, c.region.cols,
-                               c.region.rows, c.inputOnChip, c.outputOnChip);
+    // Everything an FC solve depends on.
+    Key key{l.n,
+            l.c,
+            l.k,
+            c.region.row0,
+            c.region.col0,
+            c.region.rows,
+            c.region.cols,
+            c.inputOnChip,
+            c.outputOnChip,
+            c.inputFrom.row0 * 1000 + c.inputFrom.col0,
+            c.inputFrom.rows * 1000 + c.inputFrom.cols,
+            c.outputTo.row0 * 1000 + c.outputTo.col0,
+            c.outputTo.rows * 1000 + c.outputTo.cols,
+            c.batchGroups,
+            c.channelGroups,
+            c.gbufReserved,
+            int64_t(l.kind),
+            int64_t(l.pass)};
     auto [it, inserted] = cache.try_emplace(key);
     if (inserted)
       it->second = solveLayerKapla(arch, l, c, opts);
@@ -97,7 +115,9 @@ double chainEnergy(const ArchDesc &a, const LayerGraph &g,
       costs.push_back(sol.cost.cost);
       dram.push_back(sol.cost.dramCycles);
     }
-    total += segmentCost(a, p.pipeline, costs, dram, p.batchGroups).energyPj();
+    total += segmentCost(a, p.pipeline, costs, dram,
+                         p.batchGroups * p.channelGroups)
+                 .energyPj();
   }
   return total;
 }
@@ -192,9 +212,11 @@ TEST(InterLayer, ChannelGroupsKeepWhatOneSampleCannot) {
   opts.topK = 0; // every candidate solved in detail
   NetworkSchedule s = scheduleNetwork(a, g, opts, std::ref(memo));
   ASSERT_TRUE(s.found);
-  // The temporal candidate survives the capacity pruning now.
-  EXPECT_EQ(s.segmentsEnumerated, 4);
-  EXPECT_EQ(s.segmentsPruned, 1); // spatial: 2 layers on 1 column
+  // The temporal candidate in channel groups survives the capacity
+  // pruning, besides the three of before (the spatial one and the temporal
+  // one without channel groups pruned).
+  EXPECT_EQ(s.segmentsEnumerated, 5);
+  EXPECT_EQ(s.segmentsPruned, 2);
   LayerContext producer, consumer;
   producer.region = consumer.region = {0, 0, 1, 1};
   producer.outputOnChip = consumer.inputOnChip = true;
@@ -209,6 +231,19 @@ TEST(InterLayer, ChannelGroupsKeepWhatOneSampleCannot) {
       EXPECT_EQ(p.batchGroups, 64);
       EXPECT_EQ(p.channelGroups, 32);
     }
+  // Channel-grouped candidates only add to what the final DP chooses from:
+  // never worse than without them, whatever the estimates rank.
+  LayerGraph longer = fcChain({64, 4096, 2048, 4096, 64}, 8);
+  for (int k : {1, 2, 4}) {
+    SegmentSearchOptions with, without;
+    with.topK = without.topK = k;
+    without.channelGroups = false;
+    double eWith = chainEnergy(
+        a, longer, scheduleNetwork(a, longer, with, std::ref(memo)), memo);
+    double eWithout = chainEnergy(
+        a, longer, scheduleNetwork(a, longer, without, std::ref(memo)), memo);
+    EXPECT_LE(eWith, eWithout) << "top-k " << k;
+  }
   EXPECT_EQ(forwardedChannelDim(g.layers[0].desc, producer), Dim::K);
   EXPECT_EQ(forwardedChannelDim(g.layers[1].desc, consumer), Dim::C);
   // Both layers solve in these contexts, with the channel-group loop right

@@ -293,8 +293,9 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
   // Candidates: every layer alone; every run of 2..max layers, spatially
   // and temporally pipelined.
   std::vector<SegmentPlan> cands;
-  // Which candidates run on rectangles (not strips).
-  std::vector<char> onRectangles;
+  // Which candidates go beyond strips and batch groups (rectangles,
+  // channel groups).
+  std::vector<char> extended;
   for (int first = 0; first < n; ++first)
     for (int last = first; last < n && last - first < opts.maxSegmentLayers;
          ++last)
@@ -304,12 +305,20 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
           continue;
         ++out.segmentsEnumerated;
         SegmentPlan plan;
-        if (makeCandidate(arch, g, first, last, kind, plan,
-                          opts.channelGroups)) {
+        if (makeCandidate(arch, g, first, last, kind, plan, false)) {
+          extended.push_back(0);
           cands.push_back(std::move(plan));
-          onRectangles.push_back(0);
         } else {
           ++out.segmentsPruned;
+        }
+        // In channel groups, when one sample per batch group does not fit
+        // half of the GBUFs: another candidate.
+        if (opts.channelGroups && first != last &&
+            makeCandidate(arch, g, first, last, kind, plan, true) &&
+            plan.channelGroups > 1) {
+          ++out.segmentsEnumerated;
+          extended.push_back(1);
+          cands.push_back(std::move(plan));
         }
         if (kind != PipelineKind::Spatial || !opts.rectangles)
           continue;
@@ -324,7 +333,7 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
         if (makeCandidate(arch, g, first, last, kind, plan,
                           opts.channelGroups, rects)) {
           cands.push_back(std::move(plan));
-          onRectangles.push_back(1);
+          extended.push_back(1);
         } else {
           ++out.segmentsPruned;
         }
@@ -353,22 +362,23 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
 
   // Keep the segments of the top-k chains, and every single layer; with
   // top-k 0 every candidate (the final DP then searches every chain).
-  // The chains on strips alone are kept too, so that the rectangles, whose
-  // estimates may rank chains that turn out worse in detail, can only add
-  // to what the final DP chooses from.
+  // The chains on strips and batch groups alone are kept too, so that
+  // rectangles and channel groups, whose optimistic estimates may rank
+  // chains that turn out worse in detail, can only add to what the final
+  // DP chooses from.
   std::vector<char> keep(cands.size(), opts.topK == 0 ? 1 : 0);
   if (opts.topK > 0) {
     for (const std::vector<int> &chain :
          bestChains(n, cands, estimate, opts.topK))
       for (int c : chain)
         keep[c] = 1;
-    if (llvm::is_contained(onRectangles, 1)) {
-      std::vector<double> stripsOnly = estimate;
+    if (llvm::is_contained(extended, 1)) {
+      std::vector<double> base = estimate;
       for (size_t c = 0; c < cands.size(); ++c)
-        if (onRectangles[c])
-          stripsOnly[c] = INFINITY;
+        if (extended[c])
+          base[c] = INFINITY;
       for (const std::vector<int> &chain :
-           bestChains(n, cands, stripsOnly, opts.topK))
+           bestChains(n, cands, base, opts.topK))
         for (int c : chain)
           keep[c] = 1;
     }
