@@ -168,8 +168,12 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
     `kapla.segment` ops: single layers, and runs of up to
     `max-segment-layers` consecutive layers pipelined spatially (node regions
     sized by MACs, data forwarded over the NoC) or temporally (the whole
-    array, intermediates kept in GBUFs). Candidates whose forwarded data
-    cannot fit even one sample at a time are pruned; an optimistic estimate
+    array, intermediates kept in GBUFs). Forwarded data goes in batch
+    groups, and in channel groups where one sample does not fit
+    (`channel-groups`); spatial runs of 3 or more layers may also be tried
+    on two bands of rectangles (`rectangle-regions`). Candidates whose
+    forwarded data cannot fit even one sample (or channel group) at a time
+    are pruned; an optimistic estimate
     (each layer at its lower bound) ranks the rest; a DP keeps the `top-k`
     chains (`top-k=0`: every candidate); their segments and every single
     layer are solved in detail (`solver=kapla`, or `exact` to compare the
