@@ -9,6 +9,8 @@
 #include "Kapla/CostModel/CostModel.h"
 #include "Kapla/Hardware/Noc.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <algorithm>
 #include <tuple>
 #include <cmath>
@@ -146,17 +148,20 @@ int64_t uniqueWords(const LevelShape &shape, const LevelDirectives &level,
   return w;
 }
 
+/// Whether stack `s` shifts any of `dims` (else it replicates the tensor
+/// with those dims).
+bool shifts(const StackDirective &s, DimSet dims) {
+  return llvm::any_of(s.shifts,
+                      [&](const DimAmount &da) { return dims.contains(da.dim); });
+}
+
 /// How many buffers of a level hold the same data of a tensor: the product
 /// of the stacks over none of its dims.
 int64_t replication(const LevelDirectives &level, DimSet dims) {
   int64_t r = 1;
-  for (const StackDirective &s : level.stacks) {
-    bool touches = false;
-    for (const DimAmount &da : s.shifts)
-      touches |= dims.contains(da.dim);
-    if (!touches)
+  for (const StackDirective &s : level.stacks)
+    if (!shifts(s, dims))
       r *= s.repl;
-  }
   return r;
 }
 
@@ -168,10 +173,7 @@ int64_t replication(const LevelDirectives &level, DimSet dims) {
 int64_t sharingDistance(const LevelDirectives &level, DimSet dims) {
   int64_t before = 1, dist = 1;
   for (const StackDirective &s : level.stacks) {
-    bool touches = false;
-    for (const DimAmount &da : s.shifts)
-      touches |= dims.contains(da.dim);
-    if (touches)
+    if (shifts(s, dims))
       before *= s.repl;
     else
       dist = before;

@@ -1,6 +1,7 @@
 //===- InterLayer.cpp - Segments and pipelining (spec 6.1) ----------------===//
 
 #include "Kapla/Solver/InterLayer.h"
+#include "SearchSpace.h"
 
 #include "llvm/ADT/STLExtras.h"
 
@@ -78,10 +79,12 @@ bool outputsInside(const LayerNode &l, int first, int last) {
 }
 
 /// Builds the candidate [first, last] of `kind`; false if it cannot fit.
-/// A spatial one runs on `layout` (strips when empty).
+/// A spatial one runs on `layout` (strips when empty). With `channelPlan`,
+/// also the candidate in channel groups when one sample per batch group
+/// does not fit (left empty otherwise).
 bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
                    int last, PipelineKind kind, SegmentPlan &plan,
-                   bool channelGroupsAllowed,
+                   std::optional<SegmentPlan> *channelPlan,
                    const std::vector<NodeRegion> &layout = {}) {
   plan = SegmentPlan();
   plan.first = first;
@@ -147,10 +150,10 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
   // when every layer forwards through one channel dim (a conv, FC or
   // matmul in the middle of the segment does not: it needs all its input
   // channels for any output channel). The fewest that fit; they divide
-  // every layer's channel dim.
-  int64_t channelLimit = 0;
-  if (chosen.empty() && first != last && channelGroupsAllowed) {
+  // every layer's channel dim. Another candidate, in `channelPlan`.
+  if (channelPlan && chosen.empty() && first != last) {
     std::vector<LayerContext> probe = contextsFor(batch, 1);
+    int64_t channelLimit = 0;
     for (int i = first; i <= last; ++i) {
       std::optional<Dim> d =
           forwardedChannelDim(g.layers[i].desc, probe[i - first]);
@@ -160,23 +163,36 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
       }
       channelLimit = std::gcd(channelLimit, g.layers[i].desc.extent(*d));
     }
-    for (int64_t cg = 2; cg <= channelLimit && chosen.empty(); ++cg) {
-      if (channelLimit % cg)
-        continue;
-      std::vector<LayerContext> ctxs = contextsFor(batch, cg);
-      if (largest(ctxs) <= arch.gbufWords() / 2)
-        chosen = std::move(ctxs);
+    std::vector<LayerContext> grouped;
+    if (channelLimit > 1) {
+      for (int64_t cg : search::divisors(channelLimit)) {
+        if (cg < 2)
+          continue;
+        std::vector<LayerContext> ctxs = contextsFor(batch, cg);
+        if (largest(ctxs) <= arch.gbufWords() / 2) {
+          grouped = std::move(ctxs);
+          break;
+        }
+      }
+      if (grouped.empty()) {
+        grouped = contextsFor(batch, channelLimit);
+        if (largest(grouped) >= arch.gbufWords())
+          grouped.clear();
+      }
+    }
+    if (!grouped.empty()) {
+      SegmentPlan &cp = channelPlan->emplace(plan);
+      cp.batchGroups = batch;
+      cp.channelGroups = grouped.front().channelGroups;
+      cp.contexts = std::move(grouped);
     }
   }
   if (chosen.empty()) {
-    chosen = first == last ? contextsFor(1, 1)
-                           : contextsFor(batch, std::max<int64_t>(channelLimit, 1));
+    chosen = contextsFor(first == last ? 1 : batch, 1);
     if (largest(chosen) >= arch.gbufWords())
       return false;
   }
   plan.batchGroups = first == last ? 1 : chosen.front().batchGroups;
-  plan.channelGroups =
-      first == last ? 1 : std::max<int64_t>(chosen.front().channelGroups, 1);
   plan.contexts = std::move(chosen);
   return true;
 }
@@ -305,7 +321,9 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
           continue;
         ++out.segmentsEnumerated;
         SegmentPlan plan;
-        if (makeCandidate(arch, g, first, last, kind, plan, false)) {
+        std::optional<SegmentPlan> grouped;
+        if (makeCandidate(arch, g, first, last, kind, plan,
+                          opts.channelGroups ? &grouped : nullptr)) {
           extended.push_back(0);
           cands.push_back(std::move(plan));
         } else {
@@ -313,12 +331,10 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
         }
         // In channel groups, when one sample per batch group does not fit
         // half of the GBUFs: another candidate.
-        if (opts.channelGroups && first != last &&
-            makeCandidate(arch, g, first, last, kind, plan, true) &&
-            plan.channelGroups > 1) {
+        if (grouped) {
           ++out.segmentsEnumerated;
           extended.push_back(1);
-          cands.push_back(std::move(plan));
+          cands.push_back(std::move(*grouped));
         }
         if (kind != PipelineKind::Spatial || !opts.rectangles)
           continue;
@@ -330,8 +346,14 @@ NetworkSchedule scheduleNetwork(const ArchDesc &arch, const LayerGraph &g,
         if (rects.empty() || rects == spatialRegions(arch, macs))
           continue;
         ++out.segmentsEnumerated;
-        if (makeCandidate(arch, g, first, last, kind, plan,
-                          opts.channelGroups, rects)) {
+        grouped.reset();
+        bool fits = makeCandidate(arch, g, first, last, kind, plan,
+                                  opts.channelGroups ? &grouped : nullptr,
+                                  rects);
+        if (grouped) {
+          cands.push_back(std::move(*grouped));
+          extended.push_back(1);
+        } else if (fits) {
           cands.push_back(std::move(plan));
           extended.push_back(1);
         } else {
