@@ -121,7 +121,10 @@ int64_t stackedSpan(int64_t tile, const LevelDirectives &level, Dim d,
     for (const DimAmount &da : s.shifts)
       if (da.dim == d && n < st.size())
         st[n++] = {da.amount, s.repl};
-  std::sort(st.begin(), st.begin() + n);
+  // Insertion sort: at most a few stacks per dim.
+  for (size_t i = 1; i < n; ++i)
+    for (size_t j = i; j > 0 && st[j] < st[j - 1]; --j)
+      std::swap(st[j], st[j - 1]);
   int64_t span = tile;
   contiguous = true;
   for (size_t i = 0; i < n; ++i) {
@@ -270,8 +273,13 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   // undone, which this model does not track.
   for (int lv = 0; lv < kNumLevels; ++lv) {
     const LevelDirectives &level = df.level(MemLevel(lv));
+    // Only the dims some stack shifts can have holes.
+    DimSet stacked;
+    for (const StackDirective &st : level.stacks)
+      for (const DimAmount &da : st.shifts)
+        stacked.insert(da.dim);
     for (int d = 0; d < kNumDims; ++d) {
-      if (Dim(d) == Dim::Hi || Dim(d) == Dim::Wi)
+      if (Dim(d) == Dim::Hi || Dim(d) == Dim::Wi || !stacked.contains(Dim(d)))
         continue;
       bool contiguous;
       stackedSpan(shapes[lv].tile[d], level, Dim(d), contiguous);

@@ -67,22 +67,38 @@ checkAmounts(llvm::ArrayRef<DimAmount> list, const char *what,
   return std::nullopt;
 }
 
+/// checkAmounts without a message: whether the list passes.
+static bool amountsOk(llvm::ArrayRef<DimAmount> list) {
+  if (list.empty())
+    return false;
+  DimSet seen;
+  for (const DimAmount &da : list) {
+    if (seen.contains(da.dim) || da.amount < 1)
+      return false;
+    seen.insert(da.dim);
+  }
+  return true;
+}
+
 std::optional<std::string> checkLevelStructure(const LevelDirectives &level) {
   bool seen[kNumTensors] = {false, false, false};
   for (const TensorDirective &td : level.tensors) {
-    const char *name = stringifyTensorKind(td.tensor);
-    std::string what = std::string("tensor ") + name;
+    // The message prefix, built only on the error path (this check runs
+    // for every point a solver evaluates).
+    auto what = [&] {
+      return std::string("tensor ") + stringifyTensorKind(td.tensor);
+    };
     if (seen[int(td.tensor)])
-      return what + " is listed twice";
+      return what() + " is listed twice";
     seen[int(td.tensor)] = true;
-    if (auto e = checkAmounts(td.sizes, what.c_str(), "size"))
-      return e;
+    if (!amountsOk(td.sizes))
+      return checkAmounts(td.sizes, what().c_str(), "size");
     DimSet allowed = anyKindDims(td.tensor);
     for (const DimAmount &da : td.sizes)
       if (!allowed.contains(da.dim))
-        return what + " cannot be indexed by dim " + stringifyDim(da.dim);
+        return what() + " cannot be indexed by dim " + stringifyDim(da.dim);
     if (td.shr < 1)
-      return what + " sharing factor shr must be at least 1, got " +
+      return what() + " sharing factor shr must be at least 1, got " +
              str(td.shr);
   }
   for (const StackDirective &sd : level.stacks) {
@@ -101,9 +117,9 @@ static std::optional<std::string>
 checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
                    MemLevel which, const std::array<int64_t, kNumDims> &extent,
                    LevelShape &shape) {
-  std::string lv = stringifyMemLevel(which);
+  auto lv = [which] { return std::string(stringifyMemLevel(which)); };
   if (auto e = checkLevelStructure(level))
-    return lv + " level: " + *e;
+    return lv() + " level: " + *e;
 
   DimSet known = knownDims(layer.kind);
   const char *kind = stringifyLayerKind(layer.kind);
@@ -113,34 +129,34 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     DimSet dims = tensorDims(layer.kind, td.tensor);
     const char *tn = stringifyTensorKind(td.tensor);
     if (dims.empty())
-      return lv + " level: " + kind + " layers have no tensor " + tn;
+      return lv() + " level: " + kind + " layers have no tensor " + tn;
     DimSet listed;
     for (const DimAmount &da : td.sizes) {
       if (!dims.contains(da.dim))
-        return lv + " level: tensor " + tn + " of " + kind +
+        return lv() + " level: tensor " + tn + " of " + kind +
                " layers has no dim " + stringifyDim(da.dim);
       listed.insert(da.dim);
       int d = int(da.dim);
       if (shape.tile[d] != 0 && shape.tile[d] != da.amount)
-        return lv + " level: tensors disagree on the tile of " +
+        return lv() + " level: tensors disagree on the tile of " +
                stringifyDim(da.dim) + " (" + str(shape.tile[d]) + " vs " +
                str(da.amount) + ")";
       shape.tile[d] = da.amount;
       if (da.amount > extent[d])
-        return lv + " level: tensor " + tn + " tile of " +
+        return lv() + " level: tensor " + tn + " tile of " +
                stringifyDim(da.dim) + " is " + str(da.amount) +
                ", larger than the " + str(extent[d]) + " it tiles";
     }
     if (!(listed == dims)) {
       for (int d = 0; d < kNumDims; ++d)
         if (dims.contains(Dim(d)) && !listed.contains(Dim(d)))
-          return lv + " level: tensor " + tn + " must give a size for dim " +
+          return lv() + " level: tensor " + tn + " must give a size for dim " +
                  stringifyDim(Dim(d));
     }
   }
   for (int t = 0; t < kNumTensors; ++t)
     if (hasTensor(layer.kind, TensorKind(t)) && !level.findTensor(TensorKind(t)))
-      return lv + " level: tensor " + stringifyTensorKind(TensorKind(t)) +
+      return lv() + " level: tensor " + stringifyTensorKind(TensorKind(t)) +
              " of the " + kind + " layer is missing";
   // A pooling window indexes no tensor: the input tile says how much of it
   // one buffer holds, (Hi - (Ho-1)*sy - 1) / dy + 1 rows, likewise cols.
@@ -162,7 +178,7 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
   for (const StackDirective &sd : level.stacks)
     for (const DimAmount &da : sd.shifts) {
       if (!known.contains(da.dim))
-        return lv + " level: stack over dim " + stringifyDim(da.dim) +
+        return lv() + " level: stack over dim " + stringifyDim(da.dim) +
                ", which " + kind + " layers do not have";
       shape.span[int(da.dim)] += (sd.repl - 1) * da.amount;
     }
@@ -173,7 +189,7 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     const UpdateDirective &ud = level.updates[u];
     for (const DimAmount &da : ud.steps)
       if (!known.contains(da.dim))
-        return lv + " level: update over dim " + stringifyDim(da.dim) +
+        return lv() + " level: update over dim " + stringifyDim(da.dim) +
                ", which " + kind + " layers do not have";
     // An update is one loop: its loop dims must agree on the count. Input
     // rows and cols ride along with the output and filter dims that move
@@ -189,7 +205,7 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
       int d = int(da.dim);
       int64_t n = loopIterations(extent[d], shape.covered[d], da.amount);
       if (count >= 0 && n != count)
-        return lv + " level: update #" + str(int64_t(u)) +
+        return lv() + " level: update #" + str(int64_t(u)) +
                " gives different iteration counts for its dims (" +
                stringifyDim(first) + ": " + str(count) + ", " +
                stringifyDim(da.dim) + ": " + str(n) + ")";

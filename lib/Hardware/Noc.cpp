@@ -7,12 +7,20 @@
 
 namespace mlir::kapla {
 
+/// Sum over i in [0, m) of min(i, size-1-i), 0 <= m <= size: the first
+/// a = floor((size-1)/2) + 1 terms are i, the rest count down to 0.
+static int64_t prefixNearestEnd(int64_t m, int64_t size) {
+  auto tri = [](int64_t x) { return x * (x - 1) / 2; }; // 0 + ... + (x-1)
+  int64_t a = (size - 1) / 2 + 1;
+  if (m <= a)
+    return tri(m);
+  return tri(a) + tri(size - a) - tri(size - m);
+}
+
 /// Sum over i in [lo, lo+n) of min(i, size-1-i): distance to the nearer end.
 static double sumNearestEnd(int64_t lo, int64_t n, int64_t size) {
-  double s = 0;
-  for (int64_t i = lo; i < lo + n; ++i)
-    s += static_cast<double>(std::min(i, size - 1 - i));
-  return s;
+  return static_cast<double>(prefixNearestEnd(lo + n, size) -
+                             prefixNearestEnd(lo, size));
 }
 
 double meanHopsToNearestChannel(const ArchDesc &arch, const NodeRegion &r) {
