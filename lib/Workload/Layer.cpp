@@ -92,7 +92,8 @@ int64_t LayerDesc::macs() const {
   return 0;
 }
 
-DimSet tensorDims(LayerKind k, TensorKind t) {
+/// The dims of each tensor of each kind (tensorDims below).
+static constexpr DimSet tensorDimsOf(LayerKind k, TensorKind t) {
   using D = Dim;
   switch (k) {
   case LayerKind::Conv:
@@ -139,6 +140,23 @@ DimSet tensorDims(LayerKind k, TensorKind t) {
     break;
   }
   return {};
+}
+
+namespace {
+struct TensorDimsTable {
+  DimSet dims[kNumLayerKinds][kNumTensors];
+  constexpr TensorDimsTable() {
+    for (int k = 0; k < kNumLayerKinds; ++k)
+      for (int t = 0; t < kNumTensors; ++t)
+        dims[k][t] = tensorDimsOf(LayerKind(k), TensorKind(t));
+  }
+};
+// A table: the cost model asks for every tensor of every point it scores.
+constexpr TensorDimsTable kTensorDims;
+} // namespace
+
+DimSet tensorDims(LayerKind k, TensorKind t) {
+  return kTensorDims.dims[int(k)][int(t)];
 }
 
 DimSet knownDims(LayerKind k) {
