@@ -5,10 +5,12 @@
 // prints both energies, whether the optimum was proven (or the certified
 // bound), the search nodes and evaluations, and the seconds of each.
 //
-// Usage: kapla-bench-exact ARCH KIND N C K Ho Wo R S STRIDE [SECONDS]
+// Usage: kapla-bench-exact [--show] ARCH KIND N C K Ho Wo R S STRIDE [SECONDS]
 //   ARCH: a preset name or an architecture JSON file
 //   KIND: conv, dwconv, fc, matmul, pool or eltwise
 //   SECONDS: time budget of the exact solver (default 60)
+//   --show: also print both schedules (tiles, splits, loop orders,
+//           sharing) and their energy by component
 //
 //        kapla-bench-exact --random COUNT [SEED]
 //   COUNT random small architectures (node array up to 2x2, PE array up to
@@ -98,12 +100,44 @@ static int randomRun(int count, uint64_t seed) {
   return 0;
 }
 
+static void show(const char *name, const LayerSolution &sol) {
+  const LayerSchedule &s = sol.schedule;
+  auto dims = [](const std::array<int64_t, kNumDims> &v) {
+    std::string out;
+    for (int d = 0; d < kNumDims; ++d)
+      if (v[d] != 1)
+        out += std::string(out.empty() ? "" : " ") + stringifyDim(Dim(d)) +
+               std::to_string(v[d]);
+    return out.empty() ? std::string("-") : out;
+  };
+  auto order = [](const std::array<uint8_t, 3> &o) {
+    return std::to_string(o[0]) + std::to_string(o[1]) + std::to_string(o[2]);
+  };
+  std::printf("%s: regf tile [%s] pe split [%s] order %s | gbuf tile [%s] "
+              "node split [%s] order %s | shared",
+              name, dims(s.regfTile).c_str(), dims(s.peSplit).c_str(),
+              order(s.regfOrder).c_str(), dims(s.gbufTile).c_str(),
+              dims(s.nodeSplit).c_str(), order(s.gbufOrder).c_str());
+  for (int t = 0; t < kNumTensors; ++t)
+    if (s.share[t])
+      std::printf(" %s", stringifyTensorKind(TensorKind(t)));
+  const EnergyBreakdown &e = sol.cost.cost.energy;
+  std::printf("\n  pJ: mac %.4g regf %.4g bus %.4g gbuf %.4g dram %.4g noc "
+              "%.4g static %.4g\n",
+              e.mac, e.regf, e.bus, e.gbuf, e.dram, e.noc, e.staticEnergy);
+}
+
 int main(int argc, char **argv) {
+  bool showSchedules = argc > 1 && std::string(argv[1]) == "--show";
+  if (showSchedules) {
+    --argc;
+    ++argv;
+  }
   if (argc >= 3 && std::string(argv[1]) == "--random")
     return randomRun(std::atoi(argv[2]),
                      argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1);
   if (argc < 11) {
-    std::fprintf(stderr, "usage: %s ARCH KIND N C K Ho Wo R S STRIDE "
+    std::fprintf(stderr, "usage: %s [--show] ARCH KIND N C K Ho Wo R S STRIDE "
                          "[SECONDS]\n", argv[0]);
     return 2;
   }
@@ -156,6 +190,10 @@ int main(int argc, char **argv) {
   std::printf("exact %.6g pJ in %.3f s (%lld nodes, %lld evaluations): %s\n",
               xv, xs, (long long)x.nodes, (long long)x.evaluations,
               x.complete ? "optimal" : "stopped");
+  if (showSchedules) {
+    show("kapla", k);
+    show("exact", x);
+  }
   std::printf("root bound %.6g pJ\n",
               exactLowerBound(*arch, l, ctx, opts.objective, LayerSchedule(), 0));
   std::printf("kapla / %s = %.4f\n", x.complete ? "optimum" : "bound",
