@@ -11,6 +11,7 @@
 
 #include "Kapla/Solver/IntraLayer.h"
 #include "Enumerate.h"
+#include "SearchSpace.h"
 
 #include "gtest/gtest.h"
 
@@ -142,6 +143,115 @@ TEST(ExactSolver, EqualsTheUnprunedEnumeration) {
     }
   EXPECT_GT(proven, 60);
   EXPECT_GE(channelGrouped, 4); // channel groups exercised
+}
+
+TEST(ExactSolver, NeighbourhoodEqualsItsEnumeration) {
+  // The large neighbourhoods of the kapla solver: from a point of the
+  // space, the best point that keeps what the neighbourhood keeps, found
+  // by the exact search, equals the best such point of the enumeration;
+  // given that value to beat, it finds nothing. Neighbourhoods: every pair
+  // of dims under the node split and loop orders, the REGF level under the
+  // GBUF level (REGF order free), and everything free.
+  ArchDesc a = smallArch();
+  const LayerDesc layers[] = {
+      layer(LayerKind::Conv, 1, 2, 2, 2, 3, 1),
+      layer(LayerKind::Conv, 2, 1, 2, 3, 2, 2),
+      layer(LayerKind::FC, 4, 8, 4, 1, 1, 1),
+      layer(LayerKind::DWConv, 2, 2, 2, 3, 3, 1),
+  };
+  std::vector<LayerContext> contexts(2, LayerContext::wholeChip(a));
+  contexts[1].gbufReserved = 20;
+  contexts[1].batchGroups = 2;
+  int checked = 0;
+  for (const LayerContext &ctx : contexts)
+    for (const LayerDesc &l : layers) {
+      if (ctx.batchGroups > 1 && l.n % ctx.batchGroups)
+        continue;
+      std::vector<std::pair<LayerSchedule, double>> points;
+      enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
+        if (c.valid)
+          points.push_back({s, objectiveValue(Objective::Energy, c.cost)});
+      });
+      ASSERT_FALSE(points.empty());
+      // The start: the costliest valid point (the first of them).
+      LayerSchedule start = points.front().first;
+      double worst = points.front().second;
+      for (const auto &[s, v] : points)
+        if (v > worst) {
+          start = s;
+          worst = v;
+        }
+      DimSet known;
+      llvm::SmallVector<Dim, 7> dims;
+      for (Dim d : {Dim::N, Dim::C, Dim::K, Dim::Ho, Dim::Wo, Dim::R, Dim::S})
+        if (knownDims(l.kind).contains(d)) {
+          known.insert(d);
+          dims.push_back(d);
+        }
+      std::vector<search::Neighbourhood> hoods;
+      for (size_t i = 0; i < dims.size(); ++i)
+        for (size_t j = i + 1; j < dims.size(); ++j) {
+          search::Neighbourhood h;
+          h.free = DimSet{dims[i], dims[j]};
+          hoods.push_back(h);
+        }
+      search::Neighbourhood regf;
+      regf.free = known;
+      regf.keepGbufLevel = true;
+      regf.keepRegfOrder = false;
+      hoods.push_back(regf);
+      search::Neighbourhood all;
+      all.free = known;
+      all.keepNodeSplit = false;
+      all.keepRegfOrder = all.keepGbufOrder = false;
+      hoods.push_back(all);
+      for (const search::Neighbourhood &h : hoods) {
+        auto inside = [&](const LayerSchedule &s) {
+          for (Dim d : dims) {
+            int i = int(d);
+            bool sameGbuf = s.gbufTile[i] == start.gbufTile[i] &&
+                            s.nodeSplit[i] == start.nodeSplit[i];
+            bool same = sameGbuf && s.regfTile[i] == start.regfTile[i] &&
+                        s.peSplit[i] == start.peSplit[i];
+            if (!h.free.contains(d) ? !same
+                : h.keepGbufLevel   ? !sameGbuf
+                : h.keepNodeSplit
+                    ? s.nodeSplit[i] != start.nodeSplit[i]
+                    : false)
+              return false;
+          }
+          return (!h.keepRegfOrder || s.regfOrder == start.regfOrder) &&
+                 (!h.keepGbufOrder || s.gbufOrder == start.gbufOrder);
+        };
+        double best = INFINITY;
+        for (const auto &[s, v] : points)
+          if (inside(s))
+            best = std::min(best, v);
+        ASSERT_TRUE(std::isfinite(best)); // the start is inside
+        LayerSchedule s = start;
+        double value = INFINITY;
+        int64_t evaluations = 0;
+        bool found = search::exactNeighbourhood(a, l, ctx, SolveOptions(), s,
+                                                h, value, 0, evaluations);
+        std::string what = std::string(stringifyLayerKind(l.kind)) +
+                           " free " + std::to_string(h.free.raw()) +
+                           " keep gbuf level " +
+                           std::to_string(h.keepGbufLevel) + " groups " +
+                           std::to_string(ctx.batchGroups);
+        ASSERT_TRUE(found) << what;
+        EXPECT_DOUBLE_EQ(value, best) << what;
+        EXPECT_TRUE(inside(s)) << what;
+        // Nothing strictly better than the best.
+        LayerSchedule again = start;
+        double toBeat = best;
+        EXPECT_FALSE(search::exactNeighbourhood(a, l, ctx, SolveOptions(),
+                                                again, h, toBeat, 0,
+                                                evaluations))
+            << what;
+        ++checked;
+      }
+    }
+  EXPECT_GT(checked, 40);
 }
 
 TEST(ExactSolver, BoundNeverExceedsACompletion) {

@@ -374,6 +374,9 @@ public:
       return r;
     };
     for (size_t o = 0; o < kOrders.size(); ++o) {
+      if (onlyRegfOrder >= 0 && int(o) != onlyRegfOrder &&
+          int(o) != onlyGbufOrder)
+        continue; // bound() looks at this pair only
       Loop regf[8], gbuf[9];
       int nr = 0, ng = 0;
       for (int cls : kOrders[o])
@@ -395,8 +398,12 @@ public:
         t.regfRefetch[x][o] = through(regf, nr, ti, moved);
         t.regfMoves[x][o] = moved;
       }
-      t.gbufCapacity[o] = capacityBound(kOrders[o]);
-      t.regfCapacity[o] = capacityBound(kOrders[o], /*regf=*/true);
+      t.gbufCapacity[o] = onlyGbufOrder >= 0 && int(o) != onlyGbufOrder
+                              ? INFINITY
+                              : capacityBound(kOrders[o]);
+      t.regfCapacity[o] = onlyRegfOrder >= 0 && int(o) != onlyRegfOrder
+                              ? INFINITY
+                              : capacityBound(kOrders[o], /*regf=*/true);
     }
   }
 
@@ -463,10 +470,12 @@ public:
     nodeTerms(t);
     double b = INFINITY;
     for (size_t g = 0; g < kOrders.size(); ++g) {
-      if (!std::isfinite(t.gbufCapacity[g]))
+      if (!std::isfinite(t.gbufCapacity[g]) ||
+          (onlyGbufOrder >= 0 && int(g) != onlyGbufOrder))
         continue; // no completion with this GBUF order fits
       for (size_t r = 0; r < kOrders.size(); ++r)
-        if (std::isfinite(t.regfCapacity[r]))
+        if (std::isfinite(t.regfCapacity[r]) &&
+            (onlyRegfOrder < 0 || int(r) == onlyRegfOrder))
           b = std::min(b, boundFor(t, r, g));
     }
     return b;
@@ -754,6 +763,9 @@ public:
   std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
 
+  /// When set (an index of kOrders), only this REGF or GBUF order.
+  int onlyRegfOrder = -1, onlyGbufOrder = -1;
+
   double incumbent = INFINITY;
   /// The best value any sibling search has found (parallel search only).
   std::atomic<double> *shared = nullptr;
@@ -868,8 +880,14 @@ public:
                     kOrders.begin());
     };
     auto shares = shareChoices(sr.shape, s, opts.bufferSharing);
-    for (const auto &ro : distinctOrders(looping.regf))
-      for (const auto &go : distinctOrders(looping.gbuf)) {
+    auto regfOrders = onlyRegfOrder >= 0
+                          ? llvm::SmallVector<std::array<uint8_t, 3>, 6>{kOrders[onlyRegfOrder]}
+                          : distinctOrders(looping.regf);
+    auto gbufOrders = onlyGbufOrder >= 0
+                          ? llvm::SmallVector<std::array<uint8_t, 3>, 6>{kOrders[onlyGbufOrder]}
+                          : distinctOrders(looping.gbuf);
+    for (const auto &ro : regfOrders)
+      for (const auto &go : gbufOrders) {
         if (!worth(boundFor(t, index(ro), index(go))))
           continue;
         s.regfOrder = ro;
@@ -968,6 +986,58 @@ LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
   if (out.found)
     out.bound = complete ? ex.incumbent : ex.certifiedBound();
   return out;
+}
+
+bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
+                                const LayerContext &ctx,
+                                const SolveOptions &opts, LayerSchedule &s,
+                                const Neighbourhood &hood, double &value,
+                                int64_t budget, int64_t &evaluations) {
+  SolveOptions local = opts;
+  local.budget = budget;
+  local.deadline.reset();
+  ExactSearch ex(arch, layer, ctx, local);
+  auto index = [](const std::array<uint8_t, 3> &o) {
+    return int(std::find(kOrders.begin(), kOrders.end(), o) - kOrders.begin());
+  };
+  if (hood.keepRegfOrder)
+    ex.onlyRegfOrder = index(s.regfOrder);
+  if (hood.keepGbufOrder)
+    ex.onlyGbufOrder = index(s.gbufOrder);
+  size_t depth = 0;
+  for (size_t k = 0; k < ex.sr.dims.size(); ++k) {
+    D d = ex.sr.dims[k];
+    int i = int(d);
+    if (hood.free.contains(d)) {
+      llvm::erase_if(ex.space.choices[k], [&](const DimChoice &c) {
+        return (hood.keepNodeSplit && c.ns != s.nodeSplit[i]) ||
+               (hood.keepGbufLevel &&
+                (c.gt != s.gbufTile[i] || c.ns != s.nodeSplit[i]));
+      });
+      if (ex.space.choices[k].empty())
+        return false;
+      continue;
+    }
+    int64_t e = ex.sr.shape.extent(d);
+    DimChoice c{s.regfTile[i], s.peSplit[i], s.gbufTile[i], s.nodeSplit[i]};
+    // Only exact factorisations are points of the exact space.
+    if (c.gt % (c.rt * c.ps) || e % (c.gt * c.ns))
+      return false;
+    ex.fix(k, c);
+    ++depth;
+  }
+  ex.incumbent = value;
+  if (!ex.forwardCheck())
+    return false;
+  double b = ex.bound();
+  if (ex.worth(b))
+    ex.dfs(depth, b);
+  evaluations += ex.evaluations;
+  if (!ex.improved)
+    return false;
+  s = ex.best.schedule;
+  value = ex.incumbent;
+  return true;
 }
 
 double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,

@@ -4,6 +4,8 @@
 #include "Kapla/CostModel/PEMapping.h"
 #include "SearchSpace.h"
 
+#include "llvm/ADT/bit.h"
+
 #include <algorithm>
 #include <cmath>
 #include <random>
@@ -135,6 +137,12 @@ namespace {
 /// are polished by the descent.
 constexpr int kStartSamples = 2000;
 constexpr size_t kPolishedStarts = 8;
+/// Rounds of the iterated local search.
+constexpr int kLocalSearchRounds = 1;
+/// Search nodes plus evaluations of each large neighbourhood: the REGF
+/// level re-solved at once, and three dims re-solved together.
+constexpr int64_t kRegfNeighbourhoodBudget = 300;
+constexpr int64_t kDimsNeighbourhoodBudget = 50;
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 
@@ -531,9 +539,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   }
 
   // Iterated local search: knock one factor out of the best schedule and
-  // descend again, while that finds something better.
+  // descend again (up to kLocalSearchRounds rounds, while that finds
+  // something better; the large neighbourhoods below do the rest).
   auto iteratedLocalSearch = [&] {
-    for (int iter = 0; iter < 4 && sr.best.found; ++iter) {
+    for (int iter = 0; iter < kLocalSearchRounds && sr.best.found; ++iter) {
       double before = sr.bestValue;
       LayerSchedule base = sr.best.schedule;
       for (Param p : {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
@@ -598,6 +607,51 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     }
     if (sr.bestValue < before)
       iteratedLocalSearch();
+  }
+
+  // Large neighbourhoods: parts of the best schedule re-solved exactly by
+  // the exact solver's branch and bound (a few hundred nodes each), where
+  // one-factor moves cannot lead: the REGF level under the chosen GBUF
+  // level (PE spread, REGF tiles, REGF order at once), then every three
+  // dims together (their tiles and PE splits) under the node split and
+  // loop orders. Each improvement gets its own descent.
+  if (sr.best.found) {
+    llvm::SmallVector<D, 7> live;
+    DimSet all;
+    for (D d : sr.dims)
+      if (shape.extent(d) > 1) {
+        live.push_back(d);
+        all.insert(d);
+      }
+    llvm::SmallVector<std::pair<search::Neighbourhood, int64_t>, 40> hoods;
+    search::Neighbourhood regf;
+    regf.free = all;
+    regf.keepGbufLevel = true;
+    regf.keepRegfOrder = false;
+    hoods.push_back({regf, kRegfNeighbourhoodBudget});
+    const unsigned n = unsigned(live.size());
+    const unsigned size = std::min(3u, n);
+    for (unsigned mask = 1; mask < (1u << n); ++mask) {
+      if (unsigned(llvm::popcount(mask)) != size)
+        continue;
+      search::Neighbourhood h;
+      for (unsigned k = 0; k < n; ++k)
+        if (mask & (1u << k))
+          h.free.insert(live[k]);
+      hoods.push_back({h, kDimsNeighbourhoodBudget});
+    }
+    for (const auto &[hood, budget] : hoods) {
+      LayerSchedule t = sr.best.schedule;
+      double v = objectiveValue(opts.objective, sr.best.cost.cost);
+      if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, hood, v,
+                                      budget, sr.evaluations))
+        continue;
+      double cur = sr.score(t, arch, true);
+      descend(sr, t,
+              {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+               Param::GbufTile},
+              arch, true, cur, /*shrink=*/true);
+    }
   }
 
   if (!sr.best.found) {

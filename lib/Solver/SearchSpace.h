@@ -155,6 +155,25 @@ LoopingClasses loopingClasses(const LayerDesc &shape, const LayerSchedule &s);
 llvm::SmallVector<std::array<uint8_t, 3>, 6>
 distinctOrders(const std::array<bool, 3> &looping);
 
+/// A large neighbourhood of a schedule: the dims in `free` may take any
+/// choice of the exact space except what the flags keep (their node split;
+/// their GBUF tile and node split), the other dims keep theirs; the flags
+/// also keep the loop order of either level.
+struct Neighbourhood {
+  DimSet free;
+  bool keepNodeSplit = true, keepGbufLevel = false;
+  bool keepRegfOrder = true, keepGbufOrder = true;
+};
+
+/// The best point of neighbourhood `hood` of `s` (its kept dims must be
+/// exact factorisations) that beats `value` on the objective, searched by
+/// the exact solver's branch and bound within `budget` nodes plus
+/// evaluations. On success `s` and `value` become that point and its value.
+bool exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
+                        const LayerContext &ctx, const SolveOptions &opts,
+                        LayerSchedule &s, const Neighbourhood &hood,
+                        double &value, int64_t budget, int64_t &evaluations);
+
 } // namespace mlir::kapla::search
 
 #endif // KAPLA_LIB_SOLVER_SEARCHSPACE_H
