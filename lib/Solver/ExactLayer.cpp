@@ -765,6 +765,9 @@ public:
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
   int onlyRegfOrder = -1, onlyGbufOrder = -1;
+  /// The bounds of children computed, and how many may be (0: no limit):
+  /// they take most of a search's time where a dim has many choices.
+  int64_t bounds = 0, boundBudget = 0;
 
   double incumbent = INFINITY;
   /// The best value any sibling search has found (parallel search only).
@@ -781,7 +784,8 @@ public:
   bool outOfTime() {
     if (stopped)
       return true;
-    if (opts.budget && evaluations + nodes >= opts.budget)
+    if ((opts.budget && evaluations + nodes >= opts.budget) ||
+        (boundBudget && bounds >= boundBudget))
       stopped = true;
     else if (opts.deadline && (nodes & 255) == 0 &&
              std::chrono::steady_clock::now() >= *opts.deadline)
@@ -823,6 +827,7 @@ public:
         continue;
       }
       double b = bound();
+      ++bounds;
       unfix(k);
       if (worth(b))
         children.push_back({b, c});
@@ -997,6 +1002,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   local.budget = budget;
   local.deadline.reset();
   ExactSearch ex(arch, layer, ctx, local);
+  ex.boundBudget = 20 * budget;
   auto index = [](const std::array<uint8_t, 3> &o) {
     return int(std::find(kOrders.begin(), kOrders.end(), o) - kOrders.begin());
   };

@@ -168,7 +168,8 @@ struct Neighbourhood {
 /// The best point of neighbourhood `hood` of `s` (its kept dims must be
 /// exact factorisations) that beats `value` on the objective, searched by
 /// the exact solver's branch and bound within `budget` nodes plus
-/// evaluations. On success `s` and `value` become that point and its value.
+/// evaluations and 20 times as many bounds of children (0: no limit). On
+/// success `s` and `value` become that point and its value.
 bool exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
                         const LayerContext &ctx, const SolveOptions &opts,
                         LayerSchedule &s, const Neighbourhood &hood,
