@@ -46,8 +46,9 @@ def schedule(kapla_opt, net, arch, batch, extra):
         report = os.path.join(tmp, "report.json")
         opts = f"{arch_option(arch)} batch={batch} report={report} {extra}"
         start = time.monotonic()
-        subprocess.run([kapla_opt, "--mlir-disable-threading",
-                        os.path.join(ROOT, "zoo", net + ".mlir"),
+        source = net if net.endswith(".mlir") else os.path.join(
+            ROOT, "zoo", net + ".mlir")
+        subprocess.run([kapla_opt, "--mlir-disable-threading", source,
                         f"--kapla-schedule={opts.strip()}", "-o", os.devnull],
                        check=True, stderr=subprocess.DEVNULL)
         wall = time.monotonic() - start

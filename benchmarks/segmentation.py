@@ -13,6 +13,10 @@ seconds per layer; segment-solver=exact solver=exact), and prints the
 pruned search with kapla over that.
 
 Architectures are presets or files of benchmarks/arch/ (by name).
+Networks are zoo networks, or `resnet_bottlenecks`: the three bottleneck
+blocks of ResNet-50's second stage (conv2_0_a to conv2_2_res of the zoo
+table, 13 layers, input 64 x 56 x 56), generated into build/ by the zoo
+generator.
 
 Usage: benchmarks/segmentation.py [--kapla-opt PATH] [--networks a,b]
            [--archs a,b] [--max-layers 2,3] [--batch N]
@@ -21,10 +25,32 @@ Usage: benchmarks/segmentation.py [--kapla-opt PATH] [--networks a,b]
 import argparse
 import json
 import os
+import sys
 
 from quality import schedule
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def resnet_bottlenecks():
+    """Writes the three bottleneck blocks of ResNet-50's second stage as
+    MLIR (the zoo table's rows, fed by the network input instead of pool1)
+    and returns the file's path."""
+    sys.path.insert(0, os.path.join(ROOT, "zoo"))
+    import generate
+    nets = generate.parse_zoo(os.path.join(ROOT, "zoo", "zoo.md"))
+    _, _, layers = nets["resnet50"]
+    names = [l["name"] for l in layers]
+    chain = layers[names.index("conv2_0_a"):names.index("conv2_2_res") + 1]
+    for l in chain:
+        l["inputs"] = ["input" if i == "pool1" else i for i in l["inputs"]]
+    text = generate.build_table_net("resnet_bottlenecks",
+                                    "ResNet-50 stage 2", (64, 56, 56), chain)
+    path = os.path.join(ROOT, "build", "resnet_bottlenecks.mlir")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+    return path
 
 
 def main():
@@ -39,23 +65,25 @@ def main():
     ap.add_argument("--json", default=os.path.join(ROOT, "build",
                                                    "segmentation-bench.json"))
     opts = ap.parse_args()
+    nets = {n: (resnet_bottlenecks() if n == "resnet_bottlenecks" else n)
+            for n in opts.networks.split(",")}
     rows = []
     print(f"{'network':<10} {'arch':<17} {'max':>3} {'top-4 uJ':>12} "
           f"{'all uJ':>12} {'top-4/all':>9} {'top-4 s':>8} {'all s':>7}"
           f"{'exact uJ':>12} {'top-4/exact':>11} {'exact s':>8}")
     for arch in opts.archs.split(","):
-        for net in opts.networks.split(","):
+        for net, source in nets.items():
             for m in opts.max_layers.split(","):
-                pruned = schedule(opts.kapla_opt, net, arch, opts.batch,
+                pruned = schedule(opts.kapla_opt, source, arch, opts.batch,
                                   f"max-segment-layers={m}")
-                every = schedule(opts.kapla_opt, net, arch, opts.batch,
+                every = schedule(opts.kapla_opt, source, arch, opts.batch,
                                  f"max-segment-layers={m} top-k=0")
                 row = {"network": net, "arch": arch, "max_layers": int(m),
                        "batch": opts.batch, "top4": pruned, "all": every}
                 extra = ""
                 if opts.exact_budget > 0:
                     exact = schedule(
-                        opts.kapla_opt, net, arch, opts.batch,
+                        opts.kapla_opt, source, arch, opts.batch,
                         f"max-segment-layers={m} top-k=0 segment-solver=exact "
                         f"solver=exact layer-time-budget={opts.exact_budget}")
                     row["all_exact"] = exact
