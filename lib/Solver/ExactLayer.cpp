@@ -374,9 +374,8 @@ public:
       return r;
     };
     for (size_t o = 0; o < kOrders.size(); ++o) {
-      if (onlyRegfOrder >= 0 && int(o) != onlyRegfOrder &&
-          int(o) != onlyGbufOrder)
-        continue; // bound() looks at this pair only
+      if (!regfOrderOn(o) && !gbufOrderOn(o))
+        continue; // bound() does not look at this order
       Loop regf[8], gbuf[9];
       int nr = 0, ng = 0;
       for (int cls : kOrders[o])
@@ -398,12 +397,9 @@ public:
         t.regfRefetch[x][o] = through(regf, nr, ti, moved);
         t.regfMoves[x][o] = moved;
       }
-      t.gbufCapacity[o] = onlyGbufOrder >= 0 && int(o) != onlyGbufOrder
-                              ? INFINITY
-                              : capacityBound(kOrders[o]);
-      t.regfCapacity[o] = onlyRegfOrder >= 0 && int(o) != onlyRegfOrder
-                              ? INFINITY
-                              : capacityBound(kOrders[o], /*regf=*/true);
+      t.gbufCapacity[o] = gbufOrderOn(o) ? capacityBound(kOrders[o]) : INFINITY;
+      t.regfCapacity[o] =
+          regfOrderOn(o) ? capacityBound(kOrders[o], /*regf=*/true) : INFINITY;
     }
   }
 
@@ -470,12 +466,11 @@ public:
     nodeTerms(t);
     double b = INFINITY;
     for (size_t g = 0; g < kOrders.size(); ++g) {
-      if (!std::isfinite(t.gbufCapacity[g]) ||
-          (onlyGbufOrder >= 0 && int(g) != onlyGbufOrder))
-        continue; // no completion with this GBUF order fits
+      // Orders left out, or with which no completion fits.
+      if (!gbufOrderOn(g) || !std::isfinite(t.gbufCapacity[g]))
+        continue;
       for (size_t r = 0; r < kOrders.size(); ++r)
-        if (std::isfinite(t.regfCapacity[r]) &&
-            (onlyRegfOrder < 0 || int(r) == onlyRegfOrder))
+        if (regfOrderOn(r) && std::isfinite(t.regfCapacity[r]))
           b = std::min(b, boundFor(t, r, g));
     }
     return b;
@@ -765,6 +760,12 @@ public:
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
   int onlyRegfOrder = -1, onlyGbufOrder = -1;
+  bool regfOrderOn(size_t o) const {
+    return onlyRegfOrder < 0 || int(o) == onlyRegfOrder;
+  }
+  bool gbufOrderOn(size_t o) const {
+    return onlyGbufOrder < 0 || int(o) == onlyGbufOrder;
+  }
   /// The bounds of children computed, and how many may be (0: no limit):
   /// they take most of a search's time where a dim has many choices.
   int64_t bounds = 0, boundBudget = 0;
@@ -880,10 +881,6 @@ public:
     LoopingClasses looping = loopingClasses(sr.shape, s);
     NodeTerms t;
     nodeTerms(t);
-    auto index = [](const std::array<uint8_t, 3> &o) {
-      return size_t(std::find(kOrders.begin(), kOrders.end(), o) -
-                    kOrders.begin());
-    };
     auto shares = shareChoices(sr.shape, s, opts.bufferSharing);
     auto regfOrders = onlyRegfOrder >= 0
                           ? llvm::SmallVector<std::array<uint8_t, 3>, 6>{kOrders[onlyRegfOrder]}
@@ -893,7 +890,7 @@ public:
                           : distinctOrders(looping.gbuf);
     for (const auto &ro : regfOrders)
       for (const auto &go : gbufOrders) {
-        if (!worth(boundFor(t, index(ro), index(go))))
+        if (!worth(boundFor(t, orderIndex(ro), orderIndex(go))))
           continue;
         s.regfOrder = ro;
         s.gbufOrder = go;
@@ -1003,13 +1000,10 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   local.deadline.reset();
   ExactSearch ex(arch, layer, ctx, local);
   ex.boundBudget = 20 * budget;
-  auto index = [](const std::array<uint8_t, 3> &o) {
-    return int(std::find(kOrders.begin(), kOrders.end(), o) - kOrders.begin());
-  };
   if (hood.keepRegfOrder)
-    ex.onlyRegfOrder = index(s.regfOrder);
+    ex.onlyRegfOrder = int(orderIndex(s.regfOrder));
   if (hood.keepGbufOrder)
-    ex.onlyGbufOrder = index(s.gbufOrder);
+    ex.onlyGbufOrder = int(orderIndex(s.gbufOrder));
   size_t depth = 0;
   for (size_t k = 0; k < ex.sr.dims.size(); ++k) {
     D d = ex.sr.dims[k];

@@ -76,6 +76,11 @@ const std::array<std::array<uint8_t, 3>, 6> kOrders = {{{0, 1, 2},
                                                          {2, 0, 1},
                                                          {2, 1, 0}}};
 
+size_t orderIndex(const std::array<uint8_t, 3> &order) {
+  return size_t(std::find(kOrders.begin(), kOrders.end(), order) -
+                kOrders.begin());
+}
+
 std::optional<Dim> Searcher::channelGroupDim(const LayerDesc &l,
                                              const LayerContext &c) {
   if (c.channelGroups <= 1)

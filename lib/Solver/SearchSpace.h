@@ -52,6 +52,9 @@ double searchScore(Objective o, const LayerCost &c);
 /// The 6 permutations of the three loop classes.
 extern const std::array<std::array<uint8_t, 3>, 6> kOrders;
 
+/// The index of `order` in kOrders.
+size_t orderIndex(const std::array<uint8_t, 3> &order);
+
 /// Evaluates points of one layer's space in one context and keeps the best.
 class Searcher {
 public:
