@@ -179,7 +179,17 @@ TEST(CostModelProperty, NeverBelowTheLowerBound) {
     randomSharing(g, l, df);
     bool sharing = llvm::any_of(
         df.gbuf.tensors, [](const TensorDirective &t) { return t.shr > 1; });
+    // A strip of the 4 x 4 array (or all of it) with at least the 4 nodes
+    // the GBUF stacks may use; data from and to other strips or DRAM.
+    auto strip = [&]() {
+      int64_t w = g.pick(1, 4), at = g.pick(0, 4 - w);
+      return g.coin() ? NodeRegion{0, at, 4, w} : NodeRegion{at, 0, w, 4};
+    };
+    ctx.region = strip();
     ctx.inputOnChip = g.coin();
+    ctx.outputOnChip = g.coin();
+    ctx.inputFrom = strip();
+    ctx.outputTo = strip();
     LayerCost c = evaluateLayer(a, l, df, ctx);
     if (!c.valid)
       continue;
@@ -190,6 +200,8 @@ TEST(CostModelProperty, NeverBelowTheLowerBound) {
     EXPECT_GE(c.cost.cycles, lb.cycles) << "seed " << seed;
     EXPECT_GE(c.macsPerformed, l.macs()) << "seed " << seed;
     EXPECT_GE(c.cost.accesses.dram, lb.accesses.dram) << "seed " << seed;
+    EXPECT_GE(c.cost.accesses.gbuf, lb.accesses.gbuf) << "seed " << seed;
+    EXPECT_GE(c.cost.accesses.nocHops, lb.accesses.nocHops) << "seed " << seed;
   }
   EXPECT_GT(valid, 100);
   EXPECT_GT(shared, 30); // buffer sharing exercised

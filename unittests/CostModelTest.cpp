@@ -130,10 +130,13 @@ TEST(CostModel, HandWorkedFC) {
   EXPECT_EQ(c.cost.energyPj(), 7140.0);
 
   // Lower bound: 48 compulsory DRAM words (16 each of W, I, O), 64 MACs on
-  // 8 PEs = 8 cycles, DRAM 48*2/8 = 12 cycles; 64 + 128 + 4800 + 12*0.25.
+  // 8 PEs = 8 cycles, DRAM 48*2/8 = 12 cycles. On 1 x 2 nodes I and O
+  // travel a mean 0.5 hops to the channels of all corners, W 0 to the
+  // nearest: 16 hops. 64 + 128 + 4800 + 16*10 + 12*0.25.
   CostRecord lb = layerLowerBound(a, fcLayer(), LayerContext::wholeChip(a));
   EXPECT_EQ(lb.cycles, 12.0);
-  EXPECT_EQ(lb.energyPj(), 4995.0);
+  EXPECT_EQ(lb.accesses.nocHops, 16.0);
+  EXPECT_EQ(lb.energyPj(), 5155.0);
 }
 
 TEST(CostModel, SlidingWindowLoadsEachInputOnce) {

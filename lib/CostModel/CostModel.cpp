@@ -652,9 +652,35 @@ CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
       dram += words(tk);
   }
   bool isOp = layer.kind == LayerKind::Pool || layer.kind == LayerKind::Eltwise;
-  return boundFrom(arch, isOp ? 0 : layer.macs(), isOp ? layer.macs() : 0,
-                   dram,
-                   double(arch.numPEsPerNode()) * double(ctx.region.numNodes()));
+  CostRecord c =
+      boundFrom(arch, isOp ? 0 : layer.macs(), isOp ? layer.macs() : 0, dram,
+                double(arch.numPEsPerNode()) * double(ctx.region.numNodes()));
+  // Every word of every tensor crosses the NoC at least once, between its
+  // region and DRAM or the neighbour's region, as the cost model routes it;
+  // a tensor kept on chip passes its GBUF at least once.
+  const double meanAll = meanHopsToAllChannels(arch);
+  const double meanNear = meanHopsToNearestChannel(arch, ctx.region);
+  double hops = 0;
+  int64_t onChipWords = 0;
+  for (int t = 0; t < kNumTensors; ++t) {
+    TensorKind tk = TensorKind(t);
+    bool rw = isReadWrite(layer.pass, tk);
+    bool onChip = (tk == inT && ctx.inputOnChip && !rw) ||
+                  (tk == outT && ctx.outputOnChip && outT != TensorKind::W);
+    int64_t w = words(tk);
+    if (onChip) {
+      onChipWords += w;
+      hops += double(w) *
+              hopsBetween(ctx.region, tk == outT ? ctx.outputTo : ctx.inputFrom);
+    } else {
+      hops += double(w) * (tk == TensorKind::W && !rw ? meanNear : meanAll);
+    }
+  }
+  c.accesses.nocHops = hops;
+  c.accesses.gbuf = onChipWords;
+  c.energy.noc = hops * arch.energy.nocHop;
+  c.energy.gbuf = double(onChipWords) * arch.energy.gbuf;
+  return c;
 }
 
 int64_t outputWords(const LayerDesc &layer) {
