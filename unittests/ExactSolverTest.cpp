@@ -150,8 +150,9 @@ TEST(ExactSolver, NeighbourhoodEqualsItsEnumeration) {
   // space, the best point that keeps what the neighbourhood keeps, found
   // by the exact search, equals the best such point of the enumeration;
   // given that value to beat, it finds nothing. Neighbourhoods: every pair
-  // of dims under the node split and loop orders, the REGF level under the
-  // GBUF level (REGF order free), and everything free.
+  // of dims under the node split and loop orders, every pair with its node
+  // splits and both orders free, the REGF level under the GBUF level (REGF
+  // order free), and everything free.
   ArchDesc a = smallArch();
   const LayerDesc layers[] = {
       layer(LayerKind::Conv, 1, 2, 2, 2, 3, 1),
@@ -193,6 +194,10 @@ TEST(ExactSolver, NeighbourhoodEqualsItsEnumeration) {
         for (size_t j = i + 1; j < dims.size(); ++j) {
           search::Neighbourhood h;
           h.free = DimSet{dims[i], dims[j]};
+          hoods.push_back(h);
+          // The same dims with their node splits and both orders free
+          // (small regions).
+          h.keepNodeSplit = h.keepRegfOrder = h.keepGbufOrder = false;
           hoods.push_back(h);
         }
       search::Neighbourhood regf;

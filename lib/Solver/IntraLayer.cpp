@@ -143,6 +143,9 @@ constexpr int kLocalSearchRounds = 1;
 /// level re-solved at once, and three dims re-solved together.
 constexpr int64_t kRegfNeighbourhoodBudget = 300;
 constexpr int64_t kDimsNeighbourhoodBudget = 50;
+/// Regions of at most this many nodes also get the neighbourhoods that free
+/// node splits and loop orders.
+constexpr int64_t kSmallRegionNodes = 16;
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 
@@ -614,7 +617,8 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   // one-factor moves cannot lead: the REGF level under the chosen GBUF
   // level (PE spread, REGF tiles, REGF order at once), then every three
   // dims together (their tiles and PE splits) under the node split and
-  // loop orders. Each improvement gets its own descent.
+  // loop orders, and on small regions every three dims with their node
+  // splits and both orders. Each improvement gets its own descent.
   if (sr.best.found) {
     llvm::SmallVector<D, 7> live;
     DimSet all;
@@ -623,7 +627,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         live.push_back(d);
         all.insert(d);
       }
-    llvm::SmallVector<std::pair<search::Neighbourhood, int64_t>, 40> hoods;
+    llvm::SmallVector<std::pair<search::Neighbourhood, int64_t>, 72> hoods;
     search::Neighbourhood regf;
     regf.free = all;
     regf.keepGbufLevel = true;
@@ -640,6 +644,19 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
           h.free.insert(live[k]);
       hoods.push_back({h, kDimsNeighbourhoodBudget});
     }
+    // On a region of a few nodes the node splits have few choices: every
+    // three dims again with their node splits and both loop orders free.
+    if (ctx.region.numNodes() <= kSmallRegionNodes)
+      for (unsigned mask = 1; mask < (1u << n); ++mask) {
+        if (unsigned(llvm::popcount(mask)) != size)
+          continue;
+        search::Neighbourhood h;
+        h.keepNodeSplit = h.keepRegfOrder = h.keepGbufOrder = false;
+        for (unsigned k = 0; k < n; ++k)
+          if (mask & (1u << k))
+            h.free.insert(live[k]);
+        hoods.push_back({h, kDimsNeighbourhoodBudget});
+      }
     for (const auto &[hood, budget] : hoods) {
       LayerSchedule t = sr.best.schedule;
       double v = objectiveValue(opts.objective, sr.best.cost.cost);
