@@ -143,9 +143,9 @@ constexpr int kLocalSearchRounds = 1;
 /// level re-solved at once, and three dims re-solved together.
 constexpr int64_t kRegfNeighbourhoodBudget = 300;
 constexpr int64_t kDimsNeighbourhoodBudget = 50;
-/// Regions of at most this many nodes also get the neighbourhoods that free
+/// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
-constexpr int64_t kSmallRegionNodes = 16;
+constexpr int64_t kSmallChipNodes = 16;
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 
@@ -617,7 +617,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   // one-factor moves cannot lead: the REGF level under the chosen GBUF
   // level (PE spread, REGF tiles, REGF order at once), then every three
   // dims together (their tiles and PE splits) under the node split and
-  // loop orders, and on small regions every three dims with their node
+  // loop orders, and on small chips every three dims with their node
   // splits and both orders. Each improvement gets its own descent.
   if (sr.best.found) {
     llvm::SmallVector<D, 7> live;
@@ -644,9 +644,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
           h.free.insert(live[k]);
       hoods.push_back({h, kDimsNeighbourhoodBudget});
     }
-    // On a region of a few nodes the node splits have few choices: every
+    // On a chip of a few nodes the node splits have few choices: every
     // three dims again with their node splits and both loop orders free.
-    if (ctx.region.numNodes() <= kSmallRegionNodes)
+    if (arch.numNodes() <= kSmallChipNodes)
       for (unsigned mask = 1; mask < (1u << n); ++mask) {
         if (unsigned(llvm::popcount(mask)) != size)
           continue;
