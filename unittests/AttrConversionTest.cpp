@@ -9,6 +9,8 @@
 
 #include "gtest/gtest.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace mlir::kapla;
 
@@ -87,4 +89,27 @@ TEST_F(AttrConversion, CostRoundTripsAndSumsEnergy) {
   EXPECT_EQ(toCore(attr), c);
   EXPECT_EQ(attr.getEnergyPj(), c.energyPj());
   EXPECT_EQ(reparse(attr), attr);
+}
+
+TEST_F(AttrConversion, NumberParametersCompareAsTheyHash) {
+  // The uniquer finds an attribute by the hash of its parameters, then
+  // compares them: equal parameters must hash equal.
+  EXPECT_FALSE(F64(-0.0) == F64(0.0));
+  EXPECT_NE(hash_value(F64(-0.0)), hash_value(F64(0.0)));
+  EXPECT_TRUE(F64(NAN) == F64(NAN));
+  EXPECT_EQ(hash_value(F64(NAN)), hash_value(F64(NAN)));
+  EXPECT_TRUE(F64(0.5) == F64(0.5));
+  ArchDesc a = defaultArch();
+  a.energy.staticPerCycle = NAN;
+  // The same parameters give the same attribute, a NaN included.
+  EXPECT_EQ(toAttr(&ctx, a), toAttr(&ctx, a));
+  // -0 and +0 print differently, so they are two attributes, each of
+  // which reads back as itself.
+  ArchDesc pos = defaultArch(), neg = defaultArch();
+  pos.energy.staticPerCycle = 0.0;
+  neg.energy.staticPerCycle = -0.0;
+  ArchAttr p = toAttr(&ctx, pos), n = toAttr(&ctx, neg);
+  EXPECT_NE(p, n);
+  EXPECT_EQ(reparse(p), p);
+  EXPECT_EQ(reparse(n), n);
 }

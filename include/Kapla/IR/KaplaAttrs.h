@@ -19,22 +19,36 @@
 #include "mlir/IR/DialectImplementation.h"
 
 #include <cstring>
+#include <type_traits>
 
 namespace mlir::kapla {
 
 /// A double as an attribute parameter: LLVM hashes no floating-point type, so
-/// parameters hash the bits of this wrapper. It converts to and from double.
+/// parameters hash the bits of this wrapper, and compare them: equal
+/// parameters hash equal (-0.0 and +0.0 are two values, as they print; a
+/// NaN equals itself). It converts to and from double.
 struct F64 {
   F64(double v = 0) : value(v) {}
   operator double() const { return value; }
+  uint64_t bits() const {
+    uint64_t b;
+    static_assert(sizeof(b) == sizeof(value));
+    std::memcpy(&b, &value, sizeof(b));
+    return b;
+  }
+  // Templates, so that they apply to two F64 only: an F64 against a double
+  // compares as doubles.
+  template <typename T, std::enable_if_t<std::is_same_v<T, F64>, int> = 0>
+  friend bool operator==(const T &a, const T &b) {
+    return a.bits() == b.bits();
+  }
+  template <typename T, std::enable_if_t<std::is_same_v<T, F64>, int> = 0>
+  friend bool operator!=(const T &a, const T &b) {
+    return !(a == b);
+  }
   double value;
 };
-inline llvm::hash_code hash_value(F64 f) {
-  uint64_t bits;
-  static_assert(sizeof(bits) == sizeof(f.value));
-  std::memcpy(&bits, &f.value, sizeof(bits));
-  return llvm::hash_value(bits);
-}
+inline llvm::hash_code hash_value(F64 f) { return llvm::hash_value(f.bits()); }
 
 /// DimAmount lists are stored in attributes, so they must hash.
 inline llvm::hash_code hash_value(const DimAmount &d) {
