@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Checks a kapla report against the schema of spec section 7.2.
+"""Checks a kapla report against the schema in docs/UserGuide.md.
 
-Every key the spec lists must be present with the right JSON type; new keys
+Every key the schema lists must be present with the right JSON type; new keys
 are allowed. Prints what is wrong and exits 1, or prints "report ok".
 
 Usage: check-report-schema.py REPORT_JSON

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Prints a kapla report (spec 7.2 JSON) as a readable table.
+"""Prints a kapla report (the JSON of docs/UserGuide.md) as a readable table.
 
 Usage: summarize-report.py REPORT_JSON
 """

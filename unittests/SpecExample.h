@@ -1,4 +1,4 @@
-//===- SpecExample.h - The example layer of spec section 4 -----*- C++ -*-===//
+//===- SpecExample.h - The example layer of the KAPLA paper ----*- C++ -*-===//
 //
 // The condensed CONV example of the KAPLA paper, in kapla's dim names
 // (Hi/Wi input rows/cols, R/S filter rows/cols): the paper's Xi/Yi are Wi/Hi

@@ -1,4 +1,4 @@
-//===- CostModel.cpp - The analytical cost model of spec section 5 --------===//
+//===- CostModel.cpp - The analytical cost model --------------------------===//
 //
 // Notation used in the comments (docs/CostModel.md has the full text):
 //   level L in {REGF, GBUF}; tile t_L(d); extent E_L(d); stacks; updates.
@@ -324,7 +324,7 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       });
   }
 
-  // Capacity (spec 5.1): sum over tensors of tile / shr.
+  // Capacity (docs/CostModel.md, validity): sum over tensors of tile / shr.
   const int64_t inputsFactor = layer.kind == LayerKind::Eltwise ? layer.numInputs : 1;
   std::array<DimSet, kNumTensors> dims;
   for (int t = 0; t < kNumTensors; ++t)
@@ -448,7 +448,7 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
     gbufIters *= counts[nr + i];
   }
 
-  // Compute (spec 5.6): every PE of every used node runs every step.
+  // Compute: every PE of every used node runs every step.
   int64_t macsPerStep = 1;
   DimSet loops = loopDims(layer.kind);
   for (int d = 0; d < kNumDims; ++d)
@@ -534,7 +534,7 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
     hopsTotal += tc.nocHops;
   }
 
-  // Time (spec 5.6).
+  // Time.
   const double wordBytes = double(arch.wordBits) / 8;
   const double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
   out.computeCycles = double(stepsPerPE) * double(macsPerStep);
@@ -542,7 +542,7 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   out.busCycles = double(maxBusPerNode) / wordsPerBusCycle;
   double cycles = std::max({out.computeCycles, out.dramCycles, out.busCycles});
 
-  // Energy (spec 5.5).
+  // Energy.
   bool isOp = layer.kind == LayerKind::Pool || layer.kind == LayerKind::Eltwise;
   int64_t regfAccesses = (isOp ? 2 : 4) * macs;
   const EnergyTable &e = arch.energy;

@@ -172,7 +172,7 @@ void mlir::kapla::printDimAmounts(AsmPrinter &printer,
 
 namespace {
 /// The keys of an architecture, in printing order; shared with the JSON
-/// schema of spec 7.3.
+/// architecture file.
 const char *const kArchKeys[] = {"name",
                                  "nodes",
                                  "pe_array",

@@ -1,4 +1,4 @@
-//===- InterLayer.cpp - Segments and pipelining (spec 6.1) ----------------===//
+//===- InterLayer.cpp - Segments and pipelining ---------------------------===//
 
 #include "Kapla/Solver/InterLayer.h"
 #include "SearchSpace.h"

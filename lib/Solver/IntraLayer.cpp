@@ -1,4 +1,4 @@
-//===- IntraLayer.cpp - Solving one layer (spec 6.2, 6.3) -----------------===//
+//===- IntraLayer.cpp - Solving one layer ---------------------------------===//
 
 #include "Kapla/Solver/IntraLayer.h"
 #include "Kapla/CostModel/PEMapping.h"

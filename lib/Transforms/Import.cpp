@@ -1,8 +1,8 @@
 //===- Import.cpp - Recognise the layers of a network ---------------------===//
 //
-// kapla-import: classifies every op of a network (spec 2.2) and attaches a
-// layer descriptor to each compute op. The classification is local to each
-// op plus one forward dataflow fact per value: which layers (or network
+// kapla-import: classifies every op of a network (docs/UserGuide.md) and
+// attaches a layer descriptor to each compute op. The classification is local
+// to each op plus one forward dataflow fact per value: which layers (or network
 // inputs) it derives from, and whether it derives from constants only.
 //
 //===----------------------------------------------------------------------===//

@@ -1,4 +1,4 @@
-//===- Report.cpp - The JSON report of spec 7.2 ---------------------------===//
+//===- Report.cpp - The JSON report ---------------------------------------===//
 
 #include "Kapla/Transforms/Report.h"
 #include "Kapla/CostModel/CostModel.h"

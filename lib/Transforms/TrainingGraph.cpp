@@ -2,7 +2,7 @@
 //
 // kapla-build-training-graph: reverse-mode differentiation of an imported
 // network (linalg on tensors) into real linalg ops, so that a training step
-// is scheduled like any graph (spec 2.1).
+// is scheduled like any graph (docs/UserGuide.md, training).
 //
 // Every linalg op is read as O[mo(i)] (+)= f(x_0[m_0(i)], ...) over its
 // iteration space i: a map (the body ignores the output), a sum (the body

@@ -1,7 +1,7 @@
 // RUN: kapla-opt %s -split-input-file | FileCheck %s
 // RUN: kapla-opt %s -split-input-file | kapla-opt -split-input-file | FileCheck %s
 
-// The three presets of spec section 1 expand to their full descriptions.
+// The three presets expand to their full descriptions.
 
 // CHECK-LABEL: module @default_preset
 // CHECK-SAME: kapla.arch = #kapla.arch<name = "multi-node-16x16", nodes = [16, 16], pe_array = [8, 8], regf_bytes = 64, gbuf_bytes = 32768, word_bits = 16, freq_mhz = 500.0, dram_bw_bytes_per_cycle = 51.2, bus_bits = 128, pe_template = "row-stationary", energy_pj = {mac = 0.9984, regf = 0.0940885, bus = 1.6416, gbuf = 2.832545, dram = 401.89, noc_hop = 9.76, static_per_cycle = 1272.87}>

@@ -2,7 +2,7 @@
 // RUN: kapla-opt %s | kapla-opt | FileCheck %s
 // RUN: kapla-opt -mlir-print-op-generic %s | kapla-opt | FileCheck %s
 
-// The example layer of spec section 4 (condensed from the KAPLA paper), in
+// The example layer of the KAPLA paper (docs/Dialect.md), condensed, in
 // kapla's dim names: the paper's Xi/Yi (input cols/rows) are Wi/Hi and its
 // filter width R / height S are kapla's S / R. The layer is a 5x5
 // convolution of a 64 x 8 x 19 x 19 input into 48 channels of 15 x 15.

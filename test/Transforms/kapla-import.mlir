@@ -1,8 +1,8 @@
 // RUN: kapla-opt %s -split-input-file -kapla-import | FileCheck %s
 // RUN: kapla-opt %s -split-input-file -kapla-import | kapla-opt -split-input-file -kapla-import | FileCheck %s
 
-// Each layer kind of spec 2.1 from the ops exporters emit. Dims are read off
-// the operand shapes by hand: input rows Hi = (Ho-1)*sy + (R-1)*dy + 1.
+// Each layer kind (docs/Dialect.md) from the ops exporters emit. Dims are read
+// off the operand shapes by hand: input rows Hi = (Ho-1)*sy + (R-1)*dy + 1.
 
 // CHECK-LABEL: func.func @conv_nchw
 // 3 -> 8 channels, 3x3 filter, stride 2, 9x9 input: Ho = (9-3)/2 + 1 = 4.

@@ -1,4 +1,4 @@
-//===- CostModel.h - The analytical cost model of spec section 5 -*- C++ -*-===//
+//===- CostModel.h - The analytical cost model ------------------*- C++ -*-===//
 //
 // Evaluates one layer under one dataflow in one segment context: validity
 // (with the violated rule), access counts per level and tensor, NoC traffic,
@@ -87,15 +87,17 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
 LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
                         const LayerDataflow &dataflow, const LayerContext &ctx);
 
-/// A bound below the cost of every schedule of `layer` in `ctx` (spec 5.7):
-/// each weight read once from DRAM, the input read once and the output
-/// written once unless kept on chip, 4 REGF accesses per MAC (2 per op),
-/// and every PE of the region busy; cycles the larger of compute at full
-/// use and the compulsory DRAM time.
+/// A bound below the cost of every schedule of `layer` in `ctx`
+/// (docs/CostModel.md, lower bounds): each weight read once from DRAM, the
+/// input read once and the output written once unless kept on chip, every
+/// word once over the NoC on the route the model gives it, a tensor kept on
+/// chip once through a GBUF, 4 REGF accesses per MAC (2 per op), and every
+/// PE of the region busy; cycles the larger of compute at full use and the
+/// compulsory DRAM time.
 CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                            const LayerContext &ctx);
 
-/// The bound of spec 5.7 for a whole network: compulsory DRAM traffic (every
+/// The lower bound for a whole network: compulsory DRAM traffic (every
 /// weight and every network input read once, every network output written
 /// once), MAC and REGF energy of every layer, and all PEs of the chip busy.
 CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph);
@@ -105,11 +107,11 @@ CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph);
 /// counted).
 int64_t tensorWords(const LayerDesc &layer, TensorKind t);
 
-/// The cost of a segment from the costs of its layers (spec 5.6): the sum
-/// for `none` and `temporal`; for `spatial`, the slowest layer plus the
-/// pipeline fill (each producer's cycles divided by `groups`, the number of
-/// forwarding groups) and never less than the total DRAM time. Energies and
-/// accesses add up; static energy follows the segment's cycles.
+/// The cost of a segment from the costs of its layers (docs/CostModel.md,
+/// segments): the sum for `none` and `temporal`; for `spatial`, the slowest
+/// layer plus the pipeline fill (each producer's cycles divided by `groups`,
+/// the number of forwarding groups) and never less than the total DRAM time.
+/// Energies and accesses add up; static energy follows the segment's cycles.
 CostRecord segmentCost(const ArchDesc &arch, PipelineKind pipeline,
                        llvm::ArrayRef<CostRecord> layers,
                        llvm::ArrayRef<double> dramCycles, int64_t groups);

@@ -7,7 +7,7 @@
 
 namespace mlir::kapla {
 
-/// Energy by component, in pJ (spec section 5.5).
+/// Energy by component, in pJ (docs/CostModel.md, energy).
 struct EnergyBreakdown {
   double mac = 0, regf = 0, bus = 0, gbuf = 0, dram = 0, noc = 0,
          staticEnergy = 0;
@@ -20,8 +20,9 @@ struct EnergyBreakdown {
   }
 };
 
-/// Access counts, in words, spec section 5.4. NoC traffic is in word-hops;
-/// it is fractional because distances are averaged over a region's nodes.
+/// Access counts, in words (docs/CostModel.md, data movement). NoC traffic is
+/// in word-hops; it is fractional because distances are averaged over a
+/// region's nodes.
 struct AccessCounts {
   int64_t dram = 0, gbuf = 0, regf = 0;
   double nocHops = 0;

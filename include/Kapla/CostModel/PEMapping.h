@@ -1,9 +1,9 @@
 //===- PEMapping.h - PE mapping templates -----------------------*- C++ -*-===//
 //
-// How a layer is laid onto the PE array of one node (spec 3, level 4): the
-// row-stationary template (Eyeriss-like) and the systolic template (TPU-like,
-// weight-stationary). Each gives the REGF-level unit the intra-layer solver
-// starts from.
+// How a layer is laid onto the PE array of one node (docs/Dialect.md, dataflow
+// directives): the row-stationary template (Eyeriss-like) and the systolic
+// template (TPU-like, weight-stationary). Each gives the REGF-level unit the
+// intra-layer solver starts from.
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,8 +1,9 @@
 //===- Segment.h - Segment constraints --------------------------*- C++ -*-===//
 //
-// What the enclosing segment imposes on one of its layers (spec sections 3
-// and 6.1): the node region it runs on, how the segment pipelines its layers
-// and the top-level granularity pipelined neighbours share.
+// What the enclosing segment imposes on one of its layers (docs/Dialect.md,
+// segments; docs/Solver.md): the node region it runs on, how the segment
+// pipelines its layers and the top-level granularity pipelined neighbours
+// share.
 //
 //===----------------------------------------------------------------------===//
 

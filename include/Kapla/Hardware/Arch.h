@@ -1,7 +1,7 @@
 //===- Arch.h - Accelerator architecture description ------------*- C++ -*-===//
 //
-// The hardware template of spec section 1: a mesh of nodes, each with a PE
-// array, one register file per PE and one global buffer per node.
+// The hardware template (docs/Dialect.md, architecture): a mesh of nodes, each
+// with a PE array, one register file per PE and one global buffer per node.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,7 +38,7 @@ struct EnergyTable {
   bool operator!=(const EnergyTable &o) const { return !(*this == o); }
 };
 
-/// A complete accelerator description (the fields of spec section 7.3).
+/// A complete accelerator description (the keys of the architecture file).
 struct ArchDesc {
   std::string name;
   int64_t nodeRows = 1, nodeCols = 1;

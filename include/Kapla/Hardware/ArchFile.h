@@ -1,7 +1,7 @@
 //===- ArchFile.h - Architecture descriptions as JSON -----------*- C++ -*-===//
 //
-// The architecture file of spec section 7.3: every key is required; a missing
-// or ill-typed key is an error naming the key.
+// The architecture file (docs/UserGuide.md, choosing the hardware): every key
+// is required; a missing or ill-typed key is an error naming the key.
 //
 //===----------------------------------------------------------------------===//
 
@@ -25,7 +25,7 @@ std::optional<ArchDesc> parseArchJson(llvm::StringRef text, std::string &error);
 /// Reads and parses the architecture file at `path`.
 std::optional<ArchDesc> loadArchFile(llvm::StringRef path, std::string &error);
 
-/// The JSON form of `arch` (the schema of spec 7.3).
+/// The JSON form of `arch` (the schema of the architecture file).
 llvm::json::Value archToJsonValue(const ArchDesc &arch);
 
 /// The same, pretty-printed.

@@ -63,7 +63,7 @@ class Kapla_OptionalBracketedList<string elemType, string desc>
 //===----------------------------------------------------------------------===//
 
 def Kapla_ArchAttr : Kapla_Attr<"Arch", "arch"> {
-  let summary = "Accelerator architecture (spec 1, 7.3)";
+  let summary = "Accelerator architecture (docs/Dialect.md)";
   let description = [{
     A complete description of the target accelerator. Either every key is
     given, or a preset name comes first and the keys after it override the
@@ -105,7 +105,7 @@ def Kapla_ArchAttr : Kapla_Attr<"Arch", "arch"> {
 //===----------------------------------------------------------------------===//
 
 def Kapla_LayerAttr : Kapla_Attr<"Layer", "layer"> {
-  let summary = "Layer descriptor (spec 2.1)";
+  let summary = "Layer descriptor (docs/Dialect.md)";
   let description = [{
     The loop extents of one layer. `pass` defaults to `forward`; strides
     `sy`/`sx`, dilations `dy`/`dx` and `inputs` (operands of an eltwise layer)

@@ -1,4 +1,4 @@
-//===- InterLayer.h - Segments and pipelining (spec 6.1) --------*- C++ -*-===//
+//===- InterLayer.h - Segments and pipelining -------------------*- C++ -*-===//
 //
 // Cuts a network's layers, in topological order, into segments: single
 // layers, and runs of consecutive layers pipelined spatially (concurrently on

@@ -1,4 +1,4 @@
-//===- IntraLayer.h - Solving one layer (spec 6.2, 6.3) ----------*- C++ -*-===//
+//===- IntraLayer.h - Solving one layer -------------------------*- C++ -*-===//
 //
 // A layer's schedule is searched in a space of per-dim parameters: the REGF
 // tile and its spread over PEs, the GBUF tile and its spread over nodes, and

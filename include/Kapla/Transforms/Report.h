@@ -1,4 +1,4 @@
-//===- Report.h - The JSON report of spec 7.2 -------------------*- C++ -*-===//
+//===- Report.h - The JSON report -------------------------------*- C++ -*-===//
 
 #ifndef KAPLA_TRANSFORMS_REPORT_H
 #define KAPLA_TRANSFORMS_REPORT_H

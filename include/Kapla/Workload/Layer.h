@@ -1,7 +1,7 @@
 //===- Layer.h - Layer descriptors ------------------------------*- C++ -*-===//
 //
-// The workload model of spec section 2.1: one layer is one loop nest over the
-// dims N C K Ho Wo R S, reading and writing the data tensors I, W and O.
+// The workload model (docs/Dialect.md, layers): one layer is one loop nest over
+// the dims N C K Ho Wo R S, reading and writing the data tensors I, W and O.
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,7 +15,7 @@
 
 namespace mlir::kapla {
 
-/// The layer kinds of spec section 2.1.
+/// The layer kinds (docs/Dialect.md).
 enum class LayerKind : uint8_t { Conv, DWConv, FC, MatMul, Pool, Eltwise };
 constexpr int kNumLayerKinds = 6;
 
@@ -92,7 +92,7 @@ struct LayerDesc {
   int64_t wi() const { return (wo - 1) * sx + (s - 1) * dx + 1; }
   /// The extent of `d` in this layer.
   int64_t extent(Dim d) const;
-  /// MACs (or ops, for POOL and ELTWISE) of the layer, as in spec 2.1.
+  /// MACs (or ops, for POOL and ELTWISE) of the layer (docs/Dialect.md).
   int64_t macs() const;
 };
 
