@@ -217,6 +217,26 @@ int64_t transferWords(int64_t tile, const Fills &f, bool readWrite,
 
 std::string str(int64_t v) { return std::to_string(v); }
 
+/// Where a tensor's words cross the NoC to or from the layer's region: from
+/// or to the neighbour's region when the segment keeps the tensor on chip,
+/// else from or to DRAM (weights from the region's nearest channel, feature
+/// maps interleaved over all channels). The cost model and the lower bound
+/// share it, so that the bound follows the model's routes.
+struct Route {
+  bool onChip;
+  double hopsPerWord;
+};
+/// `inT` and `outT` are the layer's input and output tensors, `rw` whether
+/// the layer writes `t`.
+Route routeOf(const LayerContext &ctx, TensorKind t, TensorKind inT,
+              TensorKind outT, bool rw, double meanNear, double meanAll) {
+  if ((t == inT && ctx.inputOnChip && !rw) ||
+      (t == outT && ctx.outputOnChip && outT != TensorKind::W))
+    return {true,
+            hopsBetween(ctx.region, t == outT ? ctx.outputTo : ctx.inputFrom)};
+  return {false, t == TensorKind::W && !rw ? meanNear : meanAll};
+}
+
 } // namespace
 
 void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
@@ -509,19 +529,9 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
     if (rw && group > 1)
       tc.nocHops += double(fg.fills) * double(tc.gbufTile) * double(group - 1) *
                     double(nodes / group);
-    bool onChip = (TensorKind(t) == inT && ctx.inputOnChip && !rw) ||
-                  (TensorKind(t) == outT && ctx.outputOnChip &&
-                   outT != TensorKind::W);
-    if (onChip) {
-      tc.onChipWords = words;
-      const NodeRegion &other =
-          TensorKind(t) == outT ? ctx.outputTo : ctx.inputFrom;
-      tc.nocHops += double(words) * hopsBetween(ctx.region, other);
-    } else {
-      tc.dramWords = words;
-      double dist = TensorKind(t) == TensorKind::W && !rw ? meanNear : meanAll;
-      tc.nocHops += double(words) * dist;
-    }
+    Route route = routeOf(ctx, TensorKind(t), inT, outT, rw, meanNear, meanAll);
+    (route.onChip ? tc.onChipWords : tc.dramWords) = words;
+    tc.nocHops += double(words) * route.hopsPerWord;
     // Buffer sharing: each shard of a shared tile passes the other shr-1
     // nodes of its group, neighbours `sharingDistance` hops apart.
     if (gt->shr > 1)
@@ -641,41 +651,25 @@ CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph) {
 
 CostRecord layerLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                            const LayerContext &ctx) {
-  auto words = [&](TensorKind t) { return tensorWords(layer, t); };
-  TensorKind inT = inputTensor(layer.pass), outT = outputTensor(layer.pass);
-  int64_t dram = 0;
+  // Every word of every tensor crosses the NoC at least once on its route;
+  // one that stays on chip passes a GBUF at least once, the others DRAM.
+  const double meanAll = meanHopsToAllChannels(arch);
+  const double meanNear = meanHopsToNearestChannel(arch, ctx.region);
+  const TensorKind inT = inputTensor(layer.pass), outT = outputTensor(layer.pass);
+  int64_t dram = 0, onChipWords = 0;
+  double hops = 0;
   for (int t = 0; t < kNumTensors; ++t) {
     TensorKind tk = TensorKind(t);
-    bool onChip = (tk == inT && ctx.inputOnChip) ||
-                  (tk == outT && ctx.outputOnChip && outT != TensorKind::W);
-    if (!onChip)
-      dram += words(tk);
+    int64_t w = tensorWords(layer, tk);
+    Route route = routeOf(ctx, tk, inT, outT, isReadWrite(layer.pass, tk),
+                          meanNear, meanAll);
+    (route.onChip ? onChipWords : dram) += w;
+    hops += double(w) * route.hopsPerWord;
   }
   bool isOp = layer.kind == LayerKind::Pool || layer.kind == LayerKind::Eltwise;
   CostRecord c =
       boundFrom(arch, isOp ? 0 : layer.macs(), isOp ? layer.macs() : 0, dram,
                 double(arch.numPEsPerNode()) * double(ctx.region.numNodes()));
-  // Every word of every tensor crosses the NoC at least once, between its
-  // region and DRAM or the neighbour's region, as the cost model routes it;
-  // a tensor kept on chip passes its GBUF at least once.
-  const double meanAll = meanHopsToAllChannels(arch);
-  const double meanNear = meanHopsToNearestChannel(arch, ctx.region);
-  double hops = 0;
-  int64_t onChipWords = 0;
-  for (int t = 0; t < kNumTensors; ++t) {
-    TensorKind tk = TensorKind(t);
-    bool rw = isReadWrite(layer.pass, tk);
-    bool onChip = (tk == inT && ctx.inputOnChip && !rw) ||
-                  (tk == outT && ctx.outputOnChip && outT != TensorKind::W);
-    int64_t w = words(tk);
-    if (onChip) {
-      onChipWords += w;
-      hops += double(w) *
-              hopsBetween(ctx.region, tk == outT ? ctx.outputTo : ctx.inputFrom);
-    } else {
-      hops += double(w) * (tk == TensorKind::W && !rw ? meanNear : meanAll);
-    }
-  }
   c.accesses.nocHops = hops;
   c.accesses.gbuf = onChipWords;
   c.energy.noc = hops * arch.energy.nocHop;

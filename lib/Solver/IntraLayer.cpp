@@ -633,30 +633,28 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     regf.keepGbufLevel = true;
     regf.keepRegfOrder = false;
     hoods.push_back({regf, kRegfNeighbourhoodBudget});
-    const unsigned n = unsigned(live.size());
-    const unsigned size = std::min(3u, n);
-    for (unsigned mask = 1; mask < (1u << n); ++mask) {
-      if (unsigned(llvm::popcount(mask)) != size)
-        continue;
-      search::Neighbourhood h;
-      for (unsigned k = 0; k < n; ++k)
-        if (mask & (1u << k))
-          h.free.insert(live[k]);
-      hoods.push_back({h, kDimsNeighbourhoodBudget});
-    }
-    // On a chip of a few nodes the node splits have few choices: every
-    // three dims again with their node splits and both loop orders free.
-    if (arch.numNodes() <= kSmallChipNodes)
+    // Every set of three live dims (all of them when fewer), from `like`.
+    auto addTriples = [&](const search::Neighbourhood &like) {
+      const unsigned n = unsigned(live.size());
+      const unsigned size = std::min(3u, n);
       for (unsigned mask = 1; mask < (1u << n); ++mask) {
         if (unsigned(llvm::popcount(mask)) != size)
           continue;
-        search::Neighbourhood h;
-        h.keepNodeSplit = h.keepRegfOrder = h.keepGbufOrder = false;
+        search::Neighbourhood h = like;
         for (unsigned k = 0; k < n; ++k)
           if (mask & (1u << k))
             h.free.insert(live[k]);
         hoods.push_back({h, kDimsNeighbourhoodBudget});
       }
+    };
+    addTriples(search::Neighbourhood());
+    // On a chip of a few nodes the node splits have few choices: every
+    // three dims again with their node splits and both loop orders free.
+    if (arch.numNodes() <= kSmallChipNodes) {
+      search::Neighbourhood free;
+      free.keepNodeSplit = free.keepRegfOrder = free.keepGbufOrder = false;
+      addTriples(free);
+    }
     for (const auto &[hood, budget] : hoods) {
       LayerSchedule t = sr.best.schedule;
       double v = objectiveValue(opts.objective, sr.best.cost.cost);
