@@ -58,9 +58,9 @@ struct KaplaSetArchPass
     }
     module->setAttr(KaplaDialect::kArchAttrName,
                     toAttr(module.getContext(), *desc));
-    recordOption(module.getContext(), "arch", arch.getValue(), desc->name);
-    recordOption(module.getContext(), "arch_file", archFile.getValue(),
-                 archFile.getValue());
+    getAnalysis<RunRecord>().recordOption("arch", arch.getValue(), desc->name);
+    getAnalysis<RunRecord>().recordOption("arch_file", archFile.getValue(),
+                                          archFile.getValue());
   }
 };
 
@@ -162,10 +162,11 @@ struct KaplaEstimateCostPass
       });
     }
     // The batch kapla-import applied, when it ran in this context.
-    if (std::optional<llvm::json::Value> b = appliedOption(ctx, "batch"))
+    const RunRecord &record = getAnalysis<RunRecord>();
+    if (std::optional<llvm::json::Value> b = record.appliedOption("batch"))
       if (std::optional<int64_t> n = b->getAsInteger(); n && *n > 0)
         opts.batch = *n;
-    if (failed(writeReport(module, report, nets, opts)))
+    if (failed(writeReport(module, report, nets, opts, record)))
       return signalPassFailure();
   }
 };

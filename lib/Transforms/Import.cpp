@@ -1207,13 +1207,13 @@ struct KaplaImportPass
     llvm::json::Array names;
     for (FunctionOpInterface f : networks)
       names.push_back(f.getName().str());
-    MLIRContext *ctx = module.getContext();
-    recordOption(ctx, "batch", int64_t(batch), appliedBatch);
-    recordOption(ctx, "exported_batch", nullptr, exportedBatch);
-    recordOption(ctx, "entry", entry.getValue(), entry.getValue());
-    recordOption(ctx, "functions", nullptr, std::move(names));
-    recordOption(ctx, "unknown_ops", unknownOps.getValue(),
-                 unknownOps.getValue());
+    RunRecord &record = getAnalysis<RunRecord>();
+    record.recordOption("batch", int64_t(batch), appliedBatch);
+    record.recordOption("exported_batch", nullptr, exportedBatch);
+    record.recordOption("entry", entry.getValue(), entry.getValue());
+    record.recordOption("functions", nullptr, std::move(names));
+    record.recordOption("unknown_ops", unknownOps.getValue(),
+                        unknownOps.getValue());
 
     if (!report.empty()) {
       llvm::SmallVector<ReportNetwork> nets;
@@ -1223,7 +1223,7 @@ struct KaplaImportPass
                         nullptr});
       ReportOptions opts;
       opts.batch = appliedBatch;
-      if (failed(writeReport(module, report, nets, opts)))
+      if (failed(writeReport(module, report, nets, opts, record)))
         return signalPassFailure();
     }
   }

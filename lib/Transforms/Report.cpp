@@ -105,23 +105,18 @@ static void writeLayer(llvm::json::OStream &j, StringRef function,
   });
 }
 
-void mlir::kapla::recordOption(MLIRContext *ctx, StringRef key,
-                               const llvm::json::Value &requested,
-                               const llvm::json::Value &applied) {
+void RunRecord::recordOption(StringRef key, const llvm::json::Value &requested,
+                             const llvm::json::Value &applied) {
   auto text = [](const llvm::json::Value &v) {
     std::string out;
     llvm::raw_string_ostream os(out);
     os << v;
     return out;
   };
-  ctx->getOrLoadDialect<KaplaDialect>()->getSearchStats().options[key.str()] =
-      {text(requested), text(applied)};
+  options[key.str()] = {text(requested), text(applied)};
 }
 
-std::optional<llvm::json::Value>
-mlir::kapla::appliedOption(MLIRContext *ctx, StringRef key) {
-  const auto &options =
-      ctx->getOrLoadDialect<KaplaDialect>()->getSearchStats().options;
+std::optional<llvm::json::Value> RunRecord::appliedOption(StringRef key) const {
   auto it = options.find(key.str());
   if (it == options.end())
     return std::nullopt;
@@ -135,14 +130,13 @@ mlir::kapla::appliedOption(MLIRContext *ctx, StringRef key) {
 
 LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
                                        ArrayRef<ReportNetwork> networks,
-                                       const ReportOptions &options) {
+                                       const ReportOptions &options,
+                                       const RunRecord &st) {
   std::string error;
   std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(path, &error);
   if (!file)
-    return module.emitError() << "cannot write the report to '" << path
-                              << "': " << error;
-  const KaplaDialect::SearchStats &st =
-      module.getContext()->getOrLoadDialect<KaplaDialect>()->getSearchStats();
+    return module.emitError()
+           << "cannot write the report to '" << path << "': " << error;
   const CostModelAnalysis *anyCosts =
       networks.empty() ? nullptr : networks.front().costs;
   {
@@ -226,10 +220,10 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
       if (anyCosts)
         j.attributeObject("search", [&] {
           j.attribute("seconds", st.seconds);
-          j.attribute("segments_enumerated", st.segmentsEnumerated);
-          j.attribute("segments_pruned", st.segmentsPruned);
-          j.attribute("layer_solves", st.layerSolves);
-          j.attribute("evaluations", st.evaluations);
+          j.attribute("segments_enumerated", st.search.segmentsEnumerated);
+          j.attribute("segments_pruned", st.search.segmentsPruned);
+          j.attribute("layer_solves", st.search.layerSolves);
+          j.attribute("evaluations", st.search.evaluations);
         });
     });
   }

@@ -5,8 +5,7 @@
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
-#include "Kapla/Solver/InterLayer.h"
-#include "Kapla/Solver/IntraLayer.h"
+#include "Kapla/Solver/Scheduler.h"
 #include "Kapla/Transforms/Passes.h"
 #include "Kapla/Transforms/Report.h"
 #include "LayerCheck.h"
@@ -16,10 +15,10 @@
 #include "mlir/Interfaces/FunctionInterfaces.h"
 
 #include <atomic>
-#include <cstdio>
-#include <cmath>
 #include <chrono>
-#include <map>
+#include <cmath>
+#include <cstdio>
+#include <memory>
 
 namespace mlir::kapla {
 #define GEN_PASS_DEF_KAPLAFORMSEGMENTSPASS
@@ -82,32 +81,6 @@ SegmentOp wrapInSegment(Operation *first, Operation *last, int64_t index,
   return seg;
 }
 
-/// A layer and its context, as the key of the solve memo.
-struct SolveKey;
-
-/// Memoised layer solves of one pass run.
-class SolveMemo;
-
-/// A layer and its context, as the key of the solve memo.
-struct SolveKey {
-  LayerDesc layer;
-  LayerContext ctx;
-  bool operator<(const SolveKey &o) const {
-    auto tie = [](const SolveKey &k) {
-      const LayerDesc &l = k.layer;
-      const LayerContext &c = k.ctx;
-      return std::make_tuple(
-          int(l.kind), int(l.pass), l.n, l.c, l.k, l.ho, l.wo, l.r, l.s, l.sy,
-          l.sx, l.dy, l.dx, l.numInputs, c.region.row0, c.region.col0,
-          c.region.rows, c.region.cols, c.inputOnChip, c.inputFrom.row0,
-          c.inputFrom.col0, c.inputFrom.rows, c.inputFrom.cols, c.outputOnChip,
-          c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols,
-          c.batchGroups, c.channelGroups, c.gbufReserved);
-    };
-    return tie(*this) < tie(o);
-  }
-};
-
 struct KaplaFormSegmentsPass
     : public mlir::kapla::impl::KaplaFormSegmentsPassBase<
           KaplaFormSegmentsPass> {
@@ -147,19 +120,21 @@ struct KaplaFormSegmentsPass
                          << static_cast<double>(layerTimeBudget);
       return signalPassFailure();
     }
-    recordOption(ctx, "objective", objective.getValue(), objective.getValue());
-    recordOption(ctx, "segment_solver", solver.getValue(), solver.getValue());
-    recordOption(ctx, "max_segment_layers", int64_t(maxSegmentLayers),
-                 int64_t(maxSegmentLayers));
-    recordOption(ctx, "top_k", int64_t(topK), int64_t(topK));
-    recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
-                 double(layerTimeBudget));
-    recordOption(ctx, "buffer_sharing", bool(bufferSharing),
-                 bool(bufferSharing));
-    recordOption(ctx, "rectangle_regions", bool(rectangleRegions),
-                 bool(rectangleRegions));
-    recordOption(ctx, "channel_groups", bool(channelGroups),
-                 bool(channelGroups));
+    RunRecord &record = getAnalysis<RunRecord>();
+    record.recordOption("objective", objective.getValue(),
+                        objective.getValue());
+    record.recordOption("segment_solver", solver.getValue(), solver.getValue());
+    record.recordOption("max_segment_layers", int64_t(maxSegmentLayers),
+                        int64_t(maxSegmentLayers));
+    record.recordOption("top_k", int64_t(topK), int64_t(topK));
+    record.recordOption("layer_time_budget", double(layerTimeBudget),
+                        double(layerTimeBudget));
+    record.recordOption("buffer_sharing", bool(bufferSharing),
+                        bool(bufferSharing));
+    record.recordOption("rectangle_regions", bool(rectangleRegions),
+                        bool(rectangleRegions));
+    record.recordOption("channel_groups", bool(channelGroups),
+                        bool(channelGroups));
     ArchDesc arch = getTargetArch(module);
     SegmentSearchOptions opts;
     opts.rectangles = rectangleRegions;
@@ -169,37 +144,19 @@ struct KaplaFormSegmentsPass
     opts.solve.objective = *obj;
     opts.solve.bufferSharing = bufferSharing;
     const bool exact = solver == "exact";
-    auto solveOne = [&, budget = double(layerTimeBudget)](
-                        const LayerDesc &l, const LayerContext &c) {
-      if (!exact)
-        return solveLayerKapla(arch, l, c, opts.solve);
-      SolveOptions o = opts.solve;
-      o.forEach = [ctx](size_t n, const std::function<void(size_t)> &body) {
-        parallelFor(ctx, 0, n, body);
-      };
-      if (budget > 0)
-        o.deadline = std::chrono::steady_clock::now() +
-                     std::chrono::duration_cast<
-                         std::chrono::steady_clock::duration>(
-                         std::chrono::duration<double>(budget));
-      return solveLayerExact(arch, l, c, o);
+    LayerSolverOptions solverOpts;
+    solverOpts.solver = exact ? SolverKind::Exact : SolverKind::Kapla;
+    solverOpts.solve = opts.solve;
+    solverOpts.layerTimeBudget = layerTimeBudget;
+    solverOpts.parallel = [ctx](size_t n,
+                                const std::function<void(size_t)> &body) {
+      parallelFor(ctx, 0, n, body);
     };
-    KaplaDialect::SearchStats &stats =
-        ctx->getLoadedDialect<KaplaDialect>()->getSearchStats();
-    stats.solver = solver;
-    stats.objective = objective;
+    LayerSolveCache cache(arch, std::move(solverOpts));
+    record.solver = solver;
+    record.objective = objective;
     auto start = std::chrono::steady_clock::now();
-    std::map<SolveKey, LayerSolution> memo;
-    auto solve = [&](const LayerDesc &l,
-                     const LayerContext &c) -> const LayerSolution & {
-      auto [it, inserted] = memo.try_emplace(SolveKey{l, c});
-      if (inserted) {
-        it->second = solveOne(l, c);
-        ++stats.layerSolves;
-        stats.evaluations += it->second.evaluations;
-      }
-      return it->second;
-    };
+    SchedulerStats searched;
 
     bool ok = true;
     int64_t layerCount = 0, stopped = 0;
@@ -223,37 +180,16 @@ struct KaplaFormSegmentsPass
           return;
         }
       }
-      // The detailed solves, in parallel on MLIR's thread pool; each is
+      // The detailed solves run in parallel on MLIR's thread pool; each is
       // deterministic, so the result does not depend on the threads.
-      auto prefetch =
-          [&](const std::vector<std::pair<LayerDesc, LayerContext>> &wanted) {
-            std::vector<SolveKey> keys;
-            for (const auto &[l, c] : wanted) {
-              SolveKey k{l, c};
-              if (!memo.count(k) &&
-                  std::find_if(keys.begin(), keys.end(), [&](const SolveKey &o) {
-                    return !(o < k) && !(k < o);
-                  }) == keys.end())
-                keys.push_back(k);
-            }
-            std::vector<LayerSolution> sols(keys.size());
-            parallelFor(ctx, 0, keys.size(), [&](size_t i) {
-              sols[i] = solveOne(keys[i].layer, keys[i].ctx);
-            });
-            for (size_t i = 0; i < keys.size(); ++i) {
-              ++stats.layerSolves;
-              stats.evaluations += sols[i].evaluations;
-              memo.emplace(keys[i], std::move(sols[i]));
-            }
-          };
-      NetworkSchedule sched = scheduleNetwork(arch, g, opts, solve, prefetch);
-      stats.segmentsEnumerated += sched.segmentsEnumerated;
-      stats.segmentsPruned += sched.segmentsPruned;
+      NetworkSchedule sched = scheduleNetwork(g, opts, cache);
+      searched.segmentsEnumerated += sched.segmentsEnumerated;
+      searched.segmentsPruned += sched.segmentsPruned;
       if (!sched.found) {
         // Name a layer that has no valid schedule even alone on the chip.
         LayerContext whole = LayerContext::wholeChip(arch);
         for (size_t i = 0; i < g.layers.size(); ++i)
-          if (!solve(g.layers[i].desc, whole).found) {
+          if (!cache.solve(g.layers[i].desc, whole).found) {
             lg.getOp(int(i))->emitError()
                 << "no valid schedule for layer '" << g.layers[i].name
                 << "' on '" << arch.name << "', even alone on the chip: "
@@ -292,7 +228,7 @@ struct KaplaFormSegmentsPass
               sc.channelGroups = plan.channelGroups;
           }
           op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, sc));
-          const LayerSolution &sol = solve(g.layers[i].desc, c);
+          const LayerSolution &sol = cache.solve(g.layers[i].desc, c);
           op->setAttr(KaplaDialect::kDataflowAttrName,
                       toAttr(ctx, sol.dataflow));
           op->removeAttr(KaplaDialect::kOptimalAttrName);
@@ -314,16 +250,23 @@ struct KaplaFormSegmentsPass
                       plan.pipeline);
       }
     });
-    stats.seconds += std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
+    searched.layerSolves = cache.stats().layerSolves;
+    searched.evaluations = cache.stats().evaluations;
+    record.search += searched;
+    record.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    numSegmentsEnumerated += searched.segmentsEnumerated;
+    numSegmentsPruned += searched.segmentsPruned;
+    numLayerSolves += searched.layerSolves;
+    numEvaluations += searched.evaluations;
     if (stopped > 0)
       module.emitWarning() << "kapla-form-segments: layer-time-budget="
                            << shortNumber(layerTimeBudget)
                            << " s ended the exact search of " << stopped
                            << " scheduled layers before it proved them "
                               "optimal; they carry their certified kapla.gap";
-    recordOption(ctx, "layers_stopped_by_budget", nullptr, stopped);
+    record.recordOption("layers_stopped_by_budget", nullptr, stopped);
     if (ok && layerCount == 0) {
       module.emitError() << "kapla-form-segments: nothing to schedule: the "
                             "module has no layers (run kapla-import first; "
@@ -381,7 +324,31 @@ struct KaplaSolveLayersPass
       opts.deadline = start + std::chrono::duration_cast<
                                   std::chrono::steady_clock::duration>(
                                   std::chrono::duration<double>(timeBudget));
-    int64_t solves = 0, evaluations = 0, stopped = 0;
+    LayerSolverOptions solverOpts;
+    solverOpts.solver = *symbolizeSolverKind(solver);
+    solverOpts.solve = opts;
+    solverOpts.layerTimeBudget = layerTimeBudget;
+    MLIRContext *ctx = &getContext();
+    solverOpts.parallel = [ctx](size_t n,
+                                const std::function<void(size_t)> &body) {
+      parallelFor(ctx, 0, n, body);
+    };
+    // Progress for long searches: a line on stderr every 5 seconds.
+    auto lastReport = std::make_shared<std::atomic<int64_t>>(0);
+    solverOpts.onSolved = [start, lastReport](size_t n, size_t total) {
+      double secs = std::chrono::duration<double>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+      int64_t tick = int64_t(secs / 5);
+      int64_t prev = lastReport->load();
+      if (tick > prev && lastReport->compare_exchange_strong(prev, tick))
+        llvm::errs() << "kapla-solve-layers: " << n << " of " << total
+                     << " layer solves done after " << int64_t(secs) << " s\n";
+    };
+    LayerSolveCache cache(arch, std::move(solverOpts));
+    // The distinct solutions attached, for the count of those a budget
+    // stopped.
+    llvm::SmallPtrSet<const LayerSolution *, 16> attached;
 
     bool ok = true;
     module.walk([&](FunctionOpInterface func) {
@@ -391,10 +358,8 @@ struct KaplaSolveLayersPass
       // cost model sees them.
       CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(func);
       const LayerGraph &g = costs.getGraph().getGraph();
-      std::map<SolveKey, int> unique;
-      llvm::SmallVector<int> keyOf(g.layers.size());
-      llvm::SmallVector<SolveKey> keys;
       llvm::SmallVector<bool> todo(g.layers.size(), true);
+      std::vector<std::pair<LayerDesc, LayerContext>> wanted;
       for (size_t i = 0; i < g.layers.size(); ++i) {
         Operation *layerOp = costs.getGraph().getOp(int(i));
         if (std::optional<std::string> why = layerContradictsOp(layerOp)) {
@@ -404,75 +369,16 @@ struct KaplaSolveLayersPass
         }
         todo[i] = resolve || !layerOp->hasAttr(
                                  KaplaDialect::kDataflowAttrName);
-        if (!todo[i]) {
-          keyOf[i] = -1;
-          continue;
-        }
-        SolveKey key{g.layers[i].desc, costs.getContext(int(i))};
-        auto [it, inserted] = unique.try_emplace(key, int(keys.size()));
-        if (inserted)
-          keys.push_back(key);
-        keyOf[i] = it->second;
+        if (todo[i])
+          wanted.emplace_back(g.layers[i].desc, costs.getContext(int(i)));
       }
-      std::vector<LayerSolution> solutions(keys.size());
-      // Progress for long searches: a line on stderr every 5 seconds.
-      std::atomic<size_t> done{0};
-      std::atomic<int64_t> lastReport{0};
-      auto progress = [&] {
-        size_t n = ++done;
-        double secs = std::chrono::duration<double>(
-                          std::chrono::steady_clock::now() - start)
-                          .count();
-        int64_t tick = int64_t(secs / 5);
-        int64_t prev = lastReport.load();
-        if (tick > prev && lastReport.compare_exchange_strong(prev, tick))
-          llvm::errs() << "kapla-solve-layers: " << n << " of " << keys.size()
-                       << " layer solves done after " << int64_t(secs)
-                       << " s\n";
-      };
-      parallelFor(&getContext(), 0, keys.size(), [&](size_t k) {
-        const SolveKey &key = keys[k];
-        SolveOptions layerOpts = opts;
-        if (layerTimeBudget > 0) {
-          auto own = std::chrono::steady_clock::now() +
-                     std::chrono::duration_cast<
-                         std::chrono::steady_clock::duration>(
-                         std::chrono::duration<double>(layerTimeBudget));
-          if (!layerOpts.deadline || own < *layerOpts.deadline)
-            layerOpts.deadline = own;
-        }
-        if (solver == "exact") {
-          // The search of one layer splits over the thread pool too: a
-          // network with few distinct layers still uses every thread.
-          layerOpts.forEach = [this](size_t n,
-                                     const std::function<void(size_t)> &body) {
-            parallelFor(&getContext(), 0, n, body);
-          };
-          solutions[k] = solveLayerExact(arch, key.layer, key.ctx, layerOpts);
-        }
-        else if (solver == "exhaustive")
-          solutions[k] =
-              solveLayerExhaustive(arch, key.layer, key.ctx, layerOpts);
-        else if (solver == "random")
-          solutions[k] = solveLayerRandom(arch, key.layer, key.ctx, layerOpts);
-        else
-          solutions[k] = solveLayerKapla(arch, key.layer, key.ctx, opts);
-        progress();
-      });
-      solves += int64_t(keys.size());
-      for (const LayerSolution &sol : solutions) {
-        evaluations += sol.evaluations;
-        // A search that a budget or deadline ended before its space was
-        // visited (kapla's descent and the random sampler never visit it).
-        if ((solver == "exact" || solver == "exhaustive") && sol.found &&
-            !sol.complete)
-          ++stopped;
-      }
-      MLIRContext *ctx = &getContext();
+      cache.solveAll(wanted);
       for (size_t i = 0; i < g.layers.size(); ++i) {
         if (!todo[i])
           continue;
-        const LayerSolution &s = solutions[keyOf[i]];
+        const LayerSolution &s =
+            cache.solve(g.layers[i].desc, costs.getContext(int(i)));
+        attached.insert(&s);
         Operation *op = costs.getGraph().getOp(int(i));
         if (!s.found) {
           op->emitError() << "no valid schedule for layer '" << g.layers[i].name
@@ -497,16 +403,24 @@ struct KaplaSolveLayersPass
     });
     if (!ok)
       return signalPassFailure();
-    KaplaDialect::SearchStats &stats =
-        getContext().getLoadedDialect<KaplaDialect>()->getSearchStats();
-    stats.seconds += std::chrono::duration<double>(
-                         std::chrono::steady_clock::now() - start)
-                         .count();
-    stats.layerSolves += solves;
-    stats.evaluations += evaluations;
+    const int64_t solves = cache.stats().layerSolves;
+    // A search that a budget or deadline ended before its space was
+    // visited (kapla's descent and the random sampler never visit it).
+    int64_t stopped = 0;
+    if (solver == "exact" || solver == "exhaustive")
+      for (const LayerSolution *sol : attached)
+        stopped += sol->found && !sol->complete;
+    RunRecord &record = getAnalysis<RunRecord>();
+    record.seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    record.search.layerSolves += solves;
+    record.search.evaluations += cache.stats().evaluations;
+    numLayerSolves += solves;
+    numEvaluations += cache.stats().evaluations;
     if (solves > 0) {
-      stats.solver = solver;
-      stats.objective = objective;
+      record.solver = solver;
+      record.objective = objective;
     }
     if (stopped > 0)
       module.emitWarning()
@@ -519,19 +433,19 @@ struct KaplaSolveLayersPass
           << shortNumber(layerTimeBudget)
           << " s); they are not proven optimal"
           << (solver == "exact" ? " and carry their certified kapla.gap" : "");
-    MLIRContext *ctx = &getContext();
-    recordOption(ctx, "solver", solver.getValue(), stats.solver);
-    recordOption(ctx, "objective", objective.getValue(), objective.getValue());
-    recordOption(ctx, "budget", int64_t(budget), int64_t(budget));
-    recordOption(ctx, "seed", int64_t(seed), int64_t(seed));
-    recordOption(ctx, "resolve", bool(resolve), bool(resolve));
-    recordOption(ctx, "time_budget", double(timeBudget), double(timeBudget));
-    recordOption(ctx, "layer_time_budget", double(layerTimeBudget),
-                 double(layerTimeBudget));
-    recordOption(ctx, "buffer_sharing", bool(bufferSharing),
-                 bool(bufferSharing));
+    record.recordOption("solver", solver.getValue(), record.solver);
+    record.recordOption("objective", objective.getValue(),
+                        objective.getValue());
+    record.recordOption("budget", int64_t(budget), int64_t(budget));
+    record.recordOption("seed", int64_t(seed), int64_t(seed));
+    record.recordOption("resolve", bool(resolve), bool(resolve));
+    record.recordOption("time_budget", double(timeBudget), double(timeBudget));
+    record.recordOption("layer_time_budget", double(layerTimeBudget),
+                        double(layerTimeBudget));
+    record.recordOption("buffer_sharing", bool(bufferSharing),
+                        bool(bufferSharing));
     if (solves > 0)
-      recordOption(ctx, "layers_stopped_by_budget", nullptr, stopped);
+      record.recordOption("layers_stopped_by_budget", nullptr, stopped);
   }
 };
 

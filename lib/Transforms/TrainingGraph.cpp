@@ -970,7 +970,7 @@ struct KaplaBuildTrainingGraphPass
     }
     if (!ok)
       return signalPassFailure();
-    recordOption(&getContext(), "training", true, true);
+    getAnalysis<RunRecord>().recordOption("training", true, true);
   }
 };
 

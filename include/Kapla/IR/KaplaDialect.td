@@ -48,22 +48,8 @@ def Kapla_Dialect : Dialect {
     /// of the network (trained by a training step, not scaled by `batch`),
     /// as a constant is.
     static constexpr ::llvm::StringLiteral kWeightAttrName = "kapla.weight";
-    /// What the search passes did in this context, for the report. Kept
-    /// out of the IR so that the IR is the same from run to run.
-    struct SearchStats {
-      double seconds = 0;
-      int64_t segmentsEnumerated = 0, segmentsPruned = 0, layerSolves = 0,
-              evaluations = 0;
-      /// The solver and objective the layers were last solved with.
-      std::string solver = "none", objective = "energy";
-      /// Each option a pass was given (JSON text) and what it applied,
-      /// by report key, for the report's echo.
-      std::map<std::string, std::pair<std::string, std::string>> options;
-    };
-    SearchStats &getSearchStats() { return searchStats; }
   private:
     void registerAttributes();
-    SearchStats searchStats;
   public:
   }];
 }

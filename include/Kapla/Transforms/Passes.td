@@ -215,6 +215,16 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
            "Let pipelined layers forward data in channel groups when one "
            "sample per group does not fit">,
   ];
+  let statistics = [
+    Statistic<"numSegmentsEnumerated", "segments-enumerated",
+              "Candidate segments built">,
+    Statistic<"numSegmentsPruned", "segments-pruned",
+              "Candidate segments dropped before a detailed solve">,
+    Statistic<"numLayerSolves", "layer-solves",
+              "Distinct (layer, context) solves">,
+    Statistic<"numEvaluations", "evaluations",
+              "Cost model evaluations of the layer solves">,
+  ];
 }
 
 def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
@@ -259,6 +269,12 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     Option<"bufferSharing", "buffer-sharing", "bool", /*default=*/"true",
            "Let nodes share one copy of replicated read-only data and rotate "
            "it over the NoC (false: every node keeps its own copy)">,
+  ];
+  let statistics = [
+    Statistic<"numLayerSolves", "layer-solves",
+              "Distinct (layer, context) solves">,
+    Statistic<"numEvaluations", "evaluations",
+              "Cost model evaluations of the layer solves">,
   ];
 }
 

@@ -5,11 +5,14 @@
 
 #include "Kapla/Analysis/CostModelAnalysis.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
+#include "Kapla/Solver/Scheduler.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/AnalysisManager.h"
 #include "mlir/Support/LLVM.h"
 #include "llvm/Support/JSON.h"
 
+#include <map>
 #include <optional>
 #include <string>
 
@@ -29,16 +32,33 @@ struct ReportNetwork {
   const CostModelAnalysis *costs = nullptr;
 };
 
-/// Records, for the report's `options.requested` and `options.applied`, an
-/// option a pass was given and what it did with it (null: not listed, as
-/// for facts that were not requested).
-void recordOption(MLIRContext *ctx, StringRef key,
-                  const llvm::json::Value &requested,
-                  const llvm::json::Value &applied);
+/// What the passes of one pass-manager run did, for the report: the options
+/// each pass was given and what it applied, the solver and objective the
+/// layers were last solved with, and the search's statistics. It lives in
+/// the run's analysis manager, on the module the passes run on, and is
+/// never invalidated (it describes the run, not the IR): every kapla pass
+/// of one run shares it, and the next run starts a new one.
+class RunRecord {
+public:
+  explicit RunRecord(Operation *) {}
+  bool isInvalidated(const AnalysisManager::PreservedAnalyses &) {
+    return false;
+  }
 
-/// What a pass applied for option `key` (recordOption), if one recorded it.
-std::optional<llvm::json::Value> appliedOption(MLIRContext *ctx,
-                                               StringRef key);
+  /// Records, for the report's `options.requested` and `options.applied`,
+  /// an option a pass was given and what it did with it (null: not listed,
+  /// as for facts that were not requested).
+  void recordOption(StringRef key, const llvm::json::Value &requested,
+                    const llvm::json::Value &applied);
+  /// What a pass applied for option `key`, if one recorded it.
+  std::optional<llvm::json::Value> appliedOption(StringRef key) const;
+
+  /// Each option (JSON text of requested and applied), by report key.
+  std::map<std::string, std::pair<std::string, std::string>> options;
+  std::string solver = "none", objective = "energy";
+  SchedulerStats search;
+  double seconds = 0;
+};
 
 /// Writes the report of `networks` (functions of `module`) to `path`, or to
 /// stdout for "-". With costs, the report also has the architecture, each
@@ -47,7 +67,8 @@ std::optional<llvm::json::Value> appliedOption(MLIRContext *ctx,
 /// error on `module` when the file cannot be written.
 LogicalResult writeReport(ModuleOp module, StringRef path,
                           ArrayRef<ReportNetwork> networks,
-                          const ReportOptions &options);
+                          const ReportOptions &options,
+                          const RunRecord &record);
 
 } // namespace mlir::kapla
 

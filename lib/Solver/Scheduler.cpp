@@ -1,0 +1,140 @@
+//===- Scheduler.cpp - Scheduling a network, as a library -----------------===//
+
+#include "Kapla/Solver/Scheduler.h"
+
+#include <atomic>
+#include <set>
+#include <tuple>
+
+namespace mlir::kapla {
+
+const char *stringifySolverKind(SolverKind s) {
+  switch (s) {
+  case SolverKind::Kapla:
+    return "kapla";
+  case SolverKind::Exact:
+    return "exact";
+  case SolverKind::Exhaustive:
+    return "exhaustive";
+  case SolverKind::Random:
+    return "random";
+  }
+  return "kapla";
+}
+
+std::optional<SolverKind> symbolizeSolverKind(const std::string &s) {
+  for (SolverKind k : {SolverKind::Kapla, SolverKind::Exact,
+                       SolverKind::Exhaustive, SolverKind::Random})
+    if (s == stringifySolverKind(k))
+      return k;
+  return std::nullopt;
+}
+
+/// A layer and its context, ordered field by field.
+struct LayerSolveCache::Key {
+  LayerDesc layer;
+  LayerContext ctx;
+  bool operator<(const Key &o) const {
+    auto tie = [](const Key &k) {
+      const LayerDesc &l = k.layer;
+      const LayerContext &c = k.ctx;
+      return std::make_tuple(
+          int(l.kind), int(l.pass), l.n, l.c, l.k, l.ho, l.wo, l.r, l.s, l.sy,
+          l.sx, l.dy, l.dx, l.numInputs, c.region.row0, c.region.col0,
+          c.region.rows, c.region.cols, c.inputOnChip, c.inputFrom.row0,
+          c.inputFrom.col0, c.inputFrom.rows, c.inputFrom.cols, c.outputOnChip,
+          c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols,
+          c.batchGroups, c.channelGroups, c.gbufReserved);
+    };
+    return tie(*this) < tie(o);
+  }
+};
+
+LayerSolveCache::LayerSolveCache(const ArchDesc &arch, LayerSolverOptions opts)
+    : target(arch), opts(std::move(opts)) {}
+
+LayerSolveCache::~LayerSolveCache() = default;
+
+LayerSolution LayerSolveCache::solveOne(const LayerDesc &layer,
+                                        const LayerContext &ctx) const {
+  if (opts.solver == SolverKind::Kapla)
+    return solveLayerKapla(target, layer, ctx, opts.solve);
+  SolveOptions o = opts.solve;
+  if (opts.layerTimeBudget > 0) {
+    auto own = std::chrono::steady_clock::now() +
+               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                   std::chrono::duration<double>(opts.layerTimeBudget));
+    if (!o.deadline || own < *o.deadline)
+      o.deadline = own;
+  }
+  switch (opts.solver) {
+  case SolverKind::Exact:
+    // The search of one layer splits over the thread pool too: a network
+    // with few distinct layers still uses every thread.
+    o.forEach = opts.parallel;
+    return solveLayerExact(target, layer, ctx, o);
+  case SolverKind::Exhaustive:
+    return solveLayerExhaustive(target, layer, ctx, o);
+  case SolverKind::Random:
+    return solveLayerRandom(target, layer, ctx, o);
+  case SolverKind::Kapla:
+    break;
+  }
+  return solveLayerKapla(target, layer, ctx, opts.solve);
+}
+
+const LayerSolution &LayerSolveCache::solve(const LayerDesc &layer,
+                                            const LayerContext &ctx) {
+  auto [it, inserted] = memo.try_emplace(Key{layer, ctx});
+  if (inserted) {
+    it->second = solveOne(layer, ctx);
+    ++counts.layerSolves;
+    counts.evaluations += it->second.evaluations;
+  }
+  return it->second;
+}
+
+void LayerSolveCache::solveAll(
+    const std::vector<std::pair<LayerDesc, LayerContext>> &wanted) {
+  // The new pairs, each once, in the order first asked for.
+  std::vector<Key> keys;
+  std::set<Key> seen;
+  for (const auto &[l, c] : wanted) {
+    Key k{l, c};
+    if (!memo.count(k) && seen.insert(k).second)
+      keys.push_back(std::move(k));
+  }
+  std::vector<LayerSolution> sols(keys.size());
+  std::atomic<size_t> done{0};
+  auto body = [&](size_t i) {
+    sols[i] = solveOne(keys[i].layer, keys[i].ctx);
+    size_t n = ++done;
+    if (opts.onSolved)
+      opts.onSolved(n, keys.size());
+  };
+  if (opts.parallel)
+    opts.parallel(keys.size(), body);
+  else
+    for (size_t i = 0; i < keys.size(); ++i)
+      body(i);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ++counts.layerSolves;
+    counts.evaluations += sols[i].evaluations;
+    memo.emplace(std::move(keys[i]), std::move(sols[i]));
+  }
+}
+
+NetworkSchedule scheduleNetwork(const LayerGraph &graph,
+                                const SegmentSearchOptions &opts,
+                                LayerSolveCache &cache) {
+  return scheduleNetwork(
+      cache.arch(), graph, opts,
+      [&](const LayerDesc &l, const LayerContext &c) -> const LayerSolution & {
+        return cache.solve(l, c);
+      },
+      [&](const std::vector<std::pair<LayerDesc, LayerContext>> &wanted) {
+        cache.solveAll(wanted);
+      });
+}
+
+} // namespace mlir::kapla
