@@ -348,4 +348,43 @@ TEST(CostModel, ForwardedDataReservations) {
   // Not pipelined: nothing is held.
   reserveForwardedData(g, members, PipelineKind::None, ctxs);
   EXPECT_EQ(ctxs[1].gbufReserved, 0);
+
+  // The same segment from its constraints: A on node (0, 0), B on (0, 1),
+  // C on both; B reads from A's region and writes to C's; C reads from its
+  // first producer, A. C's output leaves: it goes to its own region.
+  std::vector<SegmentConstraint> cons(3);
+  cons[0].region = {0, 0, 1, 1};
+  cons[1].region = {0, 1, 1, 1};
+  cons[2].region = {0, 0, 1, 2};
+  for (SegmentConstraint &c : cons)
+    c.batchGroups = 2;
+  cons[0].outputOnChip = cons[1].outputOnChip = true;
+  cons[1].inputOnChip = cons[2].inputOnChip = true;
+  auto regionOf = [&](int j) -> std::optional<NodeRegion> {
+    return cons[j].region;
+  };
+  std::vector<LayerContext> built =
+      segmentContexts(g, members, PipelineKind::Spatial, cons, regionOf);
+  ASSERT_EQ(built.size(), 3u);
+  EXPECT_EQ(built[0].region, (NodeRegion{0, 0, 1, 1}));
+  EXPECT_FALSE(built[0].inputOnChip);
+  EXPECT_EQ(built[0].inputFrom, built[0].region);
+  EXPECT_EQ(built[0].outputTo, (NodeRegion{0, 1, 1, 1}));
+  EXPECT_EQ(built[1].inputFrom, (NodeRegion{0, 0, 1, 1}));
+  EXPECT_EQ(built[1].outputTo, (NodeRegion{0, 0, 1, 2}));
+  EXPECT_EQ(built[2].inputFrom, (NodeRegion{0, 0, 1, 1}));
+  EXPECT_FALSE(built[2].outputOnChip);
+  EXPECT_EQ(built[2].outputTo, built[2].region);
+  for (const LayerContext &c : built)
+    EXPECT_EQ(c.batchGroups, 2);
+  // A and B keep their output groups (12 words) on their one node each.
+  EXPECT_EQ(built[0].gbufReserved, 12);
+  EXPECT_EQ(built[1].gbufReserved, 12);
+  EXPECT_EQ(built[2].gbufReserved, 0);
+  // A producer the caller knows no region of (outside the segment): the
+  // layer's own region.
+  built = segmentContexts(g, members, PipelineKind::Spatial, cons,
+                          [](int) { return std::nullopt; });
+  EXPECT_EQ(built[1].inputFrom, built[1].region);
+  EXPECT_EQ(built[1].outputTo, built[1].region);
 }

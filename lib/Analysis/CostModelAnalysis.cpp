@@ -36,42 +36,35 @@ CostModelAnalysis::CostModelAnalysis(Operation *funcLike, AnalysisManager &am)
   lowerBounds.resize(n);
   segmentOf.assign(n, -1);
 
-  // Contexts: the region of the layer's constraint; forwarded data comes
-  // from the first producer (goes to the first consumer) in its segment.
+  // Contexts: the layers of each kapla.segment under their constraints
+  // (a layer with a constraint outside any segment is a segment of its
+  // own); forwarded data comes from the first producer (goes to the first
+  // consumer), as the segment search derives them.
   llvm::SmallVector<std::optional<SegmentConstraint>> cons(n);
   for (size_t i = 0; i < n; ++i)
     cons[i] = constraintOf(graph.getOp(i));
+  llvm::MapVector<Operation *, llvm::SmallVector<int>> members;
   for (size_t i = 0; i < n; ++i) {
-    LayerContext &ctx = contexts[i];
     if (!cons[i])
       continue;
-    ctx.region = cons[i]->region;
-    ctx.inputOnChip = cons[i]->inputOnChip;
-    ctx.outputOnChip = cons[i]->outputOnChip;
-    ctx.batchGroups = cons[i]->batchGroups;
-    ctx.channelGroups = cons[i]->channelGroups;
-    ctx.inputFrom = ctx.outputTo = ctx.region;
-    const LayerNode &node = g.layers[i];
-    if (!node.producers.empty() && cons[node.producers.front()])
-      ctx.inputFrom = cons[node.producers.front()]->region;
-    if (!node.consumers.empty() && cons[node.consumers.front()])
-      ctx.outputTo = cons[node.consumers.front()]->region;
+    auto seg = graph.getOp(i)->getParentOfType<SegmentOp>();
+    members[seg ? seg.getOperation() : graph.getOp(i)].push_back(int(i));
   }
-
-  // The GBUF space forwarded data holds in each pipelined segment.
-  llvm::MapVector<Operation *, llvm::SmallVector<int>> members;
-  for (size_t i = 0; i < n; ++i)
-    if (auto seg = graph.getOp(i)->getParentOfType<SegmentOp>();
-        seg && cons[i])
-      members[seg.getOperation()].push_back(int(i));
-  for (auto &[segOp, layers] : members) {
-    llvm::SmallVector<LayerContext> ctxs;
+  auto regionOf = [&](int j) -> std::optional<NodeRegion> {
+    if (!cons[j])
+      return std::nullopt;
+    return cons[j]->region;
+  };
+  for (auto &[key, layers] : members) {
+    auto seg = dyn_cast<SegmentOp>(key);
+    llvm::SmallVector<SegmentConstraint> segCons;
     for (int i : layers)
-      ctxs.push_back(contexts[i]);
-    reserveForwardedData(g, layers,
-                         cast<SegmentOp>(segOp).getPipeline().getValue(), ctxs);
-    for (auto [i, c] : llvm::zip(layers, ctxs))
-      contexts[i].gbufReserved = c.gbufReserved;
+      segCons.push_back(*cons[i]);
+    std::vector<LayerContext> ctxs = segmentContexts(
+        g, layers, seg ? seg.getPipeline().getValue() : PipelineKind::None,
+        segCons, regionOf);
+    for (auto [i, c] : llvm::zip_equal(layers, ctxs))
+      contexts[i] = c;
   }
 
   for (size_t i = 0; i < n; ++i) {

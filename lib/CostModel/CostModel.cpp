@@ -712,6 +712,31 @@ void reserveForwardedData(const LayerGraph &graph, llvm::ArrayRef<int> members,
   }
 }
 
+std::vector<LayerContext> segmentContexts(
+    const LayerGraph &graph, llvm::ArrayRef<int> members, PipelineKind pipeline,
+    llvm::ArrayRef<SegmentConstraint> constraints,
+    llvm::function_ref<std::optional<NodeRegion>(int layer)> regionOf) {
+  std::vector<LayerContext> ctxs;
+  for (auto [i, c] : llvm::zip_equal(members, constraints)) {
+    const LayerNode &node = graph.layers[i];
+    LayerContext ctx;
+    ctx.region = ctx.inputFrom = ctx.outputTo = c.region;
+    ctx.batchGroups = c.batchGroups;
+    ctx.channelGroups = c.channelGroups;
+    ctx.inputOnChip = c.inputOnChip;
+    ctx.outputOnChip = c.outputOnChip;
+    if (ctx.inputOnChip && !node.producers.empty())
+      if (std::optional<NodeRegion> r = regionOf(node.producers.front()))
+        ctx.inputFrom = *r;
+    if (ctx.outputOnChip && !node.consumers.empty())
+      if (std::optional<NodeRegion> r = regionOf(node.consumers.front()))
+        ctx.outputTo = *r;
+    ctxs.push_back(ctx);
+  }
+  reserveForwardedData(graph, members, pipeline, ctxs);
+  return ctxs;
+}
+
 std::optional<Dim> forwardedChannelDim(const LayerDesc &layer,
                                        const LayerContext &ctx) {
   if (layer.pass != LayerPass::Forward)

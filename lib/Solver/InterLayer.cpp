@@ -102,29 +102,27 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
   }
   // The contexts, for a number of forwarding groups.
   auto contextsFor = [&](int64_t groups, int64_t channelGroups) {
-    std::vector<LayerContext> ctxs;
+    std::vector<int> members;
+    std::vector<SegmentConstraint> cons;
     for (int i = first; i <= last; ++i) {
       const LayerNode &l = g.layers[i];
-      LayerContext ctx;
-      ctx.region = regions[i - first];
-      ctx.inputFrom = ctx.outputTo = ctx.region;
+      SegmentConstraint c;
+      c.region = regions[i - first];
       if (first != last) {
-        ctx.batchGroups = groups;
-        ctx.channelGroups = channelGroups;
-        ctx.inputOnChip = inputsInside(l, first, last);
-        ctx.outputOnChip = outputsInside(l, first, last);
-        if (ctx.inputOnChip)
-          ctx.inputFrom = regions[l.producers.front() - first];
-        if (ctx.outputOnChip)
-          ctx.outputTo = regions[l.consumers.front() - first];
+        c.batchGroups = groups;
+        c.channelGroups = channelGroups;
+        c.inputOnChip = inputsInside(l, first, last);
+        c.outputOnChip = outputsInside(l, first, last);
       }
-      ctxs.push_back(ctx);
-    }
-    std::vector<int> members;
-    for (int i = first; i <= last; ++i)
       members.push_back(i);
-    reserveForwardedData(g, members, kind, ctxs);
-    return ctxs;
+      cons.push_back(c);
+    }
+    return segmentContexts(g, members, kind, cons,
+                           [&](int j) -> std::optional<NodeRegion> {
+                             if (j < first || j > last)
+                               return std::nullopt;
+                             return regions[j - first];
+                           });
   };
   // The forwarding groups: the fewest that split the batch evenly and keep
   // the forwarded data alive at any time within half of each GBUF (the rest

@@ -16,10 +16,12 @@
 #include "Kapla/Workload/LayerGraph.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <array>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace mlir::kapla {
 
@@ -140,6 +142,20 @@ int64_t outputWords(const LayerDesc &layer);
 void reserveForwardedData(const LayerGraph &graph, llvm::ArrayRef<int> members,
                           PipelineKind pipeline,
                           llvm::MutableArrayRef<LayerContext> contexts);
+
+/// The contexts of the layers of one segment pipelined as `pipeline`
+/// (`members`, graph indices in order), each under its constraint
+/// (`constraints`, parallel to them): on its region, with its forwarding
+/// groups; its input read on chip when its constraint says so, from the
+/// region of its first producer (`regionOf`, empty when that layer has
+/// none: then its own), its output likewise to its first consumer's; and
+/// the GBUF words the segment's forwarded data holds (reserveForwardedData).
+/// The one place a layer's context is derived: the segment search and the
+/// cost model analysis both build theirs here.
+std::vector<LayerContext> segmentContexts(
+    const LayerGraph &graph, llvm::ArrayRef<int> members, PipelineKind pipeline,
+    llvm::ArrayRef<SegmentConstraint> constraints,
+    llvm::function_ref<std::optional<NodeRegion>(int layer)> regionOf);
 
 /// The sum of `parts` (network totals).
 CostRecord sumCosts(llvm::ArrayRef<CostRecord> parts);
