@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/Pipelines/Pipelines.h"
 #include "Kapla/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

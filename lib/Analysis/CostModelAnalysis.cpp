@@ -1,6 +1,7 @@
 //===- CostModelAnalysis.cpp - The cost model over IR ---------------------===//
 
 #include "Kapla/Analysis/CostModelAnalysis.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
@@ -13,14 +14,13 @@ using namespace mlir::kapla;
 
 ArchDesc mlir::kapla::getTargetArch(Operation *op) {
   for (Operation *cur = op; cur; cur = cur->getParentOp())
-    if (auto arch = cur->getAttrOfType<ArchAttr>(KaplaDialect::kArchAttrName))
+    if (auto arch = getArch(cur))
       return toCore(arch);
   return defaultArch();
 }
 
 static std::optional<SegmentConstraint> constraintOf(Operation *op) {
-  if (auto c = op->getAttrOfType<ConstraintAttr>(
-          KaplaDialect::kConstraintAttrName))
+  if (auto c = getConstraint(op))
     return toCore(c);
   return std::nullopt;
 }
@@ -70,7 +70,7 @@ CostModelAnalysis::CostModelAnalysis(Operation *funcLike, AnalysisManager &am)
   for (size_t i = 0; i < n; ++i) {
     Operation *op = graph.getOp(i);
     lowerBounds[i] = layerLowerBound(arch, g.layers[i].desc, contexts[i]);
-    auto df = op->getAttrOfType<DataflowAttr>(KaplaDialect::kDataflowAttrName);
+    auto df = getDataflow(op);
     if (!df) {
       complete = false;
       continue;

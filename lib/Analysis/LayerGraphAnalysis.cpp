@@ -1,6 +1,7 @@
 //===- LayerGraphAnalysis.cpp - The layer graph of a function -------------===//
 
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
@@ -73,7 +74,7 @@ void OriginTracker::propagate(Operation *op) {
 }
 
 std::string mlir::kapla::getLayerName(Operation *op) {
-  if (auto name = op->getAttrOfType<StringAttr>(KaplaDialect::kNameAttrName))
+  if (StringAttr name = getLayerNameAttr(op))
     return name.str();
   Location loc = op->getLoc();
   // An op inlined from a helper: the name it has in the helper.
@@ -98,7 +99,7 @@ LayerGraphAnalysis::LayerGraphAnalysis(Operation *funcLike) {
   funcLike->walk<WalkOrder::PreOrder>([&](Operation *op) -> WalkResult {
     if (op == funcLike)
       return WalkResult::advance();
-    auto layer = op->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+    auto layer = getLayer(op);
     if (!layer) {
       if (op->hasTrait<OpTrait::ReturnLike>() &&
           op->getParentOp() == funcLike) {

@@ -1,6 +1,7 @@
 //===- KaplaOps.cpp - kapla operations ------------------------------------===//
 
 #include "Kapla/IR/KaplaOps.h"
+#include "Kapla/IR/KaplaAccessors.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -52,7 +53,7 @@ LogicalResult SegmentOp::verify() {
   WalkResult nested = getBody().walk([&](Operation *op) {
     if (isa<SegmentOp>(op))
       return WalkResult::interrupt();
-    if (op->hasAttr(KaplaDialect::kLayerAttrName))
+    if (getLayer(op))
       layers.push_back(op);
     return WalkResult::advance();
   });
@@ -67,8 +68,7 @@ LogicalResult SegmentOp::verify() {
 
   llvm::SmallVector<std::pair<Operation *, NodeRegion>> regions;
   for (Operation *op : layers)
-    if (auto c = op->getAttrOfType<ConstraintAttr>(
-            KaplaDialect::kConstraintAttrName))
+    if (auto c = getConstraint(op))
       regions.push_back({op, toCore(c).region});
   for (size_t i = 0; i < regions.size(); ++i)
     for (size_t j = 0; j < i; ++j) {
@@ -86,4 +86,5 @@ LogicalResult SegmentOp::verify() {
 }
 
 #define GET_OP_CLASSES
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaOps.cpp.inc"

@@ -2,6 +2,7 @@
 
 #include "Kapla/Analysis/CostModelAnalysis.h"
 #include "Kapla/Hardware/ArchFile.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
@@ -51,13 +52,12 @@ struct KaplaSetArchPass
                            << "'; expected one of " << names;
         return signalPassFailure();
       }
-    } else if (module->hasAttr(KaplaDialect::kArchAttrName)) {
+    } else if (getArch(module)) {
       return markAllAnalysesPreserved();
     } else {
       desc = defaultArch();
     }
-    module->setAttr(KaplaDialect::kArchAttrName,
-                    toAttr(module.getContext(), *desc));
+    setArch(module, toAttr(module.getContext(), *desc));
     getAnalysis<RunRecord>().recordOption("arch", arch.getValue(), desc->name);
     getAnalysis<RunRecord>().recordOption("arch_file", archFile.getValue(),
                                           archFile.getValue());
@@ -135,8 +135,7 @@ struct KaplaEstimateCostPass
       if (!ok)
         return;
       for (int i = 0, e = int(g.getGraph().layers.size()); i < e; ++i)
-        g.getOp(i)->setAttr(KaplaDialect::kCostAttrName,
-                            toAttr(ctx, costs.getLayerCost(i)->cost));
+        setCost(g.getOp(i), toAttr(ctx, costs.getLayerCost(i)->cost));
       for (const SegmentCostEntry &s : costs.getSegments())
         if (auto seg = dyn_cast<SegmentOp>(s.op))
           seg.setCostAttr(toAttr(ctx, s.cost));

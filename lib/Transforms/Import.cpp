@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/Transforms/Passes.h"
@@ -31,6 +32,10 @@
 namespace mlir::kapla {
 #define GEN_PASS_DEF_KAPLAIMPORTPASS
 #include "Kapla/Transforms/Passes.h.inc"
+
+const char *stringifyUnknownOps(UnknownOps u) {
+  return u == UnknownOps::Warn ? "warn" : "error";
+}
 } // namespace mlir::kapla
 
 using namespace mlir;
@@ -913,15 +918,14 @@ bool Importer::run() {
         batchDims.assumeSamePositions(op);
       }
       Classified c;
-      auto existing = op->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+      auto existing = getLayer(op);
       if (existing && existing.getPass() != LayerPass::Forward) {
         // A backward layer of a training step: kept as built, with its
         // weight operands.
         c.role = Classified::Layer;
         c.desc = toCore(existing);
-        if (auto w = op->getAttrOfType<DenseI64ArrayAttr>(
-                KaplaDialect::kWeightsAttrName))
-          c.weights.assign(w.asArrayRef().begin(), w.asArrayRef().end());
+        llvm::ArrayRef<int64_t> w = getWeightOperands(op);
+        c.weights.assign(w.begin(), w.end());
       } else {
         c = visit(op);
       }
@@ -931,7 +935,7 @@ bool Importer::run() {
         continue;
       }
       if (c.role == Classified::PassThrough) {
-        op->removeAttr(KaplaDialect::kLayerAttrName);
+        setLayer(op, LayerAttr());
         // Constants, and what is computed from constants only (weight
         // transposes and reshapes, tensor.empty, fills), stay constant.
         bool allConst = llvm::all_of(op->getOperands(),
@@ -962,10 +966,9 @@ bool Importer::run() {
         } while (usedNames.contains(name));
       }
       usedNames.insert(name);
-      op->setAttr(KaplaDialect::kLayerAttrName, toAttr(ctx, l));
-      op->setAttr(KaplaDialect::kNameAttrName, StringAttr::get(ctx, name));
-      op->setAttr(KaplaDialect::kWeightsAttrName,
-                  DenseI64ArrayAttr::get(ctx, c.weights));
+      setLayer(op, toAttr(ctx, l));
+      setLayerName(op, name);
+      setWeightOperands(op, c.weights);
       descs[id] = l;
       layers.push_back(op);
       tracker.setLayer(op, id);
@@ -1079,12 +1082,6 @@ struct KaplaImportPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (unknownOps != "error" && unknownOps != "warn") {
-      module.emitError() << "kapla-import: unknown-ops must be 'error' or "
-                            "'warn', got '"
-                         << unknownOps << "'";
-      return signalPassFailure();
-    }
     if (batch < 0) {
       module.emitError() << "kapla-import: batch must be positive, got "
                          << static_cast<int64_t>(batch);
@@ -1167,7 +1164,7 @@ struct KaplaImportPass
     size_t layerCount = 0;
     llvm::SmallVector<FunctionOpInterface> withLayers;
     for (FunctionOpInterface func : networks) {
-      Importer importer(func, unknownOps == "warn", batch);
+      Importer importer(func, unknownOps == UnknownOps::Warn, batch);
       bool funcOk = importer.run();
       ok &= funcOk;
       layerCount += importer.layers.size();
@@ -1212,8 +1209,8 @@ struct KaplaImportPass
     record.recordOption("exported_batch", nullptr, exportedBatch);
     record.recordOption("entry", entry.getValue(), entry.getValue());
     record.recordOption("functions", nullptr, std::move(names));
-    record.recordOption("unknown_ops", unknownOps.getValue(),
-                        unknownOps.getValue());
+    record.recordOption("unknown_ops", stringifyUnknownOps(unknownOps),
+                        stringifyUnknownOps(unknownOps));
 
     if (!report.empty()) {
       llvm::SmallVector<ReportNetwork> nets;
@@ -1232,7 +1229,7 @@ struct KaplaImportPass
 } // namespace
 
 std::optional<std::string> mlir::kapla::layerContradictsOp(Operation *op) {
-  auto attr = op->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+  auto attr = getLayer(op);
   auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
   if (!attr || !linalgOp || op->getNumResults() != 1)
     return std::nullopt;
@@ -1280,9 +1277,8 @@ std::optional<std::string> mlir::kapla::layerContradictsOp(Operation *op) {
         return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
                " but the op is a contraction (fc or matmul)";
       // An FC's weight fixes C and K: the batch never runs through them.
-      auto weights =
-          op->getAttrOfType<DenseI64ArrayAttr>(KaplaDialect::kWeightsAttrName);
-      if (l.kind == LayerKind::FC && weights && weights.size() == 1 &&
+      llvm::ArrayRef<int64_t> weights = getWeightOperands(op);
+      if (l.kind == LayerKind::FC && weights.size() == 1 &&
           (weights[0] == 0 || weights[0] == 1)) {
         differ("C", l.c, product(ranges, cd->k));
         differ("K", l.k,

@@ -3,6 +3,7 @@
 #include "Kapla/Transforms/Report.h"
 #include "Kapla/CostModel/CostModel.h"
 #include "Kapla/Hardware/ArchFile.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 
@@ -67,7 +68,8 @@ static void writeLayer(llvm::json::OStream &j, StringRef function,
     j.attribute("reads_network_input", node.readsNetworkInput);
     j.attribute("network_output", node.isNetworkOutput);
     j.attribute("op", op->getName().getStringRef());
-    if (auto w = op->getAttrOfType<DenseI64ArrayAttr>("kapla.weights"))
+    if (auto w = op->getAttrOfType<DenseI64ArrayAttr>(
+            KaplaDialect::kWeightsAttrName))
       j.attributeArray("weight_operands", [&] {
         for (int64_t o : w.asArrayRef())
           j.value(o);
@@ -87,16 +89,16 @@ static void writeLayer(llvm::json::OStream &j, StringRef function,
       writeAccesses(j, c->cost.accesses);
       j.attribute("macs_performed", c->macsPerformed);
     }
-    j.attribute("optimal", op->hasAttr(KaplaDialect::kOptimalAttrName));
+    j.attribute("optimal", isProvenOptimal(op));
     // The certified gap of the exact search: 0 when proven optimal, null
     // when no search bounded it.
-    if (op->hasAttr(KaplaDialect::kOptimalAttrName))
+    if (isProvenOptimal(op))
       j.attribute("gap", 0.0);
-    else if (auto gap = op->getAttrOfType<FloatAttr>(KaplaDialect::kGapAttrName))
-      j.attribute("gap", gap.getValueAsDouble());
+    else if (std::optional<double> gap = getCertifiedGap(op))
+      j.attribute("gap", *gap);
     else
       j.attribute("gap", nullptr);
-    if (auto df = op->getAttrOfType<DataflowAttr>(KaplaDialect::kDataflowAttrName)) {
+    if (auto df = getDataflow(op)) {
       std::string text;
       llvm::raw_string_ostream os(text);
       Attribute(df).print(os);

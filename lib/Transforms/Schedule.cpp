@@ -2,6 +2,7 @@
 
 #include "Kapla/Analysis/CostModelAnalysis.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
@@ -89,13 +90,6 @@ struct KaplaFormSegmentsPass
   void runOnOperation() override {
     ModuleOp module = getOperation();
     MLIRContext *ctx = module.getContext();
-    std::optional<Objective> obj = symbolizeObjective(objective);
-    if (!obj) {
-      module.emitError() << "kapla-form-segments: objective must be energy, "
-                            "delay or edp, got '"
-                         << objective << "'";
-      return signalPassFailure();
-    }
     if (maxSegmentLayers < 1 || maxSegmentLayers > 10000) {
       module.emitError() << "kapla-form-segments: max-segment-layers must be "
                             "between 1 and 10000, got "
@@ -108,12 +102,6 @@ struct KaplaFormSegmentsPass
                          << static_cast<int64_t>(topK);
       return signalPassFailure();
     }
-    if (solver != "kapla" && solver != "exact") {
-      module.emitError() << "kapla-form-segments: solver must be kapla or "
-                            "exact, got '"
-                         << solver << "'";
-      return signalPassFailure();
-    }
     if (!(layerTimeBudget >= 0) || std::isinf(layerTimeBudget)) {
       module.emitError() << "kapla-form-segments: layer-time-budget must be a "
                             "finite, non-negative number of seconds, got "
@@ -121,9 +109,10 @@ struct KaplaFormSegmentsPass
       return signalPassFailure();
     }
     RunRecord &record = getAnalysis<RunRecord>();
-    record.recordOption("objective", objective.getValue(),
-                        objective.getValue());
-    record.recordOption("segment_solver", solver.getValue(), solver.getValue());
+    const char *objectiveName = stringifyObjective(objective);
+    const char *solverName = stringifySolverKind(solver);
+    record.recordOption("objective", objectiveName, objectiveName);
+    record.recordOption("segment_solver", solverName, solverName);
     record.recordOption("max_segment_layers", int64_t(maxSegmentLayers),
                         int64_t(maxSegmentLayers));
     record.recordOption("top_k", int64_t(topK), int64_t(topK));
@@ -141,9 +130,9 @@ struct KaplaFormSegmentsPass
     opts.channelGroups = channelGroups;
     opts.maxSegmentLayers = int(maxSegmentLayers);
     opts.topK = int(topK);
-    opts.solve.objective = *obj;
+    opts.solve.objective = objective;
     opts.solve.bufferSharing = bufferSharing;
-    const bool exact = solver == "exact";
+    const bool exact = solver == SolverKind::Exact;
     LayerSolverOptions solverOpts;
     solverOpts.solver = exact ? SolverKind::Exact : SolverKind::Kapla;
     solverOpts.solve = opts.solve;
@@ -153,8 +142,8 @@ struct KaplaFormSegmentsPass
       parallelFor(ctx, 0, n, body);
     };
     LayerSolveCache cache(arch, std::move(solverOpts));
-    record.solver = solver;
-    record.objective = objective;
+    record.solver = solverName;
+    record.objective = objectiveName;
     auto start = std::chrono::steady_clock::now();
     SchedulerStats searched;
 
@@ -227,24 +216,16 @@ struct KaplaFormSegmentsPass
             if (plan.channelGroups > 1)
               sc.channelGroups = plan.channelGroups;
           }
-          op->setAttr(KaplaDialect::kConstraintAttrName, toAttr(ctx, sc));
+          setConstraint(op, toAttr(ctx, sc));
           const LayerSolution &sol = cache.solve(g.layers[i].desc, c);
-          op->setAttr(KaplaDialect::kDataflowAttrName,
-                      toAttr(ctx, sol.dataflow));
-          op->removeAttr(KaplaDialect::kOptimalAttrName);
-          op->removeAttr(KaplaDialect::kGapAttrName);
+          setDataflow(op, toAttr(ctx, sol.dataflow));
           if (exact && !sol.complete)
             ++stopped;
-          if (exact && sol.complete)
-            op->setAttr(KaplaDialect::kOptimalAttrName, UnitAttr::get(ctx));
-          else if (exact && sol.bound > 0)
-            op->setAttr(
-                KaplaDialect::kGapAttrName,
-                FloatAttr::get(Float64Type::get(ctx),
-                               std::max(objectiveValue(*obj, sol.cost.cost) /
-                                                sol.bound -
-                                            1,
-                                        0.0)));
+          std::optional<double> gap;
+          if (exact && !sol.complete && sol.bound > 0)
+            gap = std::max(
+                objectiveValue(objective, sol.cost.cost) / sol.bound - 1, 0.0);
+          setOptimality(op, exact && sol.complete, gap);
         }
         wrapInSegment(lg.getOp(plan.first), lg.getOp(plan.last), index++,
                       plan.pipeline);
@@ -285,20 +266,8 @@ struct KaplaSolveLayersPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::optional<Objective> obj = symbolizeObjective(objective);
-    if (!obj) {
-      module.emitError() << "kapla-solve-layers: objective must be energy, "
-                            "delay or edp, got '"
-                         << objective << "'";
-      return signalPassFailure();
-    }
-    if (solver != "kapla" && solver != "exact" && solver != "exhaustive" &&
-        solver != "random") {
-      module.emitError() << "kapla-solve-layers: solver must be kapla, "
-                            "exact, exhaustive or random, got '"
-                         << solver << "'";
-      return signalPassFailure();
-    }
+    const char *objectiveName = stringifyObjective(objective);
+    const char *solverName = stringifySolverKind(solver);
     if (budget < 0) {
       module.emitError() << "kapla-solve-layers: budget must be non-negative";
       return signalPassFailure();
@@ -314,7 +283,7 @@ struct KaplaSolveLayersPass
         return signalPassFailure();
       }
     SolveOptions opts;
-    opts.objective = *obj;
+    opts.objective = objective;
     opts.budget = budget;
     opts.seed = static_cast<uint64_t>(seed);
     opts.bufferSharing = bufferSharing;
@@ -325,7 +294,7 @@ struct KaplaSolveLayersPass
                                   std::chrono::steady_clock::duration>(
                                   std::chrono::duration<double>(timeBudget));
     LayerSolverOptions solverOpts;
-    solverOpts.solver = *symbolizeSolverKind(solver);
+    solverOpts.solver = solver;
     solverOpts.solve = opts;
     solverOpts.layerTimeBudget = layerTimeBudget;
     MLIRContext *ctx = &getContext();
@@ -367,8 +336,7 @@ struct KaplaSolveLayersPass
           ok = false;
           return;
         }
-        todo[i] = resolve || !layerOp->hasAttr(
-                                 KaplaDialect::kDataflowAttrName);
+        todo[i] = resolve || !getDataflow(layerOp);
         if (todo[i])
           wanted.emplace_back(g.layers[i].desc, costs.getContext(int(i)));
       }
@@ -388,17 +356,12 @@ struct KaplaSolveLayersPass
           ok = false;
           continue;
         }
-        op->setAttr(KaplaDialect::kDataflowAttrName, toAttr(ctx, s.dataflow));
-        op->removeAttr(KaplaDialect::kOptimalAttrName);
-        op->removeAttr(KaplaDialect::kGapAttrName);
-        if (s.complete) {
-          op->setAttr(KaplaDialect::kOptimalAttrName, UnitAttr::get(ctx));
-        } else if (solver == "exact" && s.bound > 0) {
-          double value = objectiveValue(opts.objective, s.cost.cost);
-          op->setAttr(KaplaDialect::kGapAttrName,
-                      FloatAttr::get(Float64Type::get(ctx),
-                                     std::max(value / s.bound - 1, 0.0)));
-        }
+        setDataflow(op, toAttr(ctx, s.dataflow));
+        std::optional<double> gap;
+        if (!s.complete && solver == SolverKind::Exact && s.bound > 0)
+          gap = std::max(
+              objectiveValue(opts.objective, s.cost.cost) / s.bound - 1, 0.0);
+        setOptimality(op, s.complete, gap);
       }
     });
     if (!ok)
@@ -407,7 +370,7 @@ struct KaplaSolveLayersPass
     // A search that a budget or deadline ended before its space was
     // visited (kapla's descent and the random sampler never visit it).
     int64_t stopped = 0;
-    if (solver == "exact" || solver == "exhaustive")
+    if (solver == SolverKind::Exact || solver == SolverKind::Exhaustive)
       for (const LayerSolution *sol : attached)
         stopped += sol->found && !sol->complete;
     RunRecord &record = getAnalysis<RunRecord>();
@@ -419,23 +382,23 @@ struct KaplaSolveLayersPass
     numLayerSolves += solves;
     numEvaluations += cache.stats().evaluations;
     if (solves > 0) {
-      record.solver = solver;
-      record.objective = objective;
+      record.solver = solverName;
+      record.objective = objectiveName;
     }
     if (stopped > 0)
       module.emitWarning()
-          << "kapla-solve-layers: the budget ended the " << solver
+          << "kapla-solve-layers: the budget ended the " << solverName
           << " search of " << stopped << " of " << solves
           << " distinct layer solves before it was complete (budget="
-          << static_cast<int64_t>(budget) << ", time-budget="
-          << shortNumber(timeBudget)
-          << " s, layer-time-budget="
-          << shortNumber(layerTimeBudget)
+          << static_cast<int64_t>(budget)
+          << ", time-budget=" << shortNumber(timeBudget)
+          << " s, layer-time-budget=" << shortNumber(layerTimeBudget)
           << " s); they are not proven optimal"
-          << (solver == "exact" ? " and carry their certified kapla.gap" : "");
-    record.recordOption("solver", solver.getValue(), record.solver);
-    record.recordOption("objective", objective.getValue(),
-                        objective.getValue());
+          << (solver == SolverKind::Exact
+                  ? " and carry their certified kapla.gap"
+                  : "");
+    record.recordOption("solver", solverName, record.solver);
+    record.recordOption("objective", objectiveName, objectiveName);
     record.recordOption("budget", int64_t(budget), int64_t(budget));
     record.recordOption("seed", int64_t(seed), int64_t(seed));
     record.recordOption("resolve", bool(resolve), bool(resolve));

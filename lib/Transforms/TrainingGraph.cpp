@@ -19,6 +19,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
+#include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
@@ -273,7 +274,7 @@ LayerDesc TrainingBuilder::shapeOf(Value v) {
     Operation *def = cur.getDefiningOp();
     if (!def)
       break;
-    if (auto l = def->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName)) {
+    if (auto l = getLayer(def)) {
       LayerDesc d = toCore(l);
       out.n = d.n;
       out.c = out.k = d.k;
@@ -338,7 +339,7 @@ Value TrainingBuilder::gradientOf(Value v) {
     MLIRContext *ctx = func.getContext();
     std::string base = "grad_merge";
     for (Operation *def = v.getDefiningOp(); def;) {
-      if (def->hasAttr(KaplaDialect::kLayerAttrName)) {
+      if (getLayer(def)) {
         base = getLayerName(def) + ".grad_merge";
         break;
       }
@@ -348,27 +349,23 @@ Value TrainingBuilder::gradientOf(Value v) {
           next = o.getDefiningOp();
       def = next;
     }
-    merge->setAttr(KaplaDialect::kLayerAttrName, toAttr(ctx, d));
-    merge->setAttr(KaplaDialect::kNameAttrName,
-                   StringAttr::get(ctx, uniqueName(base)));
-    merge->setAttr(KaplaDialect::kWeightsAttrName,
-                   DenseI64ArrayAttr::get(ctx, {}));
+    setLayer(merge, toAttr(ctx, d));
+    setLayerName(merge, uniqueName(base));
+    setWeightOperands(merge, {});
   }
   return merge.getResult(0);
 }
 
 void TrainingBuilder::markLayer(Operation *newOp, Operation *fwd,
                                 unsigned operand) {
-  auto attr = fwd->getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+  auto attr = getLayer(fwd);
   if (!attr)
     return;
   LayerDesc d = toCore(attr);
   MLIRContext *ctx = func.getContext();
   // Which forward operand is the filter (the W tensor).
   int64_t wOperand = -1;
-  if (auto w = fwd->getAttrOfType<DenseI64ArrayAttr>(
-          KaplaDialect::kWeightsAttrName);
-      w && !w.empty())
+  if (llvm::ArrayRef<int64_t> w = getWeightOperands(fwd); !w.empty())
     wOperand = w[0];
   if (d.kind == LayerKind::MatMul)
     wOperand = 1;
@@ -386,9 +383,8 @@ void TrainingBuilder::markLayer(Operation *newOp, Operation *fwd,
       base += "_" + std::to_string(operand);
     }
   }
-  newOp->setAttr(KaplaDialect::kLayerAttrName, toAttr(ctx, d));
-  newOp->setAttr(KaplaDialect::kNameAttrName,
-                 StringAttr::get(ctx, uniqueName(base)));
+  setLayer(newOp, toAttr(ctx, d));
+  setLayerName(newOp, uniqueName(base));
   llvm::SmallVector<int64_t> weights;
   if (d.pass == LayerPass::BackwardData && wOperand >= 0)
     for (auto [i, v] : llvm::enumerate(newOp->getOperands()))
@@ -396,8 +392,7 @@ void TrainingBuilder::markLayer(Operation *newOp, Operation *fwd,
         weights.push_back(static_cast<int64_t>(i));
         break;
       }
-  newOp->setAttr(KaplaDialect::kWeightsAttrName,
-                 DenseI64ArrayAttr::get(ctx, weights));
+  setWeightOperands(newOp, weights);
 }
 
 /// The combine of a linalg body, or failure for a reduction without a rule.
@@ -584,7 +579,7 @@ FailureOr<Value> TrainingBuilder::linalgInputGradient(linalg::LinalgOp op,
     gen->erase();
     gen = lean;
   }
-  if (op->hasAttr(KaplaDialect::kLayerAttrName))
+  if (getLayer(op))
     markLayer(gen, op, xj->getOperandNumber());
   return gen.getResult(0);
 }
@@ -619,8 +614,7 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
   if (failed(combine))
     return op->emitError("kapla-build-training-graph: no gradient rule for a "
                          "reduction whose body is not a sum, max or min");
-  bool fused = !op->hasAttr(KaplaDialect::kLayerAttrName) &&
-               op.getNumLoops() == op.getNumParallelLoops();
+  bool fused = !getLayer(op) && op.getNumLoops() == op.getNumParallelLoops();
   llvm::SmallVector<Value> made;
   for (unsigned j = 0; j < op.getNumDpsInputs(); ++j) {
     Value x = op.getDpsInputOperand(j)->get();
@@ -826,7 +820,7 @@ bool TrainingBuilder::run() {
                    "kapla-form-segments");
       return false;
     }
-    auto attr = op.getAttrOfType<LayerAttr>(KaplaDialect::kLayerAttrName);
+    auto attr = getLayer(&op);
     if (!attr)
       continue;
     names.insert(getLayerName(&op));
@@ -843,11 +837,9 @@ bool TrainingBuilder::run() {
                                 d.kind != LayerKind::MatMul)) &&
           d.n % t.getDimSize(0) == 0)
         batchScale = d.n / t.getDimSize(0);
-    if (auto w = op.getAttrOfType<DenseI64ArrayAttr>(
-            KaplaDialect::kWeightsAttrName))
-      for (int64_t i : w.asArrayRef())
-        if (!llvm::is_contained(weights, op.getOperand(i)))
-          weights.push_back(op.getOperand(i));
+    for (int64_t i : getWeightOperands(&op))
+      if (!llvm::is_contained(weights, op.getOperand(i)))
+        weights.push_back(op.getOperand(i));
   }
   if (weights.empty() && names.empty()) {
     func.emitError("kapla-build-training-graph: no layers; run kapla-import "
@@ -946,9 +938,7 @@ struct KaplaBuildTrainingGraphPass
       if (func.isExternal())
         return;
       bool hasLayers = false;
-      func.walk([&](Operation *op) {
-        hasLayers |= op->hasAttr(KaplaDialect::kLayerAttrName);
-      });
+      func.walk([&](Operation *op) { hasLayers |= bool(getLayer(op)); });
       if (!hasLayers)
         return;
       any = true;

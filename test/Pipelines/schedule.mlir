@@ -49,7 +49,7 @@
 // PASSLAYERTIME: error: kapla-form-segments: layer-time-budget must be a finite, non-negative number of seconds, got INF
 // RUN: not kapla-opt %s -kapla-import -kapla-form-segments="top-k=2147483648" 2>&1 | FileCheck %s --check-prefix=PASSTOPK
 // PASSTOPK: error: kapla-form-segments: top-k must be between 0 (every segment solved) and 1000000, got 2147483648
-// BADSEGSOLVER: error: kapla-schedule: segment-solver must be kapla or exact, got 'annealing'
+// BADSEGSOLVER: for the --segment-solver option: must be one of kapla, exact, got 'annealing'
 // Segments chosen on exactly solved layers: every layer proven on this small net.
 // RUN: kapla-opt %s -kapla-schedule="arch=edge-systolic batch=8 max-segment-layers=2 segment-solver=exact solver=exact report=%t.x.json" | kapla-opt -kapla-verify-dataflow -o /dev/null
 // RUN: FileCheck %s --check-prefix=SEGEXACT < %t.x.json
@@ -135,8 +135,8 @@
 // SEARCH: "search": {
 // SEARCH-NEXT: "seconds":
 // SEARCH-NEXT: "segments_enumerated": 25,
-// BADOBJ: error: kapla-schedule: objective must be energy, delay or edp, got 'area'
-// BADSOLVER: error: kapla-schedule: solver must be kapla, exact, exhaustive or random, got 'annealing'
+// BADOBJ: for the --objective option: must be one of energy, delay, edp, got 'area'
+// BADSOLVER: for the --solver option: must be one of kapla, exact, exhaustive, random, got 'annealing'
 
 #id = affine_map<(n, c, h, w) -> (n, c, h, w)>
 #ch = affine_map<(n, c, h, w) -> (c)>

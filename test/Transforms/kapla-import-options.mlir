@@ -19,7 +19,7 @@
 // WARN-NEXT: ]
 
 // RUN: not kapla-opt %s -kapla-import=unknown-ops=ignore 2>&1 | FileCheck %s --check-prefix=BADOPT
-// BADOPT: error: kapla-import: unknown-ops must be 'error' or 'warn', got 'ignore'
+// BADOPT: for the --unknown-ops option: must be one of error, warn, got 'ignore'
 
 // RUN: not kapla-opt %s -kapla-import="unknown-ops=warn report=%t/no/such/dir/r.json" 2>&1 | FileCheck %s --check-prefix=BADPATH
 // BADPATH: error: cannot write the report to '{{.*}}r.json'

@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/Pipelines/Pipelines.h"
 #include "Kapla/Transforms/Passes.h"
 
 #include "mlir/Conversion/TosaToArith/TosaToArith.h"
