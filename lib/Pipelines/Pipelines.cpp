@@ -19,7 +19,8 @@ using namespace mlir;
 using namespace mlir::kapla;
 
 void mlir::kapla::buildKaplaImportPipeline(
-    OpPassManager &pm, const KaplaImportPipelineOptions &opts) {
+    OpPassManager &pm, const KaplaImportPipelineOptions &opts,
+    bool requireLayers) {
   KaplaSetArchPassOptions archOpts;
   archOpts.arch = opts.arch;
   archOpts.archFile = opts.archFile;
@@ -41,6 +42,7 @@ void mlir::kapla::buildKaplaImportPipeline(
   importOpts.report = opts.report;
   importOpts.unknownOps = opts.unknownOps;
   importOpts.entry = opts.entry;
+  importOpts.requireLayers = requireLayers;
   pm.addPass(createKaplaImportPass(importOpts));
 }
 void mlir::kapla::buildKaplaSchedulePipeline(
@@ -52,7 +54,7 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   importOpts.batch = opts.batch;
   importOpts.unknownOps = opts.unknownOps;
   importOpts.entry = opts.entry;
-  buildKaplaImportPipeline(pm, importOpts);
+  buildKaplaImportPipeline(pm, importOpts, /*requireLayers=*/true);
   if (opts.training)
     pm.addPass(createKaplaBuildTrainingGraphPass());
   KaplaFormSegmentsPassOptions formOpts;
@@ -64,7 +66,10 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   formOpts.bufferSharing = opts.bufferSharing;
   formOpts.rectangleRegions = opts.rectangleRegions;
   formOpts.channelGroups = opts.channelGroups;
-  pm.addPass(createKaplaFormSegmentsPass(formOpts));
+  // Each function is a network: its segments and layer solves run per
+  // function (functions in parallel).
+  OpPassManager &fpm = pm.nest<func::FuncOp>();
+  fpm.addPass(createKaplaFormSegmentsPass(formOpts));
   // kapla-form-segments solved every layer in detail with the segment
   // solver (kapla unless segment-solver says exact); another solver solves
   // them again in the chosen segments.
@@ -77,7 +82,7 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   solveOpts.timeBudget = opts.timeBudget;
   solveOpts.layerTimeBudget = opts.layerTimeBudget;
   solveOpts.bufferSharing = opts.bufferSharing;
-  pm.addPass(createKaplaSolveLayersPass(solveOpts));
+  fpm.addPass(createKaplaSolveLayersPass(solveOpts));
   KaplaEstimateCostPassOptions costOpts;
   costOpts.report = opts.report;
   pm.addPass(createKaplaEstimateCostPass(costOpts));
@@ -139,5 +144,7 @@ void mlir::kapla::registerKaplaPipelines() {
       "kapla-import-pipeline",
       "Set the architecture (kapla-set-arch), lower TOSA to linalg if "
       "`input=tosa`, then run kapla-import",
-      buildKaplaImportPipeline);
+      [](OpPassManager &pm, const KaplaImportPipelineOptions &opts) {
+        buildKaplaImportPipeline(pm, opts);
+      });
 }

@@ -30,6 +30,8 @@ struct KaplaSetArchPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    // The run's record, for the function passes after this one.
+    RunRecord &record = getAnalysis<RunRecord>();
     if (!arch.empty() && !archFile.empty()) {
       module.emitError() << "kapla-set-arch: give arch or arch-file, not both";
       return signalPassFailure();
@@ -58,9 +60,8 @@ struct KaplaSetArchPass
       desc = defaultArch();
     }
     setArch(module, toAttr(module.getContext(), *desc));
-    getAnalysis<RunRecord>().recordOption("arch", arch.getValue(), desc->name);
-    getAnalysis<RunRecord>().recordOption("arch_file", archFile.getValue(),
-                                          archFile.getValue());
+    record.recordOption("arch", arch.getValue(), desc->name);
+    record.recordOption("arch_file", archFile.getValue(), archFile.getValue());
   }
 };
 
@@ -88,13 +89,10 @@ struct KaplaVerifyDataflowPass
   using Base::Base;
 
   void runOnOperation() override {
-    bool ok = true;
-    getOperation().walk([&](FunctionOpInterface func) {
-      if (func.isExternal())
-        return;
-      ok &= verifyLayers(func, getChildAnalysis<CostModelAnalysis>(func));
-    });
-    if (!ok)
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return markAllAnalysesPreserved();
+    if (!verifyLayers(func, getAnalysis<CostModelAnalysis>()))
       return signalPassFailure();
     markAllAnalysesPreserved();
   }

@@ -1192,6 +1192,12 @@ struct KaplaImportPass
                             "constant, as after inlining a driver?)";
       batchApplied = false;
     }
+    if (ok && requireLayers && layerCount == 0) {
+      module.emitError() << "kapla-import: nothing to schedule: the module "
+                            "has no layers (every compute op works on "
+                            "constants only, or there is none)";
+      return signalPassFailure();
+    }
     if (!ok || !batchApplied)
       return signalPassFailure();
     if (layerCount == 0 && !report.empty())

@@ -107,15 +107,17 @@ static void writeLayer(llvm::json::OStream &j, StringRef function,
   });
 }
 
+/// `v` as JSON text.
+static std::string jsonText(const llvm::json::Value &v) {
+  std::string out;
+  llvm::raw_string_ostream os(out);
+  os << v;
+  return out;
+}
+
 void RunRecord::recordOption(StringRef key, const llvm::json::Value &requested,
                              const llvm::json::Value &applied) {
-  auto text = [](const llvm::json::Value &v) {
-    std::string out;
-    llvm::raw_string_ostream os(out);
-    os << v;
-    return out;
-  };
-  options[key.str()] = {text(requested), text(applied)};
+  options[key.str()] = {jsonText(requested), jsonText(applied)};
 }
 
 std::optional<llvm::json::Value> RunRecord::appliedOption(StringRef key) const {
@@ -128,6 +130,26 @@ std::optional<llvm::json::Value> RunRecord::appliedOption(StringRef key) const {
     return std::nullopt;
   }
   return std::move(*v);
+}
+
+void RunRecord::merge(const RunRecord &other) {
+  std::lock_guard<std::mutex> lock(mutex);
+  for (const auto &[key, values] : other.options)
+    options[key] = values;
+  if (other.solver != "none") {
+    solver = other.solver;
+    objective = other.objective;
+  }
+  search += other.search;
+  seconds += other.seconds;
+  auto add = [](std::optional<int64_t> &to, std::optional<int64_t> from) {
+    if (from)
+      to = to.value_or(0) + *from;
+  };
+  add(stoppedInSegments, other.stoppedInSegments);
+  add(stoppedInSolves, other.stoppedInSolves);
+  if (other.requestedSolver)
+    requestedSolver = other.requestedSolver;
 }
 
 LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
@@ -160,9 +182,17 @@ LogicalResult mlir::kapla::writeReport(ModuleOp module, StringRef path,
           j.attribute("solver", st.solver);
         }
         // Every option the passes were given, and what they applied.
+        auto options = st.options;
+        if (std::optional<int64_t> stopped =
+                st.stoppedInSolves ? st.stoppedInSolves : st.stoppedInSegments)
+          options["layers_stopped_by_budget"] = {"null",
+                                                 std::to_string(*stopped)};
+        if (st.requestedSolver)
+          options["solver"] = {jsonText(*st.requestedSolver),
+                               jsonText(st.solver)};
         for (bool requested : {true, false})
           j.attributeObject(requested ? "requested" : "applied", [&] {
-            for (const auto &[key, values] : st.options) {
+            for (const auto &[key, values] : options) {
               llvm::Expected<llvm::json::Value> v = llvm::json::parse(
                   requested ? values.first : values.second);
               if (!v)

@@ -88,27 +88,29 @@ struct KaplaFormSegmentsPass
   using Base::Base;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    MLIRContext *ctx = module.getContext();
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return markAllAnalysesPreserved();
+    MLIRContext *ctx = func.getContext();
     if (maxSegmentLayers < 1 || maxSegmentLayers > 10000) {
-      module.emitError() << "kapla-form-segments: max-segment-layers must be "
-                            "between 1 and 10000, got "
-                         << static_cast<int64_t>(maxSegmentLayers);
+      func.emitError() << "kapla-form-segments: max-segment-layers must be "
+                          "between 1 and 10000, got "
+                       << static_cast<int64_t>(maxSegmentLayers);
       return signalPassFailure();
     }
     if (topK < 0 || topK > 1000000) {
-      module.emitError() << "kapla-form-segments: top-k must be between 0 "
-                            "(every segment solved) and 1000000, got "
-                         << static_cast<int64_t>(topK);
+      func.emitError() << "kapla-form-segments: top-k must be between 0 "
+                          "(every segment solved) and 1000000, got "
+                       << static_cast<int64_t>(topK);
       return signalPassFailure();
     }
     if (!(layerTimeBudget >= 0) || std::isinf(layerTimeBudget)) {
-      module.emitError() << "kapla-form-segments: layer-time-budget must be a "
-                            "finite, non-negative number of seconds, got "
-                         << static_cast<double>(layerTimeBudget);
+      func.emitError() << "kapla-form-segments: layer-time-budget must be a "
+                          "finite, non-negative number of seconds, got "
+                       << static_cast<double>(layerTimeBudget);
       return signalPassFailure();
     }
-    RunRecord &record = getAnalysis<RunRecord>();
+    RunRecord record;
     const char *objectiveName = stringifyObjective(objective);
     const char *solverName = stringifySolverKind(solver);
     record.recordOption("objective", objectiveName, objectiveName);
@@ -124,7 +126,7 @@ struct KaplaFormSegmentsPass
                         bool(rectangleRegions));
     record.recordOption("channel_groups", bool(channelGroups),
                         bool(channelGroups));
-    ArchDesc arch = getTargetArch(module);
+    ArchDesc arch = getTargetArch(func);
     SegmentSearchOptions opts;
     opts.rectangles = rectangleRegions;
     opts.channelGroups = channelGroups;
@@ -147,26 +149,24 @@ struct KaplaFormSegmentsPass
     auto start = std::chrono::steady_clock::now();
     SchedulerStats searched;
 
-    bool ok = true;
-    int64_t layerCount = 0, stopped = 0;
-    module.walk([&](FunctionOpInterface func) {
-      if (func.isExternal())
-        return;
-      const LayerGraphAnalysis &lg = getChildAnalysis<LayerGraphAnalysis>(func);
+    // The layers of this function, scheduled on their own (each function is
+    // a network).
+    int64_t stopped = 0;
+    auto schedule = [&]() -> bool {
+      const LayerGraphAnalysis &lg = getAnalysis<LayerGraphAnalysis>();
       const LayerGraph &g = lg.getGraph();
-      layerCount += static_cast<int64_t>(g.layers.size());
+      if (g.layers.empty())
+        return true;
       for (size_t i = 0; i < g.layers.size(); ++i) {
         if (lg.getOp(int(i))->getParentOfType<SegmentOp>()) {
           lg.getOp(int(i))->emitError()
               << "kapla-form-segments: the layer is in a segment already";
-          ok = false;
-          return;
+          return false;
         }
         if (std::optional<std::string> why = layerContradictsOp(lg.getOp(int(i)))) {
           lg.getOp(int(i))->emitError()
               << "kapla.layer contradicts its op: " << *why;
-          ok = false;
-          return;
+          return false;
         }
       }
       // The detailed solves run in parallel on MLIR's thread pool; each is
@@ -183,13 +183,11 @@ struct KaplaFormSegmentsPass
                 << "no valid schedule for layer '" << g.layers[i].name
                 << "' on '" << arch.name << "', even alone on the chip: "
                 << explainNoSchedule(arch, g.layers[i].desc, whole);
-            ok = false;
-            return;
+            return false;
           }
         func.emitError() << "kapla-form-segments: no valid schedule for '"
                          << func.getName() << "' on '" << arch.name << "'";
-        ok = false;
-        return;
+        return false;
       }
       // A segment owns a run of ops of one block.
       for (const SegmentPlan &plan : sched.segments) {
@@ -198,8 +196,7 @@ struct KaplaFormSegmentsPass
             (first != last && !first->isBeforeInBlock(last))) {
           last->emitError() << "kapla-form-segments: the layers of a segment "
                                "must be ops of one block, in order";
-          ok = false;
-          return;
+          return false;
         }
       }
       int64_t index = 0;
@@ -230,7 +227,9 @@ struct KaplaFormSegmentsPass
         wrapInSegment(lg.getOp(plan.first), lg.getOp(plan.last), index++,
                       plan.pipeline);
       }
-    });
+      return true;
+    };
+    bool ok = schedule();
     searched.layerSolves = cache.stats().layerSolves;
     searched.evaluations = cache.stats().evaluations;
     record.search += searched;
@@ -242,19 +241,17 @@ struct KaplaFormSegmentsPass
     numLayerSolves += searched.layerSolves;
     numEvaluations += searched.evaluations;
     if (stopped > 0)
-      module.emitWarning() << "kapla-form-segments: layer-time-budget="
-                           << shortNumber(layerTimeBudget)
-                           << " s ended the exact search of " << stopped
-                           << " scheduled layers before it proved them "
-                              "optimal; they carry their certified kapla.gap";
-    record.recordOption("layers_stopped_by_budget", nullptr, stopped);
-    if (ok && layerCount == 0) {
-      module.emitError() << "kapla-form-segments: nothing to schedule: the "
-                            "module has no layers (run kapla-import first; "
-                            "it finds none when every compute op works on "
-                            "constants only)";
-      ok = false;
-    }
+      func.emitWarning() << "kapla-form-segments: layer-time-budget="
+                         << shortNumber(layerTimeBudget)
+                         << " s ended the exact search of " << stopped
+                         << " scheduled layers before it proved them "
+                            "optimal; they carry their certified kapla.gap";
+    record.stoppedInSegments = stopped;
+    // What this pass did, into the run's record on the module (when a
+    // module pass of the run created one).
+    if (Operation *parent = func->getParentOp())
+      if (auto run = getCachedParentAnalysis<RunRecord>(parent))
+        run->get().merge(record);
     if (!ok)
       signalPassFailure();
   }
@@ -265,21 +262,23 @@ struct KaplaSolveLayersPass
   using Base::Base;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
+    func::FuncOp func = getOperation();
+    if (func.isExternal())
+      return markAllAnalysesPreserved();
     const char *objectiveName = stringifyObjective(objective);
     const char *solverName = stringifySolverKind(solver);
     if (budget < 0) {
-      module.emitError() << "kapla-solve-layers: budget must be non-negative";
+      func.emitError() << "kapla-solve-layers: budget must be non-negative";
       return signalPassFailure();
     }
     for (auto [name, value] : {std::make_pair("time-budget", double(timeBudget)),
                                std::make_pair("layer-time-budget",
                                               double(layerTimeBudget))})
       if (!(value >= 0) || std::isinf(value)) {
-        module.emitError() << "kapla-solve-layers: " << name
-                           << " must be a finite, non-negative number of "
-                              "seconds, got "
-                           << value;
+        func.emitError() << "kapla-solve-layers: " << name
+                         << " must be a finite, non-negative number of "
+                            "seconds, got "
+                         << value;
         return signalPassFailure();
       }
     SolveOptions opts;
@@ -287,7 +286,7 @@ struct KaplaSolveLayersPass
     opts.budget = budget;
     opts.seed = static_cast<uint64_t>(seed);
     opts.bufferSharing = bufferSharing;
-    ArchDesc arch = getTargetArch(module);
+    ArchDesc arch = getTargetArch(func);
     auto start = std::chrono::steady_clock::now();
     if (timeBudget > 0)
       opts.deadline = start + std::chrono::duration_cast<
@@ -320,12 +319,10 @@ struct KaplaSolveLayersPass
     llvm::SmallPtrSet<const LayerSolution *, 16> attached;
 
     bool ok = true;
-    module.walk([&](FunctionOpInterface func) {
-      if (func.isExternal())
-        return;
+    auto solveAll = [&] {
       // The contexts come from the constraints and the layer graph, as the
       // cost model sees them.
-      CostModelAnalysis &costs = getChildAnalysis<CostModelAnalysis>(func);
+      CostModelAnalysis &costs = getAnalysis<CostModelAnalysis>();
       const LayerGraph &g = costs.getGraph().getGraph();
       llvm::SmallVector<bool> todo(g.layers.size(), true);
       std::vector<std::pair<LayerDesc, LayerContext>> wanted;
@@ -363,7 +360,8 @@ struct KaplaSolveLayersPass
               objectiveValue(opts.objective, s.cost.cost) / s.bound - 1, 0.0);
         setOptimality(op, s.complete, gap);
       }
-    });
+    };
+    solveAll();
     if (!ok)
       return signalPassFailure();
     const int64_t solves = cache.stats().layerSolves;
@@ -373,7 +371,7 @@ struct KaplaSolveLayersPass
     if (solver == SolverKind::Exact || solver == SolverKind::Exhaustive)
       for (const LayerSolution *sol : attached)
         stopped += sol->found && !sol->complete;
-    RunRecord &record = getAnalysis<RunRecord>();
+    RunRecord record;
     record.seconds +=
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
@@ -386,7 +384,7 @@ struct KaplaSolveLayersPass
       record.objective = objectiveName;
     }
     if (stopped > 0)
-      module.emitWarning()
+      func.emitWarning()
           << "kapla-solve-layers: the budget ended the " << solverName
           << " search of " << stopped << " of " << solves
           << " distinct layer solves before it was complete (budget="
@@ -397,7 +395,7 @@ struct KaplaSolveLayersPass
           << (solver == SolverKind::Exact
                   ? " and carry their certified kapla.gap"
                   : "");
-    record.recordOption("solver", solverName, record.solver);
+    record.requestedSolver = solverName;
     record.recordOption("objective", objectiveName, objectiveName);
     record.recordOption("budget", int64_t(budget), int64_t(budget));
     record.recordOption("seed", int64_t(seed), int64_t(seed));
@@ -408,7 +406,12 @@ struct KaplaSolveLayersPass
     record.recordOption("buffer_sharing", bool(bufferSharing),
                         bool(bufferSharing));
     if (solves > 0)
-      record.recordOption("layers_stopped_by_budget", nullptr, stopped);
+      record.stoppedInSolves = stopped;
+    // What this pass did, into the run's record on the module (when a
+    // module pass of the run created one).
+    if (Operation *parent = func->getParentOp())
+      if (auto run = getCachedParentAnalysis<RunRecord>(parent))
+        run->get().merge(record);
   }
 };
 

@@ -174,13 +174,15 @@ struct KaplaSchedulePipelineOptions
 };
 
 /// kapla-set-arch, the upstream TOSA lowering when `input` is TOSA, then
-/// kapla-import.
+/// kapla-import (`requireLayers`: a module without layers is an error).
 void buildKaplaImportPipeline(OpPassManager &pm,
-                              const KaplaImportPipelineOptions &options);
+                              const KaplaImportPipelineOptions &options,
+                              bool requireLayers = false);
 
-/// The import pipeline, kapla-build-training-graph when `training`,
-/// kapla-form-segments, kapla-solve-layers and kapla-estimate-cost (which
-/// writes the report).
+/// The import pipeline (a module without layers is an error: nothing to
+/// schedule), kapla-build-training-graph when `training`, then on each
+/// func.func kapla-form-segments and kapla-solve-layers, and
+/// kapla-estimate-cost (which writes the report).
 void buildKaplaSchedulePipeline(OpPassManager &pm,
                                 const KaplaSchedulePipelineOptions &options);
 

@@ -6,6 +6,7 @@
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/Solver/Scheduler.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "llvm/Support/CommandLine.h"

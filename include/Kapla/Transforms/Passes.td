@@ -71,6 +71,9 @@ def KaplaImportPass : Pass<"kapla-import", "::mlir::ModuleOp"> {
                         "A warning; its data passes dependences on"))}]>,
     Option<"entry", "entry", "std::string", /*default=*/"\"\"",
            "The network function (default: every function that computes)">,
+    Option<"requireLayers", "require-layers", "bool", /*default=*/"false",
+           "A module without layers is an error (nothing to schedule); the "
+           "kapla-schedule pipeline sets it">,
   ];
 }
 
@@ -134,12 +137,13 @@ def KaplaSetArchPass : Pass<"kapla-set-arch", "::mlir::ModuleOp"> {
   ];
 }
 
-def KaplaVerifyDataflowPass : Pass<"kapla-verify-dataflow", "::mlir::ModuleOp"> {
+def KaplaVerifyDataflowPass
+    : Pass<"kapla-verify-dataflow", "::mlir::func::FuncOp"> {
   let summary = "Report every invalid dataflow directive as an error";
   let description = [{
-    Evaluates every layer op that has `kapla.dataflow` on the module's
-    architecture (`kapla.arch`, default `multi-node-16x16`) in the context of
-    its `kapla.constraint`, and reports each invalid one at the op, naming
+    Runs on each `func.func`. Evaluates every layer op that has
+    `kapla.dataflow` on the module's architecture (`kapla.arch`, default
+    `multi-node-16x16`) in the context of its `kapla.constraint`, and reports each invalid one at the op, naming
     the rule and the numbers: a level over capacity (words needed and
     usable), stacks using more PEs than a node has or more nodes than the
     region has, a dim the loops do not cover, an update whose dims disagree
@@ -167,10 +171,12 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
   ];
 }
 
-def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
+def KaplaFormSegmentsPass
+    : Pass<"kapla-form-segments", "::mlir::func::FuncOp"> {
   let summary = "Partition the layers into pipelined segments";
   let description = [{
-    Cuts the layers of every function, in topological order, into
+    Runs on each `func.func` (a network; functions are scheduled in
+    parallel, each on its own). Cuts its layers, in topological order, into
     `kapla.segment` ops: single layers, and runs of up to
     `max-segment-layers` consecutive layers pipelined spatially (node regions
     sized by MACs, data forwarded over the NoC) or temporally (the whole
@@ -245,10 +251,12 @@ def KaplaFormSegmentsPass : Pass<"kapla-form-segments", "::mlir::ModuleOp"> {
   ];
 }
 
-def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
+def KaplaSolveLayersPass
+    : Pass<"kapla-solve-layers", "::mlir::func::FuncOp"> {
   let summary = "Find the dataflow of every layer";
   let description = [{
-    Solves every layer op (`kapla.layer`) in the context of its
+    Runs on each `func.func`. Solves every layer op (`kapla.layer`) in the
+    context of its
     `kapla.constraint` (its node region; the whole array without one) on the
     module's architecture and attaches the best `kapla.dataflow` found.
     `solver=kapla` (default) runs the bottom-up cost descent from the PE
@@ -259,7 +267,8 @@ def KaplaSolveLayersPass : Pass<"kapla-solve-layers", "::mlir::ModuleOp"> {
     pair (`budget` caps the evaluations per layer); `random` samples that
     space (`budget` samples, `seed`). `objective` is `energy` (default),
     `delay` or `edp`. `time-budget` bounds the exact, exhaustive and random
-    searches in seconds in all, `layer-time-budget` each layer's search
+    searches of a function in seconds in all, `layer-time-budget` each
+    layer's search
     (a budgeted result depends on the machine's speed). Identical layers in identical contexts
     are solved once; distinct ones in parallel on MLIR's thread pool; the
     result does not depend on the number of threads. A search that takes

@@ -13,6 +13,7 @@
 #include "llvm/Support/JSON.h"
 
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -35,12 +36,16 @@ struct ReportNetwork {
 /// What the passes of one pass-manager run did, for the report: the options
 /// each pass was given and what it applied, the solver and objective the
 /// layers were last solved with, and the search's statistics. It lives in
-/// the run's analysis manager, on the module the passes run on, and is
-/// never invalidated (it describes the run, not the IR): every kapla pass
-/// of one run shares it, and the next run starts a new one.
+/// the run's analysis manager on the module and is never invalidated (it
+/// describes the run, not the IR): the module passes of one run record into
+/// it, and the function passes (kapla-form-segments, kapla-solve-layers)
+/// merge their own into it when a module pass of the run created it (the
+/// pipelines' kapla-set-arch always does); the next run starts anew.
 class RunRecord {
 public:
+  RunRecord() = default;
   explicit RunRecord(Operation *) {}
+  RunRecord(const RunRecord &other) { merge(other); }
   bool isInvalidated(const AnalysisManager::PreservedAnalyses &) {
     return false;
   }
@@ -53,11 +58,26 @@ public:
   /// What a pass applied for option `key`, if one recorded it.
   std::optional<llvm::json::Value> appliedOption(StringRef key) const;
 
+  /// Adds what `other` recorded (later options replace earlier ones; counts
+  /// and times add up). Safe to call from function passes that run in
+  /// parallel.
+  void merge(const RunRecord &other);
+
   /// Each option (JSON text of requested and applied), by report key.
   std::map<std::string, std::pair<std::string, std::string>> options;
   std::string solver = "none", objective = "energy";
   SchedulerStats search;
   double seconds = 0;
+  /// Scheduled layers whose search a budget stopped before it was complete,
+  /// by kapla-form-segments and by kapla-solve-layers when it solved any
+  /// (the report's applied `layers_stopped_by_budget`: the latter when set).
+  std::optional<int64_t> stoppedInSegments, stoppedInSolves;
+  /// The solver kapla-solve-layers was asked for (the report's requested
+  /// `solver`; applied is `solver`, the one the layers were solved with).
+  std::optional<std::string> requestedSolver;
+
+private:
+  std::mutex mutex;
 };
 
 /// Writes the report of `networks` (functions of `module`) to `path`, or to
