@@ -143,12 +143,12 @@ def KaplaVerifyDataflowPass
   let description = [{
     Runs on each `func.func`. Evaluates every layer op that has
     `kapla.dataflow` on the module's architecture (`kapla.arch`, default
-    `multi-node-16x16`) in the context of its `kapla.constraint`, and reports each invalid one at the op, naming
-    the rule and the numbers: a level over capacity (words needed and
-    usable), stacks using more PEs than a node has or more nodes than the
-    region has, a dim the loops do not cover, an update whose dims disagree
-    on the iteration count, a tile larger than the tile around it. Valid IR
-    passes unchanged.
+    `multi-node-16x16`) in the context of its `kapla.constraint`, and
+    reports each invalid one at the op, naming the rule and the numbers: a
+    level over capacity (words needed and usable), stacks using more PEs
+    than a node has or more nodes than the region has, a dim the loops do
+    not cover, an update whose dims disagree on the iteration count, a tile
+    larger than the tile around it. Valid IR passes unchanged.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
 }
