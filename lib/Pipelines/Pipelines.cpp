@@ -26,13 +26,14 @@ void mlir::kapla::buildKaplaImportPipeline(
   archOpts.archFile = opts.archFile;
   pm.addPass(createKaplaSetArchPass(archOpts));
   if (opts.input == InputForm::Tosa) {
-    // The upstream lowering, as documented for MLIR 22: convolutions in
-    // HWCF layout, then the rest of TOSA, then cleanup.
-    OpPassManager &fpm = pm.nest<func::FuncOp>();
+    // The upstream lowering (tosa::addTosaToLinalgPasses: decompositions,
+    // shape inference, broadcasts, named ops with convolutions in HWCF
+    // layout, the rest of TOSA), then what it leaves to arith and tensor,
+    // then cleanup.
     TosaToLinalgNamedOptions named;
     named.preferConv2DKernelLayoutHWCF = true;
-    fpm.addPass(tosa::createTosaToLinalgNamed(named));
-    fpm.addPass(tosa::createTosaToLinalg());
+    tosa::addTosaToLinalgPasses(pm, TosaToLinalgOptions(), named);
+    OpPassManager &fpm = pm.nest<func::FuncOp>();
     fpm.addPass(createTosaToArithPass());
     fpm.addPass(createTosaToTensorPass());
     pm.addPass(createCanonicalizerPass());
