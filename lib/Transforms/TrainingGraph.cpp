@@ -29,6 +29,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -37,6 +38,7 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/StringSet.h"
 
@@ -199,7 +201,13 @@ private:
   /// Erases the zero tensor `v` if nothing uses it.
   void eraseZeros(Value v);
   LogicalResult visit(Operation *op);
-  LogicalResult generalizeElementwise(Operation *op);
+  /// Whether element-wise `op` works on whole tensors of one static shape
+  /// (true for any other op); an error on `op` otherwise.
+  LogicalResult checkElementwise(Operation *op);
+  /// Turns the element-wise arith and math ops on tensors of the body into
+  /// linalg.generic (the upstream conversion), kapla's attributes moved
+  /// from the scalar op to the generic.
+  LogicalResult generalizeElementwise(Block &block);
   LogicalResult visitLinalg(linalg::LinalgOp op, Value g);
   /// The gradient of input `j` of `op`, or null when it is zero.
   FailureOr<Value> linalgInputGradient(linalg::LinalgOp op, unsigned j,
@@ -731,7 +739,7 @@ LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
          << op->getName() << "'";
 }
 
-LogicalResult TrainingBuilder::generalizeElementwise(Operation *op) {
+LogicalResult TrainingBuilder::checkElementwise(Operation *op) {
   StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
                                        : StringRef();
   if ((dialect != "arith" && dialect != "math") ||
@@ -746,33 +754,40 @@ LogicalResult TrainingBuilder::generalizeElementwise(Operation *op) {
       return op->emitError("kapla-build-training-graph: element-wise ops "
                            "need operands of one static shape");
   }
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPoint(op);
-  Location loc = op->getLoc();
-  Value init = tensor::EmptyOp::create(b, loc, type.getShape(),
-                                       type.getElementType());
-  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
-  llvm::SmallVector<AffineMap> maps(op->getNumOperands() + 1, id);
-  llvm::SmallVector<utils::IteratorType> iters(type.getRank(),
-                                               utils::IteratorType::parallel);
-  auto gen = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, op->getOperands(), ValueRange{init}, maps,
-      iters, [&](OpBuilder &nb, Location l, ValueRange args) {
-        OperationState state(l, op->getName());
-        state.addOperands(args.drop_back());
-        state.addTypes(type.getElementType());
-        state.addAttributes(op->getAttrs());
-        Operation *scalar = nb.create(state);
-        linalg::YieldOp::create(nb, l, scalar->getResult(0));
-      });
-  // The scalar op took the attributes; the generic keeps kapla's.
-  Operation *scalar = &gen.getRegion().front().front();
-  for (NamedAttribute a : op->getDiscardableAttrs()) {
-    scalar->removeAttr(a.getName());
-    gen->setAttr(a.getName(), a.getValue());
+  return success();
+}
+
+LogicalResult TrainingBuilder::generalizeElementwise(Block &block) {
+  llvm::SmallVector<Operation *> elementwise;
+  for (Operation &op : block) {
+    if (failed(checkElementwise(&op)))
+      return failure();
+    if (isa<arith::ArithDialect, math::MathDialect>(op.getDialect()) &&
+        OpTrait::hasElementwiseMappableTraits(&op) && op.getNumResults() == 1 &&
+        isa<RankedTensorType>(op.getResult(0).getType()))
+      elementwise.push_back(&op);
   }
-  op->getResult(0).replaceAllUsesWith(gen.getResult(0));
-  op->erase();
+  RewritePatternSet patterns(func.getContext());
+  linalg::populateElementwiseToLinalgConversionPatterns(patterns);
+  FrozenRewritePatternSet frozen(std::move(patterns));
+  for (Operation *op : elementwise) {
+    llvm::SmallVector<NamedAttribute> kapla(op->getDiscardableAttrs());
+    Operation *next = op->getNextNode();
+    bool changed = false;
+    if (failed(applyOpPatternsGreedily(
+            op, frozen, GreedyRewriteConfig().enableFolding(false),
+            &changed)) ||
+        !changed)
+      return op->emitError("kapla-build-training-graph: cannot turn '")
+             << op->getName() << "' into a linalg.generic";
+    // The generic replaced the op right in front of its successor.
+    auto gen = cast<linalg::GenericOp>(next->getPrevNode());
+    Operation *scalar = &gen.getRegion().front().front();
+    for (NamedAttribute a : kapla) {
+      scalar->removeAttr(a.getName());
+      gen->setAttr(a.getName(), a.getValue());
+    }
+  }
   return success();
 }
 
@@ -856,9 +871,8 @@ bool TrainingBuilder::run() {
 
   // Element-wise arith and math ops on whole tensors become the equivalent
   // linalg.generic, which the gradient rules read.
-  for (Operation &op : llvm::make_early_inc_range(block))
-    if (failed(generalizeElementwise(&op)))
-      return false;
+  if (failed(generalizeElementwise(block)))
+    return false;
 
   // Values whose gradient is needed: those computed from a weight.
   for (Value w : weights)
