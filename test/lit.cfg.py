@@ -9,9 +9,10 @@ config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.kapla_obj_root, "test")
-# Inputs/ holds data for tests, not tests; Unit/ has its own config.
+# Inputs/ holds data for tests, not tests; Unit/ has its own config; lib/
+# holds the test passes.
 config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py",
-                   "Unit"]
+                   "Unit", "lib"]
 
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%kapla_src", config.kapla_source_dir))
@@ -26,6 +27,10 @@ config.substitutions.append(("%llvm_bin", config.llvm_tools_dir))
 
 llvm_config.with_system_environment(["HOME", "INCLUDE", "LIB", "TMP", "TEMP"])
 llvm_config.use_default_substitutions()
+# FileCheck variables do not leak past a CHECK-LABEL, and every prefix a
+# RUN line names must be used.
+config.environment["FILECHECK_OPTS"] = (
+    "--enable-var-scope --allow-unused-prefixes=false")
 
 tool_dirs = [config.kapla_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(["kapla-opt", "FileCheck", "not", "count",

@@ -6,10 +6,10 @@
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
+#include "Kapla/Import/LayerCheck.h"
+#include "Kapla/Report/Report.h"
 #include "Kapla/Solver/Scheduler.h"
 #include "Kapla/Transforms/Passes.h"
-#include "Kapla/Transforms/Report.h"
-#include "LayerCheck.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Threading.h"

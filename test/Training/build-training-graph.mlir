@@ -6,10 +6,10 @@
 
 // The backward-data op of conv2 scatters into its input's layout; the
 // backward-weight op of conv1 reads the input through the stride-2 window.
-// CHECK-DAG: #[[IN2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 * 2 + d5, d3 * 2 + d6)>
-// CHECK-DAG: #[[FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
-// CHECK-DAG: #[[OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
-// CHECK-DAG: #[[IN1:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
+// CHECK-DAG: #[[$IN2:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 * 2 + d5, d3 * 2 + d6)>
+// CHECK-DAG: #[[$FILTER:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d1, d4, d5, d6)>
+// CHECK-DAG: #[[$OUT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$IN1:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d0, d4, d2 + d5, d3 + d6)>
 
 // The loss gradient is a new argument; the weight gradients are new results.
 // CHECK-LABEL: func.func @two_convs(
@@ -20,14 +20,14 @@
 // CHECK: %[[Y:.*]] = linalg.conv_2d_nchw_fchw {{.*}}kapla.name = "conv2"
 
 // dI2[n, c, y + r, x + s] += dY[n, k, y, x] * W2[k, c, r, s]
-// CHECK: %[[DI2:.*]] = linalg.generic {indexing_maps = [#[[FILTER]], #[[OUT]], #[[IN1]]], iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel", "reduction", "reduction"]}
+// CHECK: %[[DI2:.*]] = linalg.generic {indexing_maps = [#[[$FILTER]], #[[$OUT]], #[[$IN1]]], iterator_types = ["parallel", "reduction", "reduction", "reduction", "parallel", "reduction", "reduction"]}
 // CHECK-SAME: ins(%{{.*}}, %[[DY]] : tensor<3x4x1x1xf32>, tensor<1x3x4x4xf32>)
 // CHECK-SAME: kapla.layer = #kapla.layer<conv, pass = backward_data, N = 8, C = 4, K = 3, Ho = 4, Wo = 4, R = 1, S = 1>, kapla.name = "conv2.bwd_data", kapla.weights = array<i64: 0>
 // CHECK: arith.mulf
 // CHECK: arith.addf
 
 // dW2[k, c, r, s] += dY[n, k, y, x] * I2[n, c, y + r, x + s]
-// CHECK: %[[DW2:.*]] = linalg.generic {indexing_maps = [#[[IN1]], #[[OUT]], #[[FILTER]]], iterator_types = ["reduction", "parallel", "reduction", "reduction", "parallel", "parallel", "parallel"]}
+// CHECK: %[[DW2:.*]] = linalg.generic {indexing_maps = [#[[$IN1]], #[[$OUT]], #[[$FILTER]]], iterator_types = ["reduction", "parallel", "reduction", "reduction", "parallel", "parallel", "parallel"]}
 // CHECK-SAME: ins(%[[RELU]], %[[DY]] :
 // CHECK-SAME: kapla.layer = #kapla.layer<conv, pass = backward_weight, N = 8, C = 4, K = 3, Ho = 4, Wo = 4, R = 1, S = 1>, kapla.name = "conv2.bwd_weight"
 
@@ -39,7 +39,7 @@
 // CHECK: arith.select
 
 // dW1[k, c, r, s] += dY1[n, k, y, x] * X[n, c, 2y + r, 2x + s]
-// CHECK: %[[DW1:.*]] = linalg.generic {indexing_maps = [#[[IN2]], #[[OUT]], #[[FILTER]]]
+// CHECK: %[[DW1:.*]] = linalg.generic {indexing_maps = [#[[$IN2]], #[[$OUT]], #[[$FILTER]]]
 // CHECK-SAME: ins(%[[X]], %[[DRELU]] :
 // CHECK-SAME: kapla.layer = #kapla.layer<conv, pass = backward_weight, N = 8, C = 2, K = 4, Ho = 4, Wo = 4, R = 3, S = 3, sy = 2, sx = 2>, kapla.name = "conv1.bwd_weight"
 // CHECK-NOT: conv1.bwd_data

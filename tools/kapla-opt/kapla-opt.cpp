@@ -31,6 +31,10 @@
 
 #include <vector>
 
+namespace mlir::kapla::test {
+void registerTestCostModelAnalysisPass();
+} // namespace mlir::kapla::test
+
 int main(int argc, char **argv) {
   mlir::DialectRegistry registry;
   registry.insert<mlir::kapla::KaplaDialect, mlir::arith::ArithDialect,
@@ -45,6 +49,7 @@ int main(int argc, char **argv) {
 
   mlir::kapla::registerKaplaPasses();
   mlir::kapla::registerKaplaPipelines();
+  mlir::kapla::test::registerTestCostModelAnalysisPass();
   // Generic cleanups (canonicalize, cse, inline, ...).
   mlir::registerTransformsPasses();
   // TOSA to linalg-on-tensors, as the kapla-schedule pipeline uses it.

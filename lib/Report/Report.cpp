@@ -1,6 +1,6 @@
 //===- Report.cpp - The JSON report ---------------------------------------===//
 
-#include "Kapla/Transforms/Report.h"
+#include "Kapla/Report/Report.h"
 #include "Kapla/CostModel/CostModel.h"
 #include "Kapla/Hardware/ArchFile.h"
 #include "Kapla/IR/KaplaAccessors.h"

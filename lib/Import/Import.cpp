@@ -11,9 +11,9 @@
 #include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/Import/LayerCheck.h"
+#include "Kapla/Report/Report.h"
 #include "Kapla/Transforms/Passes.h"
-#include "Kapla/Transforms/Report.h"
-#include "LayerCheck.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"

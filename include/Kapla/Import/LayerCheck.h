@@ -1,12 +1,12 @@
 //===- LayerCheck.h - A layer descriptor against its op ---------*- C++ -*-===//
 //
-// Internal to the kapla passes: whether a forward layer descriptor (written
+// For the kapla passes: whether a forward layer descriptor (written
 // by hand, or edited) contradicts the static shape of the op it is on.
 //
 //===----------------------------------------------------------------------===//
 
-#ifndef KAPLA_LIB_TRANSFORMS_LAYERCHECK_H
-#define KAPLA_LIB_TRANSFORMS_LAYERCHECK_H
+#ifndef KAPLA_IMPORT_LAYERCHECK_H
+#define KAPLA_IMPORT_LAYERCHECK_H
 
 #include "mlir/IR/Operation.h"
 
@@ -25,4 +25,4 @@ std::optional<std::string> layerContradictsOp(Operation *op);
 
 } // namespace mlir::kapla
 
-#endif // KAPLA_LIB_TRANSFORMS_LAYERCHECK_H
+#endif // KAPLA_IMPORT_LAYERCHECK_H

@@ -23,8 +23,8 @@
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
 #include "Kapla/IR/KaplaOps.h"
+#include "Kapla/Report/Report.h"
 #include "Kapla/Transforms/Passes.h"
-#include "Kapla/Transforms/Report.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -1,7 +1,7 @@
 //===- Report.h - The JSON report -------------------------------*- C++ -*-===//
 
-#ifndef KAPLA_TRANSFORMS_REPORT_H
-#define KAPLA_TRANSFORMS_REPORT_H
+#ifndef KAPLA_REPORT_REPORT_H
+#define KAPLA_REPORT_REPORT_H
 
 #include "Kapla/Analysis/CostModelAnalysis.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
@@ -92,4 +92,4 @@ LogicalResult writeReport(ModuleOp module, StringRef path,
 
 } // namespace mlir::kapla
 
-#endif // KAPLA_TRANSFORMS_REPORT_H
+#endif // KAPLA_REPORT_REPORT_H
