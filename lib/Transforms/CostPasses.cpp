@@ -140,6 +140,8 @@ struct KaplaEstimateCostPass
     });
     if (!ok)
       return signalPassFailure();
+    // Costs are no input of the layer graph or the cost model: both hold.
+    markAnalysesPreserved<LayerGraphAnalysis, CostModelAnalysis>();
     if (report.empty())
       return;
     if (networks.empty())
