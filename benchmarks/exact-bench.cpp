@@ -143,12 +143,13 @@ int main(int argc, char **argv) {
   }
   std::optional<ArchDesc> arch = getPreset(argv[1]);
   if (!arch) {
-    std::string error;
-    arch = loadArchFile(argv[1], error);
-    if (!arch) {
-      std::fprintf(stderr, "error: %s\n", error.c_str());
+    llvm::Expected<ArchDesc> loaded = loadArchFile(argv[1]);
+    if (!loaded) {
+      std::fprintf(stderr, "error: %s\n",
+                   llvm::toString(loaded.takeError()).c_str());
       return 2;
     }
+    arch = std::move(*loaded);
   }
   std::optional<LayerKind> kind = symbolizeLayerKind(argv[2]);
   if (!kind) {
@@ -167,8 +168,8 @@ int main(int argc, char **argv) {
   l.sy = l.sx = std::atoll(argv[10]);
   if (l.kind == LayerKind::Eltwise)
     l.numInputs = 2;
-  if (std::optional<std::string> err = validateLayer(l)) {
-    std::fprintf(stderr, "error: %s\n", err->c_str());
+  if (llvm::Error err = validateLayer(l)) {
+    std::fprintf(stderr, "error: %s\n", llvm::toString(std::move(err)).c_str());
     return 2;
   }
   double seconds = argc > 11 ? std::atof(argv[11]) : 60;

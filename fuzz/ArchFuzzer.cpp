@@ -21,12 +21,12 @@ using namespace mlir::kapla;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::string text(reinterpret_cast<const char *>(data), size);
-  std::string error;
-  std::optional<ArchDesc> arch = parseArchJson(text, error);
-  if (!arch)
+  llvm::Expected<ArchDesc> arch = parseArchJson(text);
+  if (!arch) {
+    llvm::consumeError(arch.takeError());
     return 0;
-  std::string again;
-  std::optional<ArchDesc> back = parseArchJson(archToJson(*arch), again);
+  }
+  llvm::Expected<ArchDesc> back = parseArchJson(archToJson(*arch));
   if (!back || archToJson(*back) != archToJson(*arch))
     std::abort(); // an architecture must survive its own JSON
   LayerDesc fc;

@@ -72,7 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     return 0;
   if (auto layer = dyn_cast<LayerAttr>(attr)) {
     LayerDesc l = toCore(layer);
-    if (!validateLayer(l))
+    if (!llvm::errorToBool(validateLayer(l)))
       (void)l.macs();
     return 0;
   }
@@ -81,7 +81,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     size_t count;
     const LayerDesc *layers = sampleLayers(count);
     for (size_t i = 0; i < count; ++i) {
-      if (checkDataflowStructure(layers[i], d))
+      if (llvm::errorToBool(checkDataflowStructure(layers[i], d)))
         continue;
       for (const std::string &name : presetNames()) {
         ArchDesc arch = *getPreset(name);
@@ -94,7 +94,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   if (auto arch = dyn_cast<ArchAttr>(attr)) {
     ArchDesc a = toCore(arch);
-    if (validateArch(a))
+    if (llvm::errorToBool(validateArch(a)))
       return 0;
     size_t count;
     const LayerDesc *layers = sampleLayers(count);

@@ -149,7 +149,7 @@ TEST(CostModelProperty, CoverageAgreesWithBruteForce) {
     // Sometimes drop an update: the schedule then leaves work undone.
     if (g.pick(0, 3) == 0 && !df.regf.updates.empty())
       df.regf.updates.pop_back();
-    if (checkDataflowStructure(l, df))
+    if (llvm::errorToBool(checkDataflowStructure(l, df)))
       continue; // e.g. an update whose dims disagree on the count
     LayerCost c = evaluateLayer(a, l, df, ctx);
     if (!c.valid && c.reason.find("interleaved") != std::string::npos)

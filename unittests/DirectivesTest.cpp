@@ -4,6 +4,7 @@
 #include "Kapla/Dataflow/Segment.h"
 #include "SpecExample.h"
 
+#include "ErrorText.h"
 #include "gtest/gtest.h"
 
 using namespace mlir::kapla;
@@ -20,9 +21,9 @@ TEST(Directives, LoopIterations) {
 
 TEST(Directives, SpecExampleLoopCounts) {
   std::array<LevelShape, kNumLevels> shapes;
-  std::optional<std::string> err = checkDataflowStructure(
-      specExampleLayer(), specExampleDataflow(), &shapes);
-  ASSERT_FALSE(err.has_value()) << *err;
+  std::string err = errorText(checkDataflowStructure(
+      specExampleLayer(), specExampleDataflow(), &shapes));
+  ASSERT_EQ(err, "");
   const LevelShape &g = shapes[int(MemLevel::Gbuf)];
   const LevelShape &r = shapes[int(MemLevel::Regf)];
 
@@ -53,11 +54,9 @@ TEST(Directives, UpdateDimsMustAgree) {
   LayerDataflow df = specExampleDataflow();
   // update(N+=1, C+=2) over the GBUF tile's N = 4, C = 4: 4 vs 2 iterations.
   df.regf.updates[2].steps.push_back({Dim::C, 2});
-  std::optional<std::string> err =
-      checkDataflowStructure(specExampleLayer(), df);
-  ASSERT_TRUE(err.has_value());
-  EXPECT_EQ(*err, "regf level: update #2 gives different iteration counts "
-                  "for its dims (N: 4, C: 2)");
+  std::string err = errorText(checkDataflowStructure(specExampleLayer(), df));
+  EXPECT_EQ(err, "regf level: update #2 gives different iteration counts "
+                 "for its dims (N: 4, C: 2)");
 }
 
 TEST(Directives, InputRowsRideAlong) {
@@ -66,7 +65,8 @@ TEST(Directives, InputRowsRideAlong) {
   LayerDataflow df = specExampleDataflow();
   df.regf.updates[1].steps[0].amount = 4;
   std::array<LevelShape, kNumLevels> shapes;
-  ASSERT_FALSE(checkDataflowStructure(specExampleLayer(), df, &shapes));
+  ASSERT_EQ(errorText(checkDataflowStructure(specExampleLayer(), df, &shapes)),
+            "");
   EXPECT_EQ(shapes[int(MemLevel::Regf)].updateCounts[1], 2);
   EXPECT_EQ(shapes[int(MemLevel::Regf)].covered[int(Dim::Hi)], 12 + 4);
 }
@@ -74,8 +74,8 @@ TEST(Directives, InputRowsRideAlong) {
 TEST(Directives, StructuralErrors) {
   LayerDesc layer = specExampleLayer();
   auto errorOf = [&](LayerDataflow df) {
-    std::optional<std::string> e = checkDataflowStructure(layer, df);
-    return e ? *e : std::string("<valid>");
+    std::string e = errorText(checkDataflowStructure(layer, df));
+    return e.empty() ? std::string("<valid>") : e;
   };
   LayerDataflow df = specExampleDataflow();
   df.regf.stacks[0].repl = 0;
@@ -130,9 +130,9 @@ TEST(Directives, StructuralErrors) {
         {TensorKind::I, {{Dim::N, 1}, {Dim::C, 4}, {Dim::Hi, 4}, {Dim::Wi, 4}}, 1},
         {TensorKind::O, {{Dim::N, 1}, {Dim::C, 4}, {Dim::Ho, 2}, {Dim::Wo, 2}}, 1}};
   }
-  EXPECT_FALSE(checkDataflowStructure(pool, pdf).has_value());
+  EXPECT_EQ(errorText(checkDataflowStructure(pool, pdf)), "");
   pdf.gbuf.stacks = {{{{Dim::K, 1}}, 2}};
-  EXPECT_EQ(*checkDataflowStructure(pool, pdf),
+  EXPECT_EQ(errorText(checkDataflowStructure(pool, pdf)),
             "gbuf level: stack over dim K, which pool layers do not have");
 }
 
@@ -145,7 +145,7 @@ TEST(Segment, RegionsAndConstraints) {
   EXPECT_FALSE(r.overlaps(NodeRegion{0, 2, 4, 2}));
   SegmentConstraint c;
   c.region = {0, 0, 0, 2};
-  EXPECT_EQ(*checkConstraint(c),
+  EXPECT_EQ(errorText(checkConstraint(c)),
             "region must have at least one row and one column, got 0 x 2");
   EXPECT_EQ(symbolizePipelineKind("temporal"), PipelineKind::Temporal);
 }

@@ -250,8 +250,10 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   };
 
   std::array<LevelShape, kNumLevels> shapes;
-  if (std::optional<std::string> err = checkDataflowStructure(layer, df, &shapes))
-    return fail([&] { return *err; });
+  if (llvm::Error err = checkDataflowStructure(layer, df, &shapes)) {
+    std::string why = llvm::toString(std::move(err));
+    return fail([&] { return why; });
+  }
   const LevelShape &rs = shapes[int(MemLevel::Regf)];
   const LevelShape &gs = shapes[int(MemLevel::Gbuf)];
 

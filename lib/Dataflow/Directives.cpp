@@ -80,7 +80,9 @@ static bool amountsOk(llvm::ArrayRef<DimAmount> list) {
   return true;
 }
 
-std::optional<std::string> checkLevelStructure(const LevelDirectives &level) {
+/// The first rule `level` breaks, or nullopt.
+static std::optional<std::string>
+brokenLevelRule(const LevelDirectives &level) {
   bool seen[kNumTensors] = {false, false, false};
   for (const TensorDirective &td : level.tensors) {
     // The message prefix, built only on the error path (this check runs
@@ -118,7 +120,7 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
                    MemLevel which, const std::array<int64_t, kNumDims> &extent,
                    LevelShape &shape) {
   auto lv = [which] { return std::string(stringifyMemLevel(which)); };
-  if (auto e = checkLevelStructure(level))
+  if (auto e = brokenLevelRule(level))
     return lv() + " level: " + *e;
 
   DimSet known = knownDims(layer.kind);
@@ -220,9 +222,10 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
   return std::nullopt;
 }
 
-std::optional<std::string>
-checkDataflowStructure(const LayerDesc &layer, const LayerDataflow &dataflow,
-                       std::array<LevelShape, kNumLevels> *shapes) {
+/// The first rule `dataflow` breaks for `layer`, or nullopt.
+static std::optional<std::string>
+brokenDataflowRule(const LayerDesc &layer, const LayerDataflow &dataflow,
+                   std::array<LevelShape, kNumLevels> *shapes) {
   std::array<LevelShape, kNumLevels> local;
   std::array<LevelShape, kNumLevels> &s = shapes ? *shapes : local;
   std::array<int64_t, kNumDims> top;
@@ -234,6 +237,21 @@ checkDataflowStructure(const LayerDesc &layer, const LayerDataflow &dataflow,
   // The REGF loops run over one GBUF tile.
   return checkLevelForLayer(layer, dataflow.regf, MemLevel::Regf, g.tile,
                             s[int(MemLevel::Regf)]);
+}
+
+llvm::Error checkLevelStructure(const LevelDirectives &level) {
+  if (std::optional<std::string> why = brokenLevelRule(level))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *why);
+  return llvm::Error::success();
+}
+
+llvm::Error checkDataflowStructure(const LayerDesc &layer,
+                                   const LayerDataflow &dataflow,
+                                   std::array<LevelShape, kNumLevels> *shapes) {
+  if (std::optional<std::string> why =
+          brokenDataflowRule(layer, dataflow, shapes))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *why);
+  return llvm::Error::success();
 }
 
 } // namespace mlir::kapla

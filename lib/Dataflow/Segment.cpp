@@ -17,7 +17,9 @@ std::optional<PipelineKind> symbolizePipelineKind(const std::string &s) {
   return std::nullopt;
 }
 
-std::optional<std::string> checkConstraint(const SegmentConstraint &c) {
+/// The first rule `c` breaks, or nullopt.
+static std::optional<std::string>
+brokenConstraintRule(const SegmentConstraint &c) {
   const NodeRegion &r = c.region;
   if (r.row0 < 0 || r.col0 < 0)
     return "region origin must be non-negative, got [" +
@@ -32,6 +34,12 @@ std::optional<std::string> checkConstraint(const SegmentConstraint &c) {
     return "channel_groups must be non-negative, got " +
            std::to_string(c.channelGroups);
   return std::nullopt;
+}
+
+llvm::Error checkConstraint(const SegmentConstraint &c) {
+  if (std::optional<std::string> why = brokenConstraintRule(c))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *why);
+  return llvm::Error::success();
 }
 
 } // namespace mlir::kapla

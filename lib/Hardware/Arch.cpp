@@ -103,7 +103,12 @@ ArchDesc defaultArch() { return *getPreset(presetNames().front()); }
 static constexpr int64_t kMaxArrayDim = 1 << 12;
 static constexpr int64_t kMaxBufferBytes = int64_t(1) << 40;
 
-std::optional<ArchError> validateArch(const ArchDesc &a) {
+char ArchFieldError::ID = 0;
+
+llvm::Error validateArch(const ArchDesc &a) {
+  auto fail = [](std::string field, std::string rule) -> llvm::Error {
+    return llvm::make_error<ArchFieldError>(std::move(field), std::move(rule));
+  };
   auto inRange = [](int64_t v, int64_t lo, int64_t hi) {
     return v >= lo && v <= hi;
   };
@@ -114,30 +119,30 @@ std::optional<ArchError> validateArch(const ArchDesc &a) {
   };
 
   if (a.name.empty())
-    return ArchError{"name", "must not be empty"};
+    return fail("name", "must not be empty");
   if (!inRange(a.nodeRows, 1, kMaxArrayDim) ||
       !inRange(a.nodeCols, 1, kMaxArrayDim))
-    return ArchError{"nodes", arrayMsg("each node array dimension")};
+    return fail("nodes", arrayMsg("each node array dimension"));
   if (!inRange(a.peRows, 1, kMaxArrayDim) || !inRange(a.peCols, 1, kMaxArrayDim))
-    return ArchError{"pe_array", arrayMsg("each PE array dimension")};
+    return fail("pe_array", arrayMsg("each PE array dimension"));
   if (!inRange(a.wordBits, 1, 64))
-    return ArchError{"word_bits", "must be between 1 and 64"};
+    return fail("word_bits", "must be between 1 and 64");
   if (!inRange(a.regfBytes, 1, kMaxBufferBytes))
-    return ArchError{"regf_bytes", "must be positive"};
+    return fail("regf_bytes", "must be positive");
   if (a.regfWords() < 1)
-    return ArchError{"regf_bytes", "must hold at least one usable word"};
+    return fail("regf_bytes", "must hold at least one usable word");
   if (!inRange(a.gbufBytes, 1, kMaxBufferBytes))
-    return ArchError{"gbuf_bytes", "must be positive"};
+    return fail("gbuf_bytes", "must be positive");
   if (a.gbufWords() < 1)
-    return ArchError{"gbuf_bytes", "must hold at least one usable word"};
+    return fail("gbuf_bytes", "must hold at least one usable word");
   if (!positive(a.freqMHz))
-    return ArchError{"freq_mhz", "must be positive"};
+    return fail("freq_mhz", "must be positive");
   if (!positive(a.dramBwBytesPerCycle))
-    return ArchError{"dram_bw_bytes_per_cycle", "must be positive"};
+    return fail("dram_bw_bytes_per_cycle", "must be positive");
   if (!inRange(a.busBits, 1, int64_t(1) << 20))
-    return ArchError{"bus_bits", "must be positive"};
+    return fail("bus_bits", "must be positive");
   if (a.busBits < a.wordBits)
-    return ArchError{"bus_bits", "must be at least one word (word_bits)"};
+    return fail("bus_bits", "must be at least one word (word_bits)");
   const EnergyTable &e = a.energy;
   const std::pair<const char *, double> energies[] = {
       {"energy_pj.mac", e.mac},       {"energy_pj.regf", e.regf},
@@ -146,8 +151,8 @@ std::optional<ArchError> validateArch(const ArchDesc &a) {
       {"energy_pj.static_per_cycle", e.staticPerCycle}};
   for (const auto &[field, value] : energies)
     if (!nonNegative(value))
-      return ArchError{field, "must be a finite, non-negative number"};
-  return std::nullopt;
+      return fail(field, "must be a finite, non-negative number");
+  return llvm::Error::success();
 }
 
 } // namespace mlir::kapla

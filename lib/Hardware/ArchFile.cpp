@@ -82,19 +82,18 @@ private:
 };
 } // namespace
 
-std::optional<ArchDesc> parseArchJson(llvm::StringRef text,
-                                      std::string &error) {
-  error.clear();
+static llvm::Error archError(const llvm::Twine &message) {
+  return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
+}
+
+llvm::Expected<ArchDesc> parseArchJson(llvm::StringRef text) {
+  std::string error;
   llvm::Expected<llvm::json::Value> parsed = llvm::json::parse(text);
-  if (!parsed) {
-    error = "invalid JSON: " + llvm::toString(parsed.takeError());
-    return std::nullopt;
-  }
+  if (!parsed)
+    return archError("invalid JSON: " + llvm::toString(parsed.takeError()));
   const llvm::json::Object *root = parsed->getAsObject();
-  if (!root) {
-    error = "an architecture file must hold a JSON object";
-    return std::nullopt;
-  }
+  if (!root)
+    return archError("an architecture file must hold a JSON object");
   ArchDesc a;
   KeyReader r(*root, "", error);
   r.string("name", a.name);
@@ -127,25 +126,24 @@ std::optional<ArchDesc> parseArchJson(llvm::StringRef text,
     er.number("static_per_cycle", a.energy.staticPerCycle);
   }
   if (!error.empty())
-    return std::nullopt;
-  if (std::optional<ArchError> bad = validateArch(a)) {
-    error = "key '" + bad->field + "' " + bad->message;
-    return std::nullopt;
+    return archError(error);
+  if (llvm::Error bad = validateArch(a)) {
+    llvm::handleAllErrors(std::move(bad), [&](const ArchFieldError &e) {
+      error = "key '" + e.getField() + "' " + e.getRule();
+    });
+    return archError(error);
   }
   return a;
 }
 
-std::optional<ArchDesc> loadArchFile(llvm::StringRef path,
-                                     std::string &error) {
+llvm::Expected<ArchDesc> loadArchFile(llvm::StringRef path) {
   llvm::ErrorOr<std::unique_ptr<llvm::MemoryBuffer>> buf =
       llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
-  if (!buf) {
-    error = "cannot read '" + path.str() + "': " + buf.getError().message();
-    return std::nullopt;
-  }
-  std::optional<ArchDesc> a = parseArchJson((*buf)->getBuffer(), error);
+  if (!buf)
+    return archError("cannot read '" + path + "': " + buf.getError().message());
+  llvm::Expected<ArchDesc> a = parseArchJson((*buf)->getBuffer());
   if (!a)
-    error = path.str() + ": " + error;
+    return archError(path + ": " + llvm::toString(a.takeError()));
   return a;
 }
 

@@ -388,9 +388,13 @@ ArchAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   a.busBits = busBits;
   a.peTemplate = peTemplate;
   a.energy = {eMac, eRegf, eBus, eGbuf, eDram, eNocHop, eStatic};
-  if (std::optional<ArchError> err = validateArch(a))
-    return emitError() << "architecture field '" << err->field << "' "
-                       << err->message;
+  if (llvm::Error err = validateArch(a)) {
+    InFlightDiagnostic diag = emitError();
+    llvm::handleAllErrors(std::move(err), [&](const ArchFieldError &e) {
+      diag << "architecture field '" << e.getField() << "' " << e.getRule();
+    });
+    return diag;
+  }
   return success();
 }
 
@@ -405,16 +409,17 @@ LayerAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                   int64_t sy, int64_t sx, int64_t dy, int64_t dx,
                   int64_t inputs) {
   LayerDesc l{kind, pass, n, c, k, ho, wo, r, s, sy, sx, dy, dx, inputs};
-  if (std::optional<std::string> err = validateLayer(l))
-    return emitError() << "invalid layer: " << *err;
+  if (llvm::Error err = validateLayer(l))
+    return emitError() << "invalid layer: " << llvm::toString(std::move(err));
   return success();
 }
 
 static LogicalResult verifyLevel(
     llvm::function_ref<InFlightDiagnostic()> emitError,
     const LevelDirectives &level) {
-  if (std::optional<std::string> err = checkLevelStructure(level))
-    return emitError() << "invalid directive: " << *err;
+  if (llvm::Error err = checkLevelStructure(level))
+    return emitError() << "invalid directive: "
+                       << llvm::toString(std::move(err));
   return success();
 }
 
@@ -478,8 +483,9 @@ ConstraintAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   c.region = {region[0], region[1], region[2], region[3]};
   c.batchGroups = batchGroups;
   c.channelGroups = channelGroups;
-  if (std::optional<std::string> err = checkConstraint(c))
-    return emitError() << "invalid constraint: " << *err;
+  if (llvm::Error err = checkConstraint(c))
+    return emitError() << "invalid constraint: "
+                       << llvm::toString(std::move(err));
   return success();
 }
 

@@ -111,10 +111,9 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
           expectAttr<DataflowAttr>(op, attr, "#kapla.dataflow");
       if (failed(df))
         return failure();
-      if (std::optional<std::string> err =
-              checkDataflowStructure(toCore(layer), toCore(*df)))
+      if (llvm::Error err = checkDataflowStructure(toCore(layer), toCore(*df)))
         return op->emitError() << "'" << name << "' does not match the layer: "
-                               << *err;
+                               << llvm::toString(std::move(err));
       return success();
     }
     FailureOr<ConstraintAttr> c =

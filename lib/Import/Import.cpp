@@ -951,8 +951,9 @@ bool Importer::run() {
       if (llvm::any_of(op->getOperands(),
                        [&](Value v) { return !batchDims.get(v).empty(); }))
         batchReachesLayers = true;
-      if (std::optional<std::string> err = validateLayer(l)) {
-        op->emitError() << "kapla-import derived an invalid layer: " << *err;
+      if (llvm::Error err = validateLayer(l)) {
+        op->emitError() << "kapla-import derived an invalid layer: "
+                        << llvm::toString(std::move(err));
         ok = false;
         continue;
       }

@@ -38,12 +38,13 @@ struct KaplaSetArchPass
     }
     std::optional<ArchDesc> desc;
     if (!archFile.empty()) {
-      std::string error;
-      desc = loadArchFile(archFile, error);
-      if (!desc) {
-        module.emitError() << "invalid architecture file: " << error;
+      llvm::Expected<ArchDesc> loaded = loadArchFile(archFile);
+      if (!loaded) {
+        module.emitError() << "invalid architecture file: "
+                           << llvm::toString(loaded.takeError());
         return signalPassFailure();
       }
+      desc = std::move(*loaded);
     } else if (!arch.empty()) {
       desc = getPreset(arch);
       if (!desc) {

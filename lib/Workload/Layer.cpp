@@ -180,7 +180,8 @@ bool isReadWrite(LayerPass p, TensorKind t) {
   return false;
 }
 
-std::optional<std::string> validateLayer(const LayerDesc &l) {
+/// The first rule of a layer descriptor `l` breaks, or nullopt.
+static std::optional<std::string> brokenLayerRule(const LayerDesc &l) {
   const std::pair<const char *, int64_t> extents[] = {
       {"N", l.n},       {"C", l.c},       {"K", l.k},       {"Ho", l.ho},
       {"Wo", l.wo},     {"R", l.r},       {"S", l.s},       {"stride rows", l.sy},
@@ -225,6 +226,12 @@ std::optional<std::string> validateLayer(const LayerDesc &l) {
     return std::string("a backward-weight pass needs a layer with weights; ") +
            kind + " has none";
   return std::nullopt;
+}
+
+llvm::Error validateLayer(const LayerDesc &l) {
+  if (std::optional<std::string> why = brokenLayerRule(l))
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), *why);
+  return llvm::Error::success();
 }
 
 } // namespace mlir::kapla

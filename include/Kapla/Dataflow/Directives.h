@@ -88,8 +88,8 @@ struct LayerDataflow {
 /// Checks the rules of one level that need no layer: positive sizes, shifts
 /// and steps, shr >= 1, repl >= 1, no tensor or dim listed twice, tiles only
 /// over dims that can index the tensor in some layer kind, no empty stack or
-/// update. Returns a message naming the rule.
-std::optional<std::string> checkLevelStructure(const LevelDirectives &level);
+/// update. An error naming the rule otherwise.
+llvm::Error checkLevelStructure(const LevelDirectives &level);
 
 /// Per-dim quantities of one level of a dataflow for one layer.
 struct LevelShape {
@@ -105,8 +105,8 @@ struct LevelShape {
 /// kind has listed at every level with exactly its dims, only dims the kind
 /// knows in stacks and updates, tiles of one dim agreeing across tensors, and
 /// the dims of one update agreeing on the iteration count. On success fills
-/// `shapes` (REGF then GBUF) if given. Messages name the level and rule.
-std::optional<std::string>
+/// `shapes` (REGF then GBUF) if given. Errors name the level and rule.
+llvm::Error
 checkDataflowStructure(const LayerDesc &layer, const LayerDataflow &dataflow,
                        std::array<LevelShape, kNumLevels> *shapes = nullptr);
 

@@ -12,6 +12,8 @@
 
 #include "Kapla/Hardware/Arch.h"
 
+#include "llvm/Support/Error.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -45,7 +47,7 @@ struct SegmentConstraint {
 
 /// Structural rules of a constraint that need no hardware: a non-empty region
 /// at non-negative coordinates, group counts >= 0.
-std::optional<std::string> checkConstraint(const SegmentConstraint &c);
+llvm::Error checkConstraint(const SegmentConstraint &c);
 
 } // namespace mlir::kapla
 

@@ -8,6 +8,9 @@
 #ifndef KAPLA_HARDWARE_ARCH_H
 #define KAPLA_HARDWARE_ARCH_H
 
+#include "llvm/Support/Error.h"
+#include "llvm/Support/raw_ostream.h"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -93,15 +96,29 @@ std::optional<ArchDesc> getPreset(const std::string &name);
 /// The default preset ("multi-node-16x16").
 ArchDesc defaultArch();
 
-/// One violated range rule of an architecture description.
-struct ArchError {
-  std::string field; ///< the field, as named in the JSON schema
-  std::string message;
+/// One violated range rule of an architecture description: the field, as
+/// named in the JSON schema, and what it must be. Its message is
+/// "<field> <rule>".
+class ArchFieldError : public llvm::ErrorInfo<ArchFieldError> {
+public:
+  static char ID;
+  ArchFieldError(std::string field, std::string rule)
+      : field(std::move(field)), rule(std::move(rule)) {}
+  const std::string &getField() const { return field; }
+  const std::string &getRule() const { return rule; }
+  void log(llvm::raw_ostream &os) const override { os << field << " " << rule; }
+  std::error_code convertToErrorCode() const override {
+    return llvm::inconvertibleErrorCode();
+  }
+
+private:
+  std::string field, rule;
 };
 
-/// Checks every field of `arch` against its allowed range. Returns the first
-/// violation, or nullopt when the description is usable.
-std::optional<ArchError> validateArch(const ArchDesc &arch);
+/// Checks every field of `arch` against its allowed range: the first
+/// violation (an ArchFieldError), or success when the description is
+/// usable.
+llvm::Error validateArch(const ArchDesc &arch);
 
 } // namespace mlir::kapla
 

@@ -18,12 +18,12 @@
 namespace mlir::kapla {
 
 /// Parses an architecture description from JSON text and checks its ranges
-/// (validateArch). On failure returns nullopt and sets `error` to a message
-/// naming the offending key.
-std::optional<ArchDesc> parseArchJson(llvm::StringRef text, std::string &error);
+/// (validateArch); an error naming the offending key on failure.
+llvm::Expected<ArchDesc> parseArchJson(llvm::StringRef text);
 
-/// Reads and parses the architecture file at `path`.
-std::optional<ArchDesc> loadArchFile(llvm::StringRef path, std::string &error);
+/// Reads and parses the architecture file at `path` (errors start with the
+/// path).
+llvm::Expected<ArchDesc> loadArchFile(llvm::StringRef path);
 
 /// The JSON form of `arch` (the schema of the architecture file).
 llvm::json::Value archToJsonValue(const ArchDesc &arch);

@@ -8,6 +8,8 @@
 #ifndef KAPLA_WORKLOAD_LAYER_H
 #define KAPLA_WORKLOAD_LAYER_H
 
+#include "llvm/Support/Error.h"
+
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -110,9 +112,9 @@ DimSet knownDims(LayerKind k);
 bool isReadWrite(LayerPass p, TensorKind t);
 
 /// Checks the structural rules of a layer descriptor (positive extents, the
-/// per-kind conventions above, a pass the kind allows). Returns a message
-/// naming the rule on failure.
-std::optional<std::string> validateLayer(const LayerDesc &layer);
+/// per-kind conventions above, a pass the kind allows). An error naming the
+/// rule on failure.
+llvm::Error validateLayer(const LayerDesc &layer);
 
 } // namespace mlir::kapla
 
