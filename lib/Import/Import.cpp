@@ -15,19 +15,21 @@
 #include "Kapla/Report/Report.h"
 #include "Kapla/Transforms/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/BuiltinTypes.h"
-#include "mlir/Interfaces/ControlFlowInterfaces.h"
-#include "mlir/Interfaces/CallInterfaces.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/CallInterfaces.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Transforms/Inliner.h"
 #include "mlir/Transforms/InliningUtils.h"
 #include "llvm/ADT/SmallBitVector.h"
-#include "llvm/Support/JSON.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/JSON.h"
 
 namespace mlir::kapla {
 #define GEN_PASS_DEF_KAPLAIMPORTPASS
@@ -55,6 +57,26 @@ int64_t product(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims) {
   for (unsigned d : dims)
     p *= ranges[d];
   return p;
+}
+
+/// An element-wise arith or math op (on tensors, a layer or an epilogue).
+bool isArithElementwise(Operation *op) {
+  return isa_and_nonnull<arith::ArithDialect, math::MathDialect>(
+             op->getDialect()) &&
+         OpTrait::hasElementwiseMappableTraits(op);
+}
+
+/// The ops of dialects kapla does not link that only pass a tensor on
+/// (named: their dialects need not be loaded for kapla to run).
+bool isBufferizationOrMemRefCast(Operation *op) {
+  StringRef name = op->getName().getStringRef();
+  return name == "bufferization.to_tensor" ||
+         name == "bufferization.to_buffer" || name == "memref.cast";
+}
+
+/// Ops of the bufferization dialect (not linked by kapla: by name).
+bool isBufferizationOp(Operation *op) {
+  return op->getName().getDialectNamespace() == "bufferization";
 }
 
 bool hasTensorResult(Operation *op) {
@@ -299,13 +321,7 @@ bool BatchTracker::propagate(Operation *op) {
   }
   if (isa<tensor::CastOp, tensor::PadOp, tensor::ConcatOp, tensor::SplatOp,
           tensor::FromElementsOp, tensor::GenerateOp>(op) ||
-      op->getName().getStringRef() == "bufferization.to_tensor" ||
-      op->getName().getStringRef() == "bufferization.to_buffer" ||
-      op->getName().getStringRef() == "memref.cast" ||
-      ((op->getDialect() &&
-        (op->getDialect()->getNamespace() == "arith" ||
-         op->getDialect()->getNamespace() == "math")) &&
-       OpTrait::hasElementwiseMappableTraits(op))) {
+      isBufferizationOrMemRefCast(op) || isArithElementwise(op)) {
     for (Value r : op->getResults())
       samePositions(op->getOperands(), r);
     return true;
@@ -547,9 +563,8 @@ Classified Importer::visitReduction(linalg::LinalgOp op) {
 
 /// Whether `op` only moves or reshapes data (no compute of its own).
 static bool isLayoutOp(Operation *op) {
-  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
-                                       : StringRef();
-  return dialect == "tensor" || dialect == "bufferization" ||
+  return isa_and_nonnull<tensor::TensorDialect>(op->getDialect()) ||
+         isBufferizationOp(op) ||
          isa<linalg::FillOp, linalg::CopyOp, linalg::TransposeOp,
              linalg::BroadcastOp>(op);
 }
@@ -558,10 +573,7 @@ static bool isLayoutOp(Operation *op) {
 static bool isElementwiseOp(Operation *op) {
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
     return linalgOp.getNumLoops() == linalgOp.getNumParallelLoops();
-  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
-                                       : StringRef();
-  return (dialect == "arith" || dialect == "math") &&
-         OpTrait::hasElementwiseMappableTraits(op);
+  return isArithElementwise(op);
 }
 
 bool Importer::onlyEpilogueUses(Value v, Operation *self) const {
@@ -787,14 +799,15 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
 }
 
 Classified Importer::visit(Operation *op) {
-  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
-                                       : StringRef();
-  if (dialect == "tosa")
+  // TOSA is lowered by the pipeline; kapla-import reads linalg only (the
+  // TOSA dialect is recognised by name, so that kapla-import needs no TOSA).
+  if (op->getName().getDialectNamespace() == "tosa")
     return unsupported(op, "TOSA must be lowered to linalg first: run "
                            "kapla-import-pipeline{input=tosa}");
   if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op))
     return visitLinalg(linalgOp);
-  if (dialect == "tensor" || dialect == "bufferization")
+  if (isa_and_nonnull<tensor::TensorDialect>(op->getDialect()) ||
+      isBufferizationOp(op))
     return {}; // layout ops (pad, reshapes, slices, concatenation)
   // A call to a function of the module (a driver calling its network):
   // the callee is imported as a network of its own.
@@ -813,8 +826,7 @@ Classified Importer::visit(Operation *op) {
     return {}; // scalar and index arithmetic, asserts: no data of the network
   if (op->hasTrait<OpTrait::ConstantLike>())
     return {};
-  if ((dialect == "arith" || dialect == "math") &&
-      OpTrait::hasElementwiseMappableTraits(op))
+  if (isArithElementwise(op))
     return visitElementwise(op, op->getOperands());
   return unknown(op, Twine("kapla-import does not understand '") +
                          op->getName().getStringRef() + "'");

@@ -740,9 +740,8 @@ LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
 }
 
 LogicalResult TrainingBuilder::checkElementwise(Operation *op) {
-  StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
-                                       : StringRef();
-  if ((dialect != "arith" && dialect != "math") ||
+  if (!isa_and_nonnull<arith::ArithDialect, math::MathDialect>(
+          op->getDialect()) ||
       !OpTrait::hasElementwiseMappableTraits(op) || op->getNumResults() != 1)
     return success();
   auto type = dyn_cast<RankedTensorType>(op->getResult(0).getType());
