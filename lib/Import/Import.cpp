@@ -11,7 +11,9 @@
 #include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/IR/KaplaInterfaces.h"
 #include "Kapla/Import/LayerCheck.h"
+#include "Kapla/Import/LayerModels.h"
 #include "Kapla/Report/Report.h"
 #include "Kapla/Transforms/Passes.h"
 
@@ -51,13 +53,6 @@ struct Classified {
   LayerDesc desc;
   llvm::SmallVector<int64_t, 1> weights; ///< operand numbers
 };
-
-int64_t product(ArrayRef<int64_t> ranges, ArrayRef<unsigned> dims) {
-  int64_t p = 1;
-  for (unsigned d : dims)
-    p *= ranges[d];
-  return p;
-}
 
 /// An element-wise arith or math op (on tensors, a layer or an epilogue).
 bool isArithElementwise(Operation *op) {
@@ -351,10 +346,6 @@ public:
 private:
   Classified visit(Operation *op);
   Classified visitLinalg(linalg::LinalgOp op);
-  Classified visitConvolution(linalg::LinalgOp op,
-                              const linalg::ConvolutionDimensions &dims);
-  Classified visitContraction(linalg::LinalgOp op);
-  Classified visitReduction(linalg::LinalgOp op);
   Classified visitElementwise(Operation *op, ValueRange inputs);
   Classified unknown(Operation *op, const Twine &why);
   Classified unsupported(Operation *op, const Twine &why);
@@ -400,165 +391,6 @@ Classified Importer::unsupported(Operation *op, const Twine &why) {
   op->emitError() << "kapla cannot schedule '" << op->getName()
                   << "': " << why;
   return {Classified::Failed, {}, {}};
-}
-
-/// The layer of a convolution-shaped op over `ranges`, or why kapla cannot
-/// describe it.
-static FailureOr<LayerDesc>
-describeConvolution(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
-                    ArrayRef<int64_t> ranges, std::string &why) {
-  if (d.outputImage.size() > 2 || d.filterLoop.size() != d.outputImage.size()) {
-    why = "only 1-D and 2-D convolutions are supported";
-    return failure();
-  }
-  LayerDesc l;
-  // One image dim is a row of width Wo.
-  size_t n = d.outputImage.size();
-  l.ho = n == 2 ? ranges[d.outputImage[0]] : 1;
-  l.wo = ranges[d.outputImage[n - 1]];
-  l.r = n == 2 ? ranges[d.filterLoop[0]] : 1;
-  l.s = ranges[d.filterLoop[n - 1]];
-  l.sy = n == 2 ? d.strides[0] : 1;
-  l.sx = d.strides[n - 1];
-  l.dy = n == 2 ? d.dilations[0] : 1;
-  l.dx = d.dilations[n - 1];
-
-  if (!d.depth.empty()) {
-    if (!d.inputChannel.empty()) {
-      why = "grouped convolutions are not supported";
-      return failure();
-    }
-    if (product(ranges, d.outputChannel) != 1) {
-      why = "depthwise convolutions with a channel multiplier above 1 are "
-            "not supported";
-      return failure();
-    }
-    l.kind = LayerKind::DWConv;
-    l.n = product(ranges, d.batch);
-    l.c = l.k = product(ranges, d.depth);
-    return l;
-  }
-  if (d.inputChannel.empty() && d.outputChannel.empty()) {
-    // Pooling: the batch and channel dims both sit in the input and output
-    // only. The output map orders them (N before C in NCHW and NHWC).
-    l.kind = LayerKind::Pool;
-    if (d.batch.size() > 2) {
-      why = "pooling over more than batch and channels";
-      return failure();
-    }
-    SmallVector<unsigned, 2> bc(d.batch.begin(), d.batch.end());
-    AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
-    auto pos = [&](unsigned dim) {
-      return outMap.getResultPosition(getAffineDimExpr(dim, op.getContext()))
-          .value_or(0);
-    };
-    llvm::sort(bc, [&](unsigned a, unsigned b) { return pos(a) < pos(b); });
-    l.n = bc.size() == 2 ? ranges[bc[0]] : 1;
-    l.c = l.k = bc.empty() ? 1 : ranges[bc.back()];
-    return l;
-  }
-  l.kind = LayerKind::Conv;
-  l.n = product(ranges, d.batch);
-  l.c = product(ranges, d.inputChannel);
-  l.k = product(ranges, d.outputChannel);
-  return l;
-}
-
-Classified Importer::visitConvolution(linalg::LinalgOp op,
-                                      const linalg::ConvolutionDimensions &d) {
-  std::string why;
-  FailureOr<LayerDesc> l = describeConvolution(op, d, ranges, why);
-  if (failed(l))
-    return unsupported(op, why);
-  Classified c;
-  c.role = Classified::Layer;
-  c.desc = *l;
-  if (l->kind != LayerKind::Pool)
-    c.weights.push_back(1);
-  return c;
-}
-
-/// Whether `op` is a quantized contraction: two tensor operands, scalar zero
-/// points.
-static bool isQuantizedContraction(linalg::LinalgOp op) {
-  return isa<linalg::QuantizedMatmulOp, linalg::QuantizedBatchMatmulOp>(
-      op.getOperation());
-}
-
-/// The contraction dims of `op`, read from the maps of its two tensor
-/// operands and its output (quantized contractions have zero points too).
-static FailureOr<linalg::ContractionDimensions>
-contractionDims(linalg::LinalgOp op) {
-  if (!isQuantizedContraction(op)) {
-    if (op.getNumDpsInputs() != 2)
-      return failure();
-    return linalg::inferContractionDims(op);
-  }
-  return linalg::inferContractionDims(
-      {op.getMatchingIndexingMap(op.getDpsInputOperand(0)),
-       op.getMatchingIndexingMap(op.getDpsInputOperand(1)),
-       op.getMatchingIndexingMap(op.getDpsInitOperand(0))});
-}
-
-Classified Importer::visitContraction(linalg::LinalgOp op) {
-  FailureOr<linalg::ContractionDimensions> cd = contractionDims(op);
-  if (failed(cd))
-    return unsupported(op, "a contraction kapla cannot decompose into "
-                           "batch, rows, columns and reduction");
-  Value lhs = op.getDpsInputOperand(0)->get();
-  Value rhs = op.getDpsInputOperand(1)->get();
-  Classified c;
-  c.role = Classified::Layer;
-  LayerDesc &l = c.desc;
-  l.c = product(ranges, cd->k);
-  int64_t batch = product(ranges, cd->batch);
-  if (isConst(lhs) && isConst(rhs)) {
-    op->emitWarning() << "contraction of constants only is not scheduled (it "
-                         "can be folded before it runs)";
-    return {};
-  }
-  if (isConst(lhs)) {
-    // W x: the constant left operand is the weight; columns are the batch.
-    l.kind = LayerKind::FC;
-    l.n = batch * product(ranges, cd->n);
-    l.k = product(ranges, cd->m);
-    c.weights.push_back(0);
-    return c;
-  }
-  l.kind = isConst(rhs) ? LayerKind::FC : LayerKind::MatMul;
-  l.n = batch * product(ranges, cd->m);
-  l.k = product(ranges, cd->n);
-  if (isConst(rhs))
-    c.weights.push_back(1);
-  return c;
-}
-
-Classified Importer::visitReduction(linalg::LinalgOp op) {
-  SmallVector<unsigned> parallel, reduction;
-  for (auto [i, it] : llvm::enumerate(op.getIteratorTypesArray()))
-    (it == utils::IteratorType::reduction ? reduction : parallel).push_back(i);
-  if (tracker.operandOrigins(op).empty())
-    return {}; // computed from constants: nothing to schedule
-  Classified c;
-  c.role = Classified::Layer;
-  LayerDesc &l = c.desc;
-  Value in = op.getDpsInputOperand(0)->get();
-  auto inType = dyn_cast<RankedTensorType>(in.getType());
-  if (inType && inType.getRank() == 4 && reduction.size() == 2 &&
-      parallel.size() == 2) {
-    // A global pool: the two reduced dims are the spatial window.
-    l.kind = LayerKind::Pool;
-    l.n = ranges[parallel[0]];
-    l.c = l.k = ranges[parallel[1]];
-    l.r = ranges[reduction[0]];
-    l.s = ranges[reduction[1]];
-    return c;
-  }
-  // A row-wise reduction: a vector layer of one op per element.
-  l.kind = LayerKind::Eltwise;
-  l.n = product(ranges, parallel);
-  l.c = l.k = product(ranges, reduction);
-  return c;
 }
 
 /// Whether `op` only moves or reshapes data (no compute of its own).
@@ -709,10 +541,12 @@ bool Importer::scaleLoops(linalg::LinalgOp op) {
   // The batch comes in through the data operands: a convolution's filter is
   // a weight even when it is a function argument.
   llvm::SmallVector<OpOperand *> data;
-  bool conv = op.getNumDpsInputs() >= 2 &&
-              succeeded(linalg::inferConvolutionDims(op));
+  llvm::SmallVector<unsigned> filters;
+  if (auto layerOp = dyn_cast<LayerOpInterface>(op.getOperation()))
+    filters = layerOp.getFilterOperands();
+  bool conv = !filters.empty();
   for (OpOperand &o : op->getOpOperands())
-    if (!(conv && o.getOperandNumber() == 1))
+    if (!llvm::is_contained(filters, o.getOperandNumber()))
       data.push_back(&o);
   llvm::SmallVector<bool> loops = batchDims.batchLoops(op, data);
   // Rows and columns (or rows and the reduction) of a contraction that both
@@ -722,8 +556,7 @@ bool Importer::scaleLoops(linalg::LinalgOp op) {
   // batch 1), samples are independent, as in attention: the rows carry the
   // batch, the columns and the reduction keep their extent.
   FailureOr<linalg::ContractionDimensions> cd =
-      conv || !(linalg::isaContractionOpInterface(op) ||
-                isQuantizedContraction(op))
+      conv || !isContraction(op)
           ? FailureOr<linalg::ContractionDimensions>(failure())
           : contractionDims(op);
   auto anyBatch = [&](ArrayRef<unsigned> dims) {
@@ -767,35 +600,45 @@ bool Importer::scaleLoops(linalg::LinalgOp op) {
 }
 
 Classified Importer::visitLinalg(linalg::LinalgOp op) {
-  if (isa<linalg::FillOp, linalg::CopyOp, linalg::TransposeOp,
-          linalg::BroadcastOp>(op))
+  if (isLayoutOp(op))
     return {};
   bool isCompute = op.getNumDpsInputs() > 0;
   if (isCompute && ShapedType::isDynamicShape(op.getStaticLoopRanges()))
     return unsupported(op, "dynamic shapes cannot be scheduled");
-  if (op.getNumDpsInputs() >= 2 && op.getNumDpsInits() == 1) {
-    FailureOr<linalg::ConvolutionDimensions> dims =
-        linalg::inferConvolutionDims(op);
-    if (succeeded(dims))
-      return visitConvolution(op, *dims);
-    if (linalg::isaContractionOpInterface(op) || isQuantizedContraction(op))
-      return visitContraction(op);
-  }
-  if (op.getNumReductionLoops() > 0) {
-    if (isa<linalg::ConvolutionOpInterface>(op.getOperation()) ||
-        isa<linalg::ContractionOpInterface>(op.getOperation()))
-      return unsupported(op, "its loop structure is not a convolution or "
-                             "contraction kapla can describe");
-    return visitReduction(op);
-  }
-  if (op.getNumLoops() == op.getNumParallelLoops()) {
+  auto layerOp = dyn_cast<LayerOpInterface>(op.getOperation());
+  if (!layerOp)
+    return unknown(op, Twine("kapla-import does not understand '") +
+                           op->getName().getStringRef() + "'");
+  llvm::Expected<LayerReading> r =
+      layerOp.readLayer(ranges, [&](Value v) { return isConst(v); });
+  if (!r)
+    return unsupported(op, llvm::toString(r.takeError()));
+  switch (r->role) {
+  case LayerReading::Role::Layout:
+    return {};
+  case LayerReading::Role::Constant:
+    op->emitWarning() << "contraction of constants only is not scheduled (it "
+                         "can be folded before it runs)";
+    return {};
+  case LayerReading::Role::Elementwise: {
     SmallVector<Value> ins;
     for (OpOperand *o : op.getDpsInputOperands())
       ins.push_back(o->get());
     return visitElementwise(op, ins);
   }
-  return unknown(op, Twine("kapla-import does not understand '") +
-                         op->getName().getStringRef() + "'");
+  case LayerReading::Role::Unknown:
+    return unknown(op, Twine("kapla-import does not understand '") +
+                           op->getName().getStringRef() + "'");
+  case LayerReading::Role::Layer:
+    break;
+  }
+  if (r->reduction && tracker.operandOrigins(op).empty())
+    return {}; // computed from constants: nothing to schedule
+  Classified c;
+  c.role = Classified::Layer;
+  c.desc = r->layer;
+  c.weights.assign(r->weights.begin(), r->weights.end());
+  return c;
 }
 
 Classified Importer::visit(Operation *op) {
@@ -846,9 +689,7 @@ Value Importer::findInputConstant(
     auto linalgOp = dyn_cast<linalg::LinalgOp>(&op);
     if (!linalgOp || linalgOp.getNumDpsInputs() < 2)
       continue;
-    if (failed(linalg::inferConvolutionDims(linalgOp)) &&
-        !linalg::isaContractionOpInterface(linalgOp) &&
-        !isQuantizedContraction(linalgOp))
+    if (!isConvolution(linalgOp) && !isContraction(linalgOp))
       continue;
     Value v = linalgOp.getDpsInputOperand(0)->get();
     while (Operation *def = v.getDefiningOp()) {
@@ -1014,6 +855,13 @@ bool derivesFromArguments(Value v, FunctionOpInterface func) {
 struct KaplaImportPass
     : public mlir::kapla::impl::KaplaImportPassBase<KaplaImportPass> {
   using Base::Base;
+
+  /// The layer models of the linalg ops are part of what the pass needs.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    registry.insert<linalg::LinalgDialect>();
+    registerLayerOpInterfaceModels(registry);
+  }
 
   /// The defined callee of `call`, or null.
   FunctionOpInterface calleeOf(CallOpInterface call, SymbolTable &symbols) {
@@ -1263,48 +1111,49 @@ std::optional<std::string> mlir::kapla::layerContradictsOp(Operation *op) {
       os << (out.empty() ? "" : ", ") << name << " = " << declared
          << " where the op has " << derived;
   };
-  if (linalgOp.getNumDpsInputs() >= 2) {
-    FailureOr<linalg::ConvolutionDimensions> d =
-        linalg::inferConvolutionDims(linalgOp);
-    std::string why;
-    FailureOr<LayerDesc> derived =
-        succeeded(d) ? describeConvolution(linalgOp, *d, ranges, why)
-                     : FailureOr<LayerDesc>(failure());
-    if (succeeded(derived)) {
-      if (l.kind != derived->kind)
-        return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
-               " but the op is a " + stringifyLayerKind(derived->kind);
-      const LayerDesc &e = *derived;
-      differ("C", l.c, e.c);
-      differ("K", l.k, e.k);
-      differ("Ho", l.ho, e.ho);
-      differ("Wo", l.wo, e.wo);
-      differ("R", l.r, e.r);
-      differ("S", l.s, e.s);
-      differ("sy", l.sy, e.sy);
-      differ("sx", l.sx, e.sx);
-      differ("dy", l.dy, e.dy);
-      differ("dx", l.dx, e.dx);
-      return out.empty() ? std::nullopt : std::optional<std::string>(out);
-    }
-    if (linalg::isaContractionOpInterface(linalgOp) ||
-        isQuantizedContraction(linalgOp)) {
-      FailureOr<linalg::ContractionDimensions> cd = contractionDims(linalgOp);
-      if (failed(cd))
-        return std::nullopt;
-      if (l.kind != LayerKind::FC && l.kind != LayerKind::MatMul)
-        return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
-               " but the op is a contraction (fc or matmul)";
-      // An FC's weight fixes C and K: the batch never runs through them.
-      llvm::ArrayRef<int64_t> weights = getWeightOperands(op);
-      if (l.kind == LayerKind::FC && weights.size() == 1 &&
-          (weights[0] == 0 || weights[0] == 1)) {
-        differ("C", l.c, product(ranges, cd->k));
-        differ("K", l.k,
-               product(ranges, weights[0] == 1 ? cd->n : cd->m));
-      }
-      return out.empty() ? std::nullopt : std::optional<std::string>(out);
-    }
+  if (linalgOp.getNumDpsInputs() < 2)
+    return std::nullopt;
+  // The op read with the weight operands the layer declares.
+  llvm::ArrayRef<int64_t> weights = getWeightOperands(op);
+  auto isWeight = [&](Value v) {
+    return llvm::any_of(weights, [&](int64_t w) {
+      return w >= 0 && w < int64_t(op->getNumOperands()) &&
+             op->getOperand(w) == v;
+    });
+  };
+  llvm::Expected<LayerReading> r = readLinalgLayer(linalgOp, ranges, isWeight);
+  if (!r) {
+    llvm::consumeError(r.takeError());
+    return std::nullopt;
   }
-  return std::nullopt;
+  if (r->role != LayerReading::Role::Layer || r->reduction)
+    return std::nullopt;
+  const LayerDesc &e = r->layer;
+  if (e.kind != LayerKind::FC && e.kind != LayerKind::MatMul) {
+    // A convolution, depthwise convolution or pooling.
+    if (l.kind != e.kind)
+      return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
+             " but the op is a " + stringifyLayerKind(e.kind);
+    differ("C", l.c, e.c);
+    differ("K", l.k, e.k);
+    differ("Ho", l.ho, e.ho);
+    differ("Wo", l.wo, e.wo);
+    differ("R", l.r, e.r);
+    differ("S", l.s, e.s);
+    differ("sy", l.sy, e.sy);
+    differ("sx", l.sx, e.sx);
+    differ("dy", l.dy, e.dy);
+    differ("dx", l.dx, e.dx);
+    return out.empty() ? std::nullopt : std::optional<std::string>(out);
+  }
+  if (l.kind != LayerKind::FC && l.kind != LayerKind::MatMul)
+    return "the layer is " + std::string(stringifyLayerKind(l.kind)) +
+           " but the op is a contraction (fc or matmul)";
+  // An FC's weight fixes C and K: the batch never runs through them.
+  if (l.kind == LayerKind::FC && weights.size() == 1 &&
+      (weights[0] == 0 || weights[0] == 1)) {
+    differ("C", l.c, e.c);
+    differ("K", l.k, e.k);
+  }
+  return out.empty() ? std::nullopt : std::optional<std::string>(out);
 }

@@ -1,0 +1,37 @@
+//===- KaplaInterfaces.td - kapla op interfaces ------------*- tablegen -*-===//
+
+#ifndef KAPLA_INTERFACES_TD
+#define KAPLA_INTERFACES_TD
+
+include "mlir/IR/OpBase.td"
+
+def Kapla_LayerOpInterface : OpInterface<"LayerOpInterface"> {
+  let cppNamespace = "::mlir::kapla";
+  let description = [{
+    An op kapla-import can read: the layer it computes (a convolution,
+    pooling, depthwise convolution, FC, matmul or reduction), or that it
+    only moves data, or that it is element-wise (whose layer, if any, the
+    importer derives from what feeds it). kapla attaches it to every linalg
+    structured op as an external model (`registerLayerOpInterfaceModels`);
+    another dialect's op implements it to be scheduled as a layer.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        The op as a layer over its loop `ranges` (the static loop ranges,
+        with the loops that run over the batch scaled to the requested
+        batch). `isWeight` says which values are weights (constants, or
+        arguments marked `kapla.weight`): it decides whether a contraction
+        is an FC or a matmul. An error says why kapla cannot describe it.
+      }],
+      "::llvm::Expected<::mlir::kapla::LayerReading>", "readLayer",
+      (ins "::llvm::ArrayRef<int64_t>":$ranges,
+           "::llvm::function_ref<bool(::mlir::Value)>":$isWeight)>,
+    InterfaceMethod<[{
+        The operands that hold weights whatever feeds them (a convolution's
+        filter): the batch never runs through them.
+      }],
+      "::llvm::SmallVector<unsigned>", "getFilterOperands">,
+  ];
+}
+
+#endif // KAPLA_INTERFACES_TD
