@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kapla/Import/Import.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
 #include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
@@ -607,8 +608,8 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
     return unsupported(op, "dynamic shapes cannot be scheduled");
   auto layerOp = dyn_cast<LayerOpInterface>(op.getOperation());
   if (!layerOp)
-    return unknown(op, Twine("kapla-import does not understand '") +
-                           op->getName().getStringRef() + "'");
+    return unsupported(op, "the context has no LayerOpInterface model for "
+                           "linalg ops (registerLayerOpInterfaceModels)");
   llvm::Expected<LayerReading> r =
       layerOp.readLayer(ranges, [&](Value v) { return isConst(v); });
   if (!r)
@@ -852,6 +853,83 @@ bool derivesFromArguments(Value v, FunctionOpInterface func) {
   });
 }
 
+/// The defined callee of `call`, or null.
+FunctionOpInterface calleeOf(CallOpInterface call, SymbolTable &symbols) {
+  auto ref = dyn_cast_if_present<SymbolRefAttr>(call.getCallableForCallee());
+  if (!ref)
+    return {};
+  auto callee =
+      symbols.lookup<FunctionOpInterface>(ref.getRootReference().getValue());
+  return callee && !callee.isExternal() ? callee : FunctionOpInterface();
+}
+
+/// Whether a call chain from `func` leads back to it.
+bool reachesItself(FunctionOpInterface func, SymbolTable &symbols) {
+  llvm::SmallVector<FunctionOpInterface> work{func};
+  llvm::DenseSet<Operation *> seen;
+  while (!work.empty()) {
+    FunctionOpInterface cur = work.pop_back_val();
+    bool found = false;
+    cur.walk([&](CallOpInterface call) {
+      FunctionOpInterface callee = calleeOf(call, symbols);
+      if (!callee)
+        return;
+      if (callee == func)
+        found = true;
+      else if (seen.insert(callee.getOperation()).second)
+        work.push_back(callee);
+    });
+    if (found)
+      return true;
+  }
+  return false;
+}
+
+/// Inlines into `func` the calls that `wanted` selects, and the calls
+/// that the inlined bodies make in turn; false after an error.
+bool inlineCalls(
+    FunctionOpInterface func, SymbolTable &symbols,
+    llvm::function_ref<bool(CallOpInterface, FunctionOpInterface)> wanted,
+    llvm::DenseSet<Operation *> &inlinedCallees) {
+  InlinerInterface interface(func.getContext());
+  InlinerConfig config;
+  for (int round = 0;; ++round) {
+    llvm::SmallVector<std::pair<CallOpInterface, FunctionOpInterface>> calls;
+    func.walk([&](CallOpInterface call) {
+      if (FunctionOpInterface callee = calleeOf(call, symbols))
+        if (wanted(call, callee))
+          calls.push_back({call, callee});
+    });
+    if (calls.empty())
+      return true;
+    if (round == 64) {
+      calls.front().first->emitError()
+          << "kapla-import: calls nest more than 64 deep from @"
+          << func.getName() << " (a recursive network cannot be scheduled)";
+      return false;
+    }
+    for (auto [call, callee] : calls) {
+      if (reachesItself(callee, symbols)) {
+        call->emitError() << "kapla-import: @" << callee.getName()
+                          << " calls itself (directly or through other "
+                             "functions); a recursive network cannot be "
+                             "scheduled";
+        return false;
+      }
+      auto callable = cast<CallableOpInterface>(callee.getOperation());
+      if (failed(inlineCall(interface, config.getCloneCallback(), call,
+                            callable, callable.getCallableRegion()))) {
+        call->emitError() << "kapla-import: cannot inline the call to @"
+                          << callee.getName() << " into @" << func.getName()
+                          << " (its ops have no inliner interface)";
+        return false;
+      }
+      inlinedCallees.insert(callee.getOperation());
+      call->erase();
+    }
+  }
+}
+
 struct KaplaImportPass
     : public mlir::kapla::impl::KaplaImportPassBase<KaplaImportPass> {
   using Base::Base;
@@ -863,217 +941,27 @@ struct KaplaImportPass
     registerLayerOpInterfaceModels(registry);
   }
 
-  /// The defined callee of `call`, or null.
-  FunctionOpInterface calleeOf(CallOpInterface call, SymbolTable &symbols) {
-    auto ref = dyn_cast_if_present<SymbolRefAttr>(call.getCallableForCallee());
-    if (!ref)
-      return {};
-    auto callee = symbols.lookup<FunctionOpInterface>(
-        ref.getRootReference().getValue());
-    return callee && !callee.isExternal() ? callee : FunctionOpInterface();
-  }
-
-  /// Whether a call chain from `func` leads back to it.
-  bool reachesItself(FunctionOpInterface func, SymbolTable &symbols) {
-    llvm::SmallVector<FunctionOpInterface> work{func};
-    llvm::DenseSet<Operation *> seen;
-    while (!work.empty()) {
-      FunctionOpInterface cur = work.pop_back_val();
-      bool found = false;
-      cur.walk([&](CallOpInterface call) {
-        FunctionOpInterface callee = calleeOf(call, symbols);
-        if (!callee)
-          return;
-        if (callee == func)
-          found = true;
-        else if (seen.insert(callee.getOperation()).second)
-          work.push_back(callee);
-      });
-      if (found)
-        return true;
-    }
-    return false;
-  }
-
-  /// Inlines into `func` the calls that `wanted` selects, and the calls
-  /// that the inlined bodies make in turn; false after an error.
-  bool inlineCalls(FunctionOpInterface func, SymbolTable &symbols,
-                   llvm::function_ref<bool(CallOpInterface,
-                                           FunctionOpInterface)>
-                       wanted,
-                   llvm::DenseSet<Operation *> &inlinedCallees) {
-    InlinerInterface interface(func.getContext());
-    InlinerConfig config;
-    for (int round = 0;; ++round) {
-      llvm::SmallVector<std::pair<CallOpInterface, FunctionOpInterface>> calls;
-      func.walk([&](CallOpInterface call) {
-        if (FunctionOpInterface callee = calleeOf(call, symbols))
-          if (wanted(call, callee))
-            calls.push_back({call, callee});
-      });
-      if (calls.empty())
-        return true;
-      if (round == 64) {
-        calls.front().first->emitError()
-            << "kapla-import: calls nest more than 64 deep from @"
-            << func.getName() << " (a recursive network cannot be scheduled)";
-        return false;
-      }
-      for (auto [call, callee] : calls) {
-        if (reachesItself(callee, symbols)) {
-          call->emitError() << "kapla-import: @" << callee.getName()
-                            << " calls itself (directly or through other "
-                               "functions); a recursive network cannot be "
-                               "scheduled";
-          return false;
-        }
-        auto callable = cast<CallableOpInterface>(callee.getOperation());
-        if (failed(inlineCall(interface, config.getCloneCallback(), call,
-                              callable, callable.getCallableRegion()))) {
-          call->emitError() << "kapla-import: cannot inline the call to @"
-                            << callee.getName() << " into @" << func.getName()
-                            << " (its ops have no inliner interface)";
-          return false;
-        }
-        inlinedCallees.insert(callee.getOperation());
-        call->erase();
-      }
-    }
-  }
-
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (batch < 0) {
-      module.emitError() << "kapla-import: batch must be positive, got "
-                         << static_cast<int64_t>(batch);
+    ImportOptions opts;
+    opts.batch = batch;
+    opts.unknownOps = unknownOps;
+    opts.entry = entry;
+    opts.requireLayers = requireLayers;
+    FailureOr<ImportResult> imported = importNetworks(module, opts);
+    if (failed(imported))
       return signalPassFailure();
-    }
-    SymbolTable symbols(module);
-    llvm::SmallVector<FunctionOpInterface> defined;
-    for (auto func : module.getOps<FunctionOpInterface>())
-      if (!func.isExternal())
-        defined.push_back(func);
-    auto candidates = [&] {
-      std::string names;
-      for (FunctionOpInterface f : defined)
-        if (computes(f))
-          names += (names.empty() ? "@" : ", @") + f.getName().str();
-      return names.empty() ? std::string("none") : names;
-    };
-
-    // The network functions. With `entry`, that one, with every call it
-    // makes inlined. Otherwise every function that computes: calls that
-    // pass network data to a private function (a helper) are inlined, and
-    // a helper whose calls were all inlined is no network of its own.
-    llvm::SmallVector<FunctionOpInterface> networks;
-    llvm::DenseSet<Operation *> inlined;
-    if (!entry.empty()) {
-      auto func = symbols.lookup<FunctionOpInterface>(entry);
-      if (!func || func.isExternal()) {
-        module.emitError() << "kapla-import: entry '" << entry
-                           << "' is not a function with a body in the "
-                              "module; the functions that compute are "
-                           << candidates();
-        return signalPassFailure();
-      }
-      if (!inlineCalls(
-              func, symbols,
-              [](CallOpInterface, FunctionOpInterface) { return true; },
-              inlined))
-        return signalPassFailure();
-      networks.push_back(func);
-    } else {
-      for (FunctionOpInterface func : defined)
-        if (!inlineCalls(
-                func, symbols,
-                [&](CallOpInterface call, FunctionOpInterface callee) {
-                  return callee.isPrivate() &&
-                         llvm::any_of(call.getArgOperands(), [&](Value v) {
-                           return derivesFromArguments(v, func);
-                         });
-                },
-                inlined))
-          return signalPassFailure();
-      for (FunctionOpInterface func : defined) {
-        if (inlined.contains(func.getOperation()) &&
-            SymbolTable::symbolKnownUseEmpty(func, module))
-          continue; // a helper, now part of its callers
-        // A network that calls another: which one is meant?
-        WalkResult nested = func.walk([&](CallOpInterface call) {
-          FunctionOpInterface callee = calleeOf(call, symbols);
-          if (callee && computes(func) && computes(callee)) {
-            call->emitError()
-                << "kapla-import: @" << func.getName() << " computes and calls @"
-                << callee.getName()
-                << ", which computes too; choose the network with entry= "
-                   "(entry="
-                << func.getName() << " inlines the calls; candidates: "
-                << candidates() << ")";
-            return WalkResult::interrupt();
-          }
-          return WalkResult::advance();
-        });
-        if (nested.wasInterrupted())
-          return signalPassFailure();
-        networks.push_back(func);
-      }
-    }
-
-    bool ok = true;
-    bool batchApplied = true;
-    int64_t exportedBatch = 0;
-    size_t layerCount = 0;
-    llvm::SmallVector<FunctionOpInterface> withLayers;
-    for (FunctionOpInterface func : networks) {
-      Importer importer(func, unknownOps == UnknownOps::Warn, batch);
-      bool funcOk = importer.run();
-      ok &= funcOk;
-      layerCount += importer.layers.size();
-      if (!importer.layers.empty())
-        withLayers.push_back(func);
-      if (exportedBatch == 0)
-        exportedBatch = importer.exportedBatch();
-      if (funcOk && batch > 0 && !importer.layers.empty() &&
-          !importer.batchReachesLayers) {
-        func.emitError()
-            << "kapla-import: cannot schedule @" << func.getName()
-            << " at batch " << static_cast<int64_t>(batch)
-            << ": no layer reads data that carries the batch of a network "
-               "input (is the input a constant, as after inlining a "
-               "driver? schedule the function that takes the input as an "
-               "argument)";
-        batchApplied = false;
-      }
-    }
-    if (ok && batch > 0 && layerCount == 0) {
-      module.emitError() << "kapla-import: cannot schedule at batch "
-                         << static_cast<int64_t>(batch)
-                         << ": the module has no layers (every compute op "
-                            "works on constants only: is the network input a "
-                            "constant, as after inlining a driver?)";
-      batchApplied = false;
-    }
-    if (ok && requireLayers && layerCount == 0) {
-      module.emitError() << "kapla-import: nothing to schedule: the module "
-                            "has no layers (every compute op works on "
-                            "constants only, or there is none)";
-      return signalPassFailure();
-    }
-    if (!ok || !batchApplied)
-      return signalPassFailure();
-    if (layerCount == 0 && !report.empty())
+    if (imported->layers == 0 && !report.empty())
       module.emitWarning() << "kapla-import: no layers found; the report "
                               "lists none";
-    networks = withLayers;
 
     // What was asked and what was done, for the report.
-    int64_t appliedBatch = batch > 0 ? int64_t(batch) : exportedBatch;
     llvm::json::Array names;
-    for (FunctionOpInterface f : networks)
+    for (FunctionOpInterface f : imported->networks)
       names.push_back(f.getName().str());
     RunRecord &record = getAnalysis<RunRecord>();
-    record.recordOption("batch", int64_t(batch), appliedBatch);
-    record.recordOption("exported_batch", nullptr, exportedBatch);
+    record.recordOption("batch", int64_t(batch), imported->appliedBatch);
+    record.recordOption("exported_batch", nullptr, imported->exportedBatch);
     record.recordOption("entry", entry.getValue(), entry.getValue());
     record.recordOption("functions", nullptr, std::move(names));
     record.recordOption("unknown_ops", stringifyUnknownOps(unknownOps),
@@ -1081,19 +969,146 @@ struct KaplaImportPass
 
     if (!report.empty()) {
       llvm::SmallVector<ReportNetwork> nets;
-      for (FunctionOpInterface f : networks)
+      for (FunctionOpInterface f : imported->networks)
         nets.push_back({f.getName().str(),
                         &getChildAnalysis<LayerGraphAnalysis>(f.getOperation()),
                         nullptr});
-      ReportOptions opts;
-      opts.batch = appliedBatch;
-      if (failed(writeReport(module, report, nets, opts, record)))
+      ReportOptions ropts;
+      ropts.batch = imported->appliedBatch;
+      if (failed(writeReport(module, report, nets, ropts, record)))
         return signalPassFailure();
     }
   }
 };
 
 } // namespace
+
+FailureOr<ImportResult> mlir::kapla::importNetworks(ModuleOp module,
+                                                    const ImportOptions &opts) {
+  const int64_t batch = opts.batch;
+  const StringRef entry = opts.entry;
+  if (batch < 0) {
+    module.emitError() << "kapla-import: batch must be positive, got " << batch;
+    return failure();
+  }
+  SymbolTable symbols(module);
+  llvm::SmallVector<FunctionOpInterface> defined;
+  for (auto func : module.getOps<FunctionOpInterface>())
+    if (!func.isExternal())
+      defined.push_back(func);
+  auto candidates = [&] {
+    std::string names;
+    for (FunctionOpInterface f : defined)
+      if (computes(f))
+        names += (names.empty() ? "@" : ", @") + f.getName().str();
+    return names.empty() ? std::string("none") : names;
+  };
+
+  // The network functions. With `entry`, that one, with every call it
+  // makes inlined. Otherwise every function that computes: calls that
+  // pass network data to a private function (a helper) are inlined, and
+  // a helper whose calls were all inlined is no network of its own.
+  llvm::SmallVector<FunctionOpInterface> networks;
+  llvm::DenseSet<Operation *> inlined;
+  if (!entry.empty()) {
+    auto func = symbols.lookup<FunctionOpInterface>(entry);
+    if (!func || func.isExternal()) {
+      module.emitError() << "kapla-import: entry '" << entry
+                         << "' is not a function with a body in the "
+                            "module; the functions that compute are "
+                         << candidates();
+      return failure();
+    }
+    if (!inlineCalls(
+            func, symbols,
+            [](CallOpInterface, FunctionOpInterface) { return true; }, inlined))
+      return failure();
+    networks.push_back(func);
+  } else {
+    for (FunctionOpInterface func : defined)
+      if (!inlineCalls(
+              func, symbols,
+              [&](CallOpInterface call, FunctionOpInterface callee) {
+                return callee.isPrivate() &&
+                       llvm::any_of(call.getArgOperands(), [&](Value v) {
+                         return derivesFromArguments(v, func);
+                       });
+              },
+              inlined))
+        return failure();
+    for (FunctionOpInterface func : defined) {
+      if (inlined.contains(func.getOperation()) &&
+          SymbolTable::symbolKnownUseEmpty(func, module))
+        continue; // a helper, now part of its callers
+      // A network that calls another: which one is meant?
+      WalkResult nested = func.walk([&](CallOpInterface call) {
+        FunctionOpInterface callee = calleeOf(call, symbols);
+        if (callee && computes(func) && computes(callee)) {
+          call->emitError()
+              << "kapla-import: @" << func.getName() << " computes and calls @"
+              << callee.getName()
+              << ", which computes too; choose the network with entry= "
+                 "(entry="
+              << func.getName()
+              << " inlines the calls; candidates: " << candidates() << ")";
+          return WalkResult::interrupt();
+        }
+        return WalkResult::advance();
+      });
+      if (nested.wasInterrupted())
+        return failure();
+      networks.push_back(func);
+    }
+  }
+
+  bool ok = true;
+  bool batchApplied = true;
+  int64_t exportedBatch = 0;
+  size_t layerCount = 0;
+  llvm::SmallVector<FunctionOpInterface> withLayers;
+  for (FunctionOpInterface func : networks) {
+    Importer importer(func, opts.unknownOps == UnknownOps::Warn, batch);
+    bool funcOk = importer.run();
+    ok &= funcOk;
+    layerCount += importer.layers.size();
+    if (!importer.layers.empty())
+      withLayers.push_back(func);
+    if (exportedBatch == 0)
+      exportedBatch = importer.exportedBatch();
+    if (funcOk && batch > 0 && !importer.layers.empty() &&
+        !importer.batchReachesLayers) {
+      func.emitError()
+          << "kapla-import: cannot schedule @" << func.getName() << " at batch "
+          << batch
+          << ": no layer reads data that carries the batch of a network "
+             "input (is the input a constant, as after inlining a "
+             "driver? schedule the function that takes the input as an "
+             "argument)";
+      batchApplied = false;
+    }
+  }
+  if (ok && batch > 0 && layerCount == 0) {
+    module.emitError() << "kapla-import: cannot schedule at batch " << batch
+                       << ": the module has no layers (every compute op "
+                          "works on constants only: is the network input a "
+                          "constant, as after inlining a driver?)";
+    batchApplied = false;
+  }
+  if (ok && opts.requireLayers && layerCount == 0) {
+    module.emitError() << "kapla-import: nothing to schedule: the module "
+                          "has no layers (every compute op works on "
+                          "constants only, or there is none)";
+    return failure();
+  }
+  if (!ok || !batchApplied)
+    return failure();
+  ImportResult result;
+  result.networks = std::move(withLayers);
+  result.exportedBatch = exportedBatch;
+  result.appliedBatch = batch > 0 ? batch : exportedBatch;
+  result.layers = static_cast<int64_t>(layerCount);
+  return result;
+}
 
 std::optional<std::string> mlir::kapla::layerContradictsOp(Operation *op) {
   auto attr = getLayer(op);

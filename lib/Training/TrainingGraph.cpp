@@ -18,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Kapla/Training/TrainingGraph.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
 #include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
@@ -955,16 +956,7 @@ struct KaplaBuildTrainingGraphPass
       if (!hasLayers)
         return;
       any = true;
-      // The training step changes the function's signature.
-      if (!SymbolTable::symbolKnownUseEmpty(func, getOperation())) {
-        func.emitError() << "kapla-build-training-graph: @" << func.getSymName()
-                         << " is called; the training step adds arguments "
-                            "and results to it, so it must not be";
-        ok = false;
-        return;
-      }
-      TrainingBuilder builder(func);
-      ok &= builder.run();
+      ok &= succeeded(buildTrainingStep(func));
     });
     if (!any) {
       getOperation().emitError("kapla-build-training-graph: no layers; run "
@@ -978,3 +970,15 @@ struct KaplaBuildTrainingGraphPass
 };
 
 } // namespace
+
+LogicalResult mlir::kapla::buildTrainingStep(func::FuncOp func) {
+  // The training step changes the function's signature.
+  auto module = func->getParentOfType<ModuleOp>();
+  if (module && !SymbolTable::symbolKnownUseEmpty(func, module))
+    return func.emitError()
+           << "kapla-build-training-graph: @" << func.getSymName()
+           << " is called; the training step adds arguments and results to "
+              "it, so it must not be";
+  TrainingBuilder builder(func);
+  return success(builder.run());
+}

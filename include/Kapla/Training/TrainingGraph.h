@@ -1,0 +1,25 @@
+//===- TrainingGraph.h - A training step, as a library ----------*- C++ -*-===//
+//
+// What kapla-build-training-graph does to one network function, for a
+// compiler that calls it from C++.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef KAPLA_TRAINING_TRAININGGRAPH_H
+#define KAPLA_TRAINING_TRAININGGRAPH_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::kapla {
+
+/// Adds to `func` (imported: its layers carry `kapla.layer`; not called by
+/// another function) the backward pass of one training step as real
+/// linalg ops: a loss-gradient argument per network output, the
+/// backward-data and backward-weight layers, backward pools, gradient
+/// merges and epilogue gradients, and the weight gradients as new results.
+/// Errors are emitted on the IR; failure after one.
+LogicalResult buildTrainingStep(func::FuncOp func);
+
+} // namespace mlir::kapla
+
+#endif // KAPLA_TRAINING_TRAININGGRAPH_H

@@ -1,0 +1,104 @@
+//===- ImportTrainingApiTest.cpp - importNetworks and buildTrainingStep ---===//
+
+#include "Kapla/IR/KaplaAccessors.h"
+#include "Kapla/Import/Import.h"
+#include "Kapla/Import/LayerModels.h"
+#include "Kapla/Training/TrainingGraph.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Parser/Parser.h"
+
+#include "gtest/gtest.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlir::kapla;
+
+namespace {
+// Two FC layers, 64 -> 32 -> 16, exported at batch 2.
+const char *kMlp = R"mlir(
+  func.func @mlp(%x: tensor<2x64xf32>) -> tensor<2x16xf32> {
+    %zero = arith.constant 0.0 : f32
+    %w1 = arith.constant dense<0.1> : tensor<64x32xf32>
+    %w2 = arith.constant dense<0.1> : tensor<32x16xf32>
+    %e1 = tensor.empty() : tensor<2x32xf32>
+    %f1 = linalg.fill ins(%zero : f32) outs(%e1 : tensor<2x32xf32>) -> tensor<2x32xf32>
+    %h = linalg.matmul ins(%x, %w1 : tensor<2x64xf32>, tensor<64x32xf32>) outs(%f1 : tensor<2x32xf32>) -> tensor<2x32xf32>
+    %e2 = tensor.empty() : tensor<2x16xf32>
+    %f2 = linalg.fill ins(%zero : f32) outs(%e2 : tensor<2x16xf32>) -> tensor<2x16xf32>
+    %y = linalg.matmul ins(%h, %w2 : tensor<2x32xf32>, tensor<32x16xf32>) outs(%f2 : tensor<2x16xf32>) -> tensor<2x16xf32>
+    return %y : tensor<2x16xf32>
+  })mlir";
+
+struct Fixture {
+  Fixture() {
+    DialectRegistry registry;
+    registry.insert<KaplaDialect, arith::ArithDialect, func::FuncDialect,
+                    linalg::LinalgDialect, math::MathDialect,
+                    tensor::TensorDialect>();
+    registerLayerOpInterfaceModels(registry);
+    ctx.appendDialectRegistry(registry);
+    ctx.loadAllAvailableDialects();
+    module = parseSourceString<ModuleOp>(kMlp, &ctx);
+  }
+  /// The layers of the module by pass, as "kind pass N C K".
+  std::multimap<std::string, std::string> layers() {
+    std::multimap<std::string, std::string> out;
+    module->walk([&](Operation *op) {
+      if (LayerAttr l = getLayer(op)) {
+        LayerDesc d = toCore(l);
+        out.insert({stringifyLayerPass(d.pass),
+                    std::string(stringifyLayerKind(d.kind)) + " " +
+                        std::to_string(d.n) + " " + std::to_string(d.c) + " " +
+                        std::to_string(d.k)});
+      }
+    });
+    return out;
+  }
+  MLIRContext ctx;
+  OwningOpRef<ModuleOp> module;
+};
+} // namespace
+
+TEST(ImportApi, LayersAtTheRequestedBatch) {
+  Fixture f;
+  ASSERT_TRUE(f.module);
+  ImportOptions opts;
+  opts.batch = 16;
+  FailureOr<ImportResult> r = importNetworks(*f.module, opts);
+  ASSERT_TRUE(succeeded(r));
+  EXPECT_EQ(r->layers, 2);
+  EXPECT_EQ(r->exportedBatch, 2);
+  EXPECT_EQ(r->appliedBatch, 16);
+  ASSERT_EQ(r->networks.size(), 1u);
+  EXPECT_EQ(r->networks.front().getName(), "mlp");
+  auto layers = f.layers();
+  ASSERT_EQ(layers.count("forward"), 2u);
+  auto it = layers.find("forward");
+  EXPECT_EQ(it->second, "fc 16 64 32");
+  EXPECT_EQ(std::next(it)->second, "fc 16 32 16");
+}
+
+TEST(TrainingApi, BackwardLayersOfTheMlp) {
+  // The first FC reads the network input: only its weight gradient; the
+  // second gets its input gradient (bwd_data) and its weight gradient.
+  Fixture f;
+  ASSERT_TRUE(f.module);
+  ASSERT_TRUE(succeeded(importNetworks(*f.module, ImportOptions())));
+  auto func = *f.module->getOps<func::FuncOp>().begin();
+  ASSERT_TRUE(succeeded(buildTrainingStep(func)));
+  auto layers = f.layers();
+  EXPECT_EQ(layers.count("forward"), 2u);
+  EXPECT_EQ(layers.count("backward-data"), 1u);
+  EXPECT_EQ(layers.count("backward-weight"), 2u);
+  // The loss gradient is a new argument, the two weight gradients new
+  // results.
+  EXPECT_EQ(func.getNumArguments(), 2u);
+  EXPECT_EQ(func.getNumResults(), 3u);
+}
