@@ -1,8 +1,10 @@
 //===- ImportTrainingApiTest.cpp - importNetworks and buildTrainingStep ---===//
 
 #include "Kapla/IR/KaplaAccessors.h"
+#include "Kapla/IR/KaplaInterfaces.h"
 #include "Kapla/Import/Import.h"
 #include "Kapla/Import/LayerModels.h"
+#include "Kapla/Training/TangentModels.h"
 #include "Kapla/Training/TrainingGraph.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -43,6 +45,7 @@ struct Fixture {
                     linalg::LinalgDialect, math::MathDialect,
                     tensor::TensorDialect>();
     registerLayerOpInterfaceModels(registry);
+    registerTangentOpInterfaceModels(registry);
     ctx.appendDialectRegistry(registry);
     ctx.loadAllAvailableDialects();
     module = parseSourceString<ModuleOp>(kMlp, &ctx);
@@ -101,4 +104,55 @@ TEST(TrainingApi, BackwardLayersOfTheMlp) {
   // results.
   EXPECT_EQ(func.getNumArguments(), 2u);
   EXPECT_EQ(func.getNumResults(), 3u);
+}
+
+TEST(TangentInterface, RulesOfScalarOps) {
+  Fixture f;
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+    func.func @f(%a: f32, %b: f32, %c: i1) -> (f32, f32, i1, f32) {
+      %p = arith.mulf %a, %b : f32
+      %t = math.tanh %a : f32
+      %k = arith.cmpf olt, %a, %b : f32
+      %s = arith.select %c, %a, %b : f32
+      return %p, %t, %k, %s : f32, f32, i1, f32
+    })mlir",
+                                                        &f.ctx);
+  ASSERT_TRUE(m);
+  auto func = *m->getOps<func::FuncOp>().begin();
+  Block &body = func.getBody().front();
+  Value a = body.getArgument(0), b = body.getArgument(1),
+        c = body.getArgument(2);
+  auto it = body.begin();
+  Operation *mul = &*it++, *tanh = &*it++, *cmp = &*it++, *sel = &*it++;
+  OpBuilder builder(func.getBody().front().getTerminator());
+  Location loc = func.getLoc();
+  // Tangents: da = 1 (a seed), db = 0 (null).
+  Value one = arith::ConstantOp::create(builder, loc, builder.getF32Type(),
+                                        builder.getF32FloatAttr(1.0));
+  // d(a * b) with da = 1, db = 0 is b (a multiplication by one is folded).
+  FailureOr<Value> dMul = cast<TangentOpInterface>(mul).buildTangent(
+      builder, loc, {one, Value()}, Value());
+  ASSERT_TRUE(succeeded(dMul));
+  EXPECT_EQ(*dMul, b);
+  // d tanh(a) = 1 - tanh(a)^2: a subtraction from one of a square.
+  FailureOr<Value> dTanh =
+      cast<TangentOpInterface>(tanh).buildTangent(builder, loc, {one}, Value());
+  ASSERT_TRUE(succeeded(dTanh));
+  auto sub = (*dTanh).getDefiningOp<arith::SubFOp>();
+  ASSERT_TRUE(sub);
+  auto sq = sub.getRhs().getDefiningOp<arith::MulFOp>();
+  ASSERT_TRUE(sq);
+  EXPECT_EQ(sq.getLhs(), tanh->getResult(0));
+  EXPECT_EQ(sq.getRhs(), tanh->getResult(0));
+  // A comparison has no tangent.
+  FailureOr<Value> dCmp = cast<TangentOpInterface>(cmp).buildTangent(
+      builder, loc, {one, Value()}, Value());
+  ASSERT_TRUE(succeeded(dCmp));
+  EXPECT_FALSE(*dCmp);
+  // Through a select's condition there is none either: an error.
+  ScopedDiagnosticHandler quiet(&f.ctx, [](Diagnostic &) { return success(); });
+  EXPECT_TRUE(failed(cast<TangentOpInterface>(sel).buildTangent(
+      builder, loc, {one, Value(), Value()}, Value())));
+  (void)a;
+  (void)c;
 }

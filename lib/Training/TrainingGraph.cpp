@@ -23,8 +23,10 @@
 #include "Kapla/IR/KaplaAccessors.h"
 #include "Kapla/IR/KaplaAttrs.h"
 #include "Kapla/IR/KaplaDialect.h"
+#include "Kapla/IR/KaplaInterfaces.h"
 #include "Kapla/IR/KaplaOps.h"
 #include "Kapla/Report/Report.h"
+#include "Kapla/Training/TangentModels.h"
 #include "Kapla/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -74,21 +76,6 @@ private:
   Value constant(Type t, double v) {
     return arith::ConstantOp::create(b, loc, t, b.getFloatAttr(t, v));
   }
-  Value orZero(Value t, Type type) { return t ? t : constant(type, 0.0); }
-  Value add(Value x, Value y) {
-    if (!x)
-      return y;
-    if (!y)
-      return x;
-    return arith::AddFOp::create(b, loc, x, y);
-  }
-  Value mul(Value x, Value y) {
-    if (matchPattern(x, m_OneFloat()))
-      return y;
-    if (matchPattern(y, m_OneFloat()))
-      return x;
-    return arith::MulFOp::create(b, loc, x, y);
-  }
 
   OpBuilder &b;
   Location loc;
@@ -102,75 +89,19 @@ LogicalResult Tangents::visit(Operation *op) {
   bool any = llvm::any_of(op->getOperands(), [&](Value v) { return get(v); });
   if (!any)
     return success();
-  if (op->getNumResults() != 1)
+  auto rule = dyn_cast<TangentOpInterface>(op);
+  if (op->getNumResults() != 1 || !rule)
     return op->emitError() << "kapla-build-training-graph has no gradient rule "
                               "for '"
                            << op->getName() << "'";
-  Value r = op->getResult(0);
-  Type t = r.getType();
-  auto operandTangent = [&](unsigned i) { return get(op->getOperand(i)); };
-  Value a = op->getNumOperands() > 0 ? op->getOperand(0) : Value();
-  Value bv = op->getNumOperands() > 1 ? op->getOperand(1) : Value();
-  Value ta = op->getNumOperands() > 0 ? operandTangent(0) : Value();
-  Value tb = op->getNumOperands() > 1 ? operandTangent(1) : Value();
-  Value out;
-  if (isa<arith::AddFOp>(op)) {
-    out = add(ta, tb);
-  } else if (isa<arith::SubFOp>(op)) {
-    out = tb ? add(ta, arith::NegFOp::create(b, loc, tb)) : ta;
-  } else if (isa<arith::NegFOp>(op)) {
-    out = arith::NegFOp::create(b, loc, ta);
-  } else if (isa<arith::MulFOp>(op)) {
-    out = add(ta ? mul(ta, bv) : Value(), tb ? mul(a, tb) : Value());
-  } else if (isa<arith::DivFOp>(op)) {
-    // d(a/b) = ta/b - tb * (a/b) / b
-    Value first = ta ? arith::DivFOp::create(b, loc, ta, bv) : Value();
-    Value second;
-    if (tb)
-      second = arith::NegFOp::create(
-          b, loc, arith::DivFOp::create(b, loc, mul(tb, r), bv));
-    out = add(first, second);
-  } else if (isa<arith::MaximumFOp, arith::MaxNumFOp, arith::MinimumFOp,
-                 arith::MinNumFOp>(op)) {
-    bool isMax = isa<arith::MaximumFOp, arith::MaxNumFOp>(op);
-    // The operand that wins a tie is `first`: never the reduced output.
-    bool swap = a == standIn;
-    Value first = swap ? bv : a, second = swap ? a : bv;
-    Value tFirst = orZero(swap ? tb : ta, t), tSecond = orZero(swap ? ta : tb, t);
-    Value wins = arith::CmpFOp::create(
-        b, loc, isMax ? arith::CmpFPredicate::OGE : arith::CmpFPredicate::OLE,
-        first, second);
-    out = arith::SelectOp::create(b, loc, wins, tFirst, tSecond);
-  } else if (auto sel = dyn_cast<arith::SelectOp>(op)) {
-    if (get(sel.getCondition()))
-      return op->emitError("no gradient through a select condition");
-    out = arith::SelectOp::create(b, loc, sel.getCondition(),
-                                  orZero(get(sel.getTrueValue()), t),
-                                  orZero(get(sel.getFalseValue()), t));
-  } else if (isa<arith::ExtFOp>(op)) {
-    out = arith::ExtFOp::create(b, loc, t, ta);
-  } else if (isa<arith::TruncFOp>(op)) {
-    out = arith::TruncFOp::create(b, loc, t, ta);
-  } else if (isa<math::ExpOp>(op)) {
-    out = mul(ta, r);
-  } else if (isa<math::TanhOp>(op)) {
-    // 1 - tanh^2
-    out = mul(ta, arith::SubFOp::create(b, loc, constant(t, 1.0), mul(r, r)));
-  } else if (isa<math::RsqrtOp>(op)) {
-    // d a^(-1/2) = -1/2 a^(-3/2)
-    out = mul(ta, mul(constant(t, -0.5), mul(r, mul(r, r))));
-  } else if (isa<math::SqrtOp>(op)) {
-    out = arith::DivFOp::create(b, loc, mul(ta, constant(t, 0.5)), r);
-  } else if (isa<math::LogOp>(op)) {
-    out = arith::DivFOp::create(b, loc, ta, a);
-  } else if (isa<arith::CmpFOp, arith::FPToSIOp, arith::FPToUIOp>(op)) {
-    return success(); // not differentiable in the value: no tangent
-  } else {
-    return op->emitError() << "kapla-build-training-graph has no gradient rule "
-                              "for '"
-                           << op->getName() << "'";
-  }
-  map[r] = out;
+  llvm::SmallVector<Value, 3> tangents;
+  for (Value v : op->getOperands())
+    tangents.push_back(get(v));
+  FailureOr<Value> out = rule.buildTangent(b, loc, tangents, standIn);
+  if (failed(out))
+    return failure();
+  if (*out)
+    map[op->getResult(0)] = *out;
   return success();
 }
 
@@ -945,6 +876,13 @@ struct KaplaBuildTrainingGraphPass
     : public mlir::kapla::impl::KaplaBuildTrainingGraphPassBase<
           KaplaBuildTrainingGraphPass> {
   using Base::Base;
+
+  /// The gradient rules of the arith and math ops are part of what the
+  /// pass needs.
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    registerTangentOpInterfaceModels(registry);
+  }
 
   void runOnOperation() override {
     bool ok = true, any = false;

@@ -34,4 +34,32 @@ def Kapla_LayerOpInterface : OpInterface<"LayerOpInterface"> {
   ];
 }
 
+def Kapla_TangentOpInterface : OpInterface<"TangentOpInterface"> {
+  let cppNamespace = "::mlir::kapla";
+  let description = [{
+    A scalar op of a linalg body that kapla-build-training-graph can
+    differentiate: the forward-mode derivative of its one result from those
+    of its operands. The training graph derives the gradient of every
+    linalg op from the tangents of its body. kapla attaches it to the arith
+    and math ops networks use as external models
+    (`registerTangentOpInterfaceModels`); an op of another dialect
+    implements it to be differentiable.
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds, with `b` at `loc`, the tangent of the op's result given the
+        tangents of its operands (`tangents`, one per operand, null for
+        zero). Null when the result has none (a comparison, a conversion to
+        integers); failure, after an error on the op, when the op cannot be
+        differentiated in that operand. In a max/min body `tieLoser` is the
+        value that stands for the reduced output: a tie with it goes to the
+        other operand.
+      }],
+      "::mlir::FailureOr<::mlir::Value>", "buildTangent",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "::llvm::ArrayRef<::mlir::Value>":$tangents,
+           "::mlir::Value":$tieLoser)>,
+  ];
+}
+
 #endif // KAPLA_INTERFACES_TD

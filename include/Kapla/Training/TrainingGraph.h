@@ -17,7 +17,10 @@ namespace mlir::kapla {
 /// linalg ops: a loss-gradient argument per network output, the
 /// backward-data and backward-weight layers, backward pools, gradient
 /// merges and epilogue gradients, and the weight gradients as new results.
-/// Errors are emitted on the IR; failure after one.
+/// Errors are emitted on the IR; failure after one. The context must have
+/// the gradient rules of the arith and math ops
+/// (registerTangentOpInterfaceModels in TangentModels.h;
+/// kapla-build-training-graph registers them for its run).
 LogicalResult buildTrainingStep(func::FuncOp func);
 
 } // namespace mlir::kapla
