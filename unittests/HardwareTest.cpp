@@ -1,6 +1,7 @@
 //===- HardwareTest.cpp - Architecture presets and validation -------------===//
 
 #include "Kapla/Hardware/Arch.h"
+#include "Kapla/Hardware/ArchFile.h"
 
 #include "ErrorText.h"
 #include "gtest/gtest.h"
@@ -118,4 +119,35 @@ TEST(Arch, PETemplateNames) {
   EXPECT_STREQ(stringifyPETemplate(PETemplate::Systolic), "systolic");
   EXPECT_EQ(parsePETemplate("row-stationary"), PETemplate::RowStationary);
   EXPECT_FALSE(parsePETemplate("weight-stationary").has_value());
+}
+
+TEST(Arch, OneTableOfKeys) {
+  // The architecture file has exactly the keys of the table, in every
+  // preset, and reads back to the same description.
+  ASSERT_EQ(archFields().size(), 11u);
+  ASSERT_EQ(energyFields().size(), 7u);
+  for (const std::string &name : presetNames()) {
+    ArchDesc a = *getPreset(name);
+    llvm::json::Value v = archToJsonValue(a);
+    const llvm::json::Object *o = v.getAsObject();
+    ASSERT_TRUE(o);
+    EXPECT_EQ(o->size(), archFields().size()) << name;
+    for (const ArchField &f : archFields())
+      EXPECT_TRUE(o->get(f.key)) << name << ": " << f.key;
+    const llvm::json::Object *e = o->getObject("energy_pj");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->size(), energyFields().size());
+    llvm::Expected<ArchDesc> back = parseArchJson(archToJson(a));
+    ASSERT_TRUE(bool(back)) << errorText(back.takeError());
+    EXPECT_EQ(*back, a) << name;
+  }
+  // A key missing from the file is named.
+  llvm::json::Value v = archToJsonValue(defaultArch());
+  v.getAsObject()->erase("bus_bits");
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << v;
+  llvm::Expected<ArchDesc> missing = parseArchJson(text);
+  ASSERT_FALSE(bool(missing));
+  EXPECT_EQ(errorText(missing.takeError()), "missing key 'bus_bits'");
 }

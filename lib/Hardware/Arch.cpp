@@ -103,6 +103,36 @@ ArchDesc defaultArch() { return *getPreset(presetNames().front()); }
 static constexpr int64_t kMaxArrayDim = 1 << 12;
 static constexpr int64_t kMaxBufferBytes = int64_t(1) << 40;
 
+llvm::ArrayRef<ArchField> archFields() {
+  using K = ArchField::Kind;
+  static const ArchField fields[] = {
+      {"name", K::String},
+      {"nodes", K::Pair, &ArchDesc::nodeRows, &ArchDesc::nodeCols},
+      {"pe_array", K::Pair, &ArchDesc::peRows, &ArchDesc::peCols},
+      {"regf_bytes", K::Integer, &ArchDesc::regfBytes},
+      {"gbuf_bytes", K::Integer, &ArchDesc::gbufBytes},
+      {"word_bits", K::Integer, &ArchDesc::wordBits},
+      {"freq_mhz", K::Number, nullptr, nullptr, &ArchDesc::freqMHz},
+      {"dram_bw_bytes_per_cycle", K::Number, nullptr, nullptr,
+       &ArchDesc::dramBwBytesPerCycle},
+      {"bus_bits", K::Integer, &ArchDesc::busBits},
+      {"pe_template", K::Template},
+      {"energy_pj", K::Energy}};
+  return fields;
+}
+
+llvm::ArrayRef<EnergyField> energyFields() {
+  static const EnergyField fields[] = {
+      {"mac", &EnergyTable::mac},
+      {"regf", &EnergyTable::regf},
+      {"bus", &EnergyTable::bus},
+      {"gbuf", &EnergyTable::gbuf},
+      {"dram", &EnergyTable::dram},
+      {"noc_hop", &EnergyTable::nocHop},
+      {"static_per_cycle", &EnergyTable::staticPerCycle}};
+  return fields;
+}
+
 char ArchFieldError::ID = 0;
 
 llvm::Error validateArch(const ArchDesc &a) {
@@ -143,15 +173,10 @@ llvm::Error validateArch(const ArchDesc &a) {
     return fail("bus_bits", "must be positive");
   if (a.busBits < a.wordBits)
     return fail("bus_bits", "must be at least one word (word_bits)");
-  const EnergyTable &e = a.energy;
-  const std::pair<const char *, double> energies[] = {
-      {"energy_pj.mac", e.mac},       {"energy_pj.regf", e.regf},
-      {"energy_pj.bus", e.bus},       {"energy_pj.gbuf", e.gbuf},
-      {"energy_pj.dram", e.dram},     {"energy_pj.noc_hop", e.nocHop},
-      {"energy_pj.static_per_cycle", e.staticPerCycle}};
-  for (const auto &[field, value] : energies)
-    if (!nonNegative(value))
-      return fail(field, "must be a finite, non-negative number");
+  for (const EnergyField &f : energyFields())
+    if (!nonNegative(a.energy.*f.value))
+      return fail(std::string("energy_pj.") + f.key,
+                  "must be a finite, non-negative number");
   return llvm::Error::success();
 }
 

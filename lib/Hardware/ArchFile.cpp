@@ -96,34 +96,42 @@ llvm::Expected<ArchDesc> parseArchJson(llvm::StringRef text) {
     return archError("an architecture file must hold a JSON object");
   ArchDesc a;
   KeyReader r(*root, "", error);
-  r.string("name", a.name);
-  r.pair("nodes", a.nodeRows, a.nodeCols);
-  r.pair("pe_array", a.peRows, a.peCols);
-  r.integer("regf_bytes", a.regfBytes);
-  r.integer("gbuf_bytes", a.gbufBytes);
-  r.integer("word_bits", a.wordBits);
-  r.number("freq_mhz", a.freqMHz);
-  r.number("dram_bw_bytes_per_cycle", a.dramBwBytesPerCycle);
-  r.integer("bus_bits", a.busBits);
-  std::string tmpl;
-  r.string("pe_template", tmpl);
-  if (error.empty()) {
-    std::optional<PETemplate> t = parsePETemplate(tmpl);
-    if (!t)
-      error = "key 'pe_template' must be \"row-stationary\" or \"systolic\", "
-              "got \"" + tmpl + "\"";
-    else
-      a.peTemplate = *t;
-  }
-  if (const llvm::json::Object *e = r.object("energy_pj")) {
-    KeyReader er(*e, "energy_pj.", error);
-    er.number("mac", a.energy.mac);
-    er.number("regf", a.energy.regf);
-    er.number("bus", a.energy.bus);
-    er.number("gbuf", a.energy.gbuf);
-    er.number("dram", a.energy.dram);
-    er.number("noc_hop", a.energy.nocHop);
-    er.number("static_per_cycle", a.energy.staticPerCycle);
+  for (const ArchField &f : archFields()) {
+    switch (f.kind) {
+    case ArchField::Kind::String:
+      r.string(f.key, a.name);
+      break;
+    case ArchField::Kind::Pair:
+      r.pair(f.key, a.*f.first, a.*f.second);
+      break;
+    case ArchField::Kind::Integer:
+      r.integer(f.key, a.*f.first);
+      break;
+    case ArchField::Kind::Number:
+      r.number(f.key, a.*f.number);
+      break;
+    case ArchField::Kind::Template: {
+      std::string tmpl;
+      r.string(f.key, tmpl);
+      if (error.empty()) {
+        std::optional<PETemplate> t = parsePETemplate(tmpl);
+        if (!t)
+          error = "key 'pe_template' must be \"row-stationary\" or "
+                  "\"systolic\", got \"" +
+                  tmpl + "\"";
+        else
+          a.peTemplate = *t;
+      }
+      break;
+    }
+    case ArchField::Kind::Energy:
+      if (const llvm::json::Object *e = r.object(f.key)) {
+        KeyReader er(*e, std::string(f.key) + ".", error);
+        for (const EnergyField &ef : energyFields())
+          er.number(ef.key, a.energy.*ef.value);
+      }
+      break;
+    }
   }
   if (!error.empty())
     return archError(error);
@@ -148,25 +156,33 @@ llvm::Expected<ArchDesc> loadArchFile(llvm::StringRef path) {
 }
 
 llvm::json::Value archToJsonValue(const ArchDesc &a) {
-  llvm::json::Object energy{{"mac", a.energy.mac},
-                            {"regf", a.energy.regf},
-                            {"bus", a.energy.bus},
-                            {"gbuf", a.energy.gbuf},
-                            {"dram", a.energy.dram},
-                            {"noc_hop", a.energy.nocHop},
-                            {"static_per_cycle", a.energy.staticPerCycle}};
-  llvm::json::Object obj{
-      {"name", a.name},
-      {"nodes", llvm::json::Array{a.nodeRows, a.nodeCols}},
-      {"pe_array", llvm::json::Array{a.peRows, a.peCols}},
-      {"regf_bytes", a.regfBytes},
-      {"gbuf_bytes", a.gbufBytes},
-      {"word_bits", a.wordBits},
-      {"freq_mhz", a.freqMHz},
-      {"dram_bw_bytes_per_cycle", a.dramBwBytesPerCycle},
-      {"bus_bits", a.busBits},
-      {"pe_template", stringifyPETemplate(a.peTemplate)},
-      {"energy_pj", std::move(energy)}};
+  llvm::json::Object obj;
+  for (const ArchField &f : archFields()) {
+    switch (f.kind) {
+    case ArchField::Kind::String:
+      obj[f.key] = a.name;
+      break;
+    case ArchField::Kind::Pair:
+      obj[f.key] = llvm::json::Array{a.*f.first, a.*f.second};
+      break;
+    case ArchField::Kind::Integer:
+      obj[f.key] = a.*f.first;
+      break;
+    case ArchField::Kind::Number:
+      obj[f.key] = a.*f.number;
+      break;
+    case ArchField::Kind::Template:
+      obj[f.key] = stringifyPETemplate(a.peTemplate);
+      break;
+    case ArchField::Kind::Energy: {
+      llvm::json::Object energy;
+      for (const EnergyField &ef : energyFields())
+        energy[ef.key] = a.energy.*ef.value;
+      obj[f.key] = std::move(energy);
+      break;
+    }
+    }
+  }
   return llvm::json::Value(std::move(obj));
 }
 

@@ -171,33 +171,20 @@ void mlir::kapla::printDimAmounts(AsmPrinter &printer,
 //===----------------------------------------------------------------------===//
 
 namespace {
-/// The keys of an architecture, in printing order; shared with the JSON
-/// architecture file.
-const char *const kArchKeys[] = {"name",
-                                 "nodes",
-                                 "pe_array",
-                                 "regf_bytes",
-                                 "gbuf_bytes",
-                                 "word_bits",
-                                 "freq_mhz",
-                                 "dram_bw_bytes_per_cycle",
-                                 "bus_bits",
-                                 "pe_template",
-                                 "energy_pj"};
-const char *const kEnergyKeys[] = {"mac",  "regf",    "bus",
-                                   "gbuf", "dram",    "noc_hop",
-                                   "static_per_cycle"};
-
+/// The energy table's field called `key`, or null.
 double *energyField(EnergyTable &e, StringRef key) {
-  return llvm::StringSwitch<double *>(key)
-      .Case("mac", &e.mac)
-      .Case("regf", &e.regf)
-      .Case("bus", &e.bus)
-      .Case("gbuf", &e.gbuf)
-      .Case("dram", &e.dram)
-      .Case("noc_hop", &e.nocHop)
-      .Case("static_per_cycle", &e.staticPerCycle)
-      .Default(nullptr);
+  for (const EnergyField &f : energyFields())
+    if (key == f.key)
+      return &(e.*f.value);
+  return nullptr;
+}
+
+/// The architecture key called `key`, or null.
+const ArchField *archField(StringRef key) {
+  for (const ArchField &f : archFields())
+    if (key == f.key)
+      return &f;
+  return nullptr;
 }
 
 ParseResult parsePair(AsmParser &p, int64_t &a, int64_t &b) {
@@ -233,39 +220,30 @@ ParseResult parseEnergy(AsmParser &p, EnergyTable &e, bool requireAll) {
   if (p.parseCommaSeparatedList(AsmParser::Delimiter::Braces, parseOne))
     return failure();
   if (requireAll)
-    for (const char *key : kEnergyKeys)
-      if (!seen.contains(key))
-        return p.emitError(start) << "missing key 'energy_pj." << key << "'";
+    for (const EnergyField &f : energyFields())
+      if (!seen.contains(f.key))
+        return p.emitError(start) << "missing key 'energy_pj." << f.key << "'";
   return success();
 }
 
 /// Parses `key = value` for one architecture key into `a`.
-ParseResult parseArchKey(AsmParser &p, StringRef key, ArchDesc &a,
+ParseResult parseArchKey(AsmParser &p, const ArchField &f, ArchDesc &a,
                          bool energyRequireAll) {
-  if (key == "name") {
+  switch (f.kind) {
+  case ArchField::Kind::String: {
     std::string s;
     if (p.parseString(&s))
       return failure();
     a.name = s;
     return success();
   }
-  if (key == "nodes")
-    return parsePair(p, a.nodeRows, a.nodeCols);
-  if (key == "pe_array")
-    return parsePair(p, a.peRows, a.peCols);
-  if (key == "regf_bytes")
-    return p.parseInteger(a.regfBytes);
-  if (key == "gbuf_bytes")
-    return p.parseInteger(a.gbufBytes);
-  if (key == "word_bits")
-    return p.parseInteger(a.wordBits);
-  if (key == "freq_mhz")
-    return parseF64Into(p, a.freqMHz);
-  if (key == "dram_bw_bytes_per_cycle")
-    return parseF64Into(p, a.dramBwBytesPerCycle);
-  if (key == "bus_bits")
-    return p.parseInteger(a.busBits);
-  if (key == "pe_template") {
+  case ArchField::Kind::Pair:
+    return parsePair(p, a.*f.first, a.*f.second);
+  case ArchField::Kind::Integer:
+    return p.parseInteger(a.*f.first);
+  case ArchField::Kind::Number:
+    return parseF64Into(p, a.*f.number);
+  case ArchField::Kind::Template: {
     llvm::SMLoc loc = p.getCurrentLocation();
     std::string s;
     if (p.parseString(&s))
@@ -278,9 +256,10 @@ ParseResult parseArchKey(AsmParser &p, StringRef key, ArchDesc &a,
     a.peTemplate = *t;
     return success();
   }
-  if (key == "energy_pj")
+  case ArchField::Kind::Energy:
     return parseEnergy(p, a.energy, energyRequireAll);
-  llvm_unreachable("key checked by the caller");
+  }
+  llvm_unreachable("every kind of key");
 }
 } // namespace
 
@@ -310,12 +289,13 @@ Attribute ArchAttr::parse(AsmParser &p, Type) {
     StringRef key;
     if (p.parseKeyword(&key))
       return failure();
-    if (!llvm::is_contained(kArchKeys, key))
+    const ArchField *field = archField(key);
+    if (!field)
       return p.emitError(loc) << "unknown architecture key '" << key << "'";
     if (!seen.insert(key).second)
       return p.emitError(loc) << "architecture key '" << key
                               << "' given twice";
-    return failure(p.parseEqual() || parseArchKey(p, key, a, !fromPreset));
+    return failure(p.parseEqual() || parseArchKey(p, *field, a, !fromPreset));
   };
   if (fromPreset) {
     while (succeeded(p.parseOptionalComma()))
@@ -327,9 +307,9 @@ Attribute ArchAttr::parse(AsmParser &p, Type) {
       if (parseOne())
         return {};
     } while (succeeded(p.parseOptionalComma()));
-    for (const char *key : kArchKeys)
-      if (!seen.contains(key)) {
-        p.emitError(start) << "missing architecture key '" << key << "'";
+    for (const ArchField &f : archFields())
+      if (!seen.contains(f.key)) {
+        p.emitError(start) << "missing architecture key '" << f.key << "'";
         return {};
       }
   }
@@ -345,25 +325,36 @@ Attribute ArchAttr::parse(AsmParser &p, Type) {
 
 void ArchAttr::print(AsmPrinter &p) const {
   ArchDesc a = toCore(*this);
-  p << "<name = ";
-  p.printString(a.name);
-  p << ", nodes = [" << a.nodeRows << ", " << a.nodeCols << "]"
-    << ", pe_array = [" << a.peRows << ", " << a.peCols << "]"
-    << ", regf_bytes = " << a.regfBytes << ", gbuf_bytes = " << a.gbufBytes
-    << ", word_bits = " << a.wordBits << ", freq_mhz = ";
-  printF64(p, a.freqMHz);
-  p << ", dram_bw_bytes_per_cycle = ";
-  printF64(p, a.dramBwBytesPerCycle);
-  p << ", bus_bits = " << a.busBits << ", pe_template = \""
-    << stringifyPETemplate(a.peTemplate) << "\", energy_pj = {";
-  const double values[] = {a.energy.mac,  a.energy.regf,   a.energy.bus,
-                           a.energy.gbuf, a.energy.dram,   a.energy.nocHop,
-                           a.energy.staticPerCycle};
-  for (size_t i = 0; i < std::size(kEnergyKeys); ++i) {
-    p << (i ? ", " : "") << kEnergyKeys[i] << " = ";
-    printF64(p, values[i]);
-  }
-  p << "}>";
+  p << "<";
+  llvm::interleaveComma(archFields(), p, [&](const ArchField &f) {
+    p << f.key << " = ";
+    switch (f.kind) {
+    case ArchField::Kind::String:
+      p.printString(a.name);
+      break;
+    case ArchField::Kind::Pair:
+      p << "[" << a.*f.first << ", " << a.*f.second << "]";
+      break;
+    case ArchField::Kind::Integer:
+      p << a.*f.first;
+      break;
+    case ArchField::Kind::Number:
+      printF64(p, a.*f.number);
+      break;
+    case ArchField::Kind::Template:
+      p << "\"" << stringifyPETemplate(a.peTemplate) << "\"";
+      break;
+    case ArchField::Kind::Energy:
+      p << "{";
+      llvm::interleaveComma(energyFields(), p, [&](const EnergyField &ef) {
+        p << ef.key << " = ";
+        printF64(p, a.energy.*ef.value);
+      });
+      p << "}";
+      break;
+    }
+  });
+  p << ">";
 }
 
 LogicalResult

@@ -8,6 +8,7 @@
 #ifndef KAPLA_HARDWARE_ARCH_H
 #define KAPLA_HARDWARE_ARCH_H
 
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -65,6 +66,35 @@ struct ArchDesc {
   /// Usable capacity (99% of nominal) of one global buffer, in words.
   int64_t gbufWords() const;
 };
+
+/// One key of an architecture description, as the architecture file and the
+/// `#kapla.arch` attribute spell it, in their order, and the field of
+/// ArchDesc it is. The one table both read and write.
+struct ArchField {
+  enum class Kind : uint8_t {
+    String,   ///< `name`
+    Pair,     ///< `[rows, cols]`
+    Integer,  ///< an int64_t
+    Number,   ///< a double
+    Template, ///< the PE template, a string
+    Energy    ///< the energy table, an object of `energyFields()`
+  };
+  const char *key;
+  Kind kind;
+  int64_t ArchDesc::*first = nullptr;  ///< Integer; Pair: rows
+  int64_t ArchDesc::*second = nullptr; ///< Pair: cols
+  double ArchDesc::*number = nullptr;  ///< Number
+};
+/// The keys of an architecture, in order.
+llvm::ArrayRef<ArchField> archFields();
+
+/// One key of the energy table (under `energy_pj`).
+struct EnergyField {
+  const char *key;
+  double EnergyTable::*value;
+};
+/// The keys of the energy table, in order.
+llvm::ArrayRef<EnergyField> energyFields();
 
 /// A rectangle of the node array.
 struct NodeRegion {
