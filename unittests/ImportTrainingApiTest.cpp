@@ -4,7 +4,7 @@
 #include "Kapla/IR/KaplaInterfaces.h"
 #include "Kapla/Import/Import.h"
 #include "Kapla/Import/LayerModels.h"
-#include "Kapla/Training/TangentModels.h"
+#include "Kapla/Training/GradientRules.h"
 #include "Kapla/Training/TrainingGraph.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -46,6 +46,7 @@ struct Fixture {
                     tensor::TensorDialect>();
     registerLayerOpInterfaceModels(registry);
     registerTangentOpInterfaceModels(registry);
+    registerLayoutGradientModels(registry);
     ctx.appendDialectRegistry(registry);
     ctx.loadAllAvailableDialects();
     module = parseSourceString<ModuleOp>(kMlp, &ctx);
@@ -155,4 +156,57 @@ TEST(TangentInterface, RulesOfScalarOps) {
       builder, loc, {one, Value(), Value()}, Value())));
   (void)a;
   (void)c;
+}
+
+TEST(LayoutGradientInterface, ReshapesAndSlices) {
+  Fixture f;
+  OwningOpRef<ModuleOp> m = parseSourceString<ModuleOp>(R"mlir(
+    func.func @f(%x: tensor<2x3x4xf32>, %d: tensor<2x12xf32>, %s: tensor<2x4xf32>) -> (tensor<2x12xf32>, tensor<2x12xf32>) {
+      %c = tensor.collapse_shape %x [[0], [1, 2]] : tensor<2x3x4xf32> into tensor<2x12xf32>
+      %i = tensor.insert_slice %s into %d[0, 4] [2, 4] [1, 1] : tensor<2x4xf32> into tensor<2x12xf32>
+      return %c, %i : tensor<2x12xf32>, tensor<2x12xf32>
+    })mlir",
+                                                        &f.ctx);
+  ASSERT_TRUE(m);
+  auto func = *m->getOps<func::FuncOp>().begin();
+  Block &body = func.getBody().front();
+  Operation *collapse = &body.front();
+  Operation *insert = collapse->getNextNode();
+  OpBuilder b(body.getTerminator());
+  Location loc = func.getLoc();
+  Value g = body.getArgument(1); // a gradient of the 2x12 result
+  auto zeros = [&](RankedTensorType t) -> Value {
+    return tensor::EmptyOp::create(b, loc, t.getShape(), t.getElementType());
+  };
+  // The gradient of a collapse is the expand back to the source's shape.
+  llvm::SmallVector<std::pair<unsigned, Value>> grads;
+  ASSERT_TRUE(
+      succeeded(cast<LayoutGradientOpInterface>(collapse).buildOperandGradients(
+          b, loc, g, [](Value) { return true; }, zeros, grads)));
+  ASSERT_EQ(grads.size(), 1u);
+  EXPECT_EQ(grads[0].first, 0u);
+  auto expand = grads[0].second.getDefiningOp<tensor::ExpandShapeOp>();
+  ASSERT_TRUE(expand);
+  EXPECT_EQ(expand.getResultType().getShape(),
+            (llvm::ArrayRef<int64_t>{2, 3, 4}));
+  // An insert_slice sends the slice of the gradient to its source (operand
+  // 0) and the gradient with the slice zeroed to its destination (1); only
+  // to the operands that need one.
+  grads.clear();
+  Value source = insert->getOperand(0);
+  ASSERT_TRUE(
+      succeeded(cast<LayoutGradientOpInterface>(insert).buildOperandGradients(
+          b, loc, g, [&](Value v) { return v == source; }, zeros, grads)));
+  ASSERT_EQ(grads.size(), 1u);
+  EXPECT_EQ(grads[0].first, 0u);
+  auto slice = grads[0].second.getDefiningOp<tensor::ExtractSliceOp>();
+  ASSERT_TRUE(slice);
+  EXPECT_EQ(slice.getStaticOffsets(), (llvm::ArrayRef<int64_t>{0, 4}));
+  grads.clear();
+  ASSERT_TRUE(
+      succeeded(cast<LayoutGradientOpInterface>(insert).buildOperandGradients(
+          b, loc, g, [](Value) { return true; }, zeros, grads)));
+  ASSERT_EQ(grads.size(), 2u);
+  EXPECT_EQ(grads[1].first, 1u);
+  EXPECT_TRUE(grads[1].second.getDefiningOp<tensor::InsertSliceOp>());
 }

@@ -6,8 +6,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "Kapla/Training/TangentModels.h"
 #include "Kapla/IR/KaplaInterfaces.h"
+#include "Kapla/Training/GradientRules.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

@@ -26,7 +26,7 @@
 #include "Kapla/IR/KaplaInterfaces.h"
 #include "Kapla/IR/KaplaOps.h"
 #include "Kapla/Report/Report.h"
-#include "Kapla/Training/TangentModels.h"
+#include "Kapla/Training/GradientRules.h"
 #include "Kapla/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -599,76 +599,18 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
 }
 
 LogicalResult TrainingBuilder::visitLayout(Operation *op, Value g) {
-  Location loc = op->getLoc();
-  auto allStatic = [](ArrayRef<int64_t> v) {
-    return !ShapedType::isDynamicShape(v);
-  };
-  if (auto pad = dyn_cast<tensor::PadOp>(op)) {
-    auto srcType = cast<RankedTensorType>(pad.getSource().getType());
-    if (!allStatic(pad.getStaticLow()) || !srcType.hasStaticShape())
-      return op->emitError("kapla-build-training-graph: only static pads "
-                           "can be differentiated");
-    llvm::SmallVector<int64_t> ones(srcType.getRank(), 1);
-    MLIRContext *ctx = b.getContext();
-    Value back = tensor::ExtractSliceOp::create(
-        b, loc, srcType, g, getAsIndexOpFoldResult(ctx, pad.getStaticLow()),
-        getAsIndexOpFoldResult(ctx, srcType.getShape()),
-        getAsIndexOpFoldResult(ctx, ones));
-    contribute(pad.getSource(), back, false);
-    return success();
-  }
-  if (auto slice = dyn_cast<tensor::ExtractSliceOp>(op)) {
-    auto srcType = cast<RankedTensorType>(slice.getSource().getType());
-    if (!slice.hasZeroOffset() && !allStatic(slice.getStaticOffsets()))
-      return op->emitError("kapla-build-training-graph: only static slices "
-                           "can be differentiated");
-    Value back = tensor::InsertSliceOp::create(
-        b, loc, g, zeros(srcType), slice.getMixedOffsets(),
-        slice.getMixedSizes(), slice.getMixedStrides());
-    contribute(slice.getSource(), back, false);
-    return success();
-  }
-  if (auto ins = dyn_cast<tensor::InsertSliceOp>(op)) {
-    if (!allStatic(ins.getStaticOffsets()))
-      return op->emitError("kapla-build-training-graph: only static slices "
-                           "can be differentiated");
-    if (needsGrad(ins.getSource()))
-      contribute(ins.getSource(),
-                 tensor::ExtractSliceOp::create(
-                     b, loc, ins.getSourceType(), g, ins.getMixedOffsets(),
-                     ins.getMixedSizes(), ins.getMixedStrides()),
-                 false);
-    if (needsGrad(ins.getDest()))
-      contribute(ins.getDest(),
-                 tensor::InsertSliceOp::create(
-                     b, loc, zeros(ins.getSourceType()), g,
-                     ins.getMixedOffsets(), ins.getMixedSizes(),
-                     ins.getMixedStrides()),
-                 false);
-    return success();
-  }
-  if (auto c = dyn_cast<tensor::CollapseShapeOp>(op)) {
-    contribute(c.getSrc(),
-               tensor::ExpandShapeOp::create(b, loc, c.getSrcType(), g,
-                                             c.getReassociationIndices()),
-               false);
-    return success();
-  }
-  if (auto e = dyn_cast<tensor::ExpandShapeOp>(op)) {
-    contribute(e.getSrc(),
-               tensor::CollapseShapeOp::create(b, loc, e.getSrcType(), g,
-                                               e.getReassociationIndices()),
-               false);
-    return success();
-  }
-  if (auto c = dyn_cast<tensor::CastOp>(op)) {
-    contribute(c.getSource(),
-               tensor::CastOp::create(b, loc, c.getSource().getType(), g),
-               false);
-    return success();
-  }
-  return op->emitError("kapla-build-training-graph: no gradient rule for '")
-         << op->getName() << "'";
+  auto rule = dyn_cast<LayoutGradientOpInterface>(op);
+  if (!rule)
+    return op->emitError("kapla-build-training-graph: no gradient rule for '")
+           << op->getName() << "'";
+  llvm::SmallVector<std::pair<unsigned, Value>, 2> grads;
+  if (failed(rule.buildOperandGradients(
+          b, op->getLoc(), g, [&](Value v) { return needsGrad(v); },
+          [&](RankedTensorType t) { return zeros(t); }, grads)))
+    return failure();
+  for (auto [operand, grad] : grads)
+    contribute(op->getOperand(operand), grad, false);
+  return success();
 }
 
 LogicalResult TrainingBuilder::checkElementwise(Operation *op) {
@@ -877,11 +819,12 @@ struct KaplaBuildTrainingGraphPass
           KaplaBuildTrainingGraphPass> {
   using Base::Base;
 
-  /// The gradient rules of the arith and math ops are part of what the
-  /// pass needs.
+  /// The gradient rules of the arith, math and tensor ops are part of what
+  /// the pass needs.
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     registerTangentOpInterfaceModels(registry);
+    registerLayoutGradientModels(registry);
   }
 
   void runOnOperation() override {

@@ -62,4 +62,31 @@ def Kapla_TangentOpInterface : OpInterface<"TangentOpInterface"> {
   ];
 }
 
+def Kapla_LayoutGradientOpInterface
+    : OpInterface<"LayoutGradientOpInterface"> {
+  let cppNamespace = "::mlir::kapla";
+  let description = [{
+    An op that moves data (pads, slices, reshapes, casts) whose gradient
+    kapla-build-training-graph sends back to its operands: the reverse-mode
+    rule of the op. kapla attaches it to the tensor dialect's layout ops as
+    external models (`registerLayoutGradientModels`).
+  }];
+  let methods = [
+    InterfaceMethod<[{
+        Builds, with `b` at `loc`, the gradients of the op's operands from
+        `resultGradient`, the gradient of its one result, and adds each to
+        `contributions` as (operand number, gradient). `needsGradient` says
+        which operand values need one; `zeros` gives a zero tensor of a
+        type. Failure, after an error on the op, when the op cannot be
+        differentiated (a dynamic offset).
+      }],
+      "::mlir::LogicalResult", "buildOperandGradients",
+      (ins "::mlir::OpBuilder &":$b, "::mlir::Location":$loc,
+           "::mlir::Value":$resultGradient,
+           "::llvm::function_ref<bool(::mlir::Value)>":$needsGradient,
+           "::llvm::function_ref<::mlir::Value(::mlir::RankedTensorType)>":$zeros,
+           "::llvm::SmallVectorImpl<std::pair<unsigned, ::mlir::Value>> &":$contributions)>,
+  ];
+}
+
 #endif // KAPLA_INTERFACES_TD

@@ -18,9 +18,9 @@ namespace mlir::kapla {
 /// backward-data and backward-weight layers, backward pools, gradient
 /// merges and epilogue gradients, and the weight gradients as new results.
 /// Errors are emitted on the IR; failure after one. The context must have
-/// the gradient rules of the arith and math ops
-/// (registerTangentOpInterfaceModels in TangentModels.h;
-/// kapla-build-training-graph registers them for its run).
+/// the gradient rules of the arith, math and tensor ops
+/// (registerTangentOpInterfaceModels and registerLayoutGradientModels in
+/// GradientRules.h; kapla-build-training-graph registers them for its run).
 LogicalResult buildTrainingStep(func::FuncOp func);
 
 } // namespace mlir::kapla

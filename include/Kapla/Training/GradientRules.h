@@ -1,7 +1,7 @@
-//===- TangentModels.h - TangentOpInterface for arith and math --*- C++ -*-===//
+//===- GradientRules.h - The gradient rules as external models --*- C++ -*-===//
 
-#ifndef KAPLA_TRAINING_TANGENTMODELS_H
-#define KAPLA_TRAINING_TANGENTMODELS_H
+#ifndef KAPLA_TRAINING_GRADIENTRULES_H
+#define KAPLA_TRAINING_GRADIENTRULES_H
 
 namespace mlir {
 class DialectRegistry;
@@ -14,7 +14,12 @@ namespace kapla {
 /// for its run.
 void registerTangentOpInterfaceModels(DialectRegistry &registry);
 
+/// Attaches LayoutGradientOpInterface to the tensor dialect's layout ops:
+/// pad, extract_slice, insert_slice, collapse_shape, expand_shape and cast.
+/// kapla-build-training-graph registers it for its run.
+void registerLayoutGradientModels(DialectRegistry &registry);
+
 } // namespace kapla
 } // namespace mlir
 
-#endif // KAPLA_TRAINING_TANGENTMODELS_H
+#endif // KAPLA_TRAINING_GRADIENTRULES_H
