@@ -2,13 +2,15 @@
 //
 // The reverse-mode rules of the ops that move data: the gradient of a pad
 // is the slice it padded, of a slice the slice put back into zeros, of a
-// reshape the inverse reshape, of a cast the cast back.
+// reshape the inverse reshape, of a cast the cast back, of a copy the
+// gradient itself, of a transpose the inverse transpose.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/IR/KaplaInterfaces.h"
 #include "Kapla/Training/GradientRules.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/DialectRegistry.h"
@@ -80,6 +82,24 @@ LogicalResult gradientsOf(Operation *op, OpBuilder &b, Location loc, Value g,
                                             e.getReassociationIndices())});
     return success();
   }
+  if (isa<linalg::CopyOp>(op)) {
+    out.push_back({0, g});
+    return success();
+  }
+  if (auto tr = dyn_cast<linalg::TransposeOp>(op)) {
+    Value in = tr.getInput();
+    if (!needsGradient(in))
+      return success();
+    llvm::SmallVector<int64_t> inverse(tr.getPermutation().size());
+    for (auto [i, p] : llvm::enumerate(tr.getPermutation()))
+      inverse[p] = static_cast<int64_t>(i);
+    Value init = tensor::EmptyOp::create(
+        b, loc, cast<RankedTensorType>(in.getType()).getShape(),
+        getElementTypeOrSelf(in.getType()));
+    auto back = linalg::TransposeOp::create(b, loc, g, init, inverse);
+    out.push_back({0, back->getResult(0)});
+    return success();
+  }
   auto c = cast<tensor::CastOp>(op);
   out.push_back(
       {0, tensor::CastOp::create(b, loc, c.getSource().getType(), g)});
@@ -112,5 +132,8 @@ void mlir::kapla::registerLayoutGradientModels(DialectRegistry &registry) {
     attachAll<tensor::PadOp, tensor::ExtractSliceOp, tensor::InsertSliceOp,
               tensor::CollapseShapeOp, tensor::ExpandShapeOp, tensor::CastOp>(
         ctx);
+  });
+  registry.addExtension(+[](MLIRContext *ctx, linalg::LinalgDialect *) {
+    attachAll<linalg::CopyOp, linalg::TransposeOp>(ctx);
   });
 }

@@ -529,24 +529,9 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
       !op.hasPureTensorSemantics())
     return op->emitError("kapla-build-training-graph: only linalg ops with "
                          "one tensor result can be differentiated");
-  if (isa<linalg::CopyOp>(op)) {
-    contribute(op.getDpsInputOperand(0)->get(), g, false);
-    return success();
-  }
-  if (auto tr = dyn_cast<linalg::TransposeOp>(op.getOperation())) {
-    Value in = tr.getInput();
-    if (!needsGrad(in))
-      return success();
-    llvm::SmallVector<int64_t> inverse(tr.getPermutation().size());
-    for (auto [i, p] : llvm::enumerate(tr.getPermutation()))
-      inverse[p] = static_cast<int64_t>(i);
-    Value init = tensor::EmptyOp::create(
-        b, op.getLoc(), cast<RankedTensorType>(in.getType()).getShape(),
-        getElementTypeOrSelf(in.getType()));
-    auto back = linalg::TransposeOp::create(b, op.getLoc(), g, init, inverse);
-    contribute(in, back->getResult(0), false);
-    return success();
-  }
+  // Copies and transposes move data: their rules are layout rules.
+  if (isa<LayoutGradientOpInterface>(op.getOperation()))
+    return visitLayout(op, g);
   if (op.getBlock() == nullptr || op.getRegionOutputArgs().size() != 1)
     return op->emitError("kapla-build-training-graph: no gradient rule for '")
            << op->getName() << "'";

@@ -14,8 +14,9 @@ namespace kapla {
 /// for its run.
 void registerTangentOpInterfaceModels(DialectRegistry &registry);
 
-/// Attaches LayoutGradientOpInterface to the tensor dialect's layout ops:
-/// pad, extract_slice, insert_slice, collapse_shape, expand_shape and cast.
+/// Attaches LayoutGradientOpInterface to the ops that move data: tensor.pad,
+/// extract_slice, insert_slice, collapse_shape, expand_shape and cast, and
+/// linalg.copy and linalg.transpose.
 /// kapla-build-training-graph registers it for its run.
 void registerLayoutGradientModels(DialectRegistry &registry);
 
