@@ -152,11 +152,13 @@ struct KaplaFormSegmentsPass
     // The layers of this function, scheduled on their own (each function is
     // a network).
     int64_t stopped = 0;
+    bool changed = false;
     auto schedule = [&]() -> bool {
       const LayerGraphAnalysis &lg = getAnalysis<LayerGraphAnalysis>();
       const LayerGraph &g = lg.getGraph();
       if (g.layers.empty())
         return true;
+      changed = true;
       for (size_t i = 0; i < g.layers.size(); ++i) {
         if (lg.getOp(int(i))->getParentOfType<SegmentOp>()) {
           lg.getOp(int(i))->emitError()
@@ -253,7 +255,10 @@ struct KaplaFormSegmentsPass
       if (auto run = getCachedParentAnalysis<RunRecord>(parent))
         run->get().merge(record);
     if (!ok)
-      signalPassFailure();
+      return signalPassFailure();
+    // A function without layers is left as it was.
+    if (!changed)
+      markAllAnalysesPreserved();
   }
 };
 
