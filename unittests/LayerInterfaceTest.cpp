@@ -71,6 +71,16 @@ TEST(LayerInterface, MatmulIsAnFcOnlyWithAWeight) {
   EXPECT_EQ(fc.layer.c, 64);
   EXPECT_EQ(fc.layer.k, 32);
   EXPECT_EQ(fc.weights, (llvm::SmallVector<int64_t, 1>{1}));
+  // linalg.matmul loops over (m, n, k): rows are the batch, columns the
+  // output channels, the reduction the input channels.
+  using OD = std::optional<Dim>;
+  EXPECT_EQ(fc.loopDims, (llvm::SmallVector<OD, 8>{Dim::N, Dim::K, Dim::C}));
+  // With the weight on the left, the columns are the batch.
+  Value x = op->getOperand(0);
+  LayerReading left = read(op, [&](Value v) { return v == x; });
+  EXPECT_EQ(left.layer.n, 32);
+  EXPECT_EQ(left.layer.k, 8);
+  EXPECT_EQ(left.loopDims, (llvm::SmallVector<OD, 8>{Dim::K, Dim::N, Dim::C}));
   LayerReading mm = read(op, [](Value) { return false; });
   EXPECT_EQ(mm.layer.kind, LayerKind::MatMul);
   EXPECT_TRUE(mm.weights.empty());
@@ -103,6 +113,11 @@ TEST(LayerInterface, ConvolutionDimsAndFilter) {
   EXPECT_EQ(l.s, 3);
   EXPECT_EQ(l.sy, 2);
   EXPECT_EQ(l.sx, 2);
+  // conv_2d_nchw_fchw loops over (n, f, oh, ow, c, kh, kw).
+  using OD = std::optional<Dim>;
+  EXPECT_EQ(r.loopDims,
+            (llvm::SmallVector<OD, 8>{Dim::N, Dim::K, Dim::Ho, Dim::Wo, Dim::C,
+                                      Dim::R, Dim::S}));
   // The filter is a weight whatever feeds it: the batch never runs through
   // it.
   EXPECT_EQ(r.weights, (llvm::SmallVector<int64_t, 1>{1}));

@@ -57,6 +57,49 @@ llvm::Error cannot(const Twine &why) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
 }
 
+/// The layer dim of each loop of a convolution-shaped op (of `loops`
+/// loops) whose layer is `l`.
+llvm::SmallVector<std::optional<Dim>, 8>
+convolutionLoopDims(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
+                    const LayerDesc &l) {
+  llvm::SmallVector<std::optional<Dim>, 8> out(op.getNumLoops());
+  auto set = [&](ArrayRef<unsigned> loops, Dim dim) {
+    for (unsigned i : loops)
+      out[i] = dim;
+  };
+  size_t n = d.outputImage.size();
+  if (n == 2) {
+    out[d.outputImage[0]] = Dim::Ho;
+    out[d.filterLoop[0]] = Dim::R;
+  }
+  out[d.outputImage[n - 1]] = Dim::Wo;
+  out[d.filterLoop[n - 1]] = Dim::S;
+  if (l.kind == LayerKind::DWConv) {
+    set(d.batch, Dim::N);
+    set(d.depth, Dim::C);
+    return out;
+  }
+  if (l.kind == LayerKind::Pool) {
+    // The batch dims hold N and the channels: the output orders them.
+    SmallVector<unsigned, 2> bc(d.batch.begin(), d.batch.end());
+    AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+    auto pos = [&](unsigned dim) {
+      return outMap.getResultPosition(getAffineDimExpr(dim, op.getContext()))
+          .value_or(0);
+    };
+    llvm::sort(bc, [&](unsigned a, unsigned b) { return pos(a) < pos(b); });
+    if (bc.size() == 2)
+      out[bc[0]] = Dim::N;
+    if (!bc.empty())
+      out[bc.back()] = Dim::C;
+    return out;
+  }
+  set(d.batch, Dim::N);
+  set(d.inputChannel, Dim::C);
+  set(d.outputChannel, Dim::K);
+  return out;
+}
+
 /// The layer of a convolution-shaped op over `ranges`.
 llvm::Expected<LayerDesc>
 describeConvolution(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
@@ -126,12 +169,21 @@ readContraction(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   LayerDesc &l = r.layer;
   l.c = product(ranges, cd->k);
   int64_t batch = product(ranges, cd->batch);
+  r.loopDims.assign(op.getNumLoops(), std::nullopt);
+  auto set = [&](ArrayRef<unsigned> loops, Dim dim) {
+    for (unsigned i : loops)
+      r.loopDims[i] = dim;
+  };
+  set(cd->batch, Dim::N);
+  set(cd->k, Dim::C);
   if (isWeight(lhs)) {
     // W x: the weight is the left operand; columns are the batch.
     l.kind = LayerKind::FC;
     l.n = batch * product(ranges, cd->n);
     l.k = product(ranges, cd->m);
     r.weights.push_back(0);
+    set(cd->n, Dim::N);
+    set(cd->m, Dim::K);
     return r;
   }
   l.kind = isWeight(rhs) ? LayerKind::FC : LayerKind::MatMul;
@@ -139,6 +191,8 @@ readContraction(linalg::LinalgOp op, ArrayRef<int64_t> ranges,
   l.k = product(ranges, cd->n);
   if (isWeight(rhs))
     r.weights.push_back(1);
+  set(cd->m, Dim::N);
+  set(cd->n, Dim::K);
   return r;
 }
 
@@ -153,6 +207,7 @@ LayerReading readReduction(linalg::LinalgOp op, ArrayRef<int64_t> ranges) {
   LayerDesc &l = r.layer;
   auto inType =
       dyn_cast<RankedTensorType>(op.getDpsInputOperand(0)->get().getType());
+  r.loopDims.assign(op.getNumLoops(), std::nullopt);
   if (inType && inType.getRank() == 4 && reduction.size() == 2 &&
       parallel.size() == 2) {
     l.kind = LayerKind::Pool;
@@ -160,11 +215,19 @@ LayerReading readReduction(linalg::LinalgOp op, ArrayRef<int64_t> ranges) {
     l.c = l.k = ranges[parallel[1]];
     l.r = ranges[reduction[0]];
     l.s = ranges[reduction[1]];
+    r.loopDims[parallel[0]] = Dim::N;
+    r.loopDims[parallel[1]] = Dim::C;
+    r.loopDims[reduction[0]] = Dim::R;
+    r.loopDims[reduction[1]] = Dim::S;
     return r;
   }
   l.kind = LayerKind::Eltwise;
   l.n = product(ranges, parallel);
   l.c = l.k = product(ranges, reduction);
+  for (unsigned i : parallel)
+    r.loopDims[i] = Dim::N;
+  for (unsigned i : reduction)
+    r.loopDims[i] = Dim::C;
   return r;
 }
 
@@ -190,6 +253,7 @@ mlir::kapla::readLinalgLayer(linalg::LinalgOp linalgOp,
       r.layer = *l;
       if (l->kind != LayerKind::Pool)
         r.weights.push_back(1);
+      r.loopDims = convolutionLoopDims(linalgOp, *dims, *l);
       return r;
     }
     if (isContraction(linalgOp))

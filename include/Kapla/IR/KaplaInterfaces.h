@@ -10,6 +10,8 @@
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
+#include <optional>
+
 namespace mlir {
 namespace kapla {
 
@@ -30,6 +32,11 @@ struct LayerReading {
   /// The layer is a reduction over data (a global pool, a row-wise
   /// reduction): nothing to schedule when no input carries network data.
   bool reduction = false;
+  /// For a layer: the dim of the layer each loop of the op runs over (by
+  /// loop number; several loops may make one dim, as the batch and the rows
+  /// of a batched FC do), nullopt for a loop of extent 1 the layer has no
+  /// dim for.
+  llvm::SmallVector<std::optional<Dim>, 8> loopDims;
 
   static LayerReading of(Role role) {
     LayerReading r;

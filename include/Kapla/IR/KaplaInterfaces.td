@@ -21,7 +21,9 @@ def Kapla_LayerOpInterface : OpInterface<"LayerOpInterface"> {
         with the loops that run over the batch scaled to the requested
         batch). `isWeight` says which values are weights (constants, or
         arguments marked `kapla.weight`): it decides whether a contraction
-        is an FC or a matmul. An error says why kapla cannot describe it.
+        is an FC or a matmul. A layer comes with the dim of the layer each
+        loop runs over (`LayerReading::loopDims`). An error says why kapla
+        cannot describe it.
       }],
       "::llvm::Expected<::mlir::kapla::LayerReading>", "readLayer",
       (ins "::llvm::ArrayRef<int64_t>":$ranges,
