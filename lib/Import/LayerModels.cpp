@@ -57,8 +57,23 @@ llvm::Error cannot(const Twine &why) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
 }
 
-/// The layer dim of each loop of a convolution-shaped op (of `loops`
-/// loops) whose layer is `l`.
+/// A pool's batch dims (N and the channels, or the channels alone) in the
+/// order the output map gives them (N before C in NCHW and NHWC).
+SmallVector<unsigned, 2>
+poolBatchAndChannel(linalg::LinalgOp op,
+                    const linalg::ConvolutionDimensions &d) {
+  SmallVector<unsigned, 2> bc(d.batch.begin(), d.batch.end());
+  AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
+  auto pos = [&](unsigned dim) {
+    return outMap.getResultPosition(getAffineDimExpr(dim, op.getContext()))
+        .value_or(0);
+  };
+  llvm::sort(bc, [&](unsigned a, unsigned b) { return pos(a) < pos(b); });
+  return bc;
+}
+
+/// The layer dim of each loop of a convolution-shaped op whose layer is
+/// `l`.
 llvm::SmallVector<std::optional<Dim>, 8>
 convolutionLoopDims(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
                     const LayerDesc &l) {
@@ -81,13 +96,7 @@ convolutionLoopDims(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
   }
   if (l.kind == LayerKind::Pool) {
     // The batch dims hold N and the channels: the output orders them.
-    SmallVector<unsigned, 2> bc(d.batch.begin(), d.batch.end());
-    AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
-    auto pos = [&](unsigned dim) {
-      return outMap.getResultPosition(getAffineDimExpr(dim, op.getContext()))
-          .value_or(0);
-    };
-    llvm::sort(bc, [&](unsigned a, unsigned b) { return pos(a) < pos(b); });
+    SmallVector<unsigned, 2> bc = poolBatchAndChannel(op, d);
     if (bc.size() == 2)
       out[bc[0]] = Dim::N;
     if (!bc.empty())
@@ -135,13 +144,7 @@ describeConvolution(linalg::LinalgOp op, const linalg::ConvolutionDimensions &d,
     l.kind = LayerKind::Pool;
     if (d.batch.size() > 2)
       return cannot("pooling over more than batch and channels");
-    SmallVector<unsigned, 2> bc(d.batch.begin(), d.batch.end());
-    AffineMap outMap = op.getIndexingMapMatchingResult(op->getResult(0));
-    auto pos = [&](unsigned dim) {
-      return outMap.getResultPosition(getAffineDimExpr(dim, op.getContext()))
-          .value_or(0);
-    };
-    llvm::sort(bc, [&](unsigned a, unsigned b) { return pos(a) < pos(b); });
+    SmallVector<unsigned, 2> bc = poolBatchAndChannel(op, d);
     l.n = bc.size() == 2 ? ranges[bc[0]] : 1;
     l.c = l.k = bc.empty() ? 1 : ranges[bc.back()];
     return l;

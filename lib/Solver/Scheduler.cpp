@@ -2,6 +2,8 @@
 
 #include "Kapla/Solver/Scheduler.h"
 
+#include "llvm/Support/ErrorHandling.h"
+
 #include <atomic>
 #include <set>
 #include <tuple>
@@ -68,6 +70,8 @@ LayerSolution LayerSolveCache::solveOne(const LayerDesc &layer,
       o.deadline = own;
   }
   switch (opts.solver) {
+  case SolverKind::Kapla:
+    break; // handled above: the descent has no budget
   case SolverKind::Exact:
     // The search of one layer splits over the thread pool too: a network
     // with few distinct layers still uses every thread.
@@ -77,10 +81,8 @@ LayerSolution LayerSolveCache::solveOne(const LayerDesc &layer,
     return solveLayerExhaustive(target, layer, ctx, o);
   case SolverKind::Random:
     return solveLayerRandom(target, layer, ctx, o);
-  case SolverKind::Kapla:
-    break;
   }
-  return solveLayerKapla(target, layer, ctx, opts.solve);
+  llvm_unreachable("every solver kind");
 }
 
 const LayerSolution &LayerSolveCache::solve(const LayerDesc &layer,

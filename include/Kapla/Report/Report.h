@@ -45,7 +45,6 @@ class RunRecord {
 public:
   RunRecord() = default;
   explicit RunRecord(Operation *) {}
-  RunRecord(const RunRecord &other) { merge(other); }
   bool isInvalidated(const AnalysisManager::PreservedAnalyses &) {
     return false;
   }
