@@ -7,8 +7,9 @@
 #include "Kapla/IR/KaplaOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "mlir/Interfaces/ControlFlowInterfaces.h"
 #include "mlir/IR/Location.h"
+#include "mlir/Interfaces/ControlFlowInterfaces.h"
+#include "mlir/Transforms/RegionUtils.h"
 
 #include <algorithm>
 
@@ -42,6 +43,14 @@ Origins OriginTracker::operandOrigins(Operation *op) const {
   Origins o;
   for (Value v : op->getOperands())
     o.merge(get(v));
+  // An op with regions (a loop nest of kapla-materialize) also reads what
+  // its regions use from above.
+  if (op->getNumRegions() > 0) {
+    llvm::SetVector<Value> captured;
+    getUsedValuesDefinedAbove(op->getRegions(), captured);
+    for (Value v : captured)
+      o.merge(get(v));
+  }
   return o;
 }
 

@@ -649,6 +649,15 @@ CostAttr mlir::kapla::toAttr(MLIRContext *ctx, const CostRecord &c) {
 #define GET_ATTRDEF_CLASSES
 #include "Kapla/IR/KaplaAttrs.cpp.inc"
 
+// A node or PE forall dim is identified by its stack: the stacks of one
+// level are distinct, so one forall maps each dim once.
+int64_t NodeMappingAttr::getMappingId() const { return getStack(); }
+bool NodeMappingAttr::isLinearMapping() const { return false; }
+int64_t NodeMappingAttr::getRelativeIndex() const { return getStack(); }
+int64_t PEMappingAttr::getMappingId() const { return getStack(); }
+bool PEMappingAttr::isLinearMapping() const { return false; }
+int64_t PEMappingAttr::getRelativeIndex() const { return getStack(); }
+
 void KaplaDialect::registerAttributes() {
   addAttributes<
 #define GET_ATTRDEF_LIST

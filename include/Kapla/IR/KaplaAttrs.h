@@ -14,6 +14,7 @@
 #include "Kapla/Hardware/Arch.h"
 #include "Kapla/Workload/Layer.h"
 
+#include "mlir/Dialect/SCF/IR/DeviceMappingInterface.h"
 #include "mlir/IR/Attributes.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"

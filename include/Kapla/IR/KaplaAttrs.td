@@ -9,6 +9,7 @@
 #define KAPLA_ATTRS_TD
 
 include "Kapla/IR/KaplaDialect.td"
+include "mlir/Dialect/SCF/IR/DeviceMappingInterface.td"
 
 //===----------------------------------------------------------------------===//
 // Parameters with kapla's own spelling
@@ -253,6 +254,42 @@ def Kapla_CostAttr : Kapla_Attr<"Cost", "cost"> {
                $regf_accesses, $noc_hops) `>`
   }];
   let genVerifyDecl = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Materialised loops
+//===----------------------------------------------------------------------===//
+
+def Kapla_NodeMappingAttr : Kapla_Attr<"NodeMapping", "node",
+    [DeclareAttrInterfaceMethods<DeviceMappingAttrInterface>]> {
+  let summary = "An scf.forall dim that runs over the nodes of a layer";
+  let description = [{
+    ```mlir
+    #kapla.node<0, region = [0, 0, 4, 4]>
+    ```
+    Maps one dim of an `scf.forall` made by `kapla-materialize` to the
+    nodes of the layer's region `[row0, col0, rows, cols]`: its iterations
+    are the positions of GBUF stack number `stack` of the layer's dataflow,
+    which run at once on different nodes (docs/Materialization.md).
+  }];
+  let parameters = (ins "int64_t":$stack,
+    Kapla_BracketedList<"int64_t", "[row0, col0, rows, cols]">:$region);
+  let assemblyFormat = "`<` $stack `,` `region` `=` $region `>`";
+}
+
+def Kapla_PEMappingAttr : Kapla_Attr<"PEMapping", "pe",
+    [DeclareAttrInterfaceMethods<DeviceMappingAttrInterface>]> {
+  let summary = "An scf.forall dim that runs over the PEs of a node";
+  let description = [{
+    ```mlir
+    #kapla.pe<1>
+    ```
+    Maps one dim of an `scf.forall` made by `kapla-materialize` to the PE
+    array of a node: its iterations are the positions of REGF stack number
+    `stack` of the layer's dataflow, which run at once on different PEs.
+  }];
+  let parameters = (ins "int64_t":$stack);
+  let assemblyFormat = "`<` $stack `>`";
 }
 
 #endif // KAPLA_ATTRS_TD

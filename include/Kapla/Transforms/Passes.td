@@ -153,6 +153,46 @@ def KaplaVerifyDataflowPass
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
 }
 
+def KaplaMaterializePass
+    : Pass<"kapla-materialize", "::mlir::func::FuncOp"> {
+  let summary = "Turn each layer's dataflow into the loop nest it describes";
+  let description = [{
+    Runs on each `func.func`, after `kapla-schedule`. Every layer op with a
+    `kapla.dataflow` becomes, through the op's `TilingInterface`
+    (`scf::tileUsingSCF`), the nest of loops its directives describe
+    (docs/Materialization.md): the GBUF updates as `scf.for` loops
+    (outermost first), the GBUF stacks as an `scf.forall` over the nodes
+    (`#kapla.node`), the REGF updates as `scf.for` loops, the REGF stacks as
+    an `scf.forall` over the PEs (`#kapla.pe`); a stack over a reduction dim
+    (the filter rows of a row-stationary array) is an `scf.forall` of
+    partial results merged after it. The outermost loop takes the layer's
+    `kapla.*` attributes; the op in the innermost loop computes one REGF
+    tile. Layers without a dataflow are left as they are. A layer whose
+    directives are no loop nest (a diagonal update, overlapping tiles), or
+    whose op does not run over the extents of its `kapla.layer` (an IR at
+    another batch than the schedule's), is an error naming the reason.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def KaplaStripSchedulePass
+    : Pass<"kapla-strip-schedule", "::mlir::ModuleOp"> {
+  let summary = "Drop the schedule's annotations, leaving upstream IR";
+  let description = [{
+    Inlines every `kapla.segment` (its ops take its place, its results
+    become the values it yields) and removes every `kapla.*` attribute
+    from the module, its ops and its functions' arguments, and the
+    `#kapla.node` and `#kapla.pe` mappings from the loops of
+    `kapla-materialize` (which stay, unmapped). The result is upstream IR
+    that `mlir-opt` reads and lowers, as a run on the host does.
+  }];
+}
+
 def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
   let summary = "Cost every layer and segment; optionally write the report";
   let description = [{

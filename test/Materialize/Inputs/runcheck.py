@@ -1,0 +1,304 @@
+#!/usr/bin/env python3
+"""Runs networks before and after kapla-materialize and compares outputs.
+
+For each case: the network is scheduled with kapla-schedule on an
+architecture, its layers are materialised into the loop nests of their
+dataflows (kapla-materialize), the schedule's annotations are dropped
+(kapla-strip-schedule), and both the original network and the materialised
+one are lowered with the upstream pipeline and run by mlir-runner on the
+same input (a fixed pseudo-random tensor). The outputs must agree within
+1e-5 of the largest output magnitude: the loop nests reorder the sums of
+the reductions, nothing else.
+
+Usage: runcheck.py --kapla-opt PATH --llvm-bin DIR CASE...
+"""
+import argparse
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+NETS = os.path.join(HERE, "..", "..", "Inputs", "nets")
+
+
+def dense(shape, rng):
+    n = 1
+    for d in shape:
+        n *= d
+    return "dense<" + nest(shape, [float("%.4f" % rng.uniform(-1.0, 1.0))
+                               for _ in range(n)]) + ">"
+
+
+def nest(shape, flat):
+    if len(shape) == 1:
+        return "[" + ", ".join(repr(v) for v in flat) + "]"
+    step = len(flat) // shape[0]
+    return "[" + ", ".join(nest(shape[1:], flat[i * step:(i + 1) * step])
+                           for i in range(shape[0])) + "]"
+
+
+def ty(shape):
+    return "tensor<" + "x".join(map(str, shape)) + "xf32>"
+
+
+def conv_case(name, n, c, k, hw, r, stride=1, dil=1, depthwise=False):
+    """One convolution with a ReLU epilogue, random weights."""
+    rng = random.Random(name)
+    ho = (hw - (r - 1) * dil - 1) // stride + 1
+    x = [n, c, hw, hw]
+    if depthwise:
+        w, o, op = [c, r, r], [n, c, ho, ho], "linalg.depthwise_conv_2d_nchw_chw"
+    else:
+        w, o, op = [k, c, r, r], [n, k, ho, ho], "linalg.conv_2d_nchw_fchw"
+    text = f"""
+func.func @net(%x: {ty(x)}) -> {ty(o)} {{
+  %zero = arith.constant 0.0 : f32
+  %w = arith.constant {dense(w, rng)} : {ty(w)}
+  %e = tensor.empty() : {ty(o)}
+  %f = linalg.fill ins(%zero : f32) outs(%e : {ty(o)}) -> {ty(o)}
+  %y = {op} {{dilations = dense<{dil}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
+       ins(%x, %w : {ty(x)}, {ty(w)}) outs(%f : {ty(o)}) -> {ty(o)}
+  return %y : {ty(o)}
+}}
+"""
+    return text, x, o
+
+
+def conv_pool_case(name):
+    """A convolution, then a 2x2 max pool of stride 2 (a pooling layer)."""
+    rng = random.Random(name)
+    x, w, o, p = [2, 4, 12, 12], [8, 4, 3, 3], [2, 8, 10, 10], [2, 8, 5, 5]
+    text = f"""
+func.func @net(%x: {ty(x)}) -> {ty(p)} {{
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant -3.4e38 : f32
+  %w = arith.constant {dense(w, rng)} : {ty(w)}
+  %e = tensor.empty() : {ty(o)}
+  %f = linalg.fill ins(%zero : f32) outs(%e : {ty(o)}) -> {ty(o)}
+  %y = linalg.conv_2d_nchw_fchw ins(%x, %w : {ty(x)}, {ty(w)}) outs(%f : {ty(o)}) -> {ty(o)}
+  %win = tensor.empty() : tensor<2x2xf32>
+  %pe = tensor.empty() : {ty(p)}
+  %pf = linalg.fill ins(%ninf : f32) outs(%pe : {ty(p)}) -> {ty(p)}
+  %z = linalg.pooling_nchw_max {{dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}}
+       ins(%y, %win : {ty(o)}, tensor<2x2xf32>) outs(%pf : {ty(p)}) -> {ty(p)}
+  return %z : {ty(p)}
+}}
+"""
+    return text, x, p
+
+
+def residual_case(name):
+    """Two convolutions of one input added: an element-wise layer."""
+    rng = random.Random(name)
+    x, w, o = [2, 8, 10, 10], [8, 8, 3, 3], [2, 8, 8, 8]
+    w1 = [8, 8, 3, 3]
+    text = f"""
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+func.func @net(%x: {ty(x)}) -> {ty(o)} {{
+  %zero = arith.constant 0.0 : f32
+  %w0 = arith.constant {dense(w, rng)} : {ty(w)}
+  %w1 = arith.constant {dense(w1, rng)} : {ty(w1)}
+  %e = tensor.empty() : {ty(o)}
+  %f = linalg.fill ins(%zero : f32) outs(%e : {ty(o)}) -> {ty(o)}
+  %a = linalg.conv_2d_nchw_fchw ins(%x, %w0 : {ty(x)}, {ty(w)}) outs(%f : {ty(o)}) -> {ty(o)}
+  %b = linalg.conv_2d_nchw_fchw ins(%x, %w1 : {ty(x)}, {ty(w1)}) outs(%f : {ty(o)}) -> {ty(o)}
+  %s = linalg.generic {{indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+       ins(%a, %b : {ty(o)}, {ty(o)}) outs(%e : {ty(o)}) {{
+  ^bb0(%u: f32, %v: f32, %out: f32):
+    %t = arith.addf %u, %v : f32
+    linalg.yield %t : f32
+  }} -> {ty(o)}
+  return %s : {ty(o)}
+}}
+"""
+    return text, x, o
+
+
+def chain_case(name):
+    """Three fully-connected layers in a row (a segment of three layers)."""
+    rng = random.Random(name)
+    x = [16, 32]
+    ws = [[32, 48], [48, 40], [40, 24]]
+    lines = [f"func.func @net(%x: {ty(x)}) -> {ty([16, 24])} {{",
+             "  %zero = arith.constant 0.0 : f32"]
+    cur, cur_t = "%x", x
+    for i, w in enumerate(ws):
+        o = [16, w[1]]
+        lines += [f"  %w{i} = arith.constant {dense(w, rng)} : {ty(w)}",
+                  f"  %e{i} = tensor.empty() : {ty(o)}",
+                  f"  %f{i} = linalg.fill ins(%zero : f32) outs(%e{i} : {ty(o)}) -> {ty(o)}",
+                  f"  %y{i} = linalg.matmul ins({cur}, %w{i} : {ty(cur_t)}, {ty(w)}) outs(%f{i} : {ty(o)}) -> {ty(o)}"]
+        cur, cur_t = f"%y{i}", o
+    lines += [f"  return {cur} : {ty(cur_t)}", "}"]
+    return "\n".join(lines) + "\n", x, [16, 24]
+
+
+def file_case(path, func, x, o):
+    with open(os.path.join(NETS, path), encoding="utf-8") as f:
+        text = f.read()
+    return text, x, o, func
+
+
+# name: (builder, architecture, extra kapla-schedule options)
+CASES = {
+    "conv-strided": (lambda n: conv_case(n, 2, 3, 16, 17, 3, stride=2), "multi-node-4x4", ""),
+    "conv-dilated": (lambda n: conv_case(n, 2, 8, 12, 14, 3, dil=2), "multi-node-4x4", ""),
+    "conv-edge": (lambda n: conv_case(n, 2, 16, 24, 12, 3), "edge-systolic", ""),
+    "depthwise": (lambda n: conv_case(n, 2, 16, 16, 12, 3, depthwise=True), "multi-node-4x4", ""),
+    "pool": (conv_pool_case, "multi-node-4x4", ""),
+    "residual": (residual_case, "multi-node-4x4", ""),
+    "fc-chain": (chain_case, "multi-node-4x4", ""),
+    "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
+                                [256, 1024], [256, 1024]), "multi-node-4x4", ""),
+    "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
+                                     [1, 3, 32, 32], [1, 1000]), "multi-node-4x4", ""),
+    "mobilenet_v2": (lambda n: file_case("tpp-mlir__mobilenet-v2-nhwc.mlir", "mobilenet",
+                                         [1, 224, 224, 3], [1, 1001]), "edge-systolic", ""),
+}
+
+LOWER = ["--one-shot-bufferize=bufferize-function-boundaries",
+         "--scf-forall-to-for", "--convert-linalg-to-loops", "--lower-affine",
+         "--convert-scf-to-cf", "--expand-strided-metadata", "--lower-affine",
+         "--finalize-memref-to-llvm", "--convert-arith-to-llvm",
+         "--convert-math-to-llvm", "--convert-func-to-llvm",
+         "--convert-cf-to-llvm", "--reconcile-unrealized-casts"]
+
+
+def run(cmd, **kw):
+    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
+    if p.returncode != 0:
+        sys.stderr.write(" ".join(cmd) + "\n" + p.stdout + p.stderr)
+        sys.exit(1)
+    return p.stdout
+
+
+def with_main(module, func, x, o):
+    """`module` with a main that fills the input from its indices, calls
+    `func` and prints the result."""
+    rank = len(x)
+    dims = ", ".join(f"d{i}" for i in range(rank))
+    idx = [f"    %i{i} = linalg.index {i} : index" for i in range(rank)]
+    # value = ((sum of (i_k + 1) * prime_k) mod 23) / 11.5 - 1
+    primes = [7, 13, 17, 19]
+    terms = []
+    for i in range(rank):
+        terms.append(f"    %p{i} = arith.constant {primes[i]} : index")
+        terms.append(f"    %a{i} = arith.muli %i{i}, %p{i} : index")
+    acc = "%a0"
+    for i in range(1, rank):
+        terms.append(f"    %s{i} = arith.addi {acc}, %a{i} : index")
+        acc = f"%s{i}"
+    body = "\n".join(idx + terms) + f"""
+    %m = arith.constant 23 : index
+    %r = arith.remui {acc}, %m : index
+    %ri = arith.index_cast %r : index to i32
+    %rf = arith.sitofp %ri : i32 to f32
+    %sc = arith.constant 11.5 : f32
+    %q = arith.divf %rf, %sc : f32
+    %one = arith.constant 1.0 : f32
+    %v = arith.subf %q, %one : f32
+    linalg.yield %v : f32"""
+    main = f"""
+func.func private @printMemrefF32(tensor<*xf32>)
+func.func @main() {{
+  %e = tensor.empty() : {ty(x)}
+  %x = linalg.generic {{indexing_maps = [affine_map<({dims}) -> ({dims})>],
+       iterator_types = [{", ".join(['"parallel"'] * rank)}]}} outs(%e : {ty(x)}) {{
+  ^bb0(%out: f32):
+{body}
+  }} -> {ty(x)}
+  %y = call @{func}(%x) : ({ty(x)}) -> {ty(o)}
+  %u = tensor.cast %y : {ty(o)} to tensor<*xf32>
+  call @printMemrefF32(%u) : (tensor<*xf32>) -> ()
+  return
+}}
+"""
+    text = module.rstrip()
+    # A module with a body: put main inside it; bare ops: append.
+    if re.search(r"^module", text, re.M):
+        return text[: text.rfind("}")] + main + "}\n"
+    return text + "\n" + main
+
+
+def execute(args, module, func, x, o):
+    full = with_main(module, func, x, o)
+    lowered = run([os.path.join(args.llvm_bin, "mlir-opt")] + LOWER, input=full)
+    lib = os.path.join(os.path.dirname(args.llvm_bin), "lib")
+    out = run([os.path.join(args.llvm_bin, "mlir-runner"), "-e", "main",
+               "-entry-point-result=void",
+               "-shared-libs=" + os.path.join(lib, "libmlir_runner_utils.so") +
+               "," + os.path.join(lib, "libmlir_c_runner_utils.so")],
+              input=lowered)
+    data = out.split("data =", 1)[1]
+    return [float(v) for v in re.findall(
+        r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|-?nan|-?inf", data)]
+
+
+def check(args, name, work):
+    build, arch, extra = CASES[name]
+    built = build(name)
+    text, x, o = built[:3]
+    func = built[3] if len(built) > 3 else "net"
+    src = os.path.join(work, name + ".mlir")
+    with open(src, "w", encoding="utf-8") as f:
+        f.write(text)
+    opts = f"arch={arch} {extra}".strip()
+    scheduled = run([args.kapla_opt, src, f"--kapla-schedule={opts}"])
+    sched_path = os.path.join(work, name + ".scheduled.mlir")
+    with open(sched_path, "w", encoding="utf-8") as f:
+        f.write(scheduled)
+    materialized = run([args.kapla_opt, sched_path, "--kapla-materialize",
+                        "--kapla-strip-schedule"])
+    layers = len(re.findall(r"kapla\.dataflow = ", scheduled))
+    fors = len(re.findall(r"\bscf\.for\b", materialized))
+    foralls = len(re.findall(r"\bscf\.forall \(", materialized))
+    print(f"{name}: {layers} layers scheduled on {arch}: "
+          f"{fors} scf.for, {foralls} scf.forall")
+    # The cost model reads a materialised nest as the layer it was: the
+    # same energy and cycles before and after.
+    costs = []
+    for extra_pass in ([], ["--kapla-materialize"]):
+        report = os.path.join(work, name + ".report.json")
+        run([args.kapla_opt, sched_path] + extra_pass +
+            [f"--kapla-estimate-cost=report={report}", "-o", os.devnull])
+        with open(report, encoding="utf-8") as f:
+            totals = json.load(f)["totals"]
+        costs.append((totals["energy_pj"], totals["cycles"]))
+    print(f"{name}: cost of the materialised nests "
+          f"{'unchanged' if costs[0] == costs[1] else 'CHANGED'}")
+    ref = execute(args, text, func, x, o)
+    got = execute(args, materialized, func, x, o)
+    n = 1
+    for d in o:
+        n *= d
+    if len(ref) != n or len(got) != n:
+        print(f"{name}: expected {n} values, got {len(ref)} and {len(got)}")
+        return False
+    scale = max(max(abs(v) for v in ref), 1e-30)
+    err = max(abs(a - b) for a, b in zip(got, ref)) / scale
+    ok = err <= 1e-5 and scale > 1e-6 and costs[0] == costs[1]
+    print(f"{name}: {n} outputs, largest {scale:.3g}, max error "
+          f"{'below 1e-5' if ok else f'{err:.2e}'} of it: "
+          f"{'OK' if ok else 'MISMATCH'}")
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kapla-opt", required=True)
+    ap.add_argument("--llvm-bin", required=True)
+    ap.add_argument("cases", nargs="+")
+    args = ap.parse_args()
+    ok = True
+    with tempfile.TemporaryDirectory() as work:
+        for name in args.cases:
+            ok &= check(args, name, work)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
