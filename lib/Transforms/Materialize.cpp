@@ -14,6 +14,7 @@
 #include "Kapla/Import/LayerModels.h"
 #include "Kapla/Transforms/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -37,11 +38,53 @@ namespace {
 constexpr Dim kLoopDims[] = {Dim::N,  Dim::C, Dim::K, Dim::Ho,
                              Dim::Wo, Dim::R, Dim::S};
 
-/// For each layer dim, the loop of the op that runs over it (-1: none, the
-/// dim is 1), checked against the extents of `layer`. Emits an error and
-/// fails when the op and its layer disagree.
-FailureOr<std::array<int, kNumDims>> layerLoops(linalg::LinalgOp op,
-                                                const LayerDesc &layer) {
+/// The loops of an op that run over each layer dim, major to minor (a dim
+/// may span several loops: the batch and rows of a batched matmul).
+using DimLoops = std::array<SmallVector<unsigned, 2>, kNumDims>;
+
+/// Element-wise layers: the op's loops matched to N, C, Ho, Wo. First each
+/// dim to one loop of its extent (any layout: NCHW, NHWC), else dims to runs
+/// of consecutive loops whose extents multiply to it (a layer whose dims
+/// merge several loops). Empty when neither fits.
+SmallVector<std::optional<Dim>, 8> eltwiseLoopDims(ArrayRef<int64_t> ranges,
+                                                   const LayerDesc &layer) {
+  const Dim order[] = {Dim::N, Dim::C, Dim::Ho, Dim::Wo};
+  SmallVector<std::optional<Dim>, 8> dims(ranges.size(), std::nullopt);
+  bool matched = true;
+  for (Dim d : order) {
+    int64_t e = layer.extent(d);
+    if (e == 1)
+      continue;
+    auto it = llvm::find_if(llvm::seq<size_t>(0, ranges.size()), [&](size_t j) {
+      return !dims[j] && ranges[j] == e;
+    });
+    if (it == llvm::seq<size_t>(0, ranges.size()).end()) {
+      matched = false;
+      break;
+    }
+    dims[*it] = d;
+  }
+  if (matched)
+    return dims;
+  dims.assign(ranges.size(), std::nullopt);
+  size_t j = 0;
+  for (Dim d : order) {
+    int64_t e = layer.extent(d), product = 1;
+    while (j < ranges.size() && product < e) {
+      if (ranges[j] != 1)
+        dims[j] = d;
+      product *= ranges[j++];
+    }
+    if (product != e)
+      return {};
+  }
+  return dims;
+}
+
+/// For each layer dim, the loops of the op that run over it, checked
+/// against the extents of `layer`. Emits an error and fails when the op and
+/// its layer disagree.
+FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ShapedType::isDynamicShape(ranges)) {
     op->emitError() << "kapla-materialize: the op has dynamic loop ranges";
@@ -63,29 +106,15 @@ FailureOr<std::array<int, kNumDims>> layerLoops(linalg::LinalgOp op,
              r->loopDims.size() == ranges.size())
       dims = r->loopDims;
   }
-  // An element-wise layer: its dims are those of the op's parallel loops,
-  // matched by extent in the order N, C, Ho, Wo (its layout may be NHWC).
   if (dims.empty() && layer.kind == LayerKind::Eltwise &&
-      op.getNumReductionLoops() == 0) {
-    dims.assign(ranges.size(), std::nullopt);
-    for (Dim d : {Dim::N, Dim::C, Dim::Ho, Dim::Wo}) {
-      int64_t e = layer.extent(d);
-      if (e == 1)
-        continue;
-      for (auto [j, r] : llvm::enumerate(ranges))
-        if (!dims[j] && r == e) {
-          dims[j] = d;
-          break;
-        }
-    }
-  }
+      op.getNumReductionLoops() == 0)
+    dims = eltwiseLoopDims(ranges, layer);
   if (dims.empty()) {
     op->emitError() << "kapla-materialize: cannot tell which dim of its "
                        "kapla.layer each loop of the op runs over";
     return failure();
   }
-  std::array<int, kNumDims> loopOf;
-  loopOf.fill(-1);
+  DimLoops loops;
   // Depthwise, pooling and element-wise layers keep K == C: one loop.
   bool tiedK = layer.kind == LayerKind::DWConv ||
                layer.kind == LayerKind::Pool ||
@@ -94,19 +123,11 @@ FailureOr<std::array<int, kNumDims>> layerLoops(linalg::LinalgOp op,
     if (d == Dim::K && tiedK)
       continue;
     int64_t product = 1;
-    for (auto [j, r] : llvm::enumerate(ranges)) {
-      if (dims[j] != d || r == 1)
-        continue;
-      if (loopOf[int(d)] >= 0) {
-        op->emitError() << "kapla-materialize: dim " << stringifyDim(d)
-                        << " of the layer runs over two loops of the op ("
-                        << loopOf[int(d)] << " and " << j
-                        << "), which materialisation does not split";
-        return failure();
+    for (auto [j, r] : llvm::enumerate(ranges))
+      if (dims[j] == d && r != 1) {
+        loops[int(d)].push_back(unsigned(j));
+        product *= r;
       }
-      loopOf[int(d)] = int(j);
-      product *= r;
-    }
     if (product != layer.extent(d)) {
       InFlightDiagnostic diag = op->emitError()
                                 << "kapla-materialize: the op runs over "
@@ -121,12 +142,61 @@ FailureOr<std::array<int, kNumDims>> layerLoops(linalg::LinalgOp op,
   }
   // Loops the layer has no dim for must be of extent 1.
   for (auto [j, r] : llvm::enumerate(ranges))
-    if (r != 1 && !llvm::is_contained(loopOf, int(j))) {
+    if (r != 1 && !llvm::any_of(loops, [&](const auto &l) {
+          return llvm::is_contained(l, unsigned(j));
+        })) {
       op->emitError() << "kapla-materialize: loop " << j << " of the op (" << r
                       << " iterations) runs over no dim of its kapla.layer";
       return failure();
     }
-  return loopOf;
+  return loops;
+}
+
+/// Fills `sizes` (one per loop of `op`, zero: not tiled) with the tile of a
+/// step of `step` along the dim that `loops` run over. A dim of one loop is
+/// tiled by the step. A dim of several loops (major to minor) is cut into
+/// boxes: the loops inside the one the step ends in stay whole, that loop is
+/// tiled by what is left of the step, and the loops outside it by 1; the
+/// step must divide into them so that each tile is one box.
+LogicalResult dimTileSizes(TilingInterface op, ArrayRef<unsigned> loops,
+                           int64_t step, SmallVectorImpl<int64_t> &sizes) {
+  if (loops.size() == 1) {
+    sizes[loops.front()] = step;
+    return success();
+  }
+  SmallVector<int64_t> ranges =
+      cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges();
+  int64_t inner = 1;
+  for (size_t i = loops.size(); i-- > 0;) {
+    int64_t extent = ranges[loops[i]];
+    if (ShapedType::isDynamic(extent))
+      return failure();
+    if (step <= inner * extent) {
+      if (step % inner != 0 || extent % (step / inner) != 0)
+        return failure();
+      sizes[loops[i]] = step / inner;
+      for (size_t o = 0; o < i; ++o)
+        sizes[loops[o]] = 1;
+      return success();
+    }
+    inner *= extent;
+  }
+  return success(); // the step covers the whole dim: nothing to tile
+}
+
+/// Whether every result of `op` is reduced by a single combining operation
+/// (what partial results need to be merged).
+bool hasPlainCombiner(TilingInterface op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op.getOperation());
+  if (!linalgOp)
+    return false;
+  SmallVector<BlockArgument> outs(linalgOp.getRegionOutputArgs());
+  for (unsigned i = 0, e = outs.size(); i < e; ++i) {
+    SmallVector<Operation *> combiners;
+    if (!matchReduction(outs, i, combiners) || combiners.size() != 1)
+      return false;
+  }
+  return true;
 }
 
 /// Removes every kapla.* attribute from `op`.
@@ -194,8 +264,8 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     return op->emitError() << "kapla-materialize: the dataflow is no loop "
                               "nest: "
                            << llvm::toString(nest.takeError());
-  FailureOr<std::array<int, kNumDims>> loopOf = layerLoops(op, layer);
-  if (::mlir::failed(loopOf))
+  FailureOr<DimLoops> dimLoops = layerLoops(op, layer);
+  if (::mlir::failed(dimLoops))
     return failure();
   if (nest->empty())
     return success(); // one tile: the op is its own nest
@@ -220,7 +290,9 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
 
   unsigned numLoops = op.getNumLoops();
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
-  auto zeros = [&] { return SmallVector<int64_t>(numLoops, 0); };
+  auto loopsOf = [&](const NestLoop &l) -> ArrayRef<unsigned> {
+    return (*dimLoops)[int(l.dim)];
+  };
   auto mappingOf = [&](const NestLoop &l) -> Attribute {
     if (l.level == MemLevel::Gbuf)
       return NodeMappingAttr::get(ctx, l.index, region);
@@ -230,29 +302,65 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
   TilingInterface current = cast<TilingInterface>(op.getOperation());
   Operation *outermost = nullptr;
   // `op` is replaced by the first tiling: diagnostics go to its location.
-  auto fail = [&](const NestLoop &l, StringRef what) {
+  auto fail = [&](const NestLoop &l, const Twine &what) {
     return emitError(loc) << "kapla-materialize: cannot tile the "
                           << stringifyMemLevel(l.level) << " "
                           << (l.spatial ? "stack" : "update") << " #" << l.index
                           << " over " << stringifyDim(l.dim) << ": " << what;
   };
-  rw.setInsertionPoint(op);
+  // The tile sizes of `loops` (and the mapping of each tiled loop, in loop
+  // order, for a forall).
+  auto tileSizes = [&](ArrayRef<const NestLoop *> loops,
+                       SmallVectorImpl<int64_t> &sizes,
+                       SmallVectorImpl<Attribute> &mapping) -> LogicalResult {
+    sizes.assign(numLoops, 0);
+    SmallVector<Attribute> mapAt(numLoops);
+    for (const NestLoop *l : loops) {
+      if (loopsOf(*l).empty())
+        continue; // a dim of extent 1
+      if (::mlir::failed(dimTileSizes(current, loopsOf(*l), l->step, sizes)))
+        return fail(*l, "its step does not cut the loops of " +
+                            Twine(stringifyDim(l->dim)) + " into boxes");
+      for (unsigned j : loopsOf(*l))
+        mapAt[j] = mappingOf(*l);
+    }
+    mapping.clear();
+    for (unsigned j = 0; j < numLoops; ++j)
+      if (sizes[j] != 0)
+        mapping.push_back(mapAt[j]);
+    return success();
+  };
+  auto tile = [&](const NestLoop &l,
+                  const scf::SCFTilingOptions &options) -> LogicalResult {
+    rw.setInsertionPoint(current);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rw, current, options);
+    if (::mlir::failed(tiled))
+      return fail(l, "scf::tileUsingSCF failed");
+    rw.replaceOp(current, tiled->replacements);
+    if (!outermost && !tiled->loops.empty())
+      outermost = tiled->loops.front();
+    current = cast<TilingInterface>(tiled->tiledOps.back());
+    return success();
+  };
+  // Sequential loops, one update (or stack) at a time.
+  auto tileSequential = [&](const NestLoop &l) -> LogicalResult {
+    SmallVector<int64_t> sizes;
+    SmallVector<Attribute> mapping;
+    if (::mlir::failed(tileSizes({&l}, sizes, mapping)))
+      return failure();
+    if (mapping.empty())
+      return success();
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+    return tile(l, options);
+  };
+
   for (size_t i = 0; i < nest->size();) {
     const NestLoop &l = (*nest)[i];
     if (!l.spatial) {
-      SmallVector<int64_t> sizes = zeros();
-      sizes[(*loopOf)[int(l.dim)]] = l.step;
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-      rw.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rw, current, options);
-      if (::mlir::failed(tiled))
-        return fail(l, "scf::tileUsingSCF failed");
-      rw.replaceOp(current, tiled->replacements);
-      if (!outermost && !tiled->loops.empty())
-        outermost = tiled->loops.front();
-      current = cast<TilingInterface>(tiled->tiledOps.back());
+      if (::mlir::failed(tileSequential(l)))
+        return failure();
       ++i;
       continue;
     }
@@ -264,46 +372,64 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
       ++end;
     SmallVector<const NestLoop *> parallel, reduction;
     for (size_t k = i; k < end; ++k) {
-      int j = (*loopOf)[int((*nest)[k].dim)];
-      (iters[j] == utils::IteratorType::reduction ? reduction : parallel)
+      ArrayRef<unsigned> loops = loopsOf((*nest)[k]);
+      if (loops.empty())
+        continue;
+      (iters[loops.front()] == utils::IteratorType::reduction ? reduction
+                                                              : parallel)
           .push_back(&(*nest)[k]);
     }
-    auto byLoop = [&](const NestLoop *a, const NestLoop *b) {
-      return (*loopOf)[int(a->dim)] < (*loopOf)[int(b->dim)];
-    };
-    llvm::sort(parallel, byLoop);
-    llvm::sort(reduction, byLoop);
     if (!parallel.empty()) {
-      SmallVector<int64_t> sizes = zeros();
+      SmallVector<int64_t> sizes;
       SmallVector<Attribute> mapping;
-      for (const NestLoop *p : parallel) {
-        sizes[(*loopOf)[int(p->dim)]] = p->step;
-        mapping.push_back(mappingOf(*p));
-      }
+      if (::mlir::failed(tileSizes(parallel, sizes, mapping)))
+        return failure();
       scf::SCFTilingOptions options;
       options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes))
           .setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
           .setMapping(mapping);
-      rw.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rw, current, options);
-      if (::mlir::failed(tiled))
-        return fail(*parallel.front(), "scf::tileUsingSCF failed");
-      rw.replaceOp(current, tiled->replacements);
-      if (!outermost && !tiled->loops.empty())
-        outermost = tiled->loops.front();
-      current = cast<TilingInterface>(tiled->tiledOps.back());
+      if (::mlir::failed(tile(*parallel.front(), options)))
+        return failure();
+    }
+    // Partial results of PEs or nodes combine only when the op reduces by
+    // one plain operation (a sum, max or min); otherwise the stack runs as
+    // a sequential loop.
+    if (!reduction.empty() && !hasPlainCombiner(current)) {
+      mlir::emitWarning(loc)
+          << "kapla-materialize: the " << stringifyMemLevel(l.level)
+          << " stack over reduction dim "
+          << stringifyDim(reduction.front()->dim)
+          << " becomes a sequential scf.for: the op's reduction is no single "
+             "combining operation, so partial results of its "
+          << (l.level == MemLevel::Gbuf ? "nodes" : "PEs")
+          << " cannot be merged";
+      for (const NestLoop *r : reduction)
+        if (::mlir::failed(tileSequential(*r)))
+          return failure();
+      reduction.clear();
     }
     if (!reduction.empty()) {
-      SmallVector<int64_t> threads = zeros(), sizes = zeros();
-      SmallVector<unsigned> dims;
+      SmallVector<int64_t> sizes;
       SmallVector<Attribute> mapping;
-      for (const NestLoop *r : reduction) {
-        int j = (*loopOf)[int(r->dim)];
-        threads[j] = r->trips;
-        sizes[j] = r->step;
-        dims.push_back(unsigned(j));
-        mapping.push_back(mappingOf(*r));
+      if (::mlir::failed(tileSizes(reduction, sizes, mapping)))
+        return failure();
+      SmallVector<int64_t> ranges =
+          cast<linalg::LinalgOp>(current.getOperation()).getStaticLoopRanges();
+      SmallVector<int64_t> threads(numLoops, 0);
+      SmallVector<unsigned> dims;
+      for (unsigned j = 0; j < numLoops; ++j) {
+        if (sizes[j] == 0)
+          continue;
+        dims.push_back(j);
+        // One partial result per stack position that holds part of the
+        // extent.
+        const NestLoop *owner = *llvm::find_if(reduction, [&](auto *r) {
+          return llvm::is_contained(loopsOf(*r), j);
+        });
+        threads[j] =
+            loopsOf(*owner).size() == 1 || ShapedType::isDynamic(ranges[j])
+                ? owner->trips
+                : llvm::divideCeil(ranges[j], sizes[j]);
       }
       scf::SCFTilingOptions options;
       options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
@@ -313,16 +439,8 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
           .setNumThreads(getAsIndexOpFoldResult(ctx, threads))
           .setTileSizes(getAsIndexOpFoldResult(ctx, sizes))
           .setMapping(mapping);
-      rw.setInsertionPoint(current);
-      FailureOr<scf::SCFTilingResult> tiled =
-          scf::tileUsingSCF(rw, current, options);
-      if (::mlir::failed(tiled))
-        return fail(*reduction.front(),
-                    "scf::tileUsingSCF of partial results failed");
-      rw.replaceOp(current, tiled->replacements);
-      if (!outermost && !tiled->loops.empty())
-        outermost = tiled->loops.front();
-      current = cast<TilingInterface>(tiled->tiledOps.back());
+      if (::mlir::failed(tile(*reduction.front(), options)))
+        return failure();
     }
     i = end;
   }

@@ -137,6 +137,45 @@ def chain_case(name):
     return "\n".join(lines) + "\n", x, [16, 24]
 
 
+def attention_case(name):
+    """Scores of 4 heads (a batch_matmul: the layer's N spans heads and
+    rows), a residual add over the 3-D scores, and a row sum whose body adds
+    a constant too (no single combining operation)."""
+    rng = random.Random(name)
+    q, kt, sc, rs = [4, 16, 8], [4, 8, 12], [4, 16, 12], [4, 16]
+    text = f"""
+#id = affine_map<(h, i, j) -> (h, i, j)>
+#row = affine_map<(h, i, j) -> (h, i)>
+func.func @net(%x: {ty(q)}) -> {ty(rs)} {{
+  %zero = arith.constant 0.0 : f32
+  %half = arith.constant 0.5 : f32
+  %k = arith.constant {dense(kt, rng)} : {ty(kt)}
+  %e = tensor.empty() : {ty(sc)}
+  %f = linalg.fill ins(%zero : f32) outs(%e : {ty(sc)}) -> {ty(sc)}
+  %s = linalg.batch_matmul ins(%x, %k : {ty(q)}, {ty(kt)}) outs(%f : {ty(sc)}) -> {ty(sc)}
+  %t = linalg.batch_matmul ins(%x, %k : {ty(q)}, {ty(kt)}) outs(%f : {ty(sc)}) -> {ty(sc)}
+  %a = linalg.generic {{indexing_maps = [#id, #id, #id], iterator_types = ["parallel", "parallel", "parallel"]}}
+       ins(%s, %t : {ty(sc)}, {ty(sc)}) outs(%e : {ty(sc)}) {{
+  ^bb0(%u: f32, %v: f32, %out: f32):
+    %m = arith.mulf %v, %half : f32
+    %w = arith.addf %u, %m : f32
+    linalg.yield %w : f32
+  }} -> {ty(sc)}
+  %re = tensor.empty() : {ty(rs)}
+  %rf = linalg.fill ins(%zero : f32) outs(%re : {ty(rs)}) -> {ty(rs)}
+  %r = linalg.generic {{indexing_maps = [#id, #row], iterator_types = ["parallel", "parallel", "reduction"]}}
+       ins(%a : {ty(sc)}) outs(%rf : {ty(rs)}) {{
+  ^bb0(%u: f32, %out: f32):
+    %w = arith.addf %u, %out : f32
+    %z = arith.addf %w, %zero : f32
+    linalg.yield %z : f32
+  }} -> {ty(rs)}
+  return %r : {ty(rs)}
+}}
+"""
+    return text, q, rs
+
+
 def file_case(path, func, x, o):
     with open(os.path.join(NETS, path), encoding="utf-8") as f:
         text = f.read()
@@ -152,6 +191,7 @@ CASES = {
     "pool": (conv_pool_case, "multi-node-4x4", ""),
     "residual": (residual_case, "multi-node-4x4", ""),
     "fc-chain": (chain_case, "multi-node-4x4", ""),
+    "attention": (attention_case, "multi-node-4x4", ""),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
