@@ -136,11 +136,20 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
     return success();
   }
 
+  if (name == kStackAttrName) {
+    if (!isa<NodeMappingAttr, PEMappingAttr>(attr.getValue()))
+      return op->emitError()
+             << "'" << name << "' must be a #kapla.node or #kapla.pe";
+    if (op->getNumRegions() == 0)
+      return op->emitError() << "'" << name << "' belongs on a loop";
+    return success();
+  }
+
   return op->emitError() << "unknown attribute '" << name
                          << "'; the kapla dialect defines " << kArchAttrName
                          << ", " << kLayerAttrName << ", " << kNameAttrName
                          << ", " << kWeightsAttrName << ", "
                          << kDataflowAttrName << ", " << kConstraintAttrName
-                         << ", " << kOptimalAttrName << ", "
-                         << kGapAttrName << " and " << kCostAttrName;
+                         << ", " << kOptimalAttrName << ", " << kGapAttrName
+                         << ", " << kStackAttrName << " and " << kCostAttrName;
 }

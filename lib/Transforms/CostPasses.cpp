@@ -8,9 +8,11 @@
 #include "Kapla/IR/KaplaOps.h"
 #include "Kapla/Import/LayerCheck.h"
 #include "Kapla/Report/Report.h"
+#include "Kapla/Transforms/Materialize.h"
 #include "Kapla/Transforms/Passes.h"
 
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/LoopLikeInterface.h"
 
 namespace mlir::kapla {
 #define GEN_PASS_DEF_KAPLASETARCHPASS
@@ -89,11 +91,24 @@ struct KaplaVerifyDataflowPass
           KaplaVerifyDataflowPass> {
   using Base::Base;
 
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    registerMaterializedNestModels(registry);
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     if (func.isExternal())
       return markAllAnalysesPreserved();
-    if (!verifyLayers(func, getAnalysis<CostModelAnalysis>()))
+    bool ok = verifyLayers(func, getAnalysis<CostModelAnalysis>());
+    // Layers materialised into loop nests: the nest must be the one its
+    // directives describe.
+    func.walk([&](LoopLikeOpInterface loop) {
+      if (getLayer(loop) && getDataflow(loop) &&
+          ::mlir::failed(verifyMaterializedNest(loop)))
+        ok = false;
+    });
+    if (!ok)
       return signalPassFailure();
     markAllAnalysesPreserved();
   }

@@ -1,4 +1,5 @@
 // RUN: kapla-opt %s --kapla-materialize --canonicalize --cse | FileCheck %s
+// RUN: kapla-opt %s --kapla-materialize --kapla-verify-dataflow -o /dev/null
 //
 // Hand-worked nests. @fc on 2 nodes: GBUF tiles of 8x8 inputs and 8x3
 // outputs, two nodes side by side along K (3 each: 6 per step), C moved by

@@ -40,6 +40,10 @@ def Kapla_Dialect : Dialect {
     /// optimum; the layer's objective is at most (1 + gap) times the optimum
     /// of the search space (a certified bound).
     static constexpr ::llvm::StringLiteral kGapAttrName = "kapla.gap";
+    /// A #kapla.node or #kapla.pe on an scf.for of a materialised nest: the
+    /// loop runs the positions of that stack one after another (partial
+    /// results that cannot be merged).
+    static constexpr ::llvm::StringLiteral kStackAttrName = "kapla.stack";
     /// A unit attribute on a function argument: the loss gradient of a
     /// network output (kapla-build-training-graph).
     static constexpr ::llvm::StringLiteral kLossGradientAttrName =

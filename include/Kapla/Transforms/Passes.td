@@ -148,7 +148,11 @@ def KaplaVerifyDataflowPass
     level over capacity (words needed and usable), stacks using more PEs
     than a node has or more nodes than the region has, a dim the loops do
     not cover, an update whose dims disagree on the iteration count, a tile
-    larger than the tile around it. Valid IR passes unchanged.
+    larger than the tile around it. A layer that `kapla-materialize` made
+    into a loop nest is also read back: the loops must be the updates and
+    stacks of its directives, level by level, with their iteration counts
+    and stack positions, and the innermost op must write one REGF tile
+    (docs/Materialization.md). Valid IR passes unchanged.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
 }

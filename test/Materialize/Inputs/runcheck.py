@@ -298,6 +298,10 @@ def check(args, name, work):
     foralls = len(re.findall(r"\bscf\.forall \(", materialized))
     print(f"{name}: {layers} layers scheduled on {arch}: "
           f"{fors} scf.for, {foralls} scf.forall")
+    # kapla-verify-dataflow reads the nests back against the directives.
+    run([args.kapla_opt, sched_path, "--kapla-materialize",
+         "--kapla-verify-dataflow", "-o", os.devnull])
+    print(f"{name}: the nests are those of the directives")
     # The cost model reads a materialised nest as the layer it was: the
     # same energy and cycles before and after.
     costs = []
