@@ -114,7 +114,8 @@ struct Contribution {
 
 class TrainingBuilder {
 public:
-  TrainingBuilder(func::FuncOp func) : func(func), b(func.getContext()) {}
+  TrainingBuilder(func::FuncOp func, std::optional<int64_t> batchScale)
+      : func(func), b(func.getContext()), batchScale(batchScale) {}
 
   /// Builds the backward ops; false if an error was emitted.
   bool run();
@@ -158,8 +159,9 @@ private:
   llvm::DenseMap<Type, Value> zeroCache;
   /// The trainable tensors: the weight operands of the layers.
   llvm::SmallVector<Value> weights;
-  /// The batch override of the import: layer N over tensor N.
-  int64_t batchScale = 1;
+  /// The batch override of the import: layer N over tensor N, from the
+  /// first layer whose output's leading dim is its batch (1 if none).
+  std::optional<int64_t> batchScale;
 };
 
 void TrainingBuilder::eraseZeros(Value v) {
@@ -222,7 +224,7 @@ LayerDesc TrainingBuilder::shapeOf(Value v) {
       out.wo = d.wo;
       if (d.pass == LayerPass::Forward &&
           out.n * out.k * out.ho * out.wo ==
-              type.getNumElements() * batchScale)
+              type.getNumElements() * batchScale.value_or(1))
         return out;
       break;
     }
@@ -235,8 +237,9 @@ LayerDesc TrainingBuilder::shapeOf(Value v) {
   }
   out = LayerDesc();
   out.kind = LayerKind::Eltwise;
-  out.n = (type.getRank() > 1 ? type.getDimSize(0) : 1) * batchScale;
-  out.c = out.k = type.getNumElements() * batchScale / out.n;
+  int64_t scale = batchScale.value_or(1);
+  out.n = (type.getRank() > 1 ? type.getDimSize(0) : 1) * scale;
+  out.c = out.k = type.getNumElements() * scale / out.n;
   return out;
 }
 
@@ -703,13 +706,26 @@ bool TrainingBuilder::run() {
                    "backward layers");
       return false;
     }
-    if (batchScale == 1 && op.getNumResults() == 1)
-      if (auto t = dyn_cast<RankedTensorType>(op.getResult(0).getType());
-          t && t.getRank() > 0 && t.getDimSize(0) > 0 &&
-          (t.getRank() == 2 || (d.kind != LayerKind::FC &&
-                                d.kind != LayerKind::MatMul)) &&
-          d.n % t.getDimSize(0) == 0)
-        batchScale = d.n / t.getDimSize(0);
+    // Without the import's own numbers: the leading dim is the batch in
+    // the 4-D output of a convolution or pool and in the rows of a 2-D FC
+    // or matmul. Not in an element-wise layer or a reduction, whose dims
+    // may be those of another tensor, nor in a 3-D output (heads x rows x
+    // cols of attention), where the layer's N spans two dims.
+    bool batchLeads = false;
+    if (auto t = op.getNumResults() == 1
+                     ? dyn_cast<RankedTensorType>(op.getResult(0).getType())
+                     : RankedTensorType())
+      batchLeads =
+          t.getRank() > 0 && t.getDimSize(0) > 0 &&
+          d.n % t.getDimSize(0) == 0 &&
+          (((d.kind == LayerKind::FC || d.kind == LayerKind::MatMul) &&
+            t.getRank() == 2) ||
+           ((d.kind == LayerKind::Conv || d.kind == LayerKind::DWConv ||
+             d.kind == LayerKind::Pool) &&
+            t.getRank() == 4));
+    if (!batchScale && batchLeads)
+      batchScale =
+          d.n / cast<RankedTensorType>(op.getResult(0).getType()).getDimSize(0);
     for (int64_t i : getWeightOperands(&op))
       if (!llvm::is_contained(weights, op.getOperand(i)))
         weights.push_back(op.getOperand(i));
@@ -814,6 +830,19 @@ struct KaplaBuildTrainingGraphPass
 
   void runOnOperation() override {
     bool ok = true, any = false;
+    // The factor kapla-import scaled the batch by, when it ran in this
+    // pass manager run.
+    std::optional<int64_t> batchScale;
+    RunRecord &record = getAnalysis<RunRecord>();
+    std::optional<llvm::json::Value> applied = record.appliedOption("batch"),
+                                     exported =
+                                         record.appliedOption("exported_batch");
+    if (applied && exported) {
+      std::optional<int64_t> b = applied->getAsInteger(),
+                             e = exported->getAsInteger();
+      if (b && e && *b > 0 && *e > 0 && *b % *e == 0)
+        batchScale = *b / *e;
+    }
     getOperation().walk([&](func::FuncOp func) {
       if (func.isExternal())
         return;
@@ -822,7 +851,7 @@ struct KaplaBuildTrainingGraphPass
       if (!hasLayers)
         return;
       any = true;
-      ok &= succeeded(buildTrainingStep(func));
+      ok &= succeeded(buildTrainingStep(func, batchScale));
     });
     if (!any) {
       getOperation().emitError("kapla-build-training-graph: no layers; run "
@@ -837,7 +866,9 @@ struct KaplaBuildTrainingGraphPass
 
 } // namespace
 
-LogicalResult mlir::kapla::buildTrainingStep(func::FuncOp func) {
+LogicalResult
+mlir::kapla::buildTrainingStep(func::FuncOp func,
+                               std::optional<int64_t> batchScale) {
   // The training step changes the function's signature.
   auto module = func->getParentOfType<ModuleOp>();
   if (module && !SymbolTable::symbolKnownUseEmpty(func, module))
@@ -845,6 +876,6 @@ LogicalResult mlir::kapla::buildTrainingStep(func::FuncOp func) {
            << "kapla-build-training-graph: @" << func.getSymName()
            << " is called; the training step adds arguments and results to "
               "it, so it must not be";
-  TrainingBuilder builder(func);
+  TrainingBuilder builder(func, batchScale);
   return success(builder.run());
 }

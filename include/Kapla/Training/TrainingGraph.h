@@ -10,6 +10,8 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <optional>
+
 namespace mlir::kapla {
 
 /// Adds to `func` (imported: its layers carry `kapla.layer`; not called by
@@ -21,7 +23,13 @@ namespace mlir::kapla {
 /// the gradient rules of the arith, math and tensor ops
 /// (registerTangentOpInterfaceModels and registerLayoutGradientModels in
 /// GradientRules.h; kapla-build-training-graph registers them for its run).
-LogicalResult buildTrainingStep(func::FuncOp func);
+/// `batchScale` is the factor kapla-import scaled the batch by (the layers'
+/// N over the tensors'); when not given it is read from the first
+/// convolution or pool with a 4-D output, or FC or matmul with a 2-D one,
+/// and is 1 without such a layer.
+LogicalResult
+buildTrainingStep(func::FuncOp func,
+                  std::optional<int64_t> batchScale = std::nullopt);
 
 } // namespace mlir::kapla
 
