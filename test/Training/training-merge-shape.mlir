@@ -1,4 +1,5 @@
 // RUN: kapla-opt %s --kapla-import --kapla-build-training-graph | FileCheck %s
+// RUN: kapla-opt %s --kapla-import | kapla-opt --kapla-build-training-graph | FileCheck %s
 
 // The gradient of an activation used twice is a merge layer with the shape
 // of the layer that produced it. Here every layer output is 3-D (4 heads x
