@@ -90,18 +90,19 @@ SmallVector<std::optional<Dim>, 8> eltwiseLoopDims(ArrayRef<int64_t> ranges,
 /// For each layer dim, the loops of the op that run over it, checked
 /// against the extents of `layer`. Emits an error and fails when the op and
 /// its layer disagree.
-FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer) {
+FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
+                               linalg::LinalgOp readAs) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ShapedType::isDynamicShape(ranges)) {
     op->emitError() << "kapla-materialize: the op has dynamic loop ranges";
     return failure();
   }
   SmallVector<std::optional<Dim>, 8> dims;
-  if (auto layerOp = dyn_cast<LayerOpInterface>(op.getOperation())) {
-    ArrayRef<int64_t> weightOperands = getWeightOperands(op);
+  if (auto layerOp = dyn_cast<LayerOpInterface>(readAs.getOperation())) {
+    ArrayRef<int64_t> weightOperands = getWeightOperands(readAs);
     auto isWeight = [&](Value v) {
       for (int64_t w : weightOperands)
-        if (w < int64_t(op->getNumOperands()) && op->getOperand(w) == v)
+        if (w < int64_t(readAs->getNumOperands()) && readAs->getOperand(w) == v)
           return true;
       return false;
     };
@@ -112,12 +113,18 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer) {
              r->loopDims.size() == ranges.size())
       dims = r->loopDims;
   }
-  if (dims.empty() && layer.kind == LayerKind::Eltwise &&
-      op.getNumReductionLoops() == 0)
+  // An element-wise layer (or its gradient, which may sum over a
+  // broadcast operand's dims): its dims by the extents of the loops.
+  if (dims.empty() && layer.kind == LayerKind::Eltwise)
     dims = eltwiseLoopDims(ranges, layer);
   if (dims.empty()) {
-    op->emitError() << "kapla-materialize: cannot tell which dim of its "
-                       "kapla.layer each loop of the op runs over";
+    InFlightDiagnostic diag =
+        op->emitError() << "kapla-materialize: cannot tell which dim of "
+                           "its kapla.layer each loop of the op runs over";
+    if (layer.pass != LayerPass::Forward && readAs == op)
+      diag << " (a backward layer is read as its forward layer, found by "
+              "name: '<forward>.bwd_data' or '<forward>.bwd_weight', over "
+              "the same loops)";
     return failure();
   }
   DimLoops loops;
@@ -148,7 +155,7 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer) {
   }
   // Loops the layer has no dim for must be of extent 1.
   for (auto [j, r] : llvm::enumerate(ranges))
-    if (r != 1 && !llvm::any_of(loops, [&](const auto &l) {
+    if (r != 1 && !llvm::any_of(loops, [&, j = j](const auto &l) {
           return llvm::is_contained(l, unsigned(j));
         })) {
       op->emitError() << "kapla-materialize: loop " << j << " of the op (" << r
@@ -193,10 +200,7 @@ LogicalResult dimTileSizes(TilingInterface op, ArrayRef<unsigned> loops,
 
 /// Whether every result of `op` is reduced by a single combining operation
 /// (what partial results need to be merged).
-bool hasPlainCombiner(TilingInterface op) {
-  auto linalgOp = dyn_cast<linalg::LinalgOp>(op.getOperation());
-  if (!linalgOp)
-    return false;
+bool hasPlainCombiner(linalg::LinalgOp linalgOp) {
   SmallVector<BlockArgument> outs(linalgOp.getRegionOutputArgs());
   for (unsigned i = 0, e = outs.size(); i < e; ++i) {
     SmallVector<Operation *> combiners;
@@ -204,6 +208,30 @@ bool hasPlainCombiner(TilingInterface op) {
       return false;
   }
   return true;
+}
+
+/// Why the positions of a stack over loop `j` of `op` cannot be iterations
+/// of an scf.forall (null if they can): a parallel loop whose iterations
+/// write overlapping parts of the output, a reduction loop the output is
+/// indexed by, or a reduction whose partial results cannot be merged.
+const char *whyNotForall(linalg::LinalgOp op, unsigned j) {
+  bool reduction =
+      op.getIteratorTypesArray()[j] == utils::IteratorType::reduction;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    for (AffineExpr e : op.getMatchingIndexingMap(&init).getResults())
+      if (e.isFunctionOfDim(j) && (reduction || !isa<AffineDimExpr>(e)))
+        return reduction ? "the output is indexed by this reduction loop"
+                         : "its positions would write overlapping parts of "
+                           "the output (a scatter into sliding windows)";
+  if (reduction && llvm::any_of(op.getDpsInitsMutable(), [&](OpOperand &o) {
+        return !op.getMatchingIndexingMap(&o).isProjectedPermutation();
+      }))
+    return "partial results need an output that is a plain view of the "
+           "loops, and this op scatters into sliding windows of its output";
+  if (reduction && !hasPlainCombiner(op))
+    return "the op's reduction is no single combining operation, so partial "
+           "results cannot be merged";
+  return nullptr;
 }
 
 /// Removes every kapla.* attribute from `op` (but kapla.stack if
@@ -232,7 +260,8 @@ struct KaplaMaterializePass
   }
 
   LogicalResult materialize(IRRewriter &rw, linalg::LinalgOp op,
-                            LayerAttr layerAttr, DataflowAttr dataflowAttr);
+                            LayerAttr layerAttr, DataflowAttr dataflowAttr,
+                            const DimLoops &dimLoops);
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> layers;
@@ -253,10 +282,41 @@ struct KaplaMaterializePass
                          "tiled";
       failed = true;
     });
-    IRRewriter rw(&getContext());
+    // A backward layer of a training step runs over the loops of its
+    // forward layer (kapla-build-training-graph builds its gradient over
+    // the forward op's iteration space): it is read as that layer, found by
+    // name before any op is tiled.
+    llvm::StringMap<linalg::LinalgOp> forward;
     for (linalg::LinalgOp op : layers)
-      if (::mlir::failed(materialize(rw, op, getLayer(op), getDataflow(op))))
+      if (toCore(getLayer(op)).pass == LayerPass::Forward)
+        if (StringAttr name = getLayerNameAttr(op))
+          forward[name.getValue()] = op;
+    SmallVector<FailureOr<DimLoops>> loops;
+    for (linalg::LinalgOp op : layers) {
+      LayerDesc layer = toCore(getLayer(op));
+      linalg::LinalgOp readAs = op;
+      if (StringAttr name = getLayerNameAttr(op);
+          name && layer.pass != LayerPass::Forward) {
+        size_t cut = name.getValue().rfind(".bwd_");
+        auto it = cut == StringRef::npos
+                      ? forward.end()
+                      : forward.find(name.getValue().take_front(cut));
+        if (it != forward.end() &&
+            it->second.getStaticLoopRanges() == op.getStaticLoopRanges())
+          readAs = it->second;
+      }
+      loops.push_back(layerLoops(op, layer, readAs));
+    }
+    IRRewriter rw(&getContext());
+    for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
+      if (::mlir::failed(dimLoops)) {
         failed = true;
+        continue;
+      }
+      if (::mlir::failed(
+              materialize(rw, op, getLayer(op), getDataflow(op), *dimLoops)))
+        failed = true;
+    }
     if (failed)
       signalPassFailure();
   }
@@ -265,7 +325,8 @@ struct KaplaMaterializePass
 LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
                                                 linalg::LinalgOp op,
                                                 LayerAttr layerAttr,
-                                                DataflowAttr dataflowAttr) {
+                                                DataflowAttr dataflowAttr,
+                                                const DimLoops &dimLoops) {
   LayerDesc layer = toCore(layerAttr);
   llvm::Expected<SmallVector<NestLoop, 12>> nest =
       buildLoopNest(layer, toCore(dataflowAttr));
@@ -273,9 +334,6 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     return op->emitError() << "kapla-materialize: the dataflow is no loop "
                               "nest: "
                            << llvm::toString(nest.takeError());
-  FailureOr<DimLoops> dimLoops = layerLoops(op, layer);
-  if (::mlir::failed(dimLoops))
-    return failure();
   if (nest->empty())
     return success(); // one tile: the op is its own nest
 
@@ -300,7 +358,7 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
   unsigned numLoops = op.getNumLoops();
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   auto loopsOf = [&](const NestLoop &l) -> ArrayRef<unsigned> {
-    return (*dimLoops)[int(l.dim)];
+    return dimLoops[int(l.dim)];
   };
   auto mappingOf = [&](const NestLoop &l) -> Attribute {
     if (l.level == MemLevel::Gbuf)
@@ -382,14 +440,28 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     while (end < nest->size() && (*nest)[end].spatial &&
            (*nest)[end].level == l.level)
       ++end;
-    SmallVector<const NestLoop *> parallel, reduction;
+    SmallVector<const NestLoop *> parallel, reduction, sequential;
     for (size_t k = i; k < end; ++k) {
-      ArrayRef<unsigned> loops = loopsOf((*nest)[k]);
+      const NestLoop &stack = (*nest)[k];
+      ArrayRef<unsigned> loops = loopsOf(stack);
       if (loops.empty())
         continue;
+      const char *why = nullptr;
+      for (unsigned j : loops)
+        if (!why)
+          why = whyNotForall(cast<linalg::LinalgOp>(current.getOperation()), j);
+      if (why) {
+        // The positions take turns: a sequential loop, marked as the stack.
+        mlir::emitWarning(loc)
+            << "kapla-materialize: the " << stringifyMemLevel(stack.level)
+            << " stack #" << stack.index << " over " << stringifyDim(stack.dim)
+            << " becomes a sequential scf.for (kapla.stack): " << why;
+        sequential.push_back(&stack);
+        continue;
+      }
       (iters[loops.front()] == utils::IteratorType::reduction ? reduction
                                                               : parallel)
-          .push_back(&(*nest)[k]);
+          .push_back(&stack);
     }
     if (!parallel.empty()) {
       SmallVector<int64_t> sizes;
@@ -402,26 +474,6 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
           .setMapping(mapping);
       if (::mlir::failed(tile(*parallel.front(), options)))
         return failure();
-    }
-    // Partial results of PEs or nodes combine only when the op reduces by
-    // one plain operation (a sum, max or min); otherwise the stack runs as
-    // a sequential loop.
-    if (!reduction.empty() && !hasPlainCombiner(current)) {
-      mlir::emitWarning(loc)
-          << "kapla-materialize: the " << stringifyMemLevel(l.level)
-          << " stack over reduction dim "
-          << stringifyDim(reduction.front()->dim)
-          << " becomes a sequential scf.for: the op's reduction is no single "
-             "combining operation, so partial results of its "
-          << (l.level == MemLevel::Gbuf ? "nodes" : "PEs")
-          << " cannot be merged";
-      for (const NestLoop *r : reduction) {
-        if (::mlir::failed(tileSequential(*r)))
-          return failure();
-        for (LoopLikeOpInterface loop : lastLoops)
-          loop->setAttr(KaplaDialect::kStackAttrName, mappingOf(*r));
-      }
-      reduction.clear();
     }
     if (!reduction.empty()) {
       SmallVector<int64_t> sizes;
@@ -456,6 +508,12 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
           .setMapping(mapping);
       if (::mlir::failed(tile(*reduction.front(), options)))
         return failure();
+    }
+    for (const NestLoop *q : sequential) {
+      if (::mlir::failed(tileSequential(*q)))
+        return failure();
+      for (LoopLikeOpInterface loop : lastLoops)
+        loop->setAttr(KaplaDialect::kStackAttrName, mappingOf(*q));
     }
     i = end;
   }

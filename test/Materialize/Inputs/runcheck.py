@@ -176,6 +176,29 @@ func.func @net(%x: {ty(q)}) -> {ty(rs)} {{
     return text, q, rs
 
 
+def conv_chain_case(name):
+    """Two convolutions in a row, the second strided: in a training step the
+    second one's backward-data layer scatters into overlapping windows."""
+    rng = random.Random(name)
+    x, w0, a, w1, o = [2, 4, 13, 13], [6, 4, 3, 3], [2, 6, 11, 11], [8, 6, 3, 3], [2, 8, 5, 5]
+    text = f"""
+func.func @net(%x: {ty(x)}) -> {ty(o)} {{
+  %zero = arith.constant 0.0 : f32
+  %w0 = arith.constant {dense(w0, rng)} : {ty(w0)}
+  %w1 = arith.constant {dense(w1, rng)} : {ty(w1)}
+  %ea = tensor.empty() : {ty(a)}
+  %fa = linalg.fill ins(%zero : f32) outs(%ea : {ty(a)}) -> {ty(a)}
+  %y = linalg.conv_2d_nchw_fchw ins(%x, %w0 : {ty(x)}, {ty(w0)}) outs(%fa : {ty(a)}) -> {ty(a)}
+  %eo = tensor.empty() : {ty(o)}
+  %fo = linalg.fill ins(%zero : f32) outs(%eo : {ty(o)}) -> {ty(o)}
+  %z = linalg.conv_2d_nchw_fchw {{dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}}
+       ins(%y, %w1 : {ty(a)}, {ty(w1)}) outs(%fo : {ty(o)}) -> {ty(o)}
+  return %z : {ty(o)}
+}}
+"""
+    return text, x, o
+
+
 def file_case(path, func, x, o):
     with open(os.path.join(NETS, path), encoding="utf-8") as f:
         text = f.read()
@@ -192,6 +215,12 @@ CASES = {
     "residual": (residual_case, "multi-node-4x4", ""),
     "fc-chain": (chain_case, "multi-node-4x4", ""),
     "attention": (attention_case, "multi-node-4x4", ""),
+    # Training steps: the backward-data and backward-weight layers.
+    "train-pool": (conv_pool_case, "multi-node-4x4", "training=true"),
+    "train-strided": (lambda n: conv_case(n, 2, 3, 8, 11, 3, stride=2),
+                      "multi-node-4x4", "training=true"),
+    "train-fc-chain": (chain_case, "edge-systolic", "training=true"),
+    "train-conv-chain": (conv_chain_case, "multi-node-4x4", "training=true"),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
@@ -216,56 +245,75 @@ def run(cmd, **kw):
     return p.stdout
 
 
-def with_main(module, func, x, o):
-    """`module` with a main that fills the input from its indices, calls
-    `func` and prints the result."""
-    rank = len(x)
+def signature(module, func):
+    """The shapes of the arguments and results of `func` in `module`."""
+    m = re.search(r"func\.func @%s\((.*?)\)\s*->\s*(\(.*?\)|tensor<[^>]*>)" % func,
+                  module)
+    if not m:
+        sys.exit(f"no function @{func}")
+    shape = lambda t: [int(d) for d in t.split("x")]
+    return ([shape(t) for t in re.findall(r"tensor<([0-9x]+)xf32>", m.group(1))],
+            [shape(t) for t in re.findall(r"tensor<([0-9x]+)xf32>", m.group(2))])
+
+
+def fill(name, shape, salt):
+    """A linalg.generic that fills `shape` from its indices:
+    ((sum of i_k * prime_k + salt) mod 23) / 11.5 - 1."""
+    rank = len(shape)
     dims = ", ".join(f"d{i}" for i in range(rank))
-    idx = [f"    %i{i} = linalg.index {i} : index" for i in range(rank)]
-    # value = ((sum of (i_k + 1) * prime_k) mod 23) / 11.5 - 1
     primes = [7, 13, 17, 19]
-    terms = []
+    lines = [f"    %i{i} = linalg.index {i} : index" for i in range(rank)]
+    lines.append(f"    %acc0 = arith.constant {salt} : index")
     for i in range(rank):
-        terms.append(f"    %p{i} = arith.constant {primes[i]} : index")
-        terms.append(f"    %a{i} = arith.muli %i{i}, %p{i} : index")
-    acc = "%a0"
-    for i in range(1, rank):
-        terms.append(f"    %s{i} = arith.addi {acc}, %a{i} : index")
-        acc = f"%s{i}"
-    body = "\n".join(idx + terms) + f"""
-    %m = arith.constant 23 : index
-    %r = arith.remui {acc}, %m : index
-    %ri = arith.index_cast %r : index to i32
-    %rf = arith.sitofp %ri : i32 to f32
-    %sc = arith.constant 11.5 : f32
-    %q = arith.divf %rf, %sc : f32
-    %one = arith.constant 1.0 : f32
-    %v = arith.subf %q, %one : f32
-    linalg.yield %v : f32"""
-    main = f"""
-func.func private @printMemrefF32(tensor<*xf32>)
-func.func @main() {{
-  %e = tensor.empty() : {ty(x)}
-  %x = linalg.generic {{indexing_maps = [affine_map<({dims}) -> ({dims})>],
-       iterator_types = [{", ".join(['"parallel"'] * rank)}]}} outs(%e : {ty(x)}) {{
+        lines += [f"    %p{i} = arith.constant {primes[i]} : index",
+                  f"    %a{i} = arith.muli %i{i}, %p{i} : index",
+                  f"    %acc{i + 1} = arith.addi %acc{i}, %a{i} : index"]
+    lines += [f"    %m = arith.constant 23 : index",
+              f"    %r = arith.remui %acc{rank}, %m : index",
+              "    %ri = arith.index_cast %r : index to i32",
+              "    %rf = arith.sitofp %ri : i32 to f32",
+              "    %sc = arith.constant 11.5 : f32",
+              "    %q = arith.divf %rf, %sc : f32",
+              "    %one = arith.constant 1.0 : f32",
+              "    %v = arith.subf %q, %one : f32",
+              "    linalg.yield %v : f32"]
+    body = "\n".join(lines)
+    return f"""  %e_{name} = tensor.empty() : {ty(shape)}
+  %{name} = linalg.generic {{indexing_maps = [affine_map<({dims}) -> ({dims})>],
+       iterator_types = [{", ".join(['"parallel"'] * rank)}]}} outs(%e_{name} : {ty(shape)}) {{
   ^bb0(%out: f32):
 {body}
-  }} -> {ty(x)}
-  %y = call @{func}(%x) : ({ty(x)}) -> {ty(o)}
-  %u = tensor.cast %y : {ty(o)} to tensor<*xf32>
-  call @printMemrefF32(%u) : (tensor<*xf32>) -> ()
-  return
-}}
+  }} -> {ty(shape)}
 """
+
+
+def with_main(module, func):
+    """`module` with a main that fills the arguments of `func` from their
+    indices, calls it and prints each result."""
+    ins, outs = signature(module, func)
+    main = ["func.func private @printMemrefF32(tensor<*xf32>)",
+            "func.func @main() {"]
+    for k, shape in enumerate(ins):
+        main.append(fill(f"x{k}", shape, 5 * k))
+    args = ", ".join(f"%x{k}" for k in range(len(ins)))
+    in_types = ", ".join(ty(t) for t in ins)
+    out_types = ", ".join(ty(t) for t in outs)
+    main.append(f"  %y:{len(outs)} = call @{func}({args}) : ({in_types}) -> ({out_types})")
+    for k, shape in enumerate(outs):
+        main.append(f"  %u{k} = tensor.cast %y#{k} : {ty(shape)} to tensor<*xf32>")
+        main.append(f"  call @printMemrefF32(%u{k}) : (tensor<*xf32>) -> ()")
+    main += ["  return", "}"]
     text = module.rstrip()
+    main = "\n".join(main) + "\n"
     # A module with a body: put main inside it; bare ops: append.
     if re.search(r"^module", text, re.M):
-        return text[: text.rfind("}")] + main + "}\n"
-    return text + "\n" + main
+        return text[: text.rfind("}")] + main + "}\n", outs
+    return text + "\n" + main, outs
 
 
-def execute(args, module, func, x, o):
-    full = with_main(module, func, x, o)
+def execute(args, module, func):
+    """The values of each result of `func`, run with mlir-runner."""
+    full, outs = with_main(module, func)
     lowered = run([os.path.join(args.llvm_bin, "mlir-opt")] + LOWER, input=full)
     lib = os.path.join(os.path.dirname(args.llvm_bin), "lib")
     out = run([os.path.join(args.llvm_bin, "mlir-runner"), "-e", "main",
@@ -273,15 +321,18 @@ def execute(args, module, func, x, o):
                "-shared-libs=" + os.path.join(lib, "libmlir_runner_utils.so") +
                "," + os.path.join(lib, "libmlir_c_runner_utils.so")],
               input=lowered)
-    data = out.split("data =", 1)[1]
-    return [float(v) for v in re.findall(
-        r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|-?nan|-?inf", data)]
+    blocks = out.split("Unranked Memref")[1:]
+    if len(blocks) != len(outs):
+        sys.exit(f"expected {len(outs)} printed results, got {len(blocks)}")
+    return [[float(v) for v in re.findall(
+        r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|-?nan|-?inf", b.split("data =", 1)[1])]
+        for b in blocks]
 
 
 def check(args, name, work):
     build, arch, extra = CASES[name]
     built = build(name)
-    text, x, o = built[:3]
+    text = built[0]
     func = built[3] if len(built) > 3 else "net"
     src = os.path.join(work, name + ".mlir")
     with open(src, "w", encoding="utf-8") as f:
@@ -314,19 +365,28 @@ def check(args, name, work):
         costs.append((totals["energy_pj"], totals["cycles"]))
     print(f"{name}: cost of the materialised nests "
           f"{'unchanged' if costs[0] == costs[1] else 'CHANGED'}")
-    ref = execute(args, text, func, x, o)
-    got = execute(args, materialized, func, x, o)
-    n = 1
-    for d in o:
-        n *= d
-    if len(ref) != n or len(got) != n:
-        print(f"{name}: expected {n} values, got {len(ref)} and {len(got)}")
-        return False
-    scale = max(max(abs(v) for v in ref), 1e-30)
-    err = max(abs(a - b) for a, b in zip(got, ref)) / scale
-    ok = err <= 1e-5 and scale > 1e-6 and costs[0] == costs[1]
-    print(f"{name}: {n} outputs, largest {scale:.3g}, max error "
-          f"{'below 1e-5' if ok else f'{err:.2e}'} of it: "
+    # A training step's function is the one kapla-schedule{training=true}
+    # builds: the reference is that program with the schedule dropped.
+    reference = text
+    if "training=true" in opts:
+        reference = run([args.kapla_opt, sched_path, "--kapla-strip-schedule"])
+    refs = execute(args, reference, func)
+    gots = execute(args, materialized, func)
+    ok = costs[0] == costs[1]
+    total, worst, smallest = 0, 0.0, float("inf")
+    for ref, got in zip(refs, gots):
+        if len(ref) != len(got) or not ref:
+            print(f"{name}: {len(ref)} against {len(got)} values")
+            return False
+        scale = max(abs(v) for v in ref)
+        smallest = min(smallest, scale)
+        worst = max(worst, max(abs(p - q) for p, q in zip(got, ref)) /
+                    max(scale, 1e-30))
+        total += len(ref)
+    ok = ok and worst <= 1e-5 and smallest > 1e-6
+    results = f"{len(refs)} results, " if len(refs) > 1 else ""
+    print(f"{name}: {results}{total} outputs, max error "
+          f"{'below 1e-5' if ok else f'{worst:.2e}'} of the largest: "
           f"{'OK' if ok else 'MISMATCH'}")
     return ok
 
