@@ -25,14 +25,19 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Interfaces/ValueBoundsOpInterface.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/ToolOutputFile.h"
 
 namespace mlir::kapla {
 #define GEN_PASS_DEF_KAPLAMATERIALIZEPASS
 #define GEN_PASS_DEF_KAPLASTRIPSCHEDULEPASS
+#define GEN_PASS_DEF_KAPLAEMITTRANSFORMPASS
 #include "Kapla/Transforms/Passes.h.inc"
 } // namespace mlir::kapla
 
@@ -91,10 +96,10 @@ SmallVector<std::optional<Dim>, 8> eltwiseLoopDims(ArrayRef<int64_t> ranges,
 /// against the extents of `layer`. Emits an error and fails when the op and
 /// its layer disagree.
 FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
-                               linalg::LinalgOp readAs) {
+                               linalg::LinalgOp readAs, StringRef pass) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
   if (ShapedType::isDynamicShape(ranges)) {
-    op->emitError() << "kapla-materialize: the op has dynamic loop ranges";
+    op->emitError() << pass << ": the op has dynamic loop ranges";
     return failure();
   }
   SmallVector<std::optional<Dim>, 8> dims;
@@ -119,7 +124,8 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
     dims = eltwiseLoopDims(ranges, layer);
   if (dims.empty()) {
     InFlightDiagnostic diag =
-        op->emitError() << "kapla-materialize: cannot tell which dim of "
+        op->emitError() << pass
+                        << ": cannot tell which dim of "
                            "its kapla.layer each loop of the op runs over";
     if (layer.pass != LayerPass::Forward && readAs == op)
       diag << " (a backward layer is read as its forward layer, found by "
@@ -142,11 +148,10 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
         product *= r;
       }
     if (product != layer.extent(d)) {
-      InFlightDiagnostic diag = op->emitError()
-                                << "kapla-materialize: the op runs over "
-                                << stringifyDim(d) << " = " << product
-                                << " but its kapla.layer has "
-                                << stringifyDim(d) << " = " << layer.extent(d);
+      InFlightDiagnostic diag =
+          op->emitError() << pass << ": the op runs over " << stringifyDim(d)
+                          << " = " << product << " but its kapla.layer has "
+                          << stringifyDim(d) << " = " << layer.extent(d);
       if (d == Dim::N)
         diag << " (the schedule is for another batch than the IR computes: "
                 "materialise a network scheduled at its exported batch)";
@@ -158,27 +163,26 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
     if (r != 1 && !llvm::any_of(loops, [&, j = j](const auto &l) {
           return llvm::is_contained(l, unsigned(j));
         })) {
-      op->emitError() << "kapla-materialize: loop " << j << " of the op (" << r
+      op->emitError() << pass << ": loop " << j << " of the op (" << r
                       << " iterations) runs over no dim of its kapla.layer";
       return failure();
     }
   return loops;
 }
 
-/// Fills `sizes` (one per loop of `op`, zero: not tiled) with the tile of a
+/// Fills `sizes` (one per loop of an op over `ranges` (its loop extents,
+/// dynamic for partial tiles), zero: not tiled) with the tile of a
 /// step of `step` along the dim that `loops` run over. A dim of one loop is
 /// tiled by the step. A dim of several loops (major to minor) is cut into
 /// boxes: the loops inside the one the step ends in stay whole, that loop is
 /// tiled by what is left of the step, and the loops outside it by 1; the
 /// step must divide into them so that each tile is one box.
-LogicalResult dimTileSizes(TilingInterface op, ArrayRef<unsigned> loops,
+LogicalResult dimTileSizes(ArrayRef<int64_t> ranges, ArrayRef<unsigned> loops,
                            int64_t step, SmallVectorImpl<int64_t> &sizes) {
   if (loops.size() == 1) {
     sizes[loops.front()] = step;
     return success();
   }
-  SmallVector<int64_t> ranges =
-      cast<linalg::LinalgOp>(op.getOperation()).getStaticLoopRanges();
   int64_t inner = 1;
   for (size_t i = loops.size(); i-- > 0;) {
     int64_t extent = ranges[loops[i]];
@@ -246,6 +250,56 @@ void stripKaplaAttrs(Operation *op, bool keepStack = false) {
     op->removeDiscardableAttr(n);
 }
 
+/// The layer ops with a dataflow in `func` that are linalg ops on tensors,
+/// with the loops of each layer dim (failure where that is unknown, after an
+/// error). Failure after an error on a layer op of another kind.
+LogicalResult collectLayers(Operation *func, StringRef pass,
+                            SmallVectorImpl<linalg::LinalgOp> &layers,
+                            SmallVectorImpl<FailureOr<DimLoops>> &loops) {
+  bool failed = false;
+  func->walk([&](Operation *op) {
+    if (!getLayer(op) || !getDataflow(op))
+      return;
+    if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+        linalgOp && isa<TilingInterface>(op) &&
+        linalgOp.hasPureTensorSemantics()) {
+      layers.push_back(linalgOp);
+      return;
+    }
+    if (isa<LoopLikeOpInterface>(op))
+      return; // already materialised
+    op->emitError() << pass << ": '" << op->getName()
+                    << "' is not a linalg op on tensors; only those can be "
+                       "tiled";
+    failed = true;
+  });
+  // A backward layer of a training step runs over the loops of its
+  // forward layer (kapla-build-training-graph builds its gradient over
+  // the forward op's iteration space): it is read as that layer, found by
+  // name before any op is tiled.
+  llvm::StringMap<linalg::LinalgOp> forward;
+  for (linalg::LinalgOp op : layers)
+    if (toCore(getLayer(op)).pass == LayerPass::Forward)
+      if (StringAttr name = getLayerNameAttr(op))
+        forward[name.getValue()] = op;
+  for (linalg::LinalgOp op : layers) {
+    LayerDesc layer = toCore(getLayer(op));
+    linalg::LinalgOp readAs = op;
+    if (StringAttr name = getLayerNameAttr(op);
+        name && layer.pass != LayerPass::Forward) {
+      size_t cut = name.getValue().rfind(".bwd_");
+      auto it = cut == StringRef::npos
+                    ? forward.end()
+                    : forward.find(name.getValue().take_front(cut));
+      if (it != forward.end() &&
+          it->second.getStaticLoopRanges() == op.getStaticLoopRanges())
+        readAs = it->second;
+    }
+    loops.push_back(layerLoops(op, layer, readAs, pass));
+  }
+  return success(!failed);
+}
+
 struct KaplaMaterializePass
     : public mlir::kapla::impl::KaplaMaterializePassBase<KaplaMaterializePass> {
   using Base::Base;
@@ -265,48 +319,9 @@ struct KaplaMaterializePass
 
   void runOnOperation() override {
     SmallVector<linalg::LinalgOp> layers;
-    bool failed = false;
-    getOperation().walk([&](Operation *op) {
-      if (!getLayer(op) || !getDataflow(op))
-        return;
-      if (auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-          linalgOp && isa<TilingInterface>(op) &&
-          linalgOp.hasPureTensorSemantics()) {
-        layers.push_back(linalgOp);
-        return;
-      }
-      if (isa<LoopLikeOpInterface>(op))
-        return; // already materialised
-      op->emitError() << "kapla-materialize: '" << op->getName()
-                      << "' is not a linalg op on tensors; only those can be "
-                         "tiled";
-      failed = true;
-    });
-    // A backward layer of a training step runs over the loops of its
-    // forward layer (kapla-build-training-graph builds its gradient over
-    // the forward op's iteration space): it is read as that layer, found by
-    // name before any op is tiled.
-    llvm::StringMap<linalg::LinalgOp> forward;
-    for (linalg::LinalgOp op : layers)
-      if (toCore(getLayer(op)).pass == LayerPass::Forward)
-        if (StringAttr name = getLayerNameAttr(op))
-          forward[name.getValue()] = op;
     SmallVector<FailureOr<DimLoops>> loops;
-    for (linalg::LinalgOp op : layers) {
-      LayerDesc layer = toCore(getLayer(op));
-      linalg::LinalgOp readAs = op;
-      if (StringAttr name = getLayerNameAttr(op);
-          name && layer.pass != LayerPass::Forward) {
-        size_t cut = name.getValue().rfind(".bwd_");
-        auto it = cut == StringRef::npos
-                      ? forward.end()
-                      : forward.find(name.getValue().take_front(cut));
-        if (it != forward.end() &&
-            it->second.getStaticLoopRanges() == op.getStaticLoopRanges())
-          readAs = it->second;
-      }
-      loops.push_back(layerLoops(op, layer, readAs));
-    }
+    bool failed = ::mlir::failed(
+        collectLayers(getOperation(), "kapla-materialize", layers, loops));
     IRRewriter rw(&getContext());
     for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
       if (::mlir::failed(dimLoops)) {
@@ -322,6 +337,164 @@ struct KaplaMaterializePass
   }
 };
 
+/// One tiling of a layer's op on the way to its nest: what
+/// scf::tileUsingSCF is asked for (kapla-materialize) or what a transform
+/// op does (kapla-emit-transform).
+struct TileStep {
+  enum class Kind { For, Forall, PartialForall } kind = Kind::For;
+  /// Tile size per loop of the op (0: not tiled).
+  SmallVector<int64_t> sizes;
+  /// PartialForall: the partial results per loop, and the reduction loops.
+  SmallVector<int64_t> threads;
+  SmallVector<unsigned> reductionDims;
+  /// Forall and PartialForall: the mapping of each tiled loop, in order.
+  SmallVector<Attribute> mapping;
+  /// A For of a stack whose positions take turns: its kapla.stack.
+  Attribute stack;
+  /// The first directive it stands for.
+  NestLoop loop;
+};
+
+/// The tilings that make the nest of `nest` from `op`, outermost first, or
+/// failure after an error at `op`'s location. Emits a warning for each stack
+/// whose positions run as a sequential loop.
+FailureOr<SmallVector<TileStep, 4>>
+planNest(linalg::LinalgOp op, ArrayRef<NestLoop> nest, const DimLoops &dimLoops,
+         ArrayRef<int64_t> region, StringRef pass) {
+  MLIRContext *ctx = op->getContext();
+  Location loc = op->getLoc();
+  unsigned numLoops = op.getNumLoops();
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
+  // The loop extents of the op as the tilings so far leave it.
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  auto loopsOf = [&](const NestLoop &l) -> ArrayRef<unsigned> {
+    return dimLoops[int(l.dim)];
+  };
+  auto mappingOf = [&](const NestLoop &l) -> Attribute {
+    if (l.level == MemLevel::Gbuf)
+      return NodeMappingAttr::get(ctx, l.index, region);
+    return PEMappingAttr::get(ctx, l.index);
+  };
+  auto fail = [&](const NestLoop &l, const Twine &what) {
+    return emitError(loc) << pass << ": cannot tile the "
+                          << stringifyMemLevel(l.level) << " "
+                          << (l.spatial ? "stack" : "update") << " #" << l.index
+                          << " over " << stringifyDim(l.dim) << ": " << what;
+  };
+  SmallVector<TileStep, 4> steps;
+  // A step of `loops`: its tile sizes (and, for a forall, the mapping of
+  // each tiled loop, in loop order). Nothing when no loop is tiled.
+  auto addStep = [&](TileStep::Kind kind,
+                     ArrayRef<const NestLoop *> loops) -> LogicalResult {
+    TileStep step;
+    step.kind = kind;
+    step.loop = *loops.front();
+    step.sizes.assign(numLoops, 0);
+    SmallVector<Attribute> mapAt(numLoops);
+    for (const NestLoop *l : loops) {
+      if (loopsOf(*l).empty())
+        continue; // a dim of extent 1
+      if (::mlir::failed(
+              dimTileSizes(ranges, loopsOf(*l), l->step, step.sizes)))
+        return fail(*l, "its step does not cut the loops of " +
+                            Twine(stringifyDim(l->dim)) + " into boxes");
+      for (unsigned j : loopsOf(*l))
+        mapAt[j] = mappingOf(*l);
+    }
+    for (unsigned j = 0; j < numLoops; ++j) {
+      if (step.sizes[j] == 0)
+        continue;
+      if (kind != TileStep::Kind::For)
+        step.mapping.push_back(mapAt[j]);
+      if (kind == TileStep::Kind::PartialForall) {
+        step.reductionDims.push_back(j);
+        // One partial result per stack position that holds part of the
+        // extent.
+        const NestLoop *owner = *llvm::find_if(
+            loops, [&](auto *r) { return llvm::is_contained(loopsOf(*r), j); });
+        step.threads.resize(numLoops, 0);
+        step.threads[j] =
+            loopsOf(*owner).size() == 1 || ShapedType::isDynamic(ranges[j])
+                ? owner->trips
+                : llvm::divideCeil(ranges[j], step.sizes[j]);
+      }
+    }
+    if (llvm::all_of(step.sizes, [](int64_t t) { return t == 0; }))
+      return success();
+    for (unsigned j = 0; j < numLoops; ++j)
+      if (step.sizes[j] != 0)
+        ranges[j] =
+            !ShapedType::isDynamic(ranges[j]) && ranges[j] % step.sizes[j] == 0
+                ? step.sizes[j]
+                : ShapedType::kDynamic;
+    steps.push_back(std::move(step));
+    return success();
+  };
+
+  for (size_t i = 0; i < nest.size();) {
+    const NestLoop &l = nest[i];
+    if (!l.spatial) {
+      if (::mlir::failed(addStep(TileStep::Kind::For, {&l})))
+        return failure();
+      ++i;
+      continue;
+    }
+    // The stacks of one level: their parallel dims in one forall, their
+    // reduction dims in a forall of partial results inside it, and the
+    // ones whose positions cannot run at once as sequential loops inside
+    // those.
+    size_t end = i;
+    while (end < nest.size() && nest[end].spatial && nest[end].level == l.level)
+      ++end;
+    SmallVector<const NestLoop *> parallel, reduction, sequential;
+    for (size_t k = i; k < end; ++k) {
+      const NestLoop &stack = nest[k];
+      ArrayRef<unsigned> loops = loopsOf(stack);
+      if (loops.empty())
+        continue;
+      const char *why = nullptr;
+      for (unsigned j : loops)
+        if (!why)
+          why = whyNotForall(op, j);
+      if (why) {
+        mlir::emitWarning(loc)
+            << pass << ": the " << stringifyMemLevel(stack.level) << " stack #"
+            << stack.index << " over " << stringifyDim(stack.dim)
+            << " becomes a sequential scf.for (kapla.stack): " << why;
+        sequential.push_back(&stack);
+        continue;
+      }
+      (iters[loops.front()] == utils::IteratorType::reduction ? reduction
+                                                              : parallel)
+          .push_back(&stack);
+    }
+    if (!parallel.empty() &&
+        ::mlir::failed(addStep(TileStep::Kind::Forall, parallel)))
+      return failure();
+    if (!reduction.empty() &&
+        ::mlir::failed(addStep(TileStep::Kind::PartialForall, reduction)))
+      return failure();
+    for (const NestLoop *q : sequential) {
+      size_t before = steps.size();
+      if (::mlir::failed(addStep(TileStep::Kind::For, {q})))
+        return failure();
+      if (steps.size() > before)
+        steps.back().stack = mappingOf(*q);
+    }
+    i = end;
+  }
+  return steps;
+}
+
+/// The node region of a layer op: its constraint's, else the whole array.
+SmallVector<int64_t> regionOf(Operation *op) {
+  if (ConstraintAttr c = getConstraint(op))
+    return llvm::to_vector(c.getRegion());
+  ArchAttr arch = getEnclosingArch(op);
+  ArchDesc desc = arch ? toCore(arch) : defaultArch();
+  return {0, 0, desc.nodeRows, desc.nodeCols};
+}
+
 LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
                                                 linalg::LinalgOp op,
                                                 LayerAttr layerAttr,
@@ -334,7 +507,11 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     return op->emitError() << "kapla-materialize: the dataflow is no loop "
                               "nest: "
                            << llvm::toString(nest.takeError());
-  if (nest->empty())
+  FailureOr<SmallVector<TileStep, 4>> steps =
+      planNest(op, *nest, dimLoops, regionOf(op), "kapla-materialize");
+  if (::mlir::failed(steps))
+    return failure();
+  if (steps->empty())
     return success(); // one tile: the op is its own nest
 
   MLIRContext *ctx = op->getContext();
@@ -344,178 +521,48 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     if (a.getName().strref().starts_with("kapla.") &&
         a.getName() != KaplaDialect::kWeightsAttrName)
       kaplaAttrs.push_back(a);
-  ArrayRef<int64_t> region;
-  if (ConstraintAttr c = getConstraint(op))
-    region = c.getRegion();
-  SmallVector<int64_t> fullRegion;
-  if (region.empty()) {
-    ArchAttr arch = getEnclosingArch(op);
-    ArchDesc desc = arch ? toCore(arch) : defaultArch();
-    fullRegion = {0, 0, desc.nodeRows, desc.nodeCols};
-    region = fullRegion;
-  }
-
-  unsigned numLoops = op.getNumLoops();
-  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
-  auto loopsOf = [&](const NestLoop &l) -> ArrayRef<unsigned> {
-    return dimLoops[int(l.dim)];
-  };
-  auto mappingOf = [&](const NestLoop &l) -> Attribute {
-    if (l.level == MemLevel::Gbuf)
-      return NodeMappingAttr::get(ctx, l.index, region);
-    return PEMappingAttr::get(ctx, l.index);
-  };
 
   TilingInterface current = cast<TilingInterface>(op.getOperation());
   Operation *outermost = nullptr;
-  SmallVector<LoopLikeOpInterface> lastLoops; // of the latest tiling
-  // `op` is replaced by the first tiling: diagnostics go to its location.
-  auto fail = [&](const NestLoop &l, const Twine &what) {
-    return emitError(loc) << "kapla-materialize: cannot tile the "
-                          << stringifyMemLevel(l.level) << " "
-                          << (l.spatial ? "stack" : "update") << " #" << l.index
-                          << " over " << stringifyDim(l.dim) << ": " << what;
-  };
-  // The tile sizes of `loops` (and the mapping of each tiled loop, in loop
-  // order, for a forall).
-  auto tileSizes = [&](ArrayRef<const NestLoop *> loops,
-                       SmallVectorImpl<int64_t> &sizes,
-                       SmallVectorImpl<Attribute> &mapping) -> LogicalResult {
-    sizes.assign(numLoops, 0);
-    SmallVector<Attribute> mapAt(numLoops);
-    for (const NestLoop *l : loops) {
-      if (loopsOf(*l).empty())
-        continue; // a dim of extent 1
-      if (::mlir::failed(dimTileSizes(current, loopsOf(*l), l->step, sizes)))
-        return fail(*l, "its step does not cut the loops of " +
-                            Twine(stringifyDim(l->dim)) + " into boxes");
-      for (unsigned j : loopsOf(*l))
-        mapAt[j] = mappingOf(*l);
-    }
-    mapping.clear();
-    for (unsigned j = 0; j < numLoops; ++j)
-      if (sizes[j] != 0)
-        mapping.push_back(mapAt[j]);
-    return success();
-  };
-  auto tile = [&](const NestLoop &l,
-                  const scf::SCFTilingOptions &options) -> LogicalResult {
+  for (const TileStep &step : *steps) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(getAsIndexOpFoldResult(ctx, step.sizes));
+    if (step.kind != TileStep::Kind::For)
+      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
+          .setMapping(step.mapping);
+    if (step.kind == TileStep::Kind::PartialForall)
+      options
+          .setReductionTilingStrategy(
+              ReductionTilingStrategy::PartialReductionOuterParallel)
+          .setReductionDims(step.reductionDims)
+          .setNumThreads(getAsIndexOpFoldResult(ctx, step.threads));
     rw.setInsertionPoint(current);
     FailureOr<scf::SCFTilingResult> tiled =
         scf::tileUsingSCF(rw, current, options);
+    // `op` is replaced by the first tiling: diagnostics go to its location.
     if (::mlir::failed(tiled))
-      return fail(l, "scf::tileUsingSCF failed");
+      return emitError(loc)
+             << "kapla-materialize: cannot tile the "
+             << stringifyMemLevel(step.loop.level) << " "
+             << (step.loop.spatial ? "stack" : "update") << " #"
+             << step.loop.index << " over " << stringifyDim(step.loop.dim)
+             << ": scf::tileUsingSCF failed";
     rw.replaceOp(current, tiled->replacements);
+    // A forall counts stack positions from 0 by 1 (as the transform op
+    // tile_using_forall leaves it): its extent is the positions.
+    if (step.kind == TileStep::Kind::Forall)
+      for (LoopLikeOpInterface &loop : tiled->loops)
+        if (auto forall = dyn_cast<scf::ForallOp>(loop.getOperation())) {
+          FailureOr<scf::ForallOp> normalized = normalizeForallOp(rw, forall);
+          if (::mlir::succeeded(normalized))
+            loop = *normalized;
+        }
     if (!outermost && !tiled->loops.empty())
       outermost = tiled->loops.front();
-    lastLoops = tiled->loops;
+    if (step.stack)
+      for (LoopLikeOpInterface loop : tiled->loops)
+        loop->setAttr(KaplaDialect::kStackAttrName, step.stack);
     current = cast<TilingInterface>(tiled->tiledOps.back());
-    return success();
-  };
-  // Sequential loops, one update (or stack) at a time.
-  auto tileSequential = [&](const NestLoop &l) -> LogicalResult {
-    SmallVector<int64_t> sizes;
-    SmallVector<Attribute> mapping;
-    lastLoops.clear();
-    if (::mlir::failed(tileSizes({&l}, sizes, mapping)))
-      return failure();
-    if (mapping.empty())
-      return success();
-    scf::SCFTilingOptions options;
-    options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-    return tile(l, options);
-  };
-
-  for (size_t i = 0; i < nest->size();) {
-    const NestLoop &l = (*nest)[i];
-    if (!l.spatial) {
-      if (::mlir::failed(tileSequential(l)))
-        return failure();
-      ++i;
-      continue;
-    }
-    // The stacks of one level: their parallel dims in one forall, their
-    // reduction dims in a forall of partial results inside it.
-    size_t end = i;
-    while (end < nest->size() && (*nest)[end].spatial &&
-           (*nest)[end].level == l.level)
-      ++end;
-    SmallVector<const NestLoop *> parallel, reduction, sequential;
-    for (size_t k = i; k < end; ++k) {
-      const NestLoop &stack = (*nest)[k];
-      ArrayRef<unsigned> loops = loopsOf(stack);
-      if (loops.empty())
-        continue;
-      const char *why = nullptr;
-      for (unsigned j : loops)
-        if (!why)
-          why = whyNotForall(cast<linalg::LinalgOp>(current.getOperation()), j);
-      if (why) {
-        // The positions take turns: a sequential loop, marked as the stack.
-        mlir::emitWarning(loc)
-            << "kapla-materialize: the " << stringifyMemLevel(stack.level)
-            << " stack #" << stack.index << " over " << stringifyDim(stack.dim)
-            << " becomes a sequential scf.for (kapla.stack): " << why;
-        sequential.push_back(&stack);
-        continue;
-      }
-      (iters[loops.front()] == utils::IteratorType::reduction ? reduction
-                                                              : parallel)
-          .push_back(&stack);
-    }
-    if (!parallel.empty()) {
-      SmallVector<int64_t> sizes;
-      SmallVector<Attribute> mapping;
-      if (::mlir::failed(tileSizes(parallel, sizes, mapping)))
-        return failure();
-      scf::SCFTilingOptions options;
-      options.setTileSizes(getAsIndexOpFoldResult(ctx, sizes))
-          .setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
-          .setMapping(mapping);
-      if (::mlir::failed(tile(*parallel.front(), options)))
-        return failure();
-    }
-    if (!reduction.empty()) {
-      SmallVector<int64_t> sizes;
-      SmallVector<Attribute> mapping;
-      if (::mlir::failed(tileSizes(reduction, sizes, mapping)))
-        return failure();
-      SmallVector<int64_t> ranges =
-          cast<linalg::LinalgOp>(current.getOperation()).getStaticLoopRanges();
-      SmallVector<int64_t> threads(numLoops, 0);
-      SmallVector<unsigned> dims;
-      for (unsigned j = 0; j < numLoops; ++j) {
-        if (sizes[j] == 0)
-          continue;
-        dims.push_back(j);
-        // One partial result per stack position that holds part of the
-        // extent.
-        const NestLoop *owner = *llvm::find_if(reduction, [&](auto *r) {
-          return llvm::is_contained(loopsOf(*r), j);
-        });
-        threads[j] =
-            loopsOf(*owner).size() == 1 || ShapedType::isDynamic(ranges[j])
-                ? owner->trips
-                : llvm::divideCeil(ranges[j], sizes[j]);
-      }
-      scf::SCFTilingOptions options;
-      options.setLoopType(scf::SCFTilingOptions::LoopType::ForallOp)
-          .setReductionTilingStrategy(
-              ReductionTilingStrategy::PartialReductionOuterParallel)
-          .setReductionDims(dims)
-          .setNumThreads(getAsIndexOpFoldResult(ctx, threads))
-          .setTileSizes(getAsIndexOpFoldResult(ctx, sizes))
-          .setMapping(mapping);
-      if (::mlir::failed(tile(*reduction.front(), options)))
-        return failure();
-    }
-    for (const NestLoop *q : sequential) {
-      if (::mlir::failed(tileSequential(*q)))
-        return failure();
-      for (LoopLikeOpInterface loop : lastLoops)
-        loop->setAttr(KaplaDialect::kStackAttrName, mappingOf(*q));
-    }
-    i = end;
   }
   // The innermost op computes one tile; the nest carries the layer.
   if (outermost) {
@@ -545,10 +592,10 @@ struct KaplaStripSchedulePass
       rw.inlineBlockBefore(&body, seg);
       rw.replaceOp(seg, yielded);
     }
-    module.walk([](Operation *op) {
-      stripKaplaAttrs(op);
+    module.walk([&](Operation *op) {
+      stripKaplaAttrs(op, /*keepStack=*/keepMappings);
       if (auto forall = dyn_cast<scf::ForallOp>(op);
-          forall && forall.getMapping() &&
+          !keepMappings && forall && forall.getMapping() &&
           llvm::any_of(*forall.getMapping(),
                        llvm::IsaPred<NodeMappingAttr, PEMappingAttr>))
         forall.setMappingAttr(nullptr);
@@ -561,6 +608,167 @@ struct KaplaStripSchedulePass
           func.setArgAttrs(i, kept);
         }
     });
+  }
+};
+
+/// Prints `values` as `[a, b, c]`.
+std::string bracketed(ArrayRef<int64_t> values) {
+  std::string out = "[";
+  llvm::raw_string_ostream os(out);
+  llvm::interleaveComma(values, os);
+  os << "]";
+  return out;
+}
+
+struct KaplaEmitTransformPass
+    : public mlir::kapla::impl::KaplaEmitTransformPassBase<
+          KaplaEmitTransformPass> {
+  using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    linalg::registerTilingInterfaceExternalModels(registry);
+    registerLayerOpInterfaceModels(registry);
+  }
+
+  /// Appends to `os` the named sequence `@name` that makes the nest of
+  /// `steps` for the layer `op` of `func`.
+  void emitSequence(llvm::raw_ostream &os, StringRef name,
+                    FunctionOpInterface func, linalg::LinalgOp op,
+                    ArrayRef<TileStep> steps) {
+    const char *any = "!transform.any_op";
+    os << "  // " << getLayerNameAttr(op).getValue() << " in @"
+       << func.getName() << ": " << op->getName() << "\n";
+    os << "  transform.named_sequence @" << name << "(%root: " << any
+       << " {transform.readonly}) {\n";
+    os << "    %func = transform.structured.match ops{[\"" << func->getName()
+       << "\"]} attributes {sym_name = \"" << func.getName() << "\"} in %root"
+       << " : (" << any << ") -> " << any << "\n";
+    os << "    %op0 = transform.structured.match ops{[\"" << op->getName()
+       << "\"]} attributes {kapla.name = " << getLayerNameAttr(op)
+       << "} in %func : (" << any << ") -> " << any << "\n";
+    for (auto [i, step] : llvm::enumerate(steps)) {
+      const NestLoop &l = step.loop;
+      os << "    // " << stringifyMemLevel(l.level) << " "
+         << (l.spatial ? "stack" : "update") << " #" << l.index << " over "
+         << stringifyDim(l.dim) << "\n";
+      std::string in = "%op" + std::to_string(i);
+      std::string out = "%op" + std::to_string(i + 1);
+      std::string loops = "%loops" + std::to_string(i + 1);
+      std::string mapping;
+      llvm::raw_string_ostream ms(mapping);
+      ms << "[";
+      llvm::interleaveComma(step.mapping, ms,
+                            [&](Attribute a) { a.print(ms); });
+      ms << "]";
+      switch (step.kind) {
+      case TileStep::Kind::For: {
+        int64_t n = llvm::count_if(step.sizes, [](int64_t t) { return t; });
+        os << "    " << out << ", " << loops << ":" << n
+           << " = transform.structured.tile_using_for " << in << " tile_sizes "
+           << bracketed(step.sizes) << " : (" << any << ") -> (" << any;
+        for (int64_t k = 0; k < n; ++k)
+          os << ", " << any;
+        os << ")\n";
+        if (step.stack) {
+          os << "    %stack" << i + 1 << " = transform.param.constant "
+             << step.stack << " -> !transform.any_param\n";
+          for (int64_t k = 0; k < n; ++k)
+            os << "    transform.annotate " << loops << "#" << k
+               << " \"kapla.stack\" = %stack" << i + 1 << " : " << any
+               << ", !transform.any_param\n";
+        }
+        break;
+      }
+      case TileStep::Kind::Forall:
+        os << "    " << out << ", " << loops
+           << " = transform.structured.tile_using_forall " << in
+           << " tile_sizes " << bracketed(step.sizes)
+           << " (mapping = " << mapping << ") : (" << any << ") -> (" << any
+           << ", " << any << ")\n";
+        break;
+      case TileStep::Kind::PartialForall: {
+        SmallVector<int64_t> dims(step.reductionDims.begin(),
+                                  step.reductionDims.end());
+        os << "    %fill" << i + 1 << ", " << out << ", %merge" << i + 1 << ", "
+           << loops << " = transform.structured.tile_reduction_using_forall "
+           << in << " reduction_dims = " << bracketed(dims)
+           << " by num_threads = " << bracketed(step.threads)
+           << " tile_sizes = " << bracketed(step.sizes)
+           << " mapping = " << mapping << " : (" << any << ") -> (" << any
+           << ", " << any << ", " << any << ", " << any << ")\n";
+        break;
+      }
+      }
+    }
+    os << "    transform.yield\n  }\n";
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    SmallVector<std::string> sequences;
+    bool ok = true;
+    for (auto func : module.getOps<FunctionOpInterface>()) {
+      SmallVector<linalg::LinalgOp> layers;
+      SmallVector<FailureOr<DimLoops>> loops;
+      ok &=
+          succeeded(collectLayers(func, "kapla-emit-transform", layers, loops));
+      for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
+        if (::mlir::failed(dimLoops)) {
+          ok = false;
+          continue;
+        }
+        if (!getLayerNameAttr(op)) {
+          op->emitError() << "kapla-emit-transform: the layer has no "
+                             "kapla.name to be found by";
+          ok = false;
+          continue;
+        }
+        llvm::Expected<SmallVector<NestLoop, 12>> nest =
+            buildLoopNest(toCore(getLayer(op)), toCore(getDataflow(op)));
+        if (!nest) {
+          op->emitError() << "kapla-emit-transform: the dataflow is no loop "
+                             "nest: "
+                          << llvm::toString(nest.takeError());
+          ok = false;
+          continue;
+        }
+        FailureOr<SmallVector<TileStep, 4>> steps = planNest(
+            op, *nest, *dimLoops, regionOf(op), "kapla-emit-transform");
+        if (::mlir::failed(steps)) {
+          ok = false;
+          continue;
+        }
+        if (steps->empty())
+          continue;
+        std::string name = "kapla_" + std::to_string(sequences.size());
+        emitSequence(os, name, func, op, *steps);
+        sequences.push_back(name);
+      }
+    }
+    if (!ok)
+      return signalPassFailure();
+    std::string error;
+    std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &error);
+    if (!file) {
+      module.emitError() << "kapla-emit-transform: cannot write '" << output
+                         << "': " << error;
+      return signalPassFailure();
+    }
+    llvm::raw_ostream &out = file->os();
+    out << "// The loop nests of kapla's schedule, as upstream transform "
+           "ops\n// (kapla-emit-transform).\n";
+    out << "module attributes {transform.with_named_sequence} {\n" << text;
+    out << "  transform.named_sequence @__transform_main(%root: "
+           "!transform.any_op {transform.readonly}) {\n";
+    for (const std::string &name : sequences)
+      out << "    transform.include @" << name
+          << " failures(propagate) (%root) : (!transform.any_op) -> ()\n";
+    out << "    transform.yield\n  }\n}\n";
+    file->keep();
+    markAllAnalysesPreserved();
   }
 };
 

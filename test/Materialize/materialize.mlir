@@ -17,9 +17,9 @@
 // CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
 // CHECK:         scf.for %{{.*}} = %{{.*}} to %[[C12]] step %[[C6]]
 // CHECK:           scf.for %{{.*}} = %{{.*}} to %[[C16]] step %[[C8]]
-// CHECK:             scf.forall (%{{.*}}) = (0) to (6) step (3)
+// CHECK:             scf.forall (%{{.*}}) in (2)
 // CHECK:               scf.for %{{.*}} = %{{.*}} to %[[C8]] step %[[C1]]
-// CHECK:                 scf.forall (%{{.*}}) = (0) to (8) step (2)
+// CHECK:                 scf.forall (%{{.*}}) in (4)
 // CHECK:                   linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<2x1xf32>, tensor<1x3xf32>) outs(%{{.*}} : tensor<2x3xf32>)
 // CHECK-NOT:               kapla.
 // CHECK:                 } {mapping = [#kapla.pe<0>]}

@@ -19,12 +19,16 @@
 #include "mlir/Dialect/Func/Extensions/InlinerExtension.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
+#include "mlir/Dialect/Linalg/Transforms/TilingInterfaceImpl.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
+#include "mlir/Dialect/Transform/IR/TransformDialect.h"
+#include "mlir/Dialect/Transform/Transforms/Passes.h"
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
@@ -44,15 +48,22 @@ int main(int argc, char **argv) {
                   mlir::cf::ControlFlowDialect, mlir::func::FuncDialect,
                   mlir::linalg::LinalgDialect, mlir::math::MathDialect,
                   mlir::memref::MemRefDialect, mlir::scf::SCFDialect,
-                  mlir::tensor::TensorDialect, mlir::tosa::TosaDialect>();
+                  mlir::tensor::TensorDialect, mlir::tosa::TosaDialect,
+                  mlir::transform::TransformDialect>();
   mlir::func::registerInlinerExtension(registry);
   mlir::tensor::registerInferTypeOpInterfaceExternalModels(registry);
+  // Transform scripts (kapla-emit-transform's) run with the interpreter:
+  // linalg's structured transform ops tile through TilingInterface.
+  mlir::linalg::registerTransformDialectExtension(registry);
+  mlir::linalg::registerTilingInterfaceExternalModels(registry);
 
   mlir::kapla::registerKaplaPasses();
   mlir::kapla::registerKaplaPipelines();
   mlir::kapla::test::registerTestCostModelAnalysisPass();
   // Generic cleanups (canonicalize, cse, inline, ...).
   mlir::registerTransformsPasses();
+  // --transform-interpreter, --transform-preload-library.
+  mlir::transform::registerTransformPasses();
   // TOSA to linalg-on-tensors, as the kapla-schedule pipeline uses it.
   mlir::registerPass([] { return mlir::tosa::createTosaToLinalgNamed(); });
   mlir::registerPass([] { return mlir::tosa::createTosaToLinalg(); });

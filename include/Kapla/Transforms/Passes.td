@@ -193,8 +193,38 @@ def KaplaStripSchedulePass
     from the module, its ops and its functions' arguments, and the
     `#kapla.node` and `#kapla.pe` mappings from the loops of
     `kapla-materialize` (which stay, unmapped). The result is upstream IR
-    that `mlir-opt` reads and lowers, as a run on the host does.
+    that `mlir-opt` reads and lowers, as a run on the host does. With
+    `keep-mappings` the mappings and `kapla.stack` stay (what a backend
+    lowering the loops to the hardware needs).
   }];
+  let options = [
+    Option<"keepMappings", "keep-mappings", "bool", /*default=*/"false",
+           "Keep the #kapla.node and #kapla.pe mappings of the loops and "
+           "their kapla.stack">,
+  ];
+}
+
+def KaplaEmitTransformPass
+    : Pass<"kapla-emit-transform", "::mlir::ModuleOp"> {
+  let summary = "Write the loop nests of the schedule as a transform script";
+  let description = [{
+    Writes, for every layer with a `kapla.dataflow`, a
+    `transform.named_sequence` of upstream transform ops
+    (`transform.structured.tile_using_for`, `tile_using_forall` with the
+    `#kapla.node`/`#kapla.pe` mappings, `tile_reduction_using_forall` for
+    stacks of partial results) that makes the loop nest `kapla-materialize`
+    makes, and a `__transform_main` that applies them all. The sequences
+    find each layer by its function and `kapla.name`, so the script applies
+    to the scheduled network or to the imported one before scheduling
+    (`--transform-preload-library` then `--transform-interpreter`). The
+    loops are those of kapla-materialize; the layer's attributes stay on
+    the tiled op. The IR is left unchanged.
+  }];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let options = [
+    Option<"output", "output", "std::string", /*default=*/"\"-\"",
+           "Write the transform module to this path ('-': stdout)">,
+  ];
 }
 
 def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
