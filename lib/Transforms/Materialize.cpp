@@ -253,9 +253,11 @@ void stripKaplaAttrs(Operation *op, bool keepStack = false) {
 /// The layer ops with a dataflow in `func` that are linalg ops on tensors,
 /// with the loops of each layer dim (failure where that is unknown, after an
 /// error). Failure after an error on a layer op of another kind.
-LogicalResult collectLayers(Operation *func, StringRef pass,
-                            SmallVectorImpl<linalg::LinalgOp> &layers,
-                            SmallVectorImpl<FailureOr<DimLoops>> &loops) {
+LogicalResult
+collectLayers(Operation *func, StringRef pass,
+              SmallVectorImpl<linalg::LinalgOp> &layers,
+              SmallVectorImpl<FailureOr<DimLoops>> &loops,
+              const llvm::DenseMap<Operation *, int64_t> *grouped = nullptr) {
   bool failed = false;
   func->walk([&](Operation *op) {
     if (!getLayer(op) || !getDataflow(op))
@@ -284,6 +286,9 @@ LogicalResult collectLayers(Operation *func, StringRef pass,
         forward[name.getValue()] = op;
   for (linalg::LinalgOp op : layers) {
     LayerDesc layer = toCore(getLayer(op));
+    // A layer in a batch-group loop computes one group of the batch.
+    if (int64_t groups = grouped ? grouped->lookup(op) : 0)
+      layer.n /= groups;
     linalg::LinalgOp readAs = op;
     if (StringAttr name = getLayerNameAttr(op);
         name && layer.pass != LayerPass::Forward) {
@@ -315,26 +320,46 @@ struct KaplaMaterializePass
 
   LogicalResult materialize(IRRewriter &rw, linalg::LinalgOp op,
                             LayerAttr layerAttr, DataflowAttr dataflowAttr,
-                            const DimLoops &dimLoops);
+                            const DimLoops &dimLoops, int64_t groups);
 
   void runOnOperation() override {
+    IRRewriter rw(&getContext());
+    // Pipelined segments first: their batch-group loop, shared by the
+    // layers of a segment, with each layer's op on one group inside.
+    llvm::DenseMap<Operation *, int64_t> grouped;
+    SmallVector<SegmentOp> segments;
+    getOperation().walk([&](SegmentOp seg) { segments.push_back(seg); });
+    bool failed = false;
+    for (SegmentOp seg : segments)
+      if (::mlir::failed(fuseBatchGroups(rw, seg, grouped)))
+        failed = true;
     SmallVector<linalg::LinalgOp> layers;
     SmallVector<FailureOr<DimLoops>> loops;
-    bool failed = ::mlir::failed(
-        collectLayers(getOperation(), "kapla-materialize", layers, loops));
-    IRRewriter rw(&getContext());
+    failed |= ::mlir::failed(collectLayers(getOperation(), "kapla-materialize",
+                                           layers, loops, &grouped));
     for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
       if (::mlir::failed(dimLoops)) {
         failed = true;
         continue;
       }
-      if (::mlir::failed(
-              materialize(rw, op, getLayer(op), getDataflow(op), *dimLoops)))
+      if (::mlir::failed(materialize(rw, op, getLayer(op), getDataflow(op),
+                                     *dimLoops, grouped.lookup(op))))
         failed = true;
     }
     if (failed)
       signalPassFailure();
   }
+
+  /// In a pipelined segment whose layers hand each other the batch in
+  /// groups (`batch_groups = G > 1`), each layer's outermost GBUF update is
+  /// the group loop over N (validity rule 8). The segment's last layer is
+  /// tiled along it and the layers (and the ops between them) that feed it
+  /// in the segment are fused into that loop
+  /// (scf::tileConsumerAndFuseProducersUsingSCF): one group flows through
+  /// all of them before the next. The layer ops in the loop are recorded in
+  /// `grouped` with G.
+  LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
+                                llvm::DenseMap<Operation *, int64_t> &grouped);
 };
 
 /// One tiling of a layer's op on the way to its nest: what
@@ -495,11 +520,124 @@ SmallVector<int64_t> regionOf(Operation *op) {
   return {0, 0, desc.nodeRows, desc.nodeCols};
 }
 
-LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
-                                                linalg::LinalgOp op,
-                                                LayerAttr layerAttr,
-                                                DataflowAttr dataflowAttr,
-                                                const DimLoops &dimLoops) {
+/// Whether `nest` starts with the batch-group loop of `groups` groups.
+bool startsWithGroupLoop(ArrayRef<NestLoop> nest, int64_t groups) {
+  return !nest.empty() && !nest.front().spatial &&
+         nest.front().level == MemLevel::Gbuf && nest.front().dim == Dim::N &&
+         nest.front().trips == groups;
+}
+
+LogicalResult KaplaMaterializePass::fuseBatchGroups(
+    IRRewriter &rw, SegmentOp seg,
+    llvm::DenseMap<Operation *, int64_t> &grouped) {
+  SmallVector<linalg::LinalgOp> segLayers;
+  for (Operation &o : seg.getBody().front())
+    if (auto l = dyn_cast<linalg::LinalgOp>(&o);
+        l && getLayer(l) && getDataflow(l) && l.hasPureTensorSemantics())
+      segLayers.push_back(l);
+  if (segLayers.size() < 2)
+    return success();
+  int64_t groups = 0;
+  for (linalg::LinalgOp l : segLayers) {
+    ConstraintAttr c = getConstraint(l);
+    int64_t g = c ? c.getBatchGroups() : 0;
+    if (groups != 0 && g != groups)
+      return success(); // no shared group loop
+    groups = g;
+  }
+  if (groups <= 1)
+    return success();
+  linalg::LinalgOp last = segLayers.back();
+  LayerDesc layer = toCore(getLayer(last));
+  llvm::Expected<SmallVector<NestLoop, 12>> nest =
+      buildLoopNest(layer, toCore(getDataflow(last)));
+  if (!nest) {
+    llvm::consumeError(nest.takeError());
+    return success(); // its own materialisation reports it
+  }
+  if (!startsWithGroupLoop(*nest, groups))
+    return success();
+  FailureOr<DimLoops> dimLoops =
+      layerLoops(last, layer, last, "kapla-materialize");
+  if (::mlir::failed(dimLoops))
+    return failure();
+  SmallVector<int64_t> sizes(last.getNumLoops(), 0);
+  if ((*dimLoops)[int(Dim::N)].empty() ||
+      ::mlir::failed(dimTileSizes(last.getStaticLoopRanges(),
+                                  (*dimLoops)[int(Dim::N)], nest->front().step,
+                                  sizes)))
+    return last->emitError()
+           << "kapla-materialize: the batch-group loop of the segment does "
+              "not cut the loops of N into boxes";
+  // The ops of the segment that feed its last layer are fused into the
+  // group loop.
+  scf::SCFTileAndFuseOptions options;
+  options.tilingOptions.setTileSizes(
+      getAsIndexOpFoldResult(rw.getContext(), sizes));
+  options.setFusionControlFn(
+      [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+          -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
+        Operation *p = producer.getOwner();
+        if (isDestination || !seg->isProperAncestor(p))
+          return std::nullopt;
+        scf::SCFTileAndFuseOptions::ControlFnResult r;
+        // A value two ops of the segment read would be computed once per
+        // reader if fused (tile-and-fuse recomputes a producer for each
+        // slice): it is computed whole before the loop.
+        Block *body = &seg.getBody().front();
+        int64_t readers =
+            llvm::count_if(producer.getUsers(), [&](Operation *u) {
+              return u->getBlock() == body && !isa<YieldOp>(u);
+            });
+        if (readers > 1)
+          return std::nullopt;
+        // Yielded by the loop when the segment yields it too.
+        r.yieldProducerReplacement =
+            llvm::any_of(producer.getUsers(), [&](Operation *u) {
+              return u->getBlock() == body && isa<YieldOp>(u);
+            });
+        return r;
+      });
+  rw.setInsertionPoint(last);
+  FailureOr<scf::SCFTileAndFuseResult> fused =
+      scf::tileConsumerAndFuseProducersUsingSCF(
+          rw, cast<TilingInterface>(last.getOperation()), options);
+  if (::mlir::failed(fused))
+    return last->emitError() << "kapla-materialize: cannot build the "
+                                "batch-group loop of the segment";
+  for (auto [original, replacement] : fused->replacements)
+    rw.replaceAllUsesWith(original, replacement);
+  // The untiled ops go once nothing reads them; fusion leaves the slices
+  // of them it replaced behind, unused.
+  llvm::SmallPtrSet<Operation *, 8> erased;
+  for (bool changed = true; changed;) {
+    changed = false;
+    SmallVector<Operation *> dead;
+    for (LoopLikeOpInterface loop : fused->loops)
+      loop->walk([&](tensor::ExtractSliceOp slice) {
+        if (slice->use_empty())
+          dead.push_back(slice);
+      });
+    if (!erased.contains(last) && last->use_empty())
+      dead.push_back(last);
+    for (Operation *p : fused->fusedProducers)
+      if (!erased.contains(p) && p->use_empty())
+        dead.push_back(p);
+    for (Operation *d : dead) {
+      erased.insert(d);
+      rw.eraseOp(d);
+      changed = true;
+    }
+  }
+  for (Operation *t : fused->tiledAndFusedOps)
+    if (getLayer(t) && getDataflow(t))
+      grouped[t] = groups;
+  return success();
+}
+
+LogicalResult KaplaMaterializePass::materialize(
+    IRRewriter &rw, linalg::LinalgOp op, LayerAttr layerAttr,
+    DataflowAttr dataflowAttr, const DimLoops &dimLoops, int64_t groups) {
   LayerDesc layer = toCore(layerAttr);
   llvm::Expected<SmallVector<NestLoop, 12>> nest =
       buildLoopNest(layer, toCore(dataflowAttr));
@@ -507,8 +645,17 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     return op->emitError() << "kapla-materialize: the dataflow is no loop "
                               "nest: "
                            << llvm::toString(nest.takeError());
+  // In a batch-group loop: the loops inside it.
+  ArrayRef<NestLoop> loops = *nest;
+  if (groups > 1) {
+    if (!startsWithGroupLoop(loops, groups))
+      return op->emitError() << "kapla-materialize: the layer is in a "
+                                "batch-group loop but its nest does not "
+                                "start with it";
+    loops = loops.drop_front();
+  }
   FailureOr<SmallVector<TileStep, 4>> steps =
-      planNest(op, *nest, dimLoops, regionOf(op), "kapla-materialize");
+      planNest(op, loops, dimLoops, regionOf(op), "kapla-materialize");
   if (::mlir::failed(steps))
     return failure();
   if (steps->empty())
@@ -843,6 +990,21 @@ LogicalResult mlir::kapla::verifyMaterializedNest(Operation *nest) {
   // The nest as written: its loop dims outermost first, and the op of the
   // innermost loop.
   SmallVector<ActualLoop> actual;
+  // The loops around it in its segment or function: the batch-group loop
+  // a pipelined segment's layers share.
+  SmallVector<Operation *> around;
+  for (Operation *p = nest->getParentOp();
+       p && !isa<SegmentOp, FunctionOpInterface>(p); p = p->getParentOp())
+    if (isa<scf::ForOp>(p))
+      around.push_back(p);
+  for (Operation *p : llvm::reverse(around)) {
+    auto forOp = cast<scf::ForOp>(p);
+    std::optional<int64_t> trips =
+        tripsOf(forOp.getLowerBound(), forOp.getUpperBound(), forOp.getStep());
+    if (!trips)
+      return forOp.emitError() << "materialised loop of unknown extent";
+    actual.push_back({p, std::nullopt, false, *trips});
+  }
   Operation *innermost = nullptr;
   for (Operation *cur = nest; cur;) {
     if (auto forOp = dyn_cast<scf::ForOp>(cur)) {

@@ -13,8 +13,9 @@
 namespace mlir::kapla {
 
 /// Reads back the loop nest `nest` (a loop carrying a layer's kapla.layer
-/// and kapla.dataflow, as kapla-materialize leaves it) and checks it against
-/// the directives: outermost first, per level (GBUF, then REGF), one run of
+/// and kapla.dataflow, as kapla-materialize leaves it, with the scf.for
+/// loops around it in its segment: a pipelined segment's batch-group loop)
+/// and checks it against the directives: outermost first, per level (GBUF, then REGF), one run of
 /// sequential loops per update whose iterations multiply to the update's
 /// count, then the loops of the level's stacks (scf.forall dims mapped by
 /// #kapla.node or #kapla.pe, or scf.for loops marked kapla.stack) whose

@@ -199,8 +199,8 @@ func.func @net(%x: {ty(x)}) -> {ty(o)} {{
     return text, x, o
 
 
-def file_case(path, func, x, o):
-    with open(os.path.join(NETS, path), encoding="utf-8") as f:
+def file_case(path, func, x, o, where=NETS):
+    with open(os.path.join(where, path), encoding="utf-8") as f:
         text = f.read()
     return text, x, o, func
 
@@ -221,6 +221,10 @@ CASES = {
                       "multi-node-4x4", "training=true"),
     "train-fc-chain": (chain_case, "edge-systolic", "training=true"),
     "train-conv-chain": (conv_chain_case, "multi-node-4x4", "training=true"),
+    # A segment written by hand (its regions and batch groups), solved by
+    # kapla-solve-layers.
+    "segment": (lambda n: file_case("segment.mlir", "net", [8, 16], [8, 12],
+                                    where=HERE), "multi-node-4x4", "presegmented"),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
@@ -338,7 +342,10 @@ def check(args, name, work):
     with open(src, "w", encoding="utf-8") as f:
         f.write(text)
     opts = f"arch={arch} {extra}".strip()
-    scheduled = run([args.kapla_opt, src, f"--kapla-schedule={opts}"])
+    if extra == "presegmented":
+        scheduled = run([args.kapla_opt, src, "--kapla-solve-layers"])
+    else:
+        scheduled = run([args.kapla_opt, src, f"--kapla-schedule={opts}"])
     sched_path = os.path.join(work, name + ".scheduled.mlir")
     with open(sched_path, "w", encoding="utf-8") as f:
         f.write(scheduled)
@@ -368,7 +375,7 @@ def check(args, name, work):
     # A training step's function is the one kapla-schedule{training=true}
     # builds: the reference is that program with the schedule dropped.
     reference = text
-    if "training=true" in opts:
+    if "training=true" in opts or extra == "presegmented":
         reference = run([args.kapla_opt, sched_path, "--kapla-strip-schedule"])
     refs = execute(args, reference, func)
     gots = execute(args, materialized, func)
