@@ -671,6 +671,11 @@ LogicalResult KaplaMaterializePass::materialize(
 
   TilingInterface current = cast<TilingInterface>(op.getOperation());
   Operation *outermost = nullptr;
+  // The sequential loops over parallel dims the nest starts with: inside
+  // them each iteration makes a finished tile of the output.
+  SmallVector<LoopLikeOpInterface> parallelPrefix;
+  bool prefixOpen = true;
+  SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   for (const TileStep &step : *steps) {
     scf::SCFTilingOptions options;
     options.setTileSizes(getAsIndexOpFoldResult(ctx, step.sizes));
@@ -709,7 +714,93 @@ LogicalResult KaplaMaterializePass::materialize(
     if (step.stack)
       for (LoopLikeOpInterface loop : tiled->loops)
         loop->setAttr(KaplaDialect::kStackAttrName, step.stack);
+    bool parallelOnly = step.kind != TileStep::Kind::PartialForall;
+    for (unsigned j = 0; j < step.sizes.size(); ++j)
+      parallelOnly &=
+          step.sizes[j] == 0 || iters[j] == utils::IteratorType::parallel;
+    // Consumer fusion goes through sequential loops (upstream's fails on
+    // a forall among them): the prefix ends at the first forall.
+    prefixOpen &= parallelOnly && step.kind == TileStep::Kind::For;
+    if (prefixOpen)
+      parallelPrefix.append(tiled->loops.begin(), tiled->loops.end());
     current = cast<TilingInterface>(tiled->tiledOps.back());
+  }
+  // Element-wise epilogues of the layer (bias, ReLU, ...) that read only
+  // its output go into the innermost loop of the prefix, where a tile of
+  // the output is final (scf::tileAndFuseConsumer). Not deeper: inside a
+  // loop over a reduction dim the output is a partial sum.
+  if (fuseEpilogues && !parallelPrefix.empty()) {
+    while (true) {
+      Operation *outer = parallelPrefix.front();
+      Value result = outer->getResult(outer->getNumResults() - 1);
+      if (!result.hasOneUse())
+        break;
+      Operation *only = *result.getUsers().begin();
+      // The layer's segment yields its output to the epilogue after the
+      // segment: the epilogue moves into the segment (it is part of the
+      // layer, as kapla-import reads it) and the segment yields its result.
+      if (auto yield = dyn_cast<YieldOp>(only)) {
+        unsigned idx = result.getUses().begin()->getOperandNumber();
+        Value segResult = yield->getParentOp()->getResult(idx);
+        auto epilogue =
+            segResult.hasOneUse()
+                ? dyn_cast<linalg::GenericOp>(*segResult.getUsers().begin())
+                : linalg::GenericOp();
+        if (!epilogue || getLayer(epilogue) ||
+            epilogue->getBlock() != yield->getParentOp()->getBlock() ||
+            epilogue->getNumResults() != 1 ||
+            epilogue->getResult(0).getType() != segResult.getType() ||
+            llvm::any_of(epilogue->getOperands(), [&](Value v) {
+              return v != segResult && v.getDefiningOp() &&
+                     v.getDefiningOp()->getBlock() == epilogue->getBlock() &&
+                     !v.getDefiningOp()->isBeforeInBlock(yield->getParentOp());
+            }))
+          break;
+        rw.moveOpBefore(epilogue, yield);
+        rw.replaceAllUsesWith(epilogue->getResult(0), segResult);
+        rw.modifyOpInPlace(epilogue, [&] {
+          for (OpOperand &o : epilogue->getOpOperands())
+            if (o.get() == segResult)
+              o.set(result);
+        });
+        rw.modifyOpInPlace(
+            yield, [&] { yield->setOperand(idx, epilogue->getResult(0)); });
+        only = epilogue;
+      }
+      auto user = dyn_cast<linalg::GenericOp>(only);
+      if (!user || user->getBlock() != outer->getBlock() || getLayer(user) ||
+          user.getNumReductionLoops() != 0 || user->getNumResults() != 1 ||
+          !user.hasPureTensorSemantics())
+        break;
+      // What the epilogue reads besides the layer (a bias, its init) must
+      // be there before the loops.
+      bool movable = true;
+      SmallVector<Operation *> toMove;
+      for (Value v : user->getOperands()) {
+        Operation *def = v.getDefiningOp();
+        if (!def || def == outer || def->getBlock() != outer->getBlock() ||
+            def->isBeforeInBlock(outer))
+          continue;
+        if (def->getNumOperands() != 0 && !isa<tensor::EmptyOp>(def) &&
+            !def->hasTrait<OpTrait::ConstantLike>()) {
+          movable = false;
+          break;
+        }
+        toMove.push_back(def);
+      }
+      if (!movable)
+        break;
+      for (Operation *def : toMove)
+        def->moveBefore(outer);
+      rw.setInsertionPoint(user);
+      FailureOr<scf::SCFFuseConsumerOfSliceResult> r =
+          scf::tileAndFuseConsumer(rw, user, parallelPrefix);
+      if (::mlir::failed(r) || r->tiledOps.empty())
+        break;
+      if (isOpTriviallyDead(user))
+        rw.eraseOp(user);
+    }
+    outermost = parallelPrefix.front();
   }
   // The innermost op computes one tile; the nest carries the layer.
   if (outermost) {
@@ -1044,9 +1135,10 @@ LogicalResult mlir::kapla::verifyMaterializedNest(Operation *nest) {
       }
     }
     if (!next) {
-      if (compute.size() != 1)
+      // The layer's tile comes first; fused epilogues follow it.
+      if (compute.empty())
         return cur->emitError() << "the innermost loop of a materialised "
-                                   "nest holds one op that computes the tile";
+                                   "nest holds the op that computes the tile";
       innermost = compute.front();
     }
     cur = next;

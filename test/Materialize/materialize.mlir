@@ -26,6 +26,19 @@
 // CHECK:             } {mapping = [#kapla.node<0, region = [0, 0, 2, 1]>]}
 // CHECK:         } {kapla.constraint = #kapla.constraint<region = [0, 0, 2, 1]>, kapla.dataflow = #kapla.dataflow<{{.*}}>, kapla.layer = #kapla.layer<fc, N = 8, C = 16, K = 12, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.name = "fc"}
 //
+// @fc_relu is @fc with a ReLU after it: the ReLU is fused into the K loop,
+// after the loop over C (where a tile of the output is a finished sum), not
+// deeper; the nest yields both.
+//
+// CHECK-LABEL: func.func @fc_relu
+// CHECK:         %[[NEST:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %c12 step %c6 iter_args
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %c16 step %c8
+// CHECK:             linalg.matmul
+// CHECK:           linalg.generic {{.*}} ins(%[[SUM]] : tensor<8x6xf32>)
+// CHECK:             arith.maximumf
+// CHECK:         } {kapla.constraint
+// CHECK:         return %[[NEST]]#1
+//
 // @conv on a row-stationary PE array: 4 PEs along output rows times 3
 // along filter rows, each with one filter row (1x3) and one 3-wide input
 // row; Wo moved by 1 (4 steps), then C (2), then K (2). The filter rows
@@ -65,6 +78,34 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
                            #kapla.update<step = [K = 6]>]>>}
       ins(%x, %w : tensor<8x16xf32>, tensor<16x12xf32>) outs(%init : tensor<8x12xf32>) -> tensor<8x12xf32>
     return %0 : tensor<8x12xf32>
+  }
+  func.func @fc_relu(%x: tensor<8x16xf32>, %w: tensor<16x12xf32>, %init: tensor<8x12xf32>) -> tensor<8x12xf32> {
+    %0 = linalg.matmul {kapla.name = "fc_relu",
+      kapla.layer = #kapla.layer<fc, N = 8, C = 16, K = 12, Ho = 1, Wo = 1, R = 1, S = 1>,
+      kapla.weights = array<i64: 1>,
+      kapla.constraint = #kapla.constraint<region = [0, 0, 2, 1]>,
+      kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 1, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 1, K = 3, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 2, K = 3, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 2], repl = 4>],
+                updates = [#kapla.update<step = [C = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 8, C = 8, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 8, K = 3, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 8, K = 3, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 3], repl = 2>],
+                updates = [#kapla.update<step = [C = 8]>,
+                           #kapla.update<step = [K = 6]>]>>}
+      ins(%x, %w : tensor<8x16xf32>, tensor<16x12xf32>) outs(%init : tensor<8x12xf32>) -> tensor<8x12xf32>
+    %e = tensor.empty() : tensor<8x12xf32>
+    %zero = arith.constant 0.0 : f32
+    %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+           ins(%0 : tensor<8x12xf32>) outs(%e : tensor<8x12xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %m = arith.maximumf %u, %zero : f32
+      linalg.yield %m : f32
+    } -> tensor<8x12xf32>
+    return %1 : tensor<8x12xf32>
   }
   func.func @conv(%x: tensor<1x2x6x6xf32>, %w: tensor<2x2x3x3xf32>, %init: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
     %0 = linalg.conv_2d_nchw_fchw {kapla.name = "conv",

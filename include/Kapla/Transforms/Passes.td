@@ -175,7 +175,14 @@ def KaplaMaterializePass
     directives are no loop nest (a diagonal update, overlapping tiles), or
     whose op does not run over the extents of its `kapla.layer` (an IR at
     another batch than the schedule's), is an error naming the reason.
+    Element-wise epilogues that read only a layer's output (bias, ReLU)
+    are fused into its nest, into the innermost of the loops over parallel
+    dims it starts with (`fuse-epilogues`).
   }];
+  let options = [
+    Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
+           "Fuse the element-wise epilogues of a layer into its nest">,
+  ];
   let dependentDialects = ["::mlir::kapla::KaplaDialect",
                            "::mlir::scf::SCFDialect",
                            "::mlir::affine::AffineDialect",
