@@ -224,8 +224,9 @@ def KaplaEmitTransformPass
     find each layer by its function and `kapla.name`, so the script applies
     to the scheduled network or to the imported one before scheduling
     (`--transform-preload-library` then `--transform-interpreter`). The
-    loops are those of kapla-materialize; the layer's attributes stay on
-    the tiled op. The IR is left unchanged.
+    loops are those of `kapla-materialize{fuse-epilogues=false}` for each
+    layer on its own (no batch-group loop shared by a segment); the
+    layer's attributes stay on the tiled op. The IR is left unchanged.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
   let options = [
