@@ -17,9 +17,12 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "Inputs"))
+from mlirrun import execute, run  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 NETS = os.path.join(HERE, "..", "..", "Inputs", "nets")
@@ -233,22 +236,6 @@ CASES = {
                                          [1, 224, 224, 3], [1, 1001]), "edge-systolic", ""),
 }
 
-LOWER = ["--one-shot-bufferize=bufferize-function-boundaries",
-         "--scf-forall-to-for", "--convert-linalg-to-loops", "--lower-affine",
-         "--convert-scf-to-cf", "--expand-strided-metadata", "--lower-affine",
-         "--finalize-memref-to-llvm", "--convert-arith-to-llvm",
-         "--convert-math-to-llvm", "--convert-func-to-llvm",
-         "--convert-cf-to-llvm", "--reconcile-unrealized-casts"]
-
-
-def run(cmd, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if p.returncode != 0:
-        sys.stderr.write(" ".join(cmd) + "\n" + p.stdout + p.stderr)
-        sys.exit(1)
-    return p.stdout
-
-
 def signature(module, func):
     """The shapes of the arguments and results of `func` in `module`."""
     m = re.search(r"func\.func @%s\((.*?)\)\s*->\s*(\(.*?\)|tensor<[^>]*>)" % func,
@@ -315,22 +302,13 @@ def with_main(module, func):
     return text + "\n" + main, outs
 
 
-def execute(args, module, func):
+def run_results(args, module, func):
     """The values of each result of `func`, run with mlir-runner."""
     full, outs = with_main(module, func)
-    lowered = run([os.path.join(args.llvm_bin, "mlir-opt")] + LOWER, input=full)
-    lib = os.path.join(os.path.dirname(args.llvm_bin), "lib")
-    out = run([os.path.join(args.llvm_bin, "mlir-runner"), "-e", "main",
-               "-entry-point-result=void",
-               "-shared-libs=" + os.path.join(lib, "libmlir_runner_utils.so") +
-               "," + os.path.join(lib, "libmlir_c_runner_utils.so")],
-              input=lowered)
-    blocks = out.split("Unranked Memref")[1:]
-    if len(blocks) != len(outs):
-        sys.exit(f"expected {len(outs)} printed results, got {len(blocks)}")
-    return [[float(v) for v in re.findall(
-        r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|-?nan|-?inf", b.split("data =", 1)[1])]
-        for b in blocks]
+    values = execute(args.llvm_bin, full)
+    if len(values) != len(outs):
+        sys.exit(f"expected {len(outs)} printed results, got {len(values)}")
+    return values
 
 
 def check(args, name, work):
@@ -377,8 +355,8 @@ def check(args, name, work):
     reference = text
     if "training=true" in opts or extra == "presegmented":
         reference = run([args.kapla_opt, sched_path, "--kapla-strip-schedule"])
-    refs = execute(args, reference, func)
-    gots = execute(args, materialized, func)
+    refs = run_results(args, reference, func)
+    gots = run_results(args, materialized, func)
     ok = costs[0] == costs[1]
     total, worst, smallest = 0, 0.0, float("inf")
     for ref, got in zip(refs, gots):

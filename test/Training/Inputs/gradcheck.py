@@ -15,9 +15,12 @@ import argparse
 import os
 import re
 import struct
-import subprocess
 import sys
 import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "Inputs"))
+from mlirrun import execute, run  # noqa: E402
 
 
 def f32(v):
@@ -336,23 +339,6 @@ func.func @gated(%x: tensor<2x4xf32>) -> tensor<3x2xf32> {{
 
 NETS = {c.name: c for c in (Residual, Depthwise, Gated)}
 
-LOWER = ["--allow-unregistered-dialect",
-         "--one-shot-bufferize=bufferize-function-boundaries",
-         "--convert-linalg-to-loops", "--lower-affine", "--convert-scf-to-cf",
-         "--expand-strided-metadata", "--finalize-memref-to-llvm",
-         "--convert-arith-to-llvm", "--convert-math-to-llvm",
-         "--convert-func-to-llvm", "--convert-cf-to-llvm",
-         "--reconcile-unrealized-casts"]
-
-
-def run(cmd, **kw):
-    p = subprocess.run(cmd, capture_output=True, text=True, **kw)
-    if p.returncode != 0:
-        sys.stderr.write(" ".join(cmd) + "\n" + p.stdout + p.stderr)
-        sys.exit(1)
-    return p.stdout
-
-
 def loss(net, out):
     return sum(s * o for s, o in zip(net.seed["data"], out["data"]))
 
@@ -387,16 +373,7 @@ def check(net, args, work):
         full += "\n" + "\n".join(main) + "\n"
     with open(os.path.join(work, net.name + ".train.mlir"), "w") as f:
         f.write(full)
-    mlir_opt = os.path.join(args.llvm_bin, "mlir-opt")
-    lowered = run([mlir_opt] + LOWER, input=full)
-    lib = os.path.join(os.path.dirname(args.llvm_bin), "lib")
-    out = run([os.path.join(args.llvm_bin, "mlir-runner"), "-e", "main",
-               "-entry-point-result=void",
-               "-shared-libs=" + os.path.join(lib, "libmlir_runner_utils.so") + "," +
-               os.path.join(lib, "libmlir_c_runner_utils.so")], input=lowered)
-    blocks = out.split("Unranked Memref")[1:]
-    values = [[float(v) for v in re.findall(r"-?\d+(?:\.\d+)?(?:e[-+]?\d+)?|-?nan|-?inf",
-                                           b.split("data =", 1)[1])] for b in blocks]
+    values = execute(args.llvm_bin, full)
     if len(values) != len(res_types):
         sys.exit("expected %d printed tensors, got %d" % (len(res_types), len(values)))
 
