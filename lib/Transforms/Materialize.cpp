@@ -290,9 +290,35 @@ collectLayers(Operation *func, StringRef pass,
       auto it = cut == StringRef::npos
                     ? forward.end()
                     : forward.find(name.getValue().take_front(cut));
+      // The same iteration space: the same loop ranges and the same
+      // indexing maps (the gradient reads the forward op's operands, and
+      // the output gradient, through the forward op's maps).
+      auto sortedMaps = [](linalg::LinalgOp l) {
+        SmallVector<AffineMap> maps = l.getIndexingMapsArray();
+        llvm::sort(maps, [](AffineMap a, AffineMap b) {
+          return a.getAsOpaquePointer() < b.getAsOpaquePointer();
+        });
+        maps.erase(llvm::unique(maps), maps.end());
+        return maps;
+      };
       if (it != forward.end() &&
-          it->second.getStaticLoopRanges() == op.getStaticLoopRanges())
+          it->second.getStaticLoopRanges() == op.getStaticLoopRanges() &&
+          sortedMaps(it->second) == sortedMaps(op))
         readAs = it->second;
+    }
+    // A backward convolution, FC or pool read as a layer of its own would
+    // take its dims from its shape, which says nothing of which loop is
+    // which forward dim.
+    if (layer.pass != LayerPass::Forward && readAs == op &&
+        layer.kind != LayerKind::Eltwise) {
+      op->emitError() << pass
+                      << ": cannot tell which dim of its kapla.layer each loop "
+                         "of the op runs over: a backward layer is read as its "
+                         "forward layer, found by name ('<forward>.bwd_data' "
+                         "or '<forward>.bwd_weight') over the same loops and "
+                         "indexing maps, and there is none";
+      loops.push_back(failure());
+      continue;
     }
     loops.push_back(layerLoops(op, layer, readAs, pass));
   }

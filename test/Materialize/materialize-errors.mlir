@@ -62,3 +62,24 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
     return %0 : tensor<8x8xf32>
   }
 }
+
+// -----
+
+// A backward layer is read as its forward layer: without one of that name
+// over the same loops, which loop is which forward dim is unknown.
+module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
+  func.func @orphan(%g: tensor<8x8xf32>, %w: tensor<8x16xf32>, %init: tensor<8x16xf32>) -> tensor<8x16xf32> {
+    // expected-error @+1 {{kapla-materialize: cannot tell which dim of its kapla.layer each loop of the op runs over: a backward layer is read as its forward layer, found by name ('<forward>.bwd_data' or '<forward>.bwd_weight') over the same loops and indexing maps, and there is none}}
+    %0 = linalg.matmul {kapla.name = "fc.bwd_data",
+      kapla.layer = #kapla.layer<fc, pass = backward_data, N = 8, C = 16, K = 8, Ho = 1, Wo = 1, R = 1, S = 1>,
+      kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 8, C = 16, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 16, K = 8, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 8, K = 8, Ho = 1, Wo = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 8, C = 16, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 16, K = 8, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 8, K = 8, Ho = 1, Wo = 1]>]>>}
+      ins(%g, %w : tensor<8x8xf32>, tensor<8x16xf32>) outs(%init : tensor<8x16xf32>) -> tensor<8x16xf32>
+    return %0 : tensor<8x16xf32>
+  }
+}
