@@ -28,4 +28,16 @@ end=$(date +%s.%N)
 python3 scripts/summarize-report.py "$out/report.json"
 echo "  solved in $(python3 -c "print(f'{$end - $start:.2f}')") s"
 echo
-echo "scheduled IR: $out/scheduled.mlir; report: $out/report.json"
+# The schedule as loops: kapla-materialize at the batch the IR computes
+# (docs/Materialization.md), the nest of the first layer.
+echo "== its first layer as loops (kapla-materialize, scheduled at the exported batch)"
+if build/bin/kapla-opt "$net" --kapla-schedule="arch=$arch$extra" \
+    --kapla-materialize --kapla-verify-dataflow \
+    -o "$out/materialized.mlir" 2> "$out/materialize.log"; then
+  python3 scripts/show-nest.py "$out/materialized.mlir"
+else
+  echo "  not materialised: see $out/materialize.log"
+fi
+echo
+echo "scheduled IR: $out/scheduled.mlir; report: $out/report.json;" \
+  "materialised IR: $out/materialized.mlir"
