@@ -175,6 +175,8 @@ def KaplaMaterializePass
     directives are no loop nest (a diagonal update, overlapping tiles), or
     whose op does not run over the extents of its `kapla.layer` (an IR at
     another batch than the schedule's), is an error naming the reason.
+    The layers of a pipelined segment with `batch_groups > 1` share one
+    batch-group loop, the ones that feed its last layer fused into it.
     Element-wise epilogues that read only a layer's output (bias, ReLU)
     are fused into its nest, into the innermost of the loops over parallel
     dims it starts with (`fuse-epilogues`).
