@@ -541,103 +541,148 @@ public:
           }
         share[x] = std::min(r, regionNodes);
       }
-    double best = INFINITY;
-    for (int pattern = 0; pattern < 8; ++pattern) {
-      std::array<bool, 3> loops{};
-      bool consistent = true;
-      for (int c = 0; c < 3; ++c) {
-        loops[c] = pattern & (1 << c);
-        consistent &= loops[c] ? mayLoop[c] : !mustLoop[c];
-      }
-      if (!consistent)
-        continue;
-      // At the GBUF a class without loops has only its node split.
-      std::array<double, 3> l = lo, h = hi;
-      if (!regf)
-        for (int c = 0; c < 3; ++c)
-          if (!loops[c])
-            h[c] = std::min(h[c], nodesMax[c]);
-      bool feasible = true;
-      for (int c = 0; c < 3; ++c)
-        feasible &= l[c] <= h[c];
-      if (!feasible)
-        continue;
-      // Cost: a constant plus p[c] * M_c.
-      // With buffer sharing a paying read-only tensor of class c costs at
-      // least |X| g (cnt_c (P - hop) + M_c hop), cnt_c = M_c / (nodes of
-      // c) its loop count: linear in M_c two ways, with cnt_c at least
-      // M_c / nodesMax[c] (variant 0) or at least its smallest count
-      // (variant 1); each gives a bound, the larger holds.
-      double patternBest = -INFINITY;
-      bool twoWays = false;
-      for (int variant = 0; variant < 2; ++variant) {
-        if (variant == 1 && !twoWays)
-          break;
-        std::array<double, 3> p{};
-        double constant = 0;
-        for (const TensorInfo &x : tensors) {
-          if (!x.present)
-            continue;
-          int c = x.refetchClass;
-          bool pays = false;
-          if (c >= 0)
-            for (int pos = 0; pos < 3 && order[pos] != c; ++pos)
-              pays |= loops[order[pos]];
-          // The loop over batch groups (outermost, M counts one group) leaves
-          // a tensor without N in place: it comes again for every group when
-          // a loop inside moves it.
-          double g = 1;
-          if (groups > 1 && c >= 0 && !x.rel.contains(D::N))
-            for (int other = 0; other < 3; ++other)
-              if (other != c && loops[other])
-                g = double(groups);
-          if (!regf) {
-            double a = x.perWordG * x.words;
-            // Shared over the nodes that split class c (at most nodesMax),
-            // a word costs at least hop + (P - hop) / nodes (the bound in
-            // boundFor per node of the group).
-            if (opts.bufferSharing && pays && !x.readWrite && nodesMax[c] > 1 &&
-                x.perWordG > e.nocHop) {
-              twoWays = true;
-              if (variant == 0) {
-                a = x.words *
-                    (e.nocHop + (x.perWordG - e.nocHop) / nodesMax[c]);
-              } else {
-                a = x.words * e.nocHop;
-                constant += x.words * g * (x.perWordG - e.nocHop) * cntLo[c];
-              }
-            }
-            if (!pays && x.readWrite) {
-              constant += a * (2 * g - 1);
-            } else if (!pays) {
-              constant += a * g;
-            } else if (x.readWrite) {
-              p[c] += 2 * a * g / nodesMax[c];
-              constant -= a;
-            } else {
-              p[c] += a * g;
-            }
-            continue;
-          }
-          // Between GBUF and PEs: bus deliveries |X| M_c and GBUF reads
-          // |X| M_c / (PE split of c) when paying.
-          double bus = e.bus * x.words, gbuf = e.gbuf * x.words;
-          if (!pays && x.readWrite) {
-            constant += (bus + gbuf) * (2 * g - 1);
-          } else if (!pays) {
-            constant += (bus + gbuf) * g;
-          } else if (x.readWrite) {
-            p[c] += 2 * g * (bus + gbuf / pesMax[c]);
-            constant -= bus * pesMax[c] * nodesMax[c] + gbuf * nodesMax[c];
-          } else {
-            p[c] += g * (bus + gbuf / pesMax[c]);
-          }
+    // The node splits of the three classes multiply to at most the
+    // region's nodes: the bound below, with each class's split at most
+    // nodesMax, is taken for every largest split per class within that
+    // product (a larger split only weakens it), the smallest kept. On
+    // large regions, where these are many, once with nodesMax alone.
+    auto overPatterns = [&](const std::array<double, 3> &nodesMax,
+                            const std::array<double, kNumTensors> &share) {
+      double best = INFINITY;
+      for (int pattern = 0; pattern < 8; ++pattern) {
+        std::array<bool, 3> loops{};
+        bool consistent = true;
+        for (int c = 0; c < 3; ++c) {
+          loops[c] = pattern & (1 << c);
+          consistent &= loops[c] ? mayLoop[c] : !mustLoop[c];
         }
-        patternBest = std::max(patternBest,
-                               minimiseOverTiles(l, h, p, constant, cap, share));
+        if (!consistent)
+          continue;
+        // At the GBUF a class without loops has only its node split.
+        std::array<double, 3> l = lo, h = hi;
+        if (!regf)
+          for (int c = 0; c < 3; ++c)
+            if (!loops[c])
+              h[c] = std::min(h[c], nodesMax[c]);
+        bool feasible = true;
+        for (int c = 0; c < 3; ++c)
+          feasible &= l[c] <= h[c];
+        if (!feasible)
+          continue;
+        // Cost: a constant plus p[c] * M_c.
+        // With buffer sharing a paying read-only tensor of class c costs at
+        // least |X| g (cnt_c (P - hop) + M_c hop), cnt_c = M_c / (nodes of
+        // c) its loop count: linear in M_c two ways, with cnt_c at least
+        // M_c / nodesMax[c] (variant 0) or at least its smallest count
+        // (variant 1); each gives a bound, the larger holds.
+        double patternBest = -INFINITY;
+        bool twoWays = false;
+        for (int variant = 0; variant < 2; ++variant) {
+          if (variant == 1 && !twoWays)
+            break;
+          std::array<double, 3> p{};
+          double constant = 0;
+          for (const TensorInfo &x : tensors) {
+            if (!x.present)
+              continue;
+            int c = x.refetchClass;
+            bool pays = false;
+            if (c >= 0)
+              for (int pos = 0; pos < 3 && order[pos] != c; ++pos)
+                pays |= loops[order[pos]];
+            // The loop over batch groups (outermost, M counts one group) leaves
+            // a tensor without N in place: it comes again for every group when
+            // a loop inside moves it.
+            double g = 1;
+            if (groups > 1 && c >= 0 && !x.rel.contains(D::N))
+              for (int other = 0; other < 3; ++other)
+                if (other != c && loops[other])
+                  g = double(groups);
+            if (!regf) {
+              double a = x.perWordG * x.words;
+              // Shared over the nodes that split class c (at most nodesMax),
+              // a word costs at least hop + (P - hop) / nodes (the bound in
+              // boundFor per node of the group).
+              if (opts.bufferSharing && pays && !x.readWrite &&
+                  nodesMax[c] > 1 && x.perWordG > e.nocHop) {
+                twoWays = true;
+                if (variant == 0) {
+                  a = x.words *
+                      (e.nocHop + (x.perWordG - e.nocHop) / nodesMax[c]);
+                } else {
+                  a = x.words * e.nocHop;
+                  constant += x.words * g * (x.perWordG - e.nocHop) * cntLo[c];
+                }
+              }
+              if (!pays && x.readWrite) {
+                constant += a * (2 * g - 1);
+              } else if (!pays) {
+                constant += a * g;
+              } else if (x.readWrite) {
+                p[c] += 2 * a * g / nodesMax[c];
+                constant -= a;
+              } else {
+                p[c] += a * g;
+              }
+              continue;
+            }
+            // Between GBUF and PEs: bus deliveries |X| M_c and GBUF reads
+            // |X| M_c / (PE split of c) when paying.
+            double bus = e.bus * x.words, gbuf = e.gbuf * x.words;
+            if (!pays && x.readWrite) {
+              constant += (bus + gbuf) * (2 * g - 1);
+            } else if (!pays) {
+              constant += (bus + gbuf) * g;
+            } else if (x.readWrite) {
+              p[c] += 2 * g * (bus + gbuf / pesMax[c]);
+              constant -= bus * pesMax[c] * nodesMax[c] + gbuf * nodesMax[c];
+            } else {
+              p[c] += g * (bus + gbuf / pesMax[c]);
+            }
+          }
+          patternBest =
+              std::max(patternBest,
+                       minimiseOverTiles(l, h, p, constant, cap, share, loops,
+                                         regf ? INFINITY : regionNodes));
+        }
+        best = std::min(best, patternBest);
       }
-      best = std::min(best, patternBest);
-    }
+      return best;
+    };
+    if (nodesMax[0] * nodesMax[1] * nodesMax[2] <= regionNodes ||
+        regionNodes > 64)
+      return overPatterns(nodesMax, share);
+    // The classes each tensor's sharing nodes split (dims it does not
+    // move).
+    std::array<std::array<bool, 3>, kNumTensors> sharedOver{};
+    for (int x = 0; x < kNumTensors; ++x)
+      for (int c = 0; c < 3; ++c)
+        for (D d : classDimsOf[c])
+          sharedOver[x][c] |= !tensors[x].rel.contains(d);
+    auto most = [&](double v, int c) {
+      return std::min(nodesMax[c], std::floor(v + 1e-9));
+    };
+    double best = INFINITY;
+    for (double n0 = 1; n0 <= nodesMax[0]; ++n0)
+      for (double n1 = 1; n1 <= most(regionNodes / n0, 1); ++n1) {
+        double n2 = most(regionNodes / (n0 * n1), 2);
+        if (n2 < 1)
+          continue;
+        // Only the largest splits: none of the three can grow.
+        if ((n0 + 1 <= nodesMax[0] && (n0 + 1) * n1 * n2 <= regionNodes) ||
+            (n1 + 1 <= nodesMax[1] && n0 * (n1 + 1) * n2 <= regionNodes))
+          continue;
+        std::array<double, 3> split = {n0, n1, n2};
+        std::array<double, kNumTensors> shareHere = share;
+        for (int x = 0; x < kNumTensors; ++x) {
+          double r = 1;
+          for (int c = 0; c < 3; ++c)
+            if (sharedOver[x][c])
+              r *= split[c];
+          shareHere[x] = std::min(shareHere[x], r);
+        }
+        best = std::min(best, overPatterns(split, shareHere));
+      }
     return best;
   }
 
@@ -645,10 +690,16 @@ public:
   /// the product of M over its tile classes at least its need. The classes
   /// without cost take their largest value; the rest is one or two
   /// variables under box and product constraints, solved in closed form.
+  /// At the GBUF a class without loops (`loops` false) has only its node
+  /// split, so the product of M over those classes is at most the region's
+  /// `nodes`: the classes without cost and without loops of a tensor's
+  /// tile together give it at most that over the others' smallest M.
   double minimiseOverTiles(std::array<double, 3> l, std::array<double, 3> h,
                            const std::array<double, 3> &p, double constant,
                            double cap,
-                           const std::array<double, kNumTensors> &share) const {
+                           const std::array<double, kNumTensors> &share,
+                           const std::array<bool, 3> &loops,
+                           double nodes) const {
     llvm::SmallVector<int, 3> costly;
     std::array<double, 3> x{};
     for (int c = 0; c < 3; ++c) {
@@ -666,12 +717,31 @@ public:
         continue;
       double need = t.tileExtent / (cap * share[k]);
       llvm::SmallVector<int, 3> free;
+      // The node-split classes of the tile without cost: their product is
+      // at most `nodes` over the smallest M of the other classes without
+      // loops.
+      double splitOnly = 1, splitCap = nodes;
+      for (int c = 0; c < 3; ++c)
+        if (!loops[c] && !llvm::is_contained(t.tileClasses, c))
+          splitCap /= l[c];
       for (int c : t.tileClasses) {
         if (p[c] > 0)
           free.push_back(c);
+        else if (!loops[c])
+          splitOnly *= x[c];
         else
           need /= x[c];
       }
+      need /= std::min(splitOnly, std::max(splitCap, 1.0));
+      // A costly class without loops is within the same product: with
+      // every class of the tile split-only, the tile fits only if its need
+      // is within that product.
+      bool allSplit = true;
+      for (int c : t.tileClasses)
+        allSplit &= !loops[c];
+      if (allSplit && t.tileExtent / (cap * share[k]) >
+                          std::max(splitCap, 1.0) * (1 + 1e-9))
+        return INFINITY;
       if (free.empty()) {
         if (need > 1 + 1e-9)
           return INFINITY;
