@@ -144,10 +144,31 @@ public:
     // reduction loop; the other classes alike), so all PEs together receive
     // at least 2 MACs / sqrt(S) words over the bus, whatever the tiles and
     // orders.
+    //
+    // With a sliding window (a convolution, depthwise or not, with filter
+    // R x S) let n k c h w r s be the REGF tiles, I = n c Hi Wi, W = k c r
+    // s, O = n k h w their words (I + W + O <= S) and M = n k c h w r s
+    // the MACs of a step. By the innermost loop's dim:
+    // - K: W + O words, (W + O) / M = 1/(crs) + 1/(nhw) >= 2 / sqrt(nchw
+    //   rs) >= 2 / sqrt(S R S) (n c h w <= I <= S);
+    // - N, Ho, Wo: O and at least n c h w new input words (the window
+    //   moves by at least h rows), (1/k + 1/c) / (rs) >= 2 / sqrt(kcrs rs);
+    // - C: I and W, 1/(krs) + 1/(nhw) >= 2 / sqrt(O rs);
+    // - R (S alike): W and r new input rows, n c r Wi words: per MAC at
+    //   least 1/(nhw) + 1/(k h m) for m = min(w, s), whose product is at
+    //   most 1 / (O I) <= 4 / S^2, so at least 4 / S.
+    // The depthwise cases are these with k = 1 (C moves all three). So the
+    // PEs receive at least MACs min(4 / S, 2 / sqrt(S R S)) words.
     bool noWindow = layer.r == 1 && layer.s == 1;
-    if ((kind == LayerKind::Conv && noWindow) || kind == LayerKind::FC ||
-        kind == LayerKind::MatMul)
-      busFloor = e.bus * 2 * macs / std::sqrt(double(regfCap));
+    double regfWords = double(regfCap);
+    if (((kind == LayerKind::Conv || kind == LayerKind::DWConv) && noWindow) ||
+        kind == LayerKind::FC || kind == LayerKind::MatMul)
+      busFloor = e.bus * 2 * macs / std::sqrt(regfWords);
+    else if ((kind == LayerKind::Conv || kind == LayerKind::DWConv) &&
+             regfWords > 0)
+      busFloor = e.bus * macs *
+                 std::min(4 / regfWords,
+                          2 / std::sqrt(regfWords * double(layer.r * layer.s)));
     // The loop classes and how each tensor relates to them (the capacity
     // bound, capacityBound()).
     for (int c = 0; c < 3; ++c)
