@@ -156,7 +156,8 @@ public:
     // - C: I and W, 1/(krs) + 1/(nhw) >= 2 / sqrt(O rs);
     // - R (S alike): W and r new input rows, n c r Wi words: per MAC at
     //   least 1/(nhw) + 1/(k h m) for m = min(w, s), whose product is at
-    //   most 1 / (O I) <= 4 / S^2, so at least 4 / S.
+    //   least 1 / (O I) >= 4 / S^2 (n h w <= O, h m <= I, O + I <= S), so
+    //   their sum is at least 4 / S.
     // The depthwise cases are these with k = 1 (C moves all three). So the
     // PEs receive at least MACs min(4 / S, 2 / sqrt(S R S)) words.
     bool noWindow = layer.r == 1 && layer.s == 1;
