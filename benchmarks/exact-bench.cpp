@@ -7,7 +7,8 @@
 //
 // Usage: kapla-bench-exact [--show] ARCH KIND N C K Ho Wo R S STRIDE [SECONDS]
 //   ARCH: a preset name or an architecture JSON file
-//   KIND: conv, dwconv, fc, matmul, pool or eltwise
+//   KIND: conv, dwconv, fc, matmul, pool or eltwise; conv, dwconv and fc
+//         also as KIND.bwd_data or KIND.bwd_weight (the backward passes)
 //   SECONDS: time budget of the exact solver (default 60)
 //   --show: also print both schedules (tiles, splits, loop orders,
 //           sharing) and their energy by component
@@ -27,6 +28,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <random>
 #include <string>
 #include <vector>
@@ -151,13 +153,24 @@ int main(int argc, char **argv) {
     }
     arch = std::move(*loaded);
   }
-  std::optional<LayerKind> kind = symbolizeLayerKind(argv[2]);
+  // KIND.bwd_data and KIND.bwd_weight: the layer's backward passes.
+  std::string kindName = argv[2];
+  LayerPass pass = LayerPass::Forward;
+  for (auto [suffix, p] :
+       {std::make_pair(".bwd_data", LayerPass::BackwardData),
+        std::make_pair(".bwd_weight", LayerPass::BackwardWeight)})
+    if (llvm::StringRef(kindName).ends_with(suffix)) {
+      kindName.resize(kindName.size() - std::strlen(suffix));
+      pass = p;
+    }
+  std::optional<LayerKind> kind = symbolizeLayerKind(kindName);
   if (!kind) {
     std::fprintf(stderr, "error: unknown layer kind '%s'\n", argv[2]);
     return 2;
   }
   LayerDesc l;
   l.kind = *kind;
+  l.pass = pass;
   l.n = std::atoll(argv[3]);
   l.c = std::atoll(argv[4]);
   l.k = std::atoll(argv[5]);
