@@ -140,9 +140,11 @@ constexpr size_t kPolishedStarts = 8;
 /// Rounds of the iterated local search.
 constexpr int kLocalSearchRounds = 1;
 /// Search nodes plus evaluations of each large neighbourhood: the REGF
-/// level re-solved at once, and three dims re-solved together.
+/// level re-solved at once, and three dims re-solved together (twice
+/// as many on small chips, below, whose layers solve fast).
 constexpr int64_t kRegfNeighbourhoodBudget = 300;
 constexpr int64_t kDimsNeighbourhoodBudget = 50;
+constexpr int64_t kSmallChipDimsNeighbourhoodBudget = 100;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -644,7 +646,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         for (unsigned k = 0; k < n; ++k)
           if (mask & (1u << k))
             h.free.insert(live[k]);
-        hoods.push_back({h, kDimsNeighbourhoodBudget});
+        hoods.push_back({h, arch.numNodes() <= kSmallChipNodes
+                                ? kSmallChipDimsNeighbourhoodBudget
+                                : kDimsNeighbourhoodBudget});
       }
     };
     addTriples(search::Neighbourhood());
