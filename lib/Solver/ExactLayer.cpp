@@ -737,16 +737,21 @@ public:
       const TensorInfo &t = tensors[k];
       if (!t.present || t.tileClasses.empty())
         continue;
-      double need = t.tileExtent / (cap * share[k]);
+      const double whole = t.tileExtent / (cap * share[k]);
+      double need = whole;
       llvm::SmallVector<int, 3> free;
-      // The node-split classes of the tile without cost: their product is
-      // at most `nodes` over the smallest M of the other classes without
-      // loops.
-      double splitOnly = 1, splitCap = nodes;
+      // The classes of the tile without loops have only their node splits:
+      // their product is at most `nodes` over the smallest M of the other
+      // classes without loops.
+      double splitCap = nodes;
       for (int c = 0; c < 3; ++c)
         if (!loops[c] && !llvm::is_contained(t.tileClasses, c))
           splitCap /= l[c];
+      splitCap = std::max(splitCap, 1.0);
+      double splitOnly = 1; // those of them without cost
+      bool allSplit = true;
       for (int c : t.tileClasses) {
+        allSplit &= !loops[c];
         if (p[c] > 0)
           free.push_back(c);
         else if (!loops[c])
@@ -754,15 +759,10 @@ public:
         else
           need /= x[c];
       }
-      need /= std::min(splitOnly, std::max(splitCap, 1.0));
-      // A costly class without loops is within the same product: with
-      // every class of the tile split-only, the tile fits only if its need
-      // is within that product.
-      bool allSplit = true;
-      for (int c : t.tileClasses)
-        allSplit &= !loops[c];
-      if (allSplit && t.tileExtent / (cap * share[k]) >
-                          std::max(splitCap, 1.0) * (1 + 1e-9))
+      need /= std::min(splitOnly, splitCap);
+      // With every class of the tile split-only (costly or not), the tile
+      // fits only if its need is within that product.
+      if (allSplit && whole > splitCap * (1 + 1e-9))
         return INFINITY;
       if (free.empty()) {
         if (need > 1 + 1e-9)
