@@ -5,6 +5,8 @@
 #include "ErrorText.h"
 #include "gtest/gtest.h"
 
+#include <optional>
+
 using namespace mlir::kapla;
 
 static LayerDesc conv(int64_t n, int64_t c, int64_t k, int64_t ho, int64_t wo,
@@ -112,6 +114,89 @@ TEST(Layer, ValidationRules) {
             "a backward-weight pass needs a layer with weights; pool has none");
   LayerDesc huge = conv(1 << 20, 1 << 20, 1 << 20, 1, 1, 1, 1, 1);
   EXPECT_NE(errorText(validateLayer(huge)), "");
+}
+
+// A dim of several loops, worked by hand. N = 12 heads x 512 rows: a tile
+// is a box when it divides the rows (1 x t), or is whole rows of a number
+// of heads that divides 12 (h x 512).
+TEST(Layer, BoxTiles) {
+  using V = llvm::SmallVector<int64_t, 4>;
+  using Loops = llvm::SmallVector<int64_t, 0>;
+  const int64_t heads[] = {12, 512};
+  EXPECT_EQ(boxTile(heads, 64), V({1, 64}));
+  EXPECT_EQ(boxTile(heads, 512), V({1, 512}));
+  EXPECT_EQ(boxTile(heads, 1024), V({2, 512}));
+  EXPECT_EQ(boxTile(heads, 1536), V({3, 512}));
+  EXPECT_EQ(boxTile(heads, 6144), V({12, 512}));
+  EXPECT_EQ(boxTile(heads, 8192), V({12, 512})); // covers every loop
+  EXPECT_EQ(boxTile(heads, 48), std::nullopt);   // 512 / 48 is no whole
+  EXPECT_EQ(boxTile(heads, 768), std::nullopt);  // a head and a half
+  EXPECT_EQ(boxTile(heads, 2560), std::nullopt); // 5 heads: 12 / 5
+  // Three loops, 2 x 3 x 4.
+  const int64_t three[] = {2, 3, 4};
+  EXPECT_EQ(boxTile(three, 2), V({1, 1, 2}));
+  EXPECT_EQ(boxTile(three, 12), V({1, 3, 4}));
+  EXPECT_EQ(boxTile(three, 6), std::nullopt); // 6 is no multiple of 4
+  EXPECT_EQ(boxTile(three, 8), std::nullopt); // 2 rows of 4 of 3
+  // Cutting the layer to one tile keeps the loops of the box.
+  LayerDesc l;
+  l.kind = LayerKind::MatMul;
+  l.n = 6144;
+  l.c = 64;
+  l.k = 512;
+  l.loops[int(Dim::N)] = {12, 512};
+  LayerDesc g = l;
+  cutDim(g, Dim::N, 1024);
+  EXPECT_EQ(g.n, 1024);
+  EXPECT_EQ(g.loops[int(Dim::N)], Loops({2, 512}));
+  g = l;
+  cutDim(g, Dim::N, 256); // one loop left
+  EXPECT_EQ(g.n, 256);
+  EXPECT_TRUE(g.loops[int(Dim::N)].empty());
+  EXPECT_FALSE(g.hasMultiLoopDims());
+}
+
+TEST(Layer, LoopsOfDims) {
+  // A batched matmul over (heads, rows, cols, reduction) = 12 x 512 x 512
+  // x 64: N is heads x rows.
+  LayerDesc l;
+  l.kind = LayerKind::MatMul;
+  l.n = 6144;
+  l.c = 64;
+  l.k = 512;
+  const int64_t ranges[] = {12, 512, 512, 64};
+  const std::optional<Dim> dims[] = {Dim::N, Dim::N, Dim::K, Dim::C};
+  setDimLoops(l, ranges, dims);
+  EXPECT_EQ(l.loops[int(Dim::N)], (llvm::SmallVector<int64_t, 0>{12, 512}));
+  EXPECT_TRUE(l.loops[int(Dim::K)].empty());
+  EXPECT_FALSE(bool(validateLayer(l)));
+  // Element-wise over 4 x 16 x 12 with N = 64, C = 12: no loop of 64, so
+  // N is the first two loops.
+  LayerDesc e;
+  e.kind = LayerKind::Eltwise;
+  e.n = 64;
+  e.c = e.k = 12;
+  const int64_t eranges[] = {4, 16, 12};
+  llvm::SmallVector<std::optional<Dim>, 8> edims = eltwiseLoopDims(eranges, e);
+  ASSERT_EQ(edims.size(), 3u);
+  EXPECT_EQ(edims[0], Dim::N);
+  EXPECT_EQ(edims[1], Dim::N);
+  EXPECT_EQ(edims[2], Dim::C);
+  // The rules of the loops.
+  LayerDesc bad = l;
+  bad.loops[int(Dim::N)] = {12, 500};
+  EXPECT_EQ(errorText(validateLayer(bad)),
+            "loops: the loops of N multiply to 6000 but N = 6144");
+  bad.loops[int(Dim::N)] = {6144};
+  EXPECT_EQ(errorText(validateLayer(bad)),
+            "loops: N lists one loop; only a dim of several loops is listed");
+  bad.loops[int(Dim::N)] = {1, 6144};
+  EXPECT_EQ(errorText(validateLayer(bad)),
+            "loops: the loops of N must have extents of at least 2, got 1");
+  e.loops[int(Dim::K)] = {3, 4};
+  EXPECT_EQ(errorText(validateLayer(e)),
+            "loops: K is no dim a loop of the eltwise layer runs over (its "
+            "channels are C)");
 }
 
 TEST(Layer, Names) {

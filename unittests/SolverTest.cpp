@@ -213,6 +213,44 @@ TEST(Solver, ExhaustivePruningLosesNothing) {
   EXPECT_FALSE(solveLayerExhaustive(a, layers[0], ctx, capped).complete);
 }
 
+TEST(Solver, DimsOfSeveralLoopsAreCutIntoBoxes) {
+  // A batched matmul of 3 heads x 12 rows (N = 36). Without the loops, the
+  // optimum on the tiny chip holds 9 rows per node and steps over 18 rows
+  // on its two nodes: tiles that straddle two heads, which no loop nest
+  // over (heads, rows) runs. With them,
+  // every solver gives a schedule of boxes, and the exhaustive and exact
+  // optima agree.
+  ArchDesc a = tinyArch();
+  LayerDesc free;
+  free.kind = LayerKind::MatMul;
+  free.n = 36;
+  free.c = 16;
+  free.k = 8;
+  LayerDesc boxed = free;
+  boxed.loops[int(Dim::N)] = {3, 12};
+  LayerContext ctx = LayerContext::wholeChip(a);
+  LayerSolution f = solveLayerExhaustive(a, free, ctx, SolveOptions());
+  ASSERT_TRUE(f.found);
+  EXPECT_EQ(f.schedule.gbufTile[int(Dim::N)], 9);
+  LayerCost refused = evaluateLayer(a, boxed, f.dataflow, ctx);
+  EXPECT_FALSE(refused.valid);
+  EXPECT_EQ(refused.reason,
+            "gbuf update #0 moves N by 18, which does not cut its loops (3 x "
+            "12) into boxes: a tile of a dim of several loops must divide "
+            "the loop it ends in and cover the loops inside it");
+  LayerSolution ex = solveLayerExhaustive(a, boxed, ctx, SolveOptions());
+  LayerSolution exact = solveLayerExact(a, boxed, ctx, SolveOptions());
+  LayerSolution kapla = solveLayerKapla(a, boxed, ctx, SolveOptions());
+  for (const LayerSolution *s : {&ex, &exact, &kapla}) {
+    ASSERT_TRUE(s->found);
+    EXPECT_TRUE(evaluateLayer(a, boxed, s->dataflow, ctx).valid);
+  }
+  EXPECT_TRUE(exact.complete);
+  EXPECT_DOUBLE_EQ(exact.cost.cost.energyPj(), ex.cost.cost.energyPj());
+  EXPECT_GT(ex.cost.cost.energyPj(), f.cost.cost.energyPj());
+  EXPECT_LE(kapla.cost.cost.energyPj(), 1.05 * ex.cost.cost.energyPj());
+}
+
 TEST(Solver, BatchGroupsAdmitNoInnerBatchLoop) {
   // With 2 forwarding groups of a batch of 4, a GBUF tile of one sample
   // needs a batch loop inside the group loop; the loop count rule would let

@@ -222,6 +222,68 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
   return std::nullopt;
 }
 
+/// A dim of several loops (`LayerDesc::loops`) must be cut into boxes: the
+/// loops of the dataflow over it, outermost first (at each level the updates
+/// from the outermost, then the stacks as listed; those of one iteration are
+/// no loops), each move by a box of the tile they loop within. The first
+/// that does not, or nullopt.
+static std::optional<std::string>
+brokenBoxRule(const LayerDesc &layer, const LayerDataflow &dataflow,
+              const std::array<LevelShape, kNumLevels> &shapes) {
+  for (int d = 0; d < kNumDims; ++d) {
+    if (layer.loops[d].empty())
+      continue;
+    llvm::SmallVector<int64_t, 4> box(layer.loops[d].begin(),
+                                      layer.loops[d].end());
+    auto size = [&] {
+      int64_t p = 1;
+      for (int64_t e : box)
+        p *= e;
+      return p;
+    };
+    auto cut = [&](int64_t step, const char *lv, const char *what,
+                   size_t i) -> std::optional<std::string> {
+      std::optional<llvm::SmallVector<int64_t, 4>> next = boxTile(box, step);
+      if (next) {
+        box = std::move(*next);
+        return std::nullopt;
+      }
+      std::string loops;
+      for (int64_t e : box)
+        loops += (loops.empty() ? "" : " x ") + str(e);
+      return std::string(lv) + " " + what + " #" + str(int64_t(i)) + " moves " +
+             stringifyDim(Dim(d)) + " by " + str(step) +
+             ", which does not cut its loops (" + loops +
+             ") into boxes: a tile of a dim of several loops must divide "
+             "the loop it ends in and cover the loops inside it";
+    };
+    auto amountOf = [&](llvm::ArrayRef<DimAmount> list) -> int64_t {
+      for (const DimAmount &da : list)
+        if (int(da.dim) == d)
+          return da.amount;
+      return 0;
+    };
+    for (MemLevel which : {MemLevel::Gbuf, MemLevel::Regf}) {
+      const LevelDirectives &level = dataflow.level(which);
+      const LevelShape &shape = shapes[int(which)];
+      const char *lv = stringifyMemLevel(which);
+      for (size_t u = level.updates.size(); u-- > 0;) {
+        int64_t step = amountOf(level.updates[u].steps);
+        if (step && shape.updateCounts[u] > 1)
+          if (auto e = cut(step, lv, "update", u))
+            return e;
+      }
+      for (auto [i, st] : llvm::enumerate(level.stacks)) {
+        int64_t shift = amountOf(st.shifts);
+        if (shift && st.repl > 1 && shift < size())
+          if (auto e = cut(shift, lv, "stack", i))
+            return e;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
 /// The first rule `dataflow` breaks for `layer`, or nullopt.
 static std::optional<std::string>
 brokenDataflowRule(const LayerDesc &layer, const LayerDataflow &dataflow,
@@ -235,8 +297,12 @@ brokenDataflowRule(const LayerDesc &layer, const LayerDataflow &dataflow,
   if (auto e = checkLevelForLayer(layer, dataflow.gbuf, MemLevel::Gbuf, top, g))
     return e;
   // The REGF loops run over one GBUF tile.
-  return checkLevelForLayer(layer, dataflow.regf, MemLevel::Regf, g.tile,
-                            s[int(MemLevel::Regf)]);
+  if (auto e = checkLevelForLayer(layer, dataflow.regf, MemLevel::Regf, g.tile,
+                                  s[int(MemLevel::Regf)]))
+    return e;
+  if (layer.hasMultiLoopDims())
+    return brokenBoxRule(layer, dataflow, s);
+  return std::nullopt;
 }
 
 llvm::Error checkLevelStructure(const LevelDirectives &level) {

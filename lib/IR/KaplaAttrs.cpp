@@ -398,8 +398,18 @@ LayerAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                   LayerKind kind, LayerPass pass, int64_t n, int64_t c,
                   int64_t k, int64_t ho, int64_t wo, int64_t r, int64_t s,
                   int64_t sy, int64_t sx, int64_t dy, int64_t dx,
-                  int64_t inputs) {
+                  int64_t inputs, ArrayRef<DimAmount> loops) {
   LayerDesc l{kind, pass, n, c, k, ho, wo, r, s, sy, sx, dy, dx, inputs};
+  // One dim's loops are listed together, major to minor.
+  for (size_t i = 1; i < loops.size(); ++i)
+    if (loops[i].dim != loops[i - 1].dim &&
+        llvm::any_of(loops.take_front(i - 1),
+                     [&](const DimAmount &a) { return a.dim == loops[i].dim; }))
+      return emitError() << "invalid layer: loops: the loops of "
+                         << stringifyDim(loops[i].dim)
+                         << " must be listed together";
+  for (const DimAmount &a : loops)
+    l.loops[int(a.dim)].push_back(a.amount);
   if (llvm::Error err = validateLayer(l))
     return emitError() << "invalid layer: " << llvm::toString(std::move(err));
   return success();
@@ -545,15 +555,22 @@ ArchAttr mlir::kapla::toAttr(MLIRContext *ctx, const ArchDesc &a) {
 }
 
 LayerDesc mlir::kapla::toCore(LayerAttr attr) {
-  return LayerDesc{attr.getKind(), attr.getPass(), attr.getN(),  attr.getC(),
-                   attr.getK(),    attr.getHo(),   attr.getWo(), attr.getR(),
-                   attr.getS(),    attr.getSy(),   attr.getSx(), attr.getDy(),
-                   attr.getDx(),   attr.getInputs()};
+  LayerDesc l{attr.getKind(), attr.getPass(),  attr.getN(),  attr.getC(),
+              attr.getK(),    attr.getHo(),    attr.getWo(), attr.getR(),
+              attr.getS(),    attr.getSy(),    attr.getSx(), attr.getDy(),
+              attr.getDx(),   attr.getInputs()};
+  for (const DimAmount &a : attr.getLoops())
+    l.loops[int(a.dim)].push_back(a.amount);
+  return l;
 }
 
 LayerAttr mlir::kapla::toAttr(MLIRContext *ctx, const LayerDesc &l) {
+  SmallVector<DimAmount> loops;
+  for (int d = 0; d < kNumDims; ++d)
+    for (int64_t e : l.loops[d])
+      loops.push_back({Dim(d), e});
   return LayerAttr::get(ctx, l.kind, l.pass, l.n, l.c, l.k, l.ho, l.wo, l.r,
-                        l.s, l.sy, l.sx, l.dy, l.dx, l.numInputs);
+                        l.s, l.sy, l.sx, l.dy, l.dx, l.numInputs, loops);
 }
 
 TensorDirective mlir::kapla::toCore(TensorAttr attr) {

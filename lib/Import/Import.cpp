@@ -625,7 +625,10 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
     SmallVector<Value> ins;
     for (OpOperand *o : op.getDpsInputOperands())
       ins.push_back(o->get());
-    return visitElementwise(op, ins);
+    Classified c = visitElementwise(op, ins);
+    if (c.role == Classified::Layer)
+      setDimLoops(c.desc, ranges, eltwiseLoopDims(ranges, c.desc));
+    return c;
   }
   case LayerReading::Role::Unknown:
     return unknown(op, Twine("kapla-import does not understand '") +
@@ -638,6 +641,7 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
   Classified c;
   c.role = Classified::Layer;
   c.desc = r->layer;
+  setDimLoops(c.desc, ranges, r->loopDims);
   c.weights.assign(r->weights.begin(), r->weights.end());
   return c;
 }

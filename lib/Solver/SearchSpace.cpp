@@ -94,15 +94,11 @@ std::optional<Dim> Searcher::channelGroupDim(const LayerDesc &l,
 LayerDesc Searcher::groupShape(const LayerDesc &l, const LayerContext &c) {
   LayerDesc g = l;
   if (c.batchGroups > 1 && l.n % c.batchGroups == 0)
-    g.n = l.n / c.batchGroups;
+    cutDim(g, D::N, l.n / c.batchGroups);
   if (std::optional<Dim> d = channelGroupDim(l, c)) {
-    if (*d == D::K) {
-      g.k = l.k / c.channelGroups;
-    } else {
-      g.c = l.c / c.channelGroups;
-      if (channelwise(l.kind))
-        g.k = g.c; // one channel dim
-    }
+    cutDim(g, *d, l.extent(*d) / c.channelGroups);
+    if (*d == D::C && channelwise(l.kind))
+      g.k = g.c; // one channel dim
   }
   return g;
 }

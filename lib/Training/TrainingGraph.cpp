@@ -279,6 +279,8 @@ Value TrainingBuilder::gradientOf(Value v) {
   if (unfused >= 2) {
     LayerDesc d = shapeOf(v);
     d.numInputs = static_cast<int64_t>(ins.size());
+    SmallVector<int64_t> ranges = merge.getStaticLoopRanges();
+    setDimLoops(d, ranges, eltwiseLoopDims(ranges, d));
     MLIRContext *ctx = func.getContext();
     std::string base = "grad_merge";
     for (Operation *def = v.getDefiningOp(); def;) {

@@ -47,56 +47,15 @@ constexpr Dim kLoopDims[] = {Dim::N,  Dim::C, Dim::K, Dim::Ho,
 /// may span several loops: the batch and rows of a batched matmul).
 using DimLoops = std::array<SmallVector<unsigned, 2>, kNumDims>;
 
-/// Element-wise layers: the op's loops matched to N, C, Ho, Wo. First each
-/// dim to one loop of its extent (any layout: NCHW, NHWC), else dims to runs
-/// of consecutive loops whose extents multiply to it (a layer whose dims
-/// merge several loops). Empty when neither fits.
-SmallVector<std::optional<Dim>, 8> eltwiseLoopDims(ArrayRef<int64_t> ranges,
-                                                   const LayerDesc &layer) {
-  const Dim order[] = {Dim::N, Dim::C, Dim::Ho, Dim::Wo};
-  SmallVector<std::optional<Dim>, 8> dims(ranges.size(), std::nullopt);
-  bool matched = true;
-  for (Dim d : order) {
-    int64_t e = layer.extent(d);
-    if (e == 1)
-      continue;
-    auto it = llvm::find_if(llvm::seq<size_t>(0, ranges.size()), [&](size_t j) {
-      return !dims[j] && ranges[j] == e;
-    });
-    if (it == llvm::seq<size_t>(0, ranges.size()).end()) {
-      matched = false;
-      break;
-    }
-    dims[*it] = d;
-  }
-  if (matched)
-    return dims;
-  dims.assign(ranges.size(), std::nullopt);
-  size_t j = 0;
-  for (Dim d : order) {
-    int64_t e = layer.extent(d), product = 1;
-    while (j < ranges.size() && product < e) {
-      if (ranges[j] != 1)
-        dims[j] = d;
-      product *= ranges[j++];
-    }
-    if (product != e)
-      return {};
-  }
-  return dims;
-}
-
-/// For each layer dim, the loops of the op that run over it, checked
-/// against the extents of `layer`. Emits an error and fails when the op and
-/// its layer disagree.
-FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
-                               linalg::LinalgOp readAs, StringRef pass) {
+/// Which dim of `layer` each loop of `op` runs over, read from `readAs` (the
+/// op itself, or the forward layer a backward layer runs over the loops
+/// of); element-wise layers by the extents of the loops. Empty when unknown.
+SmallVector<std::optional<Dim>, 8> readLoopDims(linalg::LinalgOp op,
+                                                const LayerDesc &layer,
+                                                linalg::LinalgOp readAs) {
   SmallVector<int64_t> ranges = op.getStaticLoopRanges();
-  if (ShapedType::isDynamicShape(ranges)) {
-    op->emitError() << pass << ": the op has dynamic loop ranges";
-    return failure();
-  }
-  SmallVector<std::optional<Dim>, 8> dims;
+  if (ShapedType::isDynamicShape(ranges))
+    return {};
   if (auto layerOp = dyn_cast<LayerOpInterface>(readAs.getOperation())) {
     ArrayRef<int64_t> weightOperands = getWeightOperands(readAs);
     auto isWeight = [&](Value v) {
@@ -110,21 +69,98 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
       llvm::consumeError(r.takeError());
     else if (r->role == LayerReading::Role::Layer &&
              r->loopDims.size() == ranges.size())
-      dims = r->loopDims;
+      return r->loopDims;
   }
   // An element-wise layer (or its gradient, which may sum over a
   // broadcast operand's dims): its dims by the extents of the loops.
-  if (dims.empty() && layer.kind == LayerKind::Eltwise)
-    dims = eltwiseLoopDims(ranges, layer);
-  if (dims.empty()) {
+  if (layer.kind == LayerKind::Eltwise)
+    return eltwiseLoopDims(ranges, layer);
+  return {};
+}
+
+/// Which dim each loop of each layer op runs over, by layer name, read
+/// before any op is tiled (a tiled op keeps its loops, with smaller
+/// ranges). A backward layer of a training step runs over the loops of its
+/// forward layer (kapla-build-training-graph builds its gradient over the
+/// forward op's iteration space): it is read as that layer, found by name,
+/// when the two have the same loop ranges and indexing maps; a backward
+/// convolution, FC or pool read as a layer of its own would take its dims
+/// from its shape, which says nothing of which loop is which forward dim,
+/// so without its forward layer it has no entry.
+using LoopDimsByName = llvm::StringMap<SmallVector<std::optional<Dim>, 8>>;
+
+LoopDimsByName readAllLoopDims(Operation *func) {
+  SmallVector<linalg::LinalgOp> ops;
+  func->walk([&](linalg::LinalgOp op) {
+    if (getLayer(op) && getDataflow(op) && getLayerNameAttr(op) &&
+        op.hasPureTensorSemantics())
+      ops.push_back(op);
+  });
+  llvm::StringMap<linalg::LinalgOp> forward;
+  for (linalg::LinalgOp op : ops)
+    if (toCore(getLayer(op)).pass == LayerPass::Forward)
+      forward[getLayerNameAttr(op).getValue()] = op;
+  auto sortedMaps = [](linalg::LinalgOp l) {
+    SmallVector<AffineMap> maps = l.getIndexingMapsArray();
+    llvm::sort(maps, [](AffineMap a, AffineMap b) {
+      return a.getAsOpaquePointer() < b.getAsOpaquePointer();
+    });
+    maps.erase(llvm::unique(maps), maps.end());
+    return maps;
+  };
+  LoopDimsByName out;
+  for (linalg::LinalgOp op : ops) {
+    LayerDesc layer = toCore(getLayer(op));
+    StringRef name = getLayerNameAttr(op).getValue();
+    linalg::LinalgOp readAs = op;
+    if (layer.pass != LayerPass::Forward) {
+      size_t cut = name.rfind(".bwd_");
+      auto it = cut == StringRef::npos ? forward.end()
+                                       : forward.find(name.take_front(cut));
+      // The same iteration space: the same loop ranges and the same
+      // indexing maps (the gradient reads the forward op's operands, and
+      // the output gradient, through the forward op's maps).
+      if (it != forward.end() &&
+          it->second.getStaticLoopRanges() == op.getStaticLoopRanges() &&
+          sortedMaps(it->second) == sortedMaps(op))
+        readAs = it->second;
+      else if (layer.kind != LayerKind::Eltwise)
+        continue;
+    }
+    SmallVector<std::optional<Dim>, 8> dims = readLoopDims(op, layer, readAs);
+    if (!dims.empty())
+      out[name] = std::move(dims);
+  }
+  return out;
+}
+
+/// For each layer dim, the loops of the op that run over it (`byName` says
+/// which dim each loop is), checked against the extents of `layer`. Emits
+/// an error and fails when the op and its layer disagree.
+FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
+                               const LoopDimsByName &byName, StringRef pass) {
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (ShapedType::isDynamicShape(ranges)) {
+    op->emitError() << pass << ": the op has dynamic loop ranges";
+    return failure();
+  }
+  // Read before any tiling; a forward layer without a name as it is.
+  StringAttr name = getLayerNameAttr(op);
+  auto it = name ? byName.find(name.getValue()) : byName.end();
+  SmallVector<std::optional<Dim>, 8> dims;
+  if (it != byName.end())
+    dims = it->second;
+  else if (!name && layer.pass == LayerPass::Forward)
+    dims = readLoopDims(op, layer, op);
+  if (dims.size() != ranges.size()) {
     InFlightDiagnostic diag =
         op->emitError() << pass
                         << ": cannot tell which dim of "
                            "its kapla.layer each loop of the op runs over";
-    if (layer.pass != LayerPass::Forward && readAs == op)
-      diag << " (a backward layer is read as its forward layer, found by "
-              "name: '<forward>.bwd_data' or '<forward>.bwd_weight', over "
-              "the same loops)";
+    if (layer.pass != LayerPass::Forward && layer.kind != LayerKind::Eltwise)
+      diag << ": a backward layer is read as its forward layer, found by "
+              "name ('<forward>.bwd_data' or '<forward>.bwd_weight') over "
+              "the same loops and indexing maps, and there is none";
     return failure();
   }
   DimLoops loops;
@@ -248,7 +284,7 @@ void stripKaplaAttrs(Operation *op, bool keepStack = false) {
 /// with the loops of each layer dim (failure where that is unknown, after an
 /// error). Failure after an error on a layer op of another kind.
 LogicalResult
-collectLayers(Operation *func, StringRef pass,
+collectLayers(Operation *func, StringRef pass, const LoopDimsByName &byName,
               SmallVectorImpl<linalg::LinalgOp> &layers,
               SmallVectorImpl<FailureOr<DimLoops>> &loops,
               const llvm::DenseMap<Operation *, int64_t> *grouped = nullptr) {
@@ -269,58 +305,12 @@ collectLayers(Operation *func, StringRef pass,
                        "tiled";
     failed = true;
   });
-  // A backward layer of a training step runs over the loops of its
-  // forward layer (kapla-build-training-graph builds its gradient over
-  // the forward op's iteration space): it is read as that layer, found by
-  // name before any op is tiled.
-  llvm::StringMap<linalg::LinalgOp> forward;
-  for (linalg::LinalgOp op : layers)
-    if (toCore(getLayer(op)).pass == LayerPass::Forward)
-      if (StringAttr name = getLayerNameAttr(op))
-        forward[name.getValue()] = op;
   for (linalg::LinalgOp op : layers) {
     LayerDesc layer = toCore(getLayer(op));
     // A layer in a batch-group loop computes one group of the batch.
     if (int64_t groups = grouped ? grouped->lookup(op) : 0)
-      layer.n /= groups;
-    linalg::LinalgOp readAs = op;
-    if (StringAttr name = getLayerNameAttr(op);
-        name && layer.pass != LayerPass::Forward) {
-      size_t cut = name.getValue().rfind(".bwd_");
-      auto it = cut == StringRef::npos
-                    ? forward.end()
-                    : forward.find(name.getValue().take_front(cut));
-      // The same iteration space: the same loop ranges and the same
-      // indexing maps (the gradient reads the forward op's operands, and
-      // the output gradient, through the forward op's maps).
-      auto sortedMaps = [](linalg::LinalgOp l) {
-        SmallVector<AffineMap> maps = l.getIndexingMapsArray();
-        llvm::sort(maps, [](AffineMap a, AffineMap b) {
-          return a.getAsOpaquePointer() < b.getAsOpaquePointer();
-        });
-        maps.erase(llvm::unique(maps), maps.end());
-        return maps;
-      };
-      if (it != forward.end() &&
-          it->second.getStaticLoopRanges() == op.getStaticLoopRanges() &&
-          sortedMaps(it->second) == sortedMaps(op))
-        readAs = it->second;
-    }
-    // A backward convolution, FC or pool read as a layer of its own would
-    // take its dims from its shape, which says nothing of which loop is
-    // which forward dim.
-    if (layer.pass != LayerPass::Forward && readAs == op &&
-        layer.kind != LayerKind::Eltwise) {
-      op->emitError() << pass
-                      << ": cannot tell which dim of its kapla.layer each loop "
-                         "of the op runs over: a backward layer is read as its "
-                         "forward layer, found by name ('<forward>.bwd_data' "
-                         "or '<forward>.bwd_weight') over the same loops and "
-                         "indexing maps, and there is none";
-      loops.push_back(failure());
-      continue;
-    }
-    loops.push_back(layerLoops(op, layer, readAs, pass));
+      cutDim(layer, Dim::N, layer.n / groups);
+    loops.push_back(layerLoops(op, layer, byName, pass));
   }
   return success(!failed);
 }
@@ -350,13 +340,14 @@ struct KaplaMaterializePass
     SmallVector<SegmentOp> segments;
     getOperation().walk([&](SegmentOp seg) { segments.push_back(seg); });
     bool failed = false;
+    LoopDimsByName byName = readAllLoopDims(getOperation());
     for (SegmentOp seg : segments)
-      if (::mlir::failed(fuseBatchGroups(rw, seg, grouped)))
+      if (::mlir::failed(fuseBatchGroups(rw, seg, byName, grouped)))
         failed = true;
     SmallVector<linalg::LinalgOp> layers;
     SmallVector<FailureOr<DimLoops>> loops;
     failed |= ::mlir::failed(collectLayers(getOperation(), "kapla-materialize",
-                                           layers, loops, &grouped));
+                                           byName, layers, loops, &grouped));
     for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
       if (::mlir::failed(dimLoops)) {
         failed = true;
@@ -379,6 +370,7 @@ struct KaplaMaterializePass
   /// all of them before the next. The layer ops in the loop are recorded in
   /// `grouped` with G.
   LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
+                                const LoopDimsByName &byName,
                                 llvm::DenseMap<Operation *, int64_t> &grouped);
 };
 
@@ -548,7 +540,7 @@ bool startsWithGroupLoop(ArrayRef<NestLoop> nest, int64_t groups) {
 }
 
 LogicalResult KaplaMaterializePass::fuseBatchGroups(
-    IRRewriter &rw, SegmentOp seg,
+    IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
     llvm::DenseMap<Operation *, int64_t> &grouped) {
   SmallVector<linalg::LinalgOp> segLayers;
   for (Operation &o : seg.getBody().front())
@@ -578,7 +570,7 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
   if (!startsWithGroupLoop(*nest, groups))
     return success();
   FailureOr<DimLoops> dimLoops =
-      layerLoops(last, layer, last, "kapla-materialize");
+      layerLoops(last, layer, byName, "kapla-materialize");
   if (::mlir::failed(dimLoops))
     return failure();
   SmallVector<int64_t> sizes(last.getNumLoops(), 0);
@@ -971,8 +963,8 @@ struct KaplaEmitTransformPass
     for (auto func : module.getOps<FunctionOpInterface>()) {
       SmallVector<linalg::LinalgOp> layers;
       SmallVector<FailureOr<DimLoops>> loops;
-      ok &=
-          succeeded(collectLayers(func, "kapla-emit-transform", layers, loops));
+      ok &= succeeded(collectLayers(func, "kapla-emit-transform",
+                                    readAllLoopDims(func), layers, loops));
       for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
         if (::mlir::failed(dimLoops)) {
           ok = false;

@@ -238,6 +238,20 @@ LogicalResult mlir::kapla::verifyMaterializedNest(Operation *nest) {
       int64_t words = 1;
       for (const DimAmount &da : tile->sizes)
         words *= da.amount;
+      // The gradient of an element-wise layer with respect to a broadcast
+      // operand sums over the dims that operand lacks: its loops over them
+      // (in the tile) do not index what it writes.
+      auto linalgOp = dyn_cast<linalg::LinalgOp>(innermost);
+      if (layer.kind == LayerKind::Eltwise && linalgOp &&
+          linalgOp.hasPureTensorSemantics()) {
+        AffineMap out =
+            linalgOp.getMatchingIndexingMap(linalgOp.getDpsInitOperand(0));
+        SmallVector<int64_t> ranges = linalgOp.getStaticLoopRanges();
+        for (auto [j, r] : llvm::enumerate(ranges))
+          if (!ShapedType::isDynamic(r) && r > 0 && words % r == 0 &&
+              !out.isFunctionOfDim(unsigned(j)))
+            words /= r;
+      }
       if (type.getNumElements() != words)
         return innermost->emitError()
                << "materialised nest: the innermost op writes "

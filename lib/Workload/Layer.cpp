@@ -2,6 +2,8 @@
 
 #include "Kapla/Workload/Layer.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 namespace mlir::kapla {
 
 namespace {
@@ -45,10 +47,131 @@ std::optional<TensorKind> symbolizeTensorKind(const std::string &s) {
 }
 
 bool LayerDesc::operator==(const LayerDesc &o) const {
-  return kind == o.kind && pass == o.pass && n == o.n && c == o.c &&
-         k == o.k && ho == o.ho && wo == o.wo && r == o.r && s == o.s &&
-         sy == o.sy && sx == o.sx && dy == o.dy && dx == o.dx &&
-         numInputs == o.numInputs;
+  return kind == o.kind && pass == o.pass && n == o.n && c == o.c && k == o.k &&
+         ho == o.ho && wo == o.wo && r == o.r && s == o.s && sy == o.sy &&
+         sx == o.sx && dy == o.dy && dx == o.dx && numInputs == o.numInputs &&
+         loops == o.loops;
+}
+
+bool LayerDesc::hasMultiLoopDims() const {
+  for (const auto &l : loops)
+    if (!l.empty())
+      return true;
+  return false;
+}
+
+std::optional<llvm::SmallVector<int64_t, 4>>
+boxTile(llvm::ArrayRef<int64_t> extents, int64_t step) {
+  llvm::SmallVector<int64_t, 4> box(extents.begin(), extents.end());
+  int64_t inner = 1;
+  for (size_t i = box.size(); i-- > 0;) {
+    int64_t extent = box[i];
+    if (step < inner * extent) {
+      if (step % inner != 0 || extent % (step / inner) != 0)
+        return std::nullopt;
+      box[i] = step / inner;
+      for (size_t o = 0; o < i; ++o)
+        box[o] = 1;
+      return box;
+    }
+    inner *= extent;
+  }
+  return box; // the step covers every loop
+}
+
+void cutDim(LayerDesc &layer, Dim d, int64_t extent) {
+  llvm::SmallVector<int64_t, 0> &loops = layer.loops[int(d)];
+  if (!loops.empty()) {
+    std::optional<llvm::SmallVector<int64_t, 4>> box = boxTile(loops, extent);
+    loops.clear();
+    if (box)
+      for (int64_t e : *box)
+        if (e != 1)
+          loops.push_back(e);
+    if (loops.size() < 2)
+      loops.clear();
+  }
+  switch (d) {
+  case Dim::N:
+    layer.n = extent;
+    break;
+  case Dim::C:
+    layer.c = extent;
+    break;
+  case Dim::K:
+    layer.k = extent;
+    break;
+  case Dim::Ho:
+    layer.ho = extent;
+    break;
+  case Dim::Wo:
+    layer.wo = extent;
+    break;
+  case Dim::R:
+    layer.r = extent;
+    break;
+  case Dim::S:
+    layer.s = extent;
+    break;
+  case Dim::Hi:
+  case Dim::Wi:
+    break;
+  }
+}
+
+llvm::SmallVector<std::optional<Dim>, 8>
+eltwiseLoopDims(llvm::ArrayRef<int64_t> ranges, const LayerDesc &layer) {
+  const Dim order[] = {Dim::N, Dim::C, Dim::Ho, Dim::Wo};
+  llvm::SmallVector<std::optional<Dim>, 8> dims(ranges.size(), std::nullopt);
+  bool matched = true;
+  for (Dim d : order) {
+    int64_t e = layer.extent(d);
+    if (e == 1)
+      continue;
+    size_t j = 0;
+    while (j < ranges.size() && (dims[j] || ranges[j] != e))
+      ++j;
+    if (j == ranges.size()) {
+      matched = false;
+      break;
+    }
+    dims[j] = d;
+  }
+  if (matched)
+    return dims;
+  dims.assign(ranges.size(), std::nullopt);
+  size_t j = 0;
+  for (Dim d : order) {
+    int64_t e = layer.extent(d), product = 1;
+    while (j < ranges.size() && product < e) {
+      if (ranges[j] != 1)
+        dims[j] = d;
+      product *= ranges[j++];
+    }
+    if (product != e)
+      return {};
+  }
+  return dims;
+}
+
+void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
+                 llvm::ArrayRef<std::optional<Dim>> loopDims) {
+  if (ranges.size() != loopDims.size())
+    return;
+  std::array<llvm::SmallVector<int64_t, 0>, kNumDims> loops;
+  for (auto [r, d] : llvm::zip_equal(ranges, loopDims))
+    if (d && r != 1)
+      loops[int(*d)].push_back(r);
+  for (int d = 0; d < kNumDims; ++d) {
+    int64_t product = 1;
+    for (int64_t r : loops[d])
+      product *= r;
+    if (!loops[d].empty() && product != layer.extent(Dim(d)))
+      return;
+    if (loops[d].size() < 2)
+      loops[d].clear();
+  }
+  layer.loops = std::move(loops);
 }
 
 int64_t LayerDesc::extent(Dim d) const {
@@ -225,6 +348,33 @@ static std::optional<std::string> brokenLayerRule(const LayerDesc &l) {
   if (l.pass == LayerPass::BackwardWeight && !hasTensor(l.kind, TensorKind::W))
     return std::string("a backward-weight pass needs a layer with weights; ") +
            kind + " has none";
+  for (int d = 0; d < kNumDims; ++d) {
+    const llvm::SmallVector<int64_t, 0> &loops = l.loops[d];
+    if (loops.empty())
+      continue;
+    std::string name = stringifyDim(Dim(d));
+    if (Dim(d) == Dim::Hi || Dim(d) == Dim::Wi ||
+        (channelwise && Dim(d) == Dim::K))
+      return "loops: " + name + " is no dim a loop of the " + kind +
+             " layer runs over" +
+             (channelwise && Dim(d) == Dim::K ? " (its channels are C)" : "");
+    if (loops.size() < 2)
+      return "loops: " + name +
+             " lists one loop; only a dim of several "
+             "loops is listed";
+    int64_t product = 1;
+    for (int64_t e : loops) {
+      if (e < 2)
+        return "loops: the loops of " + name +
+               " must have extents of at least 2, got " + std::to_string(e);
+      if (__builtin_mul_overflow(product, e, &product))
+        product = -1;
+    }
+    if (product != l.extent(Dim(d)))
+      return "loops: the loops of " + name + " multiply to " +
+             std::to_string(product) + " but " + name + " = " +
+             std::to_string(l.extent(Dim(d)));
+  }
   return std::nullopt;
 }
 

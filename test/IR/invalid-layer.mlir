@@ -66,3 +66,19 @@ module attributes {test.l = #kapla.layer<eltwise, pass = backward_weight, N = 1,
 
 // expected-error @+1 {{invalid layer: layer is too large: the product of its extents exceeds 2^56}}
 module attributes {test.l = #kapla.layer<conv, N = 1048576, C = 1048576, K = 1048576, Ho = 1, Wo = 1, R = 1, S = 1>} {}
+
+// -----
+
+// A dim of several loops: the extents of its loops multiply to it.
+// expected-error @+1 {{invalid layer: loops: the loops of N multiply to 6000 but N = 6144}}
+module attributes {test.l = #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 500]>} {}
+
+// -----
+
+// expected-error @+1 {{invalid layer: loops: the loops of N must be listed together}}
+module attributes {test.l = #kapla.layer<conv, N = 6, C = 6, K = 1, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 2, C = 2, C = 3, N = 3]>} {}
+
+// -----
+
+// expected-error @+1 {{invalid layer: loops: C lists one loop; only a dim of several loops is listed}}
+module attributes {test.l = #kapla.layer<conv, N = 1, C = 6, K = 1, Ho = 1, Wo = 1, R = 1, S = 1, loops = [C = 6]>} {}

@@ -90,7 +90,7 @@ func.func @depthwise(%x: tensor<1x16x9x9xf32>, %w: tensor<16x3x3xf32>, %w2: tens
 // CHECK-SAME: kapla.layer = #kapla.layer<matmul, N = 4, C = 16, K = 4, Ho = 1, Wo = 1, R = 1, S = 1>
 // CHECK-SAME: kapla.weights = array<i64>
 // CHECK: linalg.batch_matmul
-// CHECK-SAME: kapla.layer = #kapla.layer<matmul, N = 24, C = 8, K = 12, Ho = 1, Wo = 1, R = 1, S = 1>
+// CHECK-SAME: kapla.layer = #kapla.layer<matmul, N = 24, C = 8, K = 12, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 2, N = 12]>
 // CHECK: linalg.matmul
 // CHECK-SAME: kapla.layer = #kapla.layer<fc, N = 4, C = 16, K = 10, Ho = 1, Wo = 1, R = 1, S = 1>
 // CHECK-SAME: kapla.weights = array<i64: 0>

@@ -47,6 +47,13 @@ def Kapla_DimAmountsParam : ArrayRefParameter<"::mlir::kapla::DimAmount",
   let printer = "::mlir::kapla::printDimAmounts($_printer, $_self)";
 }
 
+def Kapla_OptionalDimAmountsParam
+    : OptionalArrayRefParameter<"::mlir::kapla::DimAmount",
+                                "dims with amounts"> {
+  let parser = "::mlir::kapla::parseDimAmounts($_parser)";
+  let printer = "::mlir::kapla::printDimAmounts($_printer, $_self)";
+}
+
 // Lists print with brackets so that they can sit inside `struct(...)`.
 class Kapla_BracketedList<string elemType, string desc>
     : ArrayRefParameter<elemType, desc> {
@@ -110,11 +117,14 @@ def Kapla_LayerAttr : Kapla_Attr<"Layer", "layer"> {
   let description = [{
     The loop extents of one layer. `pass` defaults to `forward`; strides
     `sy`/`sx`, dilations `dy`/`dx` and `inputs` (operands of an eltwise layer)
-    default to 1 and are omitted when 1.
+    default to 1 and are omitted when 1. `loops` lists, for a dim that runs
+    over several loops of its op, the extents of those loops, major to
+    minor (one entry per loop); it is omitted when every dim is one loop.
 
     ```mlir
     #kapla.layer<conv, N = 1, C = 3, K = 48, Ho = 55, Wo = 55, R = 11, S = 11, sy = 4, sx = 4>
     #kapla.layer<fc, pass = backward_weight, N = 64, C = 4096, K = 1000, Ho = 1, Wo = 1, R = 1, S = 1>
+    #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 512]>
     ```
   }];
   let parameters = (ins
@@ -123,10 +133,11 @@ def Kapla_LayerAttr : Kapla_Attr<"Layer", "layer"> {
     "int64_t":$R, "int64_t":$S,
     Kapla_I64Default<"1">:$sy, Kapla_I64Default<"1">:$sx,
     Kapla_I64Default<"1">:$dy, Kapla_I64Default<"1">:$dx,
-    Kapla_I64Default<"1">:$inputs
+    Kapla_I64Default<"1">:$inputs,
+    Kapla_OptionalDimAmountsParam:$loops
   );
   let assemblyFormat = [{
-    `<` $kind `,` struct($pass, $N, $C, $K, $Ho, $Wo, $R, $S, $sy, $sx, $dy, $dx, $inputs) `>`
+    `<` $kind `,` struct($pass, $N, $C, $K, $Ho, $Wo, $R, $S, $sy, $sx, $dy, $dx, $inputs, $loops) `>`
   }];
   let genVerifyDecl = 1;
 }

@@ -8,8 +8,11 @@
 #ifndef KAPLA_WORKLOAD_LAYER_H
 #define KAPLA_WORKLOAD_LAYER_H
 
+#include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -84,6 +87,12 @@ struct LayerDesc {
   int64_t sy = 1, sx = 1; ///< strides (rows, cols)
   int64_t dy = 1, dx = 1; ///< dilations (rows, cols)
   int64_t numInputs = 1;  ///< operands of an ELTWISE layer; 1 otherwise
+  /// A dim that runs over several loops of its op (the heads and rows of a
+  /// batched matmul, N = 12 x 512): the extents of those loops, major to
+  /// minor, whose product is the dim's extent. Empty for a dim of one loop.
+  /// Every tile a dataflow cuts such a dim into must be a box of its loops
+  /// (`boxTile`), so that a loop nest can run over it.
+  std::array<llvm::SmallVector<int64_t, 0>, kNumDims> loops{};
 
   bool operator==(const LayerDesc &o) const;
   bool operator!=(const LayerDesc &o) const { return !(*this == o); }
@@ -96,7 +105,38 @@ struct LayerDesc {
   int64_t extent(Dim d) const;
   /// MACs (or ops, for POOL and ELTWISE) of the layer (docs/Dialect.md).
   int64_t macs() const;
+  /// Whether some dim runs over several loops (`loops`).
+  bool hasMultiLoopDims() const;
 };
+
+/// The loops of one tile of `step` of a dim that runs over loops of
+/// `extents` (major to minor): the loops inside the one the step ends in
+/// whole, that loop cut to what is left of the step, the loops outside it
+/// to 1; `extents` itself when the step covers them all. Nullopt when no
+/// tile of `step` is a box of them (the step does not divide into them).
+std::optional<llvm::SmallVector<int64_t, 4>>
+boxTile(llvm::ArrayRef<int64_t> extents, int64_t step);
+
+/// The loops of `d` in one tile of `extent` of it (its extent set to that,
+/// `loops` to the box's loops of extent above 1). When that tile is no box,
+/// the loops are left out: every dataflow the layer then gets is refused
+/// by the rule the tile breaks in the whole layer.
+void cutDim(LayerDesc &layer, Dim d, int64_t extent);
+
+/// Element-wise layers: which of N, C, Ho, Wo each loop of an op over
+/// `ranges` runs over. First each dim to one loop of its extent (any
+/// layout: NCHW, NHWC), else dims to runs of consecutive loops whose
+/// extents multiply to it (a layer whose dims merge several loops). Empty
+/// when neither fits.
+llvm::SmallVector<std::optional<Dim>, 8>
+eltwiseLoopDims(llvm::ArrayRef<int64_t> ranges, const LayerDesc &layer);
+
+/// Sets `layer.loops` from the dim each loop of an op over `ranges` runs
+/// over (`loopDims`, by loop number, nullopt for loops of no dim): a dim
+/// with several loops of extent above 1 gets their extents. Leaves `layer`
+/// as it is when the loops do not multiply to its extents.
+void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
+                 llvm::ArrayRef<std::optional<Dim>> loopDims);
 
 /// The dims that index tensor `t` of a layer of kind `k` (empty when the kind
 /// has no such tensor, e.g. W of a POOL).

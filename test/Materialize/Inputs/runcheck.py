@@ -224,6 +224,7 @@ CASES = {
                       "multi-node-4x4", "training=true"),
     "train-fc-chain": (chain_case, "edge-systolic", "training=true"),
     "train-conv-chain": (conv_chain_case, "multi-node-4x4", "training=true"),
+    "train-attention": (attention_case, "multi-node-4x4", "training=true"),
     # A segment written by hand (its regions and batch groups), solved by
     # kapla-solve-layers.
     "segment": (lambda n: file_case("segment.mlir", "net", [8, 16], [8, 12],
