@@ -116,43 +116,46 @@ TEST(Layer, ValidationRules) {
   EXPECT_NE(errorText(validateLayer(huge)), "");
 }
 
-// A dim of several loops, worked by hand. N = 12 heads x 512 rows: a tile
-// is a box when it divides the rows (1 x t), or is whole rows of a number
-// of heads that divides 12 (h x 512).
-TEST(Layer, BoxTiles) {
+// A dim of several loops, worked by hand: N = 12 heads x 512 rows, the
+// rows carrying the batch (bit 1). A tile keeps the heads whole as far as
+// it can: a batch group of 1/32 of N is 12 heads x 16 rows.
+TEST(Layer, TileShapes) {
   using V = llvm::SmallVector<int64_t, 4>;
   using Loops = llvm::SmallVector<int64_t, 0>;
   const int64_t heads[] = {12, 512};
-  EXPECT_EQ(boxTile(heads, 64), V({1, 64}));
-  EXPECT_EQ(boxTile(heads, 512), V({1, 512}));
-  EXPECT_EQ(boxTile(heads, 1024), V({2, 512}));
-  EXPECT_EQ(boxTile(heads, 1536), V({3, 512}));
-  EXPECT_EQ(boxTile(heads, 6144), V({12, 512}));
-  EXPECT_EQ(boxTile(heads, 8192), V({12, 512})); // covers every loop
-  EXPECT_EQ(boxTile(heads, 48), std::nullopt);   // 512 / 48 is no whole
-  EXPECT_EQ(boxTile(heads, 768), std::nullopt);  // a head and a half
-  EXPECT_EQ(boxTile(heads, 2560), std::nullopt); // 5 heads: 12 / 5
-  // Three loops, 2 x 3 x 4.
-  const int64_t three[] = {2, 3, 4};
-  EXPECT_EQ(boxTile(three, 2), V({1, 1, 2}));
-  EXPECT_EQ(boxTile(three, 12), V({1, 3, 4}));
-  EXPECT_EQ(boxTile(three, 6), std::nullopt); // 6 is no multiple of 4
-  EXPECT_EQ(boxTile(three, 8), std::nullopt); // 2 rows of 4 of 3
-  // Cutting the layer to one tile keeps the loops of the box.
+  const uint32_t rows = 0b10;
+  EXPECT_EQ(tileShape(heads, rows, 192), V({12, 16}));
+  EXPECT_EQ(tileShape(heads, rows, 48), V({12, 4}));
+  EXPECT_EQ(tileShape(heads, rows, 8), V({4, 2})); // gcd(8, 12) = 4
+  EXPECT_EQ(tileShape(heads, rows, 6144), V({12, 512}));
+  EXPECT_EQ(tileShape(heads, rows, 8192), V({12, 512})); // covers them
+  EXPECT_EQ(tileShape(heads, rows, 5), std::nullopt);    // 6144 / 5
+  EXPECT_EQ(tileShape(heads, rows, 1000), std::nullopt);
+  // Without a batch loop, major first: 8 is 4 heads x 2 rows as well; the
+  // rows first when they are the only loop without the batch.
+  EXPECT_EQ(tileShape(heads, 0, 192), V({12, 16}));
+  EXPECT_EQ(tileShape(heads, 0b01, 192), V({3, 64}));
+  // Both loops cut: 4 heads x 6 rows in tiles of 6 are 2 x 3.
+  const int64_t small[] = {4, 6};
+  EXPECT_EQ(tileShape(small, rows, 6), V({2, 3}));
+  // Cutting the layer to one batch group keeps the loops of the tile.
   LayerDesc l;
   l.kind = LayerKind::MatMul;
   l.n = 6144;
   l.c = 64;
   l.k = 512;
   l.loops[int(Dim::N)] = {12, 512};
+  l.batchLoops = rows;
   LayerDesc g = l;
-  cutDim(g, Dim::N, 1024);
-  EXPECT_EQ(g.n, 1024);
-  EXPECT_EQ(g.loops[int(Dim::N)], Loops({2, 512}));
+  cutDim(g, Dim::N, 192);
+  EXPECT_EQ(g.n, 192);
+  EXPECT_EQ(g.loops[int(Dim::N)], Loops({12, 16}));
+  EXPECT_EQ(g.batchLoops, rows);
   g = l;
-  cutDim(g, Dim::N, 256); // one loop left
-  EXPECT_EQ(g.n, 256);
+  cutDim(g, Dim::N, 12); // one row of every head: one loop left
+  EXPECT_EQ(g.n, 12);
   EXPECT_TRUE(g.loops[int(Dim::N)].empty());
+  EXPECT_EQ(g.batchLoops, 0u);
   EXPECT_FALSE(g.hasMultiLoopDims());
 }
 
@@ -166,8 +169,10 @@ TEST(Layer, LoopsOfDims) {
   l.k = 512;
   const int64_t ranges[] = {12, 512, 512, 64};
   const std::optional<Dim> dims[] = {Dim::N, Dim::N, Dim::K, Dim::C};
-  setDimLoops(l, ranges, dims);
+  const bool batch[] = {false, true, false, false};
+  setDimLoops(l, ranges, dims, batch);
   EXPECT_EQ(l.loops[int(Dim::N)], (llvm::SmallVector<int64_t, 0>{12, 512}));
+  EXPECT_EQ(l.batchLoops, 0b10u);
   EXPECT_TRUE(l.loops[int(Dim::K)].empty());
   EXPECT_FALSE(bool(validateLayer(l)));
   // Element-wise over 4 x 16 x 12 with N = 64, C = 12: no loop of 64, so
@@ -193,6 +198,11 @@ TEST(Layer, LoopsOfDims) {
   bad.loops[int(Dim::N)] = {1, 6144};
   EXPECT_EQ(errorText(validateLayer(bad)),
             "loops: the loops of N must have extents of at least 2, got 1");
+  bad = l;
+  bad.batchLoops = 0b100;
+  EXPECT_EQ(errorText(validateLayer(bad)),
+            "batch_loops: N has 2 loops listed in loops; the batch loops must "
+            "be among them");
   e.loops[int(Dim::K)] = {3, 4};
   EXPECT_EQ(errorText(validateLayer(e)),
             "loops: K is no dim a loop of the eltwise layer runs over (its "

@@ -222,40 +222,35 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
   return std::nullopt;
 }
 
-/// A dim of several loops (`LayerDesc::loops`) must be cut into boxes: the
-/// loops of the dataflow over it, outermost first (at each level the updates
-/// from the outermost, then the stacks as listed; those of one iteration are
-/// no loops), each move by a box of the tile they loop within. The first
-/// that does not, or nullopt.
+/// A dim of several loops (`LayerDesc::loops`) is cut into rectangles of
+/// them: the loops of the dataflow over it, outermost first (at each level
+/// the updates from the outermost, then the stacks; those of one iteration
+/// are no loops), each move by a tile that divides the tile they loop
+/// within (a partial tile would be no rectangle). The first that does not,
+/// or nullopt.
 static std::optional<std::string>
-brokenBoxRule(const LayerDesc &layer, const LayerDataflow &dataflow,
-              const std::array<LevelShape, kNumLevels> &shapes) {
+brokenTileRule(const LayerDesc &layer, const LayerDataflow &dataflow,
+               const std::array<LevelShape, kNumLevels> &shapes) {
   for (int d = 0; d < kNumDims; ++d) {
     if (layer.loops[d].empty())
       continue;
-    llvm::SmallVector<int64_t, 4> box(layer.loops[d].begin(),
-                                      layer.loops[d].end());
-    auto size = [&] {
-      int64_t p = 1;
-      for (int64_t e : box)
-        p *= e;
-      return p;
-    };
+    int64_t around = layer.extent(Dim(d));
     auto cut = [&](int64_t step, const char *lv, const char *what,
                    size_t i) -> std::optional<std::string> {
-      std::optional<llvm::SmallVector<int64_t, 4>> next = boxTile(box, step);
-      if (next) {
-        box = std::move(*next);
+      if (step >= around)
+        return std::nullopt;
+      if (around % step == 0) {
+        around = step;
         return std::nullopt;
       }
       std::string loops;
-      for (int64_t e : box)
+      for (int64_t e : layer.loops[d])
         loops += (loops.empty() ? "" : " x ") + str(e);
       return std::string(lv) + " " + what + " #" + str(int64_t(i)) + " moves " +
              stringifyDim(Dim(d)) + " by " + str(step) +
-             ", which does not cut its loops (" + loops +
-             ") into boxes: a tile of a dim of several loops must divide "
-             "the loop it ends in and cover the loops inside it";
+             ", which does not divide the " + str(around) +
+             " it tiles: a dim of several loops (" + loops +
+             ") is cut into whole tiles";
     };
     auto amountOf = [&](llvm::ArrayRef<DimAmount> list) -> int64_t {
       for (const DimAmount &da : list)
@@ -275,7 +270,7 @@ brokenBoxRule(const LayerDesc &layer, const LayerDataflow &dataflow,
       }
       for (auto [i, st] : llvm::enumerate(level.stacks)) {
         int64_t shift = amountOf(st.shifts);
-        if (shift && st.repl > 1 && shift < size())
+        if (shift && st.repl > 1)
           if (auto e = cut(shift, lv, "stack", i))
             return e;
       }
@@ -301,7 +296,7 @@ brokenDataflowRule(const LayerDesc &layer, const LayerDataflow &dataflow,
                                   s[int(MemLevel::Regf)]))
     return e;
   if (layer.hasMultiLoopDims())
-    return brokenBoxRule(layer, dataflow, s);
+    return brokenTileRule(layer, dataflow, s);
   return std::nullopt;
 }
 

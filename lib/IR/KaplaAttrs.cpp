@@ -393,13 +393,21 @@ ArchAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
 // Verifiers: each calls the core check the solver uses
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-LayerAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                  LayerKind kind, LayerPass pass, int64_t n, int64_t c,
-                  int64_t k, int64_t ho, int64_t wo, int64_t r, int64_t s,
-                  int64_t sy, int64_t sx, int64_t dy, int64_t dx,
-                  int64_t inputs, ArrayRef<DimAmount> loops) {
+LogicalResult LayerAttr::verify(
+    llvm::function_ref<InFlightDiagnostic()> emitError, LayerKind kind,
+    LayerPass pass, int64_t n, int64_t c, int64_t k, int64_t ho, int64_t wo,
+    int64_t r, int64_t s, int64_t sy, int64_t sx, int64_t dy, int64_t dx,
+    int64_t inputs, ArrayRef<DimAmount> loops, ArrayRef<int64_t> batchLoops) {
   LayerDesc l{kind, pass, n, c, k, ho, wo, r, s, sy, sx, dy, dx, inputs};
+  for (int64_t b : batchLoops) {
+    if (b < 0 || b >= 32)
+      return emitError() << "invalid layer: batch_loops: " << b
+                         << " is no position of a loop of N";
+    if (l.batchLoops >> b & 1)
+      return emitError() << "invalid layer: batch_loops lists " << b
+                         << " twice";
+    l.batchLoops |= 1u << b;
+  }
   // One dim's loops are listed together, major to minor.
   for (size_t i = 1; i < loops.size(); ++i)
     if (loops[i].dim != loops[i - 1].dim &&
@@ -561,6 +569,8 @@ LayerDesc mlir::kapla::toCore(LayerAttr attr) {
               attr.getDx(),   attr.getInputs()};
   for (const DimAmount &a : attr.getLoops())
     l.loops[int(a.dim)].push_back(a.amount);
+  for (int64_t b : attr.getBatchLoops())
+    l.batchLoops |= 1u << b;
   return l;
 }
 
@@ -569,8 +579,12 @@ LayerAttr mlir::kapla::toAttr(MLIRContext *ctx, const LayerDesc &l) {
   for (int d = 0; d < kNumDims; ++d)
     for (int64_t e : l.loops[d])
       loops.push_back({Dim(d), e});
+  SmallVector<int64_t> batch;
+  for (int b = 0; b < 32; ++b)
+    if (l.batchLoops >> b & 1)
+      batch.push_back(b);
   return LayerAttr::get(ctx, l.kind, l.pass, l.n, l.c, l.k, l.ho, l.wo, l.r,
-                        l.s, l.sy, l.sx, l.dy, l.dx, l.numInputs, loops);
+                        l.s, l.sy, l.sx, l.dy, l.dx, l.numInputs, loops, batch);
 }
 
 TensorDirective mlir::kapla::toCore(TensorAttr attr) {

@@ -627,7 +627,7 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
       ins.push_back(o->get());
     Classified c = visitElementwise(op, ins);
     if (c.role == Classified::Layer)
-      setDimLoops(c.desc, ranges, eltwiseLoopDims(ranges, c.desc));
+      setDimLoops(c.desc, ranges, eltwiseLoopDims(ranges, c.desc), batchLoop);
     return c;
   }
   case LayerReading::Role::Unknown:
@@ -641,7 +641,7 @@ Classified Importer::visitLinalg(linalg::LinalgOp op) {
   Classified c;
   c.role = Classified::Layer;
   c.desc = r->layer;
-  setDimLoops(c.desc, ranges, r->loopDims);
+  setDimLoops(c.desc, ranges, r->loopDims, batchLoop);
   c.weights.assign(r->weights.begin(), r->weights.end());
   return c;
 }

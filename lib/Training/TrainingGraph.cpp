@@ -222,6 +222,10 @@ LayerDesc TrainingBuilder::shapeOf(Value v) {
       out.c = out.k = d.k;
       out.ho = d.ho;
       out.wo = d.wo;
+      // Which of the batch's loops carry the batch, when the merge's loops
+      // over N come out the same (setDimLoops below).
+      out.loops[int(Dim::N)] = d.loops[int(Dim::N)];
+      out.batchLoops = d.batchLoops;
       if (d.pass == LayerPass::Forward &&
           out.n * out.k * out.ho * out.wo ==
               type.getNumElements() * batchScale.value_or(1))
@@ -280,7 +284,12 @@ Value TrainingBuilder::gradientOf(Value v) {
     LayerDesc d = shapeOf(v);
     d.numInputs = static_cast<int64_t>(ins.size());
     SmallVector<int64_t> ranges = merge.getStaticLoopRanges();
+    LayerDesc producer = d;
+    d.loops = {};
+    d.batchLoops = 0;
     setDimLoops(d, ranges, eltwiseLoopDims(ranges, d));
+    if (d.loops[int(Dim::N)] == producer.loops[int(Dim::N)])
+      d.batchLoops = producer.batchLoops;
     MLIRContext *ctx = func.getContext();
     std::string base = "grad_merge";
     for (Operation *def = v.getDefiningOp(); def;) {

@@ -26,6 +26,7 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/SetVector.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 namespace mlir::kapla {
@@ -204,32 +205,28 @@ FailureOr<DimLoops> layerLoops(linalg::LinalgOp op, const LayerDesc &layer,
 /// dynamic for partial tiles), zero: not tiled) with the tile of a
 /// step of `step` along the dim that `loops` run over. A dim of one loop is
 /// tiled by the step. A dim of several loops (major to minor) is cut into
-/// boxes: the loops inside the one the step ends in stay whole, that loop is
-/// tiled by what is left of the step, and the loops outside it by 1; the
-/// step must divide into them so that each tile is one box.
+/// rectangles of them (`tileShape`: the loops without a bit in `batchMask`
+/// kept whole first); the step must divide their product.
 LogicalResult dimTileSizes(ArrayRef<int64_t> ranges, ArrayRef<unsigned> loops,
-                           int64_t step, SmallVectorImpl<int64_t> &sizes) {
+                           int64_t step, uint32_t batchMask,
+                           SmallVectorImpl<int64_t> &sizes) {
   if (loops.size() == 1) {
     sizes[loops.front()] = step;
     return success();
   }
-  int64_t inner = 1;
-  for (size_t i = loops.size(); i-- > 0;) {
-    int64_t extent = ranges[loops[i]];
-    if (ShapedType::isDynamic(extent))
+  SmallVector<int64_t, 4> extents;
+  for (unsigned j : loops) {
+    if (ShapedType::isDynamic(ranges[j]))
       return failure();
-    if (step <= inner * extent) {
-      if (step % inner != 0 || extent % (step / inner) != 0)
-        return failure();
-      // A step that covers this loop whole tiles only the loops outside.
-      sizes[loops[i]] = step / inner == extent ? 0 : step / inner;
-      for (size_t o = 0; o < i; ++o)
-        sizes[loops[o]] = 1;
-      return success();
-    }
-    inner *= extent;
+    extents.push_back(ranges[j]);
   }
-  return success(); // the step covers the whole dim: nothing to tile
+  std::optional<SmallVector<int64_t, 4>> shape =
+      tileShape(extents, batchMask, step);
+  if (!shape)
+    return failure();
+  for (auto [i, j] : llvm::enumerate(loops))
+    sizes[j] = (*shape)[i] == extents[i] ? 0 : (*shape)[i];
+  return success();
 }
 
 /// Whether every result of `op` is reduced by a single combining operation
@@ -397,7 +394,7 @@ struct TileStep {
 /// whose positions run as a sequential loop.
 FailureOr<SmallVector<TileStep, 4>>
 planNest(linalg::LinalgOp op, ArrayRef<NestLoop> nest, const DimLoops &dimLoops,
-         ArrayRef<int64_t> region, StringRef pass) {
+         uint32_t batchMask, ArrayRef<int64_t> region, StringRef pass) {
   MLIRContext *ctx = op->getContext();
   Location loc = op->getLoc();
   unsigned numLoops = op.getNumLoops();
@@ -431,10 +428,11 @@ planNest(linalg::LinalgOp op, ArrayRef<NestLoop> nest, const DimLoops &dimLoops,
     for (const NestLoop *l : loops) {
       if (loopsOf(*l).empty())
         continue; // a dim of extent 1
-      if (::mlir::failed(
-              dimTileSizes(ranges, loopsOf(*l), l->step, step.sizes)))
-        return fail(*l, "its step does not cut the loops of " +
-                            Twine(stringifyDim(l->dim)) + " into boxes");
+      if (::mlir::failed(dimTileSizes(ranges, loopsOf(*l), l->step,
+                                      l->dim == Dim::N ? batchMask : 0,
+                                      step.sizes)))
+        return fail(*l, "its step does not divide the tile of the loops of " +
+                            Twine(stringifyDim(l->dim)) + " it cuts");
       for (unsigned j : loopsOf(*l))
         mapAt[j] = mappingOf(*l);
     }
@@ -577,10 +575,10 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
   if ((*dimLoops)[int(Dim::N)].empty() ||
       ::mlir::failed(dimTileSizes(last.getStaticLoopRanges(),
                                   (*dimLoops)[int(Dim::N)], nest->front().step,
-                                  sizes)))
+                                  layer.batchLoops, sizes)))
     return last->emitError()
            << "kapla-materialize: the batch-group loop of the segment does "
-              "not cut the loops of N into boxes";
+              "not divide the loops of N";
   // The ops of the segment that feed its last layer are fused into the
   // group loop.
   scf::SCFTileAndFuseOptions options;
@@ -624,17 +622,20 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
   llvm::SmallPtrSet<Operation *, 8> erased;
   for (bool changed = true; changed;) {
     changed = false;
-    SmallVector<Operation *> dead;
+    // Each op once: the group loop is a nest of loops when it tiles
+    // several loops of N, and walking each of them visits the inner ones'
+    // slices again.
+    llvm::SetVector<Operation *> dead;
     for (LoopLikeOpInterface loop : fused->loops)
       loop->walk([&](tensor::ExtractSliceOp slice) {
         if (slice->use_empty())
-          dead.push_back(slice);
+          dead.insert(slice);
       });
     if (!erased.contains(last) && last->use_empty())
-      dead.push_back(last);
+      dead.insert(last);
     for (Operation *p : fused->fusedProducers)
       if (!erased.contains(p) && p->use_empty())
-        dead.push_back(p);
+        dead.insert(p);
     for (Operation *d : dead) {
       erased.insert(d);
       rw.eraseOp(d);
@@ -666,8 +667,13 @@ LogicalResult KaplaMaterializePass::materialize(
                                 "start with it";
     loops = loops.drop_front();
   }
+  // The loops of N in one batch group.
+  LayerDesc groupLayer = layer;
+  if (groups > 1)
+    cutDim(groupLayer, Dim::N, layer.n / groups);
   FailureOr<SmallVector<TileStep, 4>> steps =
-      planNest(op, loops, dimLoops, regionOf(op), "kapla-materialize");
+      planNest(op, loops, dimLoops, groupLayer.batchLoops, regionOf(op),
+               "kapla-materialize");
   if (::mlir::failed(steps))
     return failure();
   if (steps->empty())
@@ -985,8 +991,9 @@ struct KaplaEmitTransformPass
           ok = false;
           continue;
         }
-        FailureOr<SmallVector<TileStep, 4>> steps = planNest(
-            op, *nest, *dimLoops, regionOf(op), "kapla-emit-transform");
+        FailureOr<SmallVector<TileStep, 4>> steps =
+            planNest(op, *nest, *dimLoops, toCore(getLayer(op)).batchLoops,
+                     regionOf(op), "kapla-emit-transform");
         if (::mlir::failed(steps)) {
           ok = false;
           continue;

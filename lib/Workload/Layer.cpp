@@ -4,6 +4,8 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <numeric>
+
 namespace mlir::kapla {
 
 namespace {
@@ -61,35 +63,48 @@ bool LayerDesc::hasMultiLoopDims() const {
 }
 
 std::optional<llvm::SmallVector<int64_t, 4>>
-boxTile(llvm::ArrayRef<int64_t> extents, int64_t step) {
-  llvm::SmallVector<int64_t, 4> box(extents.begin(), extents.end());
-  int64_t inner = 1;
-  for (size_t i = box.size(); i-- > 0;) {
-    int64_t extent = box[i];
-    if (step < inner * extent) {
-      if (step % inner != 0 || extent % (step / inner) != 0)
-        return std::nullopt;
-      box[i] = step / inner;
-      for (size_t o = 0; o < i; ++o)
-        box[o] = 1;
-      return box;
-    }
-    inner *= extent;
-  }
-  return box; // the step covers every loop
+tileShape(llvm::ArrayRef<int64_t> extents, uint32_t batchMask, int64_t step) {
+  llvm::SmallVector<int64_t, 4> shape(extents.begin(), extents.end());
+  int64_t product = 1;
+  for (int64_t e : extents)
+    product *= e;
+  if (step >= product)
+    return shape;
+  if (step < 1 || product % step != 0)
+    return std::nullopt;
+  // Per prime, each loop in turn takes as much of the step as it holds:
+  // whatever divides the product is placed.
+  int64_t rest = step;
+  for (bool batch : {false, true})
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (bool(batchMask >> i & 1) == batch) {
+        shape[i] = std::gcd(rest, extents[i]);
+        rest /= shape[i];
+      }
+  return shape;
 }
 
 void cutDim(LayerDesc &layer, Dim d, int64_t extent) {
   llvm::SmallVector<int64_t, 0> &loops = layer.loops[int(d)];
   if (!loops.empty()) {
-    std::optional<llvm::SmallVector<int64_t, 4>> box = boxTile(loops, extent);
+    uint32_t mask = d == Dim::N ? layer.batchLoops : 0;
+    std::optional<llvm::SmallVector<int64_t, 4>> shape =
+        tileShape(loops, mask, extent);
     loops.clear();
-    if (box)
-      for (int64_t e : *box)
-        if (e != 1)
+    uint32_t kept = 0;
+    if (shape)
+      for (auto [i, e] : llvm::enumerate(*shape))
+        if (e != 1) {
+          if (mask >> i & 1)
+            kept |= 1u << loops.size();
           loops.push_back(e);
-    if (loops.size() < 2)
+        }
+    if (loops.size() < 2) {
       loops.clear();
+      kept = 0;
+    }
+    if (d == Dim::N)
+      layer.batchLoops = kept;
   }
   switch (d) {
   case Dim::N:
@@ -155,13 +170,21 @@ eltwiseLoopDims(llvm::ArrayRef<int64_t> ranges, const LayerDesc &layer) {
 }
 
 void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
-                 llvm::ArrayRef<std::optional<Dim>> loopDims) {
-  if (ranges.size() != loopDims.size())
+                 llvm::ArrayRef<std::optional<Dim>> loopDims,
+                 llvm::ArrayRef<bool> batchLoop) {
+  if (ranges.size() != loopDims.size() ||
+      (!batchLoop.empty() && batchLoop.size() != ranges.size()))
     return;
   std::array<llvm::SmallVector<int64_t, 0>, kNumDims> loops;
-  for (auto [r, d] : llvm::zip_equal(ranges, loopDims))
-    if (d && r != 1)
-      loops[int(*d)].push_back(r);
+  uint32_t batch = 0;
+  for (auto [j, r] : llvm::enumerate(ranges)) {
+    std::optional<Dim> d = loopDims[j];
+    if (!d || r == 1)
+      continue;
+    if (*d == Dim::N && !batchLoop.empty() && batchLoop[j])
+      batch |= 1u << loops[int(*d)].size();
+    loops[int(*d)].push_back(r);
+  }
   for (int d = 0; d < kNumDims; ++d) {
     int64_t product = 1;
     for (int64_t r : loops[d])
@@ -171,7 +194,10 @@ void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
     if (loops[d].size() < 2)
       loops[d].clear();
   }
+  if (loops[int(Dim::N)].empty() || loops[int(Dim::N)].size() > 32)
+    batch = 0;
   layer.loops = std::move(loops);
+  layer.batchLoops = batch;
 }
 
 int64_t LayerDesc::extent(Dim d) const {
@@ -375,6 +401,10 @@ static std::optional<std::string> brokenLayerRule(const LayerDesc &l) {
              std::to_string(product) + " but " + name + " = " +
              std::to_string(l.extent(Dim(d)));
   }
+  size_t nLoops = l.loops[int(Dim::N)].size();
+  if (nLoops < 32 && (l.batchLoops >> nLoops) != 0)
+    return "batch_loops: N has " + std::to_string(nLoops) +
+           " loops listed in loops; the batch loops must be among them";
   return std::nullopt;
 }
 

@@ -11,7 +11,7 @@
 // CHECK-SAME: test.dw = #kapla.layer<dwconv, N = 1, C = 32, K = 32, Ho = 112, Wo = 112, R = 3, S = 3>
 // CHECK-SAME: test.elt = #kapla.layer<eltwise, N = 1, C = 256, K = 256, Ho = 56, Wo = 56, R = 1, S = 1, inputs = 2>
 // CHECK-SAME: test.fcbw = #kapla.layer<fc, pass = backward_weight, N = 64, C = 4096, K = 1000, Ho = 1, Wo = 1, R = 1, S = 1>
-// CHECK-SAME: test.heads = #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 512]>
+// CHECK-SAME: test.heads = #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 512], batch_loops = [1]>
 // CHECK-SAME: test.mm = #kapla.layer<matmul, pass = backward_data, N = 512, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1>
 // CHECK-SAME: test.pool = #kapla.layer<pool, N = 1, C = 64, K = 64, Ho = 56, Wo = 56, R = 3, S = 3, sy = 2, sx = 2>
 module @layers attributes {
@@ -21,7 +21,7 @@ module @layers attributes {
   test.dw = #kapla.layer<dwconv, N = 1, C = 32, K = 32, Ho = 112, Wo = 112, R = 3, S = 3>,
   test.elt = #kapla.layer<eltwise, N = 1, C = 256, K = 256, Ho = 56, Wo = 56, R = 1, S = 1, inputs = 2>,
   test.fcbw = #kapla.layer<fc, pass = backward_weight, N = 64, C = 4096, K = 1000, Ho = 1, Wo = 1, R = 1, S = 1>,
-  test.heads = #kapla.layer<matmul, loops = [N = 12, N = 512], N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1>,
+  test.heads = #kapla.layer<matmul, batch_loops = [1], loops = [N = 12, N = 512], N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1>,
   test.mm = #kapla.layer<matmul, pass = backward_data, N = 512, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1>,
   test.pool = #kapla.layer<pool, N = 1, C = 64, K = 64, Ho = 56, Wo = 56, R = 3, S = 3, sy = 2, sx = 2>
 } {}

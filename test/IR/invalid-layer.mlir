@@ -82,3 +82,8 @@ module attributes {test.l = #kapla.layer<conv, N = 6, C = 6, K = 1, Ho = 1, Wo =
 
 // expected-error @+1 {{invalid layer: loops: C lists one loop; only a dim of several loops is listed}}
 module attributes {test.l = #kapla.layer<conv, N = 1, C = 6, K = 1, Ho = 1, Wo = 1, R = 1, S = 1, loops = [C = 6]>} {}
+
+// -----
+
+// expected-error @+1 {{invalid layer: batch_loops: N has 2 loops listed in loops; the batch loops must be among them}}
+module attributes {test.l = #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 512], batch_loops = [2]>} {}

@@ -216,18 +216,18 @@ func.func @arg_not_unit(%w: tensor<4xf32> {kapla.weight = 1 : i64}) {
 // -----
 
 // With the layer's loops (3 heads x 12 rows) the verifier refuses a GBUF
-// step of 18 rows, a head and a half.
-func.func @straddle(%q: tensor<3x12x8xf32>, %k: tensor<3x8x8xf32>, %init: tensor<3x12x8xf32>) -> tensor<3x12x8xf32> {
-  // expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf update #0 moves N by 18, which does not cut its loops (3 x 12) into boxes: a tile of a dim of several loops must divide the loop it ends in and cover the loops inside it}}
-  %0 = linalg.batch_matmul {kapla.layer = #kapla.layer<matmul, N = 36, C = 8, K = 8, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 3, N = 12]>,
+// step of 5 rows, whose last tile is partial: no rectangle of the loops.
+func.func @partial(%q: tensor<3x12x8xf32>, %k: tensor<3x8x8xf32>, %init: tensor<3x12x8xf32>) -> tensor<3x12x8xf32> {
+  // expected-error @+1 {{'kapla.dataflow' does not match the layer: gbuf update #0 moves N by 5, which does not divide the 36 it tiles: a dim of several loops (3 x 12) is cut into whole tiles}}
+  %0 = linalg.batch_matmul {kapla.layer = #kapla.layer<matmul, N = 36, C = 8, K = 8, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 3, N = 12], batch_loops = [1]>,
     kapla.dataflow = #kapla.dataflow<
-      regf = <tensors = [#kapla.tensor<I, size = [N = 18, C = 8]>,
+      regf = <tensors = [#kapla.tensor<I, size = [N = 5, C = 8]>,
                          #kapla.tensor<W, size = [C = 8, K = 8]>,
-                         #kapla.tensor<O, size = [N = 18, K = 8]>]>,
-      gbuf = <tensors = [#kapla.tensor<I, size = [N = 18, C = 8]>,
+                         #kapla.tensor<O, size = [N = 5, K = 8]>]>,
+      gbuf = <tensors = [#kapla.tensor<I, size = [N = 5, C = 8]>,
                          #kapla.tensor<W, size = [C = 8, K = 8]>,
-                         #kapla.tensor<O, size = [N = 18, K = 8]>],
-              updates = [#kapla.update<step = [N = 18]>]>>}
+                         #kapla.tensor<O, size = [N = 5, K = 8]>],
+              updates = [#kapla.update<step = [N = 5]>]>>}
     ins(%q, %k : tensor<3x12x8xf32>, tensor<3x8x8xf32>) outs(%init : tensor<3x12x8xf32>) -> tensor<3x12x8xf32>
   return %0 : tensor<3x12x8xf32>
 }

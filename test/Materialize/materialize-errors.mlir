@@ -86,21 +86,22 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
 
 // -----
 
-// Attention scores of 3 heads x 12 rows (N = 36) in GBUF steps of 18 rows:
-// a head and a half, no box of the op's loops. Written without the layer's
-// `loops`, the dataflow passes the verifier and kapla-materialize refuses it.
+// Attention scores of 3 heads x 12 rows (N = 36) in GBUF steps of 5 rows,
+// the last one partial: no rectangle of the op's loops. Written without
+// the layer's `loops`, the dataflow passes the verifier and
+// kapla-materialize refuses it.
 module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
-  func.func @straddle(%q: tensor<3x12x8xf32>, %k: tensor<3x8x8xf32>, %init: tensor<3x12x8xf32>) -> tensor<3x12x8xf32> {
-    // expected-error @+1 {{kapla-materialize: cannot tile the gbuf update #0 over N: its step does not cut the loops of N into boxes}}
+  func.func @partial(%q: tensor<3x12x8xf32>, %k: tensor<3x8x8xf32>, %init: tensor<3x12x8xf32>) -> tensor<3x12x8xf32> {
+    // expected-error @+1 {{kapla-materialize: cannot tile the gbuf update #0 over N: its step does not divide the tile of the loops of N it cuts}}
     %0 = linalg.batch_matmul {kapla.layer = #kapla.layer<matmul, N = 36, C = 8, K = 8, Ho = 1, Wo = 1, R = 1, S = 1>,
       kapla.dataflow = #kapla.dataflow<
-        regf = <tensors = [#kapla.tensor<I, size = [N = 18, C = 8]>,
+        regf = <tensors = [#kapla.tensor<I, size = [N = 5, C = 8]>,
                            #kapla.tensor<W, size = [C = 8, K = 8]>,
-                           #kapla.tensor<O, size = [N = 18, K = 8]>]>,
-        gbuf = <tensors = [#kapla.tensor<I, size = [N = 18, C = 8]>,
+                           #kapla.tensor<O, size = [N = 5, K = 8]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 5, C = 8]>,
                            #kapla.tensor<W, size = [C = 8, K = 8]>,
-                           #kapla.tensor<O, size = [N = 18, K = 8]>],
-                updates = [#kapla.update<step = [N = 18]>]>>}
+                           #kapla.tensor<O, size = [N = 5, K = 8]>],
+                updates = [#kapla.update<step = [N = 5]>]>>}
       ins(%q, %k : tensor<3x12x8xf32>, tensor<3x8x8xf32>) outs(%init : tensor<3x12x8xf32>) -> tensor<3x12x8xf32>
     return %0 : tensor<3x12x8xf32>
   }

@@ -7,8 +7,8 @@
 // the merge of %a's gradients is N = 64, C = 12 (it used to take 4 x 16 for
 // the batch scale and come out as N = 64, C = 192).
 
-// CHECK-DAG: kapla.layer = #kapla.layer<eltwise, N = 64, C = 12, K = 12, Ho = 1, Wo = 1, R = 1, S = 1, inputs = 2, loops = [N = 4, N = 16]>, kapla.name = "eltwise_0"
-// CHECK-DAG: kapla.layer = #kapla.layer<eltwise, N = 64, C = 12, K = 12, Ho = 1, Wo = 1, R = 1, S = 1, inputs = 2, loops = [N = 4, N = 16]>, kapla.name = "eltwise_0.grad_merge"
+// CHECK-DAG: kapla.layer = #kapla.layer<eltwise, N = 64, C = 12, K = 12, Ho = 1, Wo = 1, R = 1, S = 1, inputs = 2, loops = [N = 4, N = 16], batch_loops = [0]>, kapla.name = "eltwise_0"
+// CHECK-DAG: kapla.layer = #kapla.layer<eltwise, N = 64, C = 12, K = 12, Ho = 1, Wo = 1, R = 1, S = 1, inputs = 2, loops = [N = 4, N = 16], batch_loops = [0]>, kapla.name = "eltwise_0.grad_merge"
 
 #id = affine_map<(h, i, j) -> (h, i, j)>
 #row = affine_map<(h, i, j) -> (h, i)>

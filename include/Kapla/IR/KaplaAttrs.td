@@ -120,11 +120,13 @@ def Kapla_LayerAttr : Kapla_Attr<"Layer", "layer"> {
     default to 1 and are omitted when 1. `loops` lists, for a dim that runs
     over several loops of its op, the extents of those loops, major to
     minor (one entry per loop); it is omitted when every dim is one loop.
+    `batch_loops` lists which of N's loops (0 for the first listed) carry
+    the network's batch; omitted when none is known.
 
     ```mlir
     #kapla.layer<conv, N = 1, C = 3, K = 48, Ho = 55, Wo = 55, R = 11, S = 11, sy = 4, sx = 4>
     #kapla.layer<fc, pass = backward_weight, N = 64, C = 4096, K = 1000, Ho = 1, Wo = 1, R = 1, S = 1>
-    #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 512]>
+    #kapla.layer<matmul, N = 6144, C = 64, K = 512, Ho = 1, Wo = 1, R = 1, S = 1, loops = [N = 12, N = 512], batch_loops = [1]>
     ```
   }];
   let parameters = (ins
@@ -134,10 +136,11 @@ def Kapla_LayerAttr : Kapla_Attr<"Layer", "layer"> {
     Kapla_I64Default<"1">:$sy, Kapla_I64Default<"1">:$sx,
     Kapla_I64Default<"1">:$dy, Kapla_I64Default<"1">:$dx,
     Kapla_I64Default<"1">:$inputs,
-    Kapla_OptionalDimAmountsParam:$loops
+    Kapla_OptionalDimAmountsParam:$loops,
+    Kapla_OptionalBracketedList<"int64_t", "loop positions">:$batch_loops
   );
   let assemblyFormat = [{
-    `<` $kind `,` struct($pass, $N, $C, $K, $Ho, $Wo, $R, $S, $sy, $sx, $dy, $dx, $inputs, $loops) `>`
+    `<` $kind `,` struct($pass, $N, $C, $K, $Ho, $Wo, $R, $S, $sy, $sx, $dy, $dx, $inputs, $loops, $batch_loops) `>`
   }];
   let genVerifyDecl = 1;
 }

@@ -90,9 +90,13 @@ struct LayerDesc {
   /// A dim that runs over several loops of its op (the heads and rows of a
   /// batched matmul, N = 12 x 512): the extents of those loops, major to
   /// minor, whose product is the dim's extent. Empty for a dim of one loop.
-  /// Every tile a dataflow cuts such a dim into must be a box of its loops
-  /// (`boxTile`), so that a loop nest can run over it.
+  /// A tile of such a dim is a rectangle of its loops (`tileShape`), so a
+  /// dataflow must cut it into tiles that divide the tile around them.
   std::array<llvm::SmallVector<int64_t, 0>, kNumDims> loops{};
+  /// Which of N's loops (`loops[N]`, bit i for the i-th, major first) carry
+  /// the network's batch: a tile of N keeps the others whole first, so that
+  /// batch groups cut the batch (the rows of attention, not its heads).
+  uint32_t batchLoops = 0;
 
   bool operator==(const LayerDesc &o) const;
   bool operator!=(const LayerDesc &o) const { return !(*this == o); }
@@ -109,18 +113,20 @@ struct LayerDesc {
   bool hasMultiLoopDims() const;
 };
 
-/// The loops of one tile of `step` of a dim that runs over loops of
-/// `extents` (major to minor): the loops inside the one the step ends in
-/// whole, that loop cut to what is left of the step, the loops outside it
-/// to 1; `extents` itself when the step covers them all. Nullopt when no
-/// tile of `step` is a box of them (the step does not divide into them).
+/// The shape of one tile of `step` of a dim that runs over loops of
+/// `extents` (major to minor): each loop takes the largest part of what is
+/// left of the step that divides it, first the loops without a bit in
+/// `batchMask` (major to minor), then those with one. `extents` itself when
+/// the step covers them all; nullopt when the step does not divide their
+/// product (no rectangle of the loops is such a tile).
 std::optional<llvm::SmallVector<int64_t, 4>>
-boxTile(llvm::ArrayRef<int64_t> extents, int64_t step);
+tileShape(llvm::ArrayRef<int64_t> extents, uint32_t batchMask, int64_t step);
 
 /// The loops of `d` in one tile of `extent` of it (its extent set to that,
-/// `loops` to the box's loops of extent above 1). When that tile is no box,
-/// the loops are left out: every dataflow the layer then gets is refused
-/// by the rule the tile breaks in the whole layer.
+/// `loops` to the tile's shape without loops of extent 1, `batchLoops`
+/// following them). When the extent does not divide, the loops are left
+/// out: every dataflow the layer then gets is refused by the rule the tile
+/// breaks in the whole layer.
 void cutDim(LayerDesc &layer, Dim d, int64_t extent);
 
 /// Element-wise layers: which of N, C, Ho, Wo each loop of an op over
@@ -133,10 +139,13 @@ eltwiseLoopDims(llvm::ArrayRef<int64_t> ranges, const LayerDesc &layer);
 
 /// Sets `layer.loops` from the dim each loop of an op over `ranges` runs
 /// over (`loopDims`, by loop number, nullopt for loops of no dim): a dim
-/// with several loops of extent above 1 gets their extents. Leaves `layer`
-/// as it is when the loops do not multiply to its extents.
+/// with several loops of extent above 1 gets their extents; and
+/// `layer.batchLoops` from which loops carry the network's batch
+/// (`batchLoop`, by loop number; none when empty). Leaves `layer` as it is
+/// when the loops do not multiply to its extents.
 void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
-                 llvm::ArrayRef<std::optional<Dim>> loopDims);
+                 llvm::ArrayRef<std::optional<Dim>> loopDims,
+                 llvm::ArrayRef<bool> batchLoop = {});
 
 /// The dims that index tensor `t` of a layer of kind `k` (empty when the kind
 /// has no such tensor, e.g. W of a POOL).

@@ -229,6 +229,11 @@ CASES = {
     # kapla-solve-layers.
     "segment": (lambda n: file_case("segment.mlir", "net", [8, 16], [8, 12],
                                     where=HERE), "multi-node-4x4", "presegmented"),
+    # Its batch groups cut both loops of a dim over heads x rows: the
+    # batch-group loop is a nest of two loops.
+    "segment-heads": (lambda n: file_case("segment-heads.mlir", "net", [4, 6, 8],
+                                          [4, 6, 3], where=HERE),
+                      "multi-node-4x4", "presegmented"),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
