@@ -77,7 +77,7 @@ tileShape(llvm::ArrayRef<int64_t> extents, uint32_t batchMask, int64_t step) {
   int64_t rest = step;
   for (bool batch : {false, true})
     for (size_t i = 0; i < shape.size(); ++i)
-      if (bool(batchMask >> i & 1) == batch) {
+      if ((i < 32 && (batchMask >> i & 1)) == batch) {
         shape[i] = std::gcd(rest, extents[i]);
         rest /= shape[i];
       }
@@ -95,7 +95,7 @@ void cutDim(LayerDesc &layer, Dim d, int64_t extent) {
     if (shape)
       for (auto [i, e] : llvm::enumerate(*shape))
         if (e != 1) {
-          if (mask >> i & 1)
+          if (i < 32 && (mask >> i & 1) && loops.size() < 32)
             kept |= 1u << loops.size();
           loops.push_back(e);
         }
