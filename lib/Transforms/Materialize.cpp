@@ -23,10 +23,14 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Transforms/CSE.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ToolOutputFile.h"
 
 namespace mlir::kapla {
@@ -338,9 +342,33 @@ struct KaplaMaterializePass
     getOperation().walk([&](SegmentOp seg) { segments.push_back(seg); });
     bool failed = false;
     LoopDimsByName byName = readAllLoopDims(getOperation());
-    for (SegmentOp seg : segments)
-      if (::mlir::failed(fuseBatchGroups(rw, seg, byName, grouped)))
+    for (SegmentOp seg : segments) {
+      // The values two layers of the segment read are fused into the
+      // group loop too, on a copy of the segment, kept when its layers come
+      // out once each (their readers took the same slice of them); else
+      // they are computed whole before the loop.
+      if (readTwice(seg)) {
+        rw.setInsertionPoint(seg);
+        auto trial = cast<SegmentOp>(rw.clone(*seg.getOperation()));
+        llvm::DenseMap<Operation *, int64_t> trialGrouped;
+        bool ok;
+        {
+          ScopedDiagnosticHandler quiet(&getContext(),
+                                        [](Diagnostic &) { return success(); });
+          ok = ::mlir::succeeded(
+                   fuseBatchGroups(rw, trial, byName, trialGrouped, true)) &&
+               eachLayerOnce(trial) && ::mlir::succeeded(verify(trial));
+        }
+        if (ok) {
+          rw.replaceOp(seg, trial->getResults());
+          grouped.insert(trialGrouped.begin(), trialGrouped.end());
+          continue;
+        }
+        rw.eraseOp(trial);
+      }
+      if (::mlir::failed(fuseBatchGroups(rw, seg, byName, grouped, false)))
         failed = true;
+    }
     SmallVector<linalg::LinalgOp> layers;
     SmallVector<FailureOr<DimLoops>> loops;
     failed |= ::mlir::failed(collectLayers(getOperation(), "kapla-materialize",
@@ -366,9 +394,47 @@ struct KaplaMaterializePass
   /// (scf::tileConsumerAndFuseProducersUsingSCF): one group flows through
   /// all of them before the next. The layer ops in the loop are recorded in
   /// `grouped` with G.
+  /// With `shareProducers`, a value two ops of the segment read is fused
+  /// once per reader, and equal copies merged; without, it is computed
+  /// whole before the loop.
   LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
                                 const LoopDimsByName &byName,
-                                llvm::DenseMap<Operation *, int64_t> &grouped);
+                                llvm::DenseMap<Operation *, int64_t> &grouped,
+                                bool shareProducers);
+
+  /// Whether the layers of `seg` share batch groups and some value of it
+  /// is read by two ops of its body.
+  static bool readTwice(SegmentOp seg) {
+    Block *body = &seg.getBody().front();
+    int64_t groups = 0;
+    for (Operation &op : *body)
+      if (getLayer(&op) && getDataflow(&op)) {
+        ConstraintAttr c = getConstraint(&op);
+        int64_t g = c ? c.getBatchGroups() : 0;
+        if (g <= 1 || (groups && g != groups))
+          return false;
+        groups = g;
+      }
+    for (Operation &op : *body)
+      for (Value v : op.getResults())
+        if (llvm::count_if(v.getUsers(), [&](Operation *u) {
+              return u->getBlock() == body && !isa<YieldOp>(u);
+            }) > 1)
+          return true;
+    return false;
+  }
+
+  /// Whether no layer of `seg` is there twice.
+  static bool eachLayerOnce(SegmentOp seg) {
+    llvm::StringSet<> seen;
+    bool once = true;
+    seg->walk([&](linalg::LinalgOp l) {
+      if (StringAttr name = getLayerNameAttr(l);
+          name && getLayer(l) && !seen.insert(name.getValue()).second)
+        once = false;
+    });
+    return once;
+  }
 };
 
 /// One tiling of a layer's op on the way to its nest: what
@@ -537,9 +603,95 @@ bool startsWithGroupLoop(ArrayRef<NestLoop> nest, int64_t groups) {
          nest.front().trips == groups;
 }
 
+/// The batch-group loop of a segment whose values may have two readers in
+/// it: `last` tiled by `sizes` into scf.for loops, then the ops of `seg`
+/// whose results the loop reads fused into it one slice at a time, the loop
+/// body made free of common subexpressions after each (two readers of one
+/// value take the same slice of it in a group: the two slices become one,
+/// and the value is fused once). A result the segment yields is yielded by
+/// the loop too and replaces it there. The untiled ops left without readers
+/// are erased. Failure (nothing changed) when `last` cannot be tiled.
+FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
+                                                    SegmentOp seg,
+                                                    linalg::LinalgOp last,
+                                                    ArrayRef<int64_t> sizes) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  rw.setInsertionPoint(last);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rw, cast<TilingInterface>(last.getOperation()), options);
+  if (failed(tiled) || tiled->loops.empty())
+    return failure();
+  rw.replaceOp(last, tiled->replacements);
+  SmallVector<LoopLikeOpInterface> loops = tiled->loops;
+  Block *body = &seg.getBody().front();
+  llvm::DenseMap<Value, unsigned> yieldedAt;
+  // Producers that could not be fused (their slices stay; ops are erased
+  // and allocated anew as fusion goes on, so slices are not what is kept).
+  llvm::SmallPtrSet<Operation *, 16> unfusable;
+  auto cse = [&] {
+    DominanceInfo dominance(loops.front());
+    eliminateCommonSubExpressions(rw, dominance, loops.front());
+  };
+  cse();
+  while (true) {
+    tensor::ExtractSliceOp slice;
+    loops.front()->walk([&](tensor::ExtractSliceOp s) {
+      auto source = dyn_cast<OpResult>(s.getSource());
+      if (!source || source.getOwner()->getBlock() != body ||
+          !isa<TilingInterface>(source.getOwner()) ||
+          unfusable.contains(source.getOwner()))
+        return WalkResult::advance();
+      slice = s;
+      return WalkResult::interrupt();
+    });
+    if (!slice)
+      break;
+    Operation *producer = cast<OpResult>(slice.getSource()).getOwner();
+    bool yielded = llvm::any_of(producer->getUsers(), [&](Operation *u) {
+      return u->getBlock() == body && isa<YieldOp>(u);
+    });
+    rw.setInsertionPoint(slice);
+    std::optional<scf::SCFFuseProducerOfSliceResult> fusedProducer =
+        scf::tileAndFuseProducerOfSlice(rw, slice, loops);
+    if (!fusedProducer) {
+      unfusable.insert(producer);
+      continue;
+    }
+    if (yielded && llvm::none_of(producer->getResults(),
+                                 [&](Value r) { return yieldedAt.count(r); })) {
+      if (failed(scf::yieldReplacementForFusedProducer(rw, slice,
+                                                       *fusedProducer, loops)))
+        return failure();
+      unsigned first =
+          loops.front()->getNumResults() - producer->getNumResults();
+      for (auto [i, r] : llvm::enumerate(producer->getResults()))
+        yieldedAt[r] = first + unsigned(i);
+    }
+    cse();
+  }
+  // What the segment reads of the fused values after the loop comes out of
+  // it (an op before the loop that reads one keeps the untiled producer).
+  Operation *loop = loops.front();
+  for (auto [value, number] : yieldedAt)
+    rw.replaceUsesWithIf(value, loop->getResult(number), [&](OpOperand &u) {
+      Operation *user = body->findAncestorOpInBlock(*u.getOwner());
+      return user && user != loop && loop->isBeforeInBlock(user);
+    });
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
+      if (&op != loop && !isa<YieldOp>(op) && op.use_empty() && isPure(&op)) {
+        rw.eraseOp(&op);
+        changed = true;
+      }
+  }
+  return LoopLikeOpInterface(loop);
+}
+
 LogicalResult KaplaMaterializePass::fuseBatchGroups(
     IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
-    llvm::DenseMap<Operation *, int64_t> &grouped) {
+    llvm::DenseMap<Operation *, int64_t> &grouped, bool shareProducers) {
   SmallVector<linalg::LinalgOp> segLayers;
   for (Operation &o : seg.getBody().front())
     if (auto l = dyn_cast<linalg::LinalgOp>(&o);
@@ -579,6 +731,17 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
     return last->emitError()
            << "kapla-materialize: the batch-group loop of the segment does "
               "not divide the loops of N";
+  if (shareProducers) {
+    FailureOr<LoopLikeOpInterface> loop =
+        fuseSharingProducers(rw, seg, last, sizes);
+    if (::mlir::failed(loop))
+      return failure();
+    loop->getOperation()->walk([&](linalg::LinalgOp t) {
+      if (getLayer(t) && getDataflow(t))
+        grouped[t] = groups;
+    });
+    return success();
+  }
   // The ops of the segment that feed its last layer are fused into the
   // group loop.
   scf::SCFTileAndFuseOptions options;
@@ -591,21 +754,21 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
         if (isDestination || !seg->isProperAncestor(p))
           return std::nullopt;
         scf::SCFTileAndFuseOptions::ControlFnResult r;
+        // Yielded by the loop when the segment yields it too.
+        Block *body = &seg.getBody().front();
+        r.yieldProducerReplacement =
+            llvm::any_of(producer.getUsers(), [&](Operation *u) {
+              return u->getBlock() == body && isa<YieldOp>(u);
+            });
         // A value two ops of the segment read would be computed once per
         // reader if fused (tile-and-fuse recomputes a producer for each
         // slice): it is computed whole before the loop.
-        Block *body = &seg.getBody().front();
         int64_t readers =
             llvm::count_if(producer.getUsers(), [&](Operation *u) {
               return u->getBlock() == body && !isa<YieldOp>(u);
             });
         if (readers > 1)
           return std::nullopt;
-        // Yielded by the loop when the segment yields it too.
-        r.yieldProducerReplacement =
-            llvm::any_of(producer.getUsers(), [&](Operation *u) {
-              return u->getBlock() == body && isa<YieldOp>(u);
-            });
         return r;
       });
   rw.setInsertionPoint(last);

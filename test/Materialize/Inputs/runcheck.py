@@ -234,6 +234,11 @@ CASES = {
     "segment-heads": (lambda n: file_case("segment-heads.mlir", "net", [4, 6, 8],
                                           [4, 6, 3], where=HERE),
                       "multi-node-4x4", "presegmented"),
+    # A residual block: a value two layers of the segment read is fused
+    # into the batch-group loop once.
+    "segment-residual": (lambda n: file_case("segment-residual.mlir", "net",
+                                             [8, 16], [8, 16], where=HERE),
+                         "multi-node-4x4", "presegmented"),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
