@@ -4,6 +4,7 @@
 
 #include "llvm/ADT/STLExtras.h"
 
+#include <iterator>
 #include <numeric>
 
 namespace mlir::kapla {
@@ -106,32 +107,11 @@ void cutDim(LayerDesc &layer, Dim d, int64_t extent) {
     if (d == Dim::N)
       layer.batchLoops = kept;
   }
-  switch (d) {
-  case Dim::N:
-    layer.n = extent;
-    break;
-  case Dim::C:
-    layer.c = extent;
-    break;
-  case Dim::K:
-    layer.k = extent;
-    break;
-  case Dim::Ho:
-    layer.ho = extent;
-    break;
-  case Dim::Wo:
-    layer.wo = extent;
-    break;
-  case Dim::R:
-    layer.r = extent;
-    break;
-  case Dim::S:
-    layer.s = extent;
-    break;
-  case Dim::Hi:
-  case Dim::Wi:
-    break;
-  }
+  // The field of a loop dim (Hi and Wi follow from the others).
+  int64_t *fields[] = {&layer.n,  &layer.c, &layer.k, &layer.ho,
+                       &layer.wo, &layer.r, &layer.s};
+  if (int(d) < int(std::size(fields)))
+    *fields[int(d)] = extent;
 }
 
 llvm::SmallVector<std::optional<Dim>, 8>
