@@ -394,9 +394,11 @@ struct KaplaMaterializePass
   /// (scf::tileConsumerAndFuseProducersUsingSCF): one group flows through
   /// all of them before the next. The layer ops in the loop are recorded in
   /// `grouped` with G.
-  /// With `shareProducers`, a value two ops of the segment read is fused
-  /// once per reader, and equal copies merged; without, it is computed
-  /// whole before the loop.
+  /// With `shareProducers` the loop is built by fuseSharingProducers, which
+  /// fuses a value two ops of the segment read once when they read the
+  /// same slice of it (it may leave the segment half-built on failure: it
+  /// runs on a copy); without, such a value is computed whole before the
+  /// loop.
   LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
                                 const LoopDimsByName &byName,
                                 llvm::DenseMap<Operation *, int64_t> &grouped,
@@ -610,7 +612,9 @@ bool startsWithGroupLoop(ArrayRef<NestLoop> nest, int64_t groups) {
 /// value take the same slice of it in a group: the two slices become one,
 /// and the value is fused once). A result the segment yields is yielded by
 /// the loop too and replaces it there. The untiled ops left without readers
-/// are erased. Failure (nothing changed) when `last` cannot be tiled.
+/// are erased. Failure when `last` cannot be tiled (nothing changed) or a
+/// value the segment yields cannot be yielded by the loop (the segment is
+/// left half-built: this runs on a copy of it).
 FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
                                                     SegmentOp seg,
                                                     linalg::LinalgOp last,
