@@ -53,7 +53,7 @@ bool LayerDesc::operator==(const LayerDesc &o) const {
   return kind == o.kind && pass == o.pass && n == o.n && c == o.c && k == o.k &&
          ho == o.ho && wo == o.wo && r == o.r && s == o.s && sy == o.sy &&
          sx == o.sx && dy == o.dy && dx == o.dx && numInputs == o.numInputs &&
-         loops == o.loops;
+         loops == o.loops && batchLoops == o.batchLoops;
 }
 
 bool LayerDesc::hasMultiLoopDims() const {
