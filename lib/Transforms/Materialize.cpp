@@ -316,6 +316,27 @@ collectLayers(Operation *func, StringRef pass, const LoopDimsByName &byName,
   return success(!failed);
 }
 
+/// The layer ops of `seg` that are linalg ops on tensors (into `layers`, in
+/// order), and the batch groups they share: 0 when there are fewer than two
+/// or their `batch_groups` differ (no shared group loop).
+int64_t sharedGroups(SegmentOp seg, SmallVectorImpl<linalg::LinalgOp> &layers) {
+  for (Operation &o : seg.getBody().front())
+    if (auto l = dyn_cast<linalg::LinalgOp>(&o);
+        l && getLayer(l) && getDataflow(l) && l.hasPureTensorSemantics())
+      layers.push_back(l);
+  if (layers.size() < 2)
+    return 0;
+  int64_t groups = 0;
+  for (linalg::LinalgOp l : layers) {
+    ConstraintAttr c = getConstraint(l);
+    int64_t g = c ? c.getBatchGroups() : 0;
+    if (groups != 0 && g != groups)
+      return 0;
+    groups = g;
+  }
+  return groups;
+}
+
 struct KaplaMaterializePass
     : public mlir::kapla::impl::KaplaMaterializePassBase<KaplaMaterializePass> {
   using Base::Base;
@@ -407,16 +428,10 @@ struct KaplaMaterializePass
   /// Whether the layers of `seg` share batch groups and some value of it
   /// is read by two ops of its body.
   static bool readTwice(SegmentOp seg) {
+    SmallVector<linalg::LinalgOp> layers;
+    if (sharedGroups(seg, layers) <= 1)
+      return false;
     Block *body = &seg.getBody().front();
-    int64_t groups = 0;
-    for (Operation &op : *body)
-      if (getLayer(&op) && getDataflow(&op)) {
-        ConstraintAttr c = getConstraint(&op);
-        int64_t g = c ? c.getBatchGroups() : 0;
-        if (g <= 1 || (groups && g != groups))
-          return false;
-        groups = g;
-      }
     for (Operation &op : *body)
       for (Value v : op.getResults())
         if (llvm::count_if(v.getUsers(), [&](Operation *u) {
@@ -697,22 +712,9 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
     IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
     llvm::DenseMap<Operation *, int64_t> &grouped, bool shareProducers) {
   SmallVector<linalg::LinalgOp> segLayers;
-  for (Operation &o : seg.getBody().front())
-    if (auto l = dyn_cast<linalg::LinalgOp>(&o);
-        l && getLayer(l) && getDataflow(l) && l.hasPureTensorSemantics())
-      segLayers.push_back(l);
-  if (segLayers.size() < 2)
-    return success();
-  int64_t groups = 0;
-  for (linalg::LinalgOp l : segLayers) {
-    ConstraintAttr c = getConstraint(l);
-    int64_t g = c ? c.getBatchGroups() : 0;
-    if (groups != 0 && g != groups)
-      return success(); // no shared group loop
-    groups = g;
-  }
+  int64_t groups = sharedGroups(seg, segLayers);
   if (groups <= 1)
-    return success();
+    return success(); // no shared group loop
   linalg::LinalgOp last = segLayers.back();
   LayerDesc layer = toCore(getLayer(last));
   llvm::Expected<SmallVector<NestLoop, 12>> nest =
