@@ -500,7 +500,10 @@ planNest(linalg::LinalgOp op, ArrayRef<NestLoop> nest, const DimLoops &dimLoops,
   };
   SmallVector<TileStep, 4> steps;
   // A step of `loops`: its tile sizes (and, for a forall, the mapping of
-  // each tiled loop, in loop order). Nothing when no loop is tiled.
+  // each tiled loop, in loop order). Nothing when no loop is tiled. A
+  // forall of partial results tiles only the reduction loops of its stacks,
+  // a plain forall only the parallel ones (a dim may span both: the heads
+  // and rows of a batched matmul's weight gradient).
   auto addStep = [&](TileStep::Kind kind,
                      ArrayRef<const NestLoop *> loops) -> LogicalResult {
     TileStep step;
@@ -511,13 +514,20 @@ planNest(linalg::LinalgOp op, ArrayRef<NestLoop> nest, const DimLoops &dimLoops,
     for (const NestLoop *l : loops) {
       if (loopsOf(*l).empty())
         continue; // a dim of extent 1
+      SmallVector<int64_t> sizes(numLoops, 0);
       if (::mlir::failed(dimTileSizes(ranges, loopsOf(*l), l->step,
-                                      l->dim == Dim::N ? batchMask : 0,
-                                      step.sizes)))
+                                      l->dim == Dim::N ? batchMask : 0, sizes)))
         return fail(*l, "its step does not divide the tile of the loops of " +
                             Twine(stringifyDim(l->dim)) + " it cuts");
-      for (unsigned j : loopsOf(*l))
+      for (unsigned j : loopsOf(*l)) {
+        bool reduction = iters[j] == utils::IteratorType::reduction;
+        if (kind == TileStep::Kind::Forall && reduction)
+          continue;
+        if (kind == TileStep::Kind::PartialForall && !reduction)
+          continue;
+        step.sizes[j] = sizes[j];
         mapAt[j] = mappingOf(*l);
+      }
     }
     for (unsigned j = 0; j < numLoops; ++j) {
       if (step.sizes[j] == 0)
@@ -582,9 +592,14 @@ planNest(linalg::LinalgOp op, ArrayRef<NestLoop> nest, const DimLoops &dimLoops,
         sequential.push_back(&stack);
         continue;
       }
-      (iters[loops.front()] == utils::IteratorType::reduction ? reduction
-                                                              : parallel)
-          .push_back(&stack);
+      if (llvm::any_of(loops, [&](unsigned j) {
+            return iters[j] != utils::IteratorType::reduction;
+          }))
+        parallel.push_back(&stack);
+      if (llvm::any_of(loops, [&](unsigned j) {
+            return iters[j] == utils::IteratorType::reduction;
+          }))
+        reduction.push_back(&stack);
     }
     if (!parallel.empty() &&
         ::mlir::failed(addStep(TileStep::Kind::Forall, parallel)))

@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/SCF/IR/ValueBoundsOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/ValueBoundsOpInterfaceImpl.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Interfaces/DestinationStyleOpInterface.h"
@@ -65,6 +66,44 @@ std::optional<int64_t> tripsOf(OpFoldResult lb, OpFoldResult ub,
   if (!l || !u || !s || *s <= 0)
     return std::nullopt;
   return *u <= *l ? 0 : llvm::divideCeil(*u - *l, *s);
+}
+
+/// Whether `v` is computed from `iv` by ops inside `scope`.
+bool dependsOn(Value v, Value iv, Operation *scope) {
+  SmallVector<Value> work = {v};
+  llvm::SmallPtrSet<Operation *, 8> seen;
+  while (!work.empty()) {
+    Value x = work.pop_back_val();
+    if (x == iv)
+      return true;
+    Operation *def = x.getDefiningOp();
+    if (def && scope->isProperAncestor(def) && seen.insert(def).second)
+      llvm::append_range(work, def->getOperands());
+  }
+  return false;
+}
+
+/// The first induction variable of `forall` (with more than one iteration)
+/// that some slice it writes does not move with: its iterations would write
+/// the same part of its result, which is no parallel loop.
+std::optional<unsigned> sharedWrite(scf::ForallOp forall) {
+  for (auto [d, iv] : llvm::enumerate(forall.getInductionVars())) {
+    std::optional<int64_t> trips =
+        tripsOf(forall.getMixedLowerBound()[d], forall.getMixedUpperBound()[d],
+                forall.getMixedStep()[d]);
+    if (trips && *trips == 1)
+      continue;
+    for (Operation &op : forall.getTerminator().getYieldingOps()) {
+      auto insert = dyn_cast<tensor::ParallelInsertSliceOp>(&op);
+      if (insert &&
+          llvm::none_of(insert.getMixedOffsets(), [&, iv = iv](OpFoldResult o) {
+            auto v = dyn_cast<Value>(o);
+            return v && dependsOn(v, iv, forall);
+          }))
+        return unsigned(d);
+    }
+  }
+  return std::nullopt;
 }
 
 } // namespace
@@ -117,6 +156,11 @@ LogicalResult mlir::kapla::verifyMaterializedNest(Operation *nest) {
                         stackOf(cur->getAttr(KaplaDialect::kStackAttrName)),
                         false, *trips});
     } else if (auto forall = dyn_cast<scf::ForallOp>(cur)) {
+      if (std::optional<unsigned> d = sharedWrite(forall))
+        return forall.emitError()
+               << "materialised nest: the iterations of the scf.forall write "
+                  "the same part of its result along its loop #"
+               << *d << " (a reduction run as parallel positions)";
       std::optional<ArrayAttr> mapping = forall.getMapping();
       for (auto [d, lb, ub, step] : llvm::enumerate(forall.getMixedLowerBound(),
                                                     forall.getMixedUpperBound(),
