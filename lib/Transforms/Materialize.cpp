@@ -337,123 +337,6 @@ int64_t sharedGroups(SegmentOp seg, SmallVectorImpl<linalg::LinalgOp> &layers) {
   return groups;
 }
 
-struct KaplaMaterializePass
-    : public mlir::kapla::impl::KaplaMaterializePassBase<KaplaMaterializePass> {
-  using Base::Base;
-
-  void getDependentDialects(DialectRegistry &registry) const override {
-    Base::getDependentDialects(registry);
-    // linalg ops are tiled through external models of TilingInterface and
-    // PartialReductionOpInterface.
-    linalg::registerTilingInterfaceExternalModels(registry);
-    // Which layer dim each loop runs over comes from LayerOpInterface.
-    registerLayerOpInterfaceModels(registry);
-  }
-
-  LogicalResult materialize(IRRewriter &rw, linalg::LinalgOp op,
-                            LayerAttr layerAttr, DataflowAttr dataflowAttr,
-                            const DimLoops &dimLoops, int64_t groups);
-
-  void runOnOperation() override {
-    IRRewriter rw(&getContext());
-    // Pipelined segments first: their batch-group loop, shared by the
-    // layers of a segment, with each layer's op on one group inside.
-    llvm::DenseMap<Operation *, int64_t> grouped;
-    SmallVector<SegmentOp> segments;
-    getOperation().walk([&](SegmentOp seg) { segments.push_back(seg); });
-    bool failed = false;
-    LoopDimsByName byName = readAllLoopDims(getOperation());
-    for (SegmentOp seg : segments) {
-      // The values two layers of the segment read are fused into the
-      // group loop too, on a copy of the segment, kept when its layers come
-      // out once each (their readers took the same slice of them); else
-      // they are computed whole before the loop.
-      if (readTwice(seg)) {
-        rw.setInsertionPoint(seg);
-        auto trial = cast<SegmentOp>(rw.clone(*seg.getOperation()));
-        llvm::DenseMap<Operation *, int64_t> trialGrouped;
-        bool ok;
-        {
-          ScopedDiagnosticHandler quiet(&getContext(),
-                                        [](Diagnostic &) { return success(); });
-          ok = ::mlir::succeeded(
-                   fuseBatchGroups(rw, trial, byName, trialGrouped, true)) &&
-               eachLayerOnce(trial) && ::mlir::succeeded(verify(trial));
-        }
-        if (ok) {
-          rw.replaceOp(seg, trial->getResults());
-          grouped.insert(trialGrouped.begin(), trialGrouped.end());
-          continue;
-        }
-        rw.eraseOp(trial);
-      }
-      if (::mlir::failed(fuseBatchGroups(rw, seg, byName, grouped, false)))
-        failed = true;
-    }
-    SmallVector<linalg::LinalgOp> layers;
-    SmallVector<FailureOr<DimLoops>> loops;
-    failed |= ::mlir::failed(collectLayers(getOperation(), "kapla-materialize",
-                                           byName, layers, loops, &grouped));
-    for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
-      if (::mlir::failed(dimLoops)) {
-        failed = true;
-        continue;
-      }
-      if (::mlir::failed(materialize(rw, op, getLayer(op), getDataflow(op),
-                                     *dimLoops, grouped.lookup(op))))
-        failed = true;
-    }
-    if (failed)
-      signalPassFailure();
-  }
-
-  /// In a pipelined segment whose layers hand each other the batch in
-  /// groups (`batch_groups = G > 1`), each layer's outermost GBUF update is
-  /// the group loop over N (validity rule 8). The segment's last layer is
-  /// tiled along it and the layers (and the ops between them) that feed it
-  /// in the segment are fused into that loop
-  /// (scf::tileConsumerAndFuseProducersUsingSCF): one group flows through
-  /// all of them before the next. The layer ops in the loop are recorded in
-  /// `grouped` with G.
-  /// With `shareProducers` the loop is built by fuseSharingProducers, which
-  /// fuses a value two ops of the segment read once when they read the
-  /// same slice of it (it may leave the segment half-built on failure: it
-  /// runs on a copy); without, such a value is computed whole before the
-  /// loop.
-  LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
-                                const LoopDimsByName &byName,
-                                llvm::DenseMap<Operation *, int64_t> &grouped,
-                                bool shareProducers);
-
-  /// Whether the layers of `seg` share batch groups and some value of it
-  /// is read by two ops of its body.
-  static bool readTwice(SegmentOp seg) {
-    SmallVector<linalg::LinalgOp> layers;
-    if (sharedGroups(seg, layers) <= 1)
-      return false;
-    Block *body = &seg.getBody().front();
-    for (Operation &op : *body)
-      for (Value v : op.getResults())
-        if (llvm::count_if(v.getUsers(), [&](Operation *u) {
-              return u->getBlock() == body && !isa<YieldOp>(u);
-            }) > 1)
-          return true;
-    return false;
-  }
-
-  /// Whether no layer of `seg` is there twice.
-  static bool eachLayerOnce(SegmentOp seg) {
-    llvm::StringSet<> seen;
-    bool once = true;
-    seg->walk([&](linalg::LinalgOp l) {
-      if (StringAttr name = getLayerNameAttr(l);
-          name && getLayer(l) && !seen.insert(name.getValue()).second)
-        once = false;
-    });
-    return once;
-  }
-};
-
 /// One tiling of a layer's op on the way to its nest: what
 /// scf::tileUsingSCF is asked for (kapla-materialize) or what a transform
 /// op does (kapla-emit-transform).
@@ -635,20 +518,91 @@ bool startsWithGroupLoop(ArrayRef<NestLoop> nest, int64_t groups) {
          nest.front().trips == groups;
 }
 
+/// How a segment's batch-group loop was built, with the ops of the
+/// segment named by their position in its body before (the same in a copy
+/// of the segment): what kapla-emit-transform writes as transform ops.
+struct GroupLoopPlan {
+  /// The batch groups; 0 when no loop was built.
+  int64_t groups = 0;
+  /// The layer the loop tiles, and its tile sizes.
+  unsigned last = 0;
+  SmallVector<int64_t> sizes;
+  /// The ops fused into the loop, in the order they were.
+  SmallVector<unsigned> fused;
+  /// Built by fuseSharingProducers (common subexpressions of the loop body
+  /// eliminated after each fusion).
+  bool sharing = false;
+  /// The loop yields a fused value that the segment reads after it.
+  bool readAfter = false;
+  /// An op was fused that was not in the body before (no position).
+  bool unplaced = false;
+
+  void addFused(const llvm::DenseMap<Operation *, unsigned> &position,
+                Operation *op) {
+    auto it = position.find(op);
+    if (it == position.end())
+      unplaced = true;
+    else if (!llvm::is_contained(fused, it->second))
+      fused.push_back(it->second);
+  }
+};
+
+/// The position of each op in the body of `seg`.
+llvm::DenseMap<Operation *, unsigned> bodyPositions(SegmentOp seg) {
+  llvm::DenseMap<Operation *, unsigned> position;
+  for (auto [i, op] : llvm::enumerate(seg.getBody().front()))
+    position[&op] = unsigned(i);
+  return position;
+}
+
+/// Makes each op in the body of `loop` that writes into a slice of a tensor
+/// the loop starts from (the initial value of a tensor it carries) write
+/// into that slice of the carried tensor instead, as upstream fusion into a
+/// loop does (transform.structured.fuse_into_containing_op): a producer
+/// fused into a segment's batch-group loop that shares its output tensor
+/// with the segment's last layer writes into the loop's tensor. The slices
+/// left without readers are erased.
+void reuseLoopInits(RewriterBase &rw, LoopLikeOpInterface loop) {
+  Block &body = loop.getLoopRegions().front()->front();
+  for (Operation &op : body) {
+    auto dps = dyn_cast<DestinationStyleOpInterface>(&op);
+    if (!dps)
+      continue;
+    for (OpOperand &init : dps.getDpsInitsMutable()) {
+      auto slice = init.get().getDefiningOp<tensor::ExtractSliceOp>();
+      if (!slice || slice->getBlock() != &body)
+        continue;
+      for (BlockArgument arg : loop.getRegionIterArgs()) {
+        if (loop.getTiedLoopInit(arg)->get() != slice.getSource())
+          continue;
+        rw.setInsertionPoint(slice);
+        auto carried = tensor::ExtractSliceOp::create(
+            rw, slice.getLoc(), slice.getType(), arg, slice.getMixedOffsets(),
+            slice.getMixedSizes(), slice.getMixedStrides());
+        rw.modifyOpInPlace(&op, [&] { init.set(carried); });
+        if (slice->use_empty())
+          rw.eraseOp(slice);
+        break;
+      }
+    }
+  }
+}
+
 /// The batch-group loop of a segment whose values may have two readers in
 /// it: `last` tiled by `sizes` into scf.for loops, then the ops of `seg`
-/// whose results the loop reads fused into it one slice at a time, the loop
-/// body made free of common subexpressions after each (two readers of one
-/// value take the same slice of it in a group: the two slices become one,
-/// and the value is fused once). A result the segment yields is yielded by
-/// the loop too and replaces it there. The untiled ops left without readers
-/// are erased. Failure when `last` cannot be tiled (nothing changed) or a
-/// value the segment yields cannot be yielded by the loop (the segment is
-/// left half-built: this runs on a copy of it).
-FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
-                                                    SegmentOp seg,
-                                                    linalg::LinalgOp last,
-                                                    ArrayRef<int64_t> sizes) {
+/// whose results the loop reads fused into it one slice at a time, the
+/// latest in the segment first, the loop body made free of common
+/// subexpressions after each (two readers of one value take the same slice
+/// of it in a group: the two slices become one, and the value is fused
+/// once). `plan` records the ops fused, in order. A result the segment yields
+/// is yielded by the loop too and replaces it there. The untiled ops left
+/// without readers are erased. Failure when `last` cannot be tiled (nothing
+/// changed) or a value the segment yields cannot be yielded by the loop (the
+/// segment is left half-built: this runs on a copy of it).
+FailureOr<LoopLikeOpInterface>
+fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
+                     ArrayRef<int64_t> sizes, GroupLoopPlan &plan) {
+  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(seg);
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
   rw.setInsertionPoint(last);
@@ -669,15 +623,20 @@ FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
   };
   cse();
   while (true) {
+    // A slice of the producer latest in the segment: every op of the
+    // segment that reads it is in the loop by then (it comes after it), so
+    // its readers' slices of it are all there, made one by CSE when equal.
     tensor::ExtractSliceOp slice;
     loops.front()->walk([&](tensor::ExtractSliceOp s) {
       auto source = dyn_cast<OpResult>(s.getSource());
       if (!source || source.getOwner()->getBlock() != body ||
           !isa<TilingInterface>(source.getOwner()) ||
           unfusable.contains(source.getOwner()))
-        return WalkResult::advance();
-      slice = s;
-      return WalkResult::interrupt();
+        return;
+      Operation *chosen =
+          slice ? cast<OpResult>(slice.getSource()).getOwner() : nullptr;
+      if (!chosen || chosen->isBeforeInBlock(source.getOwner()))
+        slice = s;
     });
     if (!slice)
       break;
@@ -692,6 +651,7 @@ FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
       unfusable.insert(producer);
       continue;
     }
+    plan.addFused(position, producer);
     if (yielded && llvm::none_of(producer->getResults(),
                                  [&](Value r) { return yieldedAt.count(r); })) {
       if (failed(scf::yieldReplacementForFusedProducer(rw, slice,
@@ -704,9 +664,12 @@ FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
     }
     cse();
   }
+  reuseLoopInits(rw, loops.back());
+  cse();
   // What the segment reads of the fused values after the loop comes out of
   // it (an op before the loop that reads one keeps the untiled producer).
   Operation *loop = loops.front();
+  plan.readAfter = !yieldedAt.empty();
   for (auto [value, number] : yieldedAt)
     rw.replaceUsesWithIf(value, loop->getResult(number), [&](OpOperand &u) {
       Operation *user = body->findAncestorOpInBlock(*u.getOwner());
@@ -723,9 +686,24 @@ FailureOr<LoopLikeOpInterface> fuseSharingProducers(IRRewriter &rw,
   return LoopLikeOpInterface(loop);
 }
 
-LogicalResult KaplaMaterializePass::fuseBatchGroups(
-    IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
-    llvm::DenseMap<Operation *, int64_t> &grouped, bool shareProducers) {
+/// In a pipelined segment whose layers hand each other the batch in
+/// groups (`batch_groups = G > 1`), each layer's outermost GBUF update is
+/// the group loop over N (validity rule 8). The segment's last layer is
+/// tiled along it and the layers (and the ops between them) that feed it
+/// in the segment are fused into that loop
+/// (scf::tileConsumerAndFuseProducersUsingSCF): one group flows through
+/// all of them before the next. The layer ops in the loop are recorded in
+/// `grouped` with G, and how the loop was built in `plan`.
+/// With `shareProducers` the loop is built by fuseSharingProducers, which
+/// fuses a value two ops of the segment read once when they read the
+/// same slice of it (it may leave the segment half-built on failure: it
+/// runs on a copy); without, such a value is computed whole before the
+/// loop.
+LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
+                              const LoopDimsByName &byName,
+                              llvm::DenseMap<Operation *, int64_t> &grouped,
+                              bool shareProducers, GroupLoopPlan &plan,
+                              StringRef pass) {
   SmallVector<linalg::LinalgOp> segLayers;
   int64_t groups = sharedGroups(seg, segLayers);
   if (groups <= 1)
@@ -740,8 +718,7 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
   }
   if (!startsWithGroupLoop(*nest, groups))
     return success();
-  FailureOr<DimLoops> dimLoops =
-      layerLoops(last, layer, byName, "kapla-materialize");
+  FailureOr<DimLoops> dimLoops = layerLoops(last, layer, byName, pass);
   if (::mlir::failed(dimLoops))
     return failure();
   SmallVector<int64_t> sizes(last.getNumLoops(), 0);
@@ -749,14 +726,19 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
       ::mlir::failed(dimTileSizes(last.getStaticLoopRanges(),
                                   (*dimLoops)[int(Dim::N)], nest->front().step,
                                   layer.batchLoops, sizes)))
-    return last->emitError()
-           << "kapla-materialize: the batch-group loop of the segment does "
-              "not divide the loops of N";
+    return last->emitError() << pass
+                             << ": the batch-group loop of the segment does "
+                                "not divide the loops of N";
+  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(seg);
+  plan.last = position.lookup(last);
+  plan.sizes = sizes;
+  plan.sharing = shareProducers;
   if (shareProducers) {
     FailureOr<LoopLikeOpInterface> loop =
-        fuseSharingProducers(rw, seg, last, sizes);
+        fuseSharingProducers(rw, seg, last, sizes, plan);
     if (::mlir::failed(loop))
       return failure();
+    plan.groups = groups;
     loop->getOperation()->walk([&](linalg::LinalgOp t) {
       if (getLayer(t) && getDataflow(t))
         grouped[t] = groups;
@@ -797,10 +779,18 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
       scf::tileConsumerAndFuseProducersUsingSCF(
           rw, cast<TilingInterface>(last.getOperation()), options);
   if (::mlir::failed(fused))
-    return last->emitError() << "kapla-materialize: cannot build the "
+    return last->emitError() << pass
+                             << ": cannot build the "
                                 "batch-group loop of the segment";
+  plan.groups = groups;
+  for (Operation *p : fused->fusedProducers)
+    plan.addFused(position, p);
+  plan.readAfter =
+      !fused->replacements.empty() &&
+      fused->loops.front()->getNumResults() > last->getNumResults();
   for (auto [original, replacement] : fused->replacements)
     rw.replaceAllUsesWith(original, replacement);
+  reuseLoopInits(rw, fused->loops.back());
   // The untiled ops go once nothing reads them; fusion leaves the slices
   // of them it replaced behind, unused.
   llvm::SmallPtrSet<Operation *, 8> erased;
@@ -832,32 +822,149 @@ LogicalResult KaplaMaterializePass::fuseBatchGroups(
   return success();
 }
 
-LogicalResult KaplaMaterializePass::materialize(
-    IRRewriter &rw, linalg::LinalgOp op, LayerAttr layerAttr,
-    DataflowAttr dataflowAttr, const DimLoops &dimLoops, int64_t groups) {
-  LayerDesc layer = toCore(layerAttr);
+/// Whether the layers of `seg` share batch groups and some value of it
+/// is read by two ops of its body.
+bool readTwice(SegmentOp seg) {
+  SmallVector<linalg::LinalgOp> layers;
+  if (sharedGroups(seg, layers) <= 1)
+    return false;
+  Block *body = &seg.getBody().front();
+  for (Operation &op : *body)
+    for (Value v : op.getResults())
+      if (llvm::count_if(v.getUsers(), [&](Operation *u) {
+            return u->getBlock() == body && !isa<YieldOp>(u);
+          }) > 1)
+        return true;
+  return false;
+}
+
+/// Whether no layer of `seg` is there twice.
+bool eachLayerOnce(SegmentOp seg) {
+  llvm::StringSet<> seen;
+  bool once = true;
+  seg->walk([&](linalg::LinalgOp l) {
+    if (StringAttr name = getLayerNameAttr(l);
+        name && getLayer(l) && !seen.insert(name.getValue()).second)
+      once = false;
+  });
+  return once;
+}
+
+/// The batch-group loop of `seg` (fuseBatchGroups). The values two layers
+/// of the segment read are fused into it too, on a copy of the segment,
+/// kept when its layers come out once each (their readers took the same
+/// slice of them); else they are computed whole before the loop. Returns
+/// the segment as it is after: `seg`, or the copy that replaced it.
+FailureOr<SegmentOp>
+buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
+                 llvm::DenseMap<Operation *, int64_t> &grouped,
+                 GroupLoopPlan &plan, StringRef pass) {
+  if (readTwice(seg)) {
+    rw.setInsertionPoint(seg);
+    auto trial = cast<SegmentOp>(rw.clone(*seg.getOperation()));
+    llvm::DenseMap<Operation *, int64_t> trialGrouped;
+    GroupLoopPlan trialPlan;
+    bool ok;
+    {
+      ScopedDiagnosticHandler quiet(seg->getContext(),
+                                    [](Diagnostic &) { return success(); });
+      ok = ::mlir::succeeded(fuseBatchGroups(rw, trial, byName, trialGrouped,
+                                             true, trialPlan, pass)) &&
+           eachLayerOnce(trial) && ::mlir::succeeded(verify(trial));
+    }
+    if (ok) {
+      rw.replaceOp(seg, trial->getResults());
+      grouped.insert(trialGrouped.begin(), trialGrouped.end());
+      plan = std::move(trialPlan);
+      return trial;
+    }
+    rw.eraseOp(trial);
+  }
+  if (::mlir::failed(
+          fuseBatchGroups(rw, seg, byName, grouped, false, plan, pass)))
+    return failure();
+  return seg;
+}
+
+/// The tilings of the nest of layer `op` under its dataflow, or failure
+/// after an error. In a batch-group loop of `groups` (> 1) the op computes
+/// one group, and its nest goes on from inside that loop.
+FailureOr<SmallVector<TileStep, 4>> planLayer(linalg::LinalgOp op,
+                                              const DimLoops &dimLoops,
+                                              int64_t groups, StringRef pass) {
+  LayerDesc layer = toCore(getLayer(op));
   llvm::Expected<SmallVector<NestLoop, 12>> nest =
-      buildLoopNest(layer, toCore(dataflowAttr));
+      buildLoopNest(layer, toCore(getDataflow(op)));
   if (!nest)
-    return op->emitError() << "kapla-materialize: the dataflow is no loop "
-                              "nest: "
+    return op->emitError() << pass << ": the dataflow is no loop nest: "
                            << llvm::toString(nest.takeError());
-  // In a batch-group loop: the loops inside it.
   ArrayRef<NestLoop> loops = *nest;
   if (groups > 1) {
     if (!startsWithGroupLoop(loops, groups))
-      return op->emitError() << "kapla-materialize: the layer is in a "
-                                "batch-group loop but its nest does not "
-                                "start with it";
+      return op->emitError() << pass
+                             << ": the layer is in a batch-group "
+                                "loop but its nest does not start "
+                                "with it";
     loops = loops.drop_front();
+    // The loops of N in one batch group.
+    cutDim(layer, Dim::N, layer.n / groups);
   }
-  // The loops of N in one batch group.
-  LayerDesc groupLayer = layer;
-  if (groups > 1)
-    cutDim(groupLayer, Dim::N, layer.n / groups);
+  return planNest(op, loops, dimLoops, layer.batchLoops, regionOf(op), pass);
+}
+
+struct KaplaMaterializePass
+    : public mlir::kapla::impl::KaplaMaterializePassBase<KaplaMaterializePass> {
+  using Base::Base;
+
+  void getDependentDialects(DialectRegistry &registry) const override {
+    Base::getDependentDialects(registry);
+    // linalg ops are tiled through external models of TilingInterface and
+    // PartialReductionOpInterface.
+    linalg::registerTilingInterfaceExternalModels(registry);
+    // Which layer dim each loop runs over comes from LayerOpInterface.
+    registerLayerOpInterfaceModels(registry);
+  }
+
+  LogicalResult materialize(IRRewriter &rw, linalg::LinalgOp op,
+                            const DimLoops &dimLoops, int64_t groups);
+
+  void runOnOperation() override {
+    IRRewriter rw(&getContext());
+    // Pipelined segments first: their batch-group loop, shared by the
+    // layers of a segment, with each layer's op on one group inside.
+    llvm::DenseMap<Operation *, int64_t> grouped;
+    SmallVector<SegmentOp> segments;
+    getOperation().walk([&](SegmentOp seg) { segments.push_back(seg); });
+    bool failed = false;
+    LoopDimsByName byName = readAllLoopDims(getOperation());
+    for (SegmentOp seg : segments) {
+      GroupLoopPlan plan;
+      failed |= ::mlir::failed(buildSegmentLoop(rw, seg, byName, grouped, plan,
+                                                "kapla-materialize"));
+    }
+    SmallVector<linalg::LinalgOp> layers;
+    SmallVector<FailureOr<DimLoops>> loops;
+    failed |= ::mlir::failed(collectLayers(getOperation(), "kapla-materialize",
+                                           byName, layers, loops, &grouped));
+    for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
+      if (::mlir::failed(dimLoops)) {
+        failed = true;
+        continue;
+      }
+      if (::mlir::failed(materialize(rw, op, *dimLoops, grouped.lookup(op))))
+        failed = true;
+    }
+    if (failed)
+      signalPassFailure();
+  }
+};
+
+LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
+                                                linalg::LinalgOp op,
+                                                const DimLoops &dimLoops,
+                                                int64_t groups) {
   FailureOr<SmallVector<TileStep, 4>> steps =
-      planNest(op, loops, dimLoops, groupLayer.batchLoops, regionOf(op),
-               "kapla-materialize");
+      planLayer(op, dimLoops, groups, "kapla-materialize");
   if (::mlir::failed(steps))
     return failure();
   if (steps->empty())
@@ -1060,6 +1167,134 @@ std::string bracketed(ArrayRef<int64_t> values) {
   return out;
 }
 
+constexpr const char *kAnyOp = "!transform.any_op";
+
+/// Writes the transform op that matches the layer `op` by its kapla.name in
+/// the payload of handle `in`, as handle `handle`.
+void emitMatch(llvm::raw_ostream &os, StringRef handle, Operation *op,
+               StringRef in) {
+  os << "    " << handle << " = transform.structured.match ops{[\""
+     << op->getName()
+     << "\"]} attributes {kapla.name = " << getLayerNameAttr(op) << "} in "
+     << in << " : (" << kAnyOp << ") -> " << kAnyOp << "\n";
+}
+
+/// Writes the transform ops that make the nest of `steps` from the op in
+/// handle `%<p>op0`; the handles they make are named with prefix `p` too.
+void emitSteps(llvm::raw_ostream &os, StringRef p, ArrayRef<TileStep> steps) {
+  const char *any = kAnyOp;
+  for (auto [i, step] : llvm::enumerate(steps)) {
+    const NestLoop &l = step.loop;
+    os << "    // " << stringifyMemLevel(l.level) << " "
+       << (l.spatial ? "stack" : "update") << " #" << l.index << " over "
+       << stringifyDim(l.dim) << "\n";
+    std::string n = std::to_string(i + 1);
+    std::string in = ("%" + p + "op" + Twine(i)).str();
+    std::string out = ("%" + p + "op" + n).str();
+    std::string loops = ("%" + p + "loops" + n).str();
+    std::string mapping;
+    llvm::raw_string_ostream ms(mapping);
+    ms << "[";
+    llvm::interleaveComma(step.mapping, ms, [&](Attribute a) { a.print(ms); });
+    ms << "]";
+    switch (step.kind) {
+    case TileStep::Kind::For: {
+      int64_t count = llvm::count_if(step.sizes, [](int64_t t) { return t; });
+      os << "    " << out << ", " << loops << ":" << count
+         << " = transform.structured.tile_using_for " << in << " tile_sizes "
+         << bracketed(step.sizes) << " : (" << any << ") -> (" << any;
+      for (int64_t k = 0; k < count; ++k)
+        os << ", " << any;
+      os << ")\n";
+      if (step.stack) {
+        os << "    %" << p << "stack" << n << " = transform.param.constant "
+           << step.stack << " -> !transform.any_param\n";
+        for (int64_t k = 0; k < count; ++k)
+          os << "    transform.annotate " << loops << "#" << k
+             << " \"kapla.stack\" = %" << p << "stack" << n << " : " << any
+             << ", !transform.any_param\n";
+      }
+      break;
+    }
+    case TileStep::Kind::Forall:
+      os << "    " << out << ", " << loops
+         << " = transform.structured.tile_using_forall " << in << " tile_sizes "
+         << bracketed(step.sizes) << " (mapping = " << mapping << ") : (" << any
+         << ") -> (" << any << ", " << any << ")\n";
+      break;
+    case TileStep::Kind::PartialForall: {
+      SmallVector<int64_t> dims(step.reductionDims.begin(),
+                                step.reductionDims.end());
+      os << "    %" << p << "fill" << n << ", " << out << ", %" << p << "merge"
+         << n << ", " << loops
+         << " = transform.structured.tile_reduction_using_forall " << in
+         << " reduction_dims = " << bracketed(dims)
+         << " by num_threads = " << bracketed(step.threads)
+         << " tile_sizes = " << bracketed(step.sizes)
+         << " mapping = " << mapping << " : (" << any << ") -> (" << any << ", "
+         << any << ", " << any << ", " << any << ")\n";
+      break;
+    }
+    }
+  }
+}
+
+/// A segment's batch-group loop as kapla-materialize builds it: how it is
+/// built, and the nest of each layer in it (planned on the layer's op for
+/// one group), in order.
+struct SegmentScript {
+  GroupLoopPlan plan;
+  struct LayerNest {
+    Operation *op; ///< the layer in the segment
+    SmallVector<TileStep, 4> steps;
+  };
+  SmallVector<LayerNest, 4> nests;
+};
+
+/// Builds the batch-group loop of `seg` as kapla-materialize does, on a copy
+/// of it (erased after), into `script`. Failure after an error.
+LogicalResult planSegmentLoop(IRRewriter &rw, SegmentOp seg,
+                              const LoopDimsByName &byName,
+                              SegmentScript &script, StringRef pass) {
+  SmallVector<Operation *> body = llvm::map_to_vector(
+      seg.getBody().front(), [](Operation &o) { return &o; });
+  rw.setInsertionPoint(seg);
+  auto copy = cast<SegmentOp>(rw.clone(*seg.getOperation()));
+  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(copy);
+  llvm::DenseMap<Operation *, int64_t> grouped;
+  FailureOr<SegmentOp> built =
+      buildSegmentLoop(rw, copy, byName, grouped, script.plan, pass);
+  bool ok = ::mlir::succeeded(built);
+  if (ok && script.plan.groups > 1)
+    (*built)->walk([&](linalg::LinalgOp t) {
+      int64_t groups = grouped.lookup(t);
+      if (groups <= 1)
+        return;
+      LayerDesc layer = toCore(getLayer(t));
+      cutDim(layer, Dim::N, layer.n / groups);
+      FailureOr<DimLoops> dimLoops = layerLoops(t, layer, byName, pass);
+      FailureOr<SmallVector<TileStep, 4>> steps = failure();
+      if (::mlir::succeeded(dimLoops))
+        steps = planLayer(t, *dimLoops, groups, pass);
+      if (::mlir::failed(steps)) {
+        ok = false;
+        return;
+      }
+      // The layer of the segment this one is a tile of, by name.
+      Operation *original = nullptr;
+      for (Operation *o : body)
+        if (getLayerNameAttr(o) == getLayerNameAttr(t))
+          original = o;
+      if (!original) {
+        script.plan.unplaced = true;
+        return;
+      }
+      script.nests.push_back({original, std::move(*steps)});
+    });
+  rw.eraseOp(ok ? *built : copy);
+  return success(ok);
+}
+
 struct KaplaEmitTransformPass
     : public mlir::kapla::impl::KaplaEmitTransformPassBase<
           KaplaEmitTransformPass> {
@@ -1071,122 +1306,195 @@ struct KaplaEmitTransformPass
     registerLayerOpInterfaceModels(registry);
   }
 
-  /// Appends to `os` the named sequence `@name` that makes the nest of
-  /// `steps` for the layer `op` of `func`.
-  void emitSequence(llvm::raw_ostream &os, StringRef name,
-                    FunctionOpInterface func, linalg::LinalgOp op,
-                    ArrayRef<TileStep> steps) {
-    const char *any = "!transform.any_op";
-    os << "  // " << getLayerNameAttr(op).getValue() << " in @"
-       << func.getName() << ": " << op->getName() << "\n";
-    os << "  transform.named_sequence @" << name << "(%root: " << any
+  /// Writes to `os` the start of the named sequence `@name` over function
+  /// `func` (handle `%func`).
+  static void beginSequence(llvm::raw_ostream &os, StringRef name,
+                            FunctionOpInterface func) {
+    os << "  transform.named_sequence @" << name << "(%root: " << kAnyOp
        << " {transform.readonly}) {\n";
     os << "    %func = transform.structured.match ops{[\"" << func->getName()
        << "\"]} attributes {sym_name = \"" << func.getName() << "\"} in %root"
-       << " : (" << any << ") -> " << any << "\n";
-    os << "    %op0 = transform.structured.match ops{[\"" << op->getName()
-       << "\"]} attributes {kapla.name = " << getLayerNameAttr(op)
-       << "} in %func : (" << any << ") -> " << any << "\n";
-    for (auto [i, step] : llvm::enumerate(steps)) {
-      const NestLoop &l = step.loop;
-      os << "    // " << stringifyMemLevel(l.level) << " "
-         << (l.spatial ? "stack" : "update") << " #" << l.index << " over "
-         << stringifyDim(l.dim) << "\n";
-      std::string in = "%op" + std::to_string(i);
-      std::string out = "%op" + std::to_string(i + 1);
-      std::string loops = "%loops" + std::to_string(i + 1);
-      std::string mapping;
-      llvm::raw_string_ostream ms(mapping);
-      ms << "[";
-      llvm::interleaveComma(step.mapping, ms,
-                            [&](Attribute a) { a.print(ms); });
-      ms << "]";
-      switch (step.kind) {
-      case TileStep::Kind::For: {
-        int64_t n = llvm::count_if(step.sizes, [](int64_t t) { return t; });
-        os << "    " << out << ", " << loops << ":" << n
-           << " = transform.structured.tile_using_for " << in << " tile_sizes "
-           << bracketed(step.sizes) << " : (" << any << ") -> (" << any;
-        for (int64_t k = 0; k < n; ++k)
-          os << ", " << any;
-        os << ")\n";
-        if (step.stack) {
-          os << "    %stack" << i + 1 << " = transform.param.constant "
-             << step.stack << " -> !transform.any_param\n";
-          for (int64_t k = 0; k < n; ++k)
-            os << "    transform.annotate " << loops << "#" << k
-               << " \"kapla.stack\" = %stack" << i + 1 << " : " << any
-               << ", !transform.any_param\n";
-        }
-        break;
-      }
-      case TileStep::Kind::Forall:
-        os << "    " << out << ", " << loops
-           << " = transform.structured.tile_using_forall " << in
-           << " tile_sizes " << bracketed(step.sizes)
-           << " (mapping = " << mapping << ") : (" << any << ") -> (" << any
-           << ", " << any << ")\n";
-        break;
-      case TileStep::Kind::PartialForall: {
-        SmallVector<int64_t> dims(step.reductionDims.begin(),
-                                  step.reductionDims.end());
-        os << "    %fill" << i + 1 << ", " << out << ", %merge" << i + 1 << ", "
-           << loops << " = transform.structured.tile_reduction_using_forall "
-           << in << " reduction_dims = " << bracketed(dims)
-           << " by num_threads = " << bracketed(step.threads)
-           << " tile_sizes = " << bracketed(step.sizes)
-           << " mapping = " << mapping << " : (" << any << ") -> (" << any
-           << ", " << any << ", " << any << ", " << any << ")\n";
-        break;
-      }
-      }
-    }
+       << " : (" << kAnyOp << ") -> " << kAnyOp << "\n";
+  }
+
+  /// Appends to `os` the named sequence `@name` that makes the nest of
+  /// `steps` for the layer `op` of `func`.
+  static void emitSequence(llvm::raw_ostream &os, StringRef name,
+                           FunctionOpInterface func, linalg::LinalgOp op,
+                           ArrayRef<TileStep> steps) {
+    os << "  // " << getLayerNameAttr(op).getValue() << " in @"
+       << func.getName() << ": " << op->getName() << "\n";
+    beginSequence(os, name, func);
+    emitMatch(os, "%op0", op, "%func");
+    emitSteps(os, "", steps);
     os << "    transform.yield\n  }\n";
+  }
+
+  /// Appends to `os` the named sequence `@name` that builds the batch-group
+  /// loop of segment `seg` of `func` as `script` says, then the nest of each
+  /// layer in it. Handles `%g0`, `%g1`, ... are the layer the loop tiles and
+  /// the ops fused into it, in order: a layer is found by its kapla.name,
+  /// another op as the producer of an operand of one before it. Fails,
+  /// writing nothing, when an op is neither.
+  static LogicalResult emitGroupSequence(llvm::raw_ostream &os, StringRef name,
+                                         FunctionOpInterface func,
+                                         SegmentOp seg,
+                                         const SegmentScript &script) {
+    const GroupLoopPlan &plan = script.plan;
+    SmallVector<Operation *> body = llvm::map_to_vector(
+        seg.getBody().front(), [](Operation &o) { return &o; });
+    SmallVector<Operation *> ops = {body[plan.last]};
+    for (unsigned i : plan.fused)
+      ops.push_back(body[i]);
+    std::string text;
+    llvm::raw_string_ostream ts(text);
+    for (auto [i, op] : llvm::enumerate(ops)) {
+      std::string handle = "%g" + std::to_string(i);
+      if (getLayerNameAttr(op) && getLayer(op)) {
+        emitMatch(ts, handle, op, "%func");
+        continue;
+      }
+      // A reader of it that is already held.
+      bool found = false;
+      for (auto [k, reader] : llvm::enumerate(ArrayRef(ops).take_front(i))) {
+        for (OpOperand &use : reader->getOpOperands())
+          if (use.get().getDefiningOp() == op) {
+            ts << "    " << handle << " = transform.get_producer_of_operand %g"
+               << k << "[" << use.getOperandNumber() << "] : (" << kAnyOp
+               << ") -> " << kAnyOp << "\n";
+            found = true;
+            break;
+          }
+        if (found)
+          break;
+      }
+      if (!found)
+        return failure();
+    }
+    int64_t numLoops = llvm::count_if(plan.sizes, [](int64_t t) { return t; });
+    ts << "    // the batch-group loop: " << plan.groups << " groups of N\n";
+    ts << "    %tiled, %group:" << numLoops
+       << " = transform.structured.tile_using_for %g0 tile_sizes "
+       << bracketed(plan.sizes) << " : (" << kAnyOp << ") -> (" << kAnyOp;
+    for (int64_t k = 0; k < numLoops; ++k)
+      ts << ", " << kAnyOp;
+    ts << ")\n";
+    std::string loop = "%group#0";
+    auto cse = [&] {
+      if (plan.sharing)
+        ts << "    transform.apply_cse to " << loop << " : " << kAnyOp << "\n";
+    };
+    cse();
+    for (size_t i = 1; i < ops.size(); ++i) {
+      std::string next = "%group" + std::to_string(i);
+      ts << "    %fused" << i << ", " << next
+         << " = transform.structured.fuse_into_containing_op %g" << i
+         << " into " << loop << " : (" << kAnyOp << ", " << kAnyOp << ") -> ("
+         << kAnyOp << ", " << kAnyOp << ")\n";
+      loop = next;
+      cse();
+    }
+    // The ops fused are left without readers.
+    ts << "    transform.apply_dce to %func : " << kAnyOp << "\n";
+    for (auto [i, nest] : llvm::enumerate(script.nests)) {
+      std::string p = "l" + std::to_string(i) + "_";
+      ts << "    // " << getLayerNameAttr(nest.op).getValue()
+         << ", one group\n";
+      emitMatch(ts, "%" + p + "op0", nest.op, loop);
+      emitSteps(ts, p, nest.steps);
+    }
+    os << "  // a segment of @" << func.getName() << ": ";
+    llvm::interleaveComma(script.nests, os, [&](const auto &nest) {
+      os << getLayerNameAttr(nest.op).getValue();
+    });
+    os << " in one batch-group loop\n";
+    beginSequence(os, name, func);
+    os << text << "    transform.yield\n  }\n";
+    return success();
   }
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    IRRewriter rw(&getContext());
     std::string text;
     llvm::raw_string_ostream os(text);
     SmallVector<std::string> sequences;
+    auto nextName = [&] {
+      sequences.push_back("kapla_" + std::to_string(sequences.size()));
+      return sequences.back();
+    };
+    const char *pass = "kapla-emit-transform";
     bool ok = true;
     for (auto func : module.getOps<FunctionOpInterface>()) {
+      LoopDimsByName byName = readAllLoopDims(func);
+      // Pipelined segments first: the batch-group loop each one shares.
+      llvm::SmallPtrSet<Operation *, 16> inGroupLoop;
+      SmallVector<SegmentOp> segments;
+      func->walk([&](SegmentOp seg) { segments.push_back(seg); });
+      for (SegmentOp seg : segments) {
+        SmallVector<linalg::LinalgOp> segLayers;
+        if (sharedGroups(seg, segLayers) <= 1)
+          continue;
+        SegmentScript script;
+        if (::mlir::failed(planSegmentLoop(rw, seg, byName, script, pass))) {
+          ok = false;
+          continue;
+        }
+        if (script.plan.groups <= 1)
+          continue;
+        const char *why = nullptr;
+        if (script.plan.readAfter)
+          why = "it yields a value of the segment that is read after it, and "
+                "transform.structured.fuse_into_containing_op does not make an "
+                "scf.for yield what it fuses";
+        else if (script.plan.unplaced)
+          why = "an op it fuses is not an op of the segment";
+        std::string sequence;
+        llvm::raw_string_ostream ss(sequence);
+        if (!why && ::mlir::failed(emitGroupSequence(
+                        ss, "kapla_" + std::to_string(sequences.size()), func,
+                        seg, script)))
+          why = "an op it fuses is neither a layer nor read by an op fused "
+                "before it";
+        if (why) {
+          seg->emitWarning()
+              << pass
+              << ": the batch-group loop of the segment is not in the script "
+                 "(its layers get loops of their own): "
+              << why;
+          continue;
+        }
+        nextName();
+        os << sequence;
+        for (const SegmentScript::LayerNest &nest : script.nests)
+          inGroupLoop.insert(nest.op);
+      }
       SmallVector<linalg::LinalgOp> layers;
       SmallVector<FailureOr<DimLoops>> loops;
-      ok &= succeeded(collectLayers(func, "kapla-emit-transform",
-                                    readAllLoopDims(func), layers, loops));
+      ok &= succeeded(collectLayers(func, pass, byName, layers, loops));
       for (auto [op, dimLoops] : llvm::zip(layers, loops)) {
+        if (inGroupLoop.contains(op))
+          continue;
         if (::mlir::failed(dimLoops)) {
           ok = false;
           continue;
         }
         if (!getLayerNameAttr(op)) {
-          op->emitError() << "kapla-emit-transform: the layer has no "
-                             "kapla.name to be found by";
-          ok = false;
-          continue;
-        }
-        llvm::Expected<SmallVector<NestLoop, 12>> nest =
-            buildLoopNest(toCore(getLayer(op)), toCore(getDataflow(op)));
-        if (!nest) {
-          op->emitError() << "kapla-emit-transform: the dataflow is no loop "
-                             "nest: "
-                          << llvm::toString(nest.takeError());
+          op->emitError() << pass
+                          << ": the layer has no kapla.name to be "
+                             "found by";
           ok = false;
           continue;
         }
         FailureOr<SmallVector<TileStep, 4>> steps =
-            planNest(op, *nest, *dimLoops, toCore(getLayer(op)).batchLoops,
-                     regionOf(op), "kapla-emit-transform");
+            planLayer(op, *dimLoops, /*groups=*/0, pass);
         if (::mlir::failed(steps)) {
           ok = false;
           continue;
         }
         if (steps->empty())
           continue;
-        std::string name = "kapla_" + std::to_string(sequences.size());
-        emitSequence(os, name, func, op, *steps);
-        sequences.push_back(name);
+        emitSequence(os, nextName(), func, op, *steps);
       }
     }
     if (!ok)
@@ -1194,7 +1502,7 @@ struct KaplaEmitTransformPass
     std::string error;
     std::unique_ptr<llvm::ToolOutputFile> file = openOutputFile(output, &error);
     if (!file) {
-      module.emitError() << "kapla-emit-transform: cannot write '" << output
+      module.emitError() << pass << ": cannot write '" << output
                          << "': " << error;
       return signalPassFailure();
     }
@@ -1202,11 +1510,11 @@ struct KaplaEmitTransformPass
     out << "// The loop nests of kapla's schedule, as upstream transform "
            "ops\n// (kapla-emit-transform).\n";
     out << "module attributes {transform.with_named_sequence} {\n" << text;
-    out << "  transform.named_sequence @__transform_main(%root: "
-           "!transform.any_op {transform.readonly}) {\n";
+    out << "  transform.named_sequence @__transform_main(%root: " << kAnyOp
+        << " {transform.readonly}) {\n";
     for (const std::string &name : sequences)
-      out << "    transform.include @" << name
-          << " failures(propagate) (%root) : (!transform.any_op) -> ()\n";
+      out << "    transform.include @" << name << " failures(propagate) (%root)"
+          << " : (" << kAnyOp << ") -> ()\n";
     out << "    transform.yield\n  }\n}\n";
     file->keep();
     markAllAnalysesPreserved();

@@ -226,11 +226,21 @@ def KaplaEmitTransformPass
     find each layer by its function and `kapla.name`, so the script applies
     to the scheduled network or to the imported one before scheduling
     (`--transform-preload-library` then `--transform-interpreter`). The
-    loops are those of `kapla-materialize{fuse-epilogues=false}` for each
-    layer on its own (no batch-group loop shared by a segment); the
-    layer's attributes stay on the tiled op. The IR is left unchanged.
+    loops are those of `kapla-materialize{fuse-epilogues=false}`: a
+    segment's shared batch-group loop is `tile_using_for` of its last layer
+    with `fuse_into_containing_op` of the ops that feed it, then the nests
+    of its layers for one group (a segment whose loop would have to yield a
+    value read after it, which upstream fusion does not do for an `scf.for`,
+    is left to per-layer loops, with a warning). The layer's attributes stay
+    on the tiled op. The IR is left unchanged (the loops are found by
+    building them on a copy of each segment, erased after).
   }];
-  let dependentDialects = ["::mlir::kapla::KaplaDialect"];
+  let dependentDialects = ["::mlir::kapla::KaplaDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
   let options = [
     Option<"output", "output", "std::string", /*default=*/"\"-\"",
            "Write the transform module to this path ('-': stdout)">,
