@@ -8,12 +8,14 @@ every matmul as a linalg.generic. Each layer op carries a name location
 (loc("conv1")) so that kapla-import names the layer as the table does.
 
 Conventions (those of zoo.md): NCHW at batch 1 (kapla-import's batch option
-sets the batch); a layer's input is (Ho-1)*stride + R rows, so the output of
+sets the batch a schedule is for; --batch writes the table networks' IR at
+another batch, which kapla-materialize needs to materialise batch groups); a layer's input is (Ho-1)*stride + R rows, so the output of
 its producer is padded or cropped to that size; several inputs are
 concatenated along channels; FC layers read their input flattened; weights are
 splat constants, so the files stay small.
 
-Usage: generate.py [--out DIR]   (default: this script's folder)
+Usage: generate.py [--out DIR] [--batch N]   (default: this script's folder,
+batch 1; the zoo's files are at batch 1)
 """
 import argparse
 import os
@@ -289,7 +291,7 @@ def parse_zoo(path):
     return nets
 
 
-def build_table_net(name, title, inp, layers, generic_fc=False):
+def build_table_net(name, title, inp, layers, generic_fc=False, batch=1):
     b = Builder()
     c0, h0, w0 = inp
     flat = h0 == 1 and w0 == 1
@@ -302,12 +304,13 @@ def build_table_net(name, title, inp, layers, generic_fc=False):
         args.append(f"{v}: {ttype(shape)}")
         values[argname] = v
 
-    arg("input", [1, c0] if flat else [1, c0, h0, w0])
+    arg("input", [batch, c0] if flat else [batch, c0, h0, w0])
     for l in layers:
         for i in l["inputs"]:
             if i.endswith("_hinit") or i.endswith("_cinit"):
                 if i not in values:
-                    arg(i, [1, l["K"]] if i.endswith("_cinit") else [1, l["C"] // 2])
+                    arg(i, [batch, l["K"]] if i.endswith("_cinit")
+                        else [batch, l["C"] // 2])
     consumers = {l["name"]: 0 for l in layers}
     for l in layers:
         for i in l["inputs"]:
@@ -322,7 +325,7 @@ def build_table_net(name, title, inp, layers, generic_fc=False):
             hi = (l["Ho"] - 1) * l["sy"] + l["R"]
             wi = (l["Wo"] - 1) * l["sx"] + l["S"]
             x = b.fit_spatial(b.concat(ins), hi, wi)
-            out = [1, l["K"], l["Ho"], l["Wo"]]
+            out = [batch, l["K"], l["Ho"], l["Wo"]]
             assert l["sy"] == l["sx"], "square strides only"
             if kind == "Conv":
                 w = b.const([l["K"], l["C"], l["R"], l["S"]], shared=False)
@@ -471,12 +474,16 @@ def build_bert(layers=12, seq=512, hidden=768, heads=12, ffn=3072):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=HERE)
+    ap.add_argument("--batch", type=int, default=1,
+                    help="the batch of the networks of zoo.md's tables "
+                         "(BERT-base stays one sequence)")
     opts = ap.parse_args()
     nets = parse_zoo(os.path.join(HERE, "zoo.md"))
     files = {}
     for name, (title, inp, layers) in nets.items():
         files[name] = build_table_net(name, title, inp, layers,
-                                      generic_fc=name == "lstm_gnmt")
+                                      generic_fc=name == "lstm_gnmt",
+                                      batch=opts.batch)
     files["bert_base"] = build_bert()
     os.makedirs(opts.out, exist_ok=True)
     for name, text in files.items():

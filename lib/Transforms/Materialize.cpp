@@ -555,6 +555,18 @@ llvm::DenseMap<Operation *, unsigned> bodyPositions(SegmentOp seg) {
   return position;
 }
 
+/// Whether a tile of each result of `op` can be computed on its own (what
+/// fusing it into a loop asks): not so for a linalg op that scatters into
+/// its output (a backward-data convolution writes dI[ho*s + r]).
+bool fusable(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return !linalgOp ||
+         llvm::all_of(linalgOp.getDpsInitsMutable(), [&](OpOperand &init) {
+           return linalgOp.getMatchingIndexingMap(&init)
+               .isProjectedPermutation();
+         });
+}
+
 /// Makes each op in the body of `loop` that writes into a slice of a tensor
 /// the loop starts from (the initial value of a tensor it carries) write
 /// into that slice of the carried tensor instead, as upstream fusion into a
@@ -641,6 +653,10 @@ fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
     if (!slice)
       break;
     Operation *producer = cast<OpResult>(slice.getSource()).getOwner();
+    if (!fusable(producer)) {
+      unfusable.insert(producer);
+      continue;
+    }
     bool yielded = llvm::any_of(producer->getUsers(), [&](Operation *u) {
       return u->getBlock() == body && isa<YieldOp>(u);
     });
@@ -754,7 +770,7 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
       [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
           -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
         Operation *p = producer.getOwner();
-        if (isDestination || !seg->isProperAncestor(p))
+        if (isDestination || !seg->isProperAncestor(p) || !fusable(p))
           return std::nullopt;
         scf::SCFTileAndFuseOptions::ControlFnResult r;
         // Yielded by the loop when the segment yields it too.
