@@ -1276,11 +1276,12 @@ LogicalResult planSegmentLoop(IRRewriter &rw, SegmentOp seg,
       seg.getBody().front(), [](Operation &o) { return &o; });
   rw.setInsertionPoint(seg);
   auto copy = cast<SegmentOp>(rw.clone(*seg.getOperation()));
-  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(copy);
   llvm::DenseMap<Operation *, int64_t> grouped;
   FailureOr<SegmentOp> built =
       buildSegmentLoop(rw, copy, byName, grouped, script.plan, pass);
   bool ok = ::mlir::succeeded(built);
+  // The copy as it is now (the copy of it that replaced it, if so).
+  SegmentOp result = ok ? *built : copy;
   if (ok && script.plan.groups > 1)
     (*built)->walk([&](linalg::LinalgOp t) {
       int64_t groups = grouped.lookup(t);
@@ -1298,16 +1299,17 @@ LogicalResult planSegmentLoop(IRRewriter &rw, SegmentOp seg,
       }
       // The layer of the segment this one is a tile of, by name.
       Operation *original = nullptr;
-      for (Operation *o : body)
-        if (getLayerNameAttr(o) == getLayerNameAttr(t))
-          original = o;
+      if (StringAttr name = getLayerNameAttr(t))
+        for (Operation *o : body)
+          if (getLayerNameAttr(o) == name)
+            original = o;
       if (!original) {
         script.plan.unplaced = true;
         return;
       }
       script.nests.push_back({original, std::move(*steps)});
     });
-  rw.eraseOp(ok ? *built : copy);
+  rw.eraseOp(result);
   return success(ok);
 }
 
