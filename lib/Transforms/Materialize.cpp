@@ -245,6 +245,19 @@ bool hasPlainCombiner(linalg::LinalgOp linalgOp) {
   return true;
 }
 
+/// Whether each output of `op` is a plain view of its loops, so that a tile
+/// of it can be computed on its own (what fusing the op into a loop asks)
+/// and partial results of it merged: not so for a linalg op that scatters
+/// into its output (a backward-data convolution writes dI[ho*s + r]).
+bool fusable(Operation *op) {
+  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+  return !linalgOp ||
+         llvm::all_of(linalgOp.getDpsInitsMutable(), [&](OpOperand &init) {
+           return linalgOp.getMatchingIndexingMap(&init)
+               .isProjectedPermutation();
+         });
+}
+
 /// Why the positions of a stack over loop `j` of `op` cannot be iterations
 /// of an scf.forall (null if they can): a parallel loop whose iterations
 /// write overlapping parts of the output, a reduction loop the output is
@@ -258,9 +271,7 @@ const char *whyNotForall(linalg::LinalgOp op, unsigned j) {
         return reduction ? "the output is indexed by this reduction loop"
                          : "its positions would write overlapping parts of "
                            "the output (a scatter into sliding windows)";
-  if (reduction && llvm::any_of(op.getDpsInitsMutable(), [&](OpOperand &o) {
-        return !op.getMatchingIndexingMap(&o).isProjectedPermutation();
-      }))
+  if (reduction && !fusable(op))
     return "partial results need an output that is a plain view of the "
            "loops, and this op scatters into sliding windows of its output";
   if (reduction && !hasPlainCombiner(op))
@@ -555,18 +566,6 @@ llvm::DenseMap<Operation *, unsigned> bodyPositions(SegmentOp seg) {
   return position;
 }
 
-/// Whether a tile of each result of `op` can be computed on its own (what
-/// fusing it into a loop asks): not so for a linalg op that scatters into
-/// its output (a backward-data convolution writes dI[ho*s + r]).
-bool fusable(Operation *op) {
-  auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
-  return !linalgOp ||
-         llvm::all_of(linalgOp.getDpsInitsMutable(), [&](OpOperand &init) {
-           return linalgOp.getMatchingIndexingMap(&init)
-               .isProjectedPermutation();
-         });
-}
-
 /// Makes each op in the body of `loop` that writes into a slice of a tensor
 /// the loop starts from (the initial value of a tensor it carries) write
 /// into that slice of the carried tensor instead, as upstream fusion into a
@@ -606,15 +605,17 @@ void reuseLoopInits(RewriterBase &rw, LoopLikeOpInterface loop) {
 /// latest in the segment first, the loop body made free of common
 /// subexpressions after each (two readers of one value take the same slice
 /// of it in a group: the two slices become one, and the value is fused
-/// once). `plan` records the ops fused, in order. A result the segment yields
+/// once). `plan` records the ops fused, in order, by their `position` in
+/// the segment's body. A result the segment yields
 /// is yielded by the loop too and replaces it there. The untiled ops left
 /// without readers are erased. Failure when `last` cannot be tiled (nothing
 /// changed) or a value the segment yields cannot be yielded by the loop (the
 /// segment is left half-built: this runs on a copy of it).
 FailureOr<LoopLikeOpInterface>
 fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
-                     ArrayRef<int64_t> sizes, GroupLoopPlan &plan) {
-  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(seg);
+                     ArrayRef<int64_t> sizes,
+                     const llvm::DenseMap<Operation *, unsigned> &position,
+                     GroupLoopPlan &plan) {
   scf::SCFTilingOptions options;
   options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
   rw.setInsertionPoint(last);
@@ -751,7 +752,7 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
   plan.sharing = shareProducers;
   if (shareProducers) {
     FailureOr<LoopLikeOpInterface> loop =
-        fuseSharingProducers(rw, seg, last, sizes, plan);
+        fuseSharingProducers(rw, seg, last, sizes, position, plan);
     if (::mlir::failed(loop))
       return failure();
     plan.groups = groups;
