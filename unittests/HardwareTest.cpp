@@ -117,8 +117,8 @@ TEST(Arch, ValidationNamesTheField) {
 
 TEST(Arch, PETemplateNames) {
   EXPECT_STREQ(stringifyPETemplate(PETemplate::Systolic), "systolic");
-  EXPECT_EQ(parsePETemplate("row-stationary"), PETemplate::RowStationary);
-  EXPECT_FALSE(parsePETemplate("weight-stationary").has_value());
+  EXPECT_EQ(symbolizePETemplate("row-stationary"), PETemplate::RowStationary);
+  EXPECT_FALSE(symbolizePETemplate("weight-stationary").has_value());
 }
 
 TEST(Arch, OneTableOfKeys) {

@@ -57,7 +57,7 @@ struct Fixture {
     module->walk([&](Operation *op) {
       if (LayerAttr l = getLayer(op)) {
         LayerDesc d = toCore(l);
-        out.insert({stringifyLayerPass(d.pass),
+        out.insert({reportNameOfLayerPass(d.pass),
                     std::string(stringifyLayerKind(d.kind)) + " " +
                         std::to_string(d.n) + " " + std::to_string(d.c) + " " +
                         std::to_string(d.k)});

@@ -1,6 +1,7 @@
 //===- LayerTest.cpp - Layer descriptors ----------------------------------===//
 
 #include "Kapla/Workload/Layer.h"
+#include "Kapla/Support/KaplaEnums.h"
 
 #include "ErrorText.h"
 #include "gtest/gtest.h"
@@ -212,7 +213,13 @@ TEST(Layer, LoopsOfDims) {
 TEST(Layer, Names) {
   EXPECT_STREQ(stringifyLayerKind(LayerKind::DWConv), "dwconv");
   EXPECT_STREQ(reportNameOfLayerKind(LayerKind::Eltwise), "ELTWISE");
-  EXPECT_EQ(symbolizeLayerPass("backward-data"), LayerPass::BackwardData);
+  EXPECT_EQ(symbolizeLayerPass("backward_data"), LayerPass::BackwardData);
+  EXPECT_FALSE(symbolizeLayerPass("backward-data").has_value());
+  EXPECT_STREQ(reportNameOfLayerPass(LayerPass::BackwardData), "backward-data");
+  EXPECT_STREQ(stringifyPETemplate(PETemplate::RowStationary),
+               "row-stationary");
+  EXPECT_EQ(symbolizePipelineKind("temporal"), PipelineKind::Temporal);
+  EXPECT_STREQ(stringifyMemLevel(MemLevel::Gbuf), "gbuf");
   EXPECT_EQ(symbolizeDim("Wi"), Dim::Wi);
   EXPECT_FALSE(symbolizeDim("X").has_value());
 }

@@ -13,10 +13,6 @@ const TensorDirective *LevelDirectives::findTensor(TensorKind t) const {
   return nullptr;
 }
 
-const char *stringifyMemLevel(MemLevel l) {
-  return l == MemLevel::Regf ? "regf" : "gbuf";
-}
-
 void appendTensorTiles(LayerKind kind, const std::array<int64_t, kNumDims> &tile,
                        LevelDirectives &level) {
   for (int t = 0; t < kNumTensors; ++t) {

@@ -4,19 +4,6 @@
 
 namespace mlir::kapla {
 
-static const char *const kPipelineNames[] = {"none", "spatial", "temporal"};
-
-const char *stringifyPipelineKind(PipelineKind p) {
-  return kPipelineNames[int(p)];
-}
-
-std::optional<PipelineKind> symbolizePipelineKind(const std::string &s) {
-  for (int i = 0; i < 3; ++i)
-    if (s == kPipelineNames[i])
-      return PipelineKind(i);
-  return std::nullopt;
-}
-
 /// The first rule `c` breaks, or nullopt.
 static std::optional<std::string>
 brokenConstraintRule(const SegmentConstraint &c) {

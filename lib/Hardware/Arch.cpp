@@ -6,24 +6,6 @@
 
 namespace mlir::kapla {
 
-const char *stringifyPETemplate(PETemplate t) {
-  switch (t) {
-  case PETemplate::RowStationary:
-    return "row-stationary";
-  case PETemplate::Systolic:
-    return "systolic";
-  }
-  return "row-stationary";
-}
-
-std::optional<PETemplate> parsePETemplate(const std::string &name) {
-  if (name == "row-stationary")
-    return PETemplate::RowStationary;
-  if (name == "systolic")
-    return PETemplate::Systolic;
-  return std::nullopt;
-}
-
 bool EnergyTable::operator==(const EnergyTable &o) const {
   return mac == o.mac && regf == o.regf && bus == o.bus && gbuf == o.gbuf &&
          dram == o.dram && nocHop == o.nocHop &&

@@ -114,7 +114,7 @@ llvm::Expected<ArchDesc> parseArchJson(llvm::StringRef text) {
       std::string tmpl;
       r.string(f.key, tmpl);
       if (error.empty()) {
-        std::optional<PETemplate> t = parsePETemplate(tmpl);
+        std::optional<PETemplate> t = symbolizePETemplate(tmpl);
         if (!t)
           error = "key 'pe_template' must be \"row-stationary\" or "
                   "\"systolic\", got \"" +

@@ -18,64 +18,6 @@ using namespace mlir::kapla;
 // Parameter parsers and printers
 //===----------------------------------------------------------------------===//
 
-std::string mlir::kapla::irKeyword(llvm::StringRef name) {
-  std::string s = name.str();
-  for (char &c : s)
-    if (c == '-')
-      c = '_';
-  return s;
-}
-
-namespace {
-/// Parses a bare keyword naming one value of an enum whose names are
-/// `stringify(E(0..count-1))` spelled as IR keywords.
-template <typename E>
-FailureOr<E> parseEnumKeyword(AsmParser &parser, const char *what,
-                              const char *(*stringify)(E), int count) {
-  llvm::SMLoc loc = parser.getCurrentLocation();
-  StringRef kw;
-  if (parser.parseKeyword(&kw))
-    return failure();
-  std::string expected;
-  for (int i = 0; i < count; ++i) {
-    std::string name = irKeyword(stringify(E(i)));
-    if (kw == name)
-      return E(i);
-    expected += (i ? ", " : "") + name;
-  }
-  return parser.emitError(loc) << "unknown " << what << " '" << kw
-                               << "'; expected one of " << expected;
-}
-} // namespace
-
-FailureOr<LayerKind> mlir::kapla::parseLayerKind(AsmParser &p) {
-  return parseEnumKeyword<LayerKind>(p, "layer kind", stringifyLayerKind,
-                                     kNumLayerKinds);
-}
-void mlir::kapla::printLayerKind(AsmPrinter &p, LayerKind v) {
-  p << irKeyword(stringifyLayerKind(v));
-}
-FailureOr<LayerPass> mlir::kapla::parseLayerPass(AsmParser &p) {
-  return parseEnumKeyword<LayerPass>(p, "layer pass", stringifyLayerPass, 3);
-}
-void mlir::kapla::printLayerPass(AsmPrinter &p, LayerPass v) {
-  p << irKeyword(stringifyLayerPass(v));
-}
-FailureOr<TensorKind> mlir::kapla::parseTensorKind(AsmParser &p) {
-  return parseEnumKeyword<TensorKind>(p, "tensor", stringifyTensorKind,
-                                      kNumTensors);
-}
-void mlir::kapla::printTensorKind(AsmPrinter &p, TensorKind v) {
-  p << stringifyTensorKind(v);
-}
-FailureOr<PipelineKind> mlir::kapla::parsePipelineKind(AsmParser &p) {
-  return parseEnumKeyword<PipelineKind>(p, "pipeline kind",
-                                        stringifyPipelineKind, 3);
-}
-void mlir::kapla::printPipelineKind(AsmPrinter &p, PipelineKind v) {
-  p << stringifyPipelineKind(v);
-}
-
 FailureOr<F64> mlir::kapla::parseF64(AsmParser &parser) {
   // Accept integers too: `freq_mhz = 500` is what people write.
   bool negative = succeeded(parser.parseOptionalMinus());
@@ -248,7 +190,7 @@ ParseResult parseArchKey(AsmParser &p, const ArchField &f, ArchDesc &a,
     std::string s;
     if (p.parseString(&s))
       return failure();
-    std::optional<PETemplate> t = parsePETemplate(s);
+    std::optional<PETemplate> t = symbolizePETemplate(s);
     if (!t)
       return p.emitError(loc) << "unknown pe_template '" << s
                               << "'; expected \"row-stationary\" or "

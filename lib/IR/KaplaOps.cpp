@@ -10,7 +10,7 @@ using namespace mlir::kapla;
 
 static ParseResult parsePipelineKeyword(OpAsmParser &parser,
                                         PipelineAttr &pipeline) {
-  FailureOr<PipelineKind> kind = parsePipelineKind(parser);
+  FailureOr<PipelineKind> kind = FieldParser<PipelineKind>::parse(parser);
   if (failed(kind))
     return failure();
   pipeline = PipelineAttr::get(parser.getContext(), *kind);
@@ -19,7 +19,7 @@ static ParseResult parsePipelineKeyword(OpAsmParser &parser,
 
 static void printPipelineKeyword(OpAsmPrinter &printer, Operation *,
                                  PipelineAttr pipeline) {
-  printPipelineKind(printer, pipeline.getValue());
+  printer << stringifyPipelineKind(pipeline.getValue());
 }
 
 LogicalResult SegmentOp::verify() {

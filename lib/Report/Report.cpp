@@ -44,7 +44,7 @@ static void writeLayer(llvm::json::OStream &j, StringRef function,
     j.attribute("name", node.name);
     j.attribute("function", function);
     j.attribute("kind", reportNameOfLayerKind(l.kind));
-    j.attribute("pass", stringifyLayerPass(l.pass));
+    j.attribute("pass", reportNameOfLayerPass(l.pass));
     j.attributeObject("dims", [&] {
       j.attribute("N", l.n);
       j.attribute("C", l.c);

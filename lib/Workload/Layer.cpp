@@ -10,43 +10,17 @@
 namespace mlir::kapla {
 
 namespace {
-template <typename E, size_t M>
-std::optional<E> lookup(const char *const (&names)[M], const std::string &s) {
-  for (size_t i = 0; i < M; ++i)
-    if (s == names[i])
-      return static_cast<E>(i);
-  return std::nullopt;
-}
-
-const char *const kKindNames[] = {"conv", "dwconv", "fc",
-                                  "matmul", "pool", "eltwise"};
 const char *const kKindReportNames[] = {"CONV",   "DWCONV", "FC",
                                         "MATMUL", "POOL",   "ELTWISE"};
-const char *const kPassNames[] = {"forward", "backward-data",
-                                  "backward-weight"};
-const char *const kDimNames[] = {"N", "C", "K", "Ho", "Wo",
-                                 "R", "S", "Hi", "Wi"};
-const char *const kTensorNames[] = {"I", "W", "O"};
+const char *const kPassReportNames[] = {"forward", "backward-data",
+                                        "backward-weight"};
 } // namespace
 
-const char *stringifyLayerKind(LayerKind k) { return kKindNames[int(k)]; }
-std::optional<LayerKind> symbolizeLayerKind(const std::string &s) {
-  return lookup<LayerKind>(kKindNames, s);
-}
 const char *reportNameOfLayerKind(LayerKind k) {
   return kKindReportNames[int(k)];
 }
-const char *stringifyLayerPass(LayerPass p) { return kPassNames[int(p)]; }
-std::optional<LayerPass> symbolizeLayerPass(const std::string &s) {
-  return lookup<LayerPass>(kPassNames, s);
-}
-const char *stringifyDim(Dim d) { return kDimNames[int(d)]; }
-std::optional<Dim> symbolizeDim(const std::string &s) {
-  return lookup<Dim>(kDimNames, s);
-}
-const char *stringifyTensorKind(TensorKind t) { return kTensorNames[int(t)]; }
-std::optional<TensorKind> symbolizeTensorKind(const std::string &s) {
-  return lookup<TensorKind>(kTensorNames, s);
+const char *reportNameOfLayerPass(LayerPass p) {
+  return kPassReportNames[int(p)];
 }
 
 bool LayerDesc::operator==(const LayerDesc &o) const {

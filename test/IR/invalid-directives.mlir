@@ -6,7 +6,7 @@ module attributes {test.t = #kapla.tensor<I, size = [N = 1, X = 2]>} {}
 
 // -----
 
-// expected-error @+2 {{unknown tensor 'A'; expected one of I, W, O}}
+// expected-error @+2 {{expected one of [I, W, O] for tensor, got: A}}
 // expected-error @+1 {{failed to parse Kapla_TensorAttr parameter 'tensor'}}
 module attributes {test.t = #kapla.tensor<A, size = [N = 1]>} {}
 

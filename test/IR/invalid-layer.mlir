@@ -2,13 +2,13 @@
 
 // A parameter that does not parse gets its own message, then the generic
 // note naming the parameter.
-// expected-error @+2 {{unknown layer kind 'deconv'; expected one of conv, dwconv, fc, matmul, pool, eltwise}}
+// expected-error @+2 {{expected one of [conv, dwconv, fc, matmul, pool, eltwise] for layer kind, got: deconv}}
 // expected-error @+1 {{failed to parse Kapla_LayerAttr parameter 'kind'}}
 module attributes {test.l = #kapla.layer<deconv, N = 1, C = 1, K = 1, Ho = 1, Wo = 1, R = 1, S = 1>} {}
 
 // -----
 
-// expected-error @+2 {{unknown layer pass 'backward'; expected one of forward, backward_data, backward_weight}}
+// expected-error @+2 {{expected one of [forward, backward_data, backward_weight] for layer pass, got: backward}}
 // expected-error @+1 {{failed to parse Kapla_LayerAttr parameter 'pass'}}
 module attributes {test.l = #kapla.layer<conv, pass = backward, N = 1, C = 1, K = 1, Ho = 1, Wo = 1, R = 1, S = 1>} {}
 

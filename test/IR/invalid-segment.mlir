@@ -64,7 +64,7 @@ func.func @yield_outside() {
 // -----
 
 func.func @unknown_pipeline() {
-  // expected-error @+1 {{unknown pipeline kind 'systolic'; expected one of none, spatial, temporal}}
+  // expected-error @+1 {{expected one of [none, spatial, temporal] for pipeline kind, got: systolic}}
   kapla.segment 0 pipeline systolic {
     kapla.yield
   }

@@ -68,10 +68,9 @@ struct LevelDirectives {
   const TensorDirective *findTensor(TensorKind t) const;
 };
 
-/// The memory levels of the hardware template, innermost first.
-enum class MemLevel : uint8_t { Regf, Gbuf };
-constexpr int kNumLevels = 2;
-const char *stringifyMemLevel(MemLevel l); ///< "regf", "gbuf"
+/// The memory levels of the hardware template, innermost first: MemLevel
+/// (KaplaEnums.td), regf and gbuf.
+constexpr int kNumLevels = getMaxEnumValForMemLevel() + 1;
 
 /// A layer's dataflow: one bundle of directives per memory level.
 struct LayerDataflow {

@@ -20,10 +20,8 @@
 
 namespace mlir::kapla {
 
-/// How the layers of one segment share the chip.
-enum class PipelineKind : uint8_t { None, Spatial, Temporal };
-const char *stringifyPipelineKind(PipelineKind p); ///< "none", ...
-std::optional<PipelineKind> symbolizePipelineKind(const std::string &s);
+// How the layers of one segment share the chip: PipelineKind
+// (KaplaEnums.td), none, spatial or temporal.
 
 /// The constraint a segment places on one of its layers.
 struct SegmentConstraint {

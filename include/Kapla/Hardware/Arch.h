@@ -8,6 +8,8 @@
 #ifndef KAPLA_HARDWARE_ARCH_H
 #define KAPLA_HARDWARE_ARCH_H
 
+#include "Kapla/Support/KaplaEnums.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
@@ -19,13 +21,8 @@
 
 namespace mlir::kapla {
 
-/// How a layer is laid onto the PE array of one node.
-enum class PETemplate { RowStationary, Systolic };
-
-/// Printable name of a PE template ("row-stationary", "systolic").
-const char *stringifyPETemplate(PETemplate t);
-/// Inverse of stringifyPETemplate; nullopt for an unknown name.
-std::optional<PETemplate> parsePETemplate(const std::string &name);
+// How a layer is laid onto the PE array of one node: PETemplate
+// (KaplaEnums.td), "row-stationary" or "systolic".
 
 /// Energy per access, in pJ: per 16-bit word for the memories, per operation
 /// for the MAC, per word per hop for the NoC, per cycle for static energy.

@@ -57,14 +57,6 @@ inline llvm::hash_code hash_value(const DimAmount &d) {
 }
 
 // Parameter parsers and printers used by the generated attribute code.
-FailureOr<LayerKind> parseLayerKind(AsmParser &parser);
-void printLayerKind(AsmPrinter &printer, LayerKind value);
-FailureOr<LayerPass> parseLayerPass(AsmParser &parser);
-void printLayerPass(AsmPrinter &printer, LayerPass value);
-FailureOr<TensorKind> parseTensorKind(AsmParser &parser);
-void printTensorKind(AsmPrinter &printer, TensorKind value);
-FailureOr<PipelineKind> parsePipelineKind(AsmParser &parser);
-void printPipelineKind(AsmPrinter &printer, PipelineKind value);
 FailureOr<F64> parseF64(AsmParser &parser);
 void printF64(AsmPrinter &printer, double value);
 FailureOr<bool> parseBool(AsmParser &parser);
@@ -97,10 +89,6 @@ void printBracketedList(AsmPrinter &printer, llvm::ArrayRef<T> list) {
   llvm::interleaveComma(list, printer, [&](const T &v) { printer << v; });
   printer << ']';
 }
-
-/// The spelling of an enum name in IR: hyphens become underscores, so that it
-/// is a bare keyword ("backward-data" is written `backward_data`).
-std::string irKeyword(llvm::StringRef name);
 
 } // namespace mlir::kapla
 

@@ -9,24 +9,20 @@
 #define KAPLA_ATTRS_TD
 
 include "Kapla/IR/KaplaDialect.td"
+include "Kapla/Support/KaplaEnums.td"
 include "mlir/Dialect/SCF/IR/DeviceMappingInterface.td"
 
 //===----------------------------------------------------------------------===//
 // Parameters with kapla's own spelling
 //===----------------------------------------------------------------------===//
 
-class Kapla_KeywordParam<string cppType, string fn, string desc>
-    : AttrParameter<"::mlir::kapla::" # cppType, desc> {
-  let parser = "::mlir::kapla::parse" # fn # "($_parser)";
-  let printer = "::mlir::kapla::print" # fn # "($_printer, $_self)";
-}
-
-def Kapla_LayerKindParam : Kapla_KeywordParam<"LayerKind", "LayerKind", "layer kind">;
-def Kapla_LayerPassParam : Kapla_KeywordParam<"LayerPass", "LayerPass", "training pass"> {
+// Enum parameters parse and print with the spellings of KaplaEnums.td.
+def Kapla_LayerKindParam : EnumParameter<Kapla_LayerKind>;
+def Kapla_LayerPassParam : EnumParameter<Kapla_LayerPass> {
   let defaultValue = "::mlir::kapla::LayerPass::Forward";
 }
-def Kapla_TensorKindParam : Kapla_KeywordParam<"TensorKind", "TensorKind", "data tensor">;
-def Kapla_PipelineKindParam : Kapla_KeywordParam<"PipelineKind", "PipelineKind", "pipelining">;
+def Kapla_TensorKindParam : EnumParameter<Kapla_TensorKind>;
+def Kapla_PipelineKindParam : EnumParameter<Kapla_PipelineKind>;
 
 def Kapla_F64Param : AttrParameter<"::mlir::kapla::F64", "a finite number"> {
   let parser = "::mlir::kapla::parseF64($_parser)";

@@ -8,6 +8,8 @@
 #ifndef KAPLA_WORKLOAD_LAYER_H
 #define KAPLA_WORKLOAD_LAYER_H
 
+#include "Kapla/Support/KaplaEnums.h"
+
 #include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/Error.h"
@@ -20,24 +22,15 @@
 
 namespace mlir::kapla {
 
-/// The layer kinds (docs/Dialect.md).
-enum class LayerKind : uint8_t { Conv, DWConv, FC, MatMul, Pool, Eltwise };
-constexpr int kNumLayerKinds = 6;
-
-/// Which computation of a training step a layer is.
-enum class LayerPass : uint8_t { Forward, BackwardData, BackwardWeight };
-
-/// The dims directives talk about. Hi/Wi are the input rows/cols; they move
-/// together with Ho/Wo and R/S (sliding windows), so directives name them
-/// explicitly rather than deriving them.
-enum class Dim : uint8_t { N, C, K, Ho, Wo, R, S, Hi, Wi };
-constexpr int kNumDims = 9;
-
-/// The data tensors of a layer. The names always refer to the forward tensors:
-/// in a backward-data layer `I` is the input gradient (its output), in a
-/// backward-weight layer `W` is the weight gradient (its output).
-enum class TensorKind : uint8_t { I, W, O };
-constexpr int kNumTensors = 3;
+// The enums LayerKind (docs/Dialect.md), LayerPass (which computation of a
+// training step a layer is), Dim (the dims directives talk about) and
+// TensorKind (the data tensors of a layer) come from KaplaEnums.td. Tensor
+// names always refer to the forward tensors: in a backward-data layer `I` is
+// the input gradient (its output), in a backward-weight layer `W` is the
+// weight gradient (its output).
+constexpr int kNumLayerKinds = getMaxEnumValForLayerKind() + 1;
+constexpr int kNumDims = getMaxEnumValForDim() + 1;
+constexpr int kNumTensors = getMaxEnumValForTensorKind() + 1;
 
 /// A set of dims as a bit mask.
 class DimSet {
@@ -64,16 +57,10 @@ private:
   uint16_t bits = 0;
 };
 
-const char *stringifyLayerKind(LayerKind k); ///< "conv", "dwconv", ...
-std::optional<LayerKind> symbolizeLayerKind(const std::string &s);
 /// Upper-case name used in reports: "CONV", "DWCONV", ...
 const char *reportNameOfLayerKind(LayerKind k);
-const char *stringifyLayerPass(LayerPass p); ///< "forward", "backward-data", ...
-std::optional<LayerPass> symbolizeLayerPass(const std::string &s);
-const char *stringifyDim(Dim d); ///< "N", "C", "K", "Ho", ...
-std::optional<Dim> symbolizeDim(const std::string &s);
-const char *stringifyTensorKind(TensorKind t); ///< "I", "W", "O"
-std::optional<TensorKind> symbolizeTensorKind(const std::string &s);
+/// Name used in reports: "forward", "backward-data", "backward-weight".
+const char *reportNameOfLayerPass(LayerPass p);
 
 /// One layer: its kind, training pass and loop extents.
 ///
