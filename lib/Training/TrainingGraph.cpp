@@ -37,10 +37,13 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SmallBitVector.h"
 #include "llvm/ADT/StringSet.h"
@@ -129,7 +132,8 @@ private:
   /// The gradient of `v`: its contributions summed (by a merge op when
   /// there are several); null when nothing depends on it.
   Value gradientOf(Value v);
-  /// A zero tensor of `type` (one per type, shared by the gradients).
+  /// A new zero tensor of `type` (the ones of a type become one when the
+  /// step is done, by upstream CSE).
   Value zeros(RankedTensorType type);
   /// Erases the zero tensor `v` if nothing uses it.
   void eraseZeros(Value v);
@@ -156,7 +160,6 @@ private:
   llvm::DenseSet<Value> active;
   llvm::DenseMap<Value, llvm::SmallVector<Contribution, 2>> grads;
   llvm::StringSet<> names;
-  llvm::DenseMap<Type, Value> zeroCache;
   /// The trainable tensors: the weight operands of the layers.
   llvm::SmallVector<Value> weights;
   /// The batch override of the import: layer N over tensor N, from the
@@ -164,10 +167,34 @@ private:
   std::optional<int64_t> batchScale;
 };
 
+/// Whether ops `a` and `b` compute the same values: equivalent ops whose
+/// operands are the same values or results of such ops without side effects
+/// (the gradient rules make a zero init each; two of one type are the same),
+/// looking at most `depth` ops up.
+static bool computeSame(Operation *a, Operation *b, int depth = 4) {
+  llvm::DenseMap<Value, Value> mapped;
+  auto check = [&](Value x, Value y) -> LogicalResult {
+    if (x == y || mapped.lookup(x) == y)
+      return success();
+    auto xr = dyn_cast<OpResult>(x), yr = dyn_cast<OpResult>(y);
+    if (depth == 0 || !xr || !yr ||
+        xr.getResultNumber() != yr.getResultNumber() ||
+        !isMemoryEffectFree(xr.getOwner()) ||
+        !isMemoryEffectFree(yr.getOwner()))
+      return failure();
+    return success(computeSame(xr.getOwner(), yr.getOwner(), depth - 1));
+  };
+  auto mark = [&](Value x, Value y) { mapped[x] = y; };
+  return OperationEquivalence::isEquivalentTo(
+      a, b, check, mark,
+      OperationEquivalence::Flags(
+          OperationEquivalence::IgnoreLocations |
+          OperationEquivalence::IgnoreDiscardableAttrs));
+}
+
 void TrainingBuilder::eraseZeros(Value v) {
   if (!v.use_empty())
     return;
-  zeroCache.erase(v.getType());
   Operation *fill = v.getDefiningOp();
   Operation *empty = fill->getOperand(1).getDefiningOp();
   Operation *zeroConst = fill->getOperand(0).getDefiningOp();
@@ -177,8 +204,6 @@ void TrainingBuilder::eraseZeros(Value v) {
 }
 
 Value TrainingBuilder::zeros(RankedTensorType type) {
-  if (Value cached = zeroCache.lookup(type))
-    return cached;
   Location loc = func.getLoc();
   Value empty = tensor::EmptyOp::create(b, loc, type.getShape(),
                                         type.getElementType());
@@ -188,7 +213,6 @@ Value TrainingBuilder::zeros(RankedTensorType type) {
   Value filled =
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
           ->getResult(0);
-  zeroCache[type] = filled;
   return filled;
 }
 
@@ -567,12 +591,7 @@ LogicalResult TrainingBuilder::visitLinalg(linalg::LinalgOp op, Value g) {
     if (Operation *dop = dx->getDefiningOp(); dop && *dx != g)
       for (Value prev : made)
         if (Operation *pop = prev.getDefiningOp();
-            pop && pop != dop &&
-            OperationEquivalence::isEquivalentTo(
-                dop, pop,
-                OperationEquivalence::Flags(
-                    OperationEquivalence::IgnoreLocations |
-                    OperationEquivalence::IgnoreDiscardableAttrs))) {
+            pop && pop != dop && computeSame(dop, pop)) {
           dop->erase();
           *dx = prev;
           break;
@@ -817,12 +836,11 @@ bool TrainingBuilder::run() {
     newResults.push_back(g);
   }
   ret->setOperands(newResults);
-  // Zero tensors made for gradients that turned out not to need them.
-  llvm::SmallVector<Value> cached;
-  for (auto &entry : zeroCache)
-    cached.push_back(entry.second);
-  for (Value z : cached)
-    eraseZeros(z);
+  // The backward ops repeat constants, empty tensors and zero fills (each
+  // rule makes its own); equal ones become one.
+  IRRewriter rewriter(func.getContext());
+  DominanceInfo dominance(func);
+  eliminateCommonSubExpressions(rewriter, dominance, func);
   return true;
 }
 

@@ -1,4 +1,13 @@
 // RUN: kapla-opt %s --kapla-import=batch=8 --kapla-build-training-graph | FileCheck %s
+// RUN: kapla-opt %s --kapla-import=batch=8 --kapla-build-training-graph | grep -c "arith.constant 0.000000e+00 : f32" | FileCheck %s --check-prefix=ZERO
+// RUN: kapla-opt %s --kapla-import=batch=8 --kapla-build-training-graph | grep -c "linalg.fill" | FileCheck %s --check-prefix=FILLS
+
+// Each gradient rule makes its own zero init; when the step is built, equal
+// ones are one (upstream CSE), shared with the forward ops: one 0.0, and one
+// zero fill per shape: conv1's output (also conv2.bwd_data's, dI2), conv2's
+// output, the two weight gradients.
+// ZERO: {{^}}1{{$}}
+// FILLS: {{^}}4{{$}}
 
 // Two convolutions: the first (stride 2) reads the network input, so it gets
 // a backward-weight op only; the second gets both. The ReLU between them is
