@@ -202,6 +202,61 @@ func.func @net(%x: {ty(x)}) -> {ty(o)} {{
     return text, x, o
 
 
+def segment_conv_case(name):
+    """Three convolutions with ReLUs in a spatial segment written by hand on
+    multi-node-4x4 that hands the batch of 4 over in 2 groups: one
+    batch-group loop holds the three layers, each group's input rows are
+    the sliding windows of the next layer's."""
+    rng = random.Random(name)
+    x, w0, a = [4, 3, 10, 10], [6, 3, 3, 3], [4, 6, 8, 8]
+    w1, b, w2, o = [8, 6, 3, 3], [4, 8, 6, 6], [4, 8, 3, 3], [4, 4, 4, 4]
+
+    def layer(lname, c, k, hw, region, flags):
+        return (f'{{kapla.name = "{lname}", kapla.weights = array<i64: 1>, '
+                f'kapla.layer = #kapla.layer<conv, N = 4, C = {c}, K = {k}, '
+                f'Ho = {hw}, Wo = {hw}, R = 3, S = 3>, kapla.constraint = '
+                f'#kapla.constraint<region = {region}, batch_groups = 2'
+                f'{flags}>}}')
+
+    def relu(v, shape):
+        return f"""linalg.generic {{indexing_maps = [#id, #id], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+           ins({v} : {ty(shape)}) outs(%e{v[1:]} : {ty(shape)}) {{
+      ^bb0(%u: f32, %out: f32):
+        %m = arith.maximumf %u, %zero : f32
+        linalg.yield %m : f32
+      }} -> {ty(shape)}"""
+    text = f"""
+#id = affine_map<(n, c, h, w) -> (n, c, h, w)>
+module attributes {{kapla.arch = #kapla.arch<"multi-node-4x4">}} {{
+  func.func @net(%x: {ty(x)}) -> {ty(o)} {{
+    %zero = arith.constant 0.0 : f32
+    %w0 = arith.constant {dense(w0, rng)} : {ty(w0)}
+    %w1 = arith.constant {dense(w1, rng)} : {ty(w1)}
+    %w2 = arith.constant {dense(w2, rng)} : {ty(w2)}
+    %ea = tensor.empty() : {ty(a)}
+    %fa = linalg.fill ins(%zero : f32) outs(%ea : {ty(a)}) -> {ty(a)}
+    %eb = tensor.empty() : {ty(b)}
+    %fb = linalg.fill ins(%zero : f32) outs(%eb : {ty(b)}) -> {ty(b)}
+    %ec = tensor.empty() : {ty(o)}
+    %fc = linalg.fill ins(%zero : f32) outs(%ec : {ty(o)}) -> {ty(o)}
+    %s:3 = kapla.segment 0 pipeline spatial -> {ty(a)}, {ty(b)}, {ty(o)} {{
+      %a = linalg.conv_2d_nchw_fchw {layer("conv0", 3, 6, 8, "[0, 0, 4, 1]", ", output_on_chip = true")}
+           ins(%x, %w0 : {ty(x)}, {ty(w0)}) outs(%fa : {ty(a)}) -> {ty(a)}
+      %ra = {relu("%a", a)}
+      %b = linalg.conv_2d_nchw_fchw {layer("conv1", 6, 8, 6, "[0, 1, 4, 1]", ", input_on_chip = true, output_on_chip = true")}
+           ins(%ra, %w1 : {ty(a)}, {ty(w1)}) outs(%fb : {ty(b)}) -> {ty(b)}
+      %rb = {relu("%b", b)}
+      %c = linalg.conv_2d_nchw_fchw {layer("conv2", 8, 4, 4, "[0, 2, 4, 2]", ", input_on_chip = true")}
+           ins(%rb, %w2 : {ty(b)}, {ty(w2)}) outs(%fc : {ty(o)}) -> {ty(o)}
+      kapla.yield %a, %b, %c : {ty(a)}, {ty(b)}, {ty(o)}
+    }}
+    return %s#2 : {ty(o)}
+  }}
+}}
+"""
+    return text, x, o
+
+
 def file_case(path, func, x, o, where=NETS):
     with open(os.path.join(where, path), encoding="utf-8") as f:
         text = f.read()
@@ -239,6 +294,8 @@ CASES = {
     "segment-residual": (lambda n: file_case("segment-residual.mlir", "net",
                                              [8, 16], [8, 16], where=HERE),
                          "multi-node-4x4", "presegmented"),
+    # Three convolutions in one batch-group loop.
+    "segment-conv": (segment_conv_case, "multi-node-4x4", "presegmented"),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
