@@ -1044,11 +1044,14 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     for (unsigned j = 0; j < step.sizes.size(); ++j)
       parallelOnly &=
           step.sizes[j] == 0 || iters[j] == utils::IteratorType::parallel;
-    // Consumer fusion goes through sequential loops (upstream's fails on
-    // a forall among them): the prefix ends at the first forall.
-    prefixOpen &= parallelOnly && step.kind == TileStep::Kind::For;
+    // Consumer fusion goes through sequential loops and at most one forall,
+    // the innermost (upstream's does not fuse through a forall with loops
+    // inside it): the prefix ends with the first forall.
+    prefixOpen &= parallelOnly && (step.kind == TileStep::Kind::For ||
+                                   step.kind == TileStep::Kind::Forall);
     if (prefixOpen)
       parallelPrefix.append(tiled->loops.begin(), tiled->loops.end());
+    prefixOpen &= step.kind == TileStep::Kind::For;
     current = cast<TilingInterface>(tiled->tiledOps.back());
   }
   // Element-wise epilogues of the layer (bias, ReLU, ...) that read only
@@ -1072,16 +1075,35 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
             segResult.hasOneUse()
                 ? dyn_cast<linalg::GenericOp>(*segResult.getUsers().begin())
                 : linalg::GenericOp();
+        Operation *segment = yield->getParentOp();
         if (!epilogue || getLayer(epilogue) ||
-            epilogue->getBlock() != yield->getParentOp()->getBlock() ||
+            epilogue->getBlock() != segment->getBlock() ||
             epilogue->getNumResults() != 1 ||
-            epilogue->getResult(0).getType() != segResult.getType() ||
-            llvm::any_of(epilogue->getOperands(), [&](Value v) {
-              return v != segResult && v.getDefiningOp() &&
-                     v.getDefiningOp()->getBlock() == epilogue->getBlock() &&
-                     !v.getDefiningOp()->isBeforeInBlock(yield->getParentOp());
-            }))
+            epilogue->getResult(0).getType() != segResult.getType())
           break;
+        // What else it reads must be there before the segment: values from
+        // before it, or operand-free empties and constants (its init), which
+        // move there.
+        SmallVector<Operation *> before;
+        bool readable = true;
+        for (Value v : epilogue->getOperands()) {
+          Operation *def = v.getDefiningOp();
+          if (v == segResult || !def ||
+              def->getBlock() != segment->getBlock() ||
+              def->isBeforeInBlock(segment))
+            continue;
+          if (def->getNumOperands() != 0 ||
+              !(isa<tensor::EmptyOp>(def) ||
+                def->hasTrait<OpTrait::ConstantLike>())) {
+            readable = false;
+            break;
+          }
+          before.push_back(def);
+        }
+        if (!readable)
+          break;
+        for (Operation *def : before)
+          rw.moveOpBefore(def, segment);
         rw.moveOpBefore(epilogue, yield);
         rw.replaceAllUsesWith(epilogue->getResult(0), segResult);
         rw.modifyOpInPlace(epilogue, [&] {
@@ -1121,6 +1143,15 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
       rw.setInsertionPoint(user);
       FailureOr<scf::SCFFuseConsumerOfSliceResult> r =
           scf::tileAndFuseConsumer(rw, user, parallelPrefix);
+      // Upstream fuses into sequential loops with a forall inside them only
+      // in some nests; where it cannot, the epilogue goes into the
+      // sequential loops alone.
+      if ((::mlir::failed(r) || r->tiledOps.empty()) &&
+          parallelPrefix.size() > 1 &&
+          isa<scf::ForallOp>(parallelPrefix.back().getOperation())) {
+        parallelPrefix.pop_back();
+        r = scf::tileAndFuseConsumer(rw, user, parallelPrefix);
+      }
       if (::mlir::failed(r) || r->tiledOps.empty())
         break;
       if (isOpTriviallyDead(user))

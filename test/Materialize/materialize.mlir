@@ -39,6 +39,21 @@
 // CHECK:         } {kapla.constraint
 // CHECK:         return %[[NEST]]#1
 //
+// @fc_relu_nodes splits K over 4 nodes (3 each) and keeps all of C in each
+// GBUF, so it has no GBUF loop: its nest starts with the node forall, and
+// the ReLU goes into it, after the REGF loop over C, on each node's 8x3
+// tile.
+//
+// CHECK-LABEL: func.func @fc_relu_nodes
+// CHECK:         %[[NEST:.*]] = scf.forall (%{{.*}}) in (4) shared_outs
+// CHECK:           %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %c16 step %c1
+// CHECK:             linalg.matmul
+// CHECK:           linalg.generic {{.*}} ins(%[[SUM]] : tensor<8x3xf32>)
+// CHECK:             arith.maximumf
+// CHECK:           scf.forall.in_parallel
+// CHECK:         } {kapla.constraint
+// CHECK:         return %[[NEST]] :
+//
 // @conv on a row-stationary PE array: 4 PEs along output rows times 3
 // along filter rows, each with one filter row (1x3) and one 3-wide input
 // row; Wo moved by 1 (4 steps), then C (2), then K (2). The filter rows
@@ -96,6 +111,32 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
                 stacks = [#kapla.stack<shift = [K = 3], repl = 2>],
                 updates = [#kapla.update<step = [C = 8]>,
                            #kapla.update<step = [K = 6]>]>>}
+      ins(%x, %w : tensor<8x16xf32>, tensor<16x12xf32>) outs(%init : tensor<8x12xf32>) -> tensor<8x12xf32>
+    %e = tensor.empty() : tensor<8x12xf32>
+    %zero = arith.constant 0.0 : f32
+    %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+           ins(%0 : tensor<8x12xf32>) outs(%e : tensor<8x12xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %m = arith.maximumf %u, %zero : f32
+      linalg.yield %m : f32
+    } -> tensor<8x12xf32>
+    return %1 : tensor<8x12xf32>
+  }
+  func.func @fc_relu_nodes(%x: tensor<8x16xf32>, %w: tensor<16x12xf32>, %init: tensor<8x12xf32>) -> tensor<8x12xf32> {
+    %0 = linalg.matmul {kapla.name = "fc_relu_nodes",
+      kapla.layer = #kapla.layer<fc, N = 8, C = 16, K = 12, Ho = 1, Wo = 1, R = 1, S = 1>,
+      kapla.weights = array<i64: 1>,
+      kapla.constraint = #kapla.constraint<region = [0, 0, 4, 1]>,
+      kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 2, C = 1, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 1, K = 3, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 2, K = 3, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 2], repl = 4>],
+                updates = [#kapla.update<step = [C = 1]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 8, C = 16, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 16, K = 3, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 8, K = 3, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 3], repl = 4>]>>}
       ins(%x, %w : tensor<8x16xf32>, tensor<16x12xf32>) outs(%init : tensor<8x12xf32>) -> tensor<8x12xf32>
     %e = tensor.empty() : tensor<8x12xf32>
     %zero = arith.constant 0.0 : f32

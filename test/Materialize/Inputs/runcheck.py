@@ -65,7 +65,14 @@ func.func @net(%x: {ty(x)}) -> {ty(o)} {{
   %f = linalg.fill ins(%zero : f32) outs(%e : {ty(o)}) -> {ty(o)}
   %y = {op} {{dilations = dense<{dil}> : tensor<2xi64>, strides = dense<{stride}> : tensor<2xi64>}}
        ins(%x, %w : {ty(x)}, {ty(w)}) outs(%f : {ty(o)}) -> {ty(o)}
-  return %y : {ty(o)}
+  %e2 = tensor.empty() : {ty(o)}
+  %r = linalg.generic {{indexing_maps = [affine_map<(n, c, h, w) -> (n, c, h, w)>, affine_map<(n, c, h, w) -> (n, c, h, w)>], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}}
+       ins(%y : {ty(o)}) outs(%e2 : {ty(o)}) {{
+  ^bb0(%u: f32, %out: f32):
+    %m = arith.maximumf %u, %zero : f32
+    linalg.yield %m : f32
+  }} -> {ty(o)}
+  return %r : {ty(o)}
 }}
 """
     return text, x, o
