@@ -60,9 +60,20 @@ LogicalResult SegmentOp::verify() {
   if (nested.wasInterrupted())
     return emitOpError() << "must not contain another 'kapla.segment'";
 
+  // Ops of one name are copies of one layer (a layer whose tiles a
+  // transformation computed in two places): one layer, on one region.
+  auto sameLayer = [](Operation *a, Operation *b) {
+    StringAttr na = getLayerNameAttr(a), nb = getLayerNameAttr(b);
+    return na && na == nb;
+  };
+  size_t distinct = 0;
+  for (size_t i = 0; i < layers.size(); ++i)
+    distinct += llvm::none_of(
+        llvm::ArrayRef(layers).take_front(i),
+        [&](Operation *prev) { return sameLayer(prev, layers[i]); });
   PipelineKind pipeline = getPipeline().getValue();
-  if (pipeline == PipelineKind::None && layers.size() > 1)
-    return emitOpError() << "with pipeline 'none' holds " << layers.size()
+  if (pipeline == PipelineKind::None && distinct > 1)
+    return emitOpError() << "with pipeline 'none' holds " << distinct
                          << " layers; a segment of several layers must be "
                             "'spatial' or 'temporal'";
 
@@ -73,6 +84,14 @@ LogicalResult SegmentOp::verify() {
   for (size_t i = 0; i < regions.size(); ++i)
     for (size_t j = 0; j < i; ++j) {
       const NodeRegion &a = regions[j].second, &b = regions[i].second;
+      if (sameLayer(regions[j].first, regions[i].first)) {
+        if (!(a == b))
+          return regions[i].first->emitError()
+                 << "node region differs from that of another copy of layer '"
+                 << getLayerNameAttr(regions[i].first).getValue()
+                 << "' in its segment";
+        continue;
+      }
       if (pipeline == PipelineKind::Spatial && a.overlaps(b))
         return regions[i].first->emitError()
                << "node region overlaps that of an earlier layer of its "

@@ -106,3 +106,15 @@ func.func @temporal_regions(%x: tensor<8x16xf32>, %w: tensor<16x16xf32>) {
   }
   return
 }
+
+// -----
+
+func.func @copies_on_two_regions(%x: tensor<8x16xf32>, %w: tensor<16x16xf32>) {
+  kapla.segment 0 pipeline spatial {
+    %a = linalg.matmul {kapla.name = "fc", kapla.layer = #kapla.layer<matmul, N = 8, C = 16, K = 16, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.constraint = #kapla.constraint<region = [0, 0, 4, 2]>} ins(%x, %w : tensor<8x16xf32>, tensor<16x16xf32>) outs(%x : tensor<8x16xf32>) -> tensor<8x16xf32>
+    // expected-error @+1 {{node region differs from that of another copy of layer 'fc' in its segment}}
+    %b = linalg.matmul {kapla.name = "fc", kapla.layer = #kapla.layer<matmul, N = 8, C = 16, K = 16, Ho = 1, Wo = 1, R = 1, S = 1>, kapla.constraint = #kapla.constraint<region = [0, 2, 4, 2]>} ins(%a, %w : tensor<8x16xf32>, tensor<16x16xf32>) outs(%x : tensor<8x16xf32>) -> tensor<8x16xf32>
+    kapla.yield
+  }
+  return
+}

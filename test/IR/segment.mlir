@@ -48,6 +48,33 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
     }
     return %s1 : tensor<8x16xf32>
   }
+
+  // Two copies of one layer (one name), as a transformation leaves a layer
+  // it computes in two places: one layer on one region, neither an overlap
+  // in a spatial segment nor a second layer of a segment of pipeline none.
+  // CHECK-LABEL: func.func @copies
+  // CHECK: kapla.segment 0 pipeline spatial
+  // CHECK: kapla.segment 1 pipeline none
+  func.func @copies(%x: tensor<8x16xf32>, %w: tensor<16x16xf32>,
+                    %init: tensor<8x16xf32>) -> tensor<4x16xf32> {
+    %xs = tensor.extract_slice %x[0, 0] [4, 16] [1, 1] : tensor<8x16xf32> to tensor<4x16xf32>
+    %is = tensor.extract_slice %init[0, 0] [4, 16] [1, 1] : tensor<8x16xf32> to tensor<4x16xf32>
+    %s0:2 = kapla.segment 0 pipeline spatial -> tensor<8x16xf32>, tensor<4x16xf32> {
+      %a = linalg.matmul {kapla.name = "fc", kapla.layer = #mm, kapla.constraint = #kapla.constraint<region = [0, 0, 4, 2]>}
+             ins(%x, %w : tensor<8x16xf32>, tensor<16x16xf32>) outs(%init : tensor<8x16xf32>) -> tensor<8x16xf32>
+      %b = linalg.matmul {kapla.name = "fc", kapla.layer = #mm, kapla.constraint = #kapla.constraint<region = [0, 0, 4, 2]>}
+             ins(%xs, %w : tensor<4x16xf32>, tensor<16x16xf32>) outs(%is : tensor<4x16xf32>) -> tensor<4x16xf32>
+      kapla.yield %a, %b : tensor<8x16xf32>, tensor<4x16xf32>
+    }
+    %s1 = kapla.segment 1 pipeline none -> tensor<4x16xf32> {
+      %c = linalg.matmul {kapla.name = "fc2", kapla.layer = #mm, kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4]>}
+             ins(%xs, %w : tensor<4x16xf32>, tensor<16x16xf32>) outs(%is : tensor<4x16xf32>) -> tensor<4x16xf32>
+      %d = linalg.matmul {kapla.name = "fc2", kapla.layer = #mm, kapla.constraint = #kapla.constraint<region = [0, 0, 4, 4]>}
+             ins(%c, %w : tensor<4x16xf32>, tensor<16x16xf32>) outs(%is : tensor<4x16xf32>) -> tensor<4x16xf32>
+      kapla.yield %d : tensor<4x16xf32>
+    }
+    return %s1 : tensor<4x16xf32>
+  }
 }
 
 // GENERIC: "kapla.segment"() <{cost = #kapla.cost<{{.*}}>, index = 0 : i64, pipeline = #kapla.pipeline<spatial>}> ({
