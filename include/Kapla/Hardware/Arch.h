@@ -24,8 +24,9 @@ namespace mlir::kapla {
 // How a layer is laid onto the PE array of one node: PETemplate
 // (KaplaEnums.td), "row-stationary" or "systolic".
 
-/// Energy per access, in pJ: per 16-bit word for the memories, per operation
-/// for the MAC, per word per hop for the NoC, per cycle for static energy.
+/// Energy per access, in pJ: per word (`wordBits`) for the memories, per
+/// operation for the MAC, per word per hop for the NoC, per cycle for static
+/// energy.
 struct EnergyTable {
   double mac = 0;
   double regf = 0;
