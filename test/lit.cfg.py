@@ -20,6 +20,20 @@ config.substitutions.append(("%kapla_obj", config.kapla_obj_root))
 config.substitutions.append(("%nets", os.path.join(
     config.kapla_source_dir, "test", "Inputs", "nets")))
 config.substitutions.append(("%python", config.python_executable))
+# The ONNX tests build models with Debian's python3-onnx and python3-numpy:
+# the first Python that has both.
+import subprocess
+onnx_python = None
+for candidate in [config.python_executable, "/usr/bin/python3"]:
+    if candidate and subprocess.run(
+            [candidate, "-c", "import onnx, numpy"],
+            capture_output=True).returncode == 0:
+        onnx_python = candidate
+        break
+config.substitutions.append(
+    ("%onnx_python", onnx_python or "echo no Python with onnx and numpy; false"))
+config.substitutions.append(("%onnx_nets", os.path.join(
+    config.kapla_source_dir, "test", "Inputs", "onnx")))
 config.substitutions.append(("%cmake_generator", config.cmake_generator))
 config.substitutions.append(("%cmake", config.cmake_command))
 config.substitutions.append(("%cxx", config.cmake_cxx_compiler))
@@ -33,5 +47,6 @@ config.environment["FILECHECK_OPTS"] = (
     "--enable-var-scope --allow-unused-prefixes=false")
 
 tool_dirs = [config.kapla_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["kapla-opt", "FileCheck", "not", "count",
+llvm_config.add_tool_substitutions(["kapla-opt", "kapla-translate",
+                                    "FileCheck", "not", "count",
                                     "split-file", "mlir-opt"], tool_dirs)

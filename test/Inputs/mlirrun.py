@@ -7,14 +7,15 @@ import re
 import subprocess
 import sys
 
-# linalg on tensors (and the loops kapla-materialize makes) to LLVM.
+# linalg on tensors (and the loops kapla-materialize makes) to LLVM; math
+# functions without an LLVM intrinsic (erf) become libm calls.
 # expand-strided-metadata leaves affine.apply, hence a second lower-affine.
 LOWER = ["--allow-unregistered-dialect",
          "--one-shot-bufferize=bufferize-function-boundaries",
          "--scf-forall-to-for", "--convert-linalg-to-loops", "--lower-affine",
          "--convert-scf-to-cf", "--expand-strided-metadata", "--lower-affine",
          "--finalize-memref-to-llvm", "--convert-arith-to-llvm",
-         "--convert-math-to-llvm", "--convert-func-to-llvm",
+         "--convert-math-to-llvm", "--convert-math-to-libm", "--convert-func-to-llvm",
          "--convert-cf-to-llvm", "--reconcile-unrealized-casts"]
 
 

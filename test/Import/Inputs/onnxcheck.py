@@ -1,0 +1,351 @@
+#!/usr/bin/env python3
+"""Builds ONNX models with ONNX's own helpers, imports them with
+kapla-translate --import-onnx, runs the imported linalg with mlir-runner and
+compares its outputs with a numpy evaluation of the same graph.
+
+The imported function takes the graph inputs, then the initializers in the
+order nodes first read them (weight arguments); both are filled from their
+indices as run.test fills arguments (runcheck.fill), and the numpy side
+fills the same values. Outputs must agree within 1e-4 of the largest.
+
+Usage: onnxcheck.py --kapla-translate PATH --llvm-bin DIR --out DIR MODEL...
+Models: cnn, transformer. `--write-only` writes the .onnx files and stops.
+"""
+import argparse
+import math
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "Materialize", "Inputs"))
+sys.path.insert(0, os.path.join(HERE, "..", "..", "Inputs"))
+from mlirrun import execute, run  # noqa: E402
+from runcheck import with_main  # noqa: E402
+
+
+def filled(shape, salt):
+    """runcheck.fill in numpy: ((sum i_k * prime_k + salt) mod 23) / 11.5 - 1."""
+    primes = [7, 13, 17, 19]
+    idx = np.indices(shape)
+    acc = salt + sum(idx[k] * primes[k] for k in range(len(shape)))
+    return (np.float32(acc % 23) / np.float32(11.5) - np.float32(1)).astype(
+        np.float32)
+
+
+def const(name, values, dtype=TensorProto.FLOAT, dims=None):
+    values = list(np.array(values).flatten())
+    t = helper.make_tensor(name + "_value", dtype,
+                           dims if dims is not None else [len(values)], values)
+    return helper.make_node("Constant", [], [name], value=t, name=name)
+
+
+def float_input(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def weight(name, shape):
+    """An initializer with its shape and no data a test relies on (the
+    importer makes it an argument)."""
+    return helper.make_tensor(name, TensorProto.FLOAT, shape,
+                              [0.0] * int(np.prod(shape)))
+
+
+# ---------------------------------------------------------------------------
+# numpy evaluation of the operators the models use
+
+def conv(x, w, b=None, pads=(0, 0, 0, 0), strides=(1, 1), dil=(1, 1), group=1):
+    x = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    n, c, h, wd = x.shape
+    k, cg, kh, kw = w.shape
+    ho = (h - dil[0] * (kh - 1) - 1) // strides[0] + 1
+    wo = (wd - dil[1] * (kw - 1) - 1) // strides[1] + 1
+    y = np.zeros((n, k, ho, wo), np.float64)
+    kg = k // group
+    for o in range(k):
+        g = o // kg
+        for i in range(ho):
+            for j in range(wo):
+                patch = x[:, g * cg:(g + 1) * cg,
+                          i * strides[0]:i * strides[0] + dil[0] * (kh - 1) + 1:dil[0],
+                          j * strides[1]:j * strides[1] + dil[1] * (kw - 1) + 1:dil[1]]
+                y[:, o, i, j] = (patch * w[o]).sum(axis=(1, 2, 3))
+    if b is not None:
+        y += b.reshape(1, -1, 1, 1)
+    return y
+
+
+def pool(x, k, s, pads=(0, 0, 0, 0), ceil=False, op="max"):
+    fillv = -np.inf if op == "max" else 0.0
+    n, c, h, w = x.shape
+    outs = []
+    for d, size in enumerate((h, w)):
+        span = size + pads[d] + pads[2 + d] - k[d]
+        o = span // s[d] + 1
+        if ceil and span % s[d]:
+            o += 1
+        outs.append(o)
+    extra_h = max(0, (outs[0] - 1) * s[0] + k[0] - (h + pads[0] + pads[2]))
+    extra_w = max(0, (outs[1] - 1) * s[1] + k[1] - (w + pads[1] + pads[3]))
+    x = np.pad(x, ((0, 0), (0, 0), (pads[0], pads[2] + extra_h),
+                   (pads[1], pads[3] + extra_w)), constant_values=fillv)
+    y = np.zeros((n, c, outs[0], outs[1]))
+    for i in range(outs[0]):
+        for j in range(outs[1]):
+            win = x[:, :, i * s[0]:i * s[0] + k[0], j * s[1]:j * s[1] + k[1]]
+            y[:, :, i, j] = win.max(axis=(2, 3)) if op == "max" else \
+                win.sum(axis=(2, 3)) / (k[0] * k[1])
+    return y
+
+
+def lrn(x, size, alpha=1e-4, beta=0.75, bias=1.0):
+    c = x.shape[1]
+    sq = x * x
+    y = np.zeros_like(x)
+    for ch in range(c):
+        lo, hi = max(0, ch - (size - 1) // 2), min(c - 1, ch + size // 2)
+        s = sq[:, lo:hi + 1].sum(axis=1)
+        y[:, ch] = x[:, ch] / (bias + alpha / size * s) ** beta
+    return y
+
+
+def softmax(x, axis=-1):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def sigmoid(x):
+    return 1 / (1 + np.exp(-x))
+
+
+def erf(x):
+    return np.vectorize(math.erf)(x)
+
+
+# ---------------------------------------------------------------------------
+# Models: (graph, numpy evaluation from the filled arguments)
+
+def cnn():
+    """Convolutions (strided with padding and bias, in 2 groups,
+    depthwise), ReLU, max pool with ceil_mode, batch norm, clip, LRN,
+    average and global average pools, flatten, Gemm (transB, alpha, bias),
+    softmax."""
+    bn = [np.linspace(0.5, 1.5, 6), np.linspace(-0.2, 0.3, 6),
+          np.linspace(-0.1, 0.1, 6), np.linspace(0.5, 2.0, 6)]
+    nodes = [
+        helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], name="conv1",
+                         pads=[1, 1, 1, 1], strides=[2, 2]),
+        helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
+        helper.make_node("MaxPool", ["r1"], ["p1"], name="pool1",
+                         kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+        helper.make_node("Conv", ["p1", "w2"], ["c2"], name="conv2",
+                         pads=[1, 1, 1, 1], group=2),
+        const("bn_s", bn[0]), const("bn_b", bn[1]), const("bn_m", bn[2]),
+        const("bn_v", bn[3]),
+        helper.make_node("BatchNormalization",
+                         ["c2", "bn_s", "bn_b", "bn_m", "bn_v"], ["n2"],
+                         name="bn2", epsilon=1e-5),
+        const("lo", [0.0], dims=[]), const("hi", [0.5], dims=[]),
+        helper.make_node("Clip", ["n2", "lo", "hi"], ["k2"], name="clip2"),
+        helper.make_node("Conv", ["k2", "w3"], ["c3"], name="dwconv3",
+                         pads=[1, 1, 1, 1], group=6),
+        helper.make_node("LRN", ["c3"], ["l3"], name="lrn3", size=3,
+                         alpha=0.5, beta=0.75, bias=1.0),
+        helper.make_node("AveragePool", ["l3"], ["a3"], name="avg3",
+                         kernel_shape=[2, 2], strides=[1, 1]),
+        helper.make_node("GlobalAveragePool", ["a3"], ["g"], name="gap"),
+        helper.make_node("Flatten", ["g"], ["f"], name="flatten"),
+        helper.make_node("Gemm", ["f", "w4", "b4"], ["fc"], name="fc",
+                         transB=1, alpha=0.5),
+        helper.make_node("Softmax", ["fc"], ["y"], name="softmax"),
+    ]
+    shapes = {"w1": [4, 3, 3, 3], "b1": [4], "w2": [6, 2, 3, 3],
+              "w3": [6, 1, 3, 3], "w4": [5, 6], "b4": [5]}
+    graph = helper.make_graph(
+        nodes, "cnn", [float_input("x", [1, 3, 9, 9])],
+        [float_input("y", [1, 5])],
+        [weight(n, s) for n, s in shapes.items()])
+
+    def evaluate(a):
+        x, w1, b1, w2, w3, w4, b4 = a
+        r1 = np.maximum(conv(x, w1, b1, (1, 1, 1, 1), (2, 2)), 0)
+        p1 = pool(r1, (2, 2), (2, 2), ceil=True)
+        c2 = conv(p1, w2, pads=(1, 1, 1, 1), group=2)
+        s, b, m, v = (p.reshape(1, -1, 1, 1) for p in bn)
+        n2 = (c2 - m) / np.sqrt(v + 1e-5) * s + b
+        k2 = np.clip(n2, 0.0, 0.5)
+        c3 = conv(k2, w3, pads=(1, 1, 1, 1), group=6)
+        l3 = lrn(c3, 3, 0.5, 0.75, 1.0)
+        a3 = pool(l3, (2, 2), (1, 1), op="avg")
+        f = a3.mean(axis=(2, 3))
+        fc = 0.5 * f @ w4.T + b4
+        return [softmax(fc)]
+    return graph, evaluate
+
+
+def transformer():
+    """Layer normalization, matmuls (by a weight, batched between
+    activations), reshape, transposes, softmax, split, slice, concat,
+    element-wise operators with broadcasting (Mul, Sub, Div, Pow, Add),
+    Sigmoid, Tanh, Erf, HardSwish, Sqrt, Abs, reduce mean, unsqueeze and
+    squeeze. (Gelu is an operator of opset 20, which Debian's onnx 1.12
+    does not know.)"""
+    i64 = TensorProto.INT64
+    nodes = [
+        helper.make_node("LayerNormalization", ["x", "ln_s", "ln_b"], ["ln"],
+                         name="ln", axis=-1, epsilon=1e-5),
+        helper.make_node("MatMul", ["ln", "wq"], ["q"], name="proj"),
+        const("heads", [2, 4, 2, 4], i64),
+        helper.make_node("Reshape", ["q", "heads"], ["qh"], name="split_heads"),
+        helper.make_node("Transpose", ["qh"], ["qt"], name="heads_first",
+                         perm=[0, 2, 1, 3]),
+        helper.make_node("Transpose", ["qt"], ["kt"], name="keys",
+                         perm=[0, 1, 3, 2]),
+        helper.make_node("MatMul", ["qt", "kt"], ["s"], name="scores"),
+        helper.make_node("Softmax", ["s"], ["p"], name="softmax", axis=-1),
+        const("parts", [1, 3], i64),
+        helper.make_node("Split", ["p", "parts"], ["p0", "p1"], name="split",
+                         axis=3),
+        const("starts", [1], i64), const("ends", [3], i64),
+        const("axes", [3], i64),
+        helper.make_node("Slice", ["p1", "starts", "ends", "axes"], ["p2"],
+                         name="slice"),
+        helper.make_node("Concat", ["p0", "p2"], ["c"], name="concat", axis=3),
+        helper.make_node("Sigmoid", ["c"], ["sg"], name="sigmoid"),
+        helper.make_node("Tanh", ["c"], ["th"], name="tanh"),
+        helper.make_node("Add", ["sg", "th"], ["u"], name="add"),
+        helper.make_node("HardSwish", ["u"], ["hs"], name="hardswish"),
+        helper.make_node("Erf", ["hs"], ["er"], name="erf"),
+        helper.make_node("ReduceMean", ["er"], ["rm"], name="mean", axes=[3],
+                         keepdims=0),
+        const("one", [1], i64),
+        helper.make_node("Unsqueeze", ["rm", "one"], ["us"], name="unsqueeze"),
+        helper.make_node("Squeeze", ["us", "one"], ["sq"], name="squeeze"),
+        helper.make_node("Mul", ["sq", "wm"], ["m"], name="scale"),
+        const("half", [0.5], dims=[]),
+        helper.make_node("Sub", ["m", "half"], ["d"], name="shift"),
+        helper.make_node("Abs", ["d"], ["ab"], name="abs"),
+        helper.make_node("Sqrt", ["ab"], ["sr"], name="sqrt"),
+        const("two", [2.0], dims=[]),
+        helper.make_node("Pow", ["sr", "two"], ["pw"], name="pow"),
+        const("three", [3.0], dims=[]),
+        helper.make_node("Div", ["pw", "three"], ["y"], name="div"),
+    ]
+    shapes = {"ln_s": [8], "ln_b": [8], "wq": [8, 8], "wm": [4]}
+    graph = helper.make_graph(
+        nodes, "transformer", [float_input("x", [2, 4, 8])],
+        [float_input("y", [2, 2, 4])],
+        [weight(n, s) for n, s in shapes.items()])
+
+    def evaluate(a):
+        x, ln_s, ln_b, wq, wm = a
+        mu = x.mean(axis=-1, keepdims=True)
+        var = ((x - mu) ** 2).mean(axis=-1, keepdims=True)
+        ln = (x - mu) / np.sqrt(var + 1e-5) * ln_s + ln_b
+        qt = (ln @ wq).reshape(2, 4, 2, 4).transpose(0, 2, 1, 3)
+        p = softmax(qt @ qt.transpose(0, 1, 3, 2))
+        c = np.concatenate([p[..., 0:1], p[..., 1:4][..., 1:3]], axis=3)
+        u = sigmoid(c) + np.tanh(c)
+        hs = u * np.clip(u / 6 + 0.5, 0, 1)
+        rm = erf(hs).mean(axis=3)
+        d = rm * wm - 0.5
+        return [np.sqrt(np.abs(d)) ** 2 / 3]
+    return graph, evaluate
+
+
+def gather():
+    """An embedding lookup: an operator kapla does not import."""
+    graph = helper.make_graph(
+        [const("ids", [1, 2, 3, 4, 5, 6], TensorProto.INT64, [2, 3]),
+         helper.make_node("Gather", ["table", "ids"], ["y"], name="embed")],
+        "gather", [float_input("table", [10, 4])],
+        [float_input("y", [2, 3, 4])])
+    return graph, None
+
+
+def avgpool_excluding_pads():
+    """An average pool that leaves its padding out of the count."""
+    graph = helper.make_graph(
+        [helper.make_node("AveragePool", ["x"], ["y"], name="avg",
+                          kernel_shape=[3, 3], pads=[1, 1, 1, 1])],
+        "avg", [float_input("x", [1, 2, 5, 5])], [float_input("y", [1, 2, 5, 5])])
+    return graph, None
+
+
+def symbolic():
+    """An input whose rows are a symbolic dim."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["y"], name="relu")], "sym",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", "rows"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", "rows"])])
+    return graph, None
+
+
+MODELS = {"cnn": cnn, "transformer": transformer, "gather": gather,
+          "avgpool_excluding_pads": avgpool_excluding_pads,
+          "symbolic": symbolic}
+
+
+def check(args, name):
+    graph, evaluate = MODELS[name]()
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    path = os.path.join(args.out, name + ".onnx")
+    onnx.save(model, path)
+    if args.write_only:
+        return True
+    imported = run([args.kapla_translate, "--import-onnx", path])
+    func = graph.name
+    # Arguments: graph inputs, then initializers in the order nodes read them.
+    inits = {t.name: t for t in graph.initializer}
+    order = []
+    for node in graph.node:
+        for i in node.input:
+            if i in inits and i not in order:
+                order.append(i)
+    shapes = [list(i.type.tensor_type.shape.dim) for i in graph.input]
+    shapes = [[d.dim_value for d in s] for s in shapes]
+    shapes += [list(inits[n].dims) for n in order]
+    values = [filled(s, 5 * k).astype(np.float64) for k, s in enumerate(shapes)]
+    refs = evaluate(values)
+    full, outs = with_main(imported, func)
+    gots = execute(args.llvm_bin, full)
+    ok = len(gots) == len(refs)
+    worst, total = 0.0, 0
+    for ref, got in zip(refs, gots):
+        ref = np.asarray(ref, np.float64).flatten()
+        got = np.asarray(got, np.float64)
+        if ref.size != got.size:
+            print(f"{name}: {got.size} values against {ref.size}")
+            return False
+        scale = max(np.abs(ref).max(), 1e-30)
+        worst = max(worst, float(np.abs(got - ref).max() / scale))
+        total += ref.size
+    ok = ok and worst <= 1e-4
+    print(f"{name}: {len(graph.node)} nodes, {total} outputs, max error "
+          f"{'below 1e-4' if ok else f'{worst:.2e}'} of the largest: "
+          f"{'OK' if ok else 'MISMATCH'}")
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kapla-translate")
+    ap.add_argument("--llvm-bin")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--write-only", action="store_true")
+    ap.add_argument("models", nargs="+")
+    args = ap.parse_args()
+    os.makedirs(args.out, exist_ok=True)
+    ok = True
+    for name in args.models:
+        ok &= check(args, name)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
