@@ -164,16 +164,19 @@ private:
   /// Scalar constants go to the function's entry (`prologue`), where every
   /// use, in a region or not, sees them.
   std::ostringstream prologue;
+  /// The ops of the body of the linalg.generic being built.
+  std::ostringstream regionOps;
   std::string constant(double v);
   std::string filled(const Shape &shape, double v);
   std::string empty(const Shape &shape);
-  /// A linalg.generic over `out`'s shape (all parallel but `reductions`
-  /// extra loops inside); `body` gets the block arguments and writes the
-  /// body's ops, returning the yielded value.
+  /// A linalg.generic with `inputs` (values and their maps), the output
+  /// `init` of `outShape` with `outMap`, and `iterators`; `body` gets the
+  /// block arguments, writes the body's ops with `line` and returns the
+  /// yielded value.
   std::string
   generic(const std::vector<std::pair<std::string, std::string>> &inputs,
           const std::vector<std::string> &inputTypes, const std::string &init,
-          const Shape &outShape, const std::string &outMap, int loops,
+          const Shape &outShape, const std::string &outMap,
           const std::string &iterators,
           const std::function<std::string(std::vector<std::string> &)> &body);
   /// The element-wise op over operands broadcast to one shape.
@@ -184,7 +187,7 @@ private:
   /// returns `%tN`.
   std::string line(const std::string &rhs) {
     std::string t = "%t" + std::to_string(next++);
-    body << "      " << t << " = " << rhs << " : f32\n";
+    regionOps << "      " << t << " = " << rhs << " : f32\n";
     return t;
   }
   /// `v` times the constant `factor`, element-wise.
@@ -398,7 +401,7 @@ std::string OnnxImporter::filled(const Shape &shape, double v) {
 std::string OnnxImporter::generic(
     const std::vector<std::pair<std::string, std::string>> &inputs,
     const std::vector<std::string> &inputTypes, const std::string &init,
-    const Shape &outShape, const std::string &outMap, int loops,
+    const Shape &outShape, const std::string &outMap,
     const std::string &iterators,
     const std::function<std::string(std::vector<std::string> &)> &f) {
   std::string r = fresh();
@@ -414,22 +417,17 @@ std::string OnnxImporter::generic(
     blockArgs.push_back("%a" + std::to_string(i));
     args += (i ? ", " : "") + blockArgs.back() + ": f32";
   }
-  std::ostringstream region;
-  // The body writes its ops through `emit` into a separate stream.
-  std::ostringstream saved;
-  saved << body.str();
-  body.str("");
+  // The body writes its ops through `line` into `regionOps`.
+  regionOps.str("");
   std::string yielded = f(blockArgs);
-  std::string ops = body.str();
-  body.str("");
-  body << saved.str();
+  std::string ops = regionOps.str();
+  regionOps.str("");
   std::string line = r + " = linalg.generic {indexing_maps = [" + maps +
                      "], iterator_types = [" + iterators + "]} ins(" + ins +
                      " : " + types + ") outs(" + init + " : " +
                      tensorType(outShape) + ") {\n    ^bb0(" + args + "):\n" +
                      ops + "      linalg.yield " + yielded +
                      " : f32\n    } -> " + tensorType(outShape);
-  (void)loops;
   emit(line);
   return r;
 }
@@ -496,7 +494,7 @@ std::optional<Value> OnnxImporter::elementwise(
     types.push_back(tensorType(kept));
   }
   std::string init = empty(out);
-  std::string r = generic(ins, types, init, out, identityMap(rank), rank,
+  std::string r = generic(ins, types, init, out, identityMap(rank),
                           parallel(rank), [&](std::vector<std::string> &a) {
                             a.pop_back();
                             return f(a);
@@ -1042,26 +1040,25 @@ bool OnnxImporter::importSoftmax(const onnx::NodeProto &node) {
   std::string maxInit = filled(reduced, -INFINITY);
   std::string mx =
       generic({{x->ssa, identityMap(rank)}}, {tensorType(x->shape)}, maxInit,
-              reduced, map, rank, iters, op2("arith.maximumf"));
+              reduced, map, iters, op2("arith.maximumf"));
   std::string e0 = empty(x->shape);
   std::string ex = generic(
       {{x->ssa, identityMap(rank)}, {mx, map}},
       {tensorType(x->shape), tensorType(reduced)}, e0, x->shape,
-      identityMap(rank), rank, parallel(rank),
-      [&](std::vector<std::string> &a) {
+      identityMap(rank), parallel(rank), [&](std::vector<std::string> &a) {
         return line("math.exp " + line("arith.subf " + a[0] + ", " + a[1]));
       });
   std::string sumInit = filled(reduced, 0.0);
   std::string sum =
       generic({{ex, identityMap(rank)}}, {tensorType(x->shape)}, sumInit,
-              reduced, map, rank, iters, [&](std::vector<std::string> &a) {
+              reduced, map, iters, [&](std::vector<std::string> &a) {
                 return line("arith.addf " + a[0] + ", " + a[1]);
               });
   std::string e1 = empty(x->shape);
   std::string y =
       generic({{ex, identityMap(rank)}, {sum, map}},
               {tensorType(x->shape), tensorType(reduced)}, e1, x->shape,
-              identityMap(rank), rank, parallel(rank), op2("arith.divf"));
+              identityMap(rank), parallel(rank), op2("arith.divf"));
   return define(node, {y, x->shape});
 }
 
@@ -1308,7 +1305,7 @@ std::optional<Value> OnnxImporter::reduceSum(const Value &x, const Shape &axes,
   std::string sum =
       generic({{x.ssa, identityMap(rank)}}, {tensorType(x.shape)}, init,
               reduced, "affine_map<(" + dims(rank) + ") -> (" + exprs + ")>",
-              rank, iters, [&](std::vector<std::string> &a) {
+              iters, [&](std::vector<std::string> &a) {
                 return line("arith.addf " + a[1] + ", " + a[0]);
               });
   if (scale == 1.0)
