@@ -6,7 +6,8 @@
 OUT_DIR/attr: every `#kapla.<name><...>` attribute written in test/ and docs/
 (balanced angle brackets); OUT_DIR/arch: the architecture files;
 OUT_DIR/schedule: every small module of test/ (one per `// -----` chunk,
-comment lines dropped, at most 6 kB).
+comment lines dropped, at most 6 kB); OUT_DIR/onnx: the ONNX models of
+test/Inputs/onnx of at most 8 kB.
 """
 import pathlib
 import sys
@@ -37,7 +38,7 @@ def attributes(text):
 
 def main():
     out = pathlib.Path(sys.argv[1])
-    for sub in ("attr", "arch", "schedule"):
+    for sub in ("attr", "arch", "schedule", "onnx"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     sources = sorted(ROOT.glob("test/**/*.mlir")) + sorted(ROOT.glob("docs/*.md"))
     seen = set()
@@ -59,8 +60,12 @@ def main():
             if body.strip() and len(body) <= 6000:
                 count += 1
                 (out / "schedule" / f"{count:04d}").write_text(body + "\n")
+    models = [p for p in sorted(ROOT.glob("test/Inputs/onnx/*.onnx"))
+              if p.stat().st_size <= 8192]
+    for n, path in enumerate(models):
+        (out / "onnx" / f"{n:04d}").write_bytes(path.read_bytes())
     print(f"seeds: {len(seen)} attributes, {len(archs)} architectures, "
-          f"{count} modules")
+          f"{count} modules, {len(models)} ONNX models")
 
 
 if __name__ == "__main__":
