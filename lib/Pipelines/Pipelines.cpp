@@ -86,6 +86,7 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   fpm.addPass(createKaplaSolveLayersPass(solveOpts));
   KaplaEstimateCostPassOptions costOpts;
   costOpts.report = opts.report;
+  costOpts.trace = opts.trace;
   pm.addPass(createKaplaEstimateCostPass(costOpts));
 }
 

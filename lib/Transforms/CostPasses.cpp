@@ -158,7 +158,7 @@ struct KaplaEstimateCostPass
       return signalPassFailure();
     // Costs are no input of the layer graph or the cost model: both hold.
     markAnalysesPreserved<LayerGraphAnalysis, CostModelAnalysis>();
-    if (report.empty())
+    if (report.empty() && trace.empty())
       return;
     if (networks.empty())
       module.emitWarning() << "kapla-estimate-cost: the module has no layers; "
@@ -181,7 +181,10 @@ struct KaplaEstimateCostPass
     if (std::optional<llvm::json::Value> b = record.appliedOption("batch"))
       if (std::optional<int64_t> n = b->getAsInteger(); n && *n > 0)
         opts.batch = *n;
-    if (failed(writeReport(module, report, nets, opts, record)))
+    if (!report.empty() &&
+        failed(writeReport(module, report, nets, opts, record)))
+      return signalPassFailure();
+    if (!trace.empty() && failed(writeTrace(module, trace, nets)))
       return signalPassFailure();
   }
 };

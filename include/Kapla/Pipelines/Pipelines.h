@@ -116,6 +116,11 @@ struct KaplaSchedulePipelineOptions
       *this, "report",
       llvm::cl::desc("Write the report as JSON to this path ('-': stdout)"),
       llvm::cl::init("")};
+  Option<std::string> trace{
+      *this, "trace",
+      llvm::cl::desc(
+          "Write the schedule as a Chrome/Perfetto trace (JSON) to this path"),
+      llvm::cl::init("")};
   Option<UnknownOps> unknownOps{
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is"),

@@ -89,6 +89,16 @@ LogicalResult writeReport(ModuleOp module, StringRef path,
                           const ReportOptions &options,
                           const RunRecord &record);
 
+/// Writes the schedule of `networks` (with costs) to `path` as a Chrome /
+/// Perfetto trace (JSON trace events, microseconds at the architecture's
+/// clock): one process per network, a track of its segments and one track
+/// per node region, on which each layer is a slice; in a spatial segment
+/// each layer's batch (and channel) groups are slices inside it, run as a
+/// pipeline (docs/UserGuide.md). Emits an error on `module` when the file
+/// cannot be written.
+LogicalResult writeTrace(ModuleOp module, StringRef path,
+                         ArrayRef<ReportNetwork> networks);
+
 } // namespace mlir::kapla
 
 #endif // KAPLA_REPORT_REPORT_H

@@ -256,12 +256,15 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
     solver); one that does not is an error. With `report=PATH` (`-` for
     stdout) the full report is written: architecture, layers
     with segment, region, energy, cycles, breakdown, accesses and
-    directives, segments, totals with the lower bound.
+    directives, segments, totals with the lower bound. With `trace=PATH`
+    the schedule is written as a Chrome / Perfetto trace.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
   let options = [
     Option<"report", "report", "std::string", /*default=*/"\"\"",
            "Write the report as JSON to this path ('-': stdout)">,
+    Option<"trace", "trace", "std::string", /*default=*/"\"\"",
+           "Write the schedule as a Chrome/Perfetto trace (JSON) to this path">,
   ];
 }
 
