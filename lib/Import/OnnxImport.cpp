@@ -110,6 +110,18 @@ std::string quote(const std::string &s) {
   return q + "\"";
 }
 
+/// Reassociation groups as a reshape op spells them: `[0, 1], [2]`.
+std::string reassociationText(ArrayRef<ReassociationIndices> groups) {
+  std::string s;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    s += g ? ", [" : "[";
+    for (size_t k = 0; k < groups[g].size(); ++k)
+      s += (k ? ", " : "") + std::to_string(groups[g][k]);
+    s += "]";
+  }
+  return s;
+}
+
 std::string dims(int rank) {
   std::string s;
   for (int i = 0; i < rank; ++i)
@@ -479,16 +491,10 @@ std::optional<Value> OnnxImporter::elementwise(
     }
     std::string ssa = v.ssa;
     if (kept.size() != v.shape.size()) {
-      std::string assoc;
-      for (size_t g = 0; g < groups.size(); ++g) {
-        assoc += g ? ", [" : "[";
-        for (size_t k = 0; k < groups[g].size(); ++k)
-          assoc += (k ? ", " : "") + std::to_string(groups[g][k]);
-        assoc += "]";
-      }
       ssa = fresh();
-      emit(ssa + " = tensor.collapse_shape " + v.ssa + " [" + assoc +
-           "] : " + tensorType(v.shape) + " into " + tensorType(kept));
+      emit(ssa + " = tensor.collapse_shape " + v.ssa + " [" +
+           reassociationText(groups) + "] : " + tensorType(v.shape) + " into " +
+           tensorType(kept));
     }
     ins.push_back({ssa, "affine_map<(" + dims(rank) + ") -> (" + exprs + ")>"});
     types.push_back(tensorType(kept));
@@ -513,16 +519,6 @@ std::optional<Value> OnnxImporter::reshape(const Value &x, const Shape &to) {
   }
   if (x.shape == to)
     return x;
-  auto assocText = [](const SmallVector<ReassociationIndices> &groups) {
-    std::string s;
-    for (size_t g = 0; g < groups.size(); ++g) {
-      s += g ? ", [" : "[";
-      for (size_t k = 0; k < groups[g].size(); ++k)
-        s += (k ? ", " : "") + std::to_string(groups[g][k]);
-      s += "]";
-    }
-    return s;
-  };
   auto collapse = [&](const Value &v,
                       const Shape &target) -> std::optional<Value> {
     std::optional<SmallVector<ReassociationIndices>> g =
@@ -530,8 +526,9 @@ std::optional<Value> OnnxImporter::reshape(const Value &x, const Shape &to) {
     if (!g)
       return std::nullopt;
     std::string r = fresh();
-    emit(r + " = tensor.collapse_shape " + v.ssa + " [" + assocText(*g) +
-         "] : " + tensorType(v.shape) + " into " + tensorType(target));
+    emit(r + " = tensor.collapse_shape " + v.ssa + " [" +
+         reassociationText(*g) + "] : " + tensorType(v.shape) + " into " +
+         tensorType(target));
     return Value{r, target};
   };
   auto expand = [&](const Value &v,
@@ -541,7 +538,7 @@ std::optional<Value> OnnxImporter::reshape(const Value &x, const Shape &to) {
     if (!g)
       return std::nullopt;
     std::string r = fresh();
-    emit(r + " = tensor.expand_shape " + v.ssa + " [" + assocText(*g) +
+    emit(r + " = tensor.expand_shape " + v.ssa + " [" + reassociationText(*g) +
          "] output_shape [" + join(target, ", ") +
          "] : " + tensorType(v.shape) + " into " + tensorType(target));
     return Value{r, target};

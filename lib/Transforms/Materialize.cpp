@@ -976,6 +976,33 @@ struct KaplaMaterializePass
   }
 };
 
+/// Moves before `anchor` what `op` reads that is defined after `anchor` in
+/// its block, other than `anchor`'s results: empties and constants whose
+/// operands are there before `anchor`. False, moving nothing, when `op`
+/// reads anything else defined after `anchor`.
+static bool hoistInits(RewriterBase &rw, Operation *op, Operation *anchor) {
+  auto before = [&](Value v) {
+    Operation *def = v.getDefiningOp();
+    return !def || def->getBlock() != anchor->getBlock() ||
+           def->isBeforeInBlock(anchor);
+  };
+  SmallVector<Operation *> toMove;
+  for (Value v : op->getOperands()) {
+    Operation *def = v.getDefiningOp();
+    if (before(v) || def == anchor)
+      continue;
+    if (!(isa<tensor::EmptyOp>(def) ||
+          def->hasTrait<OpTrait::ConstantLike>()) ||
+        !llvm::all_of(def->getOperands(), before))
+      return false;
+    if (!llvm::is_contained(toMove, def))
+      toMove.push_back(def);
+  }
+  for (Operation *def : toMove)
+    rw.moveOpBefore(def, anchor);
+  return true;
+}
+
 LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
                                                 linalg::LinalgOp op,
                                                 const DimLoops &dimLoops,
@@ -1081,29 +1108,9 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
             epilogue->getNumResults() != 1 ||
             epilogue->getResult(0).getType() != segResult.getType())
           break;
-        // What else it reads must be there before the segment: values from
-        // before it, or operand-free empties and constants (its init), which
-        // move there.
-        SmallVector<Operation *> before;
-        bool readable = true;
-        for (Value v : epilogue->getOperands()) {
-          Operation *def = v.getDefiningOp();
-          if (v == segResult || !def ||
-              def->getBlock() != segment->getBlock() ||
-              def->isBeforeInBlock(segment))
-            continue;
-          if (def->getNumOperands() != 0 ||
-              !(isa<tensor::EmptyOp>(def) ||
-                def->hasTrait<OpTrait::ConstantLike>())) {
-            readable = false;
-            break;
-          }
-          before.push_back(def);
-        }
-        if (!readable)
+        // What else it reads (its init) must be there before the segment.
+        if (!hoistInits(rw, epilogue, segment))
           break;
-        for (Operation *def : before)
-          rw.moveOpBefore(def, segment);
         rw.moveOpBefore(epilogue, yield);
         rw.replaceAllUsesWith(epilogue->getResult(0), segResult);
         rw.modifyOpInPlace(epilogue, [&] {
@@ -1122,24 +1129,8 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
         break;
       // What the epilogue reads besides the layer (a bias, its init) must
       // be there before the loops.
-      bool movable = true;
-      SmallVector<Operation *> toMove;
-      for (Value v : user->getOperands()) {
-        Operation *def = v.getDefiningOp();
-        if (!def || def == outer || def->getBlock() != outer->getBlock() ||
-            def->isBeforeInBlock(outer))
-          continue;
-        if (def->getNumOperands() != 0 && !isa<tensor::EmptyOp>(def) &&
-            !def->hasTrait<OpTrait::ConstantLike>()) {
-          movable = false;
-          break;
-        }
-        toMove.push_back(def);
-      }
-      if (!movable)
+      if (!hoistInits(rw, user, outer))
         break;
-      for (Operation *def : toMove)
-        def->moveBefore(outer);
       rw.setInsertionPoint(user);
       FailureOr<scf::SCFFuseConsumerOfSliceResult> r =
           scf::tileAndFuseConsumer(rw, user, parallelPrefix);
