@@ -977,10 +977,11 @@ struct KaplaMaterializePass
 };
 
 /// Moves before `anchor` what `op` reads that is defined after `anchor` in
-/// its block, other than `anchor`'s results: empties and constants whose
-/// operands are there before `anchor`. False, moving nothing, when `op`
-/// reads anything else defined after `anchor`.
-static bool hoistInits(RewriterBase &rw, Operation *op, Operation *anchor) {
+/// its block, other than the layer's values (`isLayer`): empties and
+/// constants whose operands are there before `anchor`. False, moving
+/// nothing, when `op` reads anything else defined after `anchor`.
+static bool hoistInits(RewriterBase &rw, Operation *op, Operation *anchor,
+                       llvm::function_ref<bool(Value)> isLayer) {
   auto before = [&](Value v) {
     Operation *def = v.getDefiningOp();
     return !def || def->getBlock() != anchor->getBlock() ||
@@ -989,7 +990,7 @@ static bool hoistInits(RewriterBase &rw, Operation *op, Operation *anchor) {
   SmallVector<Operation *> toMove;
   for (Value v : op->getOperands()) {
     Operation *def = v.getDefiningOp();
-    if (before(v) || def == anchor)
+    if (before(v) || isLayer(v))
       continue;
     if (!(isa<tensor::EmptyOp>(def) ||
           def->hasTrait<OpTrait::ConstantLike>()) ||
@@ -1109,7 +1110,8 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
             epilogue->getResult(0).getType() != segResult.getType())
           break;
         // What else it reads (its init) must be there before the segment.
-        if (!hoistInits(rw, epilogue, segment))
+        if (!hoistInits(rw, epilogue, segment,
+                        [&](Value v) { return v == segResult; }))
           break;
         rw.moveOpBefore(epilogue, yield);
         rw.replaceAllUsesWith(epilogue->getResult(0), segResult);
@@ -1129,7 +1131,8 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
         break;
       // What the epilogue reads besides the layer (a bias, its init) must
       // be there before the loops.
-      if (!hoistInits(rw, user, outer))
+      if (!hoistInits(rw, user, outer,
+                      [&](Value v) { return v.getDefiningOp() == outer; }))
         break;
       rw.setInsertionPoint(user);
       FailureOr<scf::SCFFuseConsumerOfSliceResult> r =
