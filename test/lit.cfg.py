@@ -47,6 +47,6 @@ config.environment["FILECHECK_OPTS"] = (
     "--enable-var-scope --allow-unused-prefixes=false")
 
 tool_dirs = [config.kapla_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["kapla-opt", "kapla-translate",
+llvm_config.add_tool_substitutions(["kapla-opt", "kapla-translate", "kapla-explore",
                                     "FileCheck", "not", "count",
                                     "split-file", "mlir-opt"], tool_dirs)

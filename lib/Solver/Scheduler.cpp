@@ -1,6 +1,7 @@
 //===- Scheduler.cpp - Scheduling a network, as a library -----------------===//
 
 #include "Kapla/Solver/Scheduler.h"
+#include "Kapla/CostModel/CostModel.h"
 
 #include "llvm/Support/ErrorHandling.h"
 
@@ -137,6 +138,30 @@ NetworkSchedule scheduleNetwork(const LayerGraph &graph,
       [&](const std::vector<std::pair<LayerDesc, LayerContext>> &wanted) {
         cache.solveAll(wanted);
       });
+}
+
+CostRecord scheduleCost(const LayerGraph &graph, const NetworkSchedule &sched,
+                        LayerSolveCache &cache) {
+  std::vector<CostRecord> segments;
+  for (const SegmentPlan &plan : sched.segments) {
+    std::vector<CostRecord> layers;
+    std::vector<double> dram;
+    for (int i = plan.first; i <= plan.last; ++i) {
+      const LayerSolution &sol =
+          cache.solve(graph.layers[i].desc, plan.contexts[i - plan.first]);
+      layers.push_back(sol.cost.cost);
+      dram.push_back(sol.cost.dramCycles);
+    }
+    // The forwarding groups count only in a pipelined segment (the
+    // constraints of a layer alone carry none).
+    int64_t groups = plan.pipeline == PipelineKind::None
+                         ? 1
+                         : std::max<int64_t>(plan.batchGroups, 1) *
+                               std::max<int64_t>(plan.channelGroups, 1);
+    segments.push_back(
+        segmentCost(cache.arch(), plan.pipeline, layers, dram, groups));
+  }
+  return sumCosts(segments);
 }
 
 } // namespace mlir::kapla

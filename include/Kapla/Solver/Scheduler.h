@@ -102,6 +102,12 @@ NetworkSchedule scheduleNetwork(const LayerGraph &graph,
                                 const SegmentSearchOptions &opts,
                                 LayerSolveCache &cache);
 
+/// The cost of `sched` as the cost model adds it up over the IR (per
+/// segment, CostModel.h segmentCost, then summed): each layer's solution in
+/// its context comes from `cache`. The schedule must be found.
+CostRecord scheduleCost(const LayerGraph &graph, const NetworkSchedule &sched,
+                        LayerSolveCache &cache);
+
 } // namespace mlir::kapla
 
 #endif // KAPLA_SOLVER_SCHEDULER_H
