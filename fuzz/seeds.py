@@ -7,7 +7,8 @@ OUT_DIR/attr: every `#kapla.<name><...>` attribute written in test/ and docs/
 (balanced angle brackets); OUT_DIR/arch: the architecture files;
 OUT_DIR/schedule: every small module of test/ (one per `// -----` chunk,
 comment lines dropped, at most 6 kB); OUT_DIR/onnx: the ONNX models of
-test/Inputs/onnx of at most 8 kB.
+test/Inputs/onnx of at most 8 kB; OUT_DIR/sweep: the sweep files of test/
+and benchmarks/, and the JSON blocks of docs/Explore.md.
 """
 import pathlib
 import sys
@@ -38,7 +39,7 @@ def attributes(text):
 
 def main():
     out = pathlib.Path(sys.argv[1])
-    for sub in ("attr", "arch", "schedule", "onnx"):
+    for sub in ("attr", "arch", "schedule", "onnx", "sweep"):
         (out / sub).mkdir(parents=True, exist_ok=True)
     sources = sorted(ROOT.glob("test/**/*.mlir")) + sorted(ROOT.glob("docs/*.md"))
     seen = set()
@@ -64,8 +65,14 @@ def main():
               if p.stat().st_size <= 8192]
     for n, path in enumerate(models):
         (out / "onnx" / f"{n:04d}").write_bytes(path.read_bytes())
+    sweeps = [p.read_text() for p in sorted(ROOT.glob("test/Explore/Inputs/*.json"))
+              + sorted(ROOT.glob("benchmarks/sweeps/*.json"))]
+    doc = (ROOT / "docs" / "Explore.md").read_text()
+    sweeps += [b.split("```", 1)[0] for b in doc.split("```json\n")[1:]]
+    for n, text in enumerate(sweeps):
+        (out / "sweep" / f"{n:04d}").write_text(text)
     print(f"seeds: {len(seen)} attributes, {len(archs)} architectures, "
-          f"{count} modules, {len(models)} ONNX models")
+          f"{count} modules, {len(models)} ONNX models, {len(sweeps)} sweeps")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@
 # memory blow-up fails; the input is left in build-asan/fuzz/<target>/.
 #   bash scripts/fuzz.sh [SECONDS [TARGET...]]
 # Targets: attr (the #kapla.* attributes), arch (architecture files),
-# schedule (import and scheduling of modules), onnx (ONNX import). The runs start from seed
+# schedule (import and scheduling of modules), onnx (ONNX import), sweep
+# (kapla-explore's sweep files). The runs start from seed
 # KAPLA_FUZZ_SEED (default 1), so a run of the same length on the same
 # machine repeats itself; pick another seed for a new exploration.
 set -euo pipefail
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(attr arch schedule onnx)
+[ ${#targets[@]} -gt 0 ] || targets=(attr arch schedule onnx sweep)
 
 bash scripts/configure-asan.sh
 cmake --build build-asan -j "${KAPLA_JOBS:-2}" --target \

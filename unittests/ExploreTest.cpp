@@ -142,6 +142,12 @@ TEST(Explore, ErrorsNameTheKey) {
   EXPECT_NE(parseError(R"({"base": "edge-systolic", "net": []})")
                 .find("unknown key 'net'"),
             std::string::npos);
+  // Past 2^53 integers are not exact in a double.
+  EXPECT_NE(
+      parseError(
+          sweepText(R"([{"gbuf_bytes": {"from": 1, "to": 1e300, "step": 1}}])"))
+          .find("within 9e15"),
+      std::string::npos);
 }
 
 TEST(Explore, ShardsPartitionThePoints) {

@@ -132,6 +132,10 @@ axisValues(llvm::StringRef key, ArchField::Kind kind,
   if (integral && (!isInt(*from) || !isInt(*to) || (step && !isInt(*step)) ||
                    (times && !isInt(*times))))
     return error(where + ": from, to and step or times must be integers");
+  // Integers past 2^53 are no longer exact in a double (and past 2^63 no
+  // longer an int64_t).
+  if (integral && (std::fabs(*from) > 9.0e15 || std::fabs(*to) > 9.0e15))
+    return error(where + ": a range of integers must stay within 9e15");
   if (!(*from > 0) && times)
     return error(where + ": a range with times needs from > 0");
   // Within a relative 1e-9 of `to` counts as reaching it (sums of steps
