@@ -2,13 +2,15 @@
 # Installs the Debian 12 packages kapla needs to build and test: CMake, Ninja,
 # clang-22 + lld-22, LLVM/MLIR 22 (libraries, tablegen, FileCheck, lit) and
 # GoogleTest, ONNX and protobuf (kapla-translate), Python's onnx and numpy
-# (the ONNX tests), GNU parallel (the sharded sweep test), and any packages named as arguments. Does nothing when they
-# are all installed already.
+# (the ONNX tests), GNU parallel (the sharded sweep test), Chromium (the
+# HTML page's rendering test), and any packages named as arguments. Does
+# nothing when they are all installed already.
 set -euo pipefail
 
 packages=(cmake ninja-build g++ python3 llvm-22-dev llvm-22-tools
           libmlir-22-dev mlir-22-tools libgtest-dev clang-22 lld-22
-          libonnx-dev libprotobuf-dev python3-onnx python3-numpy parallel "$@")
+          libonnx-dev libprotobuf-dev python3-onnx python3-numpy parallel
+          chromium "$@")
 
 missing=()
 for p in "${packages[@]}"; do

@@ -359,6 +359,7 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       used += td.tensor == TensorKind::I ? words * inputsFactor : words;
     }
     bool regf = lv == int(MemLevel::Regf);
+    (regf ? out.regfWordsUsed : out.gbufWordsUsed) = used;
     int64_t cap = regf ? arch.regfWords() : arch.gbufWords() - ctx.gbufReserved;
     if (used > cap)
       return fail([&] {

@@ -87,6 +87,7 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   KaplaEstimateCostPassOptions costOpts;
   costOpts.report = opts.report;
   costOpts.trace = opts.trace;
+  costOpts.html = opts.html;
   pm.addPass(createKaplaEstimateCostPass(costOpts));
 }
 

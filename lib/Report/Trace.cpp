@@ -1,19 +1,14 @@
 //===- Trace.cpp - The schedule as a Chrome / Perfetto trace --------------===//
 //
-// Segments run one after another. In a `none` or `temporal` segment its
-// layers run one after another on its region. In a `spatial` segment each
-// layer handles the batch in G groups (its forwarding groups), each taking
-// its cycles over G: group g of a layer starts when the layer has finished
-// group g - 1 and its producers in the segment have finished group g. That
-// pipeline ends no later than the segment's cycles in the cost model (the
-// slowest layer plus the others' per-group cycles): the segment's slice
-// has the cost model's length, the layers' slices show how it is filled.
+// The timeline of each network (Timeline.h) as trace events: a process per
+// network, a track of its segments and a track per node region.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Kapla/Analysis/CostModelAnalysis.h"
 #include "Kapla/Analysis/LayerGraphAnalysis.h"
 #include "Kapla/Report/Report.h"
+#include "Timeline.h"
 
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/JSON.h"
@@ -61,90 +56,48 @@ struct TraceWriter {
   llvm::json::OStream &j;
 };
 
-std::string regionName(const NodeRegion &r) {
-  return "nodes [" + std::to_string(r.row0) + ", " + std::to_string(r.col0) +
-         "] " + std::to_string(r.rows) + "x" + std::to_string(r.cols);
-}
-
 void writeNetwork(TraceWriter &w, int pid, const ReportNetwork &n) {
   const CostModelAnalysis &costs = *n.costs;
   const LayerGraph &g = n.graph->getGraph();
+  const Timeline t = buildTimeline(n);
   // Microseconds per cycle.
   double us = 1.0 / costs.getArch().freqMHz;
   w.name("process_name", pid, 0, n.name);
   w.name("thread_name", pid, 0, "segments");
-  std::map<std::string, int> tracks;
-  auto track = [&](const NodeRegion &r) {
-    std::string key = regionName(r);
-    auto [it, added] = tracks.try_emplace(key, int(tracks.size()) + 1);
-    if (added)
-      w.name("thread_name", pid, it->second, key);
-    return it->second;
-  };
-  double start = 0;
+  // A region's track is named where it is first used.
+  std::vector<bool> named(t.regions.size(), false);
   int index = 0;
-  auto layerArgs = [&](int l, double cycles, int64_t groups) {
-    return [&, l, cycles, groups] {
-      w.j.attribute("kind", reportNameOfLayerKind(g.layers[l].desc.kind));
-      w.j.attribute("pass", reportNameOfLayerPass(g.layers[l].desc.pass));
-      w.j.attribute("cycles", cycles);
-      if (const LayerCost *c = costs.getLayerCost(l))
-        w.j.attribute("energy_pj", c->cost.energyPj());
-      w.j.attribute("macs", g.layers[l].desc.macs());
-      w.j.attribute("groups", groups);
-    };
-  };
-  for (const SegmentCostEntry &s : costs.getSegments()) {
-    double segCycles = s.cost.cycles;
+  for (const SegmentSlice &s : t.segments) {
     w.slice(pid, 0,
             "segment " + std::to_string(index) + " (" +
                 stringifyPipelineKind(s.pipeline) + ")",
-            "segment", start * us, segCycles * us, [&] {
-              w.j.attribute("cycles", segCycles);
-              w.j.attribute("energy_pj", s.cost.energyPj());
+            "segment", s.begin * us, s.cycles * us, [&] {
+              w.j.attribute("cycles", s.cycles);
+              w.j.attribute("energy_pj", s.entry->cost.energyPj());
             });
     ++index;
-    // When each layer finishes each group, in cycles from the segment's
-    // start.
-    std::map<int, std::vector<double>> ends;
-    double sequential = 0;
-    for (int l : s.layers) {
-      const LayerCost *c = costs.getLayerCost(l);
-      const LayerContext &ctx = costs.getContext(l);
-      double cycles = c ? c->cost.cycles : 0;
-      int tid = track(ctx.region);
-      std::vector<double> &done = ends[l];
-      if (s.pipeline != PipelineKind::Spatial) {
-        done.assign(1, sequential + cycles);
-        w.slice(pid, tid, g.layers[l].name, "layer", (start + sequential) * us,
-                cycles * us, layerArgs(l, cycles, 1));
-        sequential += cycles;
-        continue;
+    for (const LayerSlice &l : s.layers) {
+      int tid = l.track + 1;
+      if (!named[l.track]) {
+        named[l.track] = true;
+        w.name("thread_name", pid, tid, regionName(t.regions[l.track]));
       }
-      int64_t groups = std::max<int64_t>(1, ctx.batchGroups) *
-                       std::max<int64_t>(1, ctx.channelGroups);
-      double each = cycles / double(groups);
-      done.resize(groups);
-      std::vector<double> begins(groups);
-      for (int64_t k = 0; k < groups; ++k) {
-        double ready = k ? done[k - 1] : 0;
-        for (int p : g.layers[l].producers) {
-          auto it = ends.find(p);
-          if (it != ends.end() && !it->second.empty())
-            ready = std::max(
-                ready, it->second[std::min<size_t>(k, it->second.size() - 1)]);
-        }
-        begins[k] = ready;
-        done[k] = ready + each;
-      }
-      w.slice(pid, tid, g.layers[l].name, "layer", (start + begins[0]) * us,
-              (done.back() - begins[0]) * us, layerArgs(l, cycles, groups));
-      if (groups > 1)
-        for (int64_t k = 0; k < groups; ++k)
-          w.slice(pid, tid, "group " + std::to_string(k), "group",
-                  (start + begins[k]) * us, each * us, [] {});
+      w.slice(pid, tid, g.layers[l.layer].name, "layer", l.begin * us,
+              l.span * us, [&] {
+                w.j.attribute(
+                    "kind", reportNameOfLayerKind(g.layers[l.layer].desc.kind));
+                w.j.attribute(
+                    "pass", reportNameOfLayerPass(g.layers[l.layer].desc.pass));
+                w.j.attribute("cycles", l.cycles);
+                if (const LayerCost *c = costs.getLayerCost(l.layer))
+                  w.j.attribute("energy_pj", c->cost.energyPj());
+                w.j.attribute("macs", g.layers[l.layer].desc.macs());
+                w.j.attribute("groups", l.groups);
+              });
+      for (size_t k = 0; k < l.groupBegins.size(); ++k)
+        w.slice(pid, tid, "group " + std::to_string(k), "group",
+                l.groupBegins[k] * us, l.cycles / double(l.groups) * us, [] {});
     }
-    start += segCycles;
   }
 }
 

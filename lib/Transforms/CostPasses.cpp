@@ -158,7 +158,7 @@ struct KaplaEstimateCostPass
       return signalPassFailure();
     // Costs are no input of the layer graph or the cost model: both hold.
     markAnalysesPreserved<LayerGraphAnalysis, CostModelAnalysis>();
-    if (report.empty() && trace.empty())
+    if (report.empty() && trace.empty() && html.empty())
       return;
     if (networks.empty())
       module.emitWarning() << "kapla-estimate-cost: the module has no layers; "
@@ -185,6 +185,8 @@ struct KaplaEstimateCostPass
         failed(writeReport(module, report, nets, opts, record)))
       return signalPassFailure();
     if (!trace.empty() && failed(writeTrace(module, trace, nets)))
+      return signalPassFailure();
+    if (!html.empty() && failed(writeScheduleHtml(module, html, nets)))
       return signalPassFailure();
   }
 };

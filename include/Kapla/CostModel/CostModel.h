@@ -75,6 +75,9 @@ struct LayerCost {
   int64_t macsPerformed = 0; ///< padding included
   int64_t pesUsed = 0;       ///< per node
   int64_t nodesUsed = 0;
+  /// Words of one buffer the layer's own tiles take (forwarded data that a
+  /// GBUF holds besides is the context's `gbufReserved`).
+  int64_t regfWordsUsed = 0, gbufWordsUsed = 0;
   double computeCycles = 0, dramCycles = 0, busCycles = 0;
 };
 

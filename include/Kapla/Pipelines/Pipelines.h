@@ -121,6 +121,11 @@ struct KaplaSchedulePipelineOptions
       llvm::cl::desc(
           "Write the schedule as a Chrome/Perfetto trace (JSON) to this path"),
       llvm::cl::init("")};
+  Option<std::string> html{
+      *this, "html",
+      llvm::cl::desc(
+          "Write the schedule as one HTML page (SVG drawings) to this path"),
+      llvm::cl::init("")};
   Option<UnknownOps> unknownOps{
       *this, "unknown-ops",
       llvm::cl::desc("What an op kapla does not understand is"),

@@ -99,6 +99,16 @@ LogicalResult writeReport(ModuleOp module, StringRef path,
 LogicalResult writeTrace(ModuleOp module, StringRef path,
                          ArrayRef<ReportNetwork> networks);
 
+/// Writes the schedule of `networks` (with costs) to `path` as one
+/// self-contained HTML page of SVG drawings (no scripts, nothing fetched):
+/// per network its totals against the lower bound, the node array of each
+/// segment with each layer's region, the timeline of the layers on their
+/// regions, each layer's energy by component with its lower bound, and the
+/// GBUF occupancy while each layer runs (docs/UserGuide.md). Emits an error
+/// on `module` when the file cannot be written.
+LogicalResult writeScheduleHtml(ModuleOp module, StringRef path,
+                                ArrayRef<ReportNetwork> networks);
+
 } // namespace mlir::kapla
 
 #endif // KAPLA_REPORT_REPORT_H

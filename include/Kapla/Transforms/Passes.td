@@ -257,7 +257,8 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
     stdout) the full report is written: architecture, layers
     with segment, region, energy, cycles, breakdown, accesses and
     directives, segments, totals with the lower bound. With `trace=PATH`
-    the schedule is written as a Chrome / Perfetto trace.
+    the schedule is written as a Chrome / Perfetto trace, with `html=PATH`
+    as one self-contained HTML page of drawings.
   }];
   let dependentDialects = ["::mlir::kapla::KaplaDialect"];
   let options = [
@@ -265,6 +266,8 @@ def KaplaEstimateCostPass : Pass<"kapla-estimate-cost", "::mlir::ModuleOp"> {
            "Write the report as JSON to this path ('-': stdout)">,
     Option<"trace", "trace", "std::string", /*default=*/"\"\"",
            "Write the schedule as a Chrome/Perfetto trace (JSON) to this path">,
+    Option<"html", "html", "std::string", /*default=*/"\"\"",
+           "Write the schedule as one HTML page (SVG drawings) to this path">,
   ];
 }
 
