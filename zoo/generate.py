@@ -2,9 +2,11 @@
 """Generates the evaluation zoo as linalg-on-tensors MLIR.
 
 The seven networks of the KAPLA evaluation come from the tables of zoo.md
-(next to this script, the layer shapes of the reference evaluation); two more
-networks are written here: a BERT-base encoder and the GNMT LSTM stack with
-every matmul as a linalg.generic. Each layer op carries a name location
+(next to this script, the layer shapes of the reference evaluation), the GNMT
+LSTM stack with every matmul as a linalg.generic; more networks are written
+here: a BERT-base encoder, and the transformers and LLMs of zoo.md's last
+section (GPT-2 small, a LLaMA-2-7B prefill and decode step, a GQA + MoE
+block, ViT-B/16). Each layer op carries a name location
 (loc("conv1")) so that kapla-import names the layer as the table does.
 
 Conventions (those of zoo.md): NCHW at batch 1 (kapla-import's batch option
@@ -202,6 +204,25 @@ class Builder:
         self.emit(f"{v} = linalg.batch_matmul ins({a}, {b} : "
                   f"{ttype([bt, m, k])}, {ttype([bt, k, n])}) outs({e} : "
                   f"{ttype([bt, m, n])}) -> {ttype([bt, m, n])} loc(\"{loc}\")")
+        return v
+
+    def contract(self, a, a_exprs, b, b_exprs, out, out_exprs, kinds, loc):
+        """A linalg.generic contraction out += a * b over the loops `kinds`
+        ("parallel" or "reduction"), each operand indexed by its exprs."""
+        n = len(kinds)
+        e = self.zeros(out)
+        v = self.fresh(out)
+        maps = [amap(n, a_exprs), amap(n, b_exprs), amap(n, out_exprs)]
+        its = ", ".join(f'"{k}"' for k in kinds)
+        self.emit(f"{v} = linalg.generic {{indexing_maps = [{', '.join(maps)}], "
+                  f"iterator_types = [{its}]}} ins({a}, {b} : "
+                  f"{ttype(self.shapes[a])}, {ttype(self.shapes[b])}) outs({e} : "
+                  f"{ttype(out)}) {{")
+        self.emit("^bb0(%a: f32, %b: f32, %acc: f32):")
+        self.emit("  %p = arith.mulf %a, %b : f32")
+        self.emit("  %s = arith.addf %acc, %p : f32")
+        self.emit("  linalg.yield %s : f32")
+        self.emit(f"}} -> {ttype(out)} loc(\"{loc}\")")
         return v
 
     def elementwise(self, inputs, body, loc=None, result=None):
@@ -471,6 +492,303 @@ def build_bert(layers=12, seq=512, hidden=768, heads=12, ffn=3072):
                      [out])
 
 
+# --- transformers and LLMs ----------------------------------------------------
+def build_transformer(name, title, blocks, tokens, hidden, heads, ffn,
+                      kv_heads=None, norm="layer", act="gelu", rotary=False,
+                      fused_qkv=False, vocab=None, cache=None, experts=None,
+                      top_k=2, patches=None, classes=None):
+    """A pre-norm transformer over `tokens` rows of width `hidden`.
+
+    Per block: norm; the query, key and value projections (one fused FC
+    with `fused_qkv`); with `rotary` the rotary embedding of queries and
+    keys, one element-wise op each over (row, head, pair, 2) whose second
+    input is the same tensor with each pair swapped (the map 1 - d3) and
+    whose cos and signed-sin tables are constants; the scores and context
+    batch matmuls per KV head (`kv_heads` < `heads`: grouped-query
+    attention, the g = heads / kv_heads queries of a group as g x tokens
+    rows of one batch matmul) and the softmax between them (max, exp, sum,
+    divide); the output projection and the residual add; norm; the FFN
+    (`gelu`: up FC with a GELU epilogue and down FC; `swiglu`: gate and up
+    FCs, silu(gate) * up, down FC; with `experts` a router FC and softmax
+    and `experts` SwiGLU experts, each on a fixed quarter of the rows) and
+    the residual add. `norm`: "layer" (mean, center, variance, scale) or
+    "rms" (sum of squares, scale). With `cache` the step decodes `tokens`
+    new rows against a KV cache of `cache` positions per KV head (network
+    inputs; the new keys and values are written into its last rows). With
+    `vocab` a final norm and the LM head FC; with `patches` (C, P, image)
+    the input is an image cut into P x P patches by a convolution with
+    stride P and a class row prepended; `classes` is the classification
+    head's FC on that row.
+    """
+    b = Builder()
+    kv_heads = kv_heads or heads
+    dh = hidden // heads
+    group = heads // kv_heads
+    args = []
+    row = ["d0"]
+
+    def arg(argname, shape):
+        v = f"%{argname}"
+        b.shapes[v] = list(shape)
+        args.append(f"{v}: {ttype(shape)}")
+        return v
+
+    if patches:
+        c, p, size = patches
+        img = arg("image", [1, c, size, size])
+        w = b.const([hidden, c, p, p], shared=False)
+        n = size // p
+        emb = b.named_conv("conv_2d_nchw_fchw", img, w, [1, hidden, n, n], p,
+                           "patch_embed")
+        flat = b.collapse(emb, [[0], [1], [2, 3]])            # [1, H, n*n]
+        seq = b.transpose(flat, [0, 2, 1])                     # [1, n*n, H]
+        cls = b.const([1, 1, hidden], "2.000000e-02")
+        x3 = b.concat([cls, seq], dim=1)                       # [1, T, H]
+        pos = b.const([tokens, hidden], "1.000000e-02")
+        x = b.collapse(x3, [[0, 1], [2]])
+        x = b.elementwise([(x, None), (pos, None)],
+                          ["%r = arith.addf %in0, %in1 : f32"],
+                          loc="position_embed")
+    else:
+        x = b.collapse(arg("input", [1, tokens, hidden]), [[0, 1], [2]])
+    caches = []
+    if cache:
+        for i in range(blocks):
+            caches.append((arg(f"k_cache{i}", [1, cache, kv_heads, dh]),
+                           arg(f"v_cache{i}", [1, cache, kv_heads, dh])))
+
+    def fc(v, n_out, loc, epilogue=None, bias=True):
+        w = b.const([b.shapes[v][1], n_out], shared=False)
+        y = b.matmul(v, w, loc)
+        if not bias and not epilogue:
+            return y
+        ins = [(y, None)]
+        body = []
+        if bias:
+            ins.append((b.const([n_out], "0.000000e+00"), ["d1"]))
+            body.append("%t = arith.addf %in0, %in1 : f32")
+        else:
+            body.append("%t = arith.addf %in0, %zero : f32")
+        body += epilogue or ["%r = arith.addf %t, %zero : f32"]
+        return b.elementwise(ins, body)
+
+    def normalise(v, loc):
+        inv = f"{1.0 / hidden:.6e}"
+        if norm == "rms":
+            ss = b.reduce_last(v, ["%t = arith.mulf %in0, %in0 : f32",
+                                   "%r = arith.addf %t, %acc : f32"],
+                               loc=loc + "_sumsq")
+            g = b.const([hidden], "1.000000e+00")
+            return b.elementwise([(v, None), (ss, row), (g, ["d1"])],
+                                 [f"%c = arith.constant {inv} : f32",
+                                  "%e = arith.constant 9.999999e-06 : f32",
+                                  "%m = arith.mulf %in1, %c : f32",
+                                  "%t = arith.addf %m, %e : f32",
+                                  "%s = math.rsqrt %t : f32",
+                                  "%u = arith.mulf %in0, %s : f32",
+                                  "%r = arith.mulf %u, %in2 : f32"],
+                                 loc=loc + "_scale")
+        mean = b.reduce_last(v, ["%r = arith.addf %in0, %acc : f32"],
+                             loc=loc + "_mean")
+        d = b.elementwise([(v, None), (mean, row)],
+                          [f"%c = arith.constant {inv} : f32",
+                           "%m = arith.mulf %in1, %c : f32",
+                           "%r = arith.subf %in0, %m : f32"],
+                          loc=loc + "_center")
+        var = b.reduce_last(d, ["%t = arith.mulf %in0, %in0 : f32",
+                                "%r = arith.addf %t, %acc : f32"],
+                            loc=loc + "_variance")
+        return b.elementwise([(d, None), (var, row)],
+                             [f"%c = arith.constant {inv} : f32",
+                              "%e = arith.constant 9.999999e-06 : f32",
+                              "%m = arith.mulf %in1, %c : f32",
+                              "%t = arith.addf %m, %e : f32",
+                              "%s = math.rsqrt %t : f32",
+                              "%r = arith.mulf %in0, %s : f32"],
+                             loc=loc + "_scale")
+
+    def residual(a, r, loc):
+        return b.elementwise([(a, None), (r, None)],
+                             ["%r = arith.addf %in0, %in1 : f32"], loc=loc)
+
+    def rope(v, nh, loc):
+        """Rotary embedding of v [tokens, nh * dh]."""
+        e = b.expand(v, [[0], [1, 2, 3]], [tokens, nh, dh // 2, 2])
+        cos = b.const([tokens, dh // 2, 2], "9.000000e-01")
+        sin = b.const([tokens, dh // 2, 2], "1.000000e-01")
+        tab = ["d0", "d2", "d3"]
+        r = b.elementwise([(e, None), (e, ["d0", "d1", "d2", "1 - d3"]),
+                           (cos, tab), (sin, tab)],
+                          ["%a = arith.mulf %in0, %in2 : f32",
+                           "%s = arith.mulf %in1, %in3 : f32",
+                           "%r = arith.addf %a, %s : f32"], loc=loc)
+        return b.collapse(r, [[0], [1, 2, 3]])
+
+    def softmax(s, loc):
+        bc = [f"d{i}" for i in range(len(b.shapes[s]) - 1)]
+        mx = b.reduce_last(s, ["%r = arith.maximumf %in0, %acc : f32"],
+                           loc=loc + "_max")
+        ex = b.elementwise([(s, None), (mx, bc)],
+                           ["%t = arith.subf %in0, %in1 : f32",
+                            "%r = math.exp %t : f32"], loc=loc + "_exp")
+        sm = b.reduce_last(ex, ["%r = arith.addf %in0, %acc : f32"],
+                           loc=loc + "_sum")
+        return b.elementwise([(ex, None), (sm, bc)],
+                             ["%r = arith.divf %in0, %in1 : f32"],
+                             loc=loc + "_div")
+
+    silu_mul = ["%n = arith.negf %in0 : f32", "%x = math.exp %n : f32",
+                "%one = arith.constant 1.000000e+00 : f32",
+                "%d = arith.addf %x, %one : f32",
+                "%g = arith.divf %in0, %d : f32",
+                "%r = arith.mulf %g, %in1 : f32"]
+    gelu = ["%h = arith.constant 5.000000e-01 : f32",
+            "%th = math.tanh %t : f32",
+            "%one = arith.constant 1.000000e+00 : f32",
+            "%u = arith.addf %th, %one : f32",
+            "%w = arith.mulf %t, %u : f32",
+            "%r = arith.mulf %w, %h : f32"]
+    bias = norm == "layer"  # GPT-2 and ViT have biases, LLaMA has none
+
+    def swiglu(v, width, p):
+        gate = fc(v, width, p + "gate", bias=False)
+        up = fc(v, width, p + "up", bias=False)
+        h = b.elementwise([(gate, None), (up, None)], silu_mul,
+                          loc=p + "silu_mul")
+        return fc(h, hidden, p + "down", bias=False)
+
+    for i in range(blocks):
+        p = f"b{i}_"
+        h = normalise(x, p + "attn_norm")
+        if fused_qkv:
+            qkv = fc(h, hidden + 2 * kv_heads * dh, p + "qkv", bias=bias)
+            def part(off, width):
+                v = b.fresh([tokens, width])
+                b.emit(f"{v} = tensor.extract_slice {qkv}[0, {off}] "
+                       f"[{tokens}, {width}] [1, 1] : "
+                       f"{ttype(b.shapes[qkv])} to {ttype([tokens, width])}")
+                return v
+            q = part(0, hidden)
+            k = part(hidden, kv_heads * dh)
+            v = part(hidden + kv_heads * dh, kv_heads * dh)
+        else:
+            q = fc(h, hidden, p + "query", bias=bias)
+            k = fc(h, kv_heads * dh, p + "key", bias=bias)
+            v = fc(h, kv_heads * dh, p + "value", bias=bias)
+        if rotary:
+            q = rope(q, heads, p + "rope_query")
+            k = rope(k, kv_heads, p + "rope_key")
+        # Per sequence [1, rows, heads, head width], as exporters keep it: a
+        # batch of B sequences is [B, rows, ...], each attending to its own
+        # keys. Queries of one KV group: [1, rows, kv heads, g, width].
+        qh = b.expand(q, [[0, 1], [2, 3, 4]], [1, tokens, kv_heads, group, dh])
+        kh = b.expand(k, [[0, 1], [2, 3]], [1, tokens, kv_heads, dh])
+        vh = b.expand(v, [[0, 1], [2, 3]], [1, tokens, kv_heads, dh])
+        keys = tokens
+        if cache:
+            def write(into, new):
+                shape = b.shapes[into]
+                n = b.fresh(shape)
+                b.emit(f"{n} = tensor.insert_slice {new} into {into}"
+                       f"[0, {cache - tokens}, 0, 0] [1, {tokens}, {kv_heads}, "
+                       f"{dh}] [1, 1, 1, 1] : {ttype(b.shapes[new])} into "
+                       f"{ttype(shape)}")
+                return n
+            kh, vh = write(caches[i][0], kh), write(caches[i][1], vh)
+            keys = cache
+        # Loops (sequence, kv head, group, query row, key, width).
+        scores = b.contract(
+            qh, ["d0", "d3", "d1", "d2", "d5"], kh, ["d0", "d4", "d1", "d5"],
+            [1, kv_heads, group, tokens, keys], ["d0", "d1", "d2", "d3", "d4"],
+            ["parallel"] * 5 + ["reduction"], p + "scores")
+        prob = softmax(scores, p + "softmax")
+        # Loops (sequence, query row, kv head, group, width, key).
+        ctx = b.contract(
+            prob, ["d0", "d2", "d3", "d1", "d5"], vh, ["d0", "d5", "d2", "d4"],
+            [1, tokens, kv_heads, group, dh], ["d0", "d1", "d2", "d3", "d4"],
+            ["parallel"] * 5 + ["reduction"], p + "context")
+        ctx = b.collapse(ctx, [[0, 1], [2, 3, 4]])
+        att = fc(ctx, hidden, p + "attn_out", bias=bias)
+        x = residual(att, x, p + "attn_residual")
+        h = normalise(x, p + "ffn_norm")
+        if experts:
+            logits = fc(h, experts, p + "router", bias=False)
+            probs = softmax(logits, p + "router_softmax")
+            # The router's choice, fixed: expert e serves the rows of quarter
+            # e mod 4 (each row goes to top_k = 2 experts, the load even),
+            # weighted by its probability.
+            rows = tokens * top_k // experts
+            outs = []
+            for e in range(experts):
+                start = (e % (experts // top_k)) * rows
+                sl = b.fresh([rows, hidden])
+                b.emit(f"{sl} = tensor.extract_slice {h}[{start}, 0] "
+                       f"[{rows}, {hidden}] [1, 1] : {ttype([tokens, hidden])}"
+                       f" to {ttype([rows, hidden])}")
+                y = swiglu(sl, ffn, p + f"expert{e}_")
+                wt = b.fresh([rows, 1])
+                b.emit(f"{wt} = tensor.extract_slice {probs}[{start}, {e}] "
+                       f"[{rows}, 1] [1, 1] : {ttype([tokens, experts])} to "
+                       f"{ttype([rows, 1])}")
+                outs.append(b.elementwise(
+                    [(y, None), (wt, ["d0", "0"])],
+                    ["%r = arith.mulf %in0, %in1 : f32"],
+                    loc=p + f"expert{e}_weight"))
+            halves = []
+            for q4 in range(experts // top_k):
+                halves.append(residual(outs[q4], outs[q4 + experts // top_k],
+                                       p + f"combine{q4}"))
+            f = b.concat(halves, dim=0)
+        elif act == "swiglu":
+            f = swiglu(h, ffn, p)
+        else:
+            up = fc(h, ffn, p + "ffn_up", epilogue=gelu)
+            f = fc(up, hidden, p + "ffn_down")
+        x = residual(f, x, p + "ffn_residual")
+    outs = []
+    if vocab:
+        outs.append(fc(normalise(x, "final_norm"), vocab, "lm_head",
+                       bias=False))
+    elif classes:
+        h = normalise(x, "final_norm")
+        first = b.fresh([1, hidden])
+        b.emit(f"{first} = tensor.extract_slice {h}[0, 0] [1, {hidden}] "
+               f"[1, 1] : {ttype([tokens, hidden])} to {ttype([1, hidden])}")
+        outs.append(fc(first, classes, "head"))
+    else:
+        outs.append(x)
+    return emit_func(name, title, args, b, outs)
+
+
+TRANSFORMERS = {
+    # GPT-2 small: 12 blocks, hidden 768, 12 heads, FFN 3072, vocabulary
+    # 50257, the fused QKV projection; one sequence of 1024 tokens.
+    "gpt2_small": lambda: build_transformer(
+        "gpt2_small", "GPT-2 small (124M), sequence 1024", 12, 1024, 768, 12,
+        3072, fused_qkv=True, vocab=50257),
+    # LLaMA-2-7B: 32 blocks, hidden 4096, 32 heads, SwiGLU FFN 11008,
+    # RMSNorm, rotary embeddings, vocabulary 32000.
+    "llama2_7b_prefill": lambda: build_transformer(
+        "llama2_7b_prefill", "LLaMA-2-7B prefill, sequence 2048", 32, 2048,
+        4096, 32, 11008, norm="rms", act="swiglu", rotary=True, vocab=32000),
+    "llama2_7b_decode": lambda: build_transformer(
+        "llama2_7b_decode", "LLaMA-2-7B decode step, KV cache 2048", 32, 1,
+        4096, 32, 11008, norm="rms", act="swiglu", rotary=True, vocab=32000,
+        cache=2048),
+    # One decoder block of Mixtral-8x7B's shape: grouped-query attention (32
+    # heads, 8 KV heads) and a mixture of 8 SwiGLU experts of 14336, top-2.
+    "gqa_moe_block": lambda: build_transformer(
+        "gqa_moe_block", "a GQA + MoE decoder block (Mixtral-8x7B shape), "
+        "sequence 2048", 1, 2048, 4096, 32, 14336, kv_heads=8, norm="rms",
+        act="swiglu", rotary=True, experts=8),
+    # ViT-B/16 at 224 x 224: 196 patches and the class token, 12 blocks,
+    # hidden 768, 12 heads, MLP 3072, 1000 classes.
+    "vit_b16": lambda: build_transformer(
+        "vit_b16", "ViT-B/16, 224 x 224", 12, 197, 768, 12, 3072,
+        patches=(3, 16, 224), classes=1000),
+}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=HERE)
@@ -485,6 +803,8 @@ def main():
                                       generic_fc=name == "lstm_gnmt",
                                       batch=opts.batch)
     files["bert_base"] = build_bert()
+    for name, build in TRANSFORMERS.items():
+        files[name] = build()
     os.makedirs(opts.out, exist_ok=True)
     for name, text in files.items():
         with open(os.path.join(opts.out, name + ".mlir"), "w",
