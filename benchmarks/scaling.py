@@ -3,7 +3,7 @@
 node array and the sequence length.
 
 Usage: benchmarks/scaling.py [--kapla-opt PATH] [--json OUT] [--svg OUT]
-                             [--parts layers,nodes,sequence] [--quick]
+                             [--parts layers,nodes,sequence,budget] [--quick]
 
 Each point runs `kapla-opt --mlir-disable-threading --kapla-schedule` once
 (one core) under /usr/bin/time and records the solve seconds of the report
@@ -16,7 +16,11 @@ set). The parts:
   64x64 nodes (the 16x16 preset's file with `nodes` changed and the static
   energy scaled with the node count);
 - sequence: one LLaMA-2-7B block at sequence 128 to 8192 on
-  multi-node-16x16.
+  multi-node-16x16;
+- budget: `solver=exact time-budget=5` on ResNet-50 (batch 64) on 4x4 to
+  64x64 nodes, the LLaMA-2-7B prefill and GPT-2 small: the wall time of
+  kapla-solve-layers (from -mlir-timing), which the budget bounds, and
+  the layers it stopped.
 Networks are written by zoo/generate.py's builders into a temporary folder.
 Prints a table per part; --json writes every point, --svg a plot of solve
 time against each part's size (log-log).
@@ -100,6 +104,25 @@ def run(kapla_opt, mlir, opts):
             "energy_pj": r["totals"]["energy_pj"]}
 
 
+def run_budget(kapla_opt, mlir, opts, seconds):
+    """kapla-solve-layers' wall time under solver=exact time-budget=S."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "r.json")
+        p = subprocess.run(
+            [kapla_opt, mlir, "-mlir-timing",
+             f"--kapla-schedule={opts} solver=exact time-budget={seconds} "
+             f"report={report}", "-o", os.devnull],
+            check=True, capture_output=True, text=True)
+        solve = None
+        for line in p.stderr.splitlines():
+            if line.strip().endswith("KaplaSolveLayersPass"):
+                solve = float(line.split()[0])
+        r = json.load(open(report))
+    return {"budget_seconds": seconds, "solve_layers_seconds": solve,
+            "stopped": r["options"]["applied"].get("layers_stopped_by_budget"),
+            "layers": len(r["layers"])}
+
+
 def svg(parts, path):
     """One log-log panel per part: solve seconds against its size."""
     w, h, pad = 300, 220, 45
@@ -172,7 +195,7 @@ def main():
     opts = ap.parse_args()
     gen = load_generator()
     parts = opts.parts.split(",")
-    results = {"layers": [], "nodes": [], "sequence": []}
+    results = {"layers": [], "nodes": [], "sequence": [], "budget": []}
     with tempfile.TemporaryDirectory() as tmp:
         def write(name, text):
             path = os.path.join(tmp, name + ".mlir")
@@ -216,8 +239,25 @@ def main():
                 r.update(series="LLaMA-2-7B block", size=seq)
                 results["sequence"].append(r)
                 print(f"sequence: {seq}: {r}", flush=True)
+        if "budget" in parts:
+            cases = [(f"ResNet-50 on {n}x{n}", os.path.join(ROOT, "zoo",
+                                                           "resnet50.mlir"),
+                      f"arch-file={arch_file(tmp, n)} batch=64")
+                     for n in ([4] if opts.quick else [4, 16, 64])]
+            if not opts.quick:
+                cases += [("LLaMA-2-7B prefill on 16x16",
+                           os.path.join(ROOT, "zoo", "llama2_7b_prefill.mlir"),
+                           "arch=multi-node-16x16"),
+                          ("GPT-2 small on edge-systolic",
+                           os.path.join(ROOT, "zoo", "gpt2_small.mlir"),
+                           "arch=edge-systolic")]
+            for name, mlir, o in cases:
+                r = run_budget(opts.kapla_opt, mlir, o, 5)
+                r["series"] = name
+                results["budget"].append(r)
+                print(f"budget: {name}: {r}", flush=True)
     for part, rows in results.items():
-        if not rows:
+        if not rows or part == "budget":
             continue
         print(f"\n{part}:\n| series | size | layers | layer solves | solve s | "
               f"wall s | peak MiB |\n| --- | --- | --- | --- | --- | --- | --- |")
@@ -225,6 +265,13 @@ def main():
             print(f"| {r['series']} | {r['size']} | {r['layers']} | "
                   f"{r['layer_solves']} | {r['solve_seconds']:.2f} | "
                   f"{r['wall_seconds']:.2f} | {r['peak_mib']:.0f} |")
+    if results["budget"]:
+        print("\nbudget:\n| network and chip | layers | time-budget s | "
+              "kapla-solve-layers s | stopped layers |\n| --- | --- | --- | "
+              "--- | --- |")
+        for r in results["budget"]:
+            print(f"| {r['series']} | {r['layers']} | {r['budget_seconds']} | "
+                  f"{r['solve_layers_seconds']:.2f} | {r['stopped']} |")
     if opts.json:
         with open(opts.json, "w") as f:
             json.dump(results, f, indent=1)

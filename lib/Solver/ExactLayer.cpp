@@ -880,7 +880,9 @@ public:
     if ((opts.budget && evaluations + nodes >= opts.budget) ||
         (boundBudget && bounds >= boundBudget))
       stopped = true;
-    else if (opts.deadline && (nodes & 255) == 0 &&
+    // Every node: a node computes the bounds of all its children, which
+    // takes far longer than reading the clock.
+    else if (opts.deadline &&
              std::chrono::steady_clock::now() >= *opts.deadline)
       stopped = true;
     return stopped;
@@ -1060,7 +1062,14 @@ LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
   SolveOptions first = opts;
   first.budget = 0;
   first.deadline.reset();
-  LayerSolution start = solveLayerKapla(arch, layer, ctx, first);
+  return solveLayerExactFrom(arch, layer, ctx, opts,
+                             solveLayerKapla(arch, layer, ctx, first));
+}
+
+LayerSolution solveLayerExactFrom(const ArchDesc &arch, const LayerDesc &layer,
+                                  const LayerContext &ctx,
+                                  const SolveOptions &opts,
+                                  const LayerSolution &start) {
   ExactSearch ex(arch, layer, ctx, opts);
   if (start.found) {
     ex.incumbent = objectiveValue(opts.objective, start.cost.cost);

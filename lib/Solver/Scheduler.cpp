@@ -77,6 +77,8 @@ LayerSolution LayerSolveCache::solveOne(const LayerDesc &layer,
     // The search of one layer splits over the thread pool too: a network
     // with few distinct layers still uses every thread.
     o.forEach = opts.parallel;
+    if (auto it = starts.find(Key{layer, ctx}); it != starts.end())
+      return solveLayerExactFrom(target, layer, ctx, o, it->second);
     return solveLayerExact(target, layer, ctx, o);
   case SolverKind::Exhaustive:
     return solveLayerExhaustive(target, layer, ctx, o);
@@ -125,6 +127,11 @@ void LayerSolveCache::solveAll(
     counts.evaluations += sols[i].evaluations;
     memo.emplace(std::move(keys[i]), std::move(sols[i]));
   }
+}
+
+void LayerSolveCache::startFrom(const LayerDesc &layer,
+                                const LayerContext &ctx, LayerSolution start) {
+  starts.emplace(Key{layer, ctx}, std::move(start));
 }
 
 NetworkSchedule scheduleNetwork(const LayerGraph &graph,

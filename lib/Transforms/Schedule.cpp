@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <memory>
 
 namespace mlir::kapla {
@@ -37,6 +38,23 @@ std::string shortNumber(double x) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "%g", x);
   return buf;
+}
+
+/// Progress for long searches: from `start` on, a line on stderr every 5
+/// seconds with the layer solves done (`pass` names who reports).
+std::function<void(size_t, size_t)>
+progressEvery5s(const char *pass, std::chrono::steady_clock::time_point start) {
+  auto lastReport = std::make_shared<std::atomic<int64_t>>(0);
+  return [pass, start, lastReport](size_t n, size_t total) {
+    double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    int64_t tick = int64_t(secs / 5);
+    int64_t prev = lastReport->load();
+    if (tick > prev && lastReport->compare_exchange_strong(prev, tick))
+      llvm::errs() << pass << ": " << n << " of " << total
+                   << " layer solves done after " << int64_t(secs) << " s\n";
+  };
 }
 
 /// Moves the ops from `first` to `last` (one block, in order) into a new
@@ -143,10 +161,12 @@ struct KaplaFormSegmentsPass
                                 const std::function<void(size_t)> &body) {
       parallelFor(ctx, 0, n, body);
     };
+    auto start = std::chrono::steady_clock::now();
+    // Each round of detailed solves of the segment search reports.
+    solverOpts.onSolved = progressEvery5s("kapla-form-segments", start);
     LayerSolveCache cache(arch, std::move(solverOpts));
     record.solver = solverName;
     record.objective = objectiveName;
-    auto start = std::chrono::steady_clock::now();
     SchedulerStats searched;
 
     // The layers of this function, scheduled on their own (each function is
@@ -306,18 +326,7 @@ struct KaplaSolveLayersPass
                                 const std::function<void(size_t)> &body) {
       parallelFor(ctx, 0, n, body);
     };
-    // Progress for long searches: a line on stderr every 5 seconds.
-    auto lastReport = std::make_shared<std::atomic<int64_t>>(0);
-    solverOpts.onSolved = [start, lastReport](size_t n, size_t total) {
-      double secs = std::chrono::duration<double>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-      int64_t tick = int64_t(secs / 5);
-      int64_t prev = lastReport->load();
-      if (tick > prev && lastReport->compare_exchange_strong(prev, tick))
-        llvm::errs() << "kapla-solve-layers: " << n << " of " << total
-                     << " layer solves done after " << int64_t(secs) << " s\n";
-    };
+    solverOpts.onSolved = progressEvery5s("kapla-solve-layers", start);
     LayerSolveCache cache(arch, std::move(solverOpts));
     // The distinct solutions attached, for the count of those a budget
     // stopped.
@@ -339,8 +348,20 @@ struct KaplaSolveLayersPass
           return;
         }
         todo[i] = resolve || !getDataflow(layerOp);
-        if (todo[i])
-          wanted.emplace_back(g.layers[i].desc, costs.getContext(int(i)));
+        if (!todo[i])
+          continue;
+        wanted.emplace_back(g.layers[i].desc, costs.getContext(int(i)));
+        // The exact solver starts from the schedule the layer has (the
+        // segment search's kapla schedule), not from the descent again.
+        if (const LayerCost *c = costs.getLayerCost(int(i));
+            c && c->valid && solver == SolverKind::Exact) {
+          LayerSolution start;
+          start.found = true;
+          start.dataflow = toCore(getDataflow(layerOp));
+          start.cost = *c;
+          cache.startFrom(g.layers[i].desc, costs.getContext(int(i)),
+                          std::move(start));
+        }
       }
       cache.solveAll(wanted);
       for (size_t i = 0; i < g.layers.size(); ++i) {

@@ -128,6 +128,15 @@ LayerSolution solveLayerExact(const ArchDesc &arch, const LayerDesc &layer,
                               const LayerContext &ctx,
                               const SolveOptions &opts);
 
+/// The same from `start`, a valid schedule of `layer` in `ctx` (its
+/// dataflow and cost), as the first incumbent instead of the kapla
+/// descent's: the search is the same when `start` is the descent's
+/// schedule, without the descent's time.
+LayerSolution solveLayerExactFrom(const ArchDesc &arch, const LayerDesc &layer,
+                                  const LayerContext &ctx,
+                                  const SolveOptions &opts,
+                                  const LayerSolution &start);
+
 /// The exact search's lower bound at the root and for every completion of
 /// `s` with only the dims of `fixed` (indices into the layer's search dims)
 /// chosen; for tests. Infinity when no completion fits.

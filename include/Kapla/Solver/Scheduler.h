@@ -80,6 +80,15 @@ public:
   /// Solves the new pairs of `wanted` (each once) in parallel.
   void solveAll(const std::vector<std::pair<LayerDesc, LayerContext>> &wanted);
 
+  /// A valid schedule of `layer` in `ctx` (its dataflow and cost) that an
+  /// exact solve of the pair starts from, instead of running the kapla
+  /// descent for its first incumbent: kapla-solve-layers gives the
+  /// schedules of the segment search, which are the descent's, so the
+  /// answer is the same and a time budget is not spent on descents again.
+  /// Only the exact solver reads it; set it before the pair is solved.
+  void startFrom(const LayerDesc &layer, const LayerContext &ctx,
+                 LayerSolution start);
+
   /// Layer solves and evaluations so far.
   const SchedulerStats &stats() const { return counts; }
   const ArchDesc &arch() const { return target; }
@@ -91,7 +100,7 @@ private:
   struct Key;
   ArchDesc target;
   LayerSolverOptions opts;
-  std::map<Key, LayerSolution> memo;
+  std::map<Key, LayerSolution> memo, starts;
   SchedulerStats counts;
 };
 
