@@ -214,7 +214,10 @@ private:
                            double value);
 
   // Values.
-  std::optional<Value> input(const onnx::NodeProto &node, int i);
+  /// Input `i` of `node`; a constant with integer data only where
+  /// `integers` says it may be one (Gather's indices), as f32.
+  std::optional<Value> input(const onnx::NodeProto &node, int i,
+                             bool integers = false);
   std::optional<ConstData> constantInput(const onnx::NodeProto &node, int i);
   std::optional<Shape> inferredShape(const std::string &name);
   bool define(const onnx::NodeProto &node, const Value &v, int i = 0);
@@ -239,6 +242,7 @@ private:
   bool importBatchNorm(const onnx::NodeProto &node);
   bool importReshapeLike(const onnx::NodeProto &node);
   bool importTranspose(const onnx::NodeProto &node);
+  bool importGather(const onnx::NodeProto &node);
   bool importConcat(const onnx::NodeProto &node);
   bool importConstant(const onnx::NodeProto &node);
   bool importReduceMean(const onnx::NodeProto &node);
@@ -364,6 +368,7 @@ bool numeric(int t) {
   case onnx::TensorProto::UINT8:
   case onnx::TensorProto::INT16:
   case onnx::TensorProto::INT32:
+  case onnx::TensorProto::INT64: // ids and indices (exact below 2^24)
     return true;
   default:
     return false;
@@ -585,7 +590,8 @@ std::optional<Value> OnnxImporter::pad(const Value &x, const Shape &low,
 // Values
 //===----------------------------------------------------------------------===//
 
-std::optional<Value> OnnxImporter::input(const onnx::NodeProto &node, int i) {
+std::optional<Value> OnnxImporter::input(const onnx::NodeProto &node, int i,
+                                         bool integers) {
   if (i >= node.input_size() || node.input(i).empty()) {
     fail("input " + std::to_string(i) + " is missing");
     return std::nullopt;
@@ -613,7 +619,7 @@ std::optional<Value> OnnxImporter::input(const onnx::NodeProto &node, int i) {
     return v;
   }
   auto c = constants.find(name);
-  if (c != constants.end() && c->second.isFloat) {
+  if (c != constants.end() && (c->second.isFloat || integers)) {
     // A constant the model gives with its data (a Constant node).
     const ConstData &d = c->second;
     std::string r = fresh(), data;
@@ -1221,6 +1227,64 @@ bool OnnxImporter::importTranspose(const onnx::NodeProto &node) {
   return define(node, {r, o});
 }
 
+/// Gather along `axis`: out[i..., j..., k...] = data[i..., idx[j...], k...],
+/// a linalg.generic over the output that reads the index (carried as f32
+/// like every imported tensor: exact below 2^24, negative counting from the
+/// end) and extracts the element: no layer, a data dependence (an embedding
+/// lookup of a weight table depends on the indices alone).
+bool OnnxImporter::importGather(const onnx::NodeProto &node) {
+  std::optional<Value> data = input(node, 0),
+                       idx = input(node, 1, /*integers=*/true);
+  if (!data || !idx)
+    return false;
+  int rank = data->shape.size();
+  int64_t axis = intAttr(node, "axis", 0);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis >= rank)
+    return fail("axis out of range");
+  int ri = idx->shape.size();
+  Shape out(data->shape.begin(), data->shape.begin() + axis);
+  out.insert(out.end(), idx->shape.begin(), idx->shape.end());
+  out.insert(out.end(), data->shape.begin() + axis + 1, data->shape.end());
+  int ro = out.size();
+  std::string idxDims;
+  for (int j = 0; j < ri; ++j)
+    idxDims += (j ? ", d" : "d") + std::to_string(axis + j);
+  std::string idxMap = "affine_map<(" + dims(ro) + ") -> (" + idxDims + ")>";
+  int64_t extent = data->shape[axis];
+  std::string r = generic(
+      {{idx->ssa, idxMap}}, {tensorType(idx->shape)}, empty(out), out,
+      identityMap(ro), parallel(ro), [&](std::vector<std::string> &a) {
+        auto raw = [&](const std::string &rhs) {
+          std::string t = "%t" + std::to_string(next++);
+          regionOps << "      " << t << " = " << rhs << "\n";
+          return t;
+        };
+        std::string i = raw("arith.fptosi " + a[0] + " : f32 to i64");
+        std::string zero = raw("arith.constant 0 : i64");
+        std::string n =
+            raw("arith.constant " + std::to_string(extent) + " : i64");
+        std::string neg = raw("arith.cmpi slt, " + i + ", " + zero + " : i64");
+        std::string wrapped = raw("arith.addi " + i + ", " + n + " : i64");
+        std::string chosen =
+            raw("arith.select " + neg + ", " + wrapped + ", " + i + " : i64");
+        std::string at = raw("arith.index_cast " + chosen + " : i64 to index");
+        std::string coords;
+        for (int d = 0; d < rank; ++d) {
+          std::string c =
+              d == axis
+                  ? at
+                  : raw("linalg.index " +
+                        std::to_string(d < axis ? d : d - 1 + ri) + " : index");
+          coords += (d ? ", " : "") + c;
+        }
+        return raw("tensor.extract " + data->ssa + "[" + coords +
+                   "] : " + tensorType(data->shape));
+      });
+  return define(node, {r, out});
+}
+
 bool OnnxImporter::importConcat(const onnx::NodeProto &node) {
   if (node.input_size() < 1)
     return fail("no inputs");
@@ -1575,6 +1639,7 @@ bool OnnxImporter::importNode(const onnx::NodeProto &node) {
       {"Squeeze", &OnnxImporter::importReshapeLike},
       {"Unsqueeze", &OnnxImporter::importReshapeLike},
       {"Transpose", &OnnxImporter::importTranspose},
+      {"Gather", &OnnxImporter::importGather},
       {"ReduceMean", &OnnxImporter::importReduceMean},
       {"LayerNormalization", &OnnxImporter::importLayerNorm},
       {"Slice", &OnnxImporter::importSlice},

@@ -256,13 +256,56 @@ def transformer():
     return graph, evaluate
 
 
-def gather():
-    """An embedding lookup: an operator kapla does not import."""
+def embedding():
+    """Gather: an embedding lookup of a weight table by integer ids
+    (negative ones count from the end), a MatMul of the embeddings, a
+    gather of two rows along axis 1 and one of a scalar index along axis 0,
+    broadcast-added."""
+    i64 = TensorProto.INT64
+    nodes = [
+        const("ids", [0, 3, 11, -1, 5, 2, 2, 7, -12, 4], i64, [2, 5]),
+        helper.make_node("Gather", ["table", "ids"], ["emb"], name="embed"),
+        helper.make_node("MatMul", ["emb", "w"], ["h"], name="proj"),
+        const("rows", [4, -5], i64, [2]),
+        helper.make_node("Gather", ["h", "rows"], ["y"], name="pick",
+                         axis=1),
+        const("one", [1], i64, []),
+        helper.make_node("Gather", ["x", "one"], ["z"], name="row"),
+        helper.make_node("Add", ["y", "z"], ["out"], name="add"),
+    ]
     graph = helper.make_graph(
-        [const("ids", [1, 2, 3, 4, 5, 6], TensorProto.INT64, [2, 3]),
-         helper.make_node("Gather", ["table", "ids"], ["y"], name="embed")],
-        "gather", [float_input("table", [10, 4])],
-        [float_input("y", [2, 3, 4])])
+        nodes, "embedding", [float_input("x", [3, 6])],
+        [float_input("out", [2, 2, 6])],
+        [weight("table", [12, 8]), weight("w", [8, 6])])
+
+    def evaluate(a):
+        x, table, w = a
+        emb = np.take(table, np.array([[0, 3, 11, -1, 5], [2, 2, 7, -12, 4]]),
+                      axis=0)
+        y = np.take(emb @ w, [4, -5], axis=1)
+        return [y + np.take(x, 1, axis=0)]
+    return graph, evaluate
+
+
+def lookup():
+    """Token ids as the model's input (int64), their embeddings from a
+    weight table, projected by a MatMul."""
+    nodes = [helper.make_node("Gather", ["table", "ids"], ["emb"],
+                              name="embed"),
+             helper.make_node("MatMul", ["emb", "w"], ["out"], name="proj")]
+    graph = helper.make_graph(
+        nodes, "lookup",
+        [helper.make_tensor_value_info("ids", TensorProto.INT64, [1, 5])],
+        [float_input("out", [1, 5, 6])],
+        [weight("table", [12, 8]), weight("w", [8, 6])])
+    return graph, None
+
+
+def unsupported():
+    """An operator kapla does not import."""
+    graph = helper.make_graph(
+        [helper.make_node("Hardmax", ["x"], ["y"], name="pick")],
+        "unsupported", [float_input("x", [2, 4])], [float_input("y", [2, 4])])
     return graph, None
 
 
@@ -284,7 +327,8 @@ def symbolic():
     return graph, None
 
 
-MODELS = {"cnn": cnn, "transformer": transformer, "gather": gather,
+MODELS = {"cnn": cnn, "transformer": transformer, "embedding": embedding,
+          "lookup": lookup, "unsupported": unsupported,
           "avgpool_excluding_pads": avgpool_excluding_pads,
           "symbolic": symbolic}
 
