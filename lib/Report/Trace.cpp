@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <map>
 #include <string>
+#include <tuple>
 #include <vector>
 
 using namespace mlir;
@@ -56,6 +57,9 @@ struct TraceWriter {
   llvm::json::OStream &j;
 };
 
+/// The DRAM and bus tracks of region r are kPhaseTracks + 2r and + 2r + 1.
+constexpr int kPhaseTracks = 100000;
+
 void writeNetwork(TraceWriter &w, int pid, const ReportNetwork &n) {
   const CostModelAnalysis &costs = *n.costs;
   const LayerGraph &g = n.graph->getGraph();
@@ -64,8 +68,9 @@ void writeNetwork(TraceWriter &w, int pid, const ReportNetwork &n) {
   double us = 1.0 / costs.getArch().freqMHz;
   w.name("process_name", pid, 0, n.name);
   w.name("thread_name", pid, 0, "segments");
-  // A region's track is named where it is first used.
-  std::vector<bool> named(t.regions.size(), false);
+  // A region's tracks (its layers, then their DRAM and bus phases) are
+  // named where they are first used.
+  std::vector<bool> named(3 * t.regions.size(), false);
   int index = 0;
   for (const SegmentSlice &s : t.segments) {
     w.slice(pid, 0,
@@ -97,6 +102,35 @@ void writeNetwork(TraceWriter &w, int pid, const ReportNetwork &n) {
       for (size_t k = 0; k < l.groupBegins.size(); ++k)
         w.slice(pid, tid, "group " + std::to_string(k), "group",
                 l.groupBegins[k] * us, l.cycles / double(l.groups) * us, [] {});
+      // The layer's DRAM transfers and bus deliveries, each on a track of
+      // the region's, from the layer's (or each group's) start: they
+      // overlap the computation, and the longest of the three is the
+      // layer's time.
+      const LayerCost *c = costs.getLayerCost(l.layer);
+      if (!c)
+        continue;
+      for (auto [k, phase, cycles] : {std::tuple{0, "DRAM", c->dramCycles},
+                                      std::tuple{1, "bus", c->busCycles}}) {
+        if (!(cycles > 0))
+          continue;
+        size_t slot = t.regions.size() + 2 * size_t(l.track) + size_t(k);
+        int ptid = kPhaseTracks + 2 * l.track + k;
+        if (!named[slot]) {
+          named[slot] = true;
+          w.name("thread_name", pid, ptid,
+                 regionName(t.regions[l.track]) + " " + phase);
+        }
+        const std::string text = g.layers[l.layer].name + " " + phase;
+        const char *category = k == 0 ? "dram" : "bus";
+        double each = cycles / double(l.groups);
+        if (l.groupBegins.empty())
+          w.slice(pid, ptid, text, category, l.begin * us, cycles * us,
+                  [&] { w.j.attribute("cycles", cycles); });
+        else
+          for (double begin : l.groupBegins)
+            w.slice(pid, ptid, text, category, begin * us, each * us,
+                    [&] { w.j.attribute("cycles", each); });
+      }
     }
   }
 }

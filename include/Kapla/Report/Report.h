@@ -94,8 +94,9 @@ LogicalResult writeReport(ModuleOp module, StringRef path,
 /// clock): one process per network, a track of its segments and one track
 /// per node region, on which each layer is a slice; in a spatial segment
 /// each layer's batch (and channel) groups are slices inside it, run as a
-/// pipeline (docs/UserGuide.md). Emits an error on `module` when the file
-/// cannot be written.
+/// pipeline; a DRAM and a bus track per region with each layer's DRAM
+/// transfers and bus deliveries (docs/UserGuide.md). Emits an error on `module`
+/// when the file cannot be written.
 LogicalResult writeTrace(ModuleOp module, StringRef path,
                          ArrayRef<ReportNetwork> networks);
 

@@ -7,7 +7,9 @@ of its node region, inside its segment's slice, lasting its cycles (in a
 temporal segment) or spanning its groups; groups of a layer one after
 another, each lasting the layer's cycles over the group count, group g
 starting after group g of the layer's producers in the segment ends; no two
-layers overlapping on one track. Prints a summary.
+layers overlapping on one track; each layer's DRAM phases on its
+region's DRAM track, inside the layer, as long as its DRAM words over the
+bandwidth, its bus phases inside it too. Prints a summary.
 
 Usage: checktrace.py TRACE REPORT
 """
@@ -83,6 +85,37 @@ def main():
                 if len(pg) > k:
                     check(g["ts"] >= pg[k]["ts"] + pg[k]["dur"] - EPS,
                           f"{rl['name']} group {k} after {p}'s")
+    # DRAM and bus phases: on their region's DRAM and bus tracks, inside
+    # the layer's slice (one per group in a spatial segment); the DRAM
+    # phases last the layer's DRAM words over the bandwidth, the bus phases
+    # at most the layer's cycles.
+    phases = [e for e in slices if e["cat"] in ("dram", "bus")]
+    word_bytes = report["arch"]["word_bits"] / 8
+    bandwidth = report["arch"]["dram_bw_bytes_per_cycle"]
+    for rl in report["layers"]:
+        e = layers.get(rl["name"])
+        if e is None:
+            continue
+        r = rl["region"]
+        for cat, label in (("dram", "DRAM"), ("bus", "bus")):
+            mine = [p for p in phases if p["cat"] == cat and
+                    p["name"] == f"{rl['name']} {label}"]
+            total = sum(p["dur"] for p in mine)
+            for p in mine:
+                check(names[(p["pid"], p["tid"])] ==
+                      f"nodes [{r[0]}, {r[1]}] {r[2]}x{r[3]} {label}",
+                      f"{p['name']} on its region's {label} track")
+                check(p["ts"] >= e["ts"] - EPS and
+                      p["ts"] + p["dur"] <= e["ts"] + e["dur"] + EPS,
+                      f"{p['name']} inside its layer")
+            if cat == "dram":
+                want = rl["accesses"]["dram"] * word_bytes / bandwidth * us
+                check(abs(total - want) <= EPS * max(1.0, want),
+                      f"{rl['name']}'s DRAM phases last {total}, its words "
+                      f"{want}")
+            else:
+                check(total <= rl["cycles"] * us + EPS,
+                      f"{rl['name']}'s bus phases outlast it")
     per_track = collections.defaultdict(list)
     for e in layers.values():
         per_track[(e["pid"], e["tid"])].append(e)
@@ -93,8 +126,10 @@ def main():
                   f"{a['name']} and {b['name']} overlap on {names[track]}")
     for e in errors:
         print("error:", e)
+    dram = sum(p["cat"] == "dram" for p in phases)
     print(f"{len(segs)} segments, {len(layers)} layers on "
           f"{len(per_track)} region tracks, {len(groups)} group slices, "
+          f"{dram} DRAM and {len(phases) - dram} bus phases, "
           f"{len(errors)} errors")
     sys.exit(1 if errors else 0)
 
