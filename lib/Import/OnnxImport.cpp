@@ -243,6 +243,7 @@ private:
   bool importReshapeLike(const onnx::NodeProto &node);
   bool importTranspose(const onnx::NodeProto &node);
   bool importGather(const onnx::NodeProto &node);
+  bool importResize(const onnx::NodeProto &node);
   bool importConcat(const onnx::NodeProto &node);
   bool importConstant(const onnx::NodeProto &node);
   bool importReduceMean(const onnx::NodeProto &node);
@@ -1227,6 +1228,74 @@ bool OnnxImporter::importTranspose(const onnx::NodeProto &node) {
   return define(node, {r, o});
 }
 
+/// Resize by whole factors with the nearest sample: out[..., y, x] =
+/// in[..., y / s, x / t] (floor), a linalg.generic whose input map divides
+/// (no layer: it moves data). That is the nearest sample for
+/// `coordinate_transformation_mode` asymmetric with `nearest_mode` floor,
+/// and for half_pixel (and pytorch_half_pixel, tf_half_pixel_for_nn) with
+/// round_prefer_floor or round_prefer_ceil (with a whole factor no sample
+/// falls half-way). Other modes are an error naming the attribute.
+bool OnnxImporter::importResize(const onnx::NodeProto &node) {
+  std::optional<Value> x = input(node, 0);
+  if (!x)
+    return false;
+  std::string mode = stringAttr(node, "mode", "nearest");
+  if (mode != "nearest")
+    return fail("mode '" + mode + "' is not imported (only nearest)");
+  std::string coords =
+      stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  std::string nearest = stringAttr(node, "nearest_mode", "round_prefer_floor");
+  bool halfPixel = coords == "half_pixel" || coords == "pytorch_half_pixel" ||
+                   coords == "tf_half_pixel_for_nn";
+  bool rounds =
+      nearest == "round_prefer_floor" || nearest == "round_prefer_ceil";
+  if (!((coords == "asymmetric" && nearest == "floor") ||
+        (halfPixel && rounds)))
+    return fail("coordinate_transformation_mode '" + coords +
+                "' with nearest_mode '" + nearest +
+                "' is not imported (asymmetric with floor, or half_pixel "
+                "with round_prefer_floor or round_prefer_ceil)");
+  int rank = x->shape.size();
+  // The output's shape: `sizes` (input 3), else the input times `scales`
+  // (input 2), else what shape inference says.
+  Shape out;
+  if (std::optional<ConstData> sizes = constantInput(node, 3);
+      sizes && !sizes->values.empty()) {
+    for (double v : sizes->values)
+      out.push_back(int64_t(v));
+  } else if (std::optional<ConstData> scales = constantInput(node, 2);
+             scales && !scales->values.empty()) {
+    if (int(scales->values.size()) != rank)
+      return fail("scales has " + std::to_string(scales->values.size()) +
+                  " values for a tensor of rank " + std::to_string(rank));
+    for (int d = 0; d < rank; ++d)
+      out.push_back(
+          int64_t(std::floor(double(x->shape[d]) * scales->values[d])));
+  } else if (std::optional<Shape> s = inferredShape(node.output(0))) {
+    out = *s;
+  } else {
+    return fail("neither scales nor sizes is a constant of the model");
+  }
+  if (int(out.size()) != rank)
+    return fail("the output's rank differs from the input's");
+  std::string exprs;
+  for (int d = 0; d < rank; ++d) {
+    if (out[d] < x->shape[d] || out[d] % x->shape[d] != 0)
+      return fail("dim " + std::to_string(d) + " goes from " +
+                  std::to_string(x->shape[d]) + " to " +
+                  std::to_string(out[d]) +
+                  ": only whole factors up are imported");
+    int64_t f = out[d] / x->shape[d];
+    exprs += (d ? ", d" : "d") + std::to_string(d) +
+             (f > 1 ? " floordiv " + std::to_string(f) : "");
+  }
+  std::string map = "affine_map<(" + dims(rank) + ") -> (" + exprs + ")>";
+  std::string r = generic({{x->ssa, map}}, {tensorType(x->shape)}, empty(out),
+                          out, identityMap(rank), parallel(rank),
+                          [](std::vector<std::string> &a) { return a[0]; });
+  return define(node, {r, out});
+}
+
 /// Gather along `axis`: out[i..., j..., k...] = data[i..., idx[j...], k...],
 /// a linalg.generic over the output that reads the index (carried as f32
 /// like every imported tensor: exact below 2^24, negative counting from the
@@ -1640,6 +1709,7 @@ bool OnnxImporter::importNode(const onnx::NodeProto &node) {
       {"Unsqueeze", &OnnxImporter::importReshapeLike},
       {"Transpose", &OnnxImporter::importTranspose},
       {"Gather", &OnnxImporter::importGather},
+      {"Resize", &OnnxImporter::importResize},
       {"ReduceMean", &OnnxImporter::importReduceMean},
       {"LayerNormalization", &OnnxImporter::importLayerNorm},
       {"Slice", &OnnxImporter::importSlice},

@@ -287,6 +287,45 @@ def embedding():
     return graph, evaluate
 
 
+def upsample():
+    """Resize with the nearest sample by whole factors: by scales (2 x 2,
+    half_pixel with round_prefer_floor, the defaults) before a convolution,
+    by sizes (3 x 1 rows, asymmetric with floor) after it."""
+    i64 = TensorProto.INT64
+    nodes = [
+        const("scales", [1.0, 1.0, 2.0, 2.0]),
+        helper.make_node("Resize", ["x", "", "scales"], ["u"], name="up2",
+                         mode="nearest"),
+        helper.make_node("Conv", ["u", "w"], ["c"], name="conv",
+                         pads=[1, 1, 1, 1]),
+        const("sizes", [1, 3, 18, 8], i64, [4]),
+        helper.make_node("Resize", ["c", "", "", "sizes"], ["v"], name="up3",
+                         mode="nearest",
+                         coordinate_transformation_mode="asymmetric",
+                         nearest_mode="floor"),
+    ]
+    graph = helper.make_graph(
+        nodes, "upsample", [float_input("x", [1, 2, 3, 4])],
+        [float_input("v", [1, 3, 18, 8])], [weight("w", [3, 2, 3, 3])])
+
+    def evaluate(a):
+        x, w = a
+        u = x.repeat(2, axis=2).repeat(2, axis=3)
+        return [conv(u, w, pads=(1, 1, 1, 1)).repeat(3, axis=2)]
+    return graph, evaluate
+
+
+def resize_linear():
+    """A resize kapla does not import: linear interpolation."""
+    graph = helper.make_graph(
+        [const("scales", [1.0, 1.0, 2.0, 2.0]),
+         helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up",
+                          mode="linear")],
+        "resize_linear", [float_input("x", [1, 2, 3, 3])],
+        [float_input("y", [1, 2, 6, 6])])
+    return graph, None
+
+
 def lookup():
     """Token ids as the model's input (int64), their embeddings from a
     weight table, projected by a MatMul."""
@@ -329,6 +368,7 @@ def symbolic():
 
 MODELS = {"cnn": cnn, "transformer": transformer, "embedding": embedding,
           "lookup": lookup, "unsupported": unsupported,
+          "upsample": upsample, "resize_linear": resize_linear,
           "avgpool_excluding_pads": avgpool_excluding_pads,
           "symbolic": symbolic}
 
