@@ -244,6 +244,10 @@ private:
   bool importTranspose(const onnx::NodeProto &node);
   bool importGather(const onnx::NodeProto &node);
   bool importResize(const onnx::NodeProto &node);
+  bool importConvTranspose(const onnx::NodeProto &node);
+  /// `y` plus the per-channel bias of `node`'s input 2, if it has one.
+  std::optional<Value> withBias(const onnx::NodeProto &node, const Value &y,
+                                int64_t k);
   bool importConcat(const onnx::NodeProto &node);
   bool importConstant(const onnx::NodeProto &node);
   bool importReduceMean(const onnx::NodeProto &node);
@@ -803,24 +807,138 @@ bool OnnxImporter::importConv(const onnx::NodeProto &node) {
          tensorType(out));
     y = {r, out};
   }
-  if (node.input_size() > 2 && !node.input(2).empty()) {
-    std::optional<Value> b = input(node, 2);
-    if (!b)
-      return false;
-    if (b->shape != Shape{k})
-      return fail("bias " + tensorType(b->shape) + " is not one per channel");
-    std::optional<Value> b4 = reshape(*b, {k, 1, 1});
-    if (!b4)
-      return false;
-    std::optional<Value> sum =
-        elementwise({y, *b4}, [&](std::vector<std::string> &a) {
-          return line("arith.addf " + a[0] + ", " + a[1]);
-        });
-    if (!sum)
-      return false;
-    y = *sum;
+  std::optional<Value> biased = withBias(node, y, k);
+  return biased && define(node, *biased);
+}
+
+std::optional<Value> OnnxImporter::withBias(const onnx::NodeProto &node,
+                                            const Value &y, int64_t k) {
+  if (node.input_size() <= 2 || node.input(2).empty())
+    return y;
+  std::optional<Value> b = input(node, 2);
+  if (!b)
+    return std::nullopt;
+  if (b->shape != Shape{k}) {
+    fail("bias " + tensorType(b->shape) + " is not one per channel");
+    return std::nullopt;
   }
-  return define(node, y);
+  std::optional<Value> b4 = reshape(*b, {k, 1, 1});
+  if (!b4)
+    return std::nullopt;
+  return elementwise({y, *b4}, [&](std::vector<std::string> &a) {
+    return line("arith.addf " + a[0] + ", " + a[1]);
+  });
+}
+
+/// A transposed convolution as the convolution it is the gradient of: the
+/// input with stride - 1 zeros between its rows and columns (inserted into
+/// a zero tensor with a strided tensor.insert_slice), padded by
+/// dilation * (kernel - 1) less `pads` (cropped where that is negative)
+/// plus `output_padding` at the end, convolved with stride 1 by the
+/// weights flipped and with input and output channels swapped (a
+/// linalg.generic over the weights alone: no layer). The layer is a CONV
+/// over the zero-filled input: its MACs count the zeros, as an accelerator
+/// running it this way does.
+bool OnnxImporter::importConvTranspose(const onnx::NodeProto &node) {
+  std::optional<Value> x = input(node, 0), w = input(node, 1);
+  if (!x || !w)
+    return false;
+  if (x->shape.size() != 4 || w->shape.size() != 4)
+    return fail("only 2-D transposed convolutions (4-D input and weights) "
+                "are imported");
+  if (intAttr(node, "group", 1) != 1)
+    return fail("only group 1 is imported");
+  if (stringAttr(node, "auto_pad", "NOTSET") != "NOTSET")
+    return fail("auto_pad is not imported (give pads)");
+  if (intsAttr(node, "output_shape"))
+    return fail("output_shape is not imported (give pads and "
+                "output_padding)");
+  int64_t n = x->shape[0], c = x->shape[1], k = w->shape[1];
+  if (w->shape[0] != c)
+    return fail("weights " + tensorType(w->shape) + " do not fit input " +
+                tensorType(x->shape));
+  Shape kernel = {w->shape[2], w->shape[3]};
+  Shape strides = intsAttr(node, "strides").value_or(Shape{1, 1});
+  Shape dilations = intsAttr(node, "dilations").value_or(Shape{1, 1});
+  Shape pads = intsAttr(node, "pads").value_or(Shape{0, 0, 0, 0});
+  Shape extra = intsAttr(node, "output_padding").value_or(Shape{0, 0});
+  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 ||
+      extra.size() != 2)
+    return fail("strides, dilations and output_padding must have 2 values, "
+                "pads 4");
+  for (int d = 0; d < 2; ++d)
+    if (strides[d] < 1 || dilations[d] < 1 || pads[d] < 0 || pads[d + 2] < 0 ||
+        extra[d] < 0 || extra[d] >= strides[d])
+      return fail("strides and dilations must be positive, pads and "
+                  "output_padding not negative, output_padding below the "
+                  "stride");
+  constexpr int64_t kLarge = int64_t(1) << 20;
+  for (int64_t v :
+       {strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1],
+        pads[2], pads[3], kernel[0], kernel[1], x->shape[2], x->shape[3]})
+    if (v > kLarge)
+      return fail("a stride, dilation, pad, kernel or input size above " +
+                  std::to_string(kLarge) + " is not imported");
+  // The zero-filled input.
+  Value up = *x;
+  if (strides[0] > 1 || strides[1] > 1) {
+    Shape s = {n, c, (x->shape[2] - 1) * strides[0] + 1,
+               (x->shape[3] - 1) * strides[1] + 1};
+    std::string zeros = filled(s, 0.0), r = fresh();
+    emit(r + " = tensor.insert_slice " + x->ssa + " into " + zeros +
+         "[0, 0, 0, 0] [" + join(x->shape, ", ") + "] [1, 1, " +
+         std::to_string(strides[0]) + ", " + std::to_string(strides[1]) +
+         "] : " + tensorType(x->shape) + " into " + tensorType(s));
+    up = {r, s};
+  }
+  // Padding; a negative one crops.
+  Shape low(4, 0), high(4, 0), cropLow(4, 0), cropHigh(4, 0);
+  for (int d = 0; d < 2; ++d) {
+    int64_t span = dilations[d] * (kernel[d] - 1);
+    int64_t lo = span - pads[d], hi = span - pads[d + 2] + extra[d];
+    (lo >= 0 ? low : cropLow)[2 + d] = std::abs(lo);
+    (hi >= 0 ? high : cropHigh)[2 + d] = std::abs(hi);
+  }
+  std::optional<Value> xp = pad(up, low, high, 0.0);
+  if (!xp)
+    return false;
+  if (cropLow[2] || cropLow[3] || cropHigh[2] || cropHigh[3]) {
+    Shape s = xp->shape;
+    for (int d = 2; d < 4; ++d)
+      s[d] -= cropLow[d] + cropHigh[d];
+    if (s[2] < 1 || s[3] < 1)
+      return fail("the pads leave no output");
+    std::string r = fresh();
+    emit(r + " = tensor.extract_slice " + xp->ssa + "[" + join(cropLow, ", ") +
+         "] [" + join(s, ", ") + "] [1, 1, 1, 1] : " + tensorType(xp->shape) +
+         " to " + tensorType(s));
+    xp = Value{r, s};
+  }
+  Shape out = {n, k, 0, 0};
+  for (int d = 0; d < 2; ++d) {
+    int64_t span = dilations[d] * (kernel[d] - 1) + 1;
+    if (xp->shape[2 + d] < span)
+      return fail("the pads leave no output");
+    out[2 + d] = xp->shape[2 + d] - span + 1;
+  }
+  // The weights flipped, channels swapped: [K, C, kh, kw].
+  Shape wf = {k, c, kernel[0], kernel[1]};
+  std::string flip = "affine_map<(d0, d1, d2, d3) -> (d1, d0, " +
+                     std::to_string(kernel[0] - 1) + " - d2, " +
+                     std::to_string(kernel[1] - 1) + " - d3)>";
+  std::string wr = generic({{w->ssa, flip}}, {tensorType(w->shape)}, empty(wf),
+                           wf, identityMap(4), parallel(4),
+                           [](std::vector<std::string> &a) { return a[0]; });
+  std::string init = filled(out, 0.0), r = fresh();
+  emit(r + " = linalg.conv_2d_nchw_fchw {dilations = dense<[" +
+       join(dilations, ", ") +
+       "]> : tensor<2xi64>, strides = dense<1> : "
+       "tensor<2xi64>} ins(" +
+       xp->ssa + ", " + wr + " : " + tensorType(xp->shape) + ", " +
+       tensorType(wf) + ") outs(" + init + " : " + tensorType(out) + ") -> " +
+       tensorType(out));
+  std::optional<Value> biased = withBias(node, {r, out}, k);
+  return biased && define(node, *biased);
 }
 
 bool OnnxImporter::importPool(const onnx::NodeProto &node, bool max) {
@@ -1259,18 +1377,31 @@ bool OnnxImporter::importResize(const onnx::NodeProto &node) {
   // The output's shape: `sizes` (input 3), else the input times `scales`
   // (input 2), else what shape inference says.
   Shape out;
+  // Sizes past 2^30 are refused before they become integers.
+  auto size = [&](double v) -> std::optional<int64_t> {
+    if (!(v >= 1 && v <= double(int64_t(1) << 30)))
+      return std::nullopt;
+    return int64_t(std::floor(v));
+  };
   if (std::optional<ConstData> sizes = constantInput(node, 3);
       sizes && !sizes->values.empty()) {
-    for (double v : sizes->values)
-      out.push_back(int64_t(v));
+    for (double v : sizes->values) {
+      std::optional<int64_t> o = size(v);
+      if (!o)
+        return fail("sizes must be between 1 and 2^30");
+      out.push_back(*o);
+    }
   } else if (std::optional<ConstData> scales = constantInput(node, 2);
              scales && !scales->values.empty()) {
     if (int(scales->values.size()) != rank)
       return fail("scales has " + std::to_string(scales->values.size()) +
                   " values for a tensor of rank " + std::to_string(rank));
-    for (int d = 0; d < rank; ++d)
-      out.push_back(
-          int64_t(std::floor(double(x->shape[d]) * scales->values[d])));
+    for (int d = 0; d < rank; ++d) {
+      std::optional<int64_t> o = size(double(x->shape[d]) * scales->values[d]);
+      if (!o)
+        return fail("scales must give sizes between 1 and 2^30");
+      out.push_back(*o);
+    }
   } else if (std::optional<Shape> s = inferredShape(node.output(0))) {
     out = *s;
   } else {
@@ -1710,6 +1841,7 @@ bool OnnxImporter::importNode(const onnx::NodeProto &node) {
       {"Transpose", &OnnxImporter::importTranspose},
       {"Gather", &OnnxImporter::importGather},
       {"Resize", &OnnxImporter::importResize},
+      {"ConvTranspose", &OnnxImporter::importConvTranspose},
       {"ReduceMean", &OnnxImporter::importReduceMean},
       {"LayerNormalization", &OnnxImporter::importLayerNorm},
       {"Slice", &OnnxImporter::importSlice},

@@ -78,6 +78,25 @@ def conv(x, w, b=None, pads=(0, 0, 0, 0), strides=(1, 1), dil=(1, 1), group=1):
     return y
 
 
+def conv_transpose(x, w, b=None, strides=(1, 1), pads=(0, 0, 0, 0),
+                   out_pad=(0, 0), dil=(1, 1)):
+    """Every input pixel scatters its weights into the output (the ONNX
+    definition), then the pads are cropped."""
+    n, _, h, wd = x.shape
+    _, k, kh, kw = w.shape
+    fh = (h - 1) * strides[0] + dil[0] * (kh - 1) + 1 + out_pad[0]
+    fw = (wd - 1) * strides[1] + dil[1] * (kw - 1) + 1 + out_pad[1]
+    y = np.zeros((n, k, fh, fw))
+    for i in range(h):
+        for j in range(wd):
+            for r in range(kh):
+                for t in range(kw):
+                    y[:, :, i * strides[0] + r * dil[0],
+                      j * strides[1] + t * dil[1]] += x[:, :, i, j] @ w[:, :, r, t]
+    y = y[:, :, pads[0]:fh - pads[2], pads[1]:fw - pads[3]]
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
+
+
 def pool(x, k, s, pads=(0, 0, 0, 0), ceil=False, op="max"):
     fillv = -np.inf if op == "max" else 0.0
     n, c, h, w = x.shape
@@ -326,6 +345,33 @@ def resize_linear():
     return graph, None
 
 
+def deconv():
+    """ConvTranspose: strided with pads, output_padding and a bias; dilated;
+    with pads beyond the window (the input is cropped)."""
+    nodes = [
+        helper.make_node("ConvTranspose", ["x", "w1", "b1"], ["y1"],
+                         name="up", strides=[2, 2], pads=[1, 1, 1, 1],
+                         output_padding=[1, 1]),
+        helper.make_node("ConvTranspose", ["y1", "w2"], ["y2"], name="dil",
+                         dilations=[2, 2]),
+        helper.make_node("ConvTranspose", ["y2", "w3"], ["y3"], name="crop",
+                         pads=[3, 0, 0, 2]),
+    ]
+    graph = helper.make_graph(
+        nodes, "deconv", [float_input("x", [1, 3, 4, 5])],
+        [float_input("y3", [1, 1, 9, 12])],
+        [weight("w1", [3, 2, 3, 3]), weight("b1", [2]),
+         weight("w2", [2, 4, 2, 2]), weight("w3", [4, 1, 3, 3])])
+
+    def evaluate(a):
+        x, w1, b1, w2, w3 = a
+        y1 = conv_transpose(x, w1, b1, strides=(2, 2), pads=(1, 1, 1, 1),
+                            out_pad=(1, 1))
+        y2 = conv_transpose(y1, w2, dil=(2, 2))
+        return [conv_transpose(y2, w3, pads=(3, 0, 0, 2))]
+    return graph, evaluate
+
+
 def lookup():
     """Token ids as the model's input (int64), their embeddings from a
     weight table, projected by a MatMul."""
@@ -369,6 +415,7 @@ def symbolic():
 MODELS = {"cnn": cnn, "transformer": transformer, "embedding": embedding,
           "lookup": lookup, "unsupported": unsupported,
           "upsample": upsample, "resize_linear": resize_linear,
+          "deconv": deconv,
           "avgpool_excluding_pads": avgpool_excluding_pads,
           "symbolic": symbolic}
 
