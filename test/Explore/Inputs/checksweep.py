@@ -4,7 +4,8 @@
 Usage: checksweep.py SWEEP.json PREFIX KAPLA_OPT
 
 For every scheduled point it writes the point's architecture to a file and
-schedules each network of the sweep with `kapla-opt --kapla-schedule`
+schedules each network of the sweep (an ONNX model imported first with the
+kapla-translate next to KAPLA_OPT) with `kapla-opt --kapla-schedule`
 (arch-file, batch, training): energy and cycles must equal the row's. It
 checks that each varied key has its value in the point's architecture, the
 area proxy (GBUF and REGF bytes of all nodes, PEs) from the architecture,
@@ -58,10 +59,19 @@ def main():
             energy = cycles = 0
             for net, got in zip(sweep["networks"], r["networks"]):
                 report = os.path.join(tmp, "report.json")
+                path = os.path.join(sweep_dir, net["file"])
+                if path.endswith(".onnx"):
+                    # kapla-translate, next to kapla-opt, imports it.
+                    translate = os.path.join(os.path.dirname(kapla_opt),
+                                             "kapla-translate")
+                    mlir = os.path.join(tmp, "net.mlir")
+                    subprocess.run([translate, "--import-onnx", path, "-o",
+                                    mlir], check=True, capture_output=True)
+                    path = mlir
                 opts = (f"arch-file={arch_file} batch={net.get('batch', 0)} "
                         f"training={'true' if net.get('training') else 'false'}"
                         f" report={report}")
-                subprocess.run([kapla_opt, os.path.join(sweep_dir, net["file"]),
+                subprocess.run([kapla_opt, path,
                                 f"--kapla-schedule={opts}", "-o", os.devnull],
                                check=True)
                 t = json.load(open(report))["totals"]
