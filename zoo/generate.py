@@ -408,6 +408,15 @@ def emit_func(name, title, args, b, outputs):
     return "\n".join(text) + "\n"
 
 
+# GELU (tanh form) of %t as the epilogue of a projection: 0.5 t (1 + tanh t).
+GELU_TANH = ["%h = arith.constant 5.000000e-01 : f32",
+             "%th = math.tanh %t : f32",
+             "%one = arith.constant 1.000000e+00 : f32",
+             "%u = arith.addf %th, %one : f32",
+             "%w = arith.mulf %t, %u : f32",
+             "%r = arith.mulf %w, %h : f32"]
+
+
 # --- BERT-base encoder ----------------------------------------------------------
 def build_bert(layers=12, seq=512, hidden=768, heads=12, ffn=3072):
     b = Builder()
@@ -478,13 +487,7 @@ def build_bert(layers=12, seq=512, hidden=768, heads=12, ffn=3072):
                                  loc=p + name + "_scale")
 
         x1 = add_norm(att, x, "attention")
-        gelu = ["%h = arith.constant 5.000000e-01 : f32",
-                "%th = math.tanh %t : f32",
-                "%one = arith.constant 1.000000e+00 : f32",
-                "%u = arith.addf %th, %one : f32",
-                "%w = arith.mulf %t, %u : f32",
-                "%r = arith.mulf %w, %h : f32"]
-        h = linear(x1, ffn, "intermediate", epilogue=gelu)
+        h = linear(x1, ffn, "intermediate", epilogue=GELU_TANH)
         o = linear(h, hidden, "output")
         x = add_norm(o, x1, "output")
     out = b.expand(x, [[0, 1], [2]], [1, seq, hidden])
@@ -642,12 +645,6 @@ def build_transformer(name, title, blocks, tokens, hidden, heads, ffn,
                 "%d = arith.addf %x, %one : f32",
                 "%g = arith.divf %in0, %d : f32",
                 "%r = arith.mulf %g, %in1 : f32"]
-    gelu = ["%h = arith.constant 5.000000e-01 : f32",
-            "%th = math.tanh %t : f32",
-            "%one = arith.constant 1.000000e+00 : f32",
-            "%u = arith.addf %th, %one : f32",
-            "%w = arith.mulf %t, %u : f32",
-            "%r = arith.mulf %w, %h : f32"]
     bias = norm == "layer"  # GPT-2 and ViT have biases, LLaMA has none
 
     def swiglu(v, width, p):
@@ -742,7 +739,7 @@ def build_transformer(name, title, blocks, tokens, hidden, heads, ffn,
         elif act == "swiglu":
             f = swiglu(h, ffn, p)
         else:
-            up = fc(h, ffn, p + "ffn_up", epilogue=gelu)
+            up = fc(h, ffn, p + "ffn_up", epilogue=GELU_TANH)
             f = fc(up, hidden, p + "ffn_down")
         x = residual(f, x, p + "ffn_residual")
     outs = []

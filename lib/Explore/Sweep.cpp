@@ -569,24 +569,8 @@ std::vector<std::string> variedKeys(const Sweep &sweep) {
 
 std::string xmlEscape(llvm::StringRef s) {
   std::string out;
-  for (char c : s) {
-    switch (c) {
-    case '<':
-      out += "&lt;";
-      break;
-    case '>':
-      out += "&gt;";
-      break;
-    case '&':
-      out += "&amp;";
-      break;
-    case '"':
-      out += "&quot;";
-      break;
-    default:
-      out += c;
-    }
-  }
+  llvm::raw_string_ostream os(out);
+  llvm::printHTMLEscaped(s, os);
   return out;
 }
 

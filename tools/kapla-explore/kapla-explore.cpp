@@ -157,16 +157,12 @@ std::vector<LoadedNetwork> loadNetworks(const Sweep &sweep) {
 /// one sweep of the same inputs.
 std::string fingerprint(llvm::StringRef sweepPath, const Sweep &sweep) {
   std::string all;
-  for (llvm::StringRef path : {sweepPath}) {
-    auto buf = llvm::MemoryBuffer::getFile(path);
-    if (buf)
+  std::vector<std::string> paths = {sweepPath.str()};
+  for (const SweepNetwork &n : sweep.networks)
+    paths.push_back(n.file);
+  for (const std::string &path : paths)
+    if (auto buf = llvm::MemoryBuffer::getFile(path))
       all += (*buf)->getBuffer();
-  }
-  for (const SweepNetwork &n : sweep.networks) {
-    auto buf = llvm::MemoryBuffer::getFile(n.file);
-    if (buf)
-      all += (*buf)->getBuffer();
-  }
   return llvm::utohexstr(llvm::xxh3_64bits(llvm::arrayRefFromStringRef(all)),
                          /*LowerCase=*/true, /*Width=*/16);
 }
