@@ -419,14 +419,26 @@ public:
         t.regfRefetch[x][o] = through(regf, nr, ti, moved);
         t.regfMoves[x][o] = moved;
       }
-      t.gbufCapacity[o] = gbufOrderOn(o) ? capacityBound(kOrders[o]) : INFINITY;
-      t.regfCapacity[o] =
-          regfOrderOn(o) ? capacityBound(kOrders[o], /*regf=*/true) : INFINITY;
+      // The capacity bounds cost most of a bound: computed when a pair
+      // needs them (capacityOf).
+      t.gbufCapacity[o] = gbufOrderOn(o) ? NAN : INFINITY;
+      t.regfCapacity[o] = regfOrderOn(o) ? NAN : INFINITY;
     }
   }
 
-  /// The bound for the order pair (kOrders[r], kOrders[g]).
-  double boundFor(const NodeTerms &t, size_t r, size_t g) const {
+  /// The capacity bound of GBUF (or REGF) order `o`, computed once per node.
+  double capacityOf(NodeTerms &t, size_t o, bool regf) const {
+    double &c = regf ? t.regfCapacity[o] : t.gbufCapacity[o];
+    if (std::isnan(c))
+      c = capacityBound(kOrders[o], regf);
+    return c;
+  }
+
+  /// The bound for the order pair (kOrders[r], kOrders[g]) given the
+  /// capacity bounds of its two orders; with both at 0, a bound that does
+  /// not need them (the bound grows with them).
+  double boundFor(const NodeTerms &t, size_t r, size_t g, double gbufCapacity,
+                  double regfCapacity) const {
     const EnergyTable &e = arch.energy;
     double dramWords = 0, gbufReads = 0, atBoundary = 0, belowGbuf = 0;
     for (int x = 0; x < kNumTensors; ++x) {
@@ -458,8 +470,8 @@ public:
       belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
       gbufReads += atGbuf;
     }
-    double energy = constEnergy + std::max(atBoundary, t.gbufCapacity[g]) +
-                    std::max({belowGbuf, t.regfCapacity[r], busFloor});
+    double energy = constEnergy + std::max(atBoundary, gbufCapacity) +
+                    std::max({belowGbuf, regfCapacity, busFloor});
     // The GBUF reads are rounded per node and tensor in the model.
     double slack = 1.5 * t.nodesUB;
     energy -= e.gbuf * slack;
@@ -482,18 +494,49 @@ public:
     return energy;
   }
 
-  /// The smallest bound over every order pair.
-  double bound() const {
+  /// The bound of an order pair with its capacity bounds; infinity when no
+  /// completion with these orders fits.
+  double fullBoundFor(NodeTerms &t, size_t r, size_t g) const {
+    double gc = capacityOf(t, g, /*regf=*/false);
+    if (!std::isfinite(gc))
+      return INFINITY;
+    double rc = capacityOf(t, r, /*regf=*/true);
+    if (!std::isfinite(rc))
+      return INFINITY;
+    return boundFor(t, r, g, gc, rc);
+  }
+
+  /// The smallest bound over every order pair. The pairs are taken by
+  /// their bound without the capacity terms, a lower bound of their full
+  /// bound, and the capacity bounds are computed only for pairs whose
+  /// lower bound is below the best full bound so far: the same value. With
+  /// `prune`, the walk also stops at a lower bound not worth exploring
+  /// (worth()), and the value returned is then not worth exploring either
+  /// (the smallest of the lower bound and the best so far).
+  double bound(bool prune = false) const {
     NodeTerms t;
     nodeTerms(t);
-    double b = INFINITY;
+    std::array<std::pair<double, uint8_t>, 36> pairs;
+    size_t n = 0;
     for (size_t g = 0; g < kOrders.size(); ++g) {
-      // Orders left out, or with which no completion fits.
-      if (!gbufOrderOn(g) || !std::isfinite(t.gbufCapacity[g]))
+      if (!gbufOrderOn(g))
         continue;
       for (size_t r = 0; r < kOrders.size(); ++r)
-        if (regfOrderOn(r) && std::isfinite(t.regfCapacity[r]))
-          b = std::min(b, boundFor(t, r, g));
+        if (regfOrderOn(r))
+          pairs[n++] = {boundFor(t, r, g, 0, 0), uint8_t(g * 6 + r)};
+    }
+    double b = INFINITY;
+    for (size_t j = 0; j < n; ++j) {
+      // The next pair by lower bound (few are taken: no full sort).
+      std::swap(pairs[j],
+                *std::min_element(pairs.begin() + j, pairs.begin() + n));
+      double low = pairs[j].first;
+      if (low >= b)
+        break;
+      if (prune && !worth(low))
+        return std::min(b, low);
+      b = std::min(b,
+                   fullBoundFor(t, pairs[j].second % 6, pairs[j].second / 6));
     }
     return b;
   }
@@ -921,7 +964,7 @@ public:
         unfix(k);
         continue;
       }
-      double b = bound();
+      double b = bound(/*prune=*/true);
       ++bounds;
       unfix(k);
       if (worth(b))
@@ -984,7 +1027,8 @@ public:
                           : distinctOrders(looping.gbuf);
     for (const auto &ro : regfOrders)
       for (const auto &go : gbufOrders) {
-        if (!worth(boundFor(t, orderIndex(ro), orderIndex(go))))
+        size_t r = orderIndex(ro), g = orderIndex(go);
+        if (!worth(boundFor(t, r, g, 0, 0)) || !worth(fullBoundFor(t, r, g)))
           continue;
         s.regfOrder = ro;
         s.gbufOrder = go;
