@@ -437,3 +437,156 @@ TEST(ExactSolver, ParallelSearchGivesTheSequentialAnswer) {
     }
   }
 }
+
+namespace {
+/// Whether `s` has what `pins` fix; `regfClasses` and `gbufClasses` are the
+/// class orders the pinned orders name (empty: free).
+bool hasPins(const LayerSchedule &s, const LayerPins &p,
+             llvm::ArrayRef<uint8_t> regfClasses,
+             llvm::ArrayRef<uint8_t> gbufClasses) {
+  for (int i = 0; i < kNumDims; ++i)
+    if ((p.regfTile[i] && s.regfTile[i] != p.regfTile[i]) ||
+        (p.peSplit[i] && s.peSplit[i] != p.peSplit[i]) ||
+        (p.gbufTile[i] && s.gbufTile[i] != p.gbufTile[i]) ||
+        (p.nodeSplit[i] && s.nodeSplit[i] != p.nodeSplit[i]))
+      return false;
+  return (regfClasses.empty() ||
+          llvm::ArrayRef<uint8_t>(s.regfOrder) == regfClasses) &&
+         (gbufClasses.empty() ||
+          llvm::ArrayRef<uint8_t>(s.gbufOrder) == gbufClasses);
+}
+} // namespace
+
+// What a user fixes (kapla.fix) is honoured by every solver, and the exact
+// and exhaustive solvers find the optimum among the schedules that have it:
+// the enumeration of the whole space filtered by the pins.
+TEST(ExactSolver, PinnedOptimumEqualsTheFilteredEnumeration) {
+  ArchDesc a = smallArch();
+  struct Case {
+    LayerDesc layer;
+    LayerPins pins;
+    // The class orders the pinned dims name, worked by hand (classes: 0
+    // batch and output rows/cols, 1 the reduction, 2 the output channels).
+    std::vector<uint8_t> regf, gbuf;
+  };
+  std::vector<Case> cases;
+  {
+    Case c{layer(LayerKind::Conv, 2, 2, 4, 2, 2, 1), {}, {}, {}};
+    c.pins.peSplit[int(D::K)] = 4;
+    c.pins.regfOrder = {D::K, D::N, D::C}; // K, then batch, then reduction
+    c.regf = {2, 0, 1};
+    cases.push_back(c);
+  }
+  {
+    Case c{layer(LayerKind::FC, 4, 8, 4, 1, 1, 1), {}, {}, {}};
+    c.pins.nodeSplit[int(D::N)] = 2;
+    c.pins.regfTile[int(D::C)] = 2;
+    c.pins.gbufOrder = {D::K, D::N, D::C};
+    c.gbuf = {2, 0, 1};
+    cases.push_back(c);
+  }
+  {
+    Case c{layer(LayerKind::DWConv, 2, 2, 2, 3, 3, 1), {}, {}, {}};
+    c.pins.gbufTile[int(D::Ho)] = 1;
+    c.pins.peSplit[int(D::C)] = 2;
+    c.pins.regfOrder = {D::C, D::Wo, D::Ho, D::S, D::R};
+    c.regf = {2, 0, 1};
+    cases.push_back(c);
+  }
+  for (const Case &c : cases) {
+    std::string what = stringifyLayerKind(c.layer.kind);
+    ASSERT_FALSE(bool(checkPins(a, c.layer, c.pins))) << what;
+    LayerContext free = LayerContext::wholeChip(a);
+    LayerContext ctx = free;
+    ctx.pins = std::make_shared<const LayerPins>(c.pins);
+    double pinnedBest = INFINITY, best = INFINITY;
+    enumerate(a, c.layer, free,
+              [&](const LayerSchedule &s, const LayerCost &cost) {
+                if (!cost.valid)
+                  return;
+                double v = objectiveValue(Objective::Energy, cost.cost);
+                best = std::min(best, v);
+                if (hasPins(s, c.pins, c.regf, c.gbuf))
+                  pinnedBest = std::min(pinnedBest, v);
+              });
+    ASSERT_TRUE(std::isfinite(pinnedBest)) << what;
+    // Fixing part of the schedule can only cost more (here it does).
+    EXPECT_GT(pinnedBest, best * (1 + 1e-9)) << what;
+    SolveOptions opts;
+    for (auto [name, sol] :
+         {std::make_pair("exact", solveLayerExact(a, c.layer, ctx, opts)),
+          std::make_pair("exhaustive",
+                         solveLayerExhaustive(a, c.layer, ctx, opts)),
+          std::make_pair("kapla", solveLayerKapla(a, c.layer, ctx, opts)),
+          std::make_pair("random", solveLayerRandom(a, c.layer, ctx, opts))}) {
+      ASSERT_TRUE(sol.found) << what << " " << name;
+      EXPECT_TRUE(hasPins(sol.schedule, c.pins, c.regf, c.gbuf))
+          << what << " " << name;
+      double v = objectiveValue(Objective::Energy, sol.cost.cost);
+      // The cost model agrees, and nothing with the pins beats the optimum.
+      LayerCost check = evaluateLayer(a, c.layer, sol.dataflow, ctx);
+      ASSERT_TRUE(check.valid) << what << " " << name << ": " << check.reason;
+      EXPECT_DOUBLE_EQ(objectiveValue(Objective::Energy, check.cost), v);
+      if (std::string(name) == "exact" || std::string(name) == "exhaustive") {
+        EXPECT_TRUE(sol.complete) << what << " " << name;
+        // The optimum with the pins, unless a padded schedule (outside the
+        // enumerated space) of the kapla incumbent is better still.
+        EXPECT_LE(v, pinnedBest * (1 + 1e-12)) << what << " " << name;
+        if (sol.cost.macsPerformed == c.layer.macs())
+          EXPECT_GE(v, pinnedBest * (1 - 1e-12)) << what << " " << name;
+      } else if (sol.cost.macsPerformed == c.layer.macs()) {
+        EXPECT_GE(v, pinnedBest * (1 - 1e-12)) << what << " " << name;
+      }
+    }
+  }
+}
+
+// Pins that cannot hold are errors naming the field.
+TEST(ExactSolver, ContradictoryPinsAreErrors) {
+  ArchDesc a = smallArch(); // 1 x 2 nodes of 2 x 2 PEs
+  LayerDesc conv = layer(LayerKind::Conv, 2, 2, 4, 2, 2, 1);
+  auto error = [&](const LayerPins &p) {
+    llvm::Error err = checkPins(a, conv, p);
+    return err ? llvm::toString(std::move(err)) : std::string();
+  };
+  LayerPins p;
+  p.peSplit[int(D::K)] = 4;
+  p.peSplit[int(D::N)] = 2;
+  EXPECT_EQ(error(p), "pe_split uses 8 PEs; a node has 4");
+  p = {};
+  p.nodeSplit[int(D::K)] = 4;
+  EXPECT_EQ(error(p), "node_split uses 4 nodes; the chip has 2");
+  p = {};
+  p.gbufTile[int(D::C)] = 3;
+  EXPECT_EQ(error(p), "gbuf_tile C = 3 exceeds the layer's extent 2");
+  p = {};
+  p.regfTile[int(D::K)] = 2;
+  p.peSplit[int(D::K)] = 2;
+  p.gbufTile[int(D::K)] = 2;
+  EXPECT_EQ(error(p), "regf_tile x pe_split of K (4) exceeds its gbuf_tile 2");
+  p = {};
+  p.regfTile[int(D::K)] = 4;
+  p.peSplit[int(D::K)] = 2;
+  EXPECT_EQ(error(p), "regf_tile x pe_split of K exceeds the layer's extent 4");
+  p = {};
+  p.regfTile[int(D::Hi)] = 2;
+  EXPECT_EQ(error(p), "regf_tile names Hi, which is no loop of a conv layer "
+                      "(its loops: N C K Ho Wo R S)");
+  p = {};
+  p.regfOrder = {D::N, D::C, D::Ho, D::K};
+  EXPECT_EQ(error(p), "regf_order: Ho must be next to the other loops of its "
+                      "class (the loops of a level run by class: batch and "
+                      "output rows and cols, the reduction, the output "
+                      "channels)");
+  p = {};
+  p.gbufOrder = {D::N, D::C};
+  EXPECT_EQ(error(p), "gbuf_order leaves out K (every loop class with a loop "
+                      "must be named)");
+  p = {};
+  p.region = NodeRegion{0, 1, 1, 2};
+  EXPECT_EQ(error(p), "region [0, 1, 1, 2] exceeds the 1 x 2 node array");
+  p = {};
+  p.region = NodeRegion{0, 1, 1, 1};
+  p.nodeSplit[int(D::N)] = 2;
+  EXPECT_EQ(error(p), "node_split uses 2 nodes; the region has 1");
+}

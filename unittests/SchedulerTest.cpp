@@ -76,9 +76,9 @@ TEST(Scheduler, EachPairIsSolvedOnce) {
   EXPECT_EQ(cache.stats().layerSolves, 3);
   EXPECT_EQ(cached.cost.cost.energyPj(), direct.cost.cost.energyPj());
   EXPECT_EQ(cached.evaluations, direct.evaluations);
-  EXPECT_EQ(cache.stats().evaluations,
-            first.evaluations + cache.solve(m, whole).evaluations +
-                direct.evaluations);
+  EXPECT_EQ(cache.stats().evaluations, first.evaluations +
+                                           cache.solve(m, whole).evaluations +
+                                           direct.evaluations);
 }
 
 TEST(Scheduler, ThreadsDoNotChangeTheAnswer) {
@@ -134,4 +134,40 @@ TEST(Scheduler, LayerTimeBudgetStopsTheExactSearch) {
   EXPECT_FALSE(s.complete);
   EXPECT_GT(s.bound, 0);
   EXPECT_LT(s.bound, objectiveValue(Objective::Energy, s.cost.cost));
+}
+
+// A layer whose dim runs over several loops takes other tiles than the same
+// extents in one loop, and a layer with fixed parts (kapla.fix) other
+// schedules than without: each is a pair of its own. Equal fixes held in
+// different objects are one pair.
+TEST(Scheduler, LoopsAndFixesArePartOfThePair) {
+  ArchDesc a = *getPreset("multi-node-4x4");
+  LayerSolveCache cache(a, {});
+  LayerDesc flat;
+  flat.kind = LayerKind::MatMul;
+  flat.n = 24 * 7;
+  flat.c = 10;
+  flat.k = 6;
+  LayerDesc heads = flat;
+  heads.loops[int(Dim::N)] = {24, 7}; // 24 heads x 7 rows
+  heads.batchLoops = 2;               // the rows carry the batch
+  LayerContext whole = LayerContext::wholeChip(a);
+  const LayerSolution &f = cache.solve(flat, whole);
+  const LayerSolution &h = cache.solve(heads, whole);
+  EXPECT_EQ(cache.stats().layerSolves, 2);
+  EXPECT_NE(&f, &h);
+  // Each answer is valid for its own layer.
+  EXPECT_TRUE(evaluateLayer(a, heads, h.dataflow, whole).valid);
+  EXPECT_TRUE(evaluateLayer(a, flat, f.dataflow, whole).valid);
+
+  LayerPins pins;
+  pins.peSplit[int(Dim::K)] = 2;
+  LayerContext fixed = whole, same = whole;
+  fixed.pins = std::make_shared<const LayerPins>(pins);
+  same.pins = std::make_shared<const LayerPins>(pins);
+  const LayerSolution &p = cache.solve(flat, fixed);
+  EXPECT_EQ(cache.stats().layerSolves, 3);
+  EXPECT_EQ(p.schedule.peSplit[int(Dim::K)], 2);
+  EXPECT_EQ(&cache.solve(flat, same), &p);
+  EXPECT_EQ(cache.stats().layerSolves, 3);
 }

@@ -33,6 +33,8 @@ CostModelAnalysis::CostModelAnalysis(Operation *funcLike, AnalysisManager &am)
   costs.resize(n);
   hasDataflow.assign(n, false);
   contexts.assign(n, LayerContext::wholeChip(arch));
+  for (size_t i = 0; i < n; ++i)
+    contexts[i].pins = g.layers[i].pins;
   lowerBounds.resize(n);
   segmentOf.assign(n, -1);
 

@@ -123,6 +123,8 @@ LayerGraphAnalysis::LayerGraphAnalysis(Operation *funcLike) {
     LayerNode node;
     node.name = getLayerName(op);
     node.desc = toCore(layer);
+    if (auto fix = op->getAttrOfType<FixAttr>(KaplaDialect::kFixAttrName))
+      node.pins = std::make_shared<const LayerPins>(toCore(fix));
     Origins in = tracker.operandOrigins(op);
     node.readsNetworkInput = in.networkInput;
     graph.layers.push_back(std::move(node));

@@ -728,6 +728,7 @@ std::vector<LayerContext> segmentContexts(
     ctx.channelGroups = c.channelGroups;
     ctx.inputOnChip = c.inputOnChip;
     ctx.outputOnChip = c.outputOnChip;
+    ctx.pins = node.pins;
     if (ctx.inputOnChip && !node.producers.empty())
       if (std::optional<NodeRegion> r = regionOf(node.producers.front()))
         ctx.inputFrom = *r;

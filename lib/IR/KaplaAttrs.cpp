@@ -441,6 +441,51 @@ ConstraintAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult
+FixAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                ArrayRef<DimAmount> regfTile, ArrayRef<DimAmount> peSplit,
+                ArrayRef<DimAmount> gbufTile, ArrayRef<DimAmount> nodeSplit,
+                ArrayRef<Dim> regfOrder, ArrayRef<Dim> gbufOrder,
+                ArrayRef<int64_t> region) {
+  for (auto [name, list] : {std::make_pair("regf_tile", regfTile),
+                            std::make_pair("pe_split", peSplit),
+                            std::make_pair("gbuf_tile", gbufTile),
+                            std::make_pair("node_split", nodeSplit)}) {
+    DimSet seen;
+    for (const DimAmount &da : list) {
+      if (da.amount < 1)
+        return emitError() << "invalid fix: " << name << " "
+                           << stringifyDim(da.dim)
+                           << " must be at least 1, got " << da.amount;
+      if (seen.contains(da.dim))
+        return emitError() << "invalid fix: " << name << " names "
+                           << stringifyDim(da.dim) << " twice";
+      seen.insert(da.dim);
+    }
+  }
+  for (auto [name, list] : {std::make_pair("regf_order", regfOrder),
+                            std::make_pair("gbuf_order", gbufOrder)}) {
+    DimSet seen;
+    for (Dim d : list) {
+      if (seen.contains(d))
+        return emitError() << "invalid fix: " << name << " names "
+                           << stringifyDim(d) << " twice";
+      seen.insert(d);
+    }
+  }
+  if (!region.empty()) {
+    if (region.size() != 4)
+      return emitError() << "invalid fix: region must be [row0, col0, rows, "
+                            "cols], got "
+                         << region.size() << " values";
+    SegmentConstraint c;
+    c.region = {region[0], region[1], region[2], region[3]};
+    if (llvm::Error err = checkConstraint(c))
+      return emitError() << "invalid fix: " << llvm::toString(std::move(err));
+  }
+  return success();
+}
+
+LogicalResult
 CostAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
                  F64 energyPj, F64 cycles, F64 mac, F64 regf,
                  F64 bus, F64 gbuf, F64 dram, F64 noc,
@@ -599,6 +644,38 @@ ConstraintAttr mlir::kapla::toAttr(MLIRContext *ctx,
   int64_t region[4] = {r.row0, r.col0, r.rows, r.cols};
   return ConstraintAttr::get(ctx, region, c.batchGroups, c.channelGroups,
                              c.inputOnChip, c.outputOnChip);
+}
+
+LayerPins mlir::kapla::toCore(FixAttr attr) {
+  LayerPins p;
+  auto fill = [](std::array<int64_t, kNumDims> &to, ArrayRef<DimAmount> from) {
+    for (const DimAmount &da : from)
+      to[int(da.dim)] = da.amount;
+  };
+  fill(p.regfTile, attr.getRegfTile());
+  fill(p.peSplit, attr.getPeSplit());
+  fill(p.gbufTile, attr.getGbufTile());
+  fill(p.nodeSplit, attr.getNodeSplit());
+  p.regfOrder.assign(attr.getRegfOrder().begin(), attr.getRegfOrder().end());
+  p.gbufOrder.assign(attr.getGbufOrder().begin(), attr.getGbufOrder().end());
+  if (ArrayRef<int64_t> r = attr.getRegion(); r.size() == 4)
+    p.region = NodeRegion{r[0], r[1], r[2], r[3]};
+  return p;
+}
+
+FixAttr mlir::kapla::toAttr(MLIRContext *ctx, const LayerPins &p) {
+  auto list = [](const std::array<int64_t, kNumDims> &from) {
+    llvm::SmallVector<DimAmount> out;
+    for (int d = 0; d < kNumDims; ++d)
+      if (from[d])
+        out.push_back({Dim(d), from[d]});
+    return out;
+  };
+  llvm::SmallVector<int64_t, 4> region;
+  if (p.region)
+    region = {p.region->row0, p.region->col0, p.region->rows, p.region->cols};
+  return FixAttr::get(ctx, list(p.regfTile), list(p.peSplit), list(p.gbufTile),
+                      list(p.nodeSplit), p.regfOrder, p.gbufOrder, region);
 }
 
 CostRecord mlir::kapla::toCore(CostAttr attr) {

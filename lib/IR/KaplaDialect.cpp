@@ -66,6 +66,9 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
   if (name == kLayerAttrName)
     return expectAttr<LayerAttr>(op, attr, "#kapla.layer");
 
+  if (name == kFixAttrName)
+    return expectAttr<FixAttr>(op, attr, "#kapla.fix");
+
   if (name == kDataflowAttrName || name == kConstraintAttrName ||
       name == kNameAttrName || name == kWeightsAttrName ||
       name == kOptimalAttrName || name == kGapAttrName) {
@@ -148,8 +151,9 @@ LogicalResult KaplaDialect::verifyOperationAttribute(Operation *op,
   return op->emitError() << "unknown attribute '" << name
                          << "'; the kapla dialect defines " << kArchAttrName
                          << ", " << kLayerAttrName << ", " << kNameAttrName
-                         << ", " << kWeightsAttrName << ", "
-                         << kDataflowAttrName << ", " << kConstraintAttrName
-                         << ", " << kOptimalAttrName << ", " << kGapAttrName
-                         << ", " << kStackAttrName << " and " << kCostAttrName;
+                         << ", " << kWeightsAttrName << ", " << kFixAttrName
+                         << ", " << kDataflowAttrName << ", "
+                         << kConstraintAttrName << ", " << kOptimalAttrName
+                         << ", " << kGapAttrName << ", " << kStackAttrName
+                         << " and " << kCostAttrName;
 }

@@ -209,6 +209,9 @@ public:
     }
     for (size_t k = 0; k < sr.dims.size(); ++k)
       state[int(sr.dims[k])] = DimState();
+    // Loop orders the user fixed.
+    onlyRegfOrder = sr.pinnedOrder(/*regf=*/true);
+    onlyGbufOrder = sr.pinnedOrder(/*regf=*/false);
   }
 
   /// Sets dim k (index into sr.dims) to choice c.

@@ -100,6 +100,15 @@ bool makeCandidate(const ArchDesc &arch, const LayerGraph &g, int first,
     if (regions.empty())
       return false;
   }
+  // A region the user fixed (kapla.fix): a layer alone runs on it; a
+  // pipelined segment must give the layer just that region.
+  for (int i = first; i <= last; ++i)
+    if (const LayerPins *pins = g.layers[i].pins.get(); pins && pins->region) {
+      if (first == last)
+        regions[0] = *pins->region;
+      else if (!(regions[i - first] == *pins->region))
+        return false;
+    }
   // The contexts, for a number of forwarding groups.
   auto contextsFor = [&](int64_t groups, int64_t channelGroups) {
     std::vector<int> members;

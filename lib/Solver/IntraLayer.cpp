@@ -5,6 +5,7 @@
 #include "SearchSpace.h"
 
 #include "llvm/ADT/bit.h"
+#include "llvm/Support/MathExtras.h"
 
 #include <algorithm>
 #include <cmath>
@@ -740,8 +741,8 @@ private:
     LayerSchedule &s = space.schedule;
     LoopingClasses looping = loopingClasses(sr.shape, s);
     for (const auto &share : shareChoices(sr.shape, s, opts.bufferSharing))
-      for (const auto &ro : distinctOrders(looping.regf))
-        for (const auto &go : distinctOrders(looping.gbuf)) {
+      for (const auto &ro : sr.orders(looping.regf, /*regf=*/true))
+        for (const auto &go : sr.orders(looping.gbuf, /*regf=*/false)) {
           if (stopped)
             break;
           s.share = share;
@@ -765,6 +766,100 @@ private:
   bool stopped = false;
 };
 } // namespace
+
+llvm::Error checkPins(const ArchDesc &arch, const LayerDesc &layer,
+                      const LayerPins &pins) {
+  auto fail = [](const std::string &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
+  };
+  auto name = [](Dim d) { return std::string(stringifyDim(d)); };
+  llvm::SmallVector<D, 7> dims = searchDims(layer.kind);
+  std::string loops;
+  for (D d : dims)
+    loops += (loops.empty() ? "" : " ") + name(d);
+  const std::string kind = stringifyLayerKind(layer.kind);
+  if (pins.region && !pins.region->fitsIn(arch)) {
+    const NodeRegion &r = *pins.region;
+    return fail("region [" + std::to_string(r.row0) + ", " +
+                std::to_string(r.col0) + ", " + std::to_string(r.rows) + ", " +
+                std::to_string(r.cols) + "] exceeds the " +
+                std::to_string(arch.nodeRows) + " x " +
+                std::to_string(arch.nodeCols) + " node array");
+  }
+  const int64_t nodes = pins.region ? pins.region->numNodes() : arch.numNodes();
+  int64_t pes = 1, used = 1;
+  for (int i = 0; i < kNumDims; ++i) {
+    D d = D(i);
+    std::pair<const char *, int64_t> fields[] = {
+        {"regf_tile", pins.regfTile[i]},
+        {"pe_split", pins.peSplit[i]},
+        {"gbuf_tile", pins.gbufTile[i]},
+        {"node_split", pins.nodeSplit[i]}};
+    int64_t e = layer.extent(d);
+    for (auto [field, v] : fields) {
+      if (!v)
+        continue;
+      if (!llvm::is_contained(dims, d))
+        return fail(std::string(field) + " names " + name(d) +
+                    ", which is no loop of a " + kind +
+                    " layer (its loops: " + loops + ")");
+      if (v > e)
+        return fail(std::string(field) + " " + name(d) + " = " +
+                    std::to_string(v) + " exceeds the layer's extent " +
+                    std::to_string(e));
+    }
+    // (Each is at most the extent, below 2^56.)
+    int64_t rt = pins.regfTile[i] ? pins.regfTile[i] : 1,
+            ps = pins.peSplit[i] ? pins.peSplit[i] : 1, gt = pins.gbufTile[i];
+    if (rt > e / ps)
+      return fail("regf_tile x pe_split of " + name(d) +
+                  " exceeds the layer's extent " + std::to_string(e));
+    if (gt && rt * ps > gt)
+      return fail("regf_tile x pe_split of " + name(d) + " (" +
+                  std::to_string(rt * ps) + ") exceeds its gbuf_tile " +
+                  std::to_string(gt));
+    pes = int64_t(llvm::SaturatingMultiply(uint64_t(pes), uint64_t(ps)));
+    used = int64_t(llvm::SaturatingMultiply(
+        uint64_t(used), uint64_t(pins.nodeSplit[i] ? pins.nodeSplit[i] : 1)));
+  }
+  if (pes > arch.numPEsPerNode())
+    return fail("pe_split uses " + std::to_string(pes) + " PEs; a node has " +
+                std::to_string(arch.numPEsPerNode()));
+  if (used > nodes)
+    return fail("node_split uses " + std::to_string(used) + " nodes; " +
+                (pins.region ? "the region has " : "the chip has ") +
+                std::to_string(nodes));
+  for (auto [field, order] : {std::make_pair("regf_order", &pins.regfOrder),
+                              std::make_pair("gbuf_order", &pins.gbufOrder)}) {
+    if (order->empty())
+      continue;
+    int last = -1;
+    std::array<bool, 3> named{};
+    for (Dim d : *order) {
+      int cls = classOf(layer.kind, d);
+      if (cls < 0)
+        return fail(std::string(field) + " names " + name(d) +
+                    ", which is no loop of a " + kind +
+                    " layer (its loops: " + loops + ")");
+      if (cls != last && named[cls])
+        return fail(std::string(field) + ": " + name(d) +
+                    " must be next to the other loops of its class (the "
+                    "loops of a level run by class: batch and output rows "
+                    "and cols, the reduction, the output channels)");
+      named[cls] = true;
+      last = cls;
+    }
+    for (int c = 0; c < 3; ++c) {
+      if (named[c])
+        continue;
+      for (D d : classDims(layer.kind, c))
+        if (layer.extent(d) > 1)
+          return fail(std::string(field) + " leaves out " + name(d) +
+                      " (every loop class with a loop must be named)");
+    }
+  }
+  return llvm::Error::success();
+}
 
 std::string explainNoSchedule(const ArchDesc &arch, const LayerDesc &layer,
                               const LayerContext &ctx) {

@@ -47,9 +47,18 @@ struct LayerSolveCache::Key {
           c.region.rows, c.region.cols, c.inputOnChip, c.inputFrom.row0,
           c.inputFrom.col0, c.inputFrom.rows, c.inputFrom.cols, c.outputOnChip,
           c.outputTo.row0, c.outputTo.col0, c.outputTo.rows, c.outputTo.cols,
-          c.batchGroups, c.channelGroups, c.gbufReserved);
+          c.batchGroups, c.channelGroups, c.gbufReserved, l.batchLoops);
     };
-    return tie(*this) < tie(o);
+    if (tie(*this) != tie(o))
+      return tie(*this) < tie(o);
+    // A dim of several loops takes other tiles than one loop of its extent.
+    if (layer.loops != o.layer.loops)
+      return layer.loops < o.layer.loops;
+    // No pins first, then pins by value.
+    const LayerPins *a = ctx.pins.get(), *b = o.ctx.pins.get();
+    if (!a || !b)
+      return !a && b;
+    return *a < *b;
   }
 };
 

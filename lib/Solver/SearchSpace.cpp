@@ -2,6 +2,8 @@
 
 #include "SearchSpace.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <algorithm>
 
 namespace mlir::kapla::search {
@@ -25,6 +27,13 @@ llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls) {
       return {D::C};
     return {D::K};
   }
+}
+
+int classOf(LayerKind kind, Dim d) {
+  for (int c = 0; c < 3; ++c)
+    if (llvm::is_contained(classDims(kind, c), d))
+      return c;
+  return -1;
 }
 
 DimSet movingDims(LayerKind kind, TensorKind t) {
@@ -114,7 +123,89 @@ LayerDataflow Searcher::dataflowOf(const LayerSchedule &s) const {
   return df;
 }
 
-double Searcher::score(const LayerSchedule &s, const ArchDesc &a, bool real) {
+std::optional<std::array<uint8_t, 3>> classOrderOf(LayerKind kind,
+                                                   llvm::ArrayRef<Dim> dims) {
+  std::array<uint8_t, 3> order{};
+  int n = 0;
+  auto add = [&](int c) {
+    for (int j = 0; j < n; ++j)
+      if (order[j] == c)
+        return;
+    order[n++] = uint8_t(c);
+  };
+  for (Dim d : dims) {
+    int cls = classOf(kind, d);
+    if (cls < 0)
+      return std::nullopt;
+    add(cls);
+  }
+  for (int c = 0; c < 3; ++c)
+    add(c);
+  return order;
+}
+
+void applyPins(const LayerPins &pins, const LayerDesc &shape,
+               LayerSchedule &s) {
+  for (int i = 0; i < kNumDims; ++i) {
+    bool any = pins.regfTile[i] || pins.peSplit[i] || pins.gbufTile[i] ||
+               pins.nodeSplit[i];
+    if (!any)
+      continue;
+    int64_t e = shape.extent(Dim(i));
+    if (pins.regfTile[i])
+      s.regfTile[i] = pins.regfTile[i];
+    if (pins.peSplit[i])
+      s.peSplit[i] = pins.peSplit[i];
+    if (pins.nodeSplit[i])
+      s.nodeSplit[i] = pins.nodeSplit[i];
+    if (pins.gbufTile[i])
+      s.gbufTile[i] = pins.gbufTile[i];
+    else
+      s.gbufTile[i] = std::min(
+          e, std::max(s.gbufTile[i],
+                      int64_t(llvm::SaturatingMultiply(
+                          uint64_t(s.regfTile[i]), uint64_t(s.peSplit[i])))));
+    if (!pins.regfTile[i])
+      s.regfTile[i] =
+          std::clamp<int64_t>(s.gbufTile[i] / s.peSplit[i], 1, s.regfTile[i]);
+    if (!pins.peSplit[i] && s.regfTile[i] > s.gbufTile[i] / s.peSplit[i])
+      s.peSplit[i] = std::max<int64_t>(s.gbufTile[i] / s.regfTile[i], 1);
+  }
+  if (auto o = classOrderOf(shape.kind, pins.regfOrder);
+      o && !pins.regfOrder.empty())
+    s.regfOrder = *o;
+  if (auto o = classOrderOf(shape.kind, pins.gbufOrder);
+      o && !pins.gbufOrder.empty())
+    s.gbufOrder = *o;
+}
+
+int Searcher::pinnedOrder(bool regf) const {
+  if (!ctx.pins)
+    return -1;
+  const llvm::SmallVector<Dim, 7> &dims =
+      regf ? ctx.pins->regfOrder : ctx.pins->gbufOrder;
+  if (dims.empty())
+    return -1;
+  std::optional<std::array<uint8_t, 3>> o = classOrderOf(layer.kind, dims);
+  return o ? int(orderIndex(*o)) : -1;
+}
+
+llvm::SmallVector<std::array<uint8_t, 3>, 6>
+Searcher::orders(const std::array<bool, 3> &looping, bool regf) const {
+  int pinned = pinnedOrder(regf);
+  if (pinned >= 0)
+    return {kOrders[pinned]};
+  return distinctOrders(looping);
+}
+
+double Searcher::score(const LayerSchedule &given, const ArchDesc &a,
+                       bool real) {
+  LayerSchedule pinned;
+  if (ctx.pins) {
+    pinned = given;
+    applyPins(*ctx.pins, shape, pinned);
+  }
+  const LayerSchedule &s = ctx.pins ? pinned : given;
   LayerDataflow df = dataflowOf(s);
   evaluateLayer(a, layer, df, ctx, scratch, /*explain=*/false);
   ++evaluations;
@@ -154,6 +245,16 @@ Space::Space(const Searcher &sr) {
       llvm::erase_if(choices.back(), [&](const DimChoice &c) {
         return c.gt * c.ns != sr.shape.extent(d);
       });
+    // What the user fixed.
+    if (const LayerPins *p = sr.ctx.pins.get()) {
+      int i = int(d);
+      llvm::erase_if(choices.back(), [&](const DimChoice &c) {
+        return (p->regfTile[i] && c.rt != p->regfTile[i]) ||
+               (p->peSplit[i] && c.ps != p->peSplit[i]) ||
+               (p->gbufTile[i] && c.gt != p->gbufTile[i]) ||
+               (p->nodeSplit[i] && c.ns != p->nodeSplit[i]);
+      });
+    }
   }
   schedule.regfTile.fill(1);
   schedule.peSplit.fill(1);

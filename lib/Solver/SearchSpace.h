@@ -32,6 +32,9 @@ bool channelwise(LayerKind k);
 /// output rows/cols, 1 the reduction, 2 the output channels.
 llvm::SmallVector<D, 3> classDims(LayerKind kind, int cls);
 
+/// The loop class of `d` for `kind` (classDims), or -1 when it is none.
+int classOf(LayerKind kind, Dim d);
+
 /// The loop dims whose loops and splits move tensor `t`: its own dims, and
 /// for a tensor with input rows and cols the output rows and cols and the
 /// window too.
@@ -55,6 +58,17 @@ extern const std::array<std::array<uint8_t, 3>, 6> kOrders;
 /// The index of `order` in kOrders.
 size_t orderIndex(const std::array<uint8_t, 3> &order);
 
+/// The loop class order, innermost first, that the dims `dims` (innermost
+/// first) name for `kind`: classes in the order their dims first appear,
+/// then the classes not named. Nullopt when a dim is no loop of the kind.
+std::optional<std::array<uint8_t, 3>> classOrderOf(LayerKind kind,
+                                                   llvm::ArrayRef<Dim> dims);
+
+/// Sets in `s` what `pins` fix (for the search shape `shape`), and keeps
+/// the tiles around them consistent: a GBUF tile at least the REGF span
+/// within it, a REGF tile within the GBUF tile.
+void applyPins(const LayerPins &pins, const LayerDesc &shape, LayerSchedule &s);
+
 /// Evaluates points of one layer's space in one context and keeps the best.
 class Searcher {
 public:
@@ -76,8 +90,16 @@ public:
   LayerDataflow dataflowOf(const LayerSchedule &s) const;
 
   /// Scores `s` on `a`; +inf when invalid. Remembers the best valid one on
-  /// the real architecture.
+  /// the real architecture. With pins in the context, scores `s` with what
+  /// they fix (applyPins).
   double score(const LayerSchedule &s, const ArchDesc &a, bool real);
+
+  /// The loop orders to try at a level whose classes loop as in `looping`:
+  /// the order pinned, or every order that gives a distinct nest.
+  llvm::SmallVector<std::array<uint8_t, 3>, 6>
+  orders(const std::array<bool, 3> &looping, bool regf) const;
+  /// The pinned order of a level (an index of kOrders), or -1.
+  int pinnedOrder(bool regf) const;
 
   LayerSolution finish() {
     best.evaluations = evaluations;

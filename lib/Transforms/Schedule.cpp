@@ -57,6 +57,43 @@ progressEvery5s(const char *pass, std::chrono::steady_clock::time_point start) {
   };
 }
 
+/// The context of layer `i` alone on the chip, or on the region its user
+/// fixed.
+LayerContext aloneContext(const ArchDesc &arch, const LayerNode &node) {
+  LayerContext c = LayerContext::wholeChip(arch);
+  c.pins = node.pins;
+  if (node.pins && node.pins->region)
+    c.region = c.inputFrom = c.outputTo = *node.pins->region;
+  return c;
+}
+
+/// Checks every `kapla.fix` of `func`: on a layer op, and possible for its
+/// layer on `arch`; emits a located error and returns false otherwise.
+bool checkFixes(Operation *func, const LayerGraphAnalysis &lg,
+                const ArchDesc &arch, const char *pass) {
+  bool ok = true;
+  func->walk([&](Operation *op) {
+    if (op->hasAttr(KaplaDialect::kFixAttrName) && !getLayer(op)) {
+      op->emitError() << pass << ": '" << KaplaDialect::kFixAttrName
+                      << "' is on an op that is not a layer (kapla-import "
+                         "gives layers a kapla.layer; this op has none)";
+      ok = false;
+    }
+  });
+  const LayerGraph &g = lg.getGraph();
+  for (size_t i = 0; i < g.layers.size(); ++i)
+    if (g.layers[i].pins)
+      if (llvm::Error err =
+              checkPins(arch, g.layers[i].desc, *g.layers[i].pins)) {
+        lg.getOp(int(i))->emitError()
+            << pass << ": '" << KaplaDialect::kFixAttrName << "' of layer '"
+            << g.layers[i].name << "' cannot hold on '" << arch.name
+            << "': " << llvm::toString(std::move(err));
+        ok = false;
+      }
+  return ok;
+}
+
 /// Moves the ops from `first` to `last` (one block, in order) into a new
 /// segment in front of them; values used after them are yielded.
 SegmentOp wrapInSegment(Operation *first, Operation *last, int64_t index,
@@ -176,6 +213,8 @@ struct KaplaFormSegmentsPass
     auto schedule = [&]() -> bool {
       const LayerGraphAnalysis &lg = getAnalysis<LayerGraphAnalysis>();
       const LayerGraph &g = lg.getGraph();
+      if (!checkFixes(func, lg, arch, "kapla-form-segments"))
+        return false;
       if (g.layers.empty())
         return true;
       changed = true;
@@ -198,15 +237,25 @@ struct KaplaFormSegmentsPass
       searched.segmentsPruned += sched.segmentsPruned;
       if (!sched.found) {
         // Name a layer that has no valid schedule even alone on the chip.
-        LayerContext whole = LayerContext::wholeChip(arch);
-        for (size_t i = 0; i < g.layers.size(); ++i)
-          if (!cache.solve(g.layers[i].desc, whole).found) {
+        for (size_t i = 0; i < g.layers.size(); ++i) {
+          LayerContext whole = aloneContext(arch, g.layers[i]);
+          if (cache.solve(g.layers[i].desc, whole).found)
+            continue;
+          if (g.layers[i].pins) {
             lg.getOp(int(i))->emitError()
                 << "no valid schedule for layer '" << g.layers[i].name
-                << "' on '" << arch.name << "', even alone on the chip: "
-                << explainNoSchedule(arch, g.layers[i].desc, whole);
+                << "' on '" << arch.name
+                << "' has what its kapla.fix fixes, even with the layer "
+                   "alone on "
+                << (g.layers[i].pins->region ? "its region" : "the chip");
             return false;
           }
+          lg.getOp(int(i))->emitError()
+              << "no valid schedule for layer '" << g.layers[i].name << "' on '"
+              << arch.name << "', even alone on the chip: "
+              << explainNoSchedule(arch, g.layers[i].desc, whole);
+          return false;
+        }
         func.emitError() << "kapla-form-segments: no valid schedule for '"
                          << func.getName() << "' on '" << arch.name << "'";
         return false;
@@ -338,6 +387,10 @@ struct KaplaSolveLayersPass
       // cost model sees them.
       CostModelAnalysis &costs = getAnalysis<CostModelAnalysis>();
       const LayerGraph &g = costs.getGraph().getGraph();
+      if (!checkFixes(func, costs.getGraph(), arch, "kapla-solve-layers")) {
+        ok = false;
+        return;
+      }
       llvm::SmallVector<bool> todo(g.layers.size(), true);
       std::vector<std::pair<LayerDesc, LayerContext>> wanted;
       for (size_t i = 0; i < g.layers.size(); ++i) {
@@ -350,6 +403,18 @@ struct KaplaSolveLayersPass
         todo[i] = resolve || !getDataflow(layerOp);
         if (!todo[i])
           continue;
+        if (const LayerPins *pins = g.layers[i].pins.get();
+            pins && pins->region &&
+            !(*pins->region == costs.getContext(int(i)).region)) {
+          const NodeRegion &r = costs.getContext(int(i)).region;
+          layerOp->emitError()
+              << "kapla-solve-layers: the region of the layer's kapla.fix "
+                 "is not the region of its kapla.constraint ["
+              << r.row0 << ", " << r.col0 << ", " << r.rows << ", " << r.cols
+              << "]";
+          ok = false;
+          return;
+        }
         wanted.emplace_back(g.layers[i].desc, costs.getContext(int(i)));
         // The exact solver starts from the schedule the layer has (the
         // segment search's kapla schedule), not from the descent again.

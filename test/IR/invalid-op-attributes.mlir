@@ -2,7 +2,7 @@
 
 // Discardable kapla.* attributes on upstream ops are verified by the dialect.
 
-// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.name, kapla.weights, kapla.dataflow, kapla.constraint, kapla.optimal, kapla.gap, kapla.stack and kapla.cost}}
+// expected-error @+1 {{unknown attribute 'kapla.schedule'; the kapla dialect defines kapla.arch, kapla.layer, kapla.name, kapla.weights, kapla.fix, kapla.dataflow, kapla.constraint, kapla.optimal, kapla.gap, kapla.stack and kapla.cost}}
 %0 = "tensor.empty"() {kapla.schedule = 1} : () -> tensor<4xf32>
 
 // -----

@@ -19,6 +19,7 @@
 #include "llvm/ADT/STLFunctionalExtras.h"
 
 #include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -48,6 +49,9 @@ struct LayerContext {
   /// Words per GBUF that forwarded data of the segment holds while the layer
   /// runs (reserveForwardedData); the layer's own tiles get the rest.
   int64_t gbufReserved = 0;
+  /// What the user fixed of the layer's schedule (none when null): the
+  /// solvers search only schedules that have it; the cost model ignores it.
+  std::shared_ptr<const LayerPins> pins;
 
   /// The whole node array, data from and to DRAM.
   static LayerContext wholeChip(const ArchDesc &arch);

@@ -11,9 +11,13 @@
 #define KAPLA_DATAFLOW_SEGMENT_H
 
 #include "Kapla/Hardware/Arch.h"
+#include "Kapla/Workload/Layer.h"
+
+#include "llvm/ADT/SmallVector.h"
 
 #include "llvm/Support/Error.h"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -41,6 +45,25 @@ struct SegmentConstraint {
            channelGroups == o.channelGroups && inputOnChip == o.inputOnChip &&
            outputOnChip == o.outputOnChip;
   }
+};
+
+/// Parts of one layer's schedule its user fixed (`kapla.fix` on the op):
+/// every solver searches only the schedules that have them, and the
+/// segment search gives the layer only the region fixed. Per dim (indexed
+/// by Dim) 0 leaves a value free.
+struct LayerPins {
+  /// The tile of one PE and of one node, and over how many PEs and nodes
+  /// the dim is spread (the replication of its REGF and GBUF stack).
+  std::array<int64_t, kNumDims> regfTile{}, peSplit{}, gbufTile{}, nodeSplit{};
+  /// The loops of each level, innermost first, by dims (each names its
+  /// loop class); empty: free.
+  llvm::SmallVector<Dim, 7> regfOrder, gbufOrder;
+  /// The nodes the layer runs on.
+  std::optional<NodeRegion> region;
+
+  bool empty() const;
+  /// A strict order for use as a key.
+  bool operator<(const LayerPins &o) const;
 };
 
 /// Structural rules of a constraint that need no hardware: a non-empty region

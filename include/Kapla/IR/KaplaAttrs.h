@@ -72,6 +72,11 @@ FailureOr<llvm::SmallVector<T>> parseBracketedList(AsmParser &parser) {
     if constexpr (std::is_integral_v<T>) {
       if (parser.parseInteger(value))
         return failure();
+    } else if constexpr (std::is_enum_v<T>) {
+      FailureOr<T> parsed = FieldParser<T>::parse(parser);
+      if (failed(parsed))
+        return failure();
+      value = *parsed;
     } else {
       if (parser.parseAttribute(value))
         return failure();
@@ -116,6 +121,9 @@ DataflowAttr toAttr(MLIRContext *ctx, const LayerDataflow &dataflow);
 
 SegmentConstraint toCore(ConstraintAttr attr);
 ConstraintAttr toAttr(MLIRContext *ctx, const SegmentConstraint &constraint);
+
+LayerPins toCore(FixAttr attr);
+FixAttr toAttr(MLIRContext *ctx, const LayerPins &pins);
 
 CostRecord toCore(CostAttr attr);
 CostAttr toAttr(MLIRContext *ctx, const CostRecord &cost);

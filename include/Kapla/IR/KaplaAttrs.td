@@ -240,6 +240,36 @@ def Kapla_ConstraintAttr : Kapla_Attr<"Constraint", "constraint"> {
   let genVerifyDecl = 1;
 }
 
+def Kapla_FixAttr : Kapla_Attr<"Fix", "fix"> {
+  let summary = "Parts of a layer's schedule its user fixed";
+  let description = [{
+    ```mlir
+    #kapla.fix<pe_split = [K = 8, Ho = 8], regf_order = [C, K, N],
+               region = [0, 0, 2, 2]>
+    ```
+    Written on a layer op before scheduling: every solver searches only
+    schedules with these values, the others stay free. `regf_tile` and
+    `gbuf_tile` are the tiles of one PE and one node, `pe_split` and
+    `node_split` over how many PEs and nodes a dim is spread (the `repl`
+    of its stack), per dim; `regf_order` and `gbuf_order` the loops of a
+    level innermost first by their dims; `region` the nodes the layer
+    runs on, `[row0, col0, rows, cols]`. Every field is optional.
+  }];
+  let parameters = (ins
+    Kapla_OptionalDimAmountsParam:$regf_tile,
+    Kapla_OptionalDimAmountsParam:$pe_split,
+    Kapla_OptionalDimAmountsParam:$gbuf_tile,
+    Kapla_OptionalDimAmountsParam:$node_split,
+    Kapla_OptionalBracketedList<"::mlir::kapla::Dim", "dims">:$regf_order,
+    Kapla_OptionalBracketedList<"::mlir::kapla::Dim", "dims">:$gbuf_order,
+    Kapla_OptionalBracketedList<"int64_t", "[row0, col0, rows, cols]">:$region);
+  let assemblyFormat = [{
+    `<` struct($regf_tile, $pe_split, $gbuf_tile, $node_split, $regf_order,
+               $gbuf_order, $region) `>`
+  }];
+  let genVerifyDecl = 1;
+}
+
 def Kapla_CostAttr : Kapla_Attr<"Cost", "cost"> {
   let summary = "Energy, time and access counts of a layer, segment or network";
   let description = [{

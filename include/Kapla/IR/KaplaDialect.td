@@ -33,6 +33,9 @@ def Kapla_Dialect : Dialect {
     static constexpr ::llvm::StringLiteral kCostAttrName = "kapla.cost";
     static constexpr ::llvm::StringLiteral kNameAttrName = "kapla.name";
     static constexpr ::llvm::StringLiteral kWeightsAttrName = "kapla.weights";
+    /// A #kapla.fix: parts of the layer's schedule its user fixed, written
+    /// before scheduling (the op need not be a layer yet).
+    static constexpr ::llvm::StringLiteral kFixAttrName = "kapla.fix";
     /// A unit attribute: the exhaustive search visited its whole space for
     /// this layer, so its dataflow is the optimum under the cost model.
     static constexpr ::llvm::StringLiteral kOptimalAttrName = "kapla.optimal";

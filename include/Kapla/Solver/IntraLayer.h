@@ -91,6 +91,15 @@ struct SolveOptions {
   ForEach forEach;
 };
 
+/// Whether `pins` can fix part of a schedule of `layer` on `arch`: every
+/// dim pinned is a loop of the kind, tiles and splits within the extents
+/// and within each other, splits within a node's PEs and the region's
+/// nodes, each level's order names each loop class once (its dims
+/// together) and every class with a loop, the region within the node
+/// array. The error names the field.
+llvm::Error checkPins(const ArchDesc &arch, const LayerDesc &layer,
+                      const LayerPins &pins);
+
 /// Why no dataflow of `layer` may be valid in `ctx`: the rule the smallest
 /// one (every tile and split 1, loop orders as the PE template starts them)
 /// breaks, or a note that it is valid.

@@ -7,10 +7,13 @@
 
 #include "llvm/ADT/SmallVector.h"
 
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace mlir::kapla {
+
+struct LayerPins; // Kapla/Dataflow/Segment.h
 
 /// One layer of a network graph.
 struct LayerNode {
@@ -25,6 +28,8 @@ struct LayerNode {
   /// The layer's output (possibly through layout ops and fused epilogues) is
   /// a network output.
   bool isNetworkOutput = false;
+  /// What the user fixed of the layer's schedule (`kapla.fix`), if anything.
+  std::shared_ptr<const LayerPins> pins;
 };
 
 /// The layers of a network in topological order: every producer has a
