@@ -838,7 +838,8 @@ std::optional<Value> OnnxImporter::withBias(const onnx::NodeProto &node,
 /// weights flipped and with input and output channels swapped (a
 /// linalg.generic over the weights alone: no layer). The layer is a CONV
 /// over the zero-filled input: its MACs count the zeros, as an accelerator
-/// running it this way does.
+/// running it this way does. In groups, a CONV per group of channels,
+/// concatenated; with a group per channel, one DWCONV.
 bool OnnxImporter::importConvTranspose(const onnx::NodeProto &node) {
   std::optional<Value> x = input(node, 0), w = input(node, 1);
   if (!x || !w)
@@ -846,39 +847,72 @@ bool OnnxImporter::importConvTranspose(const onnx::NodeProto &node) {
   if (x->shape.size() != 4 || w->shape.size() != 4)
     return fail("only 2-D transposed convolutions (4-D input and weights) "
                 "are imported");
-  if (intAttr(node, "group", 1) != 1)
-    return fail("only group 1 is imported");
-  if (stringAttr(node, "auto_pad", "NOTSET") != "NOTSET")
-    return fail("auto_pad is not imported (give pads)");
-  if (intsAttr(node, "output_shape"))
-    return fail("output_shape is not imported (give pads and "
-                "output_padding)");
-  int64_t n = x->shape[0], c = x->shape[1], k = w->shape[1];
-  if (w->shape[0] != c)
+  int64_t group = intAttr(node, "group", 1);
+  int64_t n = x->shape[0], c = x->shape[1];
+  if (group < 1 || c % group || w->shape[0] != c)
     return fail("weights " + tensorType(w->shape) + " do not fit input " +
-                tensorType(x->shape));
+                tensorType(x->shape) + " in " + std::to_string(group) +
+                " groups");
+  int64_t cg = c / group, kg = w->shape[1], k = kg * group;
   Shape kernel = {w->shape[2], w->shape[3]};
   Shape strides = intsAttr(node, "strides").value_or(Shape{1, 1});
   Shape dilations = intsAttr(node, "dilations").value_or(Shape{1, 1});
-  Shape pads = intsAttr(node, "pads").value_or(Shape{0, 0, 0, 0});
   Shape extra = intsAttr(node, "output_padding").value_or(Shape{0, 0});
-  if (strides.size() != 2 || dilations.size() != 2 || pads.size() != 4 ||
-      extra.size() != 2)
-    return fail("strides, dilations and output_padding must have 2 values, "
-                "pads 4");
+  if (strides.size() != 2 || dilations.size() != 2 || extra.size() != 2)
+    return fail("strides, dilations and output_padding must have 2 values");
   for (int d = 0; d < 2; ++d)
-    if (strides[d] < 1 || dilations[d] < 1 || pads[d] < 0 || pads[d + 2] < 0 ||
-        extra[d] < 0 || extra[d] >= strides[d])
-      return fail("strides and dilations must be positive, pads and "
-                  "output_padding not negative, output_padding below the "
-                  "stride");
+    if (strides[d] < 1 || dilations[d] < 1 || extra[d] < 0 ||
+        extra[d] >= strides[d])
+      return fail("strides and dilations must be positive, output_padding "
+                  "not negative and below the stride");
   constexpr int64_t kLarge = int64_t(1) << 20;
-  for (int64_t v :
-       {strides[0], strides[1], dilations[0], dilations[1], pads[0], pads[1],
-        pads[2], pads[3], kernel[0], kernel[1], x->shape[2], x->shape[3]})
+  for (int64_t v : {strides[0], strides[1], dilations[0], dilations[1],
+                    kernel[0], kernel[1], x->shape[2], x->shape[3]})
     if (v > kLarge)
-      return fail("a stride, dilation, pad, kernel or input size above " +
+      return fail("a stride, dilation, kernel or input size above " +
                   std::to_string(kLarge) + " is not imported");
+  // The pads: given, or from the output's size (`output_shape`, or the
+  // input's times the stride with SAME_UPPER and SAME_LOWER): the full
+  // output less that size, split as ONNX defines (the odd one at the end
+  // with SAME_UPPER, else at the start).
+  std::string autoPad = stringAttr(node, "auto_pad", "NOTSET");
+  if (autoPad != "NOTSET" && autoPad != "VALID" && autoPad != "SAME_UPPER" &&
+      autoPad != "SAME_LOWER")
+    return fail("auto_pad '" + autoPad +
+                "' is not one of NOTSET, VALID, "
+                "SAME_UPPER, SAME_LOWER");
+  Shape pads(4, 0);
+  std::optional<Shape> outputShape = intsAttr(node, "output_shape");
+  if (outputShape && outputShape->size() == 4)
+    outputShape = Shape{(*outputShape)[2], (*outputShape)[3]};
+  if (!outputShape && (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER"))
+    outputShape = Shape{x->shape[2] * strides[0], x->shape[3] * strides[1]};
+  if (outputShape) {
+    if (outputShape->size() != 2)
+      return fail("output_shape must have 2 values (or 4 with the batch "
+                  "and channels)");
+    for (int d = 0; d < 2; ++d) {
+      int64_t want = (*outputShape)[d];
+      int64_t full = strides[d] * (x->shape[2 + d] - 1) + extra[d] +
+                     (kernel[d] - 1) * dilations[d] + 1;
+      if (want < 1 || want > full)
+        return fail("output_shape " + std::to_string(want) +
+                    " is not between 1 and the " + std::to_string(full) +
+                    " the transposed convolution gives (give "
+                    "output_padding for more)");
+      int64_t total = full - want;
+      int64_t atEnd = autoPad == "SAME_UPPER" ? total - total / 2 : total / 2;
+      pads[d] = total - atEnd;
+      pads[d + 2] = atEnd;
+    }
+  } else if (autoPad == "NOTSET") {
+    pads = intsAttr(node, "pads").value_or(Shape{0, 0, 0, 0});
+    if (pads.size() != 4)
+      return fail("pads must have 4 values");
+    for (int64_t p : pads)
+      if (p < 0 || p > kLarge)
+        return fail("pads must be between 0 and " + std::to_string(kLarge));
+  }
   // The zero-filled input.
   Value up = *x;
   if (strides[0] > 1 || strides[1] > 1) {
@@ -921,23 +955,80 @@ bool OnnxImporter::importConvTranspose(const onnx::NodeProto &node) {
       return fail("the pads leave no output");
     out[2 + d] = xp->shape[2 + d] - span + 1;
   }
-  // The weights flipped, channels swapped: [K, C, kh, kw].
-  Shape wf = {k, c, kernel[0], kernel[1]};
-  std::string flip = "affine_map<(d0, d1, d2, d3) -> (d1, d0, " +
-                     std::to_string(kernel[0] - 1) + " - d2, " +
-                     std::to_string(kernel[1] - 1) + " - d3)>";
-  std::string wr = generic({{w->ssa, flip}}, {tensorType(w->shape)}, empty(wf),
-                           wf, identityMap(4), parallel(4),
-                           [](std::vector<std::string> &a) { return a[0]; });
-  std::string init = filled(out, 0.0), r = fresh();
-  emit(r + " = linalg.conv_2d_nchw_fchw {dilations = dense<[" +
-       join(dilations, ", ") +
-       "]> : tensor<2xi64>, strides = dense<1> : "
-       "tensor<2xi64>} ins(" +
-       xp->ssa + ", " + wr + " : " + tensorType(xp->shape) + ", " +
-       tensorType(wf) + ") outs(" + init + " : " + tensorType(out) + ") -> " +
-       tensorType(out));
-  std::optional<Value> biased = withBias(node, {r, out}, k);
+  std::string windowAttrs = "{dilations = dense<[" + join(dilations, ", ") +
+                            "]> : tensor<2xi64>, strides = dense<1> : "
+                            "tensor<2xi64>}";
+  std::string kh1 = std::to_string(kernel[0] - 1),
+              kw1 = std::to_string(kernel[1] - 1);
+  Value y;
+  if (group > 1 && cg == 1 && kg == 1) {
+    // Depthwise: one flipped filter per channel, [C, kh, kw] (a
+    // linalg.generic over the weights alone: no layer).
+    Shape wf = {c, kernel[0], kernel[1]};
+    std::string flip = "affine_map<(d0, d1, d2) -> (d0, 0, " + kh1 + " - d1, " +
+                       kw1 + " - d2)>";
+    std::string wr = generic({{w->ssa, flip}}, {tensorType(w->shape)},
+                             empty(wf), wf, identityMap(3), parallel(3),
+                             [](std::vector<std::string> &a) { return a[0]; });
+    std::string init = filled(out, 0.0), r = fresh();
+    emit(r + " = linalg.depthwise_conv_2d_nchw_chw " + windowAttrs + " ins(" +
+         xp->ssa + ", " + wr + " : " + tensorType(xp->shape) + ", " +
+         tensorType(wf) + ") outs(" + init + " : " + tensorType(out) + ") -> " +
+         tensorType(out));
+    y = {r, out};
+  } else {
+    // Per group: its input channels convolved with its weights flipped,
+    // channels swapped ([Kg, Cg, kh, kw]); the groups concatenated.
+    std::vector<Value> parts;
+    for (int64_t g = 0; g < group; ++g) {
+      Value in = *xp;
+      if (group > 1) {
+        Shape xs = {n, cg, xp->shape[2], xp->shape[3]};
+        std::string xr = fresh();
+        emit(xr + " = tensor.extract_slice " + xp->ssa + "[0, " +
+             std::to_string(g * cg) + ", 0, 0] [" + join(xs, ", ") +
+             "] [1, 1, 1, 1] : " + tensorType(xp->shape) + " to " +
+             tensorType(xs));
+        in = {xr, xs};
+      }
+      Value wg = *w;
+      if (group > 1) {
+        Shape ws = {cg, kg, kernel[0], kernel[1]};
+        std::string wr = fresh();
+        emit(wr + " = tensor.extract_slice " + w->ssa + "[" +
+             std::to_string(g * cg) + ", 0, 0, 0] [" + join(ws, ", ") +
+             "] [1, 1, 1, 1] : " + tensorType(w->shape) + " to " +
+             tensorType(ws));
+        wg = {wr, ws};
+      }
+      Shape wf = {kg, cg, kernel[0], kernel[1]};
+      std::string flip = "affine_map<(d0, d1, d2, d3) -> (d1, d0, " + kh1 +
+                         " - d2, " + kw1 + " - d3)>";
+      std::string wr =
+          generic({{wg.ssa, flip}}, {tensorType(wg.shape)}, empty(wf), wf,
+                  identityMap(4), parallel(4),
+                  [](std::vector<std::string> &a) { return a[0]; });
+      Shape o = {n, kg, out[2], out[3]};
+      std::string init = filled(o, 0.0), r = fresh();
+      emit(r + " = linalg.conv_2d_nchw_fchw " + windowAttrs + " ins(" + in.ssa +
+           ", " + wr + " : " + tensorType(in.shape) + ", " + tensorType(wf) +
+           ") outs(" + init + " : " + tensorType(o) + ") -> " + tensorType(o));
+      parts.push_back({r, o});
+    }
+    if (parts.size() == 1) {
+      y = parts.front();
+    } else {
+      std::string r = fresh(), ins, types;
+      for (size_t i = 0; i < parts.size(); ++i) {
+        ins += (i ? ", " : "") + parts[i].ssa;
+        types += (i ? ", " : "") + tensorType(parts[i].shape);
+      }
+      emit(r + " = tensor.concat dim(1) " + ins + " : (" + types + ") -> " +
+           tensorType(out));
+      y = {r, out};
+    }
+  }
+  std::optional<Value> biased = withBias(node, y, k);
   return biased && define(node, *biased);
 }
 
@@ -1346,29 +1437,41 @@ bool OnnxImporter::importTranspose(const onnx::NodeProto &node) {
   return define(node, {r, o});
 }
 
-/// Resize by whole factors with the nearest sample: out[..., y, x] =
+/// Resize by whole factors up. With the nearest sample: out[..., y, x] =
 /// in[..., y / s, x / t] (floor), a linalg.generic whose input map divides
 /// (no layer: it moves data). That is the nearest sample for
 /// `coordinate_transformation_mode` asymmetric with `nearest_mode` floor,
 /// and for half_pixel (and pytorch_half_pixel, tf_half_pixel_for_nn) with
 /// round_prefer_floor or round_prefer_ceil (with a whole factor no sample
-/// falls half-way). Other modes are an error naming the attribute.
+/// falls half-way). Linear (N-linear over the dims that grow, at most 3):
+/// each output samples the input at x_original (half_pixel: (y + 0.5) / s -
+/// 0.5; asymmetric: y / s; align_corners: y (in - 1) / (out - 1)), between
+/// its two neighbours floor(x) and floor(x) + 1 clamped to the input, with
+/// weights 1 - frac(x) and frac(x) (ONNX's definition); a linalg.generic
+/// that extracts the neighbours: no layer. Other modes are an error naming
+/// the attribute.
 bool OnnxImporter::importResize(const onnx::NodeProto &node) {
   std::optional<Value> x = input(node, 0);
   if (!x)
     return false;
   std::string mode = stringAttr(node, "mode", "nearest");
-  if (mode != "nearest")
-    return fail("mode '" + mode + "' is not imported (only nearest)");
+  if (mode != "nearest" && mode != "linear")
+    return fail("mode '" + mode + "' is not imported (nearest and linear)");
   std::string coords =
       stringAttr(node, "coordinate_transformation_mode", "half_pixel");
+  if (mode == "linear" && coords != "half_pixel" &&
+      coords != "pytorch_half_pixel" && coords != "asymmetric" &&
+      coords != "align_corners")
+    return fail("coordinate_transformation_mode '" + coords +
+                "' is not imported with mode linear (half_pixel, "
+                "pytorch_half_pixel, asymmetric, align_corners)");
   std::string nearest = stringAttr(node, "nearest_mode", "round_prefer_floor");
   bool halfPixel = coords == "half_pixel" || coords == "pytorch_half_pixel" ||
                    coords == "tf_half_pixel_for_nn";
   bool rounds =
       nearest == "round_prefer_floor" || nearest == "round_prefer_ceil";
-  if (!((coords == "asymmetric" && nearest == "floor") ||
-        (halfPixel && rounds)))
+  if (mode == "nearest" && !((coords == "asymmetric" && nearest == "floor") ||
+                             (halfPixel && rounds)))
     return fail("coordinate_transformation_mode '" + coords +
                 "' with nearest_mode '" + nearest +
                 "' is not imported (asymmetric with floor, or half_pixel "
@@ -1421,9 +1524,99 @@ bool OnnxImporter::importResize(const onnx::NodeProto &node) {
              (f > 1 ? " floordiv " + std::to_string(f) : "");
   }
   std::string map = "affine_map<(" + dims(rank) + ") -> (" + exprs + ")>";
-  std::string r = generic({{x->ssa, map}}, {tensorType(x->shape)}, empty(out),
-                          out, identityMap(rank), parallel(rank),
-                          [](std::vector<std::string> &a) { return a[0]; });
+  if (mode == "nearest") {
+    std::string r = generic({{x->ssa, map}}, {tensorType(x->shape)}, empty(out),
+                            out, identityMap(rank), parallel(rank),
+                            [](std::vector<std::string> &a) { return a[0]; });
+    return define(node, {r, out});
+  }
+  std::vector<int> grown;
+  for (int d = 0; d < rank; ++d)
+    if (out[d] > x->shape[d])
+      grown.push_back(d);
+  if (grown.size() > 3)
+    return fail("linear resize of more than 3 dims is not imported");
+  // The body reads the neighbours with tensor.extract; the nearest sample
+  // is its operand (unused) so that the generic has one.
+  std::string r = generic(
+      {{x->ssa, map}}, {tensorType(x->shape)}, empty(out), out,
+      identityMap(rank), parallel(rank), [&](std::vector<std::string> &) {
+        auto raw = [&](const std::string &rhs) {
+          std::string t = "%t" + std::to_string(next++);
+          regionOps << "      " << t << " = " << rhs << "\n";
+          return t;
+        };
+        auto f32 = [&](double v) {
+          char buf[64];
+          std::snprintf(buf, sizeof(buf), "%.17g", v);
+          std::string text = buf;
+          if (text.find_first_of(".e") == std::string::npos)
+            text += ".0";
+          return raw("arith.constant " + text + " : f32");
+        };
+        auto i64 = [&](int64_t v) {
+          return raw("arith.constant " + std::to_string(v) + " : i64");
+        };
+        // Per grown dim: its two neighbours (as indices) and the weight of
+        // the second.
+        std::vector<std::array<std::string, 2>> at(rank);
+        std::vector<std::string> frac(rank);
+        for (int d : grown) {
+          int64_t in = x->shape[d], o = out[d];
+          std::string y = raw("linalg.index " + std::to_string(d) + " : index");
+          std::string yf =
+              raw("arith.sitofp " +
+                  raw("arith.index_cast " + y + " : index to i64") +
+                  " : i64 to f32");
+          std::string src;
+          if (coords == "asymmetric")
+            src = line("arith.divf " + yf + ", " + f32(double(o / in)));
+          else if (coords == "align_corners")
+            src = line("arith.mulf " + yf + ", " +
+                       f32(o > 1 ? double(in - 1) / double(o - 1) : 0.0));
+          else
+            src = line("arith.subf " +
+                       line("arith.divf " +
+                            line("arith.addf " + yf + ", " + f32(0.5)) + ", " +
+                            f32(double(o / in))) +
+                       ", " + f32(0.5));
+          std::string fl = line("math.floor " + src);
+          frac[d] = line("arith.subf " + src + ", " + fl);
+          std::string i0 = raw("arith.fptosi " + fl + " : f32 to i64");
+          std::string i1 = raw("arith.addi " + i0 + ", " + i64(1) + " : i64");
+          for (int k = 0; k < 2; ++k) {
+            std::string v = k ? i1 : i0;
+            std::string lo = raw("arith.maxsi " + v + ", " + i64(0) + " : i64");
+            std::string c =
+                raw("arith.minsi " + lo + ", " + i64(in - 1) + " : i64");
+            at[d][k] = raw("arith.index_cast " + c + " : i64 to index");
+          }
+        }
+        std::string one = f32(1.0), sum;
+        for (unsigned corner = 0; corner < (1u << grown.size()); ++corner) {
+          std::string coordsText, weight;
+          for (int d = 0, g = 0; d < rank; ++d) {
+            std::string c;
+            if (g < int(grown.size()) && grown[g] == d) {
+              bool second = corner & (1u << g);
+              c = at[d][second];
+              std::string w =
+                  second ? frac[d] : line("arith.subf " + one + ", " + frac[d]);
+              weight =
+                  weight.empty() ? w : line("arith.mulf " + weight + ", " + w);
+              ++g;
+            } else {
+              c = raw("linalg.index " + std::to_string(d) + " : index");
+            }
+            coordsText += (d ? ", " : "") + c;
+          }
+          std::string v = raw("tensor.extract " + x->ssa + "[" + coordsText +
+                              "] : " + tensorType(x->shape));
+          std::string term = line("arith.mulf " + v + ", " + weight);
+          sum = sum.empty() ? term : line("arith.addf " + sum + ", " + term);
+        }
+        return sum;
+      });
   return define(node, {r, out});
 }
 

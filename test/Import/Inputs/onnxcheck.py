@@ -334,13 +334,64 @@ def upsample():
     return graph, evaluate
 
 
+def linear_resize(x, out_shape, coords):
+    """ONNX's linear Resize, one dim at a time (it is separable): output y
+    samples the input at x_original, between floor(x_original) and the next,
+    both clamped to the input, weighted 1 - frac and frac."""
+    for d, o in enumerate(out_shape):
+        n = x.shape[d]
+        if o == n:
+            continue
+        m = np.zeros((o, n))
+        for y in range(o):
+            if coords == "asymmetric":
+                src = y * n / o
+            elif coords == "align_corners":
+                src = y * (n - 1) / (o - 1) if o > 1 else 0.0
+            else:  # half_pixel
+                src = (y + 0.5) * n / o - 0.5
+            i0 = int(np.floor(src))
+            frac = src - i0
+            m[y, min(max(i0, 0), n - 1)] += 1 - frac
+            m[y, min(max(i0 + 1, 0), n - 1)] += frac
+        x = np.moveaxis(np.tensordot(m, np.moveaxis(x, d, 0), axes=1), 0, d)
+    return x
+
+
 def resize_linear():
-    """A resize kapla does not import: linear interpolation."""
+    """Resize with linear interpolation by whole factors: half_pixel by
+    scales, asymmetric by sizes (3 and 2), align_corners."""
+    nodes = [
+        const("scales", [1.0, 1.0, 2.0, 2.0]),
+        helper.make_node("Resize", ["x", "", "scales"], ["y1"], name="up",
+                         mode="linear"),
+        const("sizes", [1, 2, 18, 12], TensorProto.INT64),
+        helper.make_node("Resize", ["y1", "", "", "sizes"], ["y2"],
+                         name="up3", mode="linear",
+                         coordinate_transformation_mode="asymmetric"),
+        helper.make_node("Resize", ["y2", "", "scales"], ["y3"], name="ac",
+                         mode="linear",
+                         coordinate_transformation_mode="align_corners"),
+    ]
+    graph = helper.make_graph(
+        nodes, "resize_linear", [float_input("x", [1, 2, 3, 3])],
+        [float_input("y3", [1, 2, 36, 24])])
+
+    def evaluate(a):
+        (x,) = a
+        y1 = linear_resize(x, (1, 2, 6, 6), "half_pixel")
+        y2 = linear_resize(y1, (1, 2, 18, 12), "asymmetric")
+        return [linear_resize(y2, (1, 2, 36, 24), "align_corners")]
+    return graph, evaluate
+
+
+def resize_cubic():
+    """A resize kapla does not import: cubic interpolation."""
     graph = helper.make_graph(
         [const("scales", [1.0, 1.0, 2.0, 2.0]),
          helper.make_node("Resize", ["x", "", "scales"], ["y"], name="up",
-                          mode="linear")],
-        "resize_linear", [float_input("x", [1, 2, 3, 3])],
+                          mode="cubic")],
+        "resize_cubic", [float_input("x", [1, 2, 3, 3])],
         [float_input("y", [1, 2, 6, 6])])
     return graph, None
 
@@ -370,6 +421,52 @@ def deconv():
         y2 = conv_transpose(y1, w2, dil=(2, 2))
         return [conv_transpose(y2, w3, pads=(3, 0, 0, 2))]
     return graph, evaluate
+
+
+def grouped_conv_transpose(x, w, groups, b=None, **kw):
+    """conv_transpose per group of input channels, concatenated."""
+    cg = x.shape[1] // groups
+    ys = [conv_transpose(x[:, g * cg:(g + 1) * cg], w[g * cg:(g + 1) * cg], **kw)
+          for g in range(groups)]
+    y = np.concatenate(ys, axis=1)
+    return y if b is None else y + b.reshape(1, -1, 1, 1)
+
+
+def deconv_groups():
+    """ConvTranspose in 2 groups with an output_shape (6 of the 7 rows and
+    cols the stride gives: pads 1 at the start, 0 at the end); depthwise
+    (a group per channel) with auto_pad SAME_UPPER (12 = 6 x 2 of 13: pad 1
+    at the end) and a bias."""
+    nodes = [
+        helper.make_node("ConvTranspose", ["x", "w1"], ["y1"], name="grp",
+                         group=2, strides=[2, 2], output_shape=[6, 6]),
+        helper.make_node("ConvTranspose", ["y1", "w2", "b2"], ["y2"],
+                         name="dw", group=6, strides=[2, 2],
+                         auto_pad="SAME_UPPER"),
+    ]
+    graph = helper.make_graph(
+        nodes, "deconv_groups", [float_input("x", [1, 4, 3, 3])],
+        [float_input("y2", [1, 6, 12, 12])],
+        [weight("w1", [4, 3, 3, 3]), weight("w2", [6, 1, 3, 3]),
+         weight("b2", [6])])
+
+    def evaluate(a):
+        x, w1, w2, b2 = a
+        y1 = grouped_conv_transpose(x, w1, 2, strides=(2, 2),
+                                    pads=(1, 1, 0, 0))
+        return [grouped_conv_transpose(y1, w2, 6, b2, strides=(2, 2),
+                                       pads=(0, 0, 1, 1))]
+    return graph, evaluate
+
+
+def deconv_too_big():
+    """A ConvTranspose whose output_shape exceeds what it gives."""
+    graph = helper.make_graph(
+        [helper.make_node("ConvTranspose", ["x", "w"], ["y"], name="big",
+                          strides=[2, 2], output_shape=[9, 9])],
+        "deconv_too_big", [float_input("x", [1, 2, 3, 3])],
+        [float_input("y", [1, 2, 9, 9])], [weight("w", [2, 2, 3, 3])])
+    return graph, None
 
 
 def lookup():
@@ -415,7 +512,9 @@ def symbolic():
 MODELS = {"cnn": cnn, "transformer": transformer, "embedding": embedding,
           "lookup": lookup, "unsupported": unsupported,
           "upsample": upsample, "resize_linear": resize_linear,
-          "deconv": deconv,
+          "resize_cubic": resize_cubic,
+          "deconv": deconv, "deconv_groups": deconv_groups,
+          "deconv_too_big": deconv_too_big,
           "avgpool_excluding_pads": avgpool_excluding_pads,
           "symbolic": symbolic}
 
