@@ -350,6 +350,13 @@ public:
     std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
     std::array<double, 6> gbufCapacity{}, regfCapacity{};
     double pesUB = 1, nodesUB = 1;
+    /// boundFor's terms per tensor that depend on one order: per GBUF
+    /// order the energy of the words crossing the GBUF boundary and the
+    /// DRAM words, and the GBUF reads (and their energy below the GBUF)
+    /// when no REGF loop moves the tensor; per REGF order those when one
+    /// does.
+    std::array<std::array<double, 6>, kNumTensors> boundary{}, dram{},
+        readsStill{}, belowStill{}, readsMoved{}, belowMoved{};
   };
 
   /// Fills `t` from the dim states.
@@ -426,6 +433,42 @@ public:
       // needs them (capacityOf).
       t.gbufCapacity[o] = gbufOrderOn(o) ? NAN : INFINITY;
       t.regfCapacity[o] = regfOrderOn(o) ? NAN : INFINITY;
+      const EnergyTable &e = arch.energy;
+      for (int x = 0; x < kNumTensors; ++x) {
+        const TensorInfo &ti = tensors[x];
+        if (!ti.present)
+          continue;
+        // A REGF loop that moves the tensor leaves every GBUF loop outside:
+        // each of them that leaves it in place refetches it.
+        double rg = t.gbufRefetch[x][o];
+        double wordsG =
+            ti.readWrite ? ti.words * (2 * rg - 1) : ti.words * t.replN[x] * rg;
+        if (ti.readWrite || !opts.bufferSharing) {
+          t.boundary[x][o] = ti.perWordG * wordsG;
+          t.dram[x][o] = wordsG;
+        } else {
+          // Buffer sharing over a group of s of the replN nodes that hold a
+          // tile fetches replN / s copies, each shard passing s - 1 nodes
+          // at least one hop apart: per word at least min(replN P, P +
+          // (replN - 1) hop) for P = perWordG (and at least one copy).
+          t.boundary[x][o] =
+              ti.words * rg *
+              std::min(t.replN[x] * ti.perWordG,
+                       ti.perWordG + (t.replN[x] - 1) * e.nocHop);
+          t.dram[x][o] = ti.words * rg;
+        }
+        auto reads = [&](double refetch) {
+          return ti.words * t.replN[x] *
+                 (ti.readWrite ? 2 * refetch - 1 : refetch);
+        };
+        auto below = [&](double atGbuf) {
+          return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
+        };
+        t.readsStill[x][o] = reads(rg);
+        t.belowStill[x][o] = below(t.readsStill[x][o]);
+        t.readsMoved[x][o] = reads(t.regfRefetch[x][o] * t.gbufIdle[x]);
+        t.belowMoved[x][o] = below(t.readsMoved[x][o]);
+      }
     }
   }
 
@@ -448,30 +491,12 @@ public:
       const TensorInfo &ti = tensors[x];
       if (!ti.present)
         continue;
-      // A REGF loop that moves the tensor leaves every GBUF loop outside:
-      // each of them that leaves it in place refetches it.
-      double rg = t.gbufRefetch[x][g];
-      double rr = t.regfMoves[x][r] ? t.regfRefetch[x][r] * t.gbufIdle[x] : rg;
-      double wordsG = ti.readWrite ? ti.words * (2 * rg - 1)
-                                   : ti.words * t.replN[x] * rg;
-      double atGbuf = ti.words * t.replN[x] * (ti.readWrite ? 2 * rr - 1 : rr);
-      if (ti.readWrite || !opts.bufferSharing) {
-        atBoundary += ti.perWordG * wordsG;
-        if (ti.offChip)
-          dramWords += wordsG;
-      } else {
-        // Buffer sharing over a group of s of the replN nodes that hold a
-        // tile fetches replN / s copies, each shard passing s - 1 nodes at
-        // least one hop apart: per word at least min(replN P, P +
-        // (replN - 1) hop) for P = perWordG (and at least one copy).
-        atBoundary += ti.words * rg *
-                      std::min(t.replN[x] * ti.perWordG,
-                               ti.perWordG + (t.replN[x] - 1) * e.nocHop);
-        if (ti.offChip)
-          dramWords += ti.words * rg;
-      }
-      belowGbuf += e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
-      gbufReads += atGbuf;
+      atBoundary += t.boundary[x][g];
+      if (ti.offChip)
+        dramWords += t.dram[x][g];
+      bool moved = t.regfMoves[x][r];
+      belowGbuf += moved ? t.belowMoved[x][r] : t.belowStill[x][g];
+      gbufReads += moved ? t.readsMoved[x][r] : t.readsStill[x][g];
     }
     double energy = constEnergy + std::max(atBoundary, gbufCapacity) +
                     std::max({belowGbuf, regfCapacity, busFloor});
