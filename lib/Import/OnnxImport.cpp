@@ -2238,6 +2238,72 @@ std::optional<std::string> OnnxImporter::run() {
 
 } // namespace
 
+namespace {
+/// Makes the model safe for ONNX's shape inference, whose convolution rule
+/// (Debian's libonnx 1.12) reads past the input's dims when a Conv without
+/// `kernel_shape` has weights of a higher rank than its input: such a
+/// Conv gets the `kernel_shape` ONNX defines by default (the weights' dims
+/// after the first two), and one whose weights' shape is not known before
+/// inference is refused. The error names the node and its operator.
+std::optional<std::pair<std::string, std::string>>
+guardShapeInference(onnx::ModelProto &model) {
+  onnx::GraphProto &graph = *model.mutable_graph();
+  // Ranks known before inference: initializers, typed graph inputs and
+  // value infos, Constant outputs.
+  std::map<std::string, std::vector<int64_t>> dims;
+  for (const onnx::TensorProto &t : graph.initializer())
+    dims[t.name()].assign(t.dims().begin(), t.dims().end());
+  auto typed = [&](const onnx::ValueInfoProto &v) {
+    if (!v.type().has_tensor_type() || !v.type().tensor_type().has_shape())
+      return;
+    std::vector<int64_t> d;
+    for (const auto &dim : v.type().tensor_type().shape().dim())
+      d.push_back(dim.has_dim_value() ? dim.dim_value() : -1);
+    dims.emplace(v.name(), std::move(d));
+  };
+  for (const onnx::ValueInfoProto &v : graph.input())
+    typed(v);
+  for (const onnx::ValueInfoProto &v : graph.value_info())
+    typed(v);
+  for (onnx::NodeProto &node : *graph.mutable_node()) {
+    if (node.op_type() == "Constant" && node.output_size() == 1)
+      for (const onnx::AttributeProto &a : node.attribute())
+        if (a.name() == "value" && a.has_t())
+          dims[node.output(0)].assign(a.t().dims().begin(), a.t().dims().end());
+    int weight = node.op_type() == "Conv" || node.op_type() == "ConvInteger" ? 1
+                 : node.op_type() == "QLinearConv"                           ? 3
+                                                   : -1;
+    if (weight < 0 || !node.domain().empty())
+      continue;
+    bool hasKernel = llvm::any_of(node.attribute(), [](const auto &a) {
+      return a.name() == "kernel_shape";
+    });
+    if (hasKernel)
+      continue;
+    std::string name = node.name().empty() && node.output_size()
+                           ? node.output(0)
+                           : node.name();
+    auto it =
+        weight < node.input_size() ? dims.find(node.input(weight)) : dims.end();
+    if (it == dims.end())
+      return std::make_pair(name, node.op_type() +
+                                      "): kernel_shape is missing and the "
+                                      "weights' shape is not known before "
+                                      "shape inference (give kernel_shape)");
+    if (it->second.size() < 3)
+      return std::make_pair(name, node.op_type() + "): weights of rank " +
+                                      std::to_string(it->second.size()) +
+                                      " (a convolution's have 3 or more)");
+    onnx::AttributeProto *k = node.add_attribute();
+    k->set_name("kernel_shape");
+    k->set_type(onnx::AttributeProto::INTS);
+    for (size_t i = 2; i < it->second.size(); ++i)
+      k->add_ints(it->second[i]);
+  }
+  return std::nullopt;
+}
+} // namespace
+
 OwningOpRef<ModuleOp> mlir::kapla::importOnnxModel(llvm::StringRef bytes,
                                                    llvm::StringRef fileName,
                                                    MLIRContext *context) {
@@ -2248,6 +2314,15 @@ OwningOpRef<ModuleOp> mlir::kapla::importOnnxModel(llvm::StringRef bytes,
       !model.has_graph()) {
     emitError(fileLoc) << "not an ONNX model (the file does not parse as an "
                           "ONNX ModelProto with a graph)";
+    return nullptr;
+  }
+  if (auto unsafe = guardShapeInference(model)) {
+    InFlightDiagnostic diag =
+        emitError(unsafe->first.empty()
+                      ? fileLoc
+                      : Location(NameLoc::get(
+                            StringAttr::get(context, unsafe->first), fileLoc)));
+    diag << "node '" << unsafe->first << "' (" << unsafe->second;
     return nullptr;
   }
   try {

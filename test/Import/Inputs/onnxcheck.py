@@ -469,6 +469,27 @@ def deconv_too_big():
     return graph, None
 
 
+def conv_rank():
+    """A Conv without kernel_shape whose weights have a higher rank than its
+    input (ONNX's own shape inference read past the input's dims on it)."""
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["y"], name="c6", group=2)],
+        "conv_rank", [float_input("x", [1, 4, 8, 8])],
+        [float_input("y", [1, 4, 6, 6])], [weight("w", [4, 2, 3, 3, 2, 2])])
+    return graph, None
+
+
+def conv_computed_weights():
+    """A Conv without kernel_shape whose weights a node computes."""
+    graph = helper.make_graph(
+        [helper.make_node("Relu", ["w"], ["wr"], name="pos"),
+         helper.make_node("Conv", ["x", "wr"], ["y"], name="c")],
+        "conv_computed_weights",
+        [float_input("x", [1, 3, 8, 8]), float_input("w", [4, 3, 3, 3])],
+        [float_input("y", [1, 4, 6, 6])])
+    return graph, None
+
+
 def lookup():
     """Token ids as the model's input (int64), their embeddings from a
     weight table, projected by a MatMul."""
@@ -514,7 +535,8 @@ MODELS = {"cnn": cnn, "transformer": transformer, "embedding": embedding,
           "upsample": upsample, "resize_linear": resize_linear,
           "resize_cubic": resize_cubic,
           "deconv": deconv, "deconv_groups": deconv_groups,
-          "deconv_too_big": deconv_too_big,
+          "deconv_too_big": deconv_too_big, "conv_rank": conv_rank,
+          "conv_computed_weights": conv_computed_weights,
           "avgpool_excluding_pads": avgpool_excluding_pads,
           "symbolic": symbolic}
 
