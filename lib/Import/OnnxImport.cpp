@@ -28,12 +28,15 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/SourceMgr.h"
 
+#include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstring>
 #include <functional>
 #include <limits>
@@ -43,6 +46,9 @@
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace mlir;
 
@@ -2302,6 +2308,76 @@ guardShapeInference(onnx::ModelProto &model) {
   }
   return std::nullopt;
 }
+/// Runs ONNX's shape inference on `model` in a child process and takes its
+/// result: Debian's libonnx 1.12 reads out of bounds or divides by zero on
+/// some malformed models (a pool with a zero stride, say), and such a
+/// crash must be an error of the import, not of the process. The error,
+/// if any.
+std::optional<std::string> inferShapesIsolated(onnx::ModelProto &model) {
+  // The registry of operator schemas is built before the fork, once.
+  onnx::OpSchemaRegistry::Instance();
+  int fds[2];
+  if (pipe(fds) != 0)
+    return std::string("cannot run ONNX shape inference: no pipe");
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(fds[0]);
+    close(fds[1]);
+    return std::string("cannot run ONNX shape inference: no process");
+  }
+  if (pid == 0) {
+    // The child: a tag byte, then the inferred model or the message. A
+    // crash ends it quietly (not through the parent's crash handlers).
+    close(fds[0]);
+    for (int sig : {SIGSEGV, SIGFPE, SIGBUS, SIGILL, SIGABRT})
+      signal(sig, SIG_DFL);
+    std::string out;
+    try {
+      onnx::shape_inference::InferShapes(model);
+      out = "m" + model.SerializeAsString();
+    } catch (const std::exception &e) {
+      out = std::string("e") + e.what();
+    }
+    for (size_t done = 0; done < out.size();) {
+      ssize_t n = write(fds[1], out.data() + done, out.size() - done);
+      if (n <= 0) {
+        if (n < 0 && errno == EINTR)
+          continue;
+        _exit(1);
+      }
+      done += size_t(n);
+    }
+    _exit(0);
+  }
+  close(fds[1]);
+  std::string in;
+  char buf[1 << 16];
+  for (;;) {
+    ssize_t n = read(fds[0], buf, sizeof(buf));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    in.append(buf, size_t(n));
+  }
+  close(fds[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || in.empty()) {
+    std::string how =
+        WIFSIGNALED(status)
+            ? std::string(" (signal ") + std::to_string(WTERMSIG(status)) + ")"
+            : std::string();
+    return "ONNX shape inference crashed on this model" + how +
+           ": it is malformed (check it with onnx.checker)";
+  }
+  if (in[0] == 'e')
+    return "ONNX shape inference failed: " + in.substr(1);
+  if (in[0] != 'm' || !model.ParseFromArray(in.data() + 1, int(in.size() - 1)))
+    return std::string("ONNX shape inference returned no model");
+  return std::nullopt;
+}
 } // namespace
 
 OwningOpRef<ModuleOp> mlir::kapla::importOnnxModel(llvm::StringRef bytes,
@@ -2325,10 +2401,8 @@ OwningOpRef<ModuleOp> mlir::kapla::importOnnxModel(llvm::StringRef bytes,
     diag << "node '" << unsafe->first << "' (" << unsafe->second;
     return nullptr;
   }
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception &e) {
-    emitError(fileLoc) << "ONNX shape inference failed: " << e.what();
+  if (std::optional<std::string> why = inferShapesIsolated(model)) {
+    emitError(fileLoc) << *why;
     return nullptr;
   }
   OnnxImporter importer(model.graph(), fileName.str());

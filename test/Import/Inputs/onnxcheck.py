@@ -490,6 +490,16 @@ def conv_computed_weights():
     return graph, None
 
 
+def pool_zero_stride():
+    """A MaxPool with a zero stride: ONNX's shape inference divides by it."""
+    graph = helper.make_graph(
+        [helper.make_node("MaxPool", ["x"], ["y"], name="p", kernel_shape=[3, 3],
+                          strides=[2, 0])],
+        "pool_zero_stride", [float_input("x", [1, 2, 8, 8])],
+        [float_input("y", [1, 2, 3, 3])])
+    return graph, None
+
+
 def lookup():
     """Token ids as the model's input (int64), their embeddings from a
     weight table, projected by a MatMul."""
@@ -537,6 +547,7 @@ MODELS = {"cnn": cnn, "transformer": transformer, "embedding": embedding,
           "deconv": deconv, "deconv_groups": deconv_groups,
           "deconv_too_big": deconv_too_big, "conv_rank": conv_rank,
           "conv_computed_weights": conv_computed_weights,
+          "pool_zero_stride": pool_zero_stride,
           "avgpool_excluding_pads": avgpool_excluding_pads,
           "symbolic": symbolic}
 
