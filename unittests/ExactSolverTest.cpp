@@ -590,3 +590,51 @@ TEST(ExactSolver, ContradictoryPinsAreErrors) {
   p.nodeSplit[int(D::N)] = 2;
   EXPECT_EQ(error(p), "node_split uses 2 nodes; the region has 1");
 }
+
+// kapla-verify-dataflow reads a fix back from the directives: a dataflow
+// built from a schedule has exactly that schedule's values, and a fix of
+// other values is an error naming the field.
+TEST(ExactSolver, DataflowHasPinsReadsTheDirectives) {
+  ArchDesc a = smallArch();
+  LayerDesc conv = layer(LayerKind::Conv, 2, 2, 4, 2, 2, 1);
+  LayerSchedule s;
+  s.regfTile.fill(1);
+  s.peSplit.fill(1);
+  s.nodeSplit.fill(1);
+  s.gbufTile = {};
+  for (int d = 0; d < kNumDims; ++d)
+    s.gbufTile[d] = conv.extent(Dim(d));
+  s.gbufTile[int(D::Hi)] = s.gbufTile[int(D::Wi)] = 1;
+  s.peSplit[int(D::K)] = 2;   // K: 2 PEs of 1, looped twice
+  s.nodeSplit[int(D::N)] = 2; // N: one sample per node
+  s.gbufTile[int(D::N)] = 1;
+  s.regfOrder = {1, 2, 0}; // reduction innermost, then K, then the rest
+  LayerDataflow df = buildDataflow(conv, s);
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ASSERT_FALSE(bool(checkDataflowStructure(conv, df)));
+  auto error = [&](const LayerPins &p) {
+    llvm::Error err = checkDataflowHasPins(conv, df, ctx, p);
+    return err ? llvm::toString(std::move(err)) : std::string();
+  };
+  LayerPins p;
+  p.peSplit[int(D::K)] = 2;
+  p.nodeSplit[int(D::N)] = 2;
+  p.regfTile[int(D::C)] = 1;
+  p.gbufTile[int(D::K)] = 4;
+  p.regfOrder = {D::R, D::S, D::C, D::K, D::N, D::Ho, D::Wo};
+  p.region = NodeRegion{0, 0, 1, 2};
+  EXPECT_EQ(error(p), "");
+  p.peSplit[int(D::K)] = 4;
+  EXPECT_EQ(error(p), "pe_split K is 2, fixed 4");
+  p.peSplit[int(D::K)] = 2;
+  p.gbufTile[int(D::K)] = 2;
+  EXPECT_EQ(error(p), "gbuf_tile K is 4, fixed 2");
+  p.gbufTile[int(D::K)] = 4;
+  // K's loop is inside the batch's in the dataflow, outside in this order.
+  p.regfOrder = {D::C, D::R, D::S, D::N, D::Ho, D::Wo, D::K};
+  std::string e = error(p);
+  EXPECT_EQ(e.rfind("regf_order: update #", 0), 0u) << e;
+  p.regfOrder = {};
+  p.region = NodeRegion{0, 0, 1, 1};
+  EXPECT_EQ(error(p), "region is [0, 0, 1, 2], fixed [0, 0, 1, 1]");
+}

@@ -861,6 +861,84 @@ llvm::Error checkPins(const ArchDesc &arch, const LayerDesc &layer,
   return llvm::Error::success();
 }
 
+llvm::Error checkDataflowHasPins(const LayerDesc &layer,
+                                 const LayerDataflow &dataflow,
+                                 const LayerContext &ctx,
+                                 const LayerPins &pins) {
+  auto fail = [](const std::string &why) {
+    return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
+  };
+  auto regionText = [](const NodeRegion &r) {
+    return "[" + std::to_string(r.row0) + ", " + std::to_string(r.col0) + ", " +
+           std::to_string(r.rows) + ", " + std::to_string(r.cols) + "]";
+  };
+  if (pins.region && !(*pins.region == ctx.region))
+    return fail("region is " + regionText(ctx.region) + ", fixed " +
+                regionText(*pins.region));
+  std::array<LevelShape, kNumLevels> shapes;
+  if (llvm::Error err = checkDataflowStructure(layer, dataflow, &shapes))
+    return err;
+  for (MemLevel lv : {MemLevel::Regf, MemLevel::Gbuf}) {
+    bool regf = lv == MemLevel::Regf;
+    const LevelDirectives &level = dataflow.level(lv);
+    const LevelShape &shape = shapes[int(lv)];
+    for (int i = 0; i < kNumDims; ++i) {
+      Dim d = Dim(i);
+      if (d == Dim::Hi || d == Dim::Wi)
+        continue;
+      int64_t split = 1;
+      for (const StackDirective &st : level.stacks)
+        if (llvm::any_of(st.shifts,
+                         [&](const DimAmount &da) { return da.dim == d; }))
+          split *= st.repl;
+      std::pair<const char *, int64_t> checks[] = {
+          {regf ? "regf_tile" : "gbuf_tile",
+           regf ? pins.regfTile[i] : pins.gbufTile[i]},
+          {regf ? "pe_split" : "node_split",
+           regf ? pins.peSplit[i] : pins.nodeSplit[i]}};
+      int64_t has[] = {shape.tile[i], split};
+      for (int c = 0; c < 2; ++c)
+        if (checks[c].second && has[c] != checks[c].second)
+          return fail(std::string(checks[c].first) + " " + stringifyDim(d) +
+                      " is " + std::to_string(has[c]) + ", fixed " +
+                      std::to_string(checks[c].second));
+    }
+    const llvm::SmallVector<Dim, 7> &fixed =
+        regf ? pins.regfOrder : pins.gbufOrder;
+    std::optional<std::array<uint8_t, 3>> order =
+        classOrderOf(layer.kind, fixed);
+    if (fixed.empty() || !order)
+      continue;
+    // The loops over forwarding groups are outermost at the GBUF, outside
+    // the layer's own order.
+    size_t own = level.updates.size();
+    if (!regf) {
+      own -= std::min<size_t>(
+          own, (ctx.batchGroups > 1 && layer.n % ctx.batchGroups == 0) +
+                   size_t(ctx.channelGroups > 1));
+    }
+    int last = -1;
+    for (size_t u = 0; u < own; ++u) {
+      int cls = -1;
+      for (const DimAmount &da : level.updates[u].steps)
+        if (cls < 0)
+          cls = classOf(layer.kind, da.dim);
+      if (cls < 0)
+        continue; // input rows or cols alone
+      int at = int(std::find(order->begin(), order->end(), uint8_t(cls)) -
+                   order->begin());
+      if (at < last)
+        return fail(std::string(regf ? "regf_order" : "gbuf_order") +
+                    ": update #" + std::to_string(u) + " over " +
+                    stringifyDim(level.updates[u].steps.front().dim) +
+                    " runs outside a loop whose class the order fixed puts "
+                    "outside it");
+      last = at;
+    }
+  }
+  return llvm::Error::success();
+}
+
 std::string explainNoSchedule(const ArchDesc &arch, const LayerDesc &layer,
                               const LayerContext &ctx) {
   SolveOptions opts;

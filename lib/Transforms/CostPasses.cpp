@@ -8,6 +8,7 @@
 #include "Kapla/IR/KaplaOps.h"
 #include "Kapla/Import/LayerCheck.h"
 #include "Kapla/Report/Report.h"
+#include "Kapla/Solver/IntraLayer.h"
 #include "Kapla/Transforms/Materialize.h"
 #include "Kapla/Transforms/Passes.h"
 
@@ -81,6 +82,18 @@ bool verifyLayers(Operation *func, const CostModelAnalysis &costs) {
     } else if (c && !c->valid) {
       g.getOp(i)->emitError() << "invalid dataflow: " << c->reason;
       ok = false;
+    } else if (const LayerPins *pins = g.getGraph().layers[i].pins.get();
+               c && pins) {
+      // What the user fixed must be in the dataflow (one edited after
+      // scheduling may have lost it).
+      if (llvm::Error err = checkDataflowHasPins(
+              g.getGraph().layers[i].desc, toCore(getDataflow(g.getOp(i))),
+              costs.getContext(i), *pins)) {
+        g.getOp(i)->emitError() << "kapla.dataflow does not have what "
+                                   "kapla.fix fixes: "
+                                << llvm::toString(std::move(err));
+        ok = false;
+      }
     }
   }
   return ok;

@@ -100,6 +100,17 @@ struct SolveOptions {
 llvm::Error checkPins(const ArchDesc &arch, const LayerDesc &layer,
                       const LayerPins &pins);
 
+/// Whether `dataflow` (structurally valid for `layer`) has what `pins`
+/// fix, read back from the directives: each dim's tile at each level, the
+/// product of the `repl` of the stacks that shift it, the order of the
+/// updates' loop classes (at the GBUF without the loops over forwarding
+/// groups of `ctx`), the region of `ctx`. The error names the field, the
+/// value the dataflow has and the value fixed.
+llvm::Error checkDataflowHasPins(const LayerDesc &layer,
+                                 const LayerDataflow &dataflow,
+                                 const LayerContext &ctx,
+                                 const LayerPins &pins);
+
 /// Why no dataflow of `layer` may be valid in `ctx`: the rule the smallest
 /// one (every tile and split 1, loop orders as the PE template starts them)
 /// breaks, or a note that it is valid.
