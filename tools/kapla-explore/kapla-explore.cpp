@@ -192,6 +192,17 @@ PointRow schedulePoint(const Sweep &sweep,
   for (const LoadedNetwork &n : networks) {
     NetworkRow nr{n.name, 0, 0};
     for (const LayerGraph &g : n.graphs) {
+      // What a layer's user fixed (kapla.fix) must hold on this point.
+      for (const LayerNode &l : g.layers)
+        if (l.pins)
+          if (llvm::Error err = checkPins(*arch, l.desc, *l.pins)) {
+            row.status = "unschedulable";
+            row.error = "network '" + n.name + "': the kapla.fix of layer '" +
+                        l.name +
+                        "' cannot hold: " + llvm::toString(std::move(err));
+            row.networks.clear();
+            return row;
+          }
       LayerSolverOptions solverOpts;
       solverOpts.solve = opts.solve;
       LayerSolveCache cache(*arch, solverOpts);
