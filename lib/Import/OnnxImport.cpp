@@ -264,6 +264,9 @@ private:
   std::optional<Value> reduceSum(const Value &x, const Shape &axes,
                                  double scale);
   /// `x` in the slice [offsets, offsets + sizes) with `strides`.
+  /// `parts` joined along `axis` (the one part itself when alone); their
+  /// other dims agree.
+  Value concat(const std::vector<Value> &parts, int axis);
   Value slice(const Value &x, const Shape &offsets, const Shape &sizes,
               const Shape &strides);
 
@@ -793,25 +796,11 @@ bool OnnxImporter::importConv(const onnx::NodeProto &node) {
     for (int64_t g = 0; g < group; ++g) {
       Shape xs = {n, cg, xp->shape[2], xp->shape[3]};
       Shape ws = {kg, cg, kernel[0], kernel[1]};
-      std::string xr = fresh(), wr = fresh();
-      emit(xr + " = tensor.extract_slice " + xp->ssa + "[0, " +
-           std::to_string(g * cg) + ", 0, 0] [" + join(xs, ", ") +
-           "] [1, 1, 1, 1] : " + tensorType(xp->shape) + " to " +
-           tensorType(xs));
-      emit(wr + " = tensor.extract_slice " + w->ssa + "[" +
-           std::to_string(g * kg) + ", 0, 0, 0] [" + join(ws, ", ") +
-           "] [1, 1, 1, 1] : " + tensorType(w->shape) + " to " +
-           tensorType(ws));
-      parts.push_back(convOne({xr, xs}, {wr, ws}, kg));
+      parts.push_back(convOne(slice(*xp, {0, g * cg, 0, 0}, xs, {1, 1, 1, 1}),
+                              slice(*w, {g * kg, 0, 0, 0}, ws, {1, 1, 1, 1}),
+                              kg));
     }
-    std::string r = fresh(), ins, types;
-    for (size_t i = 0; i < parts.size(); ++i) {
-      ins += (i ? ", " : "") + parts[i].ssa;
-      types += (i ? ", " : "") + tensorType(parts[i].shape);
-    }
-    emit(r + " = tensor.concat dim(1) " + ins + " : (" + types + ") -> " +
-         tensorType(out));
-    y = {r, out};
+    y = concat(parts, 1);
   }
   std::optional<Value> biased = withBias(node, y, k);
   return biased && define(node, *biased);
@@ -987,26 +976,13 @@ bool OnnxImporter::importConvTranspose(const onnx::NodeProto &node) {
     // channels swapped ([Kg, Cg, kh, kw]); the groups concatenated.
     std::vector<Value> parts;
     for (int64_t g = 0; g < group; ++g) {
-      Value in = *xp;
-      if (group > 1) {
-        Shape xs = {n, cg, xp->shape[2], xp->shape[3]};
-        std::string xr = fresh();
-        emit(xr + " = tensor.extract_slice " + xp->ssa + "[0, " +
-             std::to_string(g * cg) + ", 0, 0] [" + join(xs, ", ") +
-             "] [1, 1, 1, 1] : " + tensorType(xp->shape) + " to " +
-             tensorType(xs));
-        in = {xr, xs};
-      }
-      Value wg = *w;
-      if (group > 1) {
-        Shape ws = {cg, kg, kernel[0], kernel[1]};
-        std::string wr = fresh();
-        emit(wr + " = tensor.extract_slice " + w->ssa + "[" +
-             std::to_string(g * cg) + ", 0, 0, 0] [" + join(ws, ", ") +
-             "] [1, 1, 1, 1] : " + tensorType(w->shape) + " to " +
-             tensorType(ws));
-        wg = {wr, ws};
-      }
+      Value in = group > 1
+                     ? slice(*xp, {0, g * cg, 0, 0},
+                             {n, cg, xp->shape[2], xp->shape[3]}, {1, 1, 1, 1})
+                     : *xp;
+      Value wg = group > 1 ? slice(*w, {g * cg, 0, 0, 0},
+                                   {cg, kg, kernel[0], kernel[1]}, {1, 1, 1, 1})
+                           : *w;
       Shape wf = {kg, cg, kernel[0], kernel[1]};
       std::string flip = "affine_map<(d0, d1, d2, d3) -> (d1, d0, " + kh1 +
                          " - d2, " + kw1 + " - d3)>";
@@ -1021,18 +997,7 @@ bool OnnxImporter::importConvTranspose(const onnx::NodeProto &node) {
            ") outs(" + init + " : " + tensorType(o) + ") -> " + tensorType(o));
       parts.push_back({r, o});
     }
-    if (parts.size() == 1) {
-      y = parts.front();
-    } else {
-      std::string r = fresh(), ins, types;
-      for (size_t i = 0; i < parts.size(); ++i) {
-        ins += (i ? ", " : "") + parts[i].ssa;
-        types += (i ? ", " : "") + tensorType(parts[i].shape);
-      }
-      emit(r + " = tensor.concat dim(1) " + ins + " : (" + types + ") -> " +
-           tensorType(out));
-      y = {r, out};
-    }
+    y = concat(parts, 1);
   }
   std::optional<Value> biased = withBias(node, y, k);
   return biased && define(node, *biased);
@@ -1700,9 +1665,6 @@ bool OnnxImporter::importConcat(const onnx::NodeProto &node) {
     axis += rank;
   if (axis < 0 || axis >= rank)
     return fail("axis out of range");
-  Shape o = parts[0].shape;
-  o[axis] = 0;
-  std::string ins, types;
   for (const Value &p : parts) {
     Shape a = p.shape, b = parts[0].shape;
     if (a.size() != b.size())
@@ -1711,17 +1673,7 @@ bool OnnxImporter::importConcat(const onnx::NodeProto &node) {
     if (a != b)
       return fail("inputs differ in a dim other than the axis");
   }
-  for (size_t i = 0; i < parts.size(); ++i) {
-    o[axis] += parts[i].shape[axis];
-    ins += (i ? ", " : "") + parts[i].ssa;
-    types += (i ? ", " : "") + tensorType(parts[i].shape);
-  }
-  if (parts.size() == 1)
-    return define(node, parts[0]);
-  std::string r = fresh();
-  emit(r + " = tensor.concat dim(" + std::to_string(axis) + ") " + ins +
-       " : (" + types + ") -> " + tensorType(o));
-  return define(node, {r, o});
+  return define(node, concat(parts, int(axis)));
 }
 
 bool OnnxImporter::importConstant(const onnx::NodeProto &node) {
@@ -1771,6 +1723,23 @@ std::optional<Value> OnnxImporter::reduceSum(const Value &x, const Shape &axes,
   if (scale == 1.0)
     return Value{sum, reduced};
   return scaled({sum, reduced}, scale);
+}
+
+Value OnnxImporter::concat(const std::vector<Value> &parts, int axis) {
+  if (parts.size() == 1)
+    return parts.front();
+  Shape o = parts.front().shape;
+  o[axis] = 0;
+  std::string ins, types;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    o[axis] += parts[i].shape[axis];
+    ins += (i ? ", " : "") + parts[i].ssa;
+    types += (i ? ", " : "") + tensorType(parts[i].shape);
+  }
+  std::string r = fresh();
+  emit(r + " = tensor.concat dim(" + std::to_string(axis) + ") " + ins +
+       " : (" + types + ") -> " + tensorType(o));
+  return {r, o};
 }
 
 Value OnnxImporter::slice(const Value &x, const Shape &offsets,
