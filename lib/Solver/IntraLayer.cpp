@@ -151,6 +151,8 @@ constexpr int64_t kSmallChipDimsNeighbourhoodBudget = 100;
 constexpr int64_t kSmallChipNodes = 16;
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
+/// Rounds of one descent at most.
+constexpr int kDescentRounds = 256;
 
 /// Factors to try for a parameter whose span may grow from `span` to
 /// `limit`: the prime factors of limit / span when it divides (no padding),
@@ -211,7 +213,26 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
     }
     return t.gbufTile[i];
   };
-  for (int round = 0; round < 256; ++round) {
+  // The descent is deterministic: from a point another descent of the same
+  // mode passed, it follows that descent to its end.
+  unsigned mode = (real ? 1u : 0u) << 5 | (shrink ? 1u : 0u) << 4;
+  for (Param p : params)
+    mode |= 1u << unsigned(p);
+  llvm::SmallVector<Searcher::DescentKey, 16> path;
+  for (int round = 0; round < kDescentRounds; ++round) {
+    Searcher::DescentKey key = Searcher::descentKey(s, mode);
+    if (auto it = sr.descents.find(key);
+        it != sr.descents.end() &&
+        round + it->second.rounds <= kDescentRounds) {
+      const Searcher::DescentEnd end = it->second;
+      for (size_t k = 0; k < path.size(); ++k)
+        sr.descents[path[k]] = {end.schedule, end.value,
+                                end.rounds + int(path.size() - k)};
+      s = end.schedule;
+      cur = end.value;
+      return;
+    }
+    path.push_back(key);
     double bestV = cur;
     LayerSchedule bestS;
     auto consider = [&](LayerSchedule &t, int i, D d) {
@@ -365,8 +386,12 @@ void descend(Searcher &sr, LayerSchedule &s, llvm::ArrayRef<Param> params,
             }
           }
       }
-    if (!(bestV < cur))
+    if (!(bestV < cur)) {
+      // Converged: every point passed leads here.
+      for (size_t k = 0; k < path.size(); ++k)
+        sr.descents[path[k]] = {s, cur, int(path.size() - 1 - k)};
       return;
+    }
     cur = bestV;
     s = bestS;
   }

@@ -222,6 +222,24 @@ double Searcher::score(const LayerSchedule &given, const ArchDesc &a,
   return v;
 }
 
+Searcher::DescentKey Searcher::descentKey(const LayerSchedule &s,
+                                          unsigned mode) {
+  DescentKey k;
+  for (int d = 0; d < kNumDims; ++d) {
+    k[4 * d] = s.regfTile[d];
+    k[4 * d + 1] = s.peSplit[d];
+    k[4 * d + 2] = s.gbufTile[d];
+    k[4 * d + 3] = s.nodeSplit[d];
+  }
+  int64_t rest = mode;
+  for (int i = 0; i < 3; ++i)
+    rest = rest << 8 | s.regfOrder[i] << 4 | s.gbufOrder[i];
+  for (int t = 0; t < kNumTensors; ++t)
+    rest = rest << 1 | int64_t(s.share[t]);
+  k[4 * kNumDims] = rest;
+  return k;
+}
+
 std::vector<int64_t> divisors(int64_t n) {
   std::vector<int64_t> d;
   for (int64_t i = 1; i * i <= n; ++i)

@@ -17,6 +17,7 @@
 
 #include <array>
 #include <cmath>
+#include <map>
 #include <optional>
 #include <vector>
 
@@ -116,6 +117,21 @@ public:
   LayerSolution best;
   double bestValue = INFINITY;
   int64_t evaluations = 0;
+
+  /// A descent (a deterministic local search: its moves, rounds and scores
+  /// depend only on where it stands) in a given mode: the schedule it
+  /// stands at, the parameters it moves and whether it also shrinks.
+  using DescentKey = std::array<int64_t, 4 * kNumDims + 1>;
+  static DescentKey descentKey(const LayerSchedule &s, unsigned mode);
+  /// Where a converged descent passed, and where it ended from there: the
+  /// local optimum, its score, and the rounds it took to reach it. A later
+  /// descent that steps on such a point ends there too.
+  struct DescentEnd {
+    LayerSchedule schedule;
+    double value;
+    int rounds;
+  };
+  std::map<DescentKey, DescentEnd> descents;
 };
 
 /// The (regfTile, peSplit, gbufTile, nodeSplit) choices of one dim: exact
