@@ -210,6 +210,32 @@ int main(int argc, char **argv) {
   }
   std::printf("root bound %.6g pJ\n",
               exactLowerBound(*arch, l, ctx, opts.objective, LayerSchedule(), 0));
+  if (showSchedules && x.found) {
+    // How the bound tightens along the best schedule: its dims chosen one
+    // at a time (the search's dim order), and every dim but one.
+    const char *names[] = {"N", "C", "K", "Ho", "Wo", "R", "S", "Hi", "Wi"};
+    const Dim dims[] = {Dim::N,  Dim::C, Dim::K, Dim::Ho,
+                        Dim::Wo, Dim::R, Dim::S};
+    unsigned all = 0;
+    for (Dim d : dims)
+      all |= 1u << unsigned(d);
+    unsigned mask = 0;
+    std::printf("bound / best along its dims:");
+    for (Dim d : dims) {
+      mask |= 1u << unsigned(d);
+      std::printf(
+          " +%s %.4f", names[int(d)],
+          exactLowerBound(*arch, l, ctx, opts.objective, x.schedule, mask) /
+              xv);
+    }
+    std::printf("\nbound / best with one dim free:");
+    for (Dim d : dims)
+      std::printf(" %s %.4f", names[int(d)],
+                  exactLowerBound(*arch, l, ctx, opts.objective, x.schedule,
+                                  all & ~(1u << unsigned(d))) /
+                      xv);
+    std::printf("\n");
+  }
   std::printf("kapla / %s = %.4f\n", x.complete ? "optimum" : "bound",
               x.bound > 0 ? kv / x.bound : 0.0);
   return 0;

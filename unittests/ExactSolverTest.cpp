@@ -334,6 +334,75 @@ TEST(ExactSolver, BoundNeverExceedsACompletion) {
   EXPECT_GT(checked, 1000);
 }
 
+TEST(ExactSolver, BoundHoldsOverWindowsOfEveryShape) {
+  // The bound counts the halos of the input's tiles: random sliding
+  // windows (rows and cols apart, strides above and below the window,
+  // dilations, backward passes) on few channels, where halos are most of
+  // the input's words; every sampled point and random partial choice of
+  // it as in BoundNeverExceedsACompletion, and the root against the
+  // optimum.
+  std::mt19937_64 rng(20261201);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const LayerKind kinds[] = {LayerKind::Conv, LayerKind::DWConv,
+                             LayerKind::Pool};
+  int checked = 0;
+  for (int round = 0; round < 20; ++round) {
+    ArchDesc a = *getPreset(round % 2 ? "multi-node-4x4" : "edge-systolic");
+    a.name = "random";
+    a.nodeRows = pick(1, 2);
+    a.nodeCols = pick(1, 2);
+    a.peRows = pick(1, 2);
+    a.peCols = pick(1, 2);
+    a.regfBytes = pick(8, 48);
+    a.gbufBytes = pick(64, 256);
+    a.energy.bus = double(pick(0, 10)) / 2;
+    a.energy.gbuf = double(pick(0, 10));
+    a.energy.nocHop = double(pick(0, 20));
+    a.energy.staticPerCycle = double(pick(0, 1) * pick(0, 500));
+    LayerKind kind = kinds[pick(0, 2)];
+    LayerDesc l;
+    l.kind = kind;
+    l.pass =
+        kind == LayerKind::Conv ? LayerPass(pick(0, 2)) : LayerPass::Forward;
+    l.n = pick(1, 2);
+    l.c = pick(1, 2);
+    l.k = kind == LayerKind::Conv ? pick(1, 2) : l.c;
+    l.ho = pick(1, 5);
+    l.wo = pick(1, 5);
+    l.r = pick(1, 3);
+    l.s = pick(1, 3);
+    l.sy = pick(1, 3);
+    l.sx = pick(1, 3);
+    l.dy = pick(1, 2);
+    l.dx = pick(1, 2);
+    LayerContext ctx = LayerContext::wholeChip(a);
+    ctx.inputOnChip = pick(0, 1);
+    ctx.inputFrom = {0, 0, 1, 1};
+    Objective obj = Objective(pick(0, 2));
+    double optimum = INFINITY;
+    enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
+      if (!c.valid)
+        return;
+      double v = objectiveValue(obj, c.cost);
+      optimum = std::min(optimum, v);
+      if (pick(0, 10))
+        return;
+      unsigned mask = unsigned(pick(0, (1 << kNumDims) - 1));
+      EXPECT_LE(exactLowerBound(a, l, ctx, obj, s, mask), v * (1 + 1e-9))
+          << "round " << round << " kind " << stringifyLayerKind(l.kind)
+          << " mask " << mask;
+      ++checked;
+    });
+    if (std::isfinite(optimum))
+      EXPECT_LE(exactLowerBound(a, l, ctx, obj, LayerSchedule(), 0),
+                optimum * (1 + 1e-9))
+          << "round " << round;
+  }
+  EXPECT_GT(checked, 1000);
+}
+
 TEST(ExactSolver, StoppedSearchCertifiesAGap) {
   // A layer whose space the search cannot finish in 50 evaluations: the
   // answer is valid, not marked complete, and the bound lies between the

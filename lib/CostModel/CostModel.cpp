@@ -583,10 +583,9 @@ LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   return c;
 }
 
-/// Input rows some window reads: all of them when windows touch, fewer
-/// when a stride skips rows ({o*stride + r*dilation}).
-static int64_t rowsRead(int64_t outRows, int64_t stride, int64_t window,
-                        int64_t dilation, int64_t inRows) {
+/// The rows are {o*stride + r*dilation}.
+int64_t inputRowsRead(int64_t outRows, int64_t stride, int64_t window,
+                      int64_t dilation, int64_t inRows) {
   if (dilation == 1)
     return window >= stride ? inRows : outRows * window;
   std::vector<char> used(inRows, 0);
@@ -605,9 +604,9 @@ int64_t tensorWords(const LayerDesc &layer, TensorKind t) {
     if (!d.contains(Dim(i)))
       continue;
     if (Dim(i) == Dim::Hi)
-      w *= rowsRead(layer.ho, layer.sy, layer.r, layer.dy, layer.hi());
+      w *= inputRowsRead(layer.ho, layer.sy, layer.r, layer.dy, layer.hi());
     else if (Dim(i) == Dim::Wi)
-      w *= rowsRead(layer.wo, layer.sx, layer.s, layer.dx, layer.wi());
+      w *= inputRowsRead(layer.wo, layer.sx, layer.s, layer.dx, layer.wi());
     else
       w *= layer.extent(Dim(i));
   }

@@ -58,6 +58,7 @@ struct DimState {
   int64_t rt = 1, ps = 1, gt = 1, ns = 1;
   int64_t cntR = 1, cntG = 1; ///< REGF and GBUF loop counts (smallest)
   int64_t maxPs = 1, maxNs = 1;
+  int64_t maxRt = 1, maxGt = 1; ///< largest REGF and GBUF tiles
   int64_t feasible = 0; ///< choices that fit with the fixed dims
 };
 
@@ -135,6 +136,10 @@ public:
       }
     }
     groups = sr.shape.n != layer.n ? layer.n / sr.shape.n : 1;
+    rowsTouched = double(
+        inputRowsRead(layer.ho, layer.sy, layer.r, layer.dy, layer.hi()));
+    colsTouched = double(
+        inputRowsRead(layer.wo, layer.sx, layer.s, layer.dx, layer.wi()));
     // Every step of a PE's innermost loop (of count above 1) reloads the
     // tiles of the two tensors that loop moves, whole when no window
     // slides (a convolution without one, FC, matmul): with t_A, t_B, t_K
@@ -273,7 +278,7 @@ public:
       bool any = false;
       st.feasible = 0;
       st.cntR = st.cntG = std::numeric_limits<int64_t>::max();
-      st.maxPs = st.maxNs = 1;
+      st.maxPs = st.maxNs = st.maxRt = st.maxGt = 1;
       // The words of a level are affine in one dim's tile (the input rows
       // and cols too): the largest tile of this dim that fits follows from
       // two counts.
@@ -290,6 +295,8 @@ public:
         st.cntR = std::min(st.cntR, c.gt / (c.rt * c.ps));
         st.maxPs = std::max(st.maxPs, c.ps);
         st.maxNs = std::max(st.maxNs, c.ns);
+        st.maxRt = std::max(st.maxRt, c.rt);
+        st.maxGt = std::max(st.maxGt, c.gt);
       }
       if (!any)
         return false;
@@ -346,6 +353,9 @@ public:
     /// the GBUF nest; per REGF order whether a REGF loop moves it and its
     /// refetch through the REGF nest.
     std::array<double, kNumTensors> replN{}, replP{}, gbufIdle{};
+    /// Per tensor: the words of all its GBUF tiles over the words it
+    /// touches, at least (haloFactor()).
+    std::array<double, kNumTensors> halo{}, haloRegf{};
     std::array<std::array<double, 6>, kNumTensors> gbufRefetch{}, regfRefetch{};
     std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
     std::array<double, 6> gbufCapacity{}, regfCapacity{};
@@ -358,6 +368,49 @@ public:
     std::array<std::array<double, 6>, kNumTensors> boundary{}, dram{},
         readsStill{}, belowStill{}, readsMoved{}, belowMoved{};
   };
+
+  /// The GBUF (or REGF) tiles of the input (a tensor with input rows and
+  /// cols) hold their halos: along rows, the Ho / h tiles of h output rows
+  /// over the R / r filter rows of the tiles r hold (h - 1) stride + (r - 1)
+  /// dilation + 1 rows each, rowsFull in all, against the rows the layer
+  /// touches; along cols alike. The tiles' words are the product of both
+  /// directions; a sliding window (the innermost loop that moves the input,
+  /// along one direction) loads only the new rows of each step, never fewer
+  /// than the rows its sweep touches. So the words crossing the GBUF
+  /// boundary (delivered to the PEs) are at least |X| times the smaller of
+  /// the two directions' rowsFull / touched (of the direction that does not
+  /// slide). With h or r not chosen yet, the smallest rowsFull over the
+  /// choices still possible (linear in the number of filter-row tiles, a +
+  /// b / h in h: at one of the ends).
+  double haloFactor(bool regf = false) const {
+    auto direction = [&](D out, D win, int64_t stride, int64_t dil,
+                         double touched) {
+      if (!(touched > 0))
+        return 1.0;
+      int64_t r = sr.shape.extent(win);
+      const DimState &w = state[int(win)];
+      auto rowsFull = [&](int64_t h) {
+        double tiles = double(sr.shape.extent(out)) / double(h);
+        if (w.fixed) {
+          int64_t rt = regf ? w.rt : w.gt;
+          return tiles * double(r / rt) *
+                 double((h - 1) * stride + (rt - 1) * dil + 1);
+        }
+        return tiles * std::min(double((h - 1) * stride + (r - 1) * dil + 1),
+                                double(r) * double((h - 1) * stride + 1));
+      };
+      const DimState &o = state[int(out)];
+      // rowsFull is a + b / h: over the tiles h still possible (1 to the
+      // largest that fits), smallest at one end.
+      double full =
+          o.fixed ? rowsFull(regf ? o.rt : o.gt)
+                  : std::min(rowsFull(1), rowsFull(regf ? o.maxRt : o.maxGt));
+      return std::max(1.0, full / touched);
+    };
+    const LayerDesc &l = sr.shape;
+    return std::min(direction(D::Ho, D::R, l.sy, l.dy, rowsTouched),
+                    direction(D::Wo, D::S, l.sx, l.dx, colsTouched));
+  }
 
   /// Fills `t` from the dim states.
   void nodeTerms(NodeTerms &t) const {
@@ -378,6 +431,9 @@ public:
       if (!ti.present)
         continue;
       t.replN[x] = t.replP[x] = t.gbufIdle[x] = 1;
+      bool halo = halos && ti.rel.contains(D::Hi);
+      t.halo[x] = halo ? haloFactor() : 1;
+      t.haloRegf[x] = halo ? haloFactor(/*regf=*/true) : 1;
       for (D d : sr.dims) {
         const DimState &st = state[int(d)];
         if (ti.rel.contains(d))
@@ -441,8 +497,9 @@ public:
         // A REGF loop that moves the tensor leaves every GBUF loop outside:
         // each of them that leaves it in place refetches it.
         double rg = t.gbufRefetch[x][o];
+        double words = ti.words * t.halo[x];
         double wordsG =
-            ti.readWrite ? ti.words * (2 * rg - 1) : ti.words * t.replN[x] * rg;
+            ti.readWrite ? words * (2 * rg - 1) : words * t.replN[x] * rg;
         if (ti.readWrite || !opts.bufferSharing) {
           t.boundary[x][o] = ti.perWordG * wordsG;
           t.dram[x][o] = wordsG;
@@ -452,17 +509,17 @@ public:
           // at least one hop apart: per word at least min(replN P, P +
           // (replN - 1) hop) for P = perWordG (and at least one copy).
           t.boundary[x][o] =
-              ti.words * rg *
+              words * rg *
               std::min(t.replN[x] * ti.perWordG,
                        ti.perWordG + (t.replN[x] - 1) * e.nocHop);
-          t.dram[x][o] = ti.words * rg;
+          t.dram[x][o] = words * rg;
         }
         auto reads = [&](double refetch) {
           return ti.words * t.replN[x] *
                  (ti.readWrite ? 2 * refetch - 1 : refetch);
         };
         auto below = [&](double atGbuf) {
-          return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x];
+          return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x] * t.haloRegf[x];
         };
         t.readsStill[x][o] = reads(rg);
         t.belowStill[x][o] = below(t.readsStill[x][o]);
@@ -920,6 +977,10 @@ public:
   double busFloor = 0;
   std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
+  /// Input rows and cols the layer touches.
+  double rowsTouched = 1, colsTouched = 1;
+  /// Whether the bound counts the input's halos (haloFactor()).
+  bool halos = true;
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
   int onlyRegfOrder = -1, onlyGbufOrder = -1;
@@ -1173,6 +1234,11 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   local.deadline.reset();
   ExactSearch ex(arch, layer, ctx, local);
   ex.boundBudget = 20 * budget;
+  // The budgeted walks of the descent's neighbourhoods take their children
+  // in the order of the bound without halos, the order they were tuned on
+  // (with halos some find better schedules, others worse: AlexNet conv4 on
+  // 2x2 nodes 5% worse).
+  ex.halos = false;
   if (hood.keepRegfOrder)
     ex.onlyRegfOrder = int(orderIndex(s.regfOrder));
   if (hood.keepGbufOrder)

@@ -116,6 +116,11 @@ CostRecord networkLowerBound(const ArchDesc &arch, const LayerGraph &graph);
 /// counted).
 int64_t tensorWords(const LayerDesc &layer, TensorKind t);
 
+/// Input rows (or cols) that `outRows` output rows of a window read, out
+/// of `inRows`: all when windows touch, fewer when a stride skips rows.
+int64_t inputRowsRead(int64_t outRows, int64_t stride, int64_t window,
+                      int64_t dilation, int64_t inRows);
+
 /// The cost of a segment from the costs of its layers (docs/CostModel.md,
 /// segments): the sum for `none` and `temporal`; for `spatial`, the slowest
 /// layer plus the pipeline fill (each producer's cycles divided by `groups`,
