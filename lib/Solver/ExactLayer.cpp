@@ -42,6 +42,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <memory>
 
@@ -410,6 +411,138 @@ public:
     const LayerDesc &l = sr.shape;
     return std::min(direction(D::Ho, D::R, l.sy, l.dy, rowsTouched),
                     direction(D::Wo, D::S, l.sx, l.dx, colsTouched));
+  }
+
+  /// Raises the bus floor to the fewest words per MAC a PE can receive
+  /// over every REGF tile that fits (halos counted) and every pair of
+  /// innermost loops d1 (count c1, at most its extent over its tile) and
+  /// d2: each sweep of d1 loads the tiles d1 moves whole at its first step
+  /// and their new words at the c1 - 1 others (a sliding window: at least
+  /// h * stride of the Hi_t rows along Ho, r * dilation along R), and the
+  /// step of d2 between sweeps the new words of the tensors d1 leaves in
+  /// place and d2 moves; the output counts once. Per MAC that falls with
+  /// c1, so c1 is taken at its most. With no loop at all a PE loads all
+  /// its tiles once. The tiles are divisors of the extents (exact
+  /// factorisations); the floor is left as it is when they are too many
+  /// to try.
+  void tightenBusFloor() {
+    const LayerDesc &l = sr.shape;
+    const LayerKind kind = l.kind;
+    if (!(regfCap > 0) ||
+        !(kind == LayerKind::Conv || kind == LayerKind::DWConv ||
+          kind == LayerKind::FC || kind == LayerKind::MatMul))
+      return;
+    llvm::SmallVector<std::vector<int64_t>, 7> cand;
+    for (D d : sr.dims) {
+      std::vector<int64_t> dv = divisors(l.extent(d));
+      llvm::erase_if(dv, [&](int64_t v) { return v > regfCap; });
+      cand.push_back(std::move(dv));
+    }
+    std::array<DimSet, kNumTensors> dims, moves;
+    for (int x = 0; x < kNumTensors; ++x) {
+      dims[x] = tensorDims(kind, TensorKind(x));
+      moves[x] = movingDims(kind, TensorKind(x));
+    }
+    std::array<int64_t, kNumDims> t;
+    t.fill(1);
+    constexpr int64_t kMaxTiles = 1 << 20;
+    int64_t visited = 0;
+    double fewest = INFINITY;
+    auto atLeaf = [&] {
+      double macs = 1;
+      for (D d : sr.dims)
+        macs *= double(t[int(d)]);
+      double hi =
+          double((t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1);
+      double wi =
+          double((t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1);
+      std::array<double, kNumTensors> words{};
+      double all = 0;
+      for (int x = 0; x < kNumTensors; ++x) {
+        if (dims[x].empty())
+          continue;
+        double w = 1;
+        for (int d = 0; d < kNumDims; ++d)
+          if (dims[x].contains(D(d)))
+            w *= D(d) == D::Hi ? hi : D(d) == D::Wi ? wi : double(t[d]);
+        words[x] = w;
+        all += w;
+      }
+      // The new words of tensor x at a step of d (a sliding window loads
+      // only its new rows or cols).
+      auto fresh = [&](int x, D d) {
+        double w = words[x];
+        if (dims[x].contains(D::Hi) && (d == D::Ho || d == D::R)) {
+          double step = d == D::Ho ? double(t[int(D::Ho)] * l.sy)
+                                   : double(t[int(D::R)] * l.dy);
+          w *= std::min(step, hi) / hi;
+        }
+        if (dims[x].contains(D::Wi) && (d == D::Wo || d == D::S)) {
+          double step = d == D::Wo ? double(t[int(D::Wo)] * l.sx)
+                                   : double(t[int(D::S)] * l.dx);
+          w *= std::min(step, wi) / wi;
+        }
+        return w;
+      };
+      double best = INFINITY;
+      bool anyLoop = false;
+      for (D d1 : sr.dims) {
+        if (t[int(d1)] >= l.extent(d1))
+          continue; // no loop over d1 at either level
+        anyLoop = true;
+        // A sweep of the innermost loop d1 (at most c1 steps): the tiles
+        // d1 moves whole at its first step, their new words at the others;
+        // a tensor d1 leaves in place comes with the step of the next loop
+        // d2 that moves it (or once, with no next loop).
+        double c1 = double(l.extent(d1) / t[int(d1)]);
+        double first = 0, next = 0, rest = 0;
+        for (int x = 0; x < kNumTensors; ++x) {
+          if (dims[x].empty())
+            continue;
+          if (moves[x].contains(d1)) {
+            first += words[x];
+            next += fresh(x, d1);
+          } else {
+            rest += words[x];
+          }
+        }
+        best = std::min(best, (first + rest + (c1 - 1) * next) / c1);
+        for (D d2 : sr.dims) {
+          if (d2 == d1 || t[int(d2)] >= l.extent(d2))
+            continue;
+          double other = 0;
+          for (int x = 0; x < kNumTensors; ++x)
+            if (!dims[x].empty() && !moves[x].contains(d1) &&
+                moves[x].contains(d2))
+              other += fresh(x, d2);
+          best = std::min(best, (first + other + (c1 - 1) * next) / c1);
+        }
+      }
+      if (!anyLoop)
+        best = all;
+      fewest = std::min(fewest, best / macs);
+    };
+    std::function<bool(size_t)> walk = [&](size_t k) {
+      if (k == sr.dims.size()) {
+        atLeaf();
+        return true;
+      }
+      int i = int(sr.dims[k]);
+      for (int64_t v : cand[k]) {
+        t[i] = v;
+        // Words only grow with a tile (the dims after k are at 1).
+        if (levelWords(l, t) > regfCap)
+          break;
+        if (++visited > kMaxTiles || !walk(k + 1)) {
+          t[i] = 1;
+          return false;
+        }
+      }
+      t[i] = 1;
+      return true;
+    };
+    if (walk(0) && std::isfinite(fewest))
+      busFloor = std::max(busFloor, arch.energy.bus * totalMacs * fewest);
   }
 
   /// Fills `t` from the dim states.
@@ -1158,6 +1291,7 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
     auto sub = std::make_unique<ExactSearch>(root.arch, root.layer, root.ctx,
                                              opts);
     sub->incumbent = root.incumbent;
+    sub->busFloor = root.busFloor;
     sub->shared = &shared;
     sub->fix(k, sub->space.choices[k][children[j].second]);
     sub->forwardCheck();
@@ -1204,6 +1338,7 @@ LayerSolution solveLayerExactFrom(const ArchDesc &arch, const LayerDesc &layer,
                                   const SolveOptions &opts,
                                   const LayerSolution &start) {
   ExactSearch ex(arch, layer, ctx, opts);
+  ex.tightenBusFloor();
   if (start.found) {
     ex.incumbent = objectiveValue(opts.objective, start.cost.cost);
     ex.best = start;
@@ -1285,6 +1420,7 @@ double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
   SolveOptions opts;
   opts.objective = objective;
   ExactSearch ex(arch, layer, ctx, opts);
+  ex.tightenBusFloor();
   for (size_t k = 0; k < ex.sr.dims.size(); ++k) {
     int i = int(ex.sr.dims[k]);
     if (fixedDimsMask & (1u << i))
