@@ -422,22 +422,32 @@ LevelAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
   return verifyLevel(emitError, level);
 }
 
-LogicalResult
-ConstraintAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
-                       ArrayRef<int64_t> region, int64_t batchGroups,
-                       int64_t channelGroups, bool, bool) {
+/// A region [row0, col0, rows, cols] with batch and channel groups, checked
+/// as a segment constraint; `what` names the attribute in the message.
+static LogicalResult
+verifyRegion(llvm::function_ref<InFlightDiagnostic()> emitError,
+             const char *what, ArrayRef<int64_t> region, int64_t batchGroups,
+             int64_t channelGroups) {
   if (region.size() != 4)
-    return emitError() << "invalid constraint: region must be [row0, col0, "
-                          "rows, cols], got "
+    return emitError() << "invalid " << what
+                       << ": region must be [row0, col0, rows, cols], got "
                        << region.size() << " values";
   SegmentConstraint c;
   c.region = {region[0], region[1], region[2], region[3]};
   c.batchGroups = batchGroups;
   c.channelGroups = channelGroups;
   if (llvm::Error err = checkConstraint(c))
-    return emitError() << "invalid constraint: "
+    return emitError() << "invalid " << what << ": "
                        << llvm::toString(std::move(err));
   return success();
+}
+
+LogicalResult
+ConstraintAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                       ArrayRef<int64_t> region, int64_t batchGroups,
+                       int64_t channelGroups, bool, bool) {
+  return verifyRegion(emitError, "constraint", region, batchGroups,
+                      channelGroups);
 }
 
 LogicalResult
@@ -472,16 +482,9 @@ FixAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
       seen.insert(d);
     }
   }
-  if (!region.empty()) {
-    if (region.size() != 4)
-      return emitError() << "invalid fix: region must be [row0, col0, rows, "
-                            "cols], got "
-                         << region.size() << " values";
-    SegmentConstraint c;
-    c.region = {region[0], region[1], region[2], region[3]};
-    if (llvm::Error err = checkConstraint(c))
-      return emitError() << "invalid fix: " << llvm::toString(std::move(err));
-  }
+  if (!region.empty())
+    return verifyRegion(emitError, "fix", region, /*batchGroups=*/0,
+                        /*channelGroups=*/0);
   return success();
 }
 

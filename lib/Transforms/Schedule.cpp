@@ -437,10 +437,16 @@ struct KaplaSolveLayersPass
         attached.insert(&s);
         Operation *op = costs.getGraph().getOp(int(i));
         if (!s.found) {
-          op->emitError() << "no valid schedule for layer '" << g.layers[i].name
-                          << "' on '" << arch.name << "' in its segment: "
-                          << explainNoSchedule(arch, g.layers[i].desc,
-                                               costs.getContext(int(i)));
+          const LayerContext &ctx = costs.getContext(int(i));
+          if (ctx.pins)
+            op->emitError() << "no valid schedule for layer '"
+                            << g.layers[i].name << "' on '" << arch.name
+                            << "' in its segment has what its kapla.fix fixes";
+          else
+            op->emitError()
+                << "no valid schedule for layer '" << g.layers[i].name
+                << "' on '" << arch.name << "' in its segment: "
+                << explainNoSchedule(arch, g.layers[i].desc, ctx);
           ok = false;
           continue;
         }
