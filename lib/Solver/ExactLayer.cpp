@@ -420,11 +420,12 @@ public:
   /// and their new words at the c1 - 1 others (a sliding window: at least
   /// h * stride of the Hi_t rows along Ho, r * dilation along R), and the
   /// step of d2 between sweeps the new words of the tensors d1 leaves in
-  /// place and d2 moves; the output counts once. Per MAC that falls with
-  /// c1, so c1 is taken at its most. With no loop at all a PE loads all
-  /// its tiles once. The tiles are divisors of the extents (exact
-  /// factorisations); the floor is left as it is when they are too many
-  /// to try.
+  /// place and d2 moves (when d2 is the dim of d1 at the GBUF, nothing
+  /// more, but c1 is then at most half the extent over the tile); the
+  /// output counts once. Per MAC that falls with c1, so c1 is taken at its
+  /// most. With no loop at all a PE loads all its tiles once. The tiles are
+  /// divisors of the extents (exact factorisations); the floor is left as it is
+  /// when they are too many to try.
   void tightenBusFloor() {
     const LayerDesc &l = sr.shape;
     const LayerKind kind = l.kind;
@@ -507,6 +508,12 @@ public:
           }
         }
         best = std::min(best, (first + rest + (c1 - 1) * next) / c1);
+        // The next loop over d1 too (a GBUF loop after a REGF one): it
+        // loads what d1 moves whole, and the REGF loop then covers at most
+        // half the extent.
+        double half =
+            std::max<double>(1, double(l.extent(d1) / (2 * t[int(d1)])));
+        best = std::min(best, (first + (half - 1) * next) / half);
         for (D d2 : sr.dims) {
           if (d2 == d1 || t[int(d2)] >= l.extent(d2))
             continue;
@@ -1412,6 +1419,13 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   s = ex.best.schedule;
   value = ex.incumbent;
   return true;
+}
+
+double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
+                     const LayerContext &ctx) {
+  ExactSearch ex(arch, layer, ctx, SolveOptions());
+  ex.tightenBusFloor();
+  return ex.busFloor;
 }
 
 double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,

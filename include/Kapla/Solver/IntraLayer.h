@@ -164,6 +164,11 @@ double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                        const LayerContext &ctx, Objective objective,
                        const LayerSchedule &s, unsigned fixedDimsMask);
 
+/// The exact search's floor on the bus energy of every schedule of the
+/// space (the words the PEs receive); for tests.
+double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
+                     const LayerContext &ctx);
+
 /// Random points of the exhaustive space.
 LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
                                const LayerContext &ctx,
