@@ -68,6 +68,36 @@ LayerDesc layer(LayerKind kind, int64_t n, int64_t c, int64_t k, int64_t hw,
     l.numInputs = 2;
   return l;
 }
+/// The bound of random partial choices of valid points of the space (one
+/// in `every`, drawn with `rng`) against their cost, and the root bound
+/// against the optimum; the points checked.
+int checkBoundOverSpace(const ArchDesc &a, const LayerDesc &l,
+                        const LayerContext &ctx, Objective obj,
+                        std::mt19937_64 &rng, int64_t every, int round) {
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  int checked = 0;
+  double optimum = INFINITY;
+  enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
+    if (!c.valid)
+      return;
+    double v = objectiveValue(obj, c.cost);
+    optimum = std::min(optimum, v);
+    if (pick(0, every))
+      return;
+    unsigned mask = unsigned(pick(0, (1 << kNumDims) - 1));
+    EXPECT_LE(exactLowerBound(a, l, ctx, obj, s, mask), v * (1 + 1e-9))
+        << "round " << round << " kind " << stringifyLayerKind(l.kind)
+        << " mask " << mask << " objective " << stringifyObjective(obj);
+    ++checked;
+  });
+  if (std::isfinite(optimum))
+    EXPECT_LE(exactLowerBound(a, l, ctx, obj, LayerSchedule(), 0),
+              optimum * (1 + 1e-9))
+        << "round " << round;
+  return checked;
+}
 } // namespace
 
 TEST(ExactSolver, EqualsTheUnprunedEnumeration) {
@@ -308,28 +338,7 @@ TEST(ExactSolver, BoundNeverExceedsACompletion) {
         ctx.batchGroups = 2;
     }
     Objective obj = Objective(pick(0, 2));
-    // Points of the space with their costs; the bound of random partial
-    // choices of each sampled valid point against its cost.
-    double optimum = INFINITY;
-    enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
-      if (!c.valid)
-        return;
-      double v = objectiveValue(obj, c.cost);
-      optimum = std::min(optimum, v);
-      if (pick(0, 40))
-        return;
-      unsigned mask = unsigned(pick(0, (1 << kNumDims) - 1));
-      double b = exactLowerBound(a, l, ctx, obj, s, mask);
-      EXPECT_LE(b, v * (1 + 1e-9))
-          << "round " << round << " kind " << stringifyLayerKind(l.kind)
-          << " mask " << mask << " objective " << stringifyObjective(obj);
-      ++checked;
-    });
-    // The root bound is at most the optimum.
-    if (std::isfinite(optimum))
-      EXPECT_LE(exactLowerBound(a, l, ctx, obj, LayerSchedule(), 0),
-                optimum * (1 + 1e-9))
-          << "round " << round;
+    checked += checkBoundOverSpace(a, l, ctx, obj, rng, 40, round);
   }
   EXPECT_GT(checked, 1000);
 }
@@ -381,24 +390,7 @@ TEST(ExactSolver, BoundHoldsOverWindowsOfEveryShape) {
     ctx.inputOnChip = pick(0, 1);
     ctx.inputFrom = {0, 0, 1, 1};
     Objective obj = Objective(pick(0, 2));
-    double optimum = INFINITY;
-    enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
-      if (!c.valid)
-        return;
-      double v = objectiveValue(obj, c.cost);
-      optimum = std::min(optimum, v);
-      if (pick(0, 10))
-        return;
-      unsigned mask = unsigned(pick(0, (1 << kNumDims) - 1));
-      EXPECT_LE(exactLowerBound(a, l, ctx, obj, s, mask), v * (1 + 1e-9))
-          << "round " << round << " kind " << stringifyLayerKind(l.kind)
-          << " mask " << mask;
-      ++checked;
-    });
-    if (std::isfinite(optimum))
-      EXPECT_LE(exactLowerBound(a, l, ctx, obj, LayerSchedule(), 0),
-                optimum * (1 + 1e-9))
-          << "round " << round;
+    checked += checkBoundOverSpace(a, l, ctx, obj, rng, 10, round);
   }
   EXPECT_GT(checked, 1000);
 }
