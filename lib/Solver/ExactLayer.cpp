@@ -1121,6 +1121,12 @@ public:
   double rowsTouched = 1, colsTouched = 1;
   /// Whether the bound counts the input's halos (haloFactor()).
   bool halos = true;
+  /// A node is worth exploring when its bound is below the incumbent by
+  /// more than this fraction: a bound and a cost computed along different
+  /// paths differ in their last bits, and a layer whose bound meets its
+  /// incumbent (a pooling layer: every schedule moves the same words) would
+  /// otherwise be searched to the end for schedules no better.
+  double tie = 1e-9;
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
   int onlyRegfOrder = -1, onlyGbufOrder = -1;
@@ -1164,7 +1170,7 @@ public:
   /// the best any parallel sibling has found (ties stay, so that the
   /// answer does not depend on which sibling finds it first).
   bool worth(double b) const {
-    return b < incumbent &&
+    return b < incumbent * (1 - tie) &&
            (!shared || b <= shared->load(std::memory_order_relaxed));
   }
 
@@ -1381,6 +1387,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   // (with halos some find better schedules, others worse: AlexNet conv4 on
   // 2x2 nodes 5% worse).
   ex.halos = false;
+  ex.tie = 0;
   if (hood.keepRegfOrder)
     ex.onlyRegfOrder = int(orderIndex(s.regfOrder));
   if (hood.keepGbufOrder)
