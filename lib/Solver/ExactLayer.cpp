@@ -1126,7 +1126,7 @@ public:
   /// paths differ in their last bits, and a layer whose bound meets its
   /// incumbent (a pooling layer: every schedule moves the same words) would
   /// otherwise be searched to the end for schedules no better.
-  double tie = 1e-9;
+  double tie = 1e-8;
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
   int onlyRegfOrder = -1, onlyGbufOrder = -1;
