@@ -65,11 +65,9 @@ TensorKind outputTensor(LayerPass p) {
   return TensorKind::O;
 }
 
-bool updateMoves(const UpdateDirective &u, DimSet dims) {
-  for (const DimAmount &da : u.steps)
-    if (dims.contains(da.dim))
-      return true;
-  return false;
+/// Whether `m` moves any of `dims`.
+bool movesAny(const FlatMove &m, DimSet dims) {
+  return (m.dims.raw() & dims.raw()) != 0;
 }
 
 /// Tile loads of a tensor through a loop nest (innermost first).
@@ -81,18 +79,17 @@ struct Fills {
 
 /// Spec 5.3: relevant loops multiply; irrelevant loops count only outside
 /// the innermost relevant one (inside it the tile stays).
-Fills countFills(llvm::ArrayRef<const UpdateDirective *> nest,
-                 llvm::ArrayRef<int64_t> counts, DimSet relevant) {
+Fills countFills(llvm::ArrayRef<const FlatMove *> nest, DimSet relevant) {
   Fills f;
   for (size_t i = 0; i < nest.size(); ++i) {
-    bool rel = updateMoves(*nest[i], relevant);
+    bool rel = movesAny(*nest[i], relevant);
     if (rel) {
       if (f.innermost < 0)
         f.innermost = static_cast<int>(i);
-      f.distinct *= counts[i];
-      f.fills *= counts[i];
+      f.distinct *= nest[i]->n;
+      f.fills *= nest[i]->n;
     } else if (f.innermost >= 0) {
-      f.fills *= counts[i];
+      f.fills *= nest[i]->n;
     }
   }
   return f;
@@ -100,12 +97,13 @@ Fills countFills(llvm::ArrayRef<const UpdateDirective *> nest,
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-/// Words of tensor `t` in one buffer of `shape`'s level (before shr).
-int64_t tileWords(const LevelShape &shape, DimSet dims) {
+/// Words of tensor `t` in one buffer of a level whose tiles are `tile`
+/// (before shr).
+int64_t tileWords(const std::array<int64_t, kNumDims> &tile, DimSet dims) {
   int64_t w = 1;
   for (int d = 0; d < kNumDims; ++d)
     if (dims.contains(Dim(d)))
-      w *= shape.tile[d];
+      w *= tile[d];
   return w;
 }
 
@@ -113,14 +111,13 @@ int64_t tileWords(const LevelShape &shape, DimSet dims) {
 /// `tile`: stacks apply in order of increasing shift, each copying the block
 /// so far; a shift beyond the block leaves holes (`contiguous` false), and
 /// then the count is of distinct positions.
-int64_t stackedSpan(int64_t tile, const LevelDirectives &level, Dim d,
+int64_t stackedSpan(int64_t tile, const FlatLevel &level, Dim d,
                     bool &contiguous) {
-  std::array<std::pair<int64_t, int64_t>, 8> st; // (shift, repl)
+  std::array<std::pair<int64_t, int64_t>, FlatLevel::kMaxMoves> st;
   size_t n = 0;
-  for (const StackDirective &s : level.stacks)
-    for (const DimAmount &da : s.shifts)
-      if (da.dim == d && n < st.size())
-        st[n++] = {da.amount, s.repl};
+  for (int i = 0; i < level.numStacks; ++i)
+    if (int64_t shift = level.stacks[i].amount[int(d)])
+      st[n++] = {shift, level.stacks[i].n};
   // Insertion sort: at most a few stacks per dim.
   for (size_t i = 1; i < n; ++i)
     for (size_t j = i; j > 0 && st[j] < st[j - 1]; --j)
@@ -141,30 +138,22 @@ int64_t stackedSpan(int64_t tile, const LevelDirectives &level, Dim d,
 
 /// Words of a tensor held by all buffers of a level together, counting halo
 /// overlap once; stacks over dims the tensor lacks replicate it.
-int64_t uniqueWords(const LevelShape &shape, const LevelDirectives &level,
-                    DimSet dims) {
+int64_t uniqueWords(const FlatLevel &level, DimSet dims) {
   int64_t w = 1;
   bool contiguous;
   for (int d = 0; d < kNumDims; ++d)
     if (dims.contains(Dim(d)))
-      w *= stackedSpan(shape.tile[d], level, Dim(d), contiguous);
+      w *= stackedSpan(level.tile[d], level, Dim(d), contiguous);
   return w;
-}
-
-/// Whether stack `s` shifts any of `dims` (else it replicates the tensor
-/// with those dims).
-bool shifts(const StackDirective &s, DimSet dims) {
-  return llvm::any_of(s.shifts,
-                      [&](const DimAmount &da) { return dims.contains(da.dim); });
 }
 
 /// How many buffers of a level hold the same data of a tensor: the product
 /// of the stacks over none of its dims.
-int64_t replication(const LevelDirectives &level, DimSet dims) {
+int64_t replication(const FlatLevel &level, DimSet dims) {
   int64_t r = 1;
-  for (const StackDirective &s : level.stacks)
-    if (!shifts(s, dims))
-      r *= s.repl;
+  for (int i = 0; i < level.numStacks; ++i)
+    if (!movesAny(level.stacks[i], dims))
+      r *= level.stacks[i].n;
   return r;
 }
 
@@ -173,11 +162,11 @@ int64_t replication(const LevelDirectives &level, DimSet dims) {
 /// first fastest, and laid out so that consecutive numbers are neighbours;
 /// the group's nodes then lie as far apart as the stacks that do not
 /// replicate the tensor but are listed before the last one that does.
-int64_t sharingDistance(const LevelDirectives &level, DimSet dims) {
+int64_t sharingDistance(const FlatLevel &level, DimSet dims) {
   int64_t before = 1, dist = 1;
-  for (const StackDirective &s : level.stacks) {
-    if (shifts(s, dims))
-      before *= s.repl;
+  for (int i = 0; i < level.numStacks; ++i) {
+    if (movesAny(level.stacks[i], dims))
+      before *= level.stacks[i].n;
     else
       dist = before;
   }
@@ -188,22 +177,23 @@ int64_t sharingDistance(const LevelDirectives &level, DimSet dims) {
 /// layer: F tile loads (2F - D transfers for read-write data), and along a
 /// sliding innermost loop only the new slice after the first iteration.
 int64_t transferWords(int64_t tile, const Fills &f, bool readWrite,
-                      const UpdateDirective *innermost, int64_t innerCount,
-                      const LevelShape *shape, DimSet dims) {
+                      const FlatMove *innermost,
+                      const std::array<int64_t, kNumDims> *tiles, DimSet dims) {
   if (readWrite)
     return tile * (2 * f.fills - f.distinct);
-  if (!innermost || !shape || innerCount <= 1)
+  if (!innermost || !tiles || innermost->n <= 1)
     return tile * f.fills;
   // New words per step of the sliding loop: the tile minus its overlap with
   // the previous position, tile * prod((t-s)/t) overlapping.
   int64_t overlap = tile;
   bool slides = false;
-  for (const DimAmount &da : innermost->steps) {
-    if (!dims.contains(da.dim))
+  for (int i = 0; i < innermost->numDims; ++i) {
+    Dim d = innermost->order[i];
+    if (!dims.contains(d))
       continue;
-    int64_t t = shape->tile[int(da.dim)];
-    if (da.amount < t) {
-      overlap = overlap / t * (t - da.amount);
+    int64_t t = (*tiles)[int(d)], step = innermost->amount[int(d)];
+    if (step < t) {
+      overlap = overlap / t * (t - step);
       slides = true;
     } else {
       overlap = 0;
@@ -211,8 +201,43 @@ int64_t transferWords(int64_t tile, const Fills &f, bool readWrite,
   }
   if (!slides)
     return tile * f.fills;
+  int64_t innerCount = innermost->n;
   int64_t passes = f.fills / innerCount;
   return passes * (tile + (innerCount - 1) * (tile - overlap));
+}
+
+/// `level` with its shape in flat form; false (with `why`) when it has more
+/// stacks or updates than a flat level holds.
+bool flatten(const LevelDirectives &level, const LevelShape &shape,
+             FlatLevel &out, std::string &why) {
+  if (level.stacks.size() > size_t(FlatLevel::kMaxMoves)) {
+    why = "more than " + std::to_string(FlatLevel::kMaxMoves) +
+          " stacks in a level";
+    return false;
+  }
+  if (level.updates.size() > size_t(FlatLevel::kMaxMoves)) {
+    why = "more than 16 updates in a dataflow";
+    return false;
+  }
+  out.extent = shape.extent;
+  out.tile = shape.tile;
+  out.covered = shape.covered;
+  out.numStacks = int(level.stacks.size());
+  for (auto [i, st] : llvm::enumerate(level.stacks)) {
+    out.stacks[i].reset(st.repl);
+    for (const DimAmount &da : st.shifts)
+      out.stacks[i].add(da.dim, da.amount);
+  }
+  out.numUpdates = int(level.updates.size());
+  for (auto [i, u] : llvm::enumerate(level.updates)) {
+    out.updates[i].reset(shape.updateCounts[i]);
+    for (const DimAmount &da : u.steps)
+      out.updates[i].add(da.dim, da.amount);
+  }
+  out.shr.fill(1);
+  for (const TensorDirective &td : level.tensors)
+    out.shr[int(td.tensor)] = td.shr;
+  return true;
 }
 
 std::string str(int64_t v) { return std::to_string(v); }
@@ -242,20 +267,35 @@ Route routeOf(const LayerContext &ctx, TensorKind t, TensorKind inT,
 void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
                    const LayerDataflow &df, const LayerContext &ctx,
                    LayerCost &out, bool explain) {
+  std::array<LevelShape, kNumLevels> shapes;
+  std::string why;
+  if (llvm::Error err = checkDataflowStructure(layer, df, &shapes))
+    why = llvm::toString(std::move(err));
+  FlatDataflow flat;
+  if (why.empty())
+    for (int lv = 0; lv < kNumLevels; ++lv)
+      if (!flatten(df.level(MemLevel(lv)), shapes[lv],
+                   lv == int(MemLevel::Regf) ? flat.regf : flat.gbuf, why))
+        break;
+  if (!why.empty()) {
+    out.valid = false;
+    out.reason = explain ? why : std::string();
+    return;
+  }
+  evaluateFlat(arch, layer, flat, ctx, out, explain);
+}
+
+void evaluateFlat(const ArchDesc &arch, const LayerDesc &layer,
+                  const FlatDataflow &df, const LayerContext &ctx,
+                  LayerCost &out, bool explain) {
   out.valid = false;
   out.reason.clear();
   auto fail = [&](auto &&makeReason) {
     if (explain)
       out.reason = makeReason();
   };
-
-  std::array<LevelShape, kNumLevels> shapes;
-  if (llvm::Error err = checkDataflowStructure(layer, df, &shapes)) {
-    std::string why = llvm::toString(std::move(err));
-    return fail([&] { return why; });
-  }
-  const LevelShape &rs = shapes[int(MemLevel::Regf)];
-  const LevelShape &gs = shapes[int(MemLevel::Gbuf)];
+  const FlatLevel &rs = df.regf;
+  const FlatLevel &gs = df.gbuf;
 
   // The regions the layer runs on and exchanges data with must be nodes of
   // the array (distances outside it are meaningless, even negative).
@@ -274,10 +314,10 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
 
   // Spatial resources.
   int64_t pes = 1, nodes = 1;
-  for (const StackDirective &s : df.regf.stacks)
-    pes *= s.repl;
-  for (const StackDirective &s : df.gbuf.stacks)
-    nodes *= s.repl;
+  for (int i = 0; i < rs.numStacks; ++i)
+    pes *= rs.stacks[i].n;
+  for (int i = 0; i < gs.numStacks; ++i)
+    nodes *= gs.stacks[i].n;
   if (pes > arch.numPEsPerNode())
     return fail([&] {
       return "regf stacks use " + str(pes) + " PEs; a node has " +
@@ -294,17 +334,16 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   // windows are not needed); along a loop dim the holes are work left
   // undone, which this model does not track.
   for (int lv = 0; lv < kNumLevels; ++lv) {
-    const LevelDirectives &level = df.level(MemLevel(lv));
+    const FlatLevel &level = df.level(MemLevel(lv));
     // Only the dims some stack shifts can have holes.
     DimSet stacked;
-    for (const StackDirective &st : level.stacks)
-      for (const DimAmount &da : st.shifts)
-        stacked.insert(da.dim);
+    for (int i = 0; i < level.numStacks; ++i)
+      stacked = stacked | level.stacks[i].dims;
     for (int d = 0; d < kNumDims; ++d) {
       if (Dim(d) == Dim::Hi || Dim(d) == Dim::Wi || !stacked.contains(Dim(d)))
         continue;
       bool contiguous;
-      stackedSpan(shapes[lv].tile[d], level, Dim(d), contiguous);
+      stackedSpan(level.tile[d], level, Dim(d), contiguous);
       if (!contiguous)
         return fail([&] {
           return std::string(stringifyMemLevel(MemLevel(lv))) +
@@ -318,45 +357,48 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   // Buffer sharing: one copy of a read-only GBUF tile spread over nodes
   // that would otherwise each hold it. PEs do not exchange data, and the
   // nodes holding one read-write tile hold partial sums.
-  for (const TensorDirective &td : df.regf.tensors)
-    if (td.shr > 1)
+  std::array<DimSet, kNumTensors> dims;
+  for (int t = 0; t < kNumTensors; ++t)
+    dims[t] = tensorDims(layer.kind, TensorKind(t));
+  for (int t = 0; t < kNumTensors; ++t)
+    if (rs.shr[t] > 1)
       return fail([&] {
-        return std::string("regf tensor ") + stringifyTensorKind(td.tensor) +
-               " has shr " + str(td.shr) +
+        return std::string("regf tensor ") +
+               stringifyTensorKind(TensorKind(t)) + " has shr " +
+               str(rs.shr[t]) +
                ": buffer sharing between PEs is not modelled (shr must be 1)";
       });
-  for (const TensorDirective &td : df.gbuf.tensors) {
-    if (td.shr == 1)
+  for (int t = 0; t < kNumTensors; ++t) {
+    int64_t shr = gs.shr[t];
+    if (shr == 1)
       continue;
-    if (isReadWrite(layer.pass, td.tensor))
+    const char *name = stringifyTensorKind(TensorKind(t));
+    if (isReadWrite(layer.pass, TensorKind(t)))
       return fail([&] {
-        return std::string("gbuf tensor ") + stringifyTensorKind(td.tensor) +
-               " has shr " + str(td.shr) +
+        return std::string("gbuf tensor ") + name + " has shr " + str(shr) +
                ": the layer writes it, and nodes holding the same tile hold "
                "partial sums, which cannot be shared (shr must be 1)";
       });
-    int64_t repl =
-        replication(df.gbuf, tensorDims(layer.kind, td.tensor));
-    if (repl % td.shr != 0)
+    int64_t repl = replication(gs, dims[t]);
+    if (repl % shr != 0)
       return fail([&] {
-        return std::string("gbuf tensor ") + stringifyTensorKind(td.tensor) +
-               " has shr " + str(td.shr) +
+        return std::string("gbuf tensor ") + name + " has shr " + str(shr) +
                ", which does not divide the " + str(repl) +
                " nodes the gbuf stacks give the same tile";
       });
   }
 
   // Capacity (docs/CostModel.md, validity): sum over tensors of tile / shr.
-  const int64_t inputsFactor = layer.kind == LayerKind::Eltwise ? layer.numInputs : 1;
-  std::array<DimSet, kNumTensors> dims;
-  for (int t = 0; t < kNumTensors; ++t)
-    dims[t] = tensorDims(layer.kind, TensorKind(t));
+  const int64_t inputsFactor =
+      layer.kind == LayerKind::Eltwise ? layer.numInputs : 1;
   for (int lv = 0; lv < kNumLevels; ++lv) {
-    const LevelDirectives &level = df.level(MemLevel(lv));
+    const FlatLevel &level = df.level(MemLevel(lv));
     int64_t used = 0;
-    for (const TensorDirective &td : level.tensors) {
-      int64_t words = ceilDiv(tileWords(shapes[lv], dims[int(td.tensor)]), td.shr);
-      used += td.tensor == TensorKind::I ? words * inputsFactor : words;
+    for (int t = 0; t < kNumTensors; ++t) {
+      if (dims[t].empty())
+        continue;
+      int64_t words = ceilDiv(tileWords(level.tile, dims[t]), level.shr[t]);
+      used += t == kI ? words * inputsFactor : words;
     }
     bool regf = lv == int(MemLevel::Regf);
     (regf ? out.regfWordsUsed : out.gbufWordsUsed) = used;
@@ -393,6 +435,15 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
       });
   }
 
+  // Whether gbuf update `i` (innermost first) is one loop over `d` by
+  // `step`, `count` times.
+  auto isGroupLoop = [&](int i, Dim d, int64_t step, int64_t count) {
+    const FlatMove &u = gs.updates[i];
+    return u.numDims == 1 && u.order[0] == d && u.amount[int(d)] == step &&
+           u.n == count;
+  };
+  const int ng = gs.numUpdates, nr = rs.numUpdates;
+
   // Forwarding groups: pipelined neighbours hand each other whole batch
   // groups, so the layer's outermost loop runs over them, and nothing
   // inside it may step over the batch beyond one group.
@@ -403,12 +454,7 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
         return "batch_groups " + str(g) + " does not divide N = " +
                str(layer.n);
       });
-    const size_t ng = df.gbuf.updates.size();
-    bool outerIsGroups = ng > 0 && df.gbuf.updates[ng - 1].steps.size() == 1 &&
-                         df.gbuf.updates[ng - 1].steps[0].dim == Dim::N &&
-                         df.gbuf.updates[ng - 1].steps[0].amount == layer.n / g &&
-                         gs.updateCounts[ng - 1] == g;
-    if (!outerIsGroups)
+    if (!(ng > 0 && isGroupLoop(ng - 1, Dim::N, layer.n / g, g)))
       return fail([&] {
         return "batch_groups " + str(g) +
                ": the outermost gbuf loop must step over N by " +
@@ -435,15 +481,8 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
         return "channel_groups " + str(cg) + " does not divide " +
                stringifyDim(*cd) + " = " + str(e);
       });
-    const size_t ng = df.gbuf.updates.size();
-    const size_t inner = ctx.batchGroups > 1 ? 2 : 1;
-    bool isGroups = false;
-    if (ng >= inner) {
-      const UpdateDirective &u = df.gbuf.updates[ng - inner];
-      isGroups = u.steps.size() == 1 && u.steps[0].dim == *cd &&
-                 u.steps[0].amount == e / cg && gs.updateCounts[ng - inner] == cg;
-    }
-    if (!isGroups)
+    const int inner = ctx.batchGroups > 1 ? 2 : 1;
+    if (!(ng >= inner && isGroupLoop(ng - inner, *cd, e / cg, cg)))
       return fail([&] {
         return "channel_groups " + str(cg) + ": the gbuf loop " +
                (ctx.batchGroups > 1 ? "right inside the batch groups"
@@ -454,21 +493,17 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   }
 
   // The loop nests: REGF updates run inside every GBUF iteration.
-  const UpdateDirective *nest[16];
-  int64_t counts[16];
-  size_t nr = df.regf.updates.size(), ng = df.gbuf.updates.size();
   if (nr + ng > 16)
     return fail([] { return std::string("more than 16 updates in a dataflow"); });
+  const FlatMove *nest[2 * FlatLevel::kMaxMoves];
   int64_t regfIters = 1, gbufIters = 1;
-  for (size_t i = 0; i < nr; ++i) {
-    nest[i] = &df.regf.updates[i];
-    counts[i] = rs.updateCounts[i];
-    regfIters *= counts[i];
+  for (int i = 0; i < nr; ++i) {
+    nest[i] = &rs.updates[i];
+    regfIters *= rs.updates[i].n;
   }
-  for (size_t i = 0; i < ng; ++i) {
-    nest[nr + i] = &df.gbuf.updates[i];
-    counts[nr + i] = gs.updateCounts[i];
-    gbufIters *= counts[nr + i];
+  for (int i = 0; i < ng; ++i) {
+    nest[nr + i] = &gs.updates[i];
+    gbufIters *= gs.updates[i].n;
   }
 
   // Compute: every PE of every used node runs every step.
@@ -492,26 +527,24 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
   for (int t = 0; t < kNumTensors; ++t) {
     TensorCounts &tc = out.tensors[t];
     tc = TensorCounts();
-    const TensorDirective *rt = df.regf.findTensor(TensorKind(t));
-    const TensorDirective *gt = df.gbuf.findTensor(TensorKind(t));
-    if (!rt || !gt)
+    if (dims[t].empty())
       continue; // the kind has no such tensor
     const int64_t mult = t == kI ? inputsFactor : 1;
     const bool rw = isReadWrite(layer.pass, TensorKind(t));
     DimSet rel = relevantDims(layer.kind, TensorKind(t));
 
     // REGF boundary, per PE: the combined nest (REGF loops, then GBUF).
-    tc.regfTile = ceilDiv(tileWords(rs, dims[t]), rt->shr);
-    Fills fr = countFills(llvm::ArrayRef(nest, nr + ng),
-                          llvm::ArrayRef(counts, nr + ng), rel);
-    bool innerInRegf = fr.innermost >= 0 && size_t(fr.innermost) < nr;
-    tc.regfWords = mult * transferWords(
-        tc.regfTile, fr, rw, innerInRegf ? nest[fr.innermost] : nullptr,
-        innerInRegf ? counts[fr.innermost] : 1, &rs, dims[t]);
+    tc.regfTile = ceilDiv(tileWords(rs.tile, dims[t]), rs.shr[t]);
+    Fills fr = countFills(llvm::ArrayRef(nest, nr + ng), rel);
+    bool innerInRegf = fr.innermost >= 0 && fr.innermost < nr;
+    tc.regfWords =
+        mult * transferWords(tc.regfTile, fr, rw,
+                             innerInRegf ? nest[fr.innermost] : nullptr,
+                             &rs.tile, dims[t]);
     // The GBUF serves the distinct words of all PEs once (multicast); the
     // bus delivers to every PE.
     // Words per PE relate to distinct words as tile to unique span.
-    int64_t unique = ceilDiv(uniqueWords(rs, df.regf, dims[t]), rt->shr);
+    int64_t unique = ceilDiv(uniqueWords(rs, dims[t]), rs.shr[t]);
     int64_t gbufPerNode = static_cast<int64_t>(
         std::llround(double(tc.regfWords) * double(unique) / double(tc.regfTile)));
     tc.gbufReads = gbufPerNode * nodes;
@@ -519,15 +552,16 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
     maxBusPerNode += gbufPerNode;
 
     // GBUF boundary, per node: the GBUF loops only.
-    tc.gbufTile = ceilDiv(tileWords(gs, dims[t]), gt->shr);
-    Fills fg = countFills(llvm::ArrayRef(nest + nr, ng),
-                          llvm::ArrayRef(counts + nr, ng), rel);
-    int64_t perNode = mult * transferWords(
-        tc.gbufTile, fg, rw, fg.innermost >= 0 ? nest[nr + fg.innermost] : nullptr,
-        fg.innermost >= 0 ? counts[nr + fg.innermost] : 1, &gs, dims[t]);
+    tc.gbufTile = ceilDiv(tileWords(gs.tile, dims[t]), gs.shr[t]);
+    Fills fg = countFills(llvm::ArrayRef(nest + nr, ng), rel);
+    int64_t perNode =
+        mult *
+        transferWords(tc.gbufTile, fg, rw,
+                      fg.innermost >= 0 ? nest[nr + fg.innermost] : nullptr,
+                      &gs.tile, dims[t]);
     // Nodes holding the same read-write tile hold partial sums: they are
     // reduced over the NoC and written once.
-    int64_t group = replication(df.gbuf, dims[t]);
+    int64_t group = replication(gs, dims[t]);
     int64_t words = rw ? perNode * nodes / group : perNode * nodes;
     if (rw && group > 1)
       tc.nocHops += double(fg.fills) * double(tc.gbufTile) * double(group - 1) *
@@ -537,9 +571,9 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
     tc.nocHops += double(words) * route.hopsPerWord;
     // Buffer sharing: each shard of a shared tile passes the other shr-1
     // nodes of its group, neighbours `sharingDistance` hops apart.
-    if (gt->shr > 1)
-      tc.nocHops += double(gt->shr - 1) * double(perNode) * double(nodes) *
-                    double(sharingDistance(df.gbuf, dims[t]));
+    if (gs.shr[t] > 1)
+      tc.nocHops += double(gs.shr[t] - 1) * double(perNode) * double(nodes) *
+                    double(sharingDistance(gs, dims[t]));
 
     dramTotal += tc.dramWords;
     gbufTotal += tc.gbufReads + tc.onChipWords;

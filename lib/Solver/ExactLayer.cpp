@@ -1082,9 +1082,9 @@ public:
 
   /// Evaluates `s` (a complete schedule) exactly; keeps it when better.
   void evaluate(const LayerSchedule &s) {
-    LayerDataflow df = sr.dataflowOf(s);
-    evaluateLayer(arch, layer, df, ctx, scratch, /*explain=*/false);
+    sr.evaluate(s, arch);
     ++evaluations;
+    const LayerCost &scratch = sr.scratch;
     if (!scratch.valid)
       return;
     double v = objectiveValue(opts.objective, scratch.cost);
@@ -1097,7 +1097,7 @@ public:
       }
       best.found = true;
       best.schedule = s;
-      best.dataflow = std::move(df);
+      best.dataflow = sr.dataflowOf(s);
       best.cost = scratch;
       improved = true;
     }
@@ -1145,7 +1145,6 @@ public:
   std::atomic<double> *shared = nullptr;
   LayerSolution best;
   bool improved = false;
-  LayerCost scratch;
   int64_t evaluations = 0, nodes = 0;
   double rootBound = 0;
   double openBound = INFINITY;

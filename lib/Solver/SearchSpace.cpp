@@ -123,6 +123,195 @@ LayerDataflow Searcher::dataflowOf(const LayerSchedule &s) const {
   return df;
 }
 
+namespace {
+
+/// The input rows and cols of the tiles `t` of the loop dims.
+void deriveInputTiles(const LayerDesc &l, std::array<int64_t, kNumDims> &t) {
+  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
+  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+}
+
+/// The tiles of a level as the structure check derives them from tensor
+/// tiles `t` (input rows and cols derived) over `extent`: a pooling
+/// window's from the input tile, a dim no tensor has at its extent. False
+/// when a tile is not positive or exceeds its extent.
+bool levelTiles(const LayerDesc &l, const std::array<int64_t, kNumDims> &t,
+                const std::array<int64_t, kNumDims> &extent,
+                std::array<int64_t, kNumDims> &tile) {
+  DimSet listed;
+  for (int k = 0; k < kNumTensors; ++k)
+    listed = listed | tensorDims(l.kind, TensorKind(k));
+  DimSet known = knownDims(l.kind);
+  tile.fill(0);
+  for (int d = 0; d < kNumDims; ++d)
+    if (listed.contains(D(d))) {
+      if (t[d] < 1 || t[d] > extent[d])
+        return false;
+      tile[d] = t[d];
+    }
+  auto windowTile = [&](D w, D in, D out, int64_t stride, int64_t dil) {
+    int d = int(w);
+    if (tile[d] != 0 || !known.contains(w) || tile[int(in)] == 0 ||
+        tile[int(out)] == 0)
+      return;
+    int64_t rows =
+        (tile[int(in)] - (tile[int(out)] - 1) * stride - 1) / dil + 1;
+    tile[d] = std::clamp<int64_t>(rows, 1, extent[d]);
+  };
+  windowTile(D::R, D::Hi, D::Ho, l.sy, l.dy);
+  windowTile(D::S, D::Wi, D::Wo, l.sx, l.dx);
+  for (int d = 0; d < kNumDims; ++d)
+    if (tile[d] == 0)
+      tile[d] = extent[d];
+  return true;
+}
+
+/// Sets `m` to a move of loop dim `d` by `by`, with the input rows or cols
+/// it moves along (what buildDataflow's directives list).
+void loopMove(const LayerDesc &l, D d, int64_t by, int64_t n, FlatMove &m) {
+  m.reset(n);
+  m.add(d, by);
+  if (!knownDims(l.kind).contains(D::Hi))
+    return;
+  if (d == D::Ho)
+    m.add(D::Hi, by * l.sy);
+  else if (d == D::R)
+    m.add(D::Hi, by * l.dy);
+  else if (d == D::Wo)
+    m.add(D::Wi, by * l.sx);
+  else if (d == D::S)
+    m.add(D::Wi, by * l.dx);
+}
+
+/// Adds to `lv` a stack of `repl` buffers over `d` shifted by `by`; false
+/// for a dim the kind lacks.
+bool addStack(const LayerDesc &l, FlatLevel &lv, D d, int64_t by,
+              int64_t repl) {
+  if (!knownDims(l.kind).contains(d))
+    return false;
+  FlatMove &m = lv.stacks[lv.numStacks++];
+  loopMove(l, d, by, repl, m);
+  return true;
+}
+
+/// Adds to `lv` an update over `d` by `step`; its count is the loop's over
+/// what the level covers so far, as the structure check counts it. False
+/// for a dim the kind lacks.
+bool addUpdate(const LayerDesc &l, FlatLevel &lv, D d, int64_t step) {
+  if (!knownDims(l.kind).contains(d))
+    return false;
+  FlatMove &m = lv.updates[lv.numUpdates++];
+  loopMove(l, d, step, 1, m);
+  m.n = loopIterations(lv.extent[int(d)], lv.covered[int(d)], step);
+  for (int i = 0; i < m.numDims; ++i)
+    lv.covered[int(m.order[i])] += (m.n - 1) * m.amount[int(m.order[i])];
+  return true;
+}
+
+/// The span of the tiles over the stacks of `lv`: where its loops start.
+void startCovering(FlatLevel &lv) {
+  lv.covered = lv.tile;
+  for (int i = 0; i < lv.numStacks; ++i) {
+    const FlatMove &m = lv.stacks[i];
+    for (int j = 0; j < m.numDims; ++j)
+      lv.covered[int(m.order[j])] += (m.n - 1) * m.amount[int(m.order[j])];
+  }
+}
+
+} // namespace
+
+bool Searcher::flatDataflowOf(const LayerSchedule &s, FlatDataflow &f) const {
+  // What buildDataflow(shape, s) lists and dataflowOf adds, in its order,
+  // with the shapes checkDataflowStructure derives for `layer`.
+  const LayerDesc &l = shape;
+  static constexpr D kStackOrder[] = {D::R, D::S,  D::C, D::K,
+                                      D::N, D::Ho, D::Wo};
+  FlatLevel &g = f.gbuf, &r = f.regf;
+
+  // GBUF: tiles within the layer, node stacks, then the loops.
+  for (int d = 0; d < kNumDims; ++d)
+    g.extent[d] = layer.extent(D(d));
+  std::array<int64_t, kNumDims> t = s.gbufTile;
+  deriveInputTiles(l, t);
+  if (!levelTiles(l, t, g.extent, g.tile))
+    return false;
+  g.shr.fill(1);
+  r.shr.fill(1);
+  // Node stacks: those that replicate a shared tensor first.
+  std::array<D, kNumDims> nodeOrder;
+  int numOrdered = 0;
+  DimSet ordered;
+  for (int k = 0; k < kNumTensors; ++k) {
+    TensorKind tk = TensorKind(k);
+    if (!hasTensor(l.kind, tk) || !s.share[k] || isReadWrite(l.pass, tk))
+      continue;
+    g.shr[k] = nodeReplication(l, s, tk);
+    DimSet rel = movingDims(l.kind, tk);
+    for (D d : kStackOrder)
+      if (!rel.contains(d) && !ordered.contains(d)) {
+        ordered.insert(d);
+        nodeOrder[numOrdered++] = d;
+      }
+  }
+  for (D d : kStackOrder)
+    if (!ordered.contains(d))
+      nodeOrder[numOrdered++] = d;
+  g.numStacks = 0;
+  for (int i = 0; i < numOrdered; ++i) {
+    D d = nodeOrder[i];
+    if (s.nodeSplit[int(d)] > 1 &&
+        !addStack(l, g, d, s.gbufTile[int(d)], s.nodeSplit[int(d)]))
+      return false;
+  }
+  startCovering(g);
+  g.numUpdates = 0;
+  for (int i = 0; i < 3; ++i)
+    for (D d : classDims(l.kind, s.gbufOrder[i])) {
+      int64_t span = s.gbufTile[int(d)] * s.nodeSplit[int(d)];
+      if (span < l.extent(d) && !addUpdate(l, g, d, span))
+        return false;
+    }
+  if (std::optional<Dim> cd = channelGroupDim(layer, ctx))
+    if (!addUpdate(l, g, *cd, l.extent(*cd)))
+      return false;
+  if (l.n != layer.n && !addUpdate(l, g, D::N, l.n))
+    return false;
+
+  // REGF: tiles within the GBUF tile, PE stacks, then the loops.
+  r.extent = g.tile;
+  t = s.regfTile;
+  deriveInputTiles(l, t);
+  if (!levelTiles(l, t, r.extent, r.tile))
+    return false;
+  r.numStacks = 0;
+  for (D d : kStackOrder)
+    if (s.peSplit[int(d)] > 1 &&
+        !addStack(l, r, d, s.regfTile[int(d)], s.peSplit[int(d)]))
+      return false;
+  startCovering(r);
+  r.numUpdates = 0;
+  for (int i = 0; i < 3; ++i)
+    for (D d : classDims(l.kind, s.regfOrder[i])) {
+      int64_t span = s.regfTile[int(d)] * s.peSplit[int(d)];
+      if (span < s.gbufTile[int(d)] && !addUpdate(l, r, d, span))
+        return false;
+    }
+  return true;
+}
+
+void Searcher::evaluate(const LayerSchedule &s, const ArchDesc &a) {
+  if (!flat) {
+    evaluateLayer(a, layer, dataflowOf(s), ctx, scratch, /*explain=*/false);
+    return;
+  }
+  if (!flatDataflowOf(s, flatScratch)) {
+    scratch.valid = false;
+    scratch.reason.clear();
+    return;
+  }
+  evaluateFlat(a, layer, flatScratch, ctx, scratch, /*explain=*/false);
+}
+
 std::optional<std::array<uint8_t, 3>> classOrderOf(LayerKind kind,
                                                    llvm::ArrayRef<Dim> dims) {
   std::array<uint8_t, 3> order{};
@@ -206,8 +395,7 @@ double Searcher::score(const LayerSchedule &given, const ArchDesc &a,
     applyPins(*ctx.pins, shape, pinned);
   }
   const LayerSchedule &s = ctx.pins ? pinned : given;
-  LayerDataflow df = dataflowOf(s);
-  evaluateLayer(a, layer, df, ctx, scratch, /*explain=*/false);
+  evaluate(s, a);
   ++evaluations;
   if (!scratch.valid)
     return INFINITY;
@@ -216,7 +404,7 @@ double Searcher::score(const LayerSchedule &given, const ArchDesc &a,
     bestValue = v;
     best.found = true;
     best.schedule = s;
-    best.dataflow = std::move(df);
+    best.dataflow = dataflowOf(s);
     best.cost = scratch;
   }
   return v;

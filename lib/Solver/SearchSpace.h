@@ -76,7 +76,8 @@ public:
   Searcher(const ArchDesc &arch, const LayerDesc &layer,
            const LayerContext &ctx, const SolveOptions &opts)
       : arch(arch), layer(layer), shape(groupShape(layer, ctx)), ctx(ctx),
-        opts(opts), dims(searchDims(layer.kind)) {}
+        opts(opts), dims(searchDims(layer.kind)),
+        flat(!layer.hasMultiLoopDims()) {}
 
   /// The layer one batch group (and channel group) at a time: what the
   /// search tiles.
@@ -89,6 +90,16 @@ public:
   /// The dataflow of `s`: the directives of the group shape, and the loop
   /// over the batch groups pipelined neighbours share, outermost.
   LayerDataflow dataflowOf(const LayerSchedule &s) const;
+
+  /// The flat form of dataflowOf(s), as evaluateLayer derives it, into
+  /// `f`; false when that dataflow breaks a rule of its structure (a tile
+  /// beyond the extent it tiles, a split of a dim the kind lacks). Only
+  /// when `flat` is set.
+  bool flatDataflowOf(const LayerSchedule &s, FlatDataflow &f) const;
+
+  /// Evaluates `s` on `a` into `scratch` (no reason when invalid): the
+  /// flat dataflow when `flat` is set, else the directives.
+  void evaluate(const LayerSchedule &s, const ArchDesc &a);
 
   /// Scores `s` on `a`; +inf when invalid. Remembers the best valid one on
   /// the real architecture. With pins in the context, scores `s` with what
@@ -113,6 +124,11 @@ public:
   const LayerContext &ctx;
   const SolveOptions &opts;
   llvm::SmallVector<D, 7> dims;
+  /// Whether evaluations take the flat dataflow of a schedule
+  /// (flatDataflowOf) rather than its directives: always but for a layer
+  /// with a dim of several loops, whose tiles the structure check cuts.
+  bool flat;
+  FlatDataflow flatScratch;
   LayerCost scratch;
   LayerSolution best;
   double bestValue = INFINITY;

@@ -92,6 +92,63 @@ void evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
                    const LayerDataflow &dataflow, const LayerContext &ctx,
                    LayerCost &out, bool explain = true);
 
+/// A stack or an update of a level in the form the cost model counts with:
+/// how far it moves each dim (0 for the dims it does not move), the dims it
+/// moves in the order its directive lists them, and its buffers (a stack)
+/// or iterations (an update).
+struct FlatMove {
+  DimSet dims;
+  std::array<int64_t, kNumDims> amount;
+  std::array<Dim, kNumDims> order;
+  int numDims;
+  int64_t n;
+
+  /// Clears the move (no dim) with `n` buffers or iterations.
+  void reset(int64_t count) {
+    dims = DimSet();
+    amount.fill(0);
+    numDims = 0;
+    n = count;
+  }
+  void add(Dim d, int64_t by) {
+    dims.insert(d);
+    amount[int(d)] = by;
+    order[numDims++] = d;
+  }
+};
+
+/// One level of a dataflow as the cost model reads it: the range its loops
+/// cover, the tile of each dim, what its loops cover, its stacks (in their
+/// order) and its updates (innermost first) with their iteration counts,
+/// and the buffer-sharing factor of each tensor (1 when not listed).
+struct FlatLevel {
+  static constexpr int kMaxMoves = 16;
+  std::array<int64_t, kNumDims> extent, tile, covered;
+  std::array<FlatMove, kMaxMoves> stacks, updates;
+  int numStacks = 0, numUpdates = 0;
+  std::array<int64_t, kNumTensors> shr;
+};
+
+/// A dataflow whose structure is checked and whose shapes are derived
+/// (`checkDataflowStructure`): what the cost model evaluates. evaluateLayer
+/// flattens its directives into one; a solver that builds dataflows of a
+/// known form may fill one straight from its schedule.
+struct FlatDataflow {
+  FlatLevel regf, gbuf;
+  const FlatLevel &level(MemLevel l) const {
+    return l == MemLevel::Regf ? regf : gbuf;
+  }
+};
+
+/// Evaluates a flat dataflow, whose structure must be valid for `layer`
+/// (every tensor of the kind listed at both levels with every dim, tiles
+/// within their extents, one iteration count per update, a dim of several
+/// loops cut into whole tiles): the rules and counts of evaluateLayer after
+/// its structure check.
+void evaluateFlat(const ArchDesc &arch, const LayerDesc &layer,
+                  const FlatDataflow &dataflow, const LayerContext &ctx,
+                  LayerCost &out, bool explain = false);
+
 /// Convenience form of the above.
 LayerCost evaluateLayer(const ArchDesc &arch, const LayerDesc &layer,
                         const LayerDataflow &dataflow, const LayerContext &ctx);
