@@ -134,14 +134,12 @@ void deriveInputTiles(const LayerDesc &l, std::array<int64_t, kNumDims> &t) {
 /// The tiles of a level as the structure check derives them from tensor
 /// tiles `t` (input rows and cols derived) over `extent`: a pooling
 /// window's from the input tile, a dim no tensor has at its extent. False
-/// when a tile is not positive or exceeds its extent.
-bool levelTiles(const LayerDesc &l, const std::array<int64_t, kNumDims> &t,
+/// when a tile is not positive or exceeds its extent. `known` are the
+/// kind's dims, `listed` those its tensors have.
+bool levelTiles(const LayerDesc &l, DimSet known, DimSet listed,
+                const std::array<int64_t, kNumDims> &t,
                 const std::array<int64_t, kNumDims> &extent,
                 std::array<int64_t, kNumDims> &tile) {
-  DimSet listed;
-  for (int k = 0; k < kNumTensors; ++k)
-    listed = listed | tensorDims(l.kind, TensorKind(k));
-  DimSet known = knownDims(l.kind);
   tile.fill(0);
   for (int d = 0; d < kNumDims; ++d)
     if (listed.contains(D(d))) {
@@ -168,10 +166,11 @@ bool levelTiles(const LayerDesc &l, const std::array<int64_t, kNumDims> &t,
 
 /// Sets `m` to a move of loop dim `d` by `by`, with the input rows or cols
 /// it moves along (what buildDataflow's directives list).
-void loopMove(const LayerDesc &l, D d, int64_t by, int64_t n, FlatMove &m) {
+void loopMove(const LayerDesc &l, DimSet known, D d, int64_t by, int64_t n,
+              FlatMove &m) {
   m.reset(n);
   m.add(d, by);
-  if (!knownDims(l.kind).contains(D::Hi))
+  if (!known.contains(D::Hi))
     return;
   if (d == D::Ho)
     m.add(D::Hi, by * l.sy);
@@ -184,24 +183,25 @@ void loopMove(const LayerDesc &l, D d, int64_t by, int64_t n, FlatMove &m) {
 }
 
 /// Adds to `lv` a stack of `repl` buffers over `d` shifted by `by`; false
-/// for a dim the kind lacks.
-bool addStack(const LayerDesc &l, FlatLevel &lv, D d, int64_t by,
+/// for a dim the kind lacks (not in `known`).
+bool addStack(const LayerDesc &l, DimSet known, FlatLevel &lv, D d, int64_t by,
               int64_t repl) {
-  if (!knownDims(l.kind).contains(d))
+  if (!known.contains(d))
     return false;
   FlatMove &m = lv.stacks[lv.numStacks++];
-  loopMove(l, d, by, repl, m);
+  loopMove(l, known, d, by, repl, m);
   return true;
 }
 
 /// Adds to `lv` an update over `d` by `step`; its count is the loop's over
 /// what the level covers so far, as the structure check counts it. False
 /// for a dim the kind lacks.
-bool addUpdate(const LayerDesc &l, FlatLevel &lv, D d, int64_t step) {
-  if (!knownDims(l.kind).contains(d))
+bool addUpdate(const LayerDesc &l, DimSet known, FlatLevel &lv, D d,
+               int64_t step) {
+  if (!known.contains(d))
     return false;
   FlatMove &m = lv.updates[lv.numUpdates++];
-  loopMove(l, d, step, 1, m);
+  loopMove(l, known, d, step, 1, m);
   m.n = loopIterations(lv.extent[int(d)], lv.covered[int(d)], step);
   for (int i = 0; i < m.numDims; ++i)
     lv.covered[int(m.order[i])] += (m.n - 1) * m.amount[int(m.order[i])];
@@ -233,7 +233,7 @@ bool Searcher::flatDataflowOf(const LayerSchedule &s, FlatDataflow &f) const {
     g.extent[d] = layer.extent(D(d));
   std::array<int64_t, kNumDims> t = s.gbufTile;
   deriveInputTiles(l, t);
-  if (!levelTiles(l, t, g.extent, g.tile))
+  if (!levelTiles(l, known, listed, t, g.extent, g.tile))
     return false;
   g.shr.fill(1);
   r.shr.fill(1);
@@ -260,40 +260,40 @@ bool Searcher::flatDataflowOf(const LayerSchedule &s, FlatDataflow &f) const {
   for (int i = 0; i < numOrdered; ++i) {
     D d = nodeOrder[i];
     if (s.nodeSplit[int(d)] > 1 &&
-        !addStack(l, g, d, s.gbufTile[int(d)], s.nodeSplit[int(d)]))
+        !addStack(l, known, g, d, s.gbufTile[int(d)], s.nodeSplit[int(d)]))
       return false;
   }
   startCovering(g);
   g.numUpdates = 0;
   for (int i = 0; i < 3; ++i)
-    for (D d : classDims(l.kind, s.gbufOrder[i])) {
+    for (D d : classes[s.gbufOrder[i]]) {
       int64_t span = s.gbufTile[int(d)] * s.nodeSplit[int(d)];
-      if (span < l.extent(d) && !addUpdate(l, g, d, span))
+      if (span < l.extent(d) && !addUpdate(l, known, g, d, span))
         return false;
     }
-  if (std::optional<Dim> cd = channelGroupDim(layer, ctx))
-    if (!addUpdate(l, g, *cd, l.extent(*cd)))
+  if (groupDim)
+    if (!addUpdate(l, known, g, *groupDim, l.extent(*groupDim)))
       return false;
-  if (l.n != layer.n && !addUpdate(l, g, D::N, l.n))
+  if (l.n != layer.n && !addUpdate(l, known, g, D::N, l.n))
     return false;
 
   // REGF: tiles within the GBUF tile, PE stacks, then the loops.
   r.extent = g.tile;
   t = s.regfTile;
   deriveInputTiles(l, t);
-  if (!levelTiles(l, t, r.extent, r.tile))
+  if (!levelTiles(l, known, listed, t, r.extent, r.tile))
     return false;
   r.numStacks = 0;
   for (D d : kStackOrder)
     if (s.peSplit[int(d)] > 1 &&
-        !addStack(l, r, d, s.regfTile[int(d)], s.peSplit[int(d)]))
+        !addStack(l, known, r, d, s.regfTile[int(d)], s.peSplit[int(d)]))
       return false;
   startCovering(r);
   r.numUpdates = 0;
   for (int i = 0; i < 3; ++i)
-    for (D d : classDims(l.kind, s.regfOrder[i])) {
+    for (D d : classes[s.regfOrder[i]]) {
       int64_t span = s.regfTile[int(d)] * s.peSplit[int(d)];
-      if (span < s.gbufTile[int(d)] && !addUpdate(l, r, d, span))
+      if (span < s.gbufTile[int(d)] && !addUpdate(l, known, r, d, span))
         return false;
     }
   return true;

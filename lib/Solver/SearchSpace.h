@@ -77,7 +77,13 @@ public:
            const LayerContext &ctx, const SolveOptions &opts)
       : arch(arch), layer(layer), shape(groupShape(layer, ctx)), ctx(ctx),
         opts(opts), dims(searchDims(layer.kind)),
-        flat(!layer.hasMultiLoopDims()) {}
+        flat(!layer.hasMultiLoopDims()), known(knownDims(layer.kind)),
+        groupDim(channelGroupDim(layer, ctx)) {
+    for (int t = 0; t < kNumTensors; ++t)
+      listed = listed | tensorDims(layer.kind, TensorKind(t));
+    for (int c = 0; c < 3; ++c)
+      classes[c] = classDims(layer.kind, c);
+  }
 
   /// The layer one batch group (and channel group) at a time: what the
   /// search tiles.
@@ -129,6 +135,12 @@ public:
   /// with a dim of several loops, whose tiles the structure check cuts.
   bool flat;
   FlatDataflow flatScratch;
+  /// What flatDataflowOf reads of the layer, once: its kind's dims, those
+  /// its tensors have, the dims of each loop class, the dim of the
+  /// channel groups.
+  DimSet known, listed;
+  std::array<llvm::SmallVector<D, 3>, 3> classes;
+  std::optional<Dim> groupDim;
   LayerCost scratch;
   LayerSolution best;
   double bestValue = INFINITY;
