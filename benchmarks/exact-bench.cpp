@@ -5,13 +5,19 @@
 // prints both energies, whether the optimum was proven (or the certified
 // bound), the search nodes and evaluations, and the seconds of each.
 //
-// Usage: kapla-bench-exact [--show] ARCH KIND N C K Ho Wo R S STRIDE [SECONDS]
+// Usage: kapla-bench-exact [--show] [--context SPEC] ARCH KIND N C K Ho Wo R S STRIDE [SECONDS]
 //   ARCH: a preset name or an architecture JSON file
 //   KIND: conv, dwconv, fc, matmul, pool or eltwise; conv, dwconv and fc
 //         also as KIND.bwd_data or KIND.bwd_weight (the backward passes)
 //   SECONDS: time budget of the exact solver (default 60)
 //   --show: also print both schedules (tiles, splits, loop orders,
 //           sharing) and their energy by component
+//   --context SPEC: the layer in a segment's context instead of alone on
+//           the chip, SPEC a comma-separated list of batch-groups=G,
+//           channel-groups=G, input-on-chip, output-on-chip (forwarded
+//           from or to the same nodes) and reserved=WORDS (GBUF words per
+//           node that forwarded data holds), as the report of a schedule
+//           gives them
 //
 //        kapla-bench-exact --random COUNT [SEED]
 //   COUNT random small architectures (node array up to 2x2, PE array up to
@@ -129,18 +135,54 @@ static void show(const char *name, const LayerSolution &sol) {
               e.mac, e.regf, e.bus, e.gbuf, e.dram, e.noc, e.staticEnergy);
 }
 
+/// Applies a --context SPEC to `ctx`; false on a malformed SPEC.
+static bool parseContext(llvm::StringRef spec, LayerContext &ctx) {
+  llvm::SmallVector<llvm::StringRef> items;
+  spec.split(items, ',', -1, false);
+  for (llvm::StringRef item : items) {
+    auto [key, value] = item.split('=');
+    int64_t v = 0;
+    bool number = !value.empty() && !value.getAsInteger(10, v) && v >= 0;
+    if (key == "batch-groups" && number)
+      ctx.batchGroups = v;
+    else if (key == "channel-groups" && number)
+      ctx.channelGroups = v;
+    else if (key == "reserved" && number)
+      ctx.gbufReserved = v;
+    else if (key == "input-on-chip" && value.empty())
+      ctx.inputOnChip = true, ctx.inputFrom = ctx.region;
+    else if (key == "output-on-chip" && value.empty())
+      ctx.outputOnChip = true, ctx.outputTo = ctx.region;
+    else
+      return false;
+  }
+  return true;
+}
+
 int main(int argc, char **argv) {
-  bool showSchedules = argc > 1 && std::string(argv[1]) == "--show";
-  if (showSchedules) {
-    --argc;
-    ++argv;
+  bool showSchedules = false;
+  std::string contextSpec;
+  while (argc > 1 && llvm::StringRef(argv[1]).starts_with("--") &&
+         std::string(argv[1]) != "--random") {
+    if (std::string(argv[1]) == "--show") {
+      showSchedules = true;
+      --argc;
+      ++argv;
+    } else if (std::string(argv[1]) == "--context" && argc > 2) {
+      contextSpec = argv[2];
+      argc -= 2;
+      argv += 2;
+    } else {
+      std::fprintf(stderr, "error: unknown option '%s'\n", argv[1]);
+      return 2;
+    }
   }
   if (argc >= 3 && std::string(argv[1]) == "--random")
     return randomRun(std::atoi(argv[2]),
                      argc > 3 ? std::strtoull(argv[3], nullptr, 10) : 1);
   if (argc < 11) {
-    std::fprintf(stderr, "usage: %s [--show] ARCH KIND N C K Ho Wo R S STRIDE "
-                         "[SECONDS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [--show] [--context SPEC] ARCH KIND N C "
+                         "K Ho Wo R S STRIDE [SECONDS]\n", argv[0]);
     return 2;
   }
   std::optional<ArchDesc> arch = getPreset(argv[1]);
@@ -187,6 +229,12 @@ int main(int argc, char **argv) {
   }
   double seconds = argc > 11 ? std::atof(argv[11]) : 60;
   LayerContext ctx = LayerContext::wholeChip(*arch);
+  if (!parseContext(contextSpec, ctx)) {
+    std::fprintf(stderr, "error: --context takes batch-groups=G, "
+                         "channel-groups=G, input-on-chip, output-on-chip and "
+                         "reserved=WORDS, got '%s'\n", contextSpec.c_str());
+    return 2;
+  }
   using Clock = std::chrono::steady_clock;
   auto t0 = Clock::now();
   LayerSolution k = solveLayerKapla(*arch, l, ctx, SolveOptions());
