@@ -136,14 +136,30 @@ int64_t stackedSpan(int64_t tile, const FlatLevel &level, Dim d,
   return span;
 }
 
+/// The stacked span (stackedSpan) of every dim of a level.
+struct StackedSpans {
+  std::array<int64_t, kNumDims> span;
+  std::array<bool, kNumDims> contiguous;
+  explicit StackedSpans(const FlatLevel &level) {
+    DimSet stacked;
+    for (int i = 0; i < level.numStacks; ++i)
+      stacked = stacked | level.stacks[i].dims;
+    for (int d = 0; d < kNumDims; ++d) {
+      contiguous[d] = true;
+      span[d] = stacked.contains(Dim(d))
+                    ? stackedSpan(level.tile[d], level, Dim(d), contiguous[d])
+                    : level.tile[d];
+    }
+  }
+};
+
 /// Words of a tensor held by all buffers of a level together, counting halo
 /// overlap once; stacks over dims the tensor lacks replicate it.
-int64_t uniqueWords(const FlatLevel &level, DimSet dims) {
+int64_t uniqueWords(const StackedSpans &spans, DimSet dims) {
   int64_t w = 1;
-  bool contiguous;
   for (int d = 0; d < kNumDims; ++d)
     if (dims.contains(Dim(d)))
-      w *= stackedSpan(level.tile[d], level, Dim(d), contiguous);
+      w *= spans.span[d];
   return w;
 }
 
@@ -333,6 +349,7 @@ void evaluateFlat(const ArchDesc &arch, const LayerDesc &layer,
   // the input rows and cols that is what a stride does (the rows between
   // windows are not needed); along a loop dim the holes are work left
   // undone, which this model does not track.
+  const StackedSpans regfSpans(rs);
   for (int lv = 0; lv < kNumLevels; ++lv) {
     const FlatLevel &level = df.level(MemLevel(lv));
     // Only the dims some stack shifts can have holes.
@@ -343,7 +360,10 @@ void evaluateFlat(const ArchDesc &arch, const LayerDesc &layer,
       if (Dim(d) == Dim::Hi || Dim(d) == Dim::Wi || !stacked.contains(Dim(d)))
         continue;
       bool contiguous;
-      stackedSpan(level.tile[d], level, Dim(d), contiguous);
+      if (lv == int(MemLevel::Regf))
+        contiguous = regfSpans.contiguous[d];
+      else
+        stackedSpan(level.tile[d], level, Dim(d), contiguous);
       if (!contiguous)
         return fail([&] {
           return std::string(stringifyMemLevel(MemLevel(lv))) +
@@ -544,7 +564,7 @@ void evaluateFlat(const ArchDesc &arch, const LayerDesc &layer,
     // The GBUF serves the distinct words of all PEs once (multicast); the
     // bus delivers to every PE.
     // Words per PE relate to distinct words as tile to unique span.
-    int64_t unique = ceilDiv(uniqueWords(rs, dims[t]), rs.shr[t]);
+    int64_t unique = ceilDiv(uniqueWords(regfSpans, dims[t]), rs.shr[t]);
     int64_t gbufPerNode = static_cast<int64_t>(
         std::llround(double(tc.regfWords) * double(unique) / double(tc.regfTile)));
     tc.gbufReads = gbufPerNode * nodes;
