@@ -23,12 +23,14 @@
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/CSE.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SetVector.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ToolOutputFile.h"
@@ -558,6 +560,41 @@ struct GroupLoopPlan {
   }
 };
 
+/// Removes the guards that tiling a tensor.pad puts around a slice of it
+/// (an scf.if on whether the slice lies in the padding only, which upstream
+/// tiling builds from comparisons of constants when the sizes are static):
+/// each scf.if under `root` whose condition folds to a constant is replaced
+/// by the region it takes. A producer fused through a pad is computed inside
+/// the guard; a loop that yields it (a value the segment yields too) reads
+/// it from there, which only the region's inlining makes valid.
+void foldStaticGuards(Operation *root) {
+  SmallVector<Operation *> ops;
+  root->walk([&](scf::IfOp guard) {
+    SetVector<Operation *> slice;
+    BackwardSliceOptions options;
+    options.inclusive = true;
+    options.filter = [&](Operation *op) {
+      return op->getParentRegion() == guard->getParentRegion();
+    };
+    if (::mlir::failed(getBackwardSlice(guard.getCondition(), &slice, options)))
+      return;
+    if (!llvm::all_of(slice, [](Operation *op) {
+          return op->hasTrait<OpTrait::ConstantLike>() ||
+                 isa<arith::CmpIOp, arith::OrIOp, arith::AndIOp>(op);
+        }))
+      return;
+    llvm::append_range(ops, slice);
+    ops.push_back(guard);
+  });
+  if (ops.empty())
+    return;
+  RewritePatternSet patterns(root->getContext());
+  scf::IfOp::getCanonicalizationPatterns(patterns, root->getContext());
+  GreedyRewriteConfig config;
+  config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+  (void)applyOpPatternsGreedily(ops, std::move(patterns), config);
+}
+
 /// The position of each op in the body of `seg`.
 llvm::DenseMap<Operation *, unsigned> bodyPositions(SegmentOp seg) {
   llvm::DenseMap<Operation *, unsigned> position;
@@ -681,6 +718,7 @@ fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
     }
     cse();
   }
+  foldStaticGuards(loops.front());
   reuseLoopInits(rw, loops.back());
   cse();
   // What the segment reads of the fused values after the loop comes out of
@@ -807,6 +845,7 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
       fused->loops.front()->getNumResults() > last->getNumResults();
   for (auto [original, replacement] : fused->replacements)
     rw.replaceAllUsesWith(original, replacement);
+  foldStaticGuards(fused->loops.front());
   reuseLoopInits(rw, fused->loops.back());
   // The untiled ops go once nothing reads them; fusion leaves the slices
   // of them it replaced behind, unused.
@@ -936,8 +975,10 @@ struct KaplaMaterializePass
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     // linalg ops are tiled through external models of TilingInterface and
-    // PartialReductionOpInterface.
+    // PartialReductionOpInterface; the padding between convolutions
+    // (tensor.pad) is fused into a batch-group loop through tensor's.
     linalg::registerTilingInterfaceExternalModels(registry);
+    tensor::registerTilingInterfaceExternalModels(registry);
     // Which layer dim each loop runs over comes from LayerOpInterface.
     registerLayerOpInterfaceModels(registry);
   }
@@ -1347,6 +1388,7 @@ struct KaplaEmitTransformPass
   void getDependentDialects(DialectRegistry &registry) const override {
     Base::getDependentDialects(registry);
     linalg::registerTilingInterfaceExternalModels(registry);
+    tensor::registerTilingInterfaceExternalModels(registry);
     registerLayerOpInterfaceModels(registry);
   }
 

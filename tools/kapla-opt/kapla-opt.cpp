@@ -26,6 +26,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
+#include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
 #include "mlir/Dialect/Tosa/IR/TosaOps.h"
 #include "mlir/Dialect/Transform/IR/TransformDialect.h"
 #include "mlir/Dialect/Transform/Transforms/Passes.h"
@@ -56,6 +57,9 @@ int main(int argc, char **argv) {
   // linalg's structured transform ops tile through TilingInterface.
   mlir::linalg::registerTransformDialectExtension(registry);
   mlir::linalg::registerTilingInterfaceExternalModels(registry);
+  // Transform scripts tile the padding between convolutions (tensor.pad)
+  // as kapla-materialize does.
+  mlir::tensor::registerTilingInterfaceExternalModels(registry);
 
   mlir::kapla::registerKaplaPasses();
   mlir::kapla::registerKaplaPipelines();

@@ -209,14 +209,19 @@ func.func @net(%x: {ty(x)}) -> {ty(o)} {{
     return text, x, o
 
 
-def segment_conv_case(name):
+def segment_conv_case(name, pad=False):
     """Three convolutions with ReLUs in a spatial segment written by hand on
     multi-node-4x4 that hands the batch of 4 over in 2 groups: one
     batch-group loop holds the three layers, each group's input rows are
-    the sliding windows of the next layer's."""
+    the sliding windows of the next layer's. With `pad`, each convolution
+    keeps its rows and cols ("same" padding: a tensor.pad of one row and
+    col on each side in front of it, in the segment, as exporters write
+    3x3 convolutions): the pads go into the loop with the layers."""
     rng = random.Random(name)
     x, w0, a = [4, 3, 10, 10], [6, 3, 3, 3], [4, 6, 8, 8]
     w1, b, w2, o = [8, 6, 3, 3], [4, 8, 6, 6], [4, 8, 3, 3], [4, 4, 4, 4]
+    if pad:
+        x, a, b, o = [4, 3, 8, 8], [4, 6, 8, 8], [4, 8, 8, 8], [4, 4, 8, 8]
 
     def layer(lname, c, k, hw, region, flags):
         return (f'{{kapla.name = "{lname}", kapla.weights = array<i64: 1>, '
@@ -232,6 +237,20 @@ def segment_conv_case(name):
         %m = arith.maximumf %u, %zero : f32
         linalg.yield %m : f32
       }} -> {ty(shape)}"""
+    def padded(v, shape):
+        """The line that pads `v` by one row and col on each side (none
+        without `pad`), the value the next layer reads and its shape."""
+        if not pad:
+            return "", v, shape
+        out = shape[:2] + [shape[2] + 2, shape[3] + 2]
+        return (f"""%p{v[1:]} = tensor.pad {v} low[0, 0, 1, 1] high[0, 0, 1, 1] {{
+      ^bb0(%i0: index, %i1: index, %i2: index, %i3: index):
+        tensor.yield %zero : f32
+      }} : {ty(shape)} to {ty(out)}""", f"%p{v[1:]}", out)
+    lx, px, sx = padded("%x", x)
+    la, pa, sa = padded("%ra", a)
+    lb, pb, sb = padded("%rb", b)
+    hw = [o[2] + 4, o[2] + 2, o[2]] if not pad else [8, 8, 8]
     text = f"""
 #id = affine_map<(n, c, h, w) -> (n, c, h, w)>
 module attributes {{kapla.arch = #kapla.arch<"multi-node-4x4">}} {{
@@ -247,14 +266,17 @@ module attributes {{kapla.arch = #kapla.arch<"multi-node-4x4">}} {{
     %ec = tensor.empty() : {ty(o)}
     %fc = linalg.fill ins(%zero : f32) outs(%ec : {ty(o)}) -> {ty(o)}
     %s:3 = kapla.segment 0 pipeline spatial -> {ty(a)}, {ty(b)}, {ty(o)} {{
-      %a = linalg.conv_2d_nchw_fchw {layer("conv0", 3, 6, 8, "[0, 0, 4, 1]", ", output_on_chip = true")}
-           ins(%x, %w0 : {ty(x)}, {ty(w0)}) outs(%fa : {ty(a)}) -> {ty(a)}
+      {lx}
+      %a = linalg.conv_2d_nchw_fchw {layer("conv0", 3, 6, hw[0], "[0, 0, 4, 1]", ", output_on_chip = true")}
+           ins({px}, %w0 : {ty(sx)}, {ty(w0)}) outs(%fa : {ty(a)}) -> {ty(a)}
       %ra = {relu("%a", a)}
-      %b = linalg.conv_2d_nchw_fchw {layer("conv1", 6, 8, 6, "[0, 1, 4, 1]", ", input_on_chip = true, output_on_chip = true")}
-           ins(%ra, %w1 : {ty(a)}, {ty(w1)}) outs(%fb : {ty(b)}) -> {ty(b)}
+      {la}
+      %b = linalg.conv_2d_nchw_fchw {layer("conv1", 6, 8, hw[1], "[0, 1, 4, 1]", ", input_on_chip = true, output_on_chip = true")}
+           ins({pa}, %w1 : {ty(sa)}, {ty(w1)}) outs(%fb : {ty(b)}) -> {ty(b)}
       %rb = {relu("%b", b)}
-      %c = linalg.conv_2d_nchw_fchw {layer("conv2", 8, 4, 4, "[0, 2, 4, 2]", ", input_on_chip = true")}
-           ins(%rb, %w2 : {ty(b)}, {ty(w2)}) outs(%fc : {ty(o)}) -> {ty(o)}
+      {lb}
+      %c = linalg.conv_2d_nchw_fchw {layer("conv2", 8, 4, hw[2], "[0, 2, 4, 2]", ", input_on_chip = true")}
+           ins({pb}, %w2 : {ty(sb)}, {ty(w2)}) outs(%fc : {ty(o)}) -> {ty(o)}
       kapla.yield %a, %b, %c : {ty(a)}, {ty(b)}, {ty(o)}
     }}
     return %s#2 : {ty(o)}
@@ -303,6 +325,8 @@ CASES = {
                          "multi-node-4x4", "presegmented"),
     # Three convolutions in one batch-group loop.
     "segment-conv": (segment_conv_case, "multi-node-4x4", "presegmented"),
+    "segment-pad": (lambda n: segment_conv_case(n, pad=True), "multi-node-4x4",
+                    "presegmented"),
     "mlp": (lambda n: file_case("tpp-mlir__mlp-3layers.mlir", "mlp_3layers",
                                 [256, 1024], [256, 1024]), "multi-node-4x4", ""),
     "resnet18": (lambda n: file_case("nelli__resnet18.mlir", "forward",
