@@ -35,6 +35,8 @@
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <vector>
+
 namespace mlir::kapla {
 #define GEN_PASS_DEF_KAPLAMATERIALIZEPASS
 #define GEN_PASS_DEF_KAPLASTRIPSCHEDULEPASS
@@ -549,6 +551,12 @@ struct GroupLoopPlan {
   bool readAfter = false;
   /// An op was fused that was not in the body before (no position).
   bool unplaced = false;
+  /// The loop built (its outermost loop).
+  Operation *loop = nullptr;
+  /// Layers that do not feed `last`, each tiled into a loop of its own
+  /// with what feeds it (its `last`, `sizes` and `fused`), which then
+  /// joined the loop (fuseSiblingBranches), in that order.
+  std::vector<GroupLoopPlan> siblings;
 
   void addFused(const llvm::DenseMap<Operation *, unsigned> &position,
                 Operation *op) {
@@ -754,54 +762,53 @@ fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
 /// same slice of it (it may leave the segment half-built on failure: it
 /// runs on a copy); without, such a value is computed whole before the
 /// loop.
-LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
-                              const LoopDimsByName &byName,
-                              llvm::DenseMap<Operation *, int64_t> &grouped,
-                              bool shareProducers, GroupLoopPlan &plan,
-                              StringRef pass) {
-  SmallVector<linalg::LinalgOp> segLayers;
-  int64_t groups = sharedGroups(seg, segLayers);
-  if (groups <= 1)
-    return success(); // no shared group loop
-  linalg::LinalgOp last = segLayers.back();
-  LayerDesc layer = toCore(getLayer(last));
+/// The tile sizes of the batch-group loop of layer `op` (its loops of N by
+/// one group); an empty vector when its nest does not start with the loop
+/// over `groups` groups (its own materialisation reports a nest that is
+/// wrong), failure after an error.
+FailureOr<SmallVector<int64_t>> groupTileSizes(linalg::LinalgOp op,
+                                               int64_t groups,
+                                               const LoopDimsByName &byName,
+                                               StringRef pass) {
+  LayerDesc layer = toCore(getLayer(op));
   llvm::Expected<SmallVector<NestLoop, 12>> nest =
-      buildLoopNest(layer, toCore(getDataflow(last)));
+      buildLoopNest(layer, toCore(getDataflow(op)));
   if (!nest) {
     llvm::consumeError(nest.takeError());
-    return success(); // its own materialisation reports it
+    return SmallVector<int64_t>();
   }
   if (!startsWithGroupLoop(*nest, groups))
-    return success();
-  FailureOr<DimLoops> dimLoops = layerLoops(last, layer, byName, pass);
+    return SmallVector<int64_t>();
+  FailureOr<DimLoops> dimLoops = layerLoops(op, layer, byName, pass);
   if (::mlir::failed(dimLoops))
     return failure();
-  SmallVector<int64_t> sizes(last.getNumLoops(), 0);
+  SmallVector<int64_t> sizes(op.getNumLoops(), 0);
   if ((*dimLoops)[int(Dim::N)].empty() ||
-      ::mlir::failed(dimTileSizes(last.getStaticLoopRanges(),
+      ::mlir::failed(dimTileSizes(op.getStaticLoopRanges(),
                                   (*dimLoops)[int(Dim::N)], nest->front().step,
                                   layer.batchLoops, sizes)))
-    return last->emitError() << pass
-                             << ": the batch-group loop of the segment does "
-                                "not divide the loops of N";
-  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(seg);
+    return op->emitError() << pass
+                           << ": the batch-group loop of the segment does "
+                              "not divide the loops of N";
+  return sizes;
+}
+
+/// `op` (a layer of `seg`) tiled by `sizes` into its batch-group loop, with
+/// the ops of the segment that feed it fused in
+/// (scf::tileConsumerAndFuseProducersUsingSCF); `plan` records the ops
+/// fused and whether the loop yields a fused value. A value that an op in
+/// `built` (the segment's loop, built before) reads too is not fused. The
+/// loops (outermost first) and the ops tiled in them, or failure after an
+/// error.
+FailureOr<scf::SCFTileAndFuseResult>
+tileBranch(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
+           ArrayRef<int64_t> sizes,
+           const llvm::DenseMap<Operation *, unsigned> &position,
+           GroupLoopPlan &plan, StringRef pass, Operation *built = nullptr) {
   plan.last = position.lookup(last);
-  plan.sizes = sizes;
-  plan.sharing = shareProducers;
-  if (shareProducers) {
-    FailureOr<LoopLikeOpInterface> loop =
-        fuseSharingProducers(rw, seg, last, sizes, position, plan);
-    if (::mlir::failed(loop))
-      return failure();
-    plan.groups = groups;
-    loop->getOperation()->walk([&](linalg::LinalgOp t) {
-      if (getLayer(t) && getDataflow(t))
-        grouped[t] = groups;
-    });
-    return success();
-  }
-  // The ops of the segment that feed its last layer are fused into the
-  // group loop.
+  plan.sizes = llvm::to_vector(sizes);
+  // The ops of the segment that feed the layer are fused into the group
+  // loop.
   scf::SCFTileAndFuseOptions options;
   options.tilingOptions.setTileSizes(
       getAsIndexOpFoldResult(rw.getContext(), sizes));
@@ -820,12 +827,15 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
             });
         // A value two ops of the segment read would be computed once per
         // reader if fused (tile-and-fuse recomputes a producer for each
-        // slice): it is computed whole before the loop.
-        int64_t readers =
-            llvm::count_if(producer.getUsers(), [&](Operation *u) {
-              return u->getBlock() == body && !isa<YieldOp>(u);
-            });
-        if (readers > 1)
+        // slice): it is computed whole before the loop. (A reader in the
+        // segment's loop, built before for other layers, counts too.)
+        int64_t readers = 0;
+        bool inBuilt = false;
+        for (Operation *u : producer.getUsers()) {
+          readers += u->getBlock() == body && !isa<YieldOp>(u);
+          inBuilt |= built && built->isProperAncestor(u);
+        }
+        if (readers + int64_t(inBuilt) > 1)
           return std::nullopt;
         return r;
       });
@@ -837,7 +847,6 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
     return last->emitError() << pass
                              << ": cannot build the "
                                 "batch-group loop of the segment";
-  plan.groups = groups;
   for (Operation *p : fused->fusedProducers)
     plan.addFused(position, p);
   plan.readAfter =
@@ -872,10 +881,189 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
       changed = true;
     }
   }
+  return fused;
+}
+
+/// The layers of `seg` that do not feed its last layer (parallel branches:
+/// only the segment's yield reads them) each get a batch-group loop of their
+/// own (tileBranch, with what feeds them), which then joins the segment's
+/// loop `plan.loop`: the two loops share nothing and run over the same
+/// groups, so upstream scf::fuseIndependentSiblingForLoops makes them one,
+/// the branch's body first. One loop then holds every layer of the
+/// segment, as the schedule hands each group through all of them. A branch
+/// whose loop cannot join (another loop nest of N) keeps its own. The layers
+/// in the loop are recorded in `grouped`, the branches in `plan.siblings`.
+LogicalResult
+fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
+                    llvm::DenseMap<Operation *, int64_t> &grouped,
+                    const llvm::DenseMap<Operation *, unsigned> &position,
+                    GroupLoopPlan &plan, StringRef pass) {
+  auto single = [](ArrayRef<int64_t> sizes) {
+    return llvm::count_if(sizes, [](int64_t t) { return t != 0; }) == 1;
+  };
+  auto main = dyn_cast_or_null<scf::ForOp>(plan.loop);
+  if (!main || !single(plan.sizes))
+    return success();
+  Block *body = &seg.getBody().front();
+  // Forward layers only: a backward layer's loop over the batch may be a
+  // reduction (weight gradients), which is not a group of the pipeline.
+  auto isGroupedLayer = [&](Operation *o) {
+    auto l = dyn_cast_or_null<linalg::LinalgOp>(o);
+    ConstraintAttr c = l ? getConstraint(l) : ConstraintAttr();
+    return l && getLayer(l) && getDataflow(l) && l.hasPureTensorSemantics() &&
+           c && c.getBatchGroups() == plan.groups &&
+           getLayer(l).getPass() == LayerPass::Forward;
+  };
+  while (true) {
+    // The latest op of the body before the loop that only the segment's
+    // yield reads: a layer, or an element-wise op on a layer's output (its
+    // epilogue), which the loop then tiles with the layer's group.
+    linalg::LinalgOp branch, layerOp;
+    for (Operation &o : *body) {
+      auto l = dyn_cast<linalg::LinalgOp>(&o);
+      if (!l || !l.hasPureTensorSemantics() || !l->isBeforeInBlock(main) ||
+          !llvm::all_of(l->getUsers(),
+                        [](Operation *u) { return isa<YieldOp>(u); }))
+        continue;
+      if (isGroupedLayer(l)) {
+        branch = layerOp = l;
+        continue;
+      }
+      if (l.getNumParallelLoops() != l.getNumLoops())
+        continue;
+      for (OpOperand *in : l.getDpsInputOperands())
+        if (isGroupedLayer(in->get().getDefiningOp())) {
+          branch = l;
+          layerOp = cast<linalg::LinalgOp>(in->get().getDefiningOp());
+        }
+    }
+    if (!branch)
+      return success();
+    // The loop runs the branch's body first: the branch must come before
+    // every op in the loop, so that the layers keep their order in the
+    // segment (what forwarded data each GBUF holds follows it).
+    unsigned first = plan.last;
+    for (unsigned f : plan.fused)
+      first = std::min(first, f);
+    for (const GroupLoopPlan &sib : plan.siblings)
+      for (unsigned f : sib.fused)
+        first = std::min({first, sib.last, f});
+    auto at = position.find(branch);
+    if (at == position.end() || at->second >= first)
+      return success();
+    FailureOr<SmallVector<int64_t>> sizes =
+        groupTileSizes(layerOp, plan.groups, byName, pass);
+    if (::mlir::failed(sizes))
+      return failure();
+    if (sizes->empty() || !single(*sizes))
+      return success();
+    if (branch != layerOp) {
+      // The epilogue's loops over the layer's output dims take their
+      // tiles: through the layer's output map and the epilogue's map of
+      // that operand (both plain views of the loops).
+      AffineMap out =
+          layerOp.getMatchingIndexingMap(layerOp.getDpsInitOperand(0));
+      OpOperand *read = nullptr;
+      for (OpOperand *in : branch.getDpsInputOperands())
+        if (in->get().getDefiningOp() == layerOp.getOperation())
+          read = in;
+      AffineMap map = branch.getMatchingIndexingMap(read);
+      if (!out.isProjectedPermutation() || !map.isPermutation())
+        return success();
+      SmallVector<int64_t> tiles(branch.getNumLoops(), 0);
+      for (unsigned j = 0; j < out.getNumResults(); ++j)
+        tiles[map.getDimPosition(j)] = (*sizes)[out.getDimPosition(j)];
+      *sizes = std::move(tiles);
+    }
+    GroupLoopPlan sub;
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        tileBranch(rw, seg, branch, *sizes, position, sub, pass, main);
+    if (::mlir::failed(fused))
+      return failure();
+    auto loop = dyn_cast<scf::ForOp>(fused->loops.front().getOperation());
+    auto same = [](OpFoldResult a, OpFoldResult b) {
+      std::optional<int64_t> x = getConstantIntValue(a),
+                             y = getConstantIntValue(b);
+      return x && y && *x == *y;
+    };
+    // Independent: nothing in the branch's loop reads the segment's loop
+    // (a value the loop yields that the branch reads too).
+    bool reads = false;
+    auto readsFrom = [&](Operation *reader, Operation *loopOp) {
+      reader->walk([&](Operation *op) {
+        for (Value v : op->getOperands())
+          reads |= v.getDefiningOp() == loopOp;
+      });
+    };
+    if (loop) {
+      readsFrom(loop, main);
+      readsFrom(main, loop);
+    }
+    if (!loop || reads || fused->loops.size() != 1 ||
+        !same(loop.getLowerBound(), main.getLowerBound()) ||
+        !same(loop.getUpperBound(), main.getUpperBound()) ||
+        !same(loop.getStep(), main.getStep())) {
+      // The branch keeps its own batch-group loop.
+      for (Operation *t : fused->tiledAndFusedOps)
+        if (getLayer(t) && getDataflow(t))
+          grouped[t] = plan.groups;
+      return success();
+    }
+    for (scf::ForOp l : {loop, main})
+      l->walk([&](Operation *t) { grouped.erase(t); });
+    main = fuseIndependentSiblingForLoops(loop, main, rw);
+    plan.loop = main;
+    plan.siblings.push_back(std::move(sub));
+    main->walk([&](linalg::LinalgOp t) {
+      if (getLayer(t) && getDataflow(t))
+        grouped[t] = plan.groups;
+    });
+  }
+}
+
+LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
+                              const LoopDimsByName &byName,
+                              llvm::DenseMap<Operation *, int64_t> &grouped,
+                              bool shareProducers, GroupLoopPlan &plan,
+                              StringRef pass) {
+  SmallVector<linalg::LinalgOp> segLayers;
+  int64_t groups = sharedGroups(seg, segLayers);
+  if (groups <= 1)
+    return success(); // no shared group loop
+  linalg::LinalgOp last = segLayers.back();
+  FailureOr<SmallVector<int64_t>> sizes =
+      groupTileSizes(last, groups, byName, pass);
+  if (::mlir::failed(sizes))
+    return failure();
+  if (sizes->empty())
+    return success();
+  llvm::DenseMap<Operation *, unsigned> position = bodyPositions(seg);
+  plan.sharing = shareProducers;
+  if (shareProducers) {
+    plan.last = position.lookup(last);
+    plan.sizes = *sizes;
+    FailureOr<LoopLikeOpInterface> loop =
+        fuseSharingProducers(rw, seg, last, *sizes, position, plan);
+    if (::mlir::failed(loop))
+      return failure();
+    plan.groups = groups;
+    plan.loop = loop->getOperation();
+    loop->getOperation()->walk([&](linalg::LinalgOp t) {
+      if (getLayer(t) && getDataflow(t))
+        grouped[t] = groups;
+    });
+    return fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass);
+  }
+  FailureOr<scf::SCFTileAndFuseResult> fused =
+      tileBranch(rw, seg, last, *sizes, position, plan, pass);
+  if (::mlir::failed(fused))
+    return failure();
+  plan.groups = groups;
+  plan.loop = fused->loops.front();
   for (Operation *t : fused->tiledAndFusedOps)
     if (getLayer(t) && getDataflow(t))
       grouped[t] = groups;
-  return success();
+  return fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass);
 }
 
 /// Whether the layers of `seg` share batch groups and some value of it
@@ -1479,6 +1667,67 @@ struct KaplaEmitTransformPass
          << kAnyOp << ", " << kAnyOp << ")\n";
       loop = next;
       cse();
+    }
+    // The layers that do not feed the last one: each tiled with what feeds
+    // it into a loop of its own, which joins the segment's loop
+    // (transform.loop.fuse_sibling, the branch's body first).
+    for (auto [b, sib] : llvm::enumerate(plan.siblings)) {
+      std::string p = "%b" + std::to_string(b) + "_";
+      SmallVector<Operation *> branch = {body[sib.last]};
+      for (unsigned i : sib.fused)
+        branch.push_back(body[i]);
+      for (auto [i, op] : llvm::enumerate(branch)) {
+        std::string handle = p + std::to_string(i);
+        if (getLayerNameAttr(op) && getLayer(op)) {
+          emitMatch(ts, handle, op, "%func");
+          continue;
+        }
+        bool found = false;
+        for (auto [k, reader] : llvm::enumerate(ArrayRef(branch).take_front(i)))
+          for (OpOperand &use : reader->getOpOperands())
+            if (!found && use.get().getDefiningOp() == op) {
+              ts << "    " << handle << " = transform.get_producer_of_operand "
+                 << p << k << "[" << use.getOperandNumber() << "] : (" << kAnyOp
+                 << ") -> " << kAnyOp << "\n";
+              found = true;
+            }
+        // The epilogue that ends the branch: the reader of its layer.
+        if (!found && i == 0)
+          for (auto [k, op2] : llvm::enumerate(branch))
+            if (!found && getLayerNameAttr(op2) && getLayer(op2) &&
+                llvm::is_contained(op->getOperands(), op2->getResult(0))) {
+              std::string layer = p + "layer";
+              emitMatch(ts, layer, op2, "%func");
+              ts << "    " << handle << " = transform.get_consumers_of_result "
+                 << layer << "[0] : (" << kAnyOp << ") -> " << kAnyOp << "\n";
+              found = true;
+            }
+        if (!found)
+          return failure();
+      }
+      ts << "    // layers that do not feed the last one: a loop of their "
+            "own,\n"
+         << "    // joined to the batch-group loop\n";
+      ts << "    " << p << "tiled, " << p << "loop:1"
+         << " = transform.structured.tile_using_for " << p << "0 tile_sizes "
+         << bracketed(sib.sizes) << " : (" << kAnyOp << ") -> (" << kAnyOp
+         << ", " << kAnyOp << ")\n";
+      std::string own = p + "loop#0";
+      for (size_t i = 1; i < branch.size(); ++i) {
+        std::string next = p + "loop" + std::to_string(i);
+        ts << "    " << p << "fused" << i << ", " << next
+           << " = transform.structured.fuse_into_containing_op " << p << i
+           << " into " << own << " : (" << kAnyOp << ", " << kAnyOp << ") -> ("
+           << kAnyOp << ", " << kAnyOp << ")\n";
+        own = next;
+      }
+      // The two loops' bounds as the same values (fuse_sibling asks it).
+      ts << "    transform.apply_cse to %func : " << kAnyOp << "\n";
+      std::string joined = p + "joined";
+      ts << "    " << joined << " = transform.loop.fuse_sibling " << own
+         << " into " << loop << " : (" << kAnyOp << ", " << kAnyOp << ") -> "
+         << kAnyOp << "\n";
+      loop = joined;
     }
     // The ops fused are left without readers.
     ts << "    transform.apply_dce to %func : " << kAnyOp << "\n";

@@ -24,6 +24,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Tensor/IR/TensorInferTypeOpInterfaceImpl.h"
 #include "mlir/Dialect/Tensor/IR/TensorTilingInterfaceImpl.h"
@@ -56,6 +57,7 @@ int main(int argc, char **argv) {
   // Transform scripts (kapla-emit-transform's) run with the interpreter:
   // linalg's structured transform ops tile through TilingInterface.
   mlir::linalg::registerTransformDialectExtension(registry);
+  mlir::scf::registerTransformDialectExtension(registry);
   mlir::linalg::registerTilingInterfaceExternalModels(registry);
   // Transform scripts tile the padding between convolutions (tensor.pad)
   // as kapla-materialize does.

@@ -324,6 +324,9 @@ CASES = {
                                              [8, 16], [8, 16], where=HERE),
                          "multi-node-4x4", "presegmented"),
     # Three convolutions in one batch-group loop.
+    "segment-branches": (lambda n: file_case("segment-branches.mlir", "net",
+                                             [8, 16], [8, 12], where=HERE),
+                         "multi-node-4x4", "presegmented"),
     "segment-conv": (segment_conv_case, "multi-node-4x4", "presegmented"),
     "segment-pad": (lambda n: segment_conv_case(n, pad=True), "multi-node-4x4",
                     "presegmented"),
