@@ -1003,10 +1003,12 @@ fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
         !same(loop.getLowerBound(), main.getLowerBound()) ||
         !same(loop.getUpperBound(), main.getUpperBound()) ||
         !same(loop.getStep(), main.getStep())) {
-      // The branch keeps its own batch-group loop.
-      for (Operation *t : fused->tiledAndFusedOps)
+      // The branch keeps its own batch-group loop. (Its layers are found in
+      // it: the ops tiling made are not all there, a pad's guard folded.)
+      fused->loops.front()->walk([&](linalg::LinalgOp t) {
         if (getLayer(t) && getDataflow(t))
           grouped[t] = plan.groups;
+      });
       return success();
     }
     for (scf::ForOp l : {loop, main})
@@ -1060,9 +1062,12 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
     return failure();
   plan.groups = groups;
   plan.loop = fused->loops.front();
-  for (Operation *t : fused->tiledAndFusedOps)
+  // The layers in the loop (not fused->tiledAndFusedOps: folding a tiled
+  // pad's guard erases some of the ops tiling made).
+  plan.loop->walk([&](linalg::LinalgOp t) {
     if (getLayer(t) && getDataflow(t))
       grouped[t] = groups;
+  });
   return fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass);
 }
 
