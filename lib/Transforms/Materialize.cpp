@@ -28,13 +28,17 @@
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/FunctionInterfaces.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Transforms/CSE.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 #include "llvm/Support/ToolOutputFile.h"
 
+#include <limits>
+#include <set>
 #include <vector>
 
 namespace mlir::kapla {
@@ -551,6 +555,10 @@ struct GroupLoopPlan {
   bool readAfter = false;
   /// An op was fused that was not in the body before (no position).
   bool unplaced = false;
+  /// Two layers that fusion put in another order than the segment's (the
+  /// second ran first), which kapla-materialize then put back
+  /// (orderLayersLikeSegment).
+  std::optional<std::pair<std::string, std::string>> outOfOrder;
   /// The loop built (its outermost loop).
   Operation *loop = nullptr;
   /// Layers that do not feed `last`, each tiled into a loop of its own
@@ -1099,6 +1107,135 @@ bool eachLayerOnce(SegmentOp seg) {
   return once;
 }
 
+/// The position of each layer of `seg` in its body, by kapla.name.
+llvm::StringMap<unsigned> layerRanks(SegmentOp seg) {
+  llvm::StringMap<unsigned> rank;
+  for (auto [i, op] : llvm::enumerate(seg.getBody().front()))
+    if (StringAttr name = getLayerNameAttr(&op); name && getLayer(&op))
+      rank.try_emplace(name.getValue(), unsigned(i));
+  return rank;
+}
+
+/// Puts the layers of `seg` back in the order they had in it (`rank`, by
+/// kapla.name) in every block that holds them or loops around them: the
+/// GBUF words of forwarded data a layer leaves to its dataflow depend on
+/// which layers ran before it (a tensor is held from its producer to its
+/// last reader), and fusion puts each producer in front of the slice its
+/// reader takes, so two producer chains that one op reads (the branches of
+/// a residual sum) come in the order of its operands. Each block is sorted
+/// topologically, an op as early as the first layer it is, holds or feeds
+/// asks. Returns the first two layers found in another order (the one that
+/// ran first is second), empty when the order was the segment's.
+std::optional<std::pair<std::string, std::string>>
+orderLayersLikeSegment(SegmentOp seg, const llvm::StringMap<unsigned> &rank) {
+  constexpr unsigned kNone = std::numeric_limits<unsigned>::max();
+  auto rankOf = [&](Operation *op) {
+    StringAttr name = getLayerNameAttr(op);
+    if (!name || !getLayer(op))
+      return kNone;
+    auto it = rank.find(name.getValue());
+    return it == rank.end() ? kNone : it->second;
+  };
+  auto nameOf = [&](unsigned r) {
+    for (const auto &entry : rank)
+      if (entry.getValue() == r)
+        return entry.getKey().str();
+    return std::string();
+  };
+  auto terminatorOf = [](Block *b) {
+    return b->mightHaveTerminator() ? b->getTerminator() : nullptr;
+  };
+  // The blocks, innermost first: a block's ops are keyed by the layers
+  // they hold, whose own blocks are sorted by then.
+  llvm::SetVector<Block *> blocks;
+  seg->walk<WalkOrder::PostOrder>([&](Operation *op) {
+    if (rankOf(op) == kNone)
+      return;
+    for (Block *b = op->getBlock(); b; b = b->getParentOp()->getBlock()) {
+      blocks.insert(b);
+      if (b == &seg.getBody().front())
+        break;
+    }
+  });
+  std::optional<std::pair<std::string, std::string>> swapped;
+  for (Block *block : blocks) {
+    SmallVector<Operation *> ops;
+    Operation *last = terminatorOf(block);
+    for (Operation &o : *block)
+      if (&o != last)
+        ops.push_back(&o);
+    if (!llvm::all_of(ops, [](Operation *o) { return isMemoryEffectFree(o); }))
+      continue;
+    size_t n = ops.size();
+    llvm::DenseMap<Operation *, unsigned> index;
+    for (auto [i, op] : llvm::enumerate(ops))
+      index[op] = unsigned(i);
+    std::vector<SmallVector<unsigned, 4>> users(n);
+    std::vector<unsigned> pending(n, 0), key(n, kNone), layerKey(n, kNone);
+    for (unsigned i = 0; i < n; ++i) {
+      llvm::SmallSetVector<unsigned, 8> deps;
+      ops[i]->walk([&](Operation *nested) {
+        layerKey[i] = std::min(layerKey[i], rankOf(nested));
+        for (Value v : nested->getOperands())
+          if (Operation *def = v.getDefiningOp())
+            if (Operation *a = block->findAncestorOpInBlock(*def))
+              if (auto it = index.find(a); it != index.end() && it->second != i)
+                deps.insert(it->second);
+      });
+      for (unsigned d : deps)
+        users[d].push_back(unsigned(i));
+      pending[i] = unsigned(deps.size());
+    }
+    // The first layer that runs before one that comes before it; the block
+    // is left as it is without one.
+    std::optional<std::pair<std::string, std::string>> inversion;
+    for (unsigned i = 0; i < n && !inversion; ++i)
+      for (unsigned j = i + 1; j < n && !inversion; ++j)
+        if (layerKey[i] != kNone && layerKey[j] < layerKey[i])
+          inversion = {nameOf(layerKey[j]), nameOf(layerKey[i])};
+    if (!inversion)
+      continue;
+    // An op that feeds no layer goes right after the latest layer it reads
+    // (an epilogue after its layer).
+    std::vector<unsigned> after(n, 0);
+    for (unsigned i = 0; i < n; ++i)
+      for (unsigned u : users[i])
+        after[u] =
+            std::max(after[u], layerKey[i] != kNone ? layerKey[i] : after[i]);
+    for (size_t i = n; i-- > 0;) {
+      key[i] = layerKey[i];
+      for (unsigned u : users[i])
+        key[i] = std::min(key[i], key[u]);
+    }
+    for (unsigned i = 0; i < n; ++i)
+      if (key[i] == kNone)
+        key[i] = after[i];
+    std::set<std::pair<unsigned, unsigned>> ready;
+    for (unsigned i = 0; i < n; ++i)
+      if (!pending[i])
+        ready.insert({key[i], i});
+    SmallVector<unsigned> order;
+    while (!ready.empty()) {
+      unsigned i = ready.begin()->second;
+      ready.erase(ready.begin());
+      order.push_back(i);
+      for (unsigned u : users[i])
+        if (!--pending[u])
+          ready.insert({key[u], u});
+    }
+    if (order.size() != n)
+      continue;
+    if (!swapped)
+      swapped = inversion;
+    Operation *term = terminatorOf(block);
+    for (unsigned i : order)
+      ops[i]->moveBefore(block, block->end());
+    if (term)
+      term->moveBefore(block, block->end());
+  }
+  return swapped;
+}
+
 /// The batch-group loop of `seg` (fuseBatchGroups). The values two layers
 /// of the segment read are fused into it too, on a copy of the segment,
 /// kept when its layers come out once each (their readers took the same
@@ -1108,6 +1245,7 @@ FailureOr<SegmentOp>
 buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
                  llvm::DenseMap<Operation *, int64_t> &grouped,
                  GroupLoopPlan &plan, StringRef pass) {
+  llvm::StringMap<unsigned> rank = layerRanks(seg);
   if (readTwice(seg)) {
     rw.setInsertionPoint(seg);
     auto trial = cast<SegmentOp>(rw.clone(*seg.getOperation()));
@@ -1125,6 +1263,7 @@ buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
       rw.replaceOp(seg, trial->getResults());
       grouped.insert(trialGrouped.begin(), trialGrouped.end());
       plan = std::move(trialPlan);
+      plan.outOfOrder = orderLayersLikeSegment(trial, rank);
       return trial;
     }
     rw.eraseOp(trial);
@@ -1132,6 +1271,7 @@ buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
   if (::mlir::failed(
           fuseBatchGroups(rw, seg, byName, grouped, false, plan, pass)))
     return failure();
+  plan.outOfOrder = orderLayersLikeSegment(seg, rank);
   return seg;
 }
 
@@ -1804,6 +1944,15 @@ struct KaplaEmitTransformPass
               << why;
           continue;
         }
+        if (script.plan.outOfOrder)
+          seg->emitWarning()
+              << pass << ": the script's batch-group loop runs layer '"
+              << script.plan.outOfOrder->second << "' before '"
+              << script.plan.outOfOrder->first
+              << "', unlike the segment (transform ops fuse each producer "
+                 "where its reader takes a slice of it, and no transform op "
+                 "moves it; kapla-materialize puts it back): the forwarded "
+                 "data its GBUFs hold then differs from the schedule's";
         nextName();
         os << sequence;
         for (const SegmentScript::LayerNest &nest : script.nests)

@@ -327,6 +327,10 @@ CASES = {
     "segment-branches": (lambda n: file_case("segment-branches.mlir", "net",
                                              [8, 16], [8, 12], where=HERE),
                          "multi-node-4x4", "presegmented"),
+    # A residual block whose sum reads the shortcut first, in one loop.
+    "segment-order": (lambda n: file_case("segment-order.mlir", "net",
+                                          [8, 16], [8, 12], where=HERE),
+                      "multi-node-4x4", "presegmented"),
     "segment-conv": (segment_conv_case, "multi-node-4x4", "presegmented"),
     "segment-pad": (lambda n: segment_conv_case(n, pad=True), "multi-node-4x4",
                     "presegmented"),
