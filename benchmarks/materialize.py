@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """How long kapla-materialize takes on the zoo, against the schedule.
 
-For each zoo network (at the batch its file is written for) and mode
+For each zoo network (at the batch its file is written for; `--zoo DIR`
+takes the networks from DIR, as `zoo/generate.py --out DIR --batch N`
+writes them) and mode
 (inference, training step), the network is scheduled once on the default
-preset (kapla-schedule, one thread; its solve time from the report), then
+preset (or `--arch`; kapla-schedule, one thread; its solve time from the
+report), then
 kapla-materialize runs on the scheduled IR `--repeat` times on one thread;
 the table gives the median wall time of the pass (from -mlir-timing), the
 nests it made, and its time over the schedule's solve time.
 
 Usage: benchmarks/materialize.py [--kapla-opt PATH] [--networks a,b]
-           [--modes inference,training] [--repeat N]
+           [--modes inference,training] [--repeat N] [--zoo DIR]
+           [--arch NAME]
 """
 import argparse
 import json
@@ -43,6 +47,8 @@ def main():
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--modes", default="inference,training")
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--zoo", default=os.path.join(ROOT, "zoo"))
+    ap.add_argument("--arch", default="")
     args = ap.parse_args()
     print("| network | mode | layers | materialise s | schedule s | ratio |")
     print("| --- | --- | --- | --- | --- | --- |")
@@ -53,8 +59,10 @@ def main():
                 report = os.path.join(tmp, "report.json")
                 opts = f"report={report}" + (" training=true"
                                              if mode == "training" else "")
+                if args.arch:
+                    opts += f" arch={args.arch}"
                 subprocess.run([args.kapla_opt, "--mlir-disable-threading",
-                                os.path.join(ROOT, "zoo", net + ".mlir"),
+                                os.path.join(args.zoo, net + ".mlir"),
                                 f"--kapla-schedule={opts}", "-o", sched],
                                check=True, capture_output=True)
                 with open(report, encoding="utf-8") as f:
