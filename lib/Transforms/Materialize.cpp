@@ -1145,8 +1145,8 @@ orderLayersLikeSegment(SegmentOp seg, const llvm::StringMap<unsigned> &rank) {
   auto terminatorOf = [](Block *b) {
     return b->mightHaveTerminator() ? b->getTerminator() : nullptr;
   };
-  // The blocks, innermost first: a block's ops are keyed by the layers
-  // they hold, whose own blocks are sorted by then.
+  // The blocks that hold layers or ops around them, in any order: an op is
+  // keyed by the first layer it holds, which sorting its blocks keeps.
   llvm::SetVector<Block *> blocks;
   seg->walk<WalkOrder::PostOrder>([&](Operation *op) {
     if (rankOf(op) == kNone)
