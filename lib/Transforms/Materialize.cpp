@@ -565,6 +565,13 @@ struct GroupLoopPlan {
   /// with what feeds it (its `last`, `sizes` and `fused`), which then
   /// joined the loop (fuseSiblingBranches), in that order.
   std::vector<GroupLoopPlan> siblings;
+  /// The ops fused into the loop once the siblings joined it, in order: a
+  /// value that several of the joined layers read, computed once per group
+  /// (fuseProducersIntoLoop).
+  SmallVector<unsigned> joinedFused;
+  /// A slice the loop takes of a concatenation was taken of its parts
+  /// (sliceThroughInsert), which no transform op does.
+  bool throughConcat = false;
 
   void addFused(const llvm::DenseMap<Operation *, unsigned> &position,
                 Operation *op) {
@@ -652,34 +659,110 @@ void reuseLoopInits(RewriterBase &rw, LoopLikeOpInterface loop) {
   }
 }
 
-/// The batch-group loop of a segment whose values may have two readers in
-/// it: `last` tiled by `sizes` into scf.for loops, then the ops of `seg`
-/// whose results the loop reads fused into it one slice at a time, the
+/// `slice` (a slice of a tensor.insert_slice, unit strides, of equal rank)
+/// taken through the insertion instead: the slice of what it inserts into,
+/// with the slice of what it inserts inserted. Each dim must be whole in
+/// one of the two (a group of the batch out of a concatenation of channel
+/// ranges). Null when it is not so.
+tensor::InsertSliceOp sliceThroughInsert(RewriterBase &rw,
+                                         tensor::ExtractSliceOp slice) {
+  auto insert = slice.getSource().getDefiningOp<tensor::InsertSliceOp>();
+  if (!insert || !insert.hasUnitStride() || !slice.hasUnitStride() ||
+      insert.getSourceType().getRank() != insert.getDestType().getRank() ||
+      slice.getType().getRank() != slice.getSourceType().getRank() ||
+      !insert.getDestType().hasStaticShape())
+    return nullptr;
+  ArrayRef<int64_t> full = insert.getDestType().getShape();
+  SmallVector<OpFoldResult> srcOffsets, srcSizes, insOffsets;
+  SmallVector<OpFoldResult> sizes = slice.getMixedSizes();
+  MLIRContext *ctx = rw.getContext();
+  for (int64_t d = 0, e = int64_t(full.size()); d < e; ++d) {
+    OpFoldResult eo = slice.getMixedOffsets()[d], es = sizes[d];
+    OpFoldResult io = insert.getMixedOffsets()[d],
+                 is = insert.getMixedSizes()[d];
+    std::optional<int64_t> eoC = getConstantIntValue(eo),
+                           esC = getConstantIntValue(es),
+                           ioC = getConstantIntValue(io),
+                           isC = getConstantIntValue(is);
+    if (ioC == 0 && isC == full[d]) {
+      // Inserted whole along d: the slice's range of the source.
+      srcOffsets.push_back(eo);
+      srcSizes.push_back(es);
+      insOffsets.push_back(getAsIndexOpFoldResult(ctx, 0));
+    } else if (eoC == 0 && esC == full[d] && ioC && isC) {
+      // Sliced whole along d: all the source, where it was inserted.
+      srcOffsets.push_back(getAsIndexOpFoldResult(ctx, 0));
+      srcSizes.push_back(is);
+      insOffsets.push_back(io);
+    } else {
+      return nullptr;
+    }
+  }
+  SmallVector<OpFoldResult> ones(full.size(), getAsIndexOpFoldResult(ctx, 1));
+  rw.setInsertionPoint(slice);
+  Location loc = slice.getLoc();
+  Value dest = tensor::ExtractSliceOp::create(
+      rw, loc, insert.getDest(), slice.getMixedOffsets(), sizes, ones);
+  Value src = tensor::ExtractSliceOp::create(rw, loc, insert.getSource(),
+                                             srcOffsets, srcSizes, ones);
+  auto inserted = tensor::InsertSliceOp::create(rw, loc, src, dest, insOffsets,
+                                                srcSizes, ones);
+  rw.replaceOp(slice, inserted.getResult());
+  return inserted;
+}
+
+/// Erases the pure ops of `body` but `keep` that nothing reads.
+void eraseUnread(RewriterBase &rw, Block *body, Operation *keep) {
+  for (bool changed = true; changed;) {
+    changed = false;
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
+      if (&op != keep && !isa<YieldOp>(op) && op.use_empty() && isPure(&op)) {
+        rw.eraseOp(&op);
+        changed = true;
+      }
+  }
+}
+
+/// Fuses into the batch-group loop `loops` (scf.for loops, outermost first)
+/// the ops of `seg` whose results the loop reads, one slice at a time, the
 /// latest in the segment first, the loop body made free of common
 /// subexpressions after each (two readers of one value take the same slice
 /// of it in a group: the two slices become one, and the value is fused
-/// once). `plan` records the ops fused, in order, by their `position` in
-/// the segment's body. A result the segment yields
-/// is yielded by the loop too and replaces it there. The untiled ops left
-/// without readers are erased. Failure when `last` cannot be tiled (nothing
-/// changed) or a value the segment yields cannot be yielded by the loop (the
-/// segment is left half-built: this runs on a copy of it).
+/// once). `plan` records the ops fused, in order, into `fused` by their
+/// `position` in the segment's body. With `onlyWhole` an op is fused only
+/// when nothing before the loop reads it (else it would be computed twice).
+/// With `throughConcats`, a slice the loop takes of a concatenation in the
+/// segment (tensor.insert_slice ops) is first taken of its parts
+/// (sliceThroughInsert), so that what it concatenates can be fused; it sets
+/// `plan.throughConcat`. A result the segment yields is yielded by the loop
+/// too and replaces it there. The untiled ops left without readers are
+/// erased. Failure when a value the segment yields cannot be yielded by the
+/// loop (the segment is left half-built). Returns the outermost loop.
 FailureOr<LoopLikeOpInterface>
-fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
-                     ArrayRef<int64_t> sizes,
-                     const llvm::DenseMap<Operation *, unsigned> &position,
-                     GroupLoopPlan &plan) {
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
-  rw.setInsertionPoint(last);
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rw, cast<TilingInterface>(last.getOperation()), options);
-  if (failed(tiled) || tiled->loops.empty())
-    return failure();
-  rw.replaceOp(last, tiled->replacements);
-  SmallVector<LoopLikeOpInterface> loops = tiled->loops;
+fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
+                      SmallVector<LoopLikeOpInterface> loops,
+                      const llvm::DenseMap<Operation *, unsigned> &position,
+                      GroupLoopPlan &plan, SmallVectorImpl<unsigned> &fused,
+                      bool onlyWhole, bool throughConcats = false) {
   Block *body = &seg.getBody().front();
-  llvm::DenseMap<Value, unsigned> yieldedAt;
+  if (throughConcats) {
+    for (bool changed = true; changed;) {
+      changed = false;
+      SmallVector<tensor::ExtractSliceOp> slices;
+      loops.front()->walk([&](tensor::ExtractSliceOp s) {
+        auto insert = s.getSource().getDefiningOp<tensor::InsertSliceOp>();
+        if (insert && insert->getBlock() == body)
+          slices.push_back(s);
+      });
+      for (tensor::ExtractSliceOp s : slices)
+        if (sliceThroughInsert(rw, s)) {
+          changed = true;
+          plan.throughConcat = true;
+        }
+    }
+    eraseUnread(rw, body, loops.front());
+  }
+  bool anyYielded = false;
   // Producers that could not be fused (their slices stay; ops are erased
   // and allocated anew as fusion goes on, so slices are not what is kept).
   llvm::SmallPtrSet<Operation *, 16> unfusable;
@@ -707,7 +790,12 @@ fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
     if (!slice)
       break;
     Operation *producer = cast<OpResult>(slice.getSource()).getOwner();
-    if (!fusable(producer)) {
+    Operation *loop = loops.front();
+    bool readBefore = llvm::any_of(producer->getUsers(), [&](Operation *u) {
+      Operation *user = body->findAncestorOpInBlock(*u);
+      return user && user != loop && user->isBeforeInBlock(loop);
+    });
+    if (!fusable(producer) || (onlyWhole && readBefore)) {
       unfusable.insert(producer);
       continue;
     }
@@ -721,40 +809,74 @@ fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
       unfusable.insert(producer);
       continue;
     }
+    size_t before = plan.fused.size();
     plan.addFused(position, producer);
-    if (yielded && llvm::none_of(producer->getResults(),
-                                 [&](Value r) { return yieldedAt.count(r); })) {
+    if (&fused != &plan.fused && plan.fused.size() > before) {
+      fused.push_back(plan.fused.back());
+      plan.fused.pop_back();
+    }
+    loop = loops.front();
+    if (yielded) {
       if (failed(scf::yieldReplacementForFusedProducer(rw, slice,
                                                        *fusedProducer, loops)))
         return failure();
-      unsigned first =
-          loops.front()->getNumResults() - producer->getNumResults();
+      // What reads it after the loop reads the loop's result (an op before
+      // the loop that reads it keeps the untiled producer).
+      anyYielded = true;
+      loop = loops.front();
+      unsigned first = loop->getNumResults() - producer->getNumResults();
       for (auto [i, r] : llvm::enumerate(producer->getResults()))
-        yieldedAt[r] = first + unsigned(i);
+        rw.replaceUsesWithIf(
+            r, loop->getResult(first + unsigned(i)), [&](OpOperand &u) {
+              Operation *user = body->findAncestorOpInBlock(*u.getOwner());
+              return user && user != loop && loop->isBeforeInBlock(user);
+            });
     }
+    // The untiled op goes when nothing else reads it (the slice fusion
+    // replaced still does), and with it a reader of what fed it: what fed it
+    // is then read in the loop only.
+    loop->walk([&](tensor::ExtractSliceOp s) {
+      if (s->use_empty() && s.getSource().getDefiningOp() == producer)
+        rw.eraseOp(s);
+    });
+    eraseUnread(rw, body, loop);
+    llvm::SmallPtrSet<Operation *, 16> still;
+    for (Operation &op : *body)
+      if (unfusable.contains(&op))
+        still.insert(&op);
+    unfusable = std::move(still);
     cse();
   }
   foldStaticGuards(loops.front());
   reuseLoopInits(rw, loops.back());
   cse();
-  // What the segment reads of the fused values after the loop comes out of
-  // it (an op before the loop that reads one keeps the untiled producer).
   Operation *loop = loops.front();
-  plan.readAfter = !yieldedAt.empty();
-  for (auto [value, number] : yieldedAt)
-    rw.replaceUsesWithIf(value, loop->getResult(number), [&](OpOperand &u) {
-      Operation *user = body->findAncestorOpInBlock(*u.getOwner());
-      return user && user != loop && loop->isBeforeInBlock(user);
-    });
-  for (bool changed = true; changed;) {
-    changed = false;
-    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(*body)))
-      if (&op != loop && !isa<YieldOp>(op) && op.use_empty() && isPure(&op)) {
-        rw.eraseOp(&op);
-        changed = true;
-      }
-  }
+  plan.readAfter |= anyYielded;
+  eraseUnread(rw, body, loop);
   return LoopLikeOpInterface(loop);
+}
+
+/// The batch-group loop of a segment whose values may have two readers in
+/// it: `last` tiled by `sizes` into scf.for loops, then the ops of `seg`
+/// whose results the loop reads fused into it (fuseProducersIntoLoop).
+/// Failure when `last` cannot be tiled (nothing changed) or a value the
+/// segment yields cannot be yielded by the loop (the segment is left
+/// half-built: this runs on a copy of it).
+FailureOr<LoopLikeOpInterface>
+fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
+                     ArrayRef<int64_t> sizes,
+                     const llvm::DenseMap<Operation *, unsigned> &position,
+                     GroupLoopPlan &plan) {
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(rw.getContext(), sizes));
+  rw.setInsertionPoint(last);
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rw, cast<TilingInterface>(last.getOperation()), options);
+  if (failed(tiled) || tiled->loops.empty())
+    return failure();
+  rw.replaceOp(last, tiled->replacements);
+  return fuseProducersIntoLoop(rw, seg, tiled->loops, position, plan,
+                               plan.fused, /*onlyWhole=*/true);
 }
 
 /// In a pipelined segment whose layers hand each other the batch in
@@ -947,17 +1069,11 @@ fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
     }
     if (!branch)
       return success();
-    // The loop runs the branch's body first: the branch must come before
-    // every op in the loop, so that the layers keep their order in the
-    // segment (what forwarded data each GBUF holds follows it).
-    unsigned first = plan.last;
-    for (unsigned f : plan.fused)
-      first = std::min(first, f);
-    for (const GroupLoopPlan &sib : plan.siblings)
-      for (unsigned f : sib.fused)
-        first = std::min({first, sib.last, f});
-    auto at = position.find(branch);
-    if (at == position.end() || at->second >= first)
+    // The loop runs the branch's body first; where the branch comes after
+    // an op of the loop in the segment, the block is put back in the
+    // segment's order once the loop is built (orderLayersLikeSegment): the
+    // branch shares nothing with the loop.
+    if (!position.count(branch))
       return success();
     FailureOr<SmallVector<int64_t>> sizes =
         groupTileSizes(layerOp, plan.groups, byName, pass);
@@ -1031,6 +1147,36 @@ fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
   }
 }
 
+/// Once branches joined the segment's loop (fuseSiblingBranches), a value
+/// that several of its layers read and nothing before the loop reads (the
+/// output of a layer that feeds several branches) is fused into it too:
+/// each branch took the same slice of it in a group, which becomes one, so
+/// the value is computed once per group in the loop instead of in a loop
+/// of its own in front (fuseProducersIntoLoop; recorded in
+/// `plan.joinedFused`). Failure after an error.
+LogicalResult
+fuseIntoJoinedLoop(IRRewriter &rw, SegmentOp seg,
+                   llvm::DenseMap<Operation *, int64_t> &grouped,
+                   const llvm::DenseMap<Operation *, unsigned> &position,
+                   GroupLoopPlan &plan, StringRef pass) {
+  auto main = dyn_cast_or_null<scf::ForOp>(plan.loop);
+  if (!main)
+    return success();
+  FailureOr<LoopLikeOpInterface> loop = fuseProducersIntoLoop(
+      rw, seg, {LoopLikeOpInterface(main.getOperation())}, position, plan,
+      plan.joinedFused, /*onlyWhole=*/true, /*throughConcats=*/true);
+  if (::mlir::failed(loop))
+    return seg->emitError() << pass
+                            << ": cannot yield a value fused into the "
+                               "batch-group loop of the segment";
+  plan.loop = loop->getOperation();
+  plan.loop->walk([&](linalg::LinalgOp t) {
+    if (getLayer(t) && getDataflow(t))
+      grouped[t] = plan.groups;
+  });
+  return success();
+}
+
 LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
                               const LoopDimsByName &byName,
                               llvm::DenseMap<Operation *, int64_t> &grouped,
@@ -1062,7 +1208,10 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
       if (getLayer(t) && getDataflow(t))
         grouped[t] = groups;
     });
-    return fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass);
+    if (::mlir::failed(fuseSiblingBranches(rw, seg, byName, grouped, position,
+                                           plan, pass)))
+      return failure();
+    return fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass);
   }
   FailureOr<scf::SCFTileAndFuseResult> fused =
       tileBranch(rw, seg, last, *sizes, position, plan, pass);
@@ -1076,7 +1225,10 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
     if (getLayer(t) && getDataflow(t))
       grouped[t] = groups;
   });
-  return fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass);
+  if (::mlir::failed(
+          fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass)))
+    return failure();
+  return fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass);
 }
 
 /// Whether the layers of `seg` share batch groups and some value of it
@@ -1874,6 +2026,38 @@ struct KaplaEmitTransformPass
          << kAnyOp << "\n";
       loop = joined;
     }
+    // A value several joined layers read: their slices of it made one,
+    // then fused once.
+    for (auto [i, at] : llvm::enumerate(plan.joinedFused)) {
+      Operation *op = body[at];
+      std::string handle = "%j" + std::to_string(i);
+      if (getLayerNameAttr(op) && getLayer(op)) {
+        emitMatch(ts, handle, op, "%func");
+      } else {
+        bool found = false;
+        for (auto [k, earlier] :
+             llvm::enumerate(ArrayRef(plan.joinedFused).take_front(i)))
+          for (OpOperand &use : body[earlier]->getOpOperands())
+            if (!found && use.get().getDefiningOp() == op) {
+              ts << "    " << handle
+                 << " = transform.get_producer_of_operand %j" << k << "["
+                 << use.getOperandNumber() << "] : (" << kAnyOp << ") -> "
+                 << kAnyOp << "\n";
+              found = true;
+            }
+        if (!found)
+          return failure();
+      }
+      if (i == 0)
+        ts << "    // read by several joined layers: fused once\n";
+      ts << "    transform.apply_cse to " << loop << " : " << kAnyOp << "\n";
+      std::string next = "%jloop" + std::to_string(i);
+      ts << "    %jfused" << i << ", " << next
+         << " = transform.structured.fuse_into_containing_op " << handle
+         << " into " << loop << " : (" << kAnyOp << ", " << kAnyOp << ") -> ("
+         << kAnyOp << ", " << kAnyOp << ")\n";
+      loop = next;
+    }
     // The ops fused are left without readers.
     ts << "    transform.apply_dce to %func : " << kAnyOp << "\n";
     for (auto [i, nest] : llvm::enumerate(script.nests)) {
@@ -1923,7 +2107,10 @@ struct KaplaEmitTransformPass
         if (script.plan.groups <= 1)
           continue;
         const char *why = nullptr;
-        if (script.plan.readAfter)
+        if (script.plan.throughConcat)
+          why = "it takes each group out of the parts of a concatenation "
+                "(tensor.insert_slice), which no transform op does";
+        else if (script.plan.readAfter)
           why = "it yields a value of the segment that is read after it, and "
                 "transform.structured.fuse_into_containing_op does not make an "
                 "scf.for yield what it fuses";
