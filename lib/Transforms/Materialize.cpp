@@ -565,9 +565,9 @@ struct GroupLoopPlan {
   /// with what feeds it (its `last`, `sizes` and `fused`), which then
   /// joined the loop (fuseSiblingBranches), in that order.
   std::vector<GroupLoopPlan> siblings;
-  /// The ops fused into the loop once the siblings joined it, in order: a
-  /// value that several of the joined layers read, computed once per group
-  /// (fuseProducersIntoLoop).
+  /// The ops fused into the loop once it is built and the siblings joined
+  /// it, in order: a value that several of its layers read, computed once
+  /// per group (fuseIntoJoinedLoop).
   SmallVector<unsigned> joinedFused;
   /// A slice the loop takes of a concatenation was taken of its parts
   /// (sliceThroughInsert), which no transform op does.
@@ -1147,13 +1147,13 @@ fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
   }
 }
 
-/// Once branches joined the segment's loop (fuseSiblingBranches), a value
-/// that several of its layers read and nothing before the loop reads (the
-/// output of a layer that feeds several branches) is fused into it too:
-/// each branch took the same slice of it in a group, which becomes one, so
-/// the value is computed once per group in the loop instead of in a loop
-/// of its own in front (fuseProducersIntoLoop; recorded in
-/// `plan.joinedFused`). Failure after an error.
+/// Once the segment's loop is built and its branches joined it
+/// (fuseSiblingBranches), a value that the loop reads and nothing before it
+/// reads is fused into it too (fuseProducersIntoLoop, through
+/// concatenations; recorded in `plan.joinedFused`): the output of a layer
+/// that feeds several branches, whose slices in a group become one, so it is
+/// computed once per group in the loop instead of in a loop of its own in
+/// front. Failure after an error.
 LogicalResult
 fuseIntoJoinedLoop(IRRewriter &rw, SegmentOp seg,
                    llvm::DenseMap<Operation *, int64_t> &grouped,
