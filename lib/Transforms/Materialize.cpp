@@ -572,6 +572,11 @@ struct GroupLoopPlan {
   /// A slice the loop takes of a concatenation was taken of its parts
   /// (sliceThroughInsert), which no transform op does.
   bool throughConcat = false;
+  /// Built without joining the backward layers (joinBackward off), and a
+  /// backward layer would have joined: as a branch (fuseSiblingBranches), or
+  /// by merging its own loop, which no transform op does, as a layer whose
+  /// output scatters into windows (mergeScatterProducers).
+  bool backwardLeftOut = false;
 
   void addFused(const llvm::DenseMap<Operation *, unsigned> &position,
                 Operation *op) {
@@ -1027,7 +1032,7 @@ LogicalResult
 fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
                     llvm::DenseMap<Operation *, int64_t> &grouped,
                     const llvm::DenseMap<Operation *, unsigned> &position,
-                    GroupLoopPlan &plan, StringRef pass) {
+                    GroupLoopPlan &plan, StringRef pass, bool joinBackward) {
   auto single = [](ArrayRef<int64_t> sizes) {
     return llvm::count_if(sizes, [](int64_t t) { return t != 0; }) == 1;
   };
@@ -1035,14 +1040,18 @@ fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
   if (!main || !single(plan.sizes))
     return success();
   Block *body = &seg.getBody().front();
-  // Forward layers only: a backward layer's loop over the batch may be a
-  // reduction (weight gradients), which is not a group of the pipeline.
+  // A backward layer's loop over the batch may be a reduction (weight
+  // gradients): the batch groups of the pipeline all the same.
   auto isGroupedLayer = [&](Operation *o) {
     auto l = dyn_cast_or_null<linalg::LinalgOp>(o);
     ConstraintAttr c = l ? getConstraint(l) : ConstraintAttr();
-    return l && getLayer(l) && getDataflow(l) && l.hasPureTensorSemantics() &&
-           c && c.getBatchGroups() == plan.groups &&
-           getLayer(l).getPass() == LayerPass::Forward;
+    if (!l || !getLayer(l) || !getDataflow(l) || !l.hasPureTensorSemantics() ||
+        !c || c.getBatchGroups() != plan.groups)
+      return false;
+    if (joinBackward || getLayer(l).getPass() == LayerPass::Forward)
+      return true;
+    plan.backwardLeftOut = true;
+    return false;
   };
   while (true) {
     // The latest op of the body before the loop that only the segment's
@@ -1177,11 +1186,284 @@ fuseIntoJoinedLoop(IRRewriter &rw, SegmentOp seg,
   return success();
 }
 
+/// Whether `a` (of loop `pa`) and `b` (of loop `pb`) are the same offset,
+/// size or stride: equal constants, the two loops' induction variables, or
+/// one value defined outside both.
+bool sameIndex(OpFoldResult a, scf::ForOp pa, OpFoldResult b, scf::ForOp pb) {
+  std::optional<int64_t> x = getConstantIntValue(a), y = getConstantIntValue(b);
+  if (x || y)
+    return x && y && *x == *y;
+  Value va = cast<Value>(a), vb = cast<Value>(b);
+  if (va == pa.getInductionVar())
+    return vb == pb.getInductionVar();
+  return va == vb && !pa->isAncestor(va.getParentRegion()->getParentOp()) &&
+         !pb->isAncestor(va.getParentRegion()->getParentOp());
+}
+
+/// Merges `producer`, a batch-group loop in front of `consumer` (the
+/// segment's loop, over the same groups), into it: one loop whose body runs
+/// the producer's body, then the consumer's, where each slice the consumer
+/// takes of the producer's result is the tile the producer's iteration
+/// inserts (the same offsets, sizes and strides), so that it reads the group
+/// just computed. This is what tile-and-fuse cannot do for a producer whose
+/// output is no plain view of its loops (a backward-data layer scatters
+/// into sliding windows), while its loop over the batch groups is one.
+/// Failure (nothing changed) when the consumer reads the producer's result
+/// otherwise, or something between them reads it.
+FailureOr<scf::ForOp> mergeProducerLoop(IRRewriter &rw, scf::ForOp producer,
+                                        scf::ForOp consumer) {
+  if (producer->getBlock() != consumer->getBlock() ||
+      !producer->isBeforeInBlock(consumer) ||
+      !sameIndex(producer.getLowerBound(), producer, consumer.getLowerBound(),
+                 consumer) ||
+      !sameIndex(producer.getUpperBound(), producer, consumer.getUpperBound(),
+                 consumer) ||
+      !sameIndex(producer.getStep(), producer, consumer.getStep(), consumer))
+    return failure();
+  // Each result is a tile inserted into the loop's tensor.
+  auto yield = cast<scf::YieldOp>(producer.getBody()->getTerminator());
+  SmallVector<tensor::InsertSliceOp> inserts;
+  for (auto [k, v] : llvm::enumerate(yield.getOperands())) {
+    auto ins = v.getDefiningOp<tensor::InsertSliceOp>();
+    if (!ins || ins.getDest() != producer.getRegionIterArgs()[k])
+      return failure();
+    inserts.push_back(ins);
+  }
+  // The consumer's slices of the producer's results: each the tile an
+  // iteration inserts, or a part of it where the tile spans whole dims (a
+  // gradient of a padded input without its padding); other readers come
+  // after the consumer.
+  struct TileRead {
+    tensor::InsertSliceOp insert;
+    /// Empty when the slice is the whole tile.
+    SmallVector<int64_t> offsets, sizes;
+  };
+  llvm::MapVector<Operation *, TileRead> tileOf;
+  Block *block = consumer->getBlock();
+  for (auto [k, r] : llvm::enumerate(producer.getResults()))
+    for (OpOperand &use : r.getUses()) {
+      Operation *user = use.getOwner();
+      auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
+      if (slice && slice->getParentOp() == consumer.getOperation()) {
+        tensor::InsertSliceOp ins = inserts[k];
+        if (!ins.hasUnitStride() || !slice.hasUnitStride() ||
+            slice.getType().getRank() != ins.getSourceType().getRank() ||
+            ins.getSourceType().getRank() != ins.getDestType().getRank())
+          return failure();
+        ArrayRef<int64_t> full = ins.getDestType().getShape();
+        TileRead read{ins, {}, {}};
+        bool whole = true;
+        for (int64_t d = 0, e = int64_t(full.size()); d < e; ++d) {
+          OpFoldResult io = ins.getMixedOffsets()[d],
+                       is = ins.getMixedSizes()[d];
+          OpFoldResult so = slice.getMixedOffsets()[d],
+                       ss = slice.getMixedSizes()[d];
+          std::optional<int64_t> soC = getConstantIntValue(so),
+                                 ssC = getConstantIntValue(ss),
+                                 isC = getConstantIntValue(is);
+          if (sameIndex(io, producer, so, consumer) &&
+              sameIndex(is, producer, ss, consumer) && isC) {
+            read.offsets.push_back(0);
+            read.sizes.push_back(*isC);
+          } else if (getConstantIntValue(io) == 0 && isC == full[d] && soC &&
+                     ssC) {
+            read.offsets.push_back(*soC);
+            read.sizes.push_back(*ssC);
+            whole &= *soC == 0 && *ssC == full[d];
+          } else {
+            return failure();
+          }
+        }
+        if (whole) {
+          read.offsets.clear();
+          read.sizes.clear();
+        }
+        tileOf[slice] = std::move(read);
+        continue;
+      }
+      Operation *ancestor = block->findAncestorOpInBlock(*user);
+      if (!ancestor || !consumer->isBeforeInBlock(ancestor))
+        return failure();
+    }
+  unsigned numProducer = producer.getNumResults();
+  SmallVector<Value> inits(producer.getInitArgs());
+  llvm::append_range(inits, consumer.getInitArgs());
+  rw.setInsertionPoint(consumer);
+  auto merged =
+      scf::ForOp::create(rw, consumer.getLoc(), consumer.getLowerBound(),
+                         consumer.getUpperBound(), consumer.getStep(), inits);
+  Block *body = merged.getBody();
+  if (body->mightHaveTerminator())
+    rw.eraseOp(body->getTerminator());
+  IRMapping map;
+  map.map(producer.getInductionVar(), merged.getInductionVar());
+  map.map(consumer.getInductionVar(), merged.getInductionVar());
+  for (auto [k, arg] : llvm::enumerate(merged.getRegionIterArgs()))
+    map.map(k < numProducer ? producer.getRegionIterArgs()[k]
+                            : consumer.getRegionIterArgs()[k - numProducer],
+            arg);
+  rw.setInsertionPointToStart(body);
+  for (Operation &op : producer.getBody()->without_terminator())
+    rw.clone(op, map);
+  for (auto &[slice, read] : tileOf) {
+    Value tile = map.lookupOrDefault(read.insert.getSource());
+    if (!read.offsets.empty())
+      tile = tensor::ExtractSliceOp::create(
+          rw, slice->getLoc(), tile,
+          getAsIndexOpFoldResult(rw.getContext(), read.offsets),
+          getAsIndexOpFoldResult(rw.getContext(), read.sizes),
+          getAsIndexOpFoldResult(rw.getContext(),
+                                 SmallVector<int64_t>(read.sizes.size(), 1)));
+    map.map(slice->getResult(0), tile);
+  }
+  for (Operation &op : consumer.getBody()->without_terminator())
+    if (!tileOf.count(&op))
+      rw.clone(op, map);
+  SmallVector<Value> yields;
+  for (Value v : yield.getOperands())
+    yields.push_back(map.lookupOrDefault(v));
+  for (Value v : consumer.getBody()->getTerminator()->getOperands())
+    yields.push_back(map.lookupOrDefault(v));
+  scf::YieldOp::create(rw, consumer.getLoc(), yields);
+  rw.replaceOp(consumer, merged.getResults().drop_front(numProducer));
+  rw.replaceOp(producer, merged.getResults().take_front(numProducer));
+  return merged;
+}
+
+/// `outer` (unit strides), a slice of a slice (unit strides, of equal
+/// rank, at constant offsets), taken of the inner one's source instead
+/// (the consumer of a gradient without its padding then reads the layer
+/// that computed it). False, nothing changed, when it is not so.
+bool composeSlices(RewriterBase &rw, tensor::ExtractSliceOp outer) {
+  auto inner = outer.getSource().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!inner || !inner.hasUnitStride() || !outer.hasUnitStride() ||
+      inner.getSourceType().getRank() != inner.getType().getRank() ||
+      outer.getType().getRank() != outer.getSourceType().getRank())
+    return false;
+  SmallVector<OpFoldResult> offsets;
+  for (auto [in, out] :
+       llvm::zip_equal(inner.getMixedOffsets(), outer.getMixedOffsets())) {
+    std::optional<int64_t> i = getConstantIntValue(in),
+                           o = getConstantIntValue(out);
+    if (!i)
+      return false;
+    if (*i == 0)
+      offsets.push_back(out);
+    else if (o)
+      offsets.push_back(getAsIndexOpFoldResult(rw.getContext(), *i + *o));
+    else
+      return false;
+  }
+  rw.setInsertionPoint(outer);
+  rw.replaceOpWithNewOp<tensor::ExtractSliceOp>(
+      outer, outer.getType(), inner.getSource(), offsets, outer.getMixedSizes(),
+      outer.getMixedStrides());
+  return true;
+}
+
+/// Whether the loop `loop` reads `v`, or a slice of it taken in `body`.
+bool readInLoop(Value v, Operation *loop, Block *body) {
+  return llvm::any_of(v.getUsers(), [&](Operation *u) {
+    auto slice = dyn_cast<tensor::ExtractSliceOp>(u);
+    return loop->isProperAncestor(u) ||
+           (slice && u->getBlock() == body &&
+            readInLoop(slice.getResult(), loop, body));
+  });
+}
+
+/// Layers in front of the segment's loop whose results it reads and which
+/// tile-and-fuse cannot fuse into it (fusable: a backward-data layer
+/// scatters into sliding windows) each get a batch-group loop of their own
+/// with what feeds them (tileBranch), merged into the segment's loop
+/// (mergeProducerLoop); then what the loop reads and nothing before it is
+/// fused in too (fuseIntoJoinedLoop). A loop that cannot merge stays in
+/// front. Without `merge` nothing changes (the layer keeps a loop of its
+/// own), and `plan.backwardLeftOut` says whether there is such a layer.
+/// Failure after an error.
+LogicalResult
+mergeScatterProducers(IRRewriter &rw, SegmentOp seg,
+                      const LoopDimsByName &byName,
+                      llvm::DenseMap<Operation *, int64_t> &grouped,
+                      const llvm::DenseMap<Operation *, unsigned> &position,
+                      GroupLoopPlan &plan, StringRef pass, bool merge) {
+  Block *body = &seg.getBody().front();
+  while (auto main = dyn_cast_or_null<scf::ForOp>(plan.loop)) {
+    // The latest such layer: what feeds it comes before it.
+    linalg::LinalgOp producer;
+    for (Operation &o : *body) {
+      if (&o == main.getOperation())
+        break;
+      auto l = dyn_cast<linalg::LinalgOp>(&o);
+      ConstraintAttr c = l ? getConstraint(l) : ConstraintAttr();
+      if (!l || fusable(l) || !getLayer(l) || !getDataflow(l) ||
+          !l.hasPureTensorSemantics() || !c ||
+          c.getBatchGroups() != plan.groups)
+        continue;
+      if (readInLoop(l->getResult(0), main, body))
+        producer = l;
+    }
+    if (!producer)
+      return success();
+    FailureOr<SmallVector<int64_t>> sizes =
+        groupTileSizes(producer, plan.groups, byName, pass);
+    if (::mlir::failed(sizes))
+      return failure();
+    if (sizes->empty() ||
+        llvm::count_if(*sizes, [](int64_t t) { return t != 0; }) != 1)
+      return success();
+    if (!merge) {
+      plan.backwardLeftOut = true;
+      return success();
+    }
+    GroupLoopPlan sub;
+    FailureOr<scf::SCFTileAndFuseResult> fused =
+        tileBranch(rw, seg, producer, *sizes, position, sub, pass, main);
+    if (::mlir::failed(fused))
+      return failure();
+    auto loop = dyn_cast<scf::ForOp>(fused->loops.front().getOperation());
+    // The loop's slices of a slice of the layer's result (its padding cut
+    // off) taken of the result.
+    SmallVector<tensor::ExtractSliceOp> slices;
+    main.getBody()->walk([&](tensor::ExtractSliceOp s) {
+      if (s->getParentOp() == main.getOperation())
+        slices.push_back(s);
+    });
+    for (tensor::ExtractSliceOp s : slices)
+      composeSlices(rw, s);
+    eraseUnread(rw, body, main);
+    // The two loops' ops are cloned into the merged loop: none of them stays
+    // in `grouped` (their addresses may be reused).
+    llvm::SmallPtrSet<Operation *, 32> before;
+    for (Operation *l : {loop.getOperation(), main.getOperation()})
+      if (l)
+        l->walk([&](Operation *t) { before.insert(t); });
+    FailureOr<scf::ForOp> merged = loop && fused->loops.size() == 1
+                                       ? mergeProducerLoop(rw, loop, main)
+                                       : FailureOr<scf::ForOp>(failure());
+    if (::mlir::succeeded(merged))
+      for (Operation *t : before)
+        grouped.erase(t);
+    if (::mlir::failed(merged)) {
+      // It keeps its own batch-group loop in front.
+      fused->loops.front()->walk([&](linalg::LinalgOp t) {
+        if (getLayer(t) && getDataflow(t))
+          grouped[t] = plan.groups;
+      });
+      return success();
+    }
+    plan.loop = *merged;
+    if (::mlir::failed(
+            fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass)))
+      return failure();
+  }
+  return success();
+}
+
 LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
                               const LoopDimsByName &byName,
                               llvm::DenseMap<Operation *, int64_t> &grouped,
                               bool shareProducers, GroupLoopPlan &plan,
-                              StringRef pass) {
+                              StringRef pass, bool joinBackward) {
   SmallVector<linalg::LinalgOp> segLayers;
   int64_t groups = sharedGroups(seg, segLayers);
   if (groups <= 1)
@@ -1209,9 +1491,12 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
         grouped[t] = groups;
     });
     if (::mlir::failed(fuseSiblingBranches(rw, seg, byName, grouped, position,
-                                           plan, pass)))
+                                           plan, pass, joinBackward)) ||
+        ::mlir::failed(
+            fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass)))
       return failure();
-    return fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass);
+    return mergeScatterProducers(rw, seg, byName, grouped, position, plan, pass,
+                                 joinBackward);
   }
   FailureOr<scf::SCFTileAndFuseResult> fused =
       tileBranch(rw, seg, last, *sizes, position, plan, pass);
@@ -1225,10 +1510,13 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
     if (getLayer(t) && getDataflow(t))
       grouped[t] = groups;
   });
-  if (::mlir::failed(
-          fuseSiblingBranches(rw, seg, byName, grouped, position, plan, pass)))
+  if (::mlir::failed(fuseSiblingBranches(rw, seg, byName, grouped, position,
+                                         plan, pass, joinBackward)) ||
+      ::mlir::failed(
+          fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass)))
     return failure();
-  return fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass);
+  return mergeScatterProducers(rw, seg, byName, grouped, position, plan, pass,
+                               joinBackward);
 }
 
 /// Whether the layers of `seg` share batch groups and some value of it
@@ -1392,11 +1680,14 @@ orderLayersLikeSegment(SegmentOp seg, const llvm::StringMap<unsigned> &rank) {
 /// of the segment read are fused into it too, on a copy of the segment,
 /// kept when its layers come out once each (their readers took the same
 /// slice of them); else they are computed whole before the loop. Returns
-/// the segment as it is after: `seg`, or the copy that replaced it.
+/// the segment as it is after: `seg`, or the copy that replaced it. With
+/// `joinBackward` the backward layers of a training step join it as the
+/// forward ones do, and those whose output scatters into windows merge
+/// their own loop into it (mergeScatterProducers).
 FailureOr<SegmentOp>
 buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
                  llvm::DenseMap<Operation *, int64_t> &grouped,
-                 GroupLoopPlan &plan, StringRef pass) {
+                 GroupLoopPlan &plan, StringRef pass, bool joinBackward) {
   llvm::StringMap<unsigned> rank = layerRanks(seg);
   if (readTwice(seg)) {
     rw.setInsertionPoint(seg);
@@ -1408,7 +1699,8 @@ buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
       ScopedDiagnosticHandler quiet(seg->getContext(),
                                     [](Diagnostic &) { return success(); });
       ok = ::mlir::succeeded(fuseBatchGroups(rw, trial, byName, trialGrouped,
-                                             true, trialPlan, pass)) &&
+                                             true, trialPlan, pass,
+                                             joinBackward)) &&
            eachLayerOnce(trial) && ::mlir::succeeded(verify(trial));
     }
     if (ok) {
@@ -1420,8 +1712,8 @@ buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
     }
     rw.eraseOp(trial);
   }
-  if (::mlir::failed(
-          fuseBatchGroups(rw, seg, byName, grouped, false, plan, pass)))
+  if (::mlir::failed(fuseBatchGroups(rw, seg, byName, grouped, false, plan,
+                                     pass, joinBackward)))
     return failure();
   plan.outOfOrder = orderLayersLikeSegment(seg, rank);
   return seg;
@@ -1482,8 +1774,8 @@ struct KaplaMaterializePass
     LoopDimsByName byName = readAllLoopDims(getOperation());
     for (SegmentOp seg : segments) {
       GroupLoopPlan plan;
-      failed |= ::mlir::failed(buildSegmentLoop(rw, seg, byName, grouped, plan,
-                                                "kapla-materialize"));
+      failed |= ::mlir::failed(buildSegmentLoop(
+          rw, seg, byName, grouped, plan, "kapla-materialize", joinBackward));
     }
     SmallVector<linalg::LinalgOp> layers;
     SmallVector<FailureOr<DimLoops>> loops;
@@ -1830,7 +2122,8 @@ LogicalResult planSegmentLoop(IRRewriter &rw, SegmentOp seg,
   auto copy = cast<SegmentOp>(rw.clone(*seg.getOperation()));
   llvm::DenseMap<Operation *, int64_t> grouped;
   FailureOr<SegmentOp> built =
-      buildSegmentLoop(rw, copy, byName, grouped, script.plan, pass);
+      buildSegmentLoop(rw, copy, byName, grouped, script.plan, pass,
+                       /*joinBackward=*/false);
   bool ok = ::mlir::succeeded(built);
   // The copy as it is now (the copy of it that replaced it, if so).
   SegmentOp result = ok ? *built : copy;
@@ -2110,6 +2403,7 @@ struct KaplaEmitTransformPass
         if (script.plan.throughConcat)
           why = "it takes each group out of the parts of a concatenation "
                 "(tensor.insert_slice), which no transform op does";
+
         else if (script.plan.readAfter)
           why = "it yields a value of the segment that is read after it, and "
                 "transform.structured.fuse_into_containing_op does not make an "
@@ -2131,6 +2425,14 @@ struct KaplaEmitTransformPass
               << why;
           continue;
         }
+        if (script.plan.backwardLeftOut)
+          seg->emitWarning()
+              << pass
+              << ": the script's batch-group loop leaves out backward layers, "
+                 "as kapla-materialize{join-backward=false} does (joined, "
+                 "transform ops would fuse them out of the segment's order, "
+                 "and merging the loop of a layer whose output scatters into "
+                 "windows is a loop fusion no transform op does)";
         if (script.plan.outOfOrder)
           seg->emitWarning()
               << pass << ": the script's batch-group loop runs layer '"

@@ -176,7 +176,11 @@ def KaplaMaterializePass
     whose op does not run over the extents of its `kapla.layer` (an IR at
     another batch than the schedule's), is an error naming the reason.
     The layers of a pipelined segment with `batch_groups > 1` share one
-    batch-group loop, the ones that feed its last layer fused into it.
+    batch-group loop, the ones that feed its last layer fused into it; a
+    layer whose output scatters into windows, which cannot be fused so (a
+    backward-data layer), gets a loop of its own merged into the segment's.
+    `join-backward=false` leaves the backward layers of a training step
+    out of the segment's loop unless they feed its last layer.
     Element-wise epilogues that read only a layer's output (bias, ReLU)
     are fused into its nest, into the innermost of the loops over parallel
     dims it starts with (`fuse-epilogues`).
@@ -184,6 +188,10 @@ def KaplaMaterializePass
   let options = [
     Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
            "Fuse the element-wise epilogues of a layer into its nest">,
+    Option<"joinBackward", "join-backward", "bool", /*default=*/"true",
+           "The backward layers of a training step join their segment's "
+           "batch-group loop (a layer whose output scatters into windows by "
+           "merging a loop of its own into it)">,
   ];
   let dependentDialects = ["::mlir::kapla::KaplaDialect",
                            "::mlir::scf::SCFDialect",
@@ -226,7 +234,8 @@ def KaplaEmitTransformPass
     find each layer by its function and `kapla.name`, so the script applies
     to the scheduled network or to the imported one before scheduling
     (`--transform-preload-library` then `--transform-interpreter`). The
-    loops are those of `kapla-materialize{fuse-epilogues=false}`: a
+    loops are those of
+    `kapla-materialize{fuse-epilogues=false join-backward=false}`: a
     segment's shared batch-group loop is `tile_using_for` of its last layer
     with `fuse_into_containing_op` of the ops that feed it, then the nests
     of its layers for one group (a segment whose loop would have to yield a

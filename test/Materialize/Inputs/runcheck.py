@@ -309,6 +309,15 @@ CASES = {
     "train-fc-chain": (chain_case, "edge-systolic", "training=true"),
     "train-conv-chain": (conv_chain_case, "multi-node-4x4", "training=true"),
     "train-attention": (attention_case, "multi-node-4x4", "training=true"),
+    # On 4x4 nodes with GBUFs of 512 B each training step is one temporal
+    # segment that hands the batch of 2 over in 2 groups: the backward
+    # layers (their loops over the batch are batch-group loops too, a
+    # reduction for the weight gradients) and the backward-data layer that
+    # scatters into windows (its own loop merged) share the one loop.
+    "train-pool-groups": (conv_pool_case, "small-gbuf-4x4.json",
+                          "training=true"),
+    "train-conv-chain-groups": (conv_chain_case, "small-gbuf-4x4.json",
+                                "training=true"),
     # A segment written by hand (its regions and batch groups), solved by
     # kapla-solve-layers.
     "segment": (lambda n: file_case("segment.mlir", "net", [8, 16], [8, 12],
@@ -425,6 +434,39 @@ def run_results(args, module, func):
     return values
 
 
+def group_loops(text):
+    """For each segment of materialised IR whose layers hand the batch over
+    in groups: its layers, its groups and the loops at the top of its body
+    that hold them."""
+    lines = text.split("\n")
+    out = []
+    for i, line in enumerate(lines):
+        m = re.match(r"^(\s*)%\S+ = kapla\.segment (\d+) ", line)
+        if not m:
+            continue
+        indent = len(m.group(1)) + 2
+        groups, loops, holding = 1, 0, {}
+        for inner in lines[i + 1:]:
+            depth = len(inner) - len(inner.lstrip())
+            if inner.strip() and depth < indent:
+                break
+            if depth == indent and re.match(r"\s*%\S+ = scf\.for ", inner):
+                loops += 1
+            g = re.search(r"batch_groups = (\d+)", inner)
+            groups = max(groups, int(g.group(1))) if g else groups
+            n = re.search(r'kapla\.name = "([^"]+)"', inner)
+            if n and "kapla.layer" in inner:
+                holding.setdefault(n.group(1), loops if depth > indent else 0)
+        if groups > 1:
+            held = sorted(set(holding.values()))
+            where = ("some outside a loop" if 0 in held else
+                     f"in {len(held)} batch-group loop"
+                     f"{'s' if len(held) > 1 else ''}")
+            out.append(f"segment {m.group(2)}: {len(holding)} layers in "
+                       f"{groups} batch groups, {where}")
+    return out
+
+
 def check(args, name, work):
     build, arch, extra = CASES[name]
     built = build(name)
@@ -433,7 +475,10 @@ def check(args, name, work):
     src = os.path.join(work, name + ".mlir")
     with open(src, "w", encoding="utf-8") as f:
         f.write(text)
-    opts = f"arch={arch} {extra}".strip()
+    # An architecture file (of this directory) or a preset.
+    where = (f"arch-file={os.path.join(HERE, arch)}" if arch.endswith(".json")
+             else f"arch={arch}")
+    opts = f"{where} {extra}".strip()
     if extra == "presegmented":
         scheduled = run([args.kapla_opt, src, "--kapla-solve-layers"])
     else:
@@ -441,13 +486,16 @@ def check(args, name, work):
     sched_path = os.path.join(work, name + ".scheduled.mlir")
     with open(sched_path, "w", encoding="utf-8") as f:
         f.write(scheduled)
-    materialized = run([args.kapla_opt, sched_path, "--kapla-materialize",
-                        "--kapla-strip-schedule"])
+    named = run([args.kapla_opt, sched_path, "--kapla-materialize"])
+    materialized = run([args.kapla_opt, "--kapla-strip-schedule"],
+                       input=named)
     layers = len(re.findall(r"kapla\.dataflow = ", scheduled))
     fors = len(re.findall(r"\bscf\.for\b", materialized))
     foralls = len(re.findall(r"\bscf\.forall \(", materialized))
     print(f"{name}: {layers} layers scheduled on {arch}: "
           f"{fors} scf.for, {foralls} scf.forall")
+    for line in group_loops(named):
+        print(f"{name}: {line}")
     # kapla-verify-dataflow reads the nests back against the directives.
     run([args.kapla_opt, sched_path, "--kapla-materialize",
          "--kapla-verify-dataflow", "-o", os.devnull])
