@@ -572,11 +572,19 @@ struct GroupLoopPlan {
   /// A slice the loop takes of a concatenation was taken of its parts
   /// (sliceThroughInsert), which no transform op does.
   bool throughConcat = false;
-  /// Built without joining the backward layers (joinBackward off), and a
-  /// backward layer would have joined: as a branch (fuseSiblingBranches), or
-  /// by merging its own loop, which no transform op does, as a layer whose
-  /// output scatters into windows (mergeScatterProducers).
-  bool backwardLeftOut = false;
+  /// Built only as upstream transform ops can build it (an input: what
+  /// kapla-emit-transform's script does, kapla-materialize{upstream-loops}):
+  /// the backward layers that do not feed the last layer keep loops of their
+  /// own, and no slice is recut (below).
+  bool upstreamOnly = false;
+  /// A slice the loop takes was cut from a larger one (of a cropped value,
+  /// sliceBeforeCrop; of part of a group of a layer or a yielded value,
+  /// wholeGroups), which no transform op does. Never when upstreamOnly.
+  bool recut = false;
+  /// Built upstreamOnly, where kapla-materialize's loop takes more in: a
+  /// backward branch (fuseSiblingBranches), a layer whose output scatters
+  /// into windows (mergeScatterProducers), a slice to recut.
+  bool leftOut = false;
 
   void addFused(const llvm::DenseMap<Operation *, unsigned> &position,
                 Operation *op) {
@@ -716,6 +724,114 @@ tensor::InsertSliceOp sliceThroughInsert(RewriterBase &rw,
   return inserted;
 }
 
+/// `slice` (unit strides, of equal rank), a slice of a crop in the segment
+/// (a tensor.extract_slice, unit strides, of equal rank: the window a
+/// strided layer reads of its input, a gradient without its padding), taken
+/// as a slice of what the crop cuts, cropped after: each dim must be whole
+/// in one of the two. A group of the batch taken of a cropped value is then
+/// a group of the value itself, which fusion can compute whole. Null when
+/// it is not so.
+tensor::ExtractSliceOp sliceBeforeCrop(RewriterBase &rw,
+                                       tensor::ExtractSliceOp slice) {
+  auto crop = slice.getSource().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!crop || !crop.hasUnitStride() || !slice.hasUnitStride() ||
+      crop.getSourceType().getRank() != crop.getType().getRank() ||
+      slice.getType().getRank() != slice.getSourceType().getRank() ||
+      !crop.getSourceType().hasStaticShape() ||
+      !crop.getType().hasStaticShape())
+    return nullptr;
+  ArrayRef<int64_t> full = crop.getSourceType().getShape(),
+                    cropped = crop.getType().getShape();
+  MLIRContext *ctx = rw.getContext();
+  SmallVector<OpFoldResult> outerOffsets, outerSizes, innerOffsets, innerSizes;
+  for (int64_t d = 0, e = int64_t(full.size()); d < e; ++d) {
+    OpFoldResult so = slice.getMixedOffsets()[d], ss = slice.getMixedSizes()[d];
+    OpFoldResult co = crop.getMixedOffsets()[d], cs = crop.getMixedSizes()[d];
+    if (getConstantIntValue(so) == 0 && getConstantIntValue(ss) == cropped[d]) {
+      // Sliced whole along d: all of the value, cropped inside.
+      outerOffsets.push_back(getAsIndexOpFoldResult(ctx, 0));
+      outerSizes.push_back(getAsIndexOpFoldResult(ctx, full[d]));
+      innerOffsets.push_back(co);
+      innerSizes.push_back(cs);
+    } else if (getConstantIntValue(co) == 0 &&
+               getConstantIntValue(cs) == full[d]) {
+      // Cropped whole along d: the slice's range of the value.
+      outerOffsets.push_back(so);
+      outerSizes.push_back(ss);
+      innerOffsets.push_back(getAsIndexOpFoldResult(ctx, 0));
+      innerSizes.push_back(ss);
+    } else {
+      return nullptr;
+    }
+  }
+  SmallVector<OpFoldResult> ones(full.size(), getAsIndexOpFoldResult(ctx, 1));
+  rw.setInsertionPoint(slice);
+  Location loc = slice.getLoc();
+  Value outer = tensor::ExtractSliceOp::create(rw, loc, crop.getSource(),
+                                               outerOffsets, outerSizes, ones);
+  auto inner = tensor::ExtractSliceOp::create(rw, loc, slice.getType(), outer,
+                                              innerOffsets, innerSizes, ones);
+  rw.replaceOp(slice, inner.getResult());
+  return inner;
+}
+
+/// `slice` (unit strides, of equal rank, static source) taken as a slice of
+/// whole groups (every dim it slices at a constant offset whole), cut to
+/// `slice` after: the slice of whole groups is returned, null when `slice`
+/// is not so.
+tensor::ExtractSliceOp wholeGroups(RewriterBase &rw,
+                                   tensor::ExtractSliceOp slice) {
+  auto type = dyn_cast<RankedTensorType>(slice.getSourceType());
+  if (!type || !type.hasStaticShape() || !slice.hasUnitStride() ||
+      slice.getType().getRank() != type.getRank())
+    return nullptr;
+  MLIRContext *ctx = rw.getContext();
+  SmallVector<OpFoldResult> outerOffsets, outerSizes, innerOffsets;
+  for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
+    OpFoldResult size = slice.getMixedSizes()[d];
+    if (getConstantIntValue(offset)) {
+      outerOffsets.push_back(getAsIndexOpFoldResult(ctx, 0));
+      outerSizes.push_back(
+          getAsIndexOpFoldResult(ctx, type.getDimSize(int64_t(d))));
+      innerOffsets.push_back(offset);
+    } else {
+      outerOffsets.push_back(offset);
+      outerSizes.push_back(size);
+      innerOffsets.push_back(getAsIndexOpFoldResult(ctx, 0));
+    }
+  }
+  SmallVector<OpFoldResult> ones(type.getRank(),
+                                 getAsIndexOpFoldResult(ctx, 1));
+  rw.setInsertionPoint(slice);
+  Location loc = slice.getLoc();
+  auto outer = tensor::ExtractSliceOp::create(rw, loc, slice.getSource(),
+                                              outerOffsets, outerSizes, ones);
+  Value inner =
+      tensor::ExtractSliceOp::create(rw, loc, slice.getType(), outer,
+                                     innerOffsets, slice.getMixedSizes(), ones);
+  rw.replaceOp(slice, inner);
+  return outer;
+}
+
+/// Whether `slice` takes whole groups of its source: every dim it does not
+/// slice at an offset that varies (the batch-group loop's) is whole. A
+/// producer fused through a slice that is not computes only part of each
+/// group: wrong for a layer (its nest is for the whole) and for a value the
+/// loop yields (the rest of it would not be computed).
+bool takesWholeGroups(tensor::ExtractSliceOp slice) {
+  auto type = dyn_cast<RankedTensorType>(slice.getSourceType());
+  if (!type || !type.hasStaticShape() ||
+      slice.getType().getRank() != type.getRank())
+    return false;
+  for (auto [d, offset] : llvm::enumerate(slice.getMixedOffsets())) {
+    std::optional<int64_t> o = getConstantIntValue(offset);
+    if (o && (*o != 0 || getConstantIntValue(slice.getMixedSizes()[d]) !=
+                             type.getDimSize(int64_t(d))))
+      return false;
+  }
+  return true;
+}
+
 /// Erases the pure ops of `body` but `keep` that nothing reads.
 void eraseUnread(RewriterBase &rw, Block *body, Operation *keep) {
   for (bool changed = true; changed;) {
@@ -739,9 +855,13 @@ void eraseUnread(RewriterBase &rw, Block *body, Operation *keep) {
 /// With `throughConcats`, a slice the loop takes of a concatenation in the
 /// segment (tensor.insert_slice ops) is first taken of its parts
 /// (sliceThroughInsert), so that what it concatenates can be fused; it sets
-/// `plan.throughConcat`. A result the segment yields is yielded by the loop
-/// too and replaces it there. The untiled ops left without readers are
-/// erased. Failure when a value the segment yields cannot be yielded by the
+/// `plan.throughConcat`; and a slice of a crop in the segment (the window
+/// a strided layer reads of its input) is taken of what it crops, cropped
+/// after (sliceBeforeCrop). A layer, or a value the segment yields, is
+/// fused through a slice of whole groups, cut to what the loop reads after
+/// (wholeGroups). Both set `plan.recut`. A result the segment yields is yielded
+/// by the loop too and replaces it there. The untiled ops left without readers
+/// are erased. Failure when a value the segment yields cannot be yielded by the
 /// loop (the segment is left half-built). Returns the outermost loop.
 FailureOr<LoopLikeOpInterface>
 fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
@@ -750,23 +870,37 @@ fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
                       GroupLoopPlan &plan, SmallVectorImpl<unsigned> &fused,
                       bool onlyWhole, bool throughConcats = false) {
   Block *body = &seg.getBody().front();
-  if (throughConcats) {
+  // The loop's slices of concatenations and of slices in the segment, taken
+  // of what they are made of.
+  auto takeApart = [&] {
+    if (!throughConcats)
+      return;
     for (bool changed = true; changed;) {
       changed = false;
       SmallVector<tensor::ExtractSliceOp> slices;
       loops.front()->walk([&](tensor::ExtractSliceOp s) {
-        auto insert = s.getSource().getDefiningOp<tensor::InsertSliceOp>();
-        if (insert && insert->getBlock() == body)
+        Operation *source = s.getSource().getDefiningOp();
+        if (source && source->getBlock() == body &&
+            isa<tensor::InsertSliceOp, tensor::ExtractSliceOp>(source))
           slices.push_back(s);
       });
-      for (tensor::ExtractSliceOp s : slices)
-        if (sliceThroughInsert(rw, s)) {
+      for (tensor::ExtractSliceOp s : slices) {
+        if (isa<tensor::ExtractSliceOp>(s.getSource().getDefiningOp())) {
+          if (plan.upstreamOnly) {
+            plan.leftOut = true;
+          } else if (sliceBeforeCrop(rw, s)) {
+            changed = true;
+            plan.recut = true;
+          }
+        } else if (sliceThroughInsert(rw, s)) {
           changed = true;
           plan.throughConcat = true;
         }
+      }
     }
     eraseUnread(rw, body, loops.front());
-  }
+  };
+  takeApart();
   bool anyYielded = false;
   // Producers that could not be fused (their slices stay; ops are erased
   // and allocated anew as fusion goes on, so slices are not what is kept).
@@ -800,13 +934,24 @@ fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
       Operation *user = body->findAncestorOpInBlock(*u);
       return user && user != loop && user->isBeforeInBlock(loop);
     });
+    bool yielded = llvm::any_of(producer->getUsers(), [&](Operation *u) {
+      return u->getBlock() == body && isa<YieldOp>(u);
+    });
     if (!fusable(producer) || (onlyWhole && readBefore)) {
       unfusable.insert(producer);
       continue;
     }
-    bool yielded = llvm::any_of(producer->getUsers(), [&](Operation *u) {
-      return u->getBlock() == body && isa<YieldOp>(u);
-    });
+    // A layer or a yielded value is computed for whole groups: a slice of
+    // part of a group (the rows a strided layer reads) is cut from one.
+    if ((yielded || getLayer(producer)) && !takesWholeGroups(slice)) {
+      plan.leftOut |= plan.upstreamOnly;
+      slice = plan.upstreamOnly ? nullptr : wholeGroups(rw, slice);
+      if (!slice) {
+        unfusable.insert(producer);
+        continue;
+      }
+      plan.recut = true;
+    }
     rw.setInsertionPoint(slice);
     std::optional<scf::SCFFuseProducerOfSliceResult> fusedProducer =
         scf::tileAndFuseProducerOfSlice(rw, slice, loops);
@@ -845,6 +990,7 @@ fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
         rw.eraseOp(s);
     });
     eraseUnread(rw, body, loop);
+    takeApart();
     llvm::SmallPtrSet<Operation *, 16> still;
     for (Operation &op : *body)
       if (unfusable.contains(&op))
@@ -948,7 +1094,8 @@ tileBranch(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
   options.tilingOptions.setTileSizes(
       getAsIndexOpFoldResult(rw.getContext(), sizes));
   options.setFusionControlFn(
-      [&](tensor::ExtractSliceOp, OpResult producer, bool isDestination)
+      [&](tensor::ExtractSliceOp candidate, OpResult producer,
+          bool isDestination)
           -> std::optional<scf::SCFTileAndFuseOptions::ControlFnResult> {
         Operation *p = producer.getOwner();
         if (isDestination || !seg->isProperAncestor(p) || !fusable(p))
@@ -960,6 +1107,9 @@ tileBranch(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
             llvm::any_of(producer.getUsers(), [&](Operation *u) {
               return u->getBlock() == body && isa<YieldOp>(u);
             });
+        if ((r.yieldProducerReplacement || getLayer(p)) &&
+            !takesWholeGroups(candidate))
+          return std::nullopt;
         // A value two ops of the segment read would be computed once per
         // reader if fused (tile-and-fuse recomputes a producer for each
         // slice): it is computed whole before the loop. (A reader in the
@@ -1032,7 +1182,7 @@ LogicalResult
 fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
                     llvm::DenseMap<Operation *, int64_t> &grouped,
                     const llvm::DenseMap<Operation *, unsigned> &position,
-                    GroupLoopPlan &plan, StringRef pass, bool joinBackward) {
+                    GroupLoopPlan &plan, StringRef pass) {
   auto single = [](ArrayRef<int64_t> sizes) {
     return llvm::count_if(sizes, [](int64_t t) { return t != 0; }) == 1;
   };
@@ -1048,9 +1198,9 @@ fuseSiblingBranches(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
     if (!l || !getLayer(l) || !getDataflow(l) || !l.hasPureTensorSemantics() ||
         !c || c.getBatchGroups() != plan.groups)
       return false;
-    if (joinBackward || getLayer(l).getPass() == LayerPass::Forward)
+    if (!plan.upstreamOnly || getLayer(l).getPass() == LayerPass::Forward)
       return true;
-    plan.backwardLeftOut = true;
+    plan.leftOut = true;
     return false;
   };
   while (true) {
@@ -1229,16 +1379,9 @@ FailureOr<scf::ForOp> mergeProducerLoop(IRRewriter &rw, scf::ForOp producer,
       return failure();
     inserts.push_back(ins);
   }
-  // The consumer's slices of the producer's results: each the tile an
-  // iteration inserts, or a part of it where the tile spans whole dims (a
-  // gradient of a padded input without its padding); other readers come
-  // after the consumer.
-  struct TileRead {
-    tensor::InsertSliceOp insert;
-    /// Empty when the slice is the whole tile.
-    SmallVector<int64_t> offsets, sizes;
-  };
-  llvm::MapVector<Operation *, TileRead> tileOf;
+  // The consumer's slices of the producer's results, each the tile an
+  // iteration inserts; other readers come after the consumer.
+  llvm::MapVector<Operation *, Value> tileOf;
   Block *block = consumer->getBlock();
   for (auto [k, r] : llvm::enumerate(producer.getResults()))
     for (OpOperand &use : r.getUses()) {
@@ -1246,39 +1389,18 @@ FailureOr<scf::ForOp> mergeProducerLoop(IRRewriter &rw, scf::ForOp producer,
       auto slice = dyn_cast<tensor::ExtractSliceOp>(user);
       if (slice && slice->getParentOp() == consumer.getOperation()) {
         tensor::InsertSliceOp ins = inserts[k];
-        if (!ins.hasUnitStride() || !slice.hasUnitStride() ||
-            slice.getType().getRank() != ins.getSourceType().getRank() ||
-            ins.getSourceType().getRank() != ins.getDestType().getRank())
+        auto same = [&](ArrayRef<OpFoldResult> a, ArrayRef<OpFoldResult> b) {
+          return a.size() == b.size() &&
+                 llvm::all_of(llvm::seq<size_t>(0, a.size()), [&](size_t i) {
+                   return sameIndex(a[i], producer, b[i], consumer);
+                 });
+        };
+        if (slice.getType() != ins.getSourceType() ||
+            !same(ins.getMixedOffsets(), slice.getMixedOffsets()) ||
+            !same(ins.getMixedSizes(), slice.getMixedSizes()) ||
+            !same(ins.getMixedStrides(), slice.getMixedStrides()))
           return failure();
-        ArrayRef<int64_t> full = ins.getDestType().getShape();
-        TileRead read{ins, {}, {}};
-        bool whole = true;
-        for (int64_t d = 0, e = int64_t(full.size()); d < e; ++d) {
-          OpFoldResult io = ins.getMixedOffsets()[d],
-                       is = ins.getMixedSizes()[d];
-          OpFoldResult so = slice.getMixedOffsets()[d],
-                       ss = slice.getMixedSizes()[d];
-          std::optional<int64_t> soC = getConstantIntValue(so),
-                                 ssC = getConstantIntValue(ss),
-                                 isC = getConstantIntValue(is);
-          if (sameIndex(io, producer, so, consumer) &&
-              sameIndex(is, producer, ss, consumer) && isC) {
-            read.offsets.push_back(0);
-            read.sizes.push_back(*isC);
-          } else if (getConstantIntValue(io) == 0 && isC == full[d] && soC &&
-                     ssC) {
-            read.offsets.push_back(*soC);
-            read.sizes.push_back(*ssC);
-            whole &= *soC == 0 && *ssC == full[d];
-          } else {
-            return failure();
-          }
-        }
-        if (whole) {
-          read.offsets.clear();
-          read.sizes.clear();
-        }
-        tileOf[slice] = std::move(read);
+        tileOf[slice] = ins.getSource();
         continue;
       }
       Operation *ancestor = block->findAncestorOpInBlock(*user);
@@ -1305,17 +1427,8 @@ FailureOr<scf::ForOp> mergeProducerLoop(IRRewriter &rw, scf::ForOp producer,
   rw.setInsertionPointToStart(body);
   for (Operation &op : producer.getBody()->without_terminator())
     rw.clone(op, map);
-  for (auto &[slice, read] : tileOf) {
-    Value tile = map.lookupOrDefault(read.insert.getSource());
-    if (!read.offsets.empty())
-      tile = tensor::ExtractSliceOp::create(
-          rw, slice->getLoc(), tile,
-          getAsIndexOpFoldResult(rw.getContext(), read.offsets),
-          getAsIndexOpFoldResult(rw.getContext(), read.sizes),
-          getAsIndexOpFoldResult(rw.getContext(),
-                                 SmallVector<int64_t>(read.sizes.size(), 1)));
-    map.map(slice->getResult(0), tile);
-  }
+  for (auto [slice, tile] : tileOf)
+    map.map(slice->getResult(0), map.lookupOrDefault(tile));
   for (Operation &op : consumer.getBody()->without_terminator())
     if (!tileOf.count(&op))
       rw.clone(op, map);
@@ -1328,37 +1441,6 @@ FailureOr<scf::ForOp> mergeProducerLoop(IRRewriter &rw, scf::ForOp producer,
   rw.replaceOp(consumer, merged.getResults().drop_front(numProducer));
   rw.replaceOp(producer, merged.getResults().take_front(numProducer));
   return merged;
-}
-
-/// `outer` (unit strides), a slice of a slice (unit strides, of equal
-/// rank, at constant offsets), taken of the inner one's source instead
-/// (the consumer of a gradient without its padding then reads the layer
-/// that computed it). False, nothing changed, when it is not so.
-bool composeSlices(RewriterBase &rw, tensor::ExtractSliceOp outer) {
-  auto inner = outer.getSource().getDefiningOp<tensor::ExtractSliceOp>();
-  if (!inner || !inner.hasUnitStride() || !outer.hasUnitStride() ||
-      inner.getSourceType().getRank() != inner.getType().getRank() ||
-      outer.getType().getRank() != outer.getSourceType().getRank())
-    return false;
-  SmallVector<OpFoldResult> offsets;
-  for (auto [in, out] :
-       llvm::zip_equal(inner.getMixedOffsets(), outer.getMixedOffsets())) {
-    std::optional<int64_t> i = getConstantIntValue(in),
-                           o = getConstantIntValue(out);
-    if (!i)
-      return false;
-    if (*i == 0)
-      offsets.push_back(out);
-    else if (o)
-      offsets.push_back(getAsIndexOpFoldResult(rw.getContext(), *i + *o));
-    else
-      return false;
-  }
-  rw.setInsertionPoint(outer);
-  rw.replaceOpWithNewOp<tensor::ExtractSliceOp>(
-      outer, outer.getType(), inner.getSource(), offsets, outer.getMixedSizes(),
-      outer.getMixedStrides());
-  return true;
 }
 
 /// Whether the loop `loop` reads `v`, or a slice of it taken in `body`.
@@ -1377,15 +1459,15 @@ bool readInLoop(Value v, Operation *loop, Block *body) {
 /// with what feeds them (tileBranch), merged into the segment's loop
 /// (mergeProducerLoop); then what the loop reads and nothing before it is
 /// fused in too (fuseIntoJoinedLoop). A loop that cannot merge stays in
-/// front. Without `merge` nothing changes (the layer keeps a loop of its
-/// own), and `plan.backwardLeftOut` says whether there is such a layer.
+/// front. With `plan.upstreamOnly` nothing changes (the layer keeps a loop
+/// of its own), and `plan.leftOut` says whether there is such a layer.
 /// Failure after an error.
 LogicalResult
 mergeScatterProducers(IRRewriter &rw, SegmentOp seg,
                       const LoopDimsByName &byName,
                       llvm::DenseMap<Operation *, int64_t> &grouped,
                       const llvm::DenseMap<Operation *, unsigned> &position,
-                      GroupLoopPlan &plan, StringRef pass, bool merge) {
+                      GroupLoopPlan &plan, StringRef pass) {
   Block *body = &seg.getBody().front();
   while (auto main = dyn_cast_or_null<scf::ForOp>(plan.loop)) {
     // The latest such layer: what feeds it comes before it.
@@ -1411,8 +1493,8 @@ mergeScatterProducers(IRRewriter &rw, SegmentOp seg,
     if (sizes->empty() ||
         llvm::count_if(*sizes, [](int64_t t) { return t != 0; }) != 1)
       return success();
-    if (!merge) {
-      plan.backwardLeftOut = true;
+    if (plan.upstreamOnly) {
+      plan.leftOut = true;
       return success();
     }
     GroupLoopPlan sub;
@@ -1421,16 +1503,6 @@ mergeScatterProducers(IRRewriter &rw, SegmentOp seg,
     if (::mlir::failed(fused))
       return failure();
     auto loop = dyn_cast<scf::ForOp>(fused->loops.front().getOperation());
-    // The loop's slices of a slice of the layer's result (its padding cut
-    // off) taken of the result.
-    SmallVector<tensor::ExtractSliceOp> slices;
-    main.getBody()->walk([&](tensor::ExtractSliceOp s) {
-      if (s->getParentOp() == main.getOperation())
-        slices.push_back(s);
-    });
-    for (tensor::ExtractSliceOp s : slices)
-      composeSlices(rw, s);
-    eraseUnread(rw, body, main);
     // The two loops' ops are cloned into the merged loop: none of them stays
     // in `grouped` (their addresses may be reused).
     llvm::SmallPtrSet<Operation *, 32> before;
@@ -1463,7 +1535,7 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
                               const LoopDimsByName &byName,
                               llvm::DenseMap<Operation *, int64_t> &grouped,
                               bool shareProducers, GroupLoopPlan &plan,
-                              StringRef pass, bool joinBackward) {
+                              StringRef pass) {
   SmallVector<linalg::LinalgOp> segLayers;
   int64_t groups = sharedGroups(seg, segLayers);
   if (groups <= 1)
@@ -1491,12 +1563,12 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
         grouped[t] = groups;
     });
     if (::mlir::failed(fuseSiblingBranches(rw, seg, byName, grouped, position,
-                                           plan, pass, joinBackward)) ||
+                                           plan, pass)) ||
         ::mlir::failed(
             fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass)))
       return failure();
-    return mergeScatterProducers(rw, seg, byName, grouped, position, plan, pass,
-                                 joinBackward);
+    return mergeScatterProducers(rw, seg, byName, grouped, position, plan,
+                                 pass);
   }
   FailureOr<scf::SCFTileAndFuseResult> fused =
       tileBranch(rw, seg, last, *sizes, position, plan, pass);
@@ -1511,12 +1583,11 @@ LogicalResult fuseBatchGroups(IRRewriter &rw, SegmentOp seg,
       grouped[t] = groups;
   });
   if (::mlir::failed(fuseSiblingBranches(rw, seg, byName, grouped, position,
-                                         plan, pass, joinBackward)) ||
+                                         plan, pass)) ||
       ::mlir::failed(
           fuseIntoJoinedLoop(rw, seg, grouped, position, plan, pass)))
     return failure();
-  return mergeScatterProducers(rw, seg, byName, grouped, position, plan, pass,
-                               joinBackward);
+  return mergeScatterProducers(rw, seg, byName, grouped, position, plan, pass);
 }
 
 /// Whether the layers of `seg` share batch groups and some value of it
@@ -1680,27 +1751,28 @@ orderLayersLikeSegment(SegmentOp seg, const llvm::StringMap<unsigned> &rank) {
 /// of the segment read are fused into it too, on a copy of the segment,
 /// kept when its layers come out once each (their readers took the same
 /// slice of them); else they are computed whole before the loop. Returns
-/// the segment as it is after: `seg`, or the copy that replaced it. With
-/// `joinBackward` the backward layers of a training step join it as the
-/// forward ones do, and those whose output scatters into windows merge
-/// their own loop into it (mergeScatterProducers).
+/// the segment as it is after: `seg`, or the copy that replaced it. Unless
+/// `plan.upstreamOnly`, the backward layers of a training step join it as
+/// the forward ones do, those whose output scatters into windows merging
+/// their own loop into it (mergeScatterProducers), and a value read in part
+/// of a group is fused for whole groups (fuseProducersIntoLoop).
 FailureOr<SegmentOp>
 buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
                  llvm::DenseMap<Operation *, int64_t> &grouped,
-                 GroupLoopPlan &plan, StringRef pass, bool joinBackward) {
+                 GroupLoopPlan &plan, StringRef pass) {
   llvm::StringMap<unsigned> rank = layerRanks(seg);
   if (readTwice(seg)) {
     rw.setInsertionPoint(seg);
     auto trial = cast<SegmentOp>(rw.clone(*seg.getOperation()));
     llvm::DenseMap<Operation *, int64_t> trialGrouped;
     GroupLoopPlan trialPlan;
+    trialPlan.upstreamOnly = plan.upstreamOnly;
     bool ok;
     {
       ScopedDiagnosticHandler quiet(seg->getContext(),
                                     [](Diagnostic &) { return success(); });
       ok = ::mlir::succeeded(fuseBatchGroups(rw, trial, byName, trialGrouped,
-                                             true, trialPlan, pass,
-                                             joinBackward)) &&
+                                             true, trialPlan, pass)) &&
            eachLayerOnce(trial) && ::mlir::succeeded(verify(trial));
     }
     if (ok) {
@@ -1712,8 +1784,8 @@ buildSegmentLoop(IRRewriter &rw, SegmentOp seg, const LoopDimsByName &byName,
     }
     rw.eraseOp(trial);
   }
-  if (::mlir::failed(fuseBatchGroups(rw, seg, byName, grouped, false, plan,
-                                     pass, joinBackward)))
+  if (::mlir::failed(
+          fuseBatchGroups(rw, seg, byName, grouped, false, plan, pass)))
     return failure();
   plan.outOfOrder = orderLayersLikeSegment(seg, rank);
   return seg;
@@ -1774,8 +1846,9 @@ struct KaplaMaterializePass
     LoopDimsByName byName = readAllLoopDims(getOperation());
     for (SegmentOp seg : segments) {
       GroupLoopPlan plan;
-      failed |= ::mlir::failed(buildSegmentLoop(
-          rw, seg, byName, grouped, plan, "kapla-materialize", joinBackward));
+      plan.upstreamOnly = upstreamLoops;
+      failed |= ::mlir::failed(buildSegmentLoop(rw, seg, byName, grouped, plan,
+                                                "kapla-materialize"));
     }
     SmallVector<linalg::LinalgOp> layers;
     SmallVector<FailureOr<DimLoops>> loops;
@@ -2121,9 +2194,9 @@ LogicalResult planSegmentLoop(IRRewriter &rw, SegmentOp seg,
   rw.setInsertionPoint(seg);
   auto copy = cast<SegmentOp>(rw.clone(*seg.getOperation()));
   llvm::DenseMap<Operation *, int64_t> grouped;
+  script.plan.upstreamOnly = true;
   FailureOr<SegmentOp> built =
-      buildSegmentLoop(rw, copy, byName, grouped, script.plan, pass,
-                       /*joinBackward=*/false);
+      buildSegmentLoop(rw, copy, byName, grouped, script.plan, pass);
   bool ok = ::mlir::succeeded(built);
   // The copy as it is now (the copy of it that replaced it, if so).
   SegmentOp result = ok ? *built : copy;
@@ -2403,7 +2476,6 @@ struct KaplaEmitTransformPass
         if (script.plan.throughConcat)
           why = "it takes each group out of the parts of a concatenation "
                 "(tensor.insert_slice), which no transform op does";
-
         else if (script.plan.readAfter)
           why = "it yields a value of the segment that is read after it, and "
                 "transform.structured.fuse_into_containing_op does not make an "
@@ -2425,14 +2497,17 @@ struct KaplaEmitTransformPass
               << why;
           continue;
         }
-        if (script.plan.backwardLeftOut)
+        if (script.plan.leftOut)
           seg->emitWarning()
               << pass
-              << ": the script's batch-group loop leaves out backward layers, "
-                 "as kapla-materialize{join-backward=false} does (joined, "
-                 "transform ops would fuse them out of the segment's order, "
-                 "and merging the loop of a layer whose output scatters into "
-                 "windows is a loop fusion no transform op does)";
+              << ": the script's batch-group loop leaves out what only "
+                 "kapla-materialize joins to it, as "
+                 "kapla-materialize{upstream-loops=true} does: backward "
+                 "layers (transform ops would fuse them out of the segment's "
+                 "order), a layer whose output scatters into windows (merging "
+                 "its loop is a loop fusion no transform op does), a value "
+                 "read in part of a group (cutting that part from whole "
+                 "groups is no transform op)";
         if (script.plan.outOfOrder)
           seg->emitWarning()
               << pass << ": the script's batch-group loop runs layer '"

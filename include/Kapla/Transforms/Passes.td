@@ -178,9 +178,10 @@ def KaplaMaterializePass
     The layers of a pipelined segment with `batch_groups > 1` share one
     batch-group loop, the ones that feed its last layer fused into it; a
     layer whose output scatters into windows, which cannot be fused so (a
-    backward-data layer), gets a loop of its own merged into the segment's.
-    `join-backward=false` leaves the backward layers of a training step
-    out of the segment's loop unless they feed its last layer.
+    backward-data layer), gets a loop of its own merged into the segment's;
+    a layer or a yielded value that a layer reads in part (the rows a
+    strided layer reads) is computed for whole groups. `upstream-loops`
+    builds the loops only as upstream transform ops can.
     Element-wise epilogues that read only a layer's output (bias, ReLU)
     are fused into its nest, into the innermost of the loops over parallel
     dims it starts with (`fuse-epilogues`).
@@ -188,10 +189,11 @@ def KaplaMaterializePass
   let options = [
     Option<"fuseEpilogues", "fuse-epilogues", "bool", /*default=*/"true",
            "Fuse the element-wise epilogues of a layer into its nest">,
-    Option<"joinBackward", "join-backward", "bool", /*default=*/"true",
-           "The backward layers of a training step join their segment's "
-           "batch-group loop (a layer whose output scatters into windows by "
-           "merging a loop of its own into it)">,
+    Option<"upstreamLoops", "upstream-loops", "bool", /*default=*/"false",
+           "Build the segments' batch-group loops only as upstream transform "
+           "ops can (kapla-emit-transform's script): backward layers that do "
+           "not feed a segment's last layer keep loops of their own, and a "
+           "value read in part of a group is not fused">,
   ];
   let dependentDialects = ["::mlir::kapla::KaplaDialect",
                            "::mlir::scf::SCFDialect",
@@ -235,7 +237,7 @@ def KaplaEmitTransformPass
     to the scheduled network or to the imported one before scheduling
     (`--transform-preload-library` then `--transform-interpreter`). The
     loops are those of
-    `kapla-materialize{fuse-epilogues=false join-backward=false}`: a
+    `kapla-materialize{fuse-epilogues=false upstream-loops=true}`: a
     segment's shared batch-group loop is `tile_using_for` of its last layer
     with `fuse_into_containing_op` of the ops that feed it, then the nests
     of its layers for one group (a segment whose loop would have to yield a

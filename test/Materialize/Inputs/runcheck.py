@@ -332,6 +332,12 @@ CASES = {
     "segment-residual": (lambda n: file_case("segment-residual.mlir", "net",
                                              [8, 16], [8, 16], where=HERE),
                          "multi-node-4x4", "presegmented"),
+    # A strided layer that reads 7 of 8 rows of a ReLU the segment yields:
+    # the ReLU and its layer computed for whole groups in the loop.
+    "segment-strided": (lambda n: file_case("segment-strided.mlir", "net",
+                                            [4, 3, 8, 8], [4, 4, 4, 4],
+                                            where=HERE),
+                        "multi-node-4x4", "presegmented"),
     # Three convolutions in one batch-group loop.
     "segment-branches": (lambda n: file_case("segment-branches.mlir", "net",
                                              [8, 16], [8, 12], where=HERE),
