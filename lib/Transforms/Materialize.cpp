@@ -1869,10 +1869,12 @@ struct KaplaMaterializePass
 
 /// Moves before `anchor` what `op` reads that is defined after `anchor` in
 /// its block, other than the layer's values (`isLayer`): empties and
-/// constants whose operands are there before `anchor`. False, moving
-/// nothing, when `op` reads anything else defined after `anchor`.
+/// constants whose operands are there before `anchor`, and with `slices`
+/// slices so too. False, moving nothing, when `op` reads anything else
+/// defined after `anchor`.
 static bool hoistInits(RewriterBase &rw, Operation *op, Operation *anchor,
-                       llvm::function_ref<bool(Value)> isLayer) {
+                       llvm::function_ref<bool(Value)> isLayer,
+                       bool slices = false) {
   auto before = [&](Value v) {
     Operation *def = v.getDefiningOp();
     return !def || def->getBlock() != anchor->getBlock() ||
@@ -1884,6 +1886,7 @@ static bool hoistInits(RewriterBase &rw, Operation *op, Operation *anchor,
     if (before(v) || isLayer(v))
       continue;
     if (!(isa<tensor::EmptyOp>(def) ||
+          (slices && isa<tensor::ExtractSliceOp>(def)) ||
           def->hasTrait<OpTrait::ConstantLike>()) ||
         !llvm::all_of(def->getOperands(), before))
       return false;
@@ -1916,9 +1919,12 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
 
   TilingInterface current = cast<TilingInterface>(op.getOperation());
   Operation *outermost = nullptr;
-  // The sequential loops over parallel dims the nest starts with: inside
-  // them each iteration makes a finished tile of the output.
-  SmallVector<LoopLikeOpInterface> parallelPrefix;
+  // The loops over parallel dims the nest starts with (sequential loops and
+  // foralls): inside them each iteration makes a finished tile of the
+  // output. By tiling: upstream consumer fusion goes through the loops of
+  // one tiling (the inner ones yield what the innermost inserts), so an
+  // epilogue is fused one tiling at a time.
+  SmallVector<SmallVector<LoopLikeOpInterface>> parallelPrefix;
   bool prefixOpen = true;
   SmallVector<utils::IteratorType> iters = op.getIteratorTypesArray();
   for (const TileStep &step : *steps) {
@@ -1963,23 +1969,21 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
     for (unsigned j = 0; j < step.sizes.size(); ++j)
       parallelOnly &=
           step.sizes[j] == 0 || iters[j] == utils::IteratorType::parallel;
-    // Consumer fusion goes through sequential loops and at most one forall,
-    // the innermost (upstream's does not fuse through a forall with loops
-    // inside it): the prefix ends with the first forall.
     prefixOpen &= parallelOnly && (step.kind == TileStep::Kind::For ||
                                    step.kind == TileStep::Kind::Forall);
-    if (prefixOpen)
-      parallelPrefix.append(tiled->loops.begin(), tiled->loops.end());
-    prefixOpen &= step.kind == TileStep::Kind::For;
+    if (prefixOpen && !tiled->loops.empty())
+      parallelPrefix.emplace_back(tiled->loops.begin(), tiled->loops.end());
     current = cast<TilingInterface>(tiled->tiledOps.back());
   }
   // Element-wise epilogues of the layer (bias, ReLU, ...) that read only
   // its output go into the innermost loop of the prefix, where a tile of
-  // the output is final (scf::tileAndFuseConsumer). Not deeper: inside a
-  // loop over a reduction dim the output is a partial sum.
+  // the output is final (scf::tileAndFuseConsumer, one tiling at a time: the
+  // epilogue fused into the loops of one reads the tile the next one's
+  // outermost loop makes). Not deeper: inside a loop over a reduction dim
+  // the output is a partial sum.
   if (fuseEpilogues && !parallelPrefix.empty()) {
     while (true) {
-      Operation *outer = parallelPrefix.front();
+      Operation *outer = parallelPrefix.front().front();
       Value result = outer->getResult(outer->getNumResults() - 1);
       if (!result.hasOneUse())
         break;
@@ -2025,24 +2029,73 @@ LogicalResult KaplaMaterializePass::materialize(IRRewriter &rw,
       if (!hoistInits(rw, user, outer,
                       [&](Value v) { return v.getDefiningOp() == outer; }))
         break;
-      rw.setInsertionPoint(user);
-      FailureOr<scf::SCFFuseConsumerOfSliceResult> r =
-          scf::tileAndFuseConsumer(rw, user, parallelPrefix);
-      // Upstream fuses into sequential loops with a forall inside them only
-      // in some nests; where it cannot, the epilogue goes into the
-      // sequential loops alone.
-      if ((::mlir::failed(r) || r->tiledOps.empty()) &&
-          parallelPrefix.size() > 1 &&
-          isa<scf::ForallOp>(parallelPrefix.back().getOperation())) {
-        parallelPrefix.pop_back();
-        r = scf::tileAndFuseConsumer(rw, user, parallelPrefix);
-      }
-      if (::mlir::failed(r) || r->tiledOps.empty())
+      // Fuses `consumer` into the loops of one tiling; the tiled consumer,
+      // or null.
+      auto fuseInto =
+          [&](Operation *consumer,
+              SmallVector<LoopLikeOpInterface> &loops) -> Operation * {
+        rw.setInsertionPoint(consumer);
+        FailureOr<scf::SCFFuseConsumerOfSliceResult> r =
+            scf::tileAndFuseConsumer(rw, consumer, loops);
+        if (::mlir::failed(r) || r->tiledOps.empty())
+          return nullptr;
+        if (isOpTriviallyDead(consumer))
+          rw.eraseOp(consumer);
+        return r->tiledOps.front();
+      };
+      Operation *tiledUser = fuseInto(user, parallelPrefix.front());
+      if (!tiledUser)
         break;
-      if (isOpTriviallyDead(user))
-        rw.eraseOp(user);
+      // Deeper, one tiling at a time, while the tile it reads is the
+      // result of the next tiling's outermost loop.
+      for (size_t k = 1; k < parallelPrefix.size(); ++k) {
+        Operation *inner = parallelPrefix[k].front();
+        // Fusion leaves the epilogue reading a slice of the tile inserted
+        // just before it, at offsets computed anew: with those made one
+        // (CSE), the slice folds to the tile.
+        Operation *scope = tiledUser->getParentOp();
+        {
+          // CSE must not take the epilogue or a loop of the nest with it
+          // (an identical op): then the fusion stops here.
+          struct Erased : RewriterBase::Listener {
+            llvm::SmallPtrSet<Operation *, 16> ops;
+            void notifyOperationErased(Operation *op) override {
+              ops.insert(op);
+            }
+          } erased;
+          OpBuilder::Listener *previous = rw.getListener();
+          rw.setListener(&erased);
+          DominanceInfo dominance(scope);
+          eliminateCommonSubExpressions(rw, dominance, scope);
+          rw.setListener(previous);
+          bool lost = erased.ops.contains(tiledUser);
+          for (size_t j = k; j < parallelPrefix.size(); ++j)
+            for (LoopLikeOpInterface loop : parallelPrefix[j])
+              lost |= erased.ops.contains(loop.getOperation());
+          if (lost) {
+            parallelPrefix.truncate(k);
+            break;
+          }
+        }
+        SmallVector<Operation *> slices;
+        for (Value v : tiledUser->getOperands())
+          if (auto slice = v.getDefiningOp<tensor::ExtractSliceOp>())
+            slices.push_back(slice);
+        if (!slices.empty())
+          (void)applyOpPatternsGreedily(
+              slices, FrozenRewritePatternSet(
+                          RewritePatternSet(tiledUser->getContext())));
+        auto isTile = [&](Value v) { return v.getDefiningOp() == inner; };
+        if (!llvm::any_of(tiledUser->getOperands(), isTile) ||
+            !hoistInits(rw, tiledUser, inner, isTile, /*slices=*/true))
+          break;
+        Operation *deeper = fuseInto(tiledUser, parallelPrefix[k]);
+        if (!deeper)
+          break;
+        tiledUser = deeper;
+      }
     }
-    outermost = parallelPrefix.front();
+    outermost = parallelPrefix.front().front();
   }
   // The innermost op computes one tile; the nest carries the layer.
   if (outermost) {

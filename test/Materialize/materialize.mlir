@@ -54,6 +54,26 @@
 // CHECK:         } {kapla.constraint
 // CHECK:         return %[[NEST]] :
 //
+// @fc_relu_pes: K over 2 nodes (3 each) moved by 6, and in a node N over 4
+// PEs (1 each) moved by 4, every PE holding all 4 input channels: no loop of
+// the nest runs over C, so each PE's 1x3 tile is final where it is computed,
+// and the ReLU goes all the way in, one tiling at a time: into the K loop,
+// the node forall, the N loop and the PE forall, after the matmul.
+//
+// CHECK-LABEL: func.func @fc_relu_pes
+// CHECK:         %[[NEST:.*]]:2 = scf.for %{{.*}} = %{{.*}} to %c12 step %c6 iter_args
+// CHECK:           scf.forall (%{{.*}}) in (2) shared_outs
+// CHECK:             scf.for %{{.*}} = %{{.*}} to %c8 step %c4 iter_args
+// CHECK:               scf.forall (%{{.*}}) in (4) shared_outs
+// CHECK:                 %[[TILE:.*]] = linalg.matmul ins(%{{.*}}, %{{.*}} : tensor<1x4xf32>, tensor<4x3xf32>)
+// CHECK:                 linalg.generic {{.*}} ins(%[[TILE]] : tensor<1x3xf32>)
+// CHECK:                   arith.maximumf
+// CHECK:                 scf.forall.in_parallel
+// CHECK:               } {mapping = [#kapla.pe<0>]}
+// CHECK:           } {mapping = [#kapla.node<0, region = [0, 0, 2, 1]>]}
+// CHECK:         } {kapla.constraint
+// CHECK:         return %[[NEST]]#1
+//
 // @conv on a row-stationary PE array: 4 PEs along output rows times 3
 // along filter rows, each with one filter row (1x3) and one 3-wide input
 // row; Wo moved by 1 (4 steps), then C (2), then K (2). The filter rows
@@ -138,6 +158,33 @@ module attributes {kapla.arch = #kapla.arch<"multi-node-4x4">} {
                            #kapla.tensor<O, size = [N = 8, K = 3, Ho = 1, Wo = 1]>],
                 stacks = [#kapla.stack<shift = [K = 3], repl = 4>]>>}
       ins(%x, %w : tensor<8x16xf32>, tensor<16x12xf32>) outs(%init : tensor<8x12xf32>) -> tensor<8x12xf32>
+    %e = tensor.empty() : tensor<8x12xf32>
+    %zero = arith.constant 0.0 : f32
+    %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
+           ins(%0 : tensor<8x12xf32>) outs(%e : tensor<8x12xf32>) {
+    ^bb0(%u: f32, %o: f32):
+      %m = arith.maximumf %u, %zero : f32
+      linalg.yield %m : f32
+    } -> tensor<8x12xf32>
+    return %1 : tensor<8x12xf32>
+  }
+  func.func @fc_relu_pes(%x: tensor<8x4xf32>, %w: tensor<4x12xf32>, %init: tensor<8x12xf32>) -> tensor<8x12xf32> {
+    %0 = linalg.matmul {kapla.name = "fc_relu_pes",
+      kapla.layer = #kapla.layer<fc, N = 8, C = 4, K = 12, Ho = 1, Wo = 1, R = 1, S = 1>,
+      kapla.weights = array<i64: 1>,
+      kapla.constraint = #kapla.constraint<region = [0, 0, 2, 1]>,
+      kapla.dataflow = #kapla.dataflow<
+        regf = <tensors = [#kapla.tensor<I, size = [N = 1, C = 4, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 4, K = 3, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 1, K = 3, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [N = 1], repl = 4>],
+                updates = [#kapla.update<step = [N = 4]>]>,
+        gbuf = <tensors = [#kapla.tensor<I, size = [N = 8, C = 4, Hi = 1, Wi = 1]>,
+                           #kapla.tensor<W, size = [C = 4, K = 3, R = 1, S = 1]>,
+                           #kapla.tensor<O, size = [N = 8, K = 3, Ho = 1, Wo = 1]>],
+                stacks = [#kapla.stack<shift = [K = 3], repl = 2>],
+                updates = [#kapla.update<step = [K = 6]>]>>}
+      ins(%x, %w : tensor<8x4xf32>, tensor<4x12xf32>) outs(%init : tensor<8x12xf32>) -> tensor<8x12xf32>
     %e = tensor.empty() : tensor<8x12xf32>
     %zero = arith.constant 0.0 : f32
     %1 = linalg.generic {indexing_maps = [affine_map<(i, j) -> (i, j)>, affine_map<(i, j) -> (i, j)>], iterator_types = ["parallel", "parallel"]}
