@@ -586,13 +586,15 @@ struct GroupLoopPlan {
   /// into windows (mergeScatterProducers), a slice to recut.
   bool leftOut = false;
 
+  /// Records `op` as fused, by its position, into `into` (`fused` or
+  /// `joinedFused`).
   void addFused(const llvm::DenseMap<Operation *, unsigned> &position,
-                Operation *op) {
+                Operation *op, SmallVectorImpl<unsigned> &into) {
     auto it = position.find(op);
     if (it == position.end())
       unplaced = true;
-    else if (!llvm::is_contained(fused, it->second))
-      fused.push_back(it->second);
+    else if (!llvm::is_contained(into, it->second))
+      into.push_back(it->second);
   }
 };
 
@@ -850,8 +852,8 @@ void eraseUnread(RewriterBase &rw, Block *body, Operation *keep) {
 /// subexpressions after each (two readers of one value take the same slice
 /// of it in a group: the two slices become one, and the value is fused
 /// once). `plan` records the ops fused, in order, into `fused` by their
-/// `position` in the segment's body. With `onlyWhole` an op is fused only
-/// when nothing before the loop reads it (else it would be computed twice).
+/// `position` in the segment's body. An op is fused only when nothing
+/// before the loop reads it (else it would be computed twice).
 /// With `throughConcats`, a slice the loop takes of a concatenation in the
 /// segment (tensor.insert_slice ops) is first taken of its parts
 /// (sliceThroughInsert), so that what it concatenates can be fused; it sets
@@ -863,12 +865,10 @@ void eraseUnread(RewriterBase &rw, Block *body, Operation *keep) {
 /// by the loop too and replaces it there. The untiled ops left without readers
 /// are erased. Failure when a value the segment yields cannot be yielded by the
 /// loop (the segment is left half-built). Returns the outermost loop.
-FailureOr<LoopLikeOpInterface>
-fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
-                      SmallVector<LoopLikeOpInterface> loops,
-                      const llvm::DenseMap<Operation *, unsigned> &position,
-                      GroupLoopPlan &plan, SmallVectorImpl<unsigned> &fused,
-                      bool onlyWhole, bool throughConcats = false) {
+FailureOr<LoopLikeOpInterface> fuseProducersIntoLoop(
+    IRRewriter &rw, SegmentOp seg, SmallVector<LoopLikeOpInterface> loops,
+    const llvm::DenseMap<Operation *, unsigned> &position, GroupLoopPlan &plan,
+    SmallVectorImpl<unsigned> &fused, bool throughConcats = false) {
   Block *body = &seg.getBody().front();
   // The loop's slices of concatenations and of slices in the segment, taken
   // of what they are made of.
@@ -937,7 +937,7 @@ fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
     bool yielded = llvm::any_of(producer->getUsers(), [&](Operation *u) {
       return u->getBlock() == body && isa<YieldOp>(u);
     });
-    if (!fusable(producer) || (onlyWhole && readBefore)) {
+    if (!fusable(producer) || readBefore) {
       unfusable.insert(producer);
       continue;
     }
@@ -959,13 +959,7 @@ fuseProducersIntoLoop(IRRewriter &rw, SegmentOp seg,
       unfusable.insert(producer);
       continue;
     }
-    size_t before = plan.fused.size();
-    plan.addFused(position, producer);
-    if (&fused != &plan.fused && plan.fused.size() > before) {
-      fused.push_back(plan.fused.back());
-      plan.fused.pop_back();
-    }
-    loop = loops.front();
+    plan.addFused(position, producer, fused);
     if (yielded) {
       if (failed(scf::yieldReplacementForFusedProducer(rw, slice,
                                                        *fusedProducer, loops)))
@@ -1027,7 +1021,7 @@ fuseSharingProducers(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
     return failure();
   rw.replaceOp(last, tiled->replacements);
   return fuseProducersIntoLoop(rw, seg, tiled->loops, position, plan,
-                               plan.fused, /*onlyWhole=*/true);
+                               plan.fused);
 }
 
 /// In a pipelined segment whose layers hand each other the batch in
@@ -1133,7 +1127,7 @@ tileBranch(IRRewriter &rw, SegmentOp seg, linalg::LinalgOp last,
                              << ": cannot build the "
                                 "batch-group loop of the segment";
   for (Operation *p : fused->fusedProducers)
-    plan.addFused(position, p);
+    plan.addFused(position, p, plan.fused);
   plan.readAfter =
       !fused->replacements.empty() &&
       fused->loops.front()->getNumResults() > last->getNumResults();
@@ -1323,7 +1317,7 @@ fuseIntoJoinedLoop(IRRewriter &rw, SegmentOp seg,
     return success();
   FailureOr<LoopLikeOpInterface> loop = fuseProducersIntoLoop(
       rw, seg, {LoopLikeOpInterface(main.getOperation())}, position, plan,
-      plan.joinedFused, /*onlyWhole=*/true, /*throughConcats=*/true);
+      plan.joinedFused, /*throughConcats=*/true);
   if (::mlir::failed(loop))
     return seg->emitError() << pass
                             << ": cannot yield a value fused into the "
