@@ -84,9 +84,12 @@ struct TensorInfo {
 
 class ExactSearch {
 public:
+  /// With `only`, the space has choices for those dims only: the search
+  /// fixes the others before it starts (exactNeighbourhood).
   ExactSearch(const ArchDesc &arch, const LayerDesc &layer,
-              const LayerContext &ctx, const SolveOptions &opts)
-      : sr(arch, layer, ctx, opts), space(sr), arch(arch), layer(layer),
+              const LayerContext &ctx, const SolveOptions &opts,
+              const DimSet *only = nullptr)
+      : sr(arch, layer, ctx, opts), space(sr, only), arch(arch), layer(layer),
         ctx(ctx), opts(opts), regfCap(arch.regfWords()),
         gbufCap(arch.gbufWords() - ctx.gbufReserved) {
     const EnergyTable &e = arch.energy;
@@ -1379,7 +1382,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   SolveOptions local = opts;
   local.budget = budget;
   local.deadline.reset();
-  ExactSearch ex(arch, layer, ctx, local);
+  ExactSearch ex(arch, layer, ctx, local, &hood.free);
   ex.boundBudget = 20 * budget;
   // The budgeted walks of the descent's neighbourhoods take their children
   // in the order of the bound without halos, the order they were tuned on

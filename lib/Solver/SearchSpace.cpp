@@ -440,10 +440,14 @@ std::vector<int64_t> divisors(int64_t n) {
   return d;
 }
 
-Space::Space(const Searcher &sr) {
+Space::Space(const Searcher &sr, const DimSet *only) {
   const int64_t pes = sr.arch.numPEsPerNode();
   const int64_t nodes = sr.ctx.region.numNodes();
   for (D d : sr.dims) {
+    if (only && !only->contains(d)) {
+      choices.emplace_back();
+      continue;
+    }
     choices.push_back(dimChoices(sr.shape.extent(d), pes, nodes));
     // With forwarding groups the loop over them is the only one over their
     // dim: a group is covered by the GBUF tile and the node split.

@@ -179,7 +179,9 @@ struct Space {
   std::vector<std::vector<DimChoice>> choices;
   LayerSchedule schedule;
 
-  explicit Space(const Searcher &sr);
+  /// With `only`, the choices of the other dims are left empty (a search
+  /// that fixes them).
+  explicit Space(const Searcher &sr, const DimSet *only = nullptr);
 
   /// Applies choice pick[k] to the k-th dim; false if the PEs or nodes
   /// overflow.
