@@ -575,15 +575,12 @@ struct GroupLoopPlan {
   /// Built only as upstream transform ops can build it (an input: what
   /// kapla-emit-transform's script does, kapla-materialize{upstream-loops}):
   /// the backward layers that do not feed the last layer keep loops of their
-  /// own, and no slice is recut (below).
+  /// own, and no slice the loop takes is cut from a larger one
+  /// (sliceBeforeCrop, wholeGroups), which no transform op does.
   bool upstreamOnly = false;
-  /// A slice the loop takes was cut from a larger one (of a cropped value,
-  /// sliceBeforeCrop; of part of a group of a layer or a yielded value,
-  /// wholeGroups), which no transform op does. Never when upstreamOnly.
-  bool recut = false;
   /// Built upstreamOnly, where kapla-materialize's loop takes more in: a
   /// backward branch (fuseSiblingBranches), a layer whose output scatters
-  /// into windows (mergeScatterProducers), a slice to recut.
+  /// into windows (mergeScatterProducers), a slice to cut from a larger one.
   bool leftOut = false;
 
   /// Records `op` as fused, by its position, into `into` (`fused` or
@@ -861,10 +858,11 @@ void eraseUnread(RewriterBase &rw, Block *body, Operation *keep) {
 /// a strided layer reads of its input) is taken of what it crops, cropped
 /// after (sliceBeforeCrop). A layer, or a value the segment yields, is
 /// fused through a slice of whole groups, cut to what the loop reads after
-/// (wholeGroups). Both set `plan.recut`. A result the segment yields is yielded
-/// by the loop too and replaces it there. The untiled ops left without readers
-/// are erased. Failure when a value the segment yields cannot be yielded by the
-/// loop (the segment is left half-built). Returns the outermost loop.
+/// (wholeGroups); neither with `plan.upstreamOnly`. A result the segment yields
+/// is yielded by the loop too and replaces it there. The untiled ops left
+/// without readers are erased. Failure when a value the segment yields cannot
+/// be yielded by the loop (the segment is left half-built). Returns the
+/// outermost loop.
 FailureOr<LoopLikeOpInterface> fuseProducersIntoLoop(
     IRRewriter &rw, SegmentOp seg, SmallVector<LoopLikeOpInterface> loops,
     const llvm::DenseMap<Operation *, unsigned> &position, GroupLoopPlan &plan,
@@ -890,7 +888,6 @@ FailureOr<LoopLikeOpInterface> fuseProducersIntoLoop(
             plan.leftOut = true;
           } else if (sliceBeforeCrop(rw, s)) {
             changed = true;
-            plan.recut = true;
           }
         } else if (sliceThroughInsert(rw, s)) {
           changed = true;
@@ -950,7 +947,6 @@ FailureOr<LoopLikeOpInterface> fuseProducersIntoLoop(
         unfusable.insert(producer);
         continue;
       }
-      plan.recut = true;
     }
     rw.setInsertionPoint(slice);
     std::optional<scf::SCFFuseProducerOfSliceResult> fusedProducer =
