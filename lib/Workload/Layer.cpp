@@ -154,30 +154,6 @@ void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
   layer.batchLoops = batch;
 }
 
-int64_t LayerDesc::extent(Dim d) const {
-  switch (d) {
-  case Dim::N:
-    return n;
-  case Dim::C:
-    return c;
-  case Dim::K:
-    return k;
-  case Dim::Ho:
-    return ho;
-  case Dim::Wo:
-    return wo;
-  case Dim::R:
-    return r;
-  case Dim::S:
-    return s;
-  case Dim::Hi:
-    return hi();
-  case Dim::Wi:
-    return wi();
-  }
-  return 1;
-}
-
 int64_t LayerDesc::macs() const {
   switch (kind) {
   case LayerKind::Conv:
@@ -193,82 +169,6 @@ int64_t LayerDesc::macs() const {
     return (numInputs > 1 ? numInputs - 1 : 1) * n * c * ho * wo;
   }
   return 0;
-}
-
-/// The dims of each tensor of each kind (tensorDims below).
-static constexpr DimSet tensorDimsOf(LayerKind k, TensorKind t) {
-  using D = Dim;
-  switch (k) {
-  case LayerKind::Conv:
-  case LayerKind::FC:
-    switch (t) {
-    case TensorKind::I:
-      return {D::N, D::C, D::Hi, D::Wi};
-    case TensorKind::W:
-      return {D::K, D::C, D::R, D::S};
-    case TensorKind::O:
-      return {D::N, D::K, D::Ho, D::Wo};
-    }
-    break;
-  case LayerKind::MatMul:
-    switch (t) {
-    case TensorKind::I:
-      return {D::N, D::C};
-    case TensorKind::W:
-      return {D::K, D::C};
-    case TensorKind::O:
-      return {D::N, D::K};
-    }
-    break;
-  case LayerKind::DWConv:
-    switch (t) {
-    case TensorKind::I:
-      return {D::N, D::C, D::Hi, D::Wi};
-    case TensorKind::W:
-      return {D::C, D::R, D::S};
-    case TensorKind::O:
-      return {D::N, D::C, D::Ho, D::Wo};
-    }
-    break;
-  case LayerKind::Pool:
-  case LayerKind::Eltwise:
-    switch (t) {
-    case TensorKind::I:
-      return {D::N, D::C, D::Hi, D::Wi};
-    case TensorKind::W:
-      return {};
-    case TensorKind::O:
-      return {D::N, D::C, D::Ho, D::Wo};
-    }
-    break;
-  }
-  return {};
-}
-
-namespace {
-struct TensorDimsTable {
-  DimSet dims[kNumLayerKinds][kNumTensors];
-  constexpr TensorDimsTable() {
-    for (int k = 0; k < kNumLayerKinds; ++k)
-      for (int t = 0; t < kNumTensors; ++t)
-        dims[k][t] = tensorDimsOf(LayerKind(k), TensorKind(t));
-  }
-};
-// A table: the cost model asks for every tensor of every point it scores.
-constexpr TensorDimsTable kTensorDims;
-} // namespace
-
-DimSet tensorDims(LayerKind k, TensorKind t) {
-  return kTensorDims.dims[int(k)][int(t)];
-}
-
-DimSet knownDims(LayerKind k) {
-  DimSet all = tensorDims(k, TensorKind::I) | tensorDims(k, TensorKind::W) |
-               tensorDims(k, TensorKind::O);
-  // Pooling windows are loops even though no tensor is indexed by them.
-  if (k == LayerKind::Pool)
-    all = all | DimSet{Dim::R, Dim::S};
-  return all;
 }
 
 bool isReadWrite(LayerPass p, TensorKind t) {

@@ -93,7 +93,29 @@ struct LayerDesc {
   /// Input cols: (Wo-1)*sx + (S-1)*dx + 1.
   int64_t wi() const { return (wo - 1) * sx + (s - 1) * dx + 1; }
   /// The extent of `d` in this layer.
-  int64_t extent(Dim d) const;
+  int64_t extent(Dim d) const {
+    switch (d) {
+    case Dim::N:
+      return n;
+    case Dim::C:
+      return c;
+    case Dim::K:
+      return k;
+    case Dim::Ho:
+      return ho;
+    case Dim::Wo:
+      return wo;
+    case Dim::R:
+      return r;
+    case Dim::S:
+      return s;
+    case Dim::Hi:
+      return hi();
+    case Dim::Wi:
+      return wi();
+    }
+    return 1;
+  }
   /// MACs (or ops, for POOL and ELTWISE) of the layer (docs/Dialect.md).
   int64_t macs() const;
   /// Whether some dim runs over several loops (`loops`).
@@ -134,15 +156,88 @@ void setDimLoops(LayerDesc &layer, llvm::ArrayRef<int64_t> ranges,
                  llvm::ArrayRef<std::optional<Dim>> loopDims,
                  llvm::ArrayRef<bool> batchLoop = {});
 
+namespace detail {
+/// The dims of each tensor of each kind (tensorDims below).
+constexpr DimSet tensorDimsOf(LayerKind k, TensorKind t) {
+  using D = Dim;
+  switch (k) {
+  case LayerKind::Conv:
+  case LayerKind::FC:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C, D::Hi, D::Wi};
+    case TensorKind::W:
+      return {D::K, D::C, D::R, D::S};
+    case TensorKind::O:
+      return {D::N, D::K, D::Ho, D::Wo};
+    }
+    break;
+  case LayerKind::MatMul:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C};
+    case TensorKind::W:
+      return {D::K, D::C};
+    case TensorKind::O:
+      return {D::N, D::K};
+    }
+    break;
+  case LayerKind::DWConv:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C, D::Hi, D::Wi};
+    case TensorKind::W:
+      return {D::C, D::R, D::S};
+    case TensorKind::O:
+      return {D::N, D::C, D::Ho, D::Wo};
+    }
+    break;
+  case LayerKind::Pool:
+  case LayerKind::Eltwise:
+    switch (t) {
+    case TensorKind::I:
+      return {D::N, D::C, D::Hi, D::Wi};
+    case TensorKind::W:
+      return {};
+    case TensorKind::O:
+      return {D::N, D::C, D::Ho, D::Wo};
+    }
+    break;
+  }
+  return {};
+}
+
+struct TensorDimsTable {
+  DimSet dims[kNumLayerKinds][kNumTensors];
+  constexpr TensorDimsTable() {
+    for (int k = 0; k < kNumLayerKinds; ++k)
+      for (int t = 0; t < kNumTensors; ++t)
+        dims[k][t] = tensorDimsOf(LayerKind(k), TensorKind(t));
+  }
+};
+// A table, inline: the cost model and the solvers ask for every tensor of
+// every point they score.
+inline constexpr TensorDimsTable kTensorDims;
+} // namespace detail
+
 /// The dims that index tensor `t` of a layer of kind `k` (empty when the kind
 /// has no such tensor, e.g. W of a POOL).
-DimSet tensorDims(LayerKind k, TensorKind t);
+inline DimSet tensorDims(LayerKind k, TensorKind t) {
+  return detail::kTensorDims.dims[int(k)][int(t)];
+}
 /// Whether kind `k` has tensor `t`.
 inline bool hasTensor(LayerKind k, TensorKind t) {
   return !tensorDims(k, t).empty();
 }
 /// Every dim a directive of a layer of kind `k` may name.
-DimSet knownDims(LayerKind k);
+inline DimSet knownDims(LayerKind k) {
+  DimSet all = tensorDims(k, TensorKind::I) | tensorDims(k, TensorKind::W) |
+               tensorDims(k, TensorKind::O);
+  // Pooling windows are loops even though no tensor is indexed by them.
+  if (k == LayerKind::Pool)
+    all = all | DimSet{Dim::R, Dim::S};
+  return all;
+}
 /// Whether tensor `t` is read-modify-written by a layer of pass `p`
 /// (O forward, I backward-data, W backward-weight).
 bool isReadWrite(LayerPass p, TensorKind t);
