@@ -28,12 +28,6 @@ void appendTensorTiles(LayerKind kind, const std::array<int64_t, kNumDims> &tile
   }
 }
 
-int64_t loopIterations(int64_t extent, int64_t span, int64_t step) {
-  if (span >= extent)
-    return 1;
-  return 1 + (extent - span + step - 1) / step;
-}
-
 /// The dims tensor `t` may have in some layer kind.
 static DimSet anyKindDims(TensorKind t) {
   DimSet s;

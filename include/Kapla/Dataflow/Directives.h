@@ -116,7 +116,11 @@ void appendTensorTiles(LayerKind kind, const std::array<int64_t, kNumDims> &tile
 
 /// Iterations of a loop with `step` over `extent`, starting from a tile
 /// spanning `span`: 1 if span >= extent, else 1 + ceil((extent-span)/step).
-int64_t loopIterations(int64_t extent, int64_t span, int64_t step);
+inline int64_t loopIterations(int64_t extent, int64_t span, int64_t step) {
+  if (span >= extent)
+    return 1;
+  return 1 + (extent - span + step - 1) / step;
+}
 
 } // namespace mlir::kapla
 
