@@ -264,9 +264,14 @@ llvm::Expected<SweepSchedule> scheduleOptions(const llvm::json::Value &v) {
         return error("schedule: top_k must be an integer between 0 and "
                      "1000000");
       s.topK = *n;
+    } else if (k == "effort") {
+      std::optional<llvm::StringRef> e = val.getAsString();
+      if (!e || (*e != "full" && *e != "quick"))
+        return error("schedule: effort must be \"full\" or \"quick\"");
+      s.effort = e->str();
     } else {
       return error("schedule: unknown key '" + k.str() +
-                   "' (objective, max_segment_layers, top_k)");
+                   "' (objective, max_segment_layers, top_k, effort)");
     }
   }
   return s;

@@ -64,6 +64,7 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   formOpts.objective = opts.objective;
   formOpts.solver = opts.segmentSolver;
   formOpts.layerTimeBudget = opts.layerTimeBudget;
+  formOpts.effort = opts.effort;
   formOpts.bufferSharing = opts.bufferSharing;
   formOpts.rectangleRegions = opts.rectangleRegions;
   formOpts.channelGroups = opts.channelGroups;
@@ -82,6 +83,7 @@ void mlir::kapla::buildKaplaSchedulePipeline(
   solveOpts.seed = opts.seed;
   solveOpts.timeBudget = opts.timeBudget;
   solveOpts.layerTimeBudget = opts.layerTimeBudget;
+  solveOpts.effort = opts.effort;
   solveOpts.bufferSharing = opts.bufferSharing;
   fpm.addPass(createKaplaSolveLayersPass(solveOpts));
   KaplaEstimateCostPassOptions costOpts;

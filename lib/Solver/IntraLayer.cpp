@@ -38,6 +38,10 @@ std::optional<Objective> symbolizeObjective(const std::string &s) {
   return std::nullopt;
 }
 
+const char *stringifyEffort(Effort e) {
+  return e == Effort::Quick ? "quick" : "full";
+}
+
 double objectiveValue(Objective o, const CostRecord &c) {
   switch (o) {
   case Objective::Energy:
@@ -134,8 +138,9 @@ LayerDataflow buildDataflow(const LayerDesc &l, const LayerSchedule &s) {
 
 namespace {
 
-/// Multi-start of the kapla solver: points sampled, and how many of the best
-/// are polished by the descent.
+/// Multi-start of the kapla solver: points sampled (at full effort; half
+/// as many at quick effort), and how many of the best are polished by the
+/// descent.
 constexpr int kStartSamples = 2000;
 constexpr size_t kPolishedStarts = 8;
 /// Rounds of the iterated local search.
@@ -516,7 +521,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     std::vector<size_t> dimOrder(pick.size());
     for (size_t k = 0; k < dimOrder.size(); ++k)
       dimOrder[k] = k;
-    for (int n = 0; n < kStartSamples; ++n) {
+    const int samples =
+        opts.effort == Effort::Quick ? kStartSamples / 2 : kStartSamples;
+    for (int n = 0; n < samples; ++n) {
       LayerSchedule &t0 = space.schedule;
       for (size_t k = 0; k < pick.size(); ++k) {
         int i = int(sr.dims[k]);
@@ -679,8 +686,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     };
     addTriples(search::Neighbourhood());
     // On a chip of a few nodes the node splits have few choices: every
-    // three dims again with their node splits and both loop orders free.
-    if (arch.numNodes() <= kSmallChipNodes) {
+    // three dims again with their node splits and both loop orders free
+    // (not at quick effort: they take half a layer's solve time there).
+    if (arch.numNodes() <= kSmallChipNodes && opts.effort == Effort::Full) {
       search::Neighbourhood free;
       free.keepNodeSplit = free.keepRegfOrder = free.keepGbufOrder = false;
       addTriples(free);

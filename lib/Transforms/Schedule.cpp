@@ -175,6 +175,8 @@ struct KaplaFormSegmentsPass
     record.recordOption("top_k", int64_t(topK), int64_t(topK));
     record.recordOption("layer_time_budget", double(layerTimeBudget),
                         double(layerTimeBudget));
+    record.recordOption("effort", stringifyEffort(effort),
+                        stringifyEffort(effort));
     record.recordOption("buffer_sharing", bool(bufferSharing),
                         bool(bufferSharing));
     record.recordOption("rectangle_regions", bool(rectangleRegions),
@@ -188,6 +190,7 @@ struct KaplaFormSegmentsPass
     opts.maxSegmentLayers = int(maxSegmentLayers);
     opts.topK = int(topK);
     opts.solve.objective = objective;
+    opts.solve.effort = effort;
     opts.solve.bufferSharing = bufferSharing;
     const bool exact = solver == SolverKind::Exact;
     LayerSolverOptions solverOpts;
@@ -359,6 +362,7 @@ struct KaplaSolveLayersPass
     opts.objective = objective;
     opts.budget = budget;
     opts.seed = static_cast<uint64_t>(seed);
+    opts.effort = effort;
     opts.bufferSharing = bufferSharing;
     ArchDesc arch = getTargetArch(func);
     auto start = std::chrono::steady_clock::now();
@@ -500,6 +504,8 @@ struct KaplaSolveLayersPass
     record.recordOption("time_budget", double(timeBudget), double(timeBudget));
     record.recordOption("layer_time_budget", double(layerTimeBudget),
                         double(layerTimeBudget));
+    record.recordOption("effort", stringifyEffort(effort),
+                        stringifyEffort(effort));
     record.recordOption("buffer_sharing", bool(bufferSharing),
                         bool(bufferSharing));
     if (solves > 0)

@@ -1,6 +1,6 @@
 // The report echoes every option of kapla-schedule: what was requested and
 // what was applied.
-// RUN: kapla-opt %s -kapla-schedule="arch=edge-systolic batch=8 training=true objective=edp solver=exhaustive budget=50 seed=7 segment-solver=kapla max-segment-layers=2 top-k=3 time-budget=30 layer-time-budget=5 buffer-sharing=false rectangle-regions=true channel-groups=false unknown-ops=warn entry=net report=%t.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARN
+// RUN: kapla-opt %s -kapla-schedule="arch=edge-systolic batch=8 training=true objective=edp solver=exhaustive budget=50 seed=7 segment-solver=kapla max-segment-layers=2 top-k=3 time-budget=30 layer-time-budget=5 effort=quick buffer-sharing=false rectangle-regions=true channel-groups=false unknown-ops=warn entry=net report=%t.json" -o /dev/null 2>&1 | FileCheck %s --check-prefix=WARN
 // RUN: FileCheck %s < %t.json
 // RUN: kapla-opt %s -kapla-schedule="arch-file=%S/../../arch/multi-node-4x4.json report=%t.file.json" -o /dev/null 2>/dev/null
 // RUN: FileCheck %s --check-prefix=FILE < %t.file.json
@@ -22,6 +22,7 @@
 // CHECK-NEXT:     "budget": 50,
 // CHECK-NEXT:     "buffer_sharing": false,
 // CHECK-NEXT:     "channel_groups": false,
+// CHECK-NEXT:     "effort": "quick",
 // CHECK-NEXT:     "entry": "net",
 // CHECK-NEXT:     "layer_time_budget": 5,
 // CHECK-NEXT:     "max_segment_layers": 2,
@@ -43,6 +44,7 @@
 // CHECK-NEXT:     "budget": 50,
 // CHECK-NEXT:     "buffer_sharing": false,
 // CHECK-NEXT:     "channel_groups": false,
+// CHECK-NEXT:     "effort": "quick",
 // CHECK-NEXT:     "entry": "net",
 // CHECK-NEXT:     "exported_batch": 2,
 // CHECK-NEXT:     "functions": [

@@ -189,6 +189,8 @@ PointRow schedulePoint(const Sweep &sweep,
                          : sweep.schedule.objective == "edp"
                              ? Objective::EDP
                              : Objective::Energy;
+  opts.solve.effort =
+      sweep.schedule.effort == "quick" ? Effort::Quick : Effort::Full;
   for (const LoadedNetwork &n : networks) {
     NetworkRow nr{n.name, 0, 0};
     for (const LayerGraph &g : n.graphs) {

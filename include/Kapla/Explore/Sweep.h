@@ -48,6 +48,7 @@ struct SweepSchedule {
   std::string objective = "energy"; ///< energy, delay or edp
   int64_t maxSegmentLayers = 5;
   int64_t topK = 4;
+  std::string effort = "full"; ///< the kapla descent's: full or quick
 };
 
 struct Sweep {

@@ -166,6 +166,14 @@ struct KaplaSchedulePipelineOptions
       llvm::cl::desc("Seconds for the exact, exhaustive and random solvers "
                      "per layer (0: none)"),
       llvm::cl::init(0)};
+  Option<Effort> effort{
+      *this, "effort", llvm::cl::desc("Search effort of the kapla descent"),
+      llvm::cl::init(Effort::Full),
+      llvm::cl::values(
+          clEnumValN(Effort::Full, "full", "Every step of the descent"),
+          clEnumValN(Effort::Quick, "quick",
+                     "Half the sampled starts, no small-chip node-split "
+                     "neighbourhoods (for sweeps)"))};
   Option<bool> bufferSharing{
       *this, "buffer-sharing",
       llvm::cl::desc("Let nodes share one copy of replicated read-only data "

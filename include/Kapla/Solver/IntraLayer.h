@@ -28,6 +28,13 @@ std::optional<Objective> symbolizeObjective(const std::string &s);
 /// The value of `cost` under `objective` (pJ, cycles, or pJ x cycles).
 double objectiveValue(Objective objective, const CostRecord &cost);
 
+/// How much search the kapla descent spends on a layer. `Quick` samples
+/// half as many starts and leaves out the neighbourhoods that free node
+/// splits and loop orders on small chips (docs/Solver.md, effort): for
+/// design-space sweeps, at a small cost in schedule quality.
+enum class Effort : uint8_t { Full, Quick };
+const char *stringifyEffort(Effort e); ///< "full", "quick"
+
 /// A point of the intra-layer search space. Dims the layer does not loop
 /// over keep 1.
 struct LayerSchedule {
@@ -71,6 +78,8 @@ struct LayerSolution {
 
 struct SolveOptions {
   Objective objective = Objective::Energy;
+  /// The kapla descent's effort (the other solvers ignore it).
+  Effort effort = Effort::Full;
   /// Whether the space has buffer sharing (`LayerSchedule::share`); without
   /// it every node keeps its own copy of replicated data.
   bool bufferSharing = true;

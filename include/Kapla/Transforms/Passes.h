@@ -80,6 +80,11 @@ class llvm::cl::parser<mlir::kapla::SolverKind>
   using EnumOptionParser::EnumOptionParser;
 };
 template <>
+class llvm::cl::parser<mlir::kapla::Effort>
+    : public mlir::kapla::detail::EnumOptionParser<mlir::kapla::Effort> {
+  using EnumOptionParser::EnumOptionParser;
+};
+template <>
 class llvm::cl::parser<mlir::kapla::UnknownOps>
     : public mlir::kapla::detail::EnumOptionParser<mlir::kapla::UnknownOps> {
   using EnumOptionParser::EnumOptionParser;

@@ -340,6 +340,15 @@ def KaplaFormSegmentsPass
                         "The branch and bound (with layer-time-budget)"))}]>,
     Option<"layerTimeBudget", "layer-time-budget", "double", /*default=*/"0",
            "Seconds per layer for solver=exact (0: no limit)">,
+    Option<"effort", "effort", "::mlir::kapla::Effort",
+           /*default=*/"::mlir::kapla::Effort::Full",
+           "Search effort of the kapla descent",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::kapla::Effort::Full, "full",
+                        "Every step of the descent"),
+             clEnumValN(::mlir::kapla::Effort::Quick, "quick",
+                        "Half the sampled starts, no small-chip node-split "
+                        "neighbourhoods (for sweeps)"))}]>,
     Option<"bufferSharing", "buffer-sharing", "bool", /*default=*/"true",
            "Let nodes share one copy of replicated read-only data and rotate "
            "it over the NoC (false: every node keeps its own copy)">,
@@ -420,6 +429,15 @@ def KaplaSolveLayersPass
     Option<"layerTimeBudget", "layer-time-budget", "double", /*default=*/"0",
            "Seconds the exact, exhaustive and random solvers may take per "
            "layer (0: no limit)">,
+    Option<"effort", "effort", "::mlir::kapla::Effort",
+           /*default=*/"::mlir::kapla::Effort::Full",
+           "Search effort of the kapla descent",
+           [{::llvm::cl::values(
+             clEnumValN(::mlir::kapla::Effort::Full, "full",
+                        "Every step of the descent"),
+             clEnumValN(::mlir::kapla::Effort::Quick, "quick",
+                        "Half the sampled starts, no small-chip node-split "
+                        "neighbourhoods (for sweeps)"))}]>,
     Option<"bufferSharing", "buffer-sharing", "bool", /*default=*/"true",
            "Let nodes share one copy of replicated read-only data and rotate "
            "it over the NoC (false: every node keeps its own copy)">,

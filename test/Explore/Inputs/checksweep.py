@@ -71,6 +71,9 @@ def main():
                 opts = (f"arch-file={arch_file} batch={net.get('batch', 0)} "
                         f"training={'true' if net.get('training') else 'false'}"
                         f" report={report}")
+                # The sweep's schedule options, as kapla-schedule spells them.
+                for key, value in sweep.get("schedule", {}).items():
+                    opts += f" {key.replace('_', '-')}={value}"
                 subprocess.run([kapla_opt, path,
                                 f"--kapla-schedule={opts}", "-o", os.devnull],
                                check=True)
