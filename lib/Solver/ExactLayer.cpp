@@ -5,7 +5,8 @@
 // node split; a loop order per level) by depth-first branch and bound:
 //
 // - a node of the tree has chosen the factors of some dims; its children
-//   choose the next dim, best bound first;
+//   choose the dim left with the fewest choices worth exploring, best bound
+//   first;
 // - its bound is a value of the objective that no completion goes below
 //   (below), computed for every pair of loop orders, the smallest taken;
 // - a node whose bound is no better than the incumbent (first the kapla
@@ -357,9 +358,11 @@ public:
     /// the GBUF nest; per REGF order whether a REGF loop moves it and its
     /// refetch through the REGF nest.
     std::array<double, kNumTensors> replN{}, replP{}, gbufIdle{};
-    /// Per tensor: the words of all its GBUF tiles over the words it
-    /// touches, at least (haloFactor()).
-    std::array<double, kNumTensors> halo{}, haloRegf{};
+    /// Per tensor and order: the words it moves through the GBUF boundary
+    /// (to the PEs below a GBUF order, through a REGF order) over the
+    /// words it touches, at least (haloOf()).
+    std::array<std::array<double, 6>, kNumTensors> halo{}, haloStill{},
+        haloMoved{};
     std::array<std::array<double, 6>, kNumTensors> gbufRefetch{}, regfRefetch{};
     std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
     std::array<double, 6> gbufCapacity{}, regfCapacity{};
@@ -378,15 +381,11 @@ public:
   /// over the R / r filter rows of the tiles r hold (h - 1) stride + (r - 1)
   /// dilation + 1 rows each, rowsFull in all, against the rows the layer
   /// touches; along cols alike. The tiles' words are the product of both
-  /// directions; a sliding window (the innermost loop that moves the input,
-  /// along one direction) loads only the new rows of each step, never fewer
-  /// than the rows its sweep touches. So the words crossing the GBUF
-  /// boundary (delivered to the PEs) are at least |X| times the smaller of
-  /// the two directions' rowsFull / touched (of the direction that does not
-  /// slide). With h or r not chosen yet, the smallest rowsFull over the
-  /// choices still possible (linear in the number of filter-row tiles, a +
-  /// b / h in h: at one of the ends).
-  double haloFactor(bool regf = false) const {
+  /// directions (haloOf() says which apply). With h or r not chosen yet, the
+  /// smallest rowsFull over the choices still possible (linear in the
+  /// number of filter-row tiles, a + b / h in h: at one of the ends). Rows
+  /// first, then cols.
+  std::pair<double, double> haloFactors(bool regf = false) const {
     auto direction = [&](D out, D win, int64_t stride, int64_t dil,
                          double touched) {
       if (!(touched > 0))
@@ -412,8 +411,64 @@ public:
       return std::max(1.0, full / touched);
     };
     const LayerDesc &l = sr.shape;
-    return std::min(direction(D::Ho, D::R, l.sy, l.dy, rowsTouched),
-                    direction(D::Wo, D::S, l.sx, l.dx, colsTouched));
+    return {direction(D::Ho, D::R, l.sy, l.dy, rowsTouched),
+            direction(D::Wo, D::S, l.sx, l.dx, colsTouched)};
+  }
+
+  /// What the innermost loop that moves a tensor can be, as bits: kNoSlide
+  /// (a loop over no window direction, or no loop), kRowsSlide (over Ho or
+  /// R), kColsSlide (over Wo or S).
+  enum : unsigned { kNoSlide = 1, kRowsSlide = 2, kColsSlide = 4 };
+  static unsigned slideOf(D d) {
+    return d == D::Ho || d == D::R   ? kRowsSlide
+           : d == D::Wo || d == D::S ? kColsSlide
+                                     : kNoSlide;
+  }
+
+  /// The kinds of the innermost loop moving a tensor of dims `rel` in the
+  /// nest of order `o` at one level (classes innermost first, each class's
+  /// dims in their nest order); `definite` when some loop surely moves it.
+  unsigned innermostMoving(DimSet rel, size_t o, bool regf,
+                           bool &definite) const {
+    unsigned kinds = 0;
+    definite = false;
+    for (int cls : kOrders[o])
+      for (D d : classDimsOf[cls]) {
+        if (!rel.contains(d))
+          continue;
+        const DimState &st = state[int(d)];
+        int64_t cnt = regf ? st.cntR : st.cntG; // the smallest, if not fixed
+        if (st.fixed ? cnt <= 1 : sr.shape.extent(d) <= 1)
+          continue;
+        kinds |= slideOf(d);
+        if (cnt > 1) {
+          definite = true;
+          return kinds;
+        }
+      }
+    return kinds;
+  }
+
+  /// The factor of the halos on the words a tensor moves through a level
+  /// (rows and cols factors `f`) when its innermost moving loop is of the
+  /// kinds `kinds`: a sliding window loads only the new rows (cols) of
+  /// each step, never fewer than its sweep touches, so along the direction
+  /// it slides the factor is 1 at least; without a slide (no loop, or one
+  /// over no window direction) both directions' halos are loaded, and so
+  /// they are for read-write data, which never slides (docs/CostModel.md).
+  static double haloOf(std::pair<double, double> f, unsigned kinds,
+                       bool readWrite) {
+    double both = f.first * f.second;
+    if (readWrite)
+      return both;
+    double h = INFINITY;
+    if (kinds & kNoSlide)
+      h = both;
+    if (kinds & kRowsSlide)
+      h = std::min(h, f.second);
+    if (kinds & kColsSlide)
+      h = std::min(h, f.first);
+    return std::isfinite(h) ? h : both;
   }
 
   /// Raises the bus floor to the fewest words per MAC a PE can receive
@@ -574,9 +629,6 @@ public:
       if (!ti.present)
         continue;
       t.replN[x] = t.replP[x] = t.gbufIdle[x] = 1;
-      bool halo = halos && ti.rel.contains(D::Hi);
-      t.halo[x] = halo ? haloFactor() : 1;
-      t.haloRegf[x] = halo ? haloFactor(/*regf=*/true) : 1;
       for (D d : sr.dims) {
         const DimState &st = state[int(d)];
         if (ti.rel.contains(d))
@@ -604,6 +656,11 @@ public:
       }
       return r;
     };
+    std::pair<double, double> gbufHalo{1, 1}, regfHalo{1, 1};
+    if (halos) {
+      gbufHalo = haloFactors();
+      regfHalo = haloFactors(/*regf=*/true);
+    }
     for (size_t o = 0; o < kOrders.size(); ++o) {
       if (!regfOrderOn(o) && !gbufOrderOn(o))
         continue; // bound() does not look at this order
@@ -628,6 +685,31 @@ public:
         t.regfRefetch[x][o] = through(regf, nr, ti, moved);
         t.regfMoves[x][o] = moved;
       }
+      // The halos of the input: through the GBUF boundary by this order's
+      // innermost GBUF loop moving it (or none); to the PEs by the
+      // innermost REGF loop moving it, under a REGF order where one
+      // surely does (regfMoves), else by a REGF loop of a dim not chosen
+      // yet or none (a window slides only along a loop of its own level,
+      // docs/CostModel.md).
+      for (int x = 0; x < kNumTensors; ++x) {
+        const TensorInfo &ti = tensors[x];
+        t.halo[x][o] = t.haloStill[x][o] = t.haloMoved[x][o] = 1;
+        if (!ti.present || !halos || !ti.rel.contains(D::Hi))
+          continue;
+        bool definite;
+        unsigned g = innermostMoving(ti.rel, o, /*regf=*/false, definite);
+        if (!definite)
+          g |= kNoSlide;
+        unsigned r = innermostMoving(ti.rel, o, /*regf=*/true, definite);
+        unsigned regfOpen = 0;
+        for (D d : sr.dims)
+          if (ti.rel.contains(d) && !state[int(d)].fixed &&
+              sr.shape.extent(d) > 1)
+            regfOpen |= slideOf(d);
+        t.halo[x][o] = haloOf(gbufHalo, g, ti.readWrite);
+        t.haloStill[x][o] = haloOf(regfHalo, kNoSlide | regfOpen, ti.readWrite);
+        t.haloMoved[x][o] = haloOf(regfHalo, r, ti.readWrite);
+      }
       // The capacity bounds cost most of a bound: computed when a pair
       // needs them (capacityOf).
       t.gbufCapacity[o] = gbufOrderOn(o) ? NAN : INFINITY;
@@ -640,7 +722,7 @@ public:
         // A REGF loop that moves the tensor leaves every GBUF loop outside:
         // each of them that leaves it in place refetches it.
         double rg = t.gbufRefetch[x][o];
-        double words = ti.words * t.halo[x];
+        double words = ti.words * t.halo[x][o];
         double wordsG =
             ti.readWrite ? words * (2 * rg - 1) : words * t.replN[x] * rg;
         if (ti.readWrite || !opts.bufferSharing) {
@@ -661,13 +743,13 @@ public:
           return ti.words * t.replN[x] *
                  (ti.readWrite ? 2 * refetch - 1 : refetch);
         };
-        auto below = [&](double atGbuf) {
-          return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x] * t.haloRegf[x];
+        auto below = [&](double atGbuf, double halo) {
+          return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x] * halo;
         };
         t.readsStill[x][o] = reads(rg);
-        t.belowStill[x][o] = below(t.readsStill[x][o]);
+        t.belowStill[x][o] = below(t.readsStill[x][o], t.haloStill[x][o]);
         t.readsMoved[x][o] = reads(t.regfRefetch[x][o] * t.gbufIdle[x]);
-        t.belowMoved[x][o] = below(t.readsMoved[x][o]);
+        t.belowMoved[x][o] = below(t.readsMoved[x][o], t.haloMoved[x][o]);
       }
     }
   }
@@ -1124,6 +1206,10 @@ public:
   double rowsTouched = 1, colsTouched = 1;
   /// Whether the bound counts the input's halos (haloFactor()).
   bool halos = true;
+  /// Whether to branch on the dim with the fewest children worth exploring
+  /// (dfs()); else on the one with the fewest choices that fit
+  /// (branchDim()), as the descent's budgeted walks were tuned on.
+  bool strong = true;
   /// A node is worth exploring when its bound is below the incumbent by
   /// more than this fraction: a bound and a cost computed along different
   /// paths differ in their last bits, and a layer whose bound meets its
@@ -1192,10 +1278,14 @@ public:
   }
 
   /// The children of the current node along dim k worth exploring, best
-  /// bound first: (bound, choice index).
-  llvm::SmallVector<std::pair<double, uint32_t>, 64> childrenOf(size_t k) {
+  /// bound first: (bound, choice index). With `limit`, the count stops
+  /// there (the list is then incomplete).
+  llvm::SmallVector<std::pair<double, uint32_t>, 64>
+  childrenOf(size_t k, size_t limit = std::numeric_limits<size_t>::max()) {
     llvm::SmallVector<std::pair<double, uint32_t>, 64> children;
     for (uint32_t c = 0; c < space.choices[k].size(); ++c) {
+      if (children.size() >= limit)
+        return children;
       fix(k, space.choices[k][c]);
       if (!fitsFixed() || !forwardCheck()) {
         unfix(k);
@@ -1223,7 +1313,38 @@ public:
       return;
     }
     size_t k = branchDim();
-    for (auto [b, c] : childrenOf(k)) {
+    llvm::SmallVector<std::pair<double, uint32_t>, 64> kids;
+    if (strong) {
+      // The dim with the fewest children worth exploring: the dims are
+      // taken by their choices that fit, fewest first, and a dim's count
+      // stops once it reaches the fewest so far (so the first of equals
+      // wins). Counted against this search's own incumbent, not the best
+      // of the parallel siblings (which depends on their timing): the
+      // tree, and so the first optimum in its order, stay the same on any
+      // number of threads.
+      std::atomic<double> *siblings = shared;
+      shared = nullptr;
+      llvm::SmallVector<std::pair<int64_t, size_t>, 7> open;
+      for (size_t j = 0; j < sr.dims.size(); ++j)
+        if (!state[int(sr.dims[j])].fixed)
+          open.push_back({state[int(sr.dims[j])].feasible, j});
+      std::sort(open.begin(), open.end());
+      size_t fewest = std::numeric_limits<size_t>::max();
+      for (auto [feasible, j] : open) {
+        if (fewest == 0)
+          break;
+        auto children = childrenOf(j, fewest);
+        if (children.size() < fewest) {
+          fewest = children.size();
+          k = j;
+          kids = std::move(children);
+        }
+      }
+      shared = siblings;
+      llvm::erase_if(kids, [&](const auto &kid) { return !worth(kid.first); });
+    } else
+      kids = childrenOf(k);
+    for (auto [b, c] : kids) {
       if (!worth(b))
         break;
       if (stopped) {
@@ -1389,6 +1510,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   // (with halos some find better schedules, others worse: AlexNet conv4 on
   // 2x2 nodes 5% worse).
   ex.halos = false;
+  ex.strong = false;
   ex.tie = 0;
   if (hood.keepRegfOrder)
     ex.onlyRegfOrder = int(orderIndex(s.regfOrder));
