@@ -39,6 +39,8 @@
 #include "Kapla/Solver/IntraLayer.h"
 #include "SearchSpace.h"
 
+#include "llvm/ADT/DenseMap.h"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -217,8 +219,11 @@ public:
           x.refetchClass = c;
       }
     }
-    for (size_t k = 0; k < sr.dims.size(); ++k)
+    for (size_t k = 0; k < sr.dims.size(); ++k) {
       state[int(sr.dims[k])] = DimState();
+      extentDivisors.push_back(divisors(sr.shape.extent(sr.dims[k])));
+    }
+    fitMemo.resize(sr.dims.size());
     // Loop orders the user fixed.
     onlyRegfOrder = sr.pinnedOrder(/*regf=*/true);
     onlyGbufOrder = sr.pinnedOrder(/*regf=*/false);
@@ -279,34 +284,76 @@ public:
       DimState &st = state[i];
       if (st.fixed)
         continue;
-      int64_t e = sr.shape.extent(sr.dims[k]);
-      bool any = false;
-      st.feasible = 0;
-      st.cntR = st.cntG = std::numeric_limits<int64_t>::max();
-      st.maxPs = st.maxNs = st.maxRt = st.maxGt = 1;
       // The words of a level are affine in one dim's tile (the input rows
       // and cols too): the largest tile of this dim that fits follows from
       // two counts.
       int64_t regfMax = largestFitting(s.regfTile, i, regfCap);
       int64_t gbufMax = largestFitting(s.gbufTile, i, gbufCap, share);
-      for (const DimChoice &c : space.choices[k]) {
-        if (pes * c.ps > arch.numPEsPerNode() ||
-            nodes * c.ns > ctx.region.numNodes() || c.rt > regfMax ||
-            c.gt > gbufMax)
-          continue;
-        any = true;
-        ++st.feasible;
-        st.cntG = std::min(st.cntG, e / (c.gt * c.ns));
-        st.cntR = std::min(st.cntR, c.gt / (c.rt * c.ps));
-        st.maxPs = std::max(st.maxPs, c.ps);
-        st.maxNs = std::max(st.maxNs, c.ns);
-        st.maxRt = std::max(st.maxRt, c.rt);
-        st.maxGt = std::max(st.maxGt, c.gt);
-      }
-      if (!any)
+      if (!fitting(k, arch.numPEsPerNode() / pes, ctx.region.numNodes() / nodes,
+                   regfMax, gbufMax, st))
         return false;
     }
     return true;
+  }
+
+  /// What the choices of dim k (index into sr.dims) with a PE split of at
+  /// most `psMost`, a node split of at most `nsMost`, a REGF tile of at
+  /// most `rtMost` and a GBUF tile of at most `gtMost` leave (the counts,
+  /// splits and tiles of DimState); false when none is left. The four are
+  /// divisors of the dim's extent, so only the largest divisor within each
+  /// limit matters: the exact search keeps the answers per dim under those
+  /// four (a node's children ask again with the same limits).
+  bool fitting(size_t k, int64_t psMost, int64_t nsMost, int64_t rtMost,
+               int64_t gtMost, DimState &st) {
+    const std::vector<int64_t> &dv = extentDivisors[k];
+    auto largest = [&](int64_t most) {
+      return int64_t(std::upper_bound(dv.begin(), dv.end(), most) -
+                     dv.begin()) -
+             1;
+    };
+    int64_t ip = largest(psMost), in = largest(nsMost), ir = largest(rtMost),
+            ig = largest(gtMost);
+    if (ip < 0 || in < 0 || ir < 0 || ig < 0)
+      return false;
+    bool keep = strong && dv.size() < 0xffff;
+    uint64_t key = uint64_t(ip) << 48 | uint64_t(in) << 32 |
+                   uint64_t(ir) << 16 | uint64_t(ig);
+    if (keep) {
+      auto it = fitMemo[k].find(key);
+      if (it != fitMemo[k].end()) {
+        const DimState &m = it->second;
+        st.feasible = m.feasible;
+        st.cntR = m.cntR;
+        st.cntG = m.cntG;
+        st.maxPs = m.maxPs;
+        st.maxNs = m.maxNs;
+        st.maxRt = m.maxRt;
+        st.maxGt = m.maxGt;
+        return st.feasible > 0;
+      }
+    }
+    int64_t e = sr.shape.extent(sr.dims[k]);
+    st.feasible = 0;
+    st.cntR = st.cntG = std::numeric_limits<int64_t>::max();
+    st.maxPs = st.maxNs = st.maxRt = st.maxGt = 1;
+    psMost = dv[ip];
+    nsMost = dv[in];
+    rtMost = dv[ir];
+    gtMost = dv[ig];
+    for (const DimChoice &c : space.choices[k]) {
+      if (c.ps > psMost || c.ns > nsMost || c.rt > rtMost || c.gt > gtMost)
+        continue;
+      ++st.feasible;
+      st.cntG = std::min(st.cntG, e / (c.gt * c.ns));
+      st.cntR = std::min(st.cntR, c.gt / (c.rt * c.ps));
+      st.maxPs = std::max(st.maxPs, c.ps);
+      st.maxNs = std::max(st.maxNs, c.ns);
+      st.maxRt = std::max(st.maxRt, c.rt);
+      st.maxGt = std::max(st.maxGt, c.gt);
+    }
+    if (keep && fitMemo[k].size() < kMaxFitMemo)
+      fitMemo[k].try_emplace(key, st);
+    return st.feasible > 0;
   }
 
   /// The largest tile of dim `i` at which the level with tiles `t` (dim i
@@ -656,10 +703,34 @@ public:
       }
       return r;
     };
+    // The tensors with a window (the input), and their halo factors; under
+    // a REGF order where no loop surely moves one, its halo to the PEs
+    // (haloStill) does not depend on the order: a loop of a dim not chosen
+    // yet may slide it, or none does.
     std::pair<double, double> gbufHalo{1, 1}, regfHalo{1, 1};
-    if (halos) {
+    std::array<bool, kNumTensors> windowed{};
+    std::array<double, kNumTensors> haloStill;
+    haloStill.fill(1);
+    bool anyWindow = false;
+    for (int x = 0; x < kNumTensors; ++x) {
+      windowed[x] =
+          halos && tensors[x].present && tensors[x].rel.contains(D::Hi);
+      anyWindow |= windowed[x];
+    }
+    if (anyWindow) {
       gbufHalo = haloFactors();
       regfHalo = haloFactors(/*regf=*/true);
+      for (int x = 0; x < kNumTensors; ++x) {
+        if (!windowed[x])
+          continue;
+        const TensorInfo &ti = tensors[x];
+        unsigned regfOpen = 0;
+        for (D d : sr.dims)
+          if (ti.rel.contains(d) && !state[int(d)].fixed &&
+              sr.shape.extent(d) > 1)
+            regfOpen |= slideOf(d);
+        haloStill[x] = haloOf(regfHalo, kNoSlide | regfOpen, ti.readWrite);
+      }
     }
     for (size_t o = 0; o < kOrders.size(); ++o) {
       if (!regfOrderOn(o) && !gbufOrderOn(o))
@@ -693,21 +764,16 @@ public:
       // docs/CostModel.md).
       for (int x = 0; x < kNumTensors; ++x) {
         const TensorInfo &ti = tensors[x];
-        t.halo[x][o] = t.haloStill[x][o] = t.haloMoved[x][o] = 1;
-        if (!ti.present || !halos || !ti.rel.contains(D::Hi))
+        t.halo[x][o] = t.haloMoved[x][o] = 1;
+        t.haloStill[x][o] = haloStill[x];
+        if (!windowed[x])
           continue;
         bool definite;
         unsigned g = innermostMoving(ti.rel, o, /*regf=*/false, definite);
         if (!definite)
           g |= kNoSlide;
         unsigned r = innermostMoving(ti.rel, o, /*regf=*/true, definite);
-        unsigned regfOpen = 0;
-        for (D d : sr.dims)
-          if (ti.rel.contains(d) && !state[int(d)].fixed &&
-              sr.shape.extent(d) > 1)
-            regfOpen |= slideOf(d);
         t.halo[x][o] = haloOf(gbufHalo, g, ti.readWrite);
-        t.haloStill[x][o] = haloOf(regfHalo, kNoSlide | regfOpen, ti.readWrite);
         t.haloMoved[x][o] = haloOf(regfHalo, r, ti.readWrite);
       }
       // The capacity bounds cost most of a bound: computed when a pair
@@ -1204,8 +1270,13 @@ public:
   int64_t groups = 1;
   /// Input rows and cols the layer touches.
   double rowsTouched = 1, colsTouched = 1;
-  /// Whether the bound counts the input's halos (haloFactor()).
+  /// Whether the bound counts the input's halos (haloFactors(), haloOf()).
   bool halos = true;
+  /// Per dim (index into sr.dims): the divisors of its extent, ascending,
+  /// and fitting()'s answers by their limits, at most kMaxFitMemo each.
+  std::vector<std::vector<int64_t>> extentDivisors;
+  std::vector<llvm::DenseMap<uint64_t, DimState>> fitMemo;
+  static constexpr size_t kMaxFitMemo = 1 << 14;
   /// Whether to branch on the dim with the fewest children worth exploring
   /// (dfs()); else on the one with the fewest choices that fit
   /// (branchDim()), as the descent's budgeted walks were tuned on.
@@ -1433,6 +1504,7 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
     sub->forwardCheck();
     if (sub->worth(children[j].first))
       sub->dfs(1, children[j].first);
+    sub->fitMemo = {}; // kept until every subtree is done: free it now
     subs[j] = std::move(sub);
   });
   double bestValue = root.incumbent, open = INFINITY;
