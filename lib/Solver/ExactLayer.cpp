@@ -64,6 +64,14 @@ struct DimState {
   int64_t maxPs = 1, maxNs = 1;
   int64_t maxRt = 1, maxGt = 1; ///< largest REGF and GBUF tiles
   int64_t feasible = 0; ///< choices that fit with the fixed dims
+  /// For a tensor the dim does not move, what the dim multiplies its
+  /// deliveries by, the smallest over the choices (index 1: when the dim's
+  /// loop at that level refetches it, 0: when not): node split times the
+  /// GBUF count (jG, GBUF reads when no REGF loop moves the tensor; jGP
+  /// with the PE split, the bus deliveries), node split times GBUF count
+  /// times the REGF count (jR, GBUF reads when a REGF loop moves it; jRP
+  /// with the PE split).
+  std::array<double, 2> jG{1, 1}, jGP{1, 1}, jR{1, 1}, jRP{1, 1};
 };
 
 /// One tensor's constants for the bound.
@@ -242,11 +250,30 @@ public:
     st.cntR = c.gt / (c.rt * c.ps);
     st.maxPs = c.ps;
     st.maxNs = c.ns;
+    setJoint(st, c, e, /*first=*/true);
     int i = int(sr.dims[k]);
     space.schedule.regfTile[i] = c.rt;
     space.schedule.peSplit[i] = c.ps;
     space.schedule.gbufTile[i] = c.gt;
     space.schedule.nodeSplit[i] = c.ns;
+  }
+
+  /// Takes choice `c` (extent `e`) into the joint factors of `st` (their
+  /// smallest), or sets them to it when `first`.
+  static void setJoint(DimState &st, const DimChoice &c, int64_t e,
+                       bool first) {
+    double ns = double(c.ns), ps = double(c.ps);
+    double cntG = double(e / (c.gt * c.ns)),
+           cntR = double(c.gt / (c.rt * c.ps));
+    std::array<double, 2> g{ns, ns * cntG}, gp{ns * ps, ns * ps * cntG},
+        r{ns * cntG, ns * cntG * cntR},
+        rp{ns * cntG * ps, ns * cntG * ps * cntR};
+    for (int j = 0; j < 2; ++j) {
+      st.jG[j] = first ? g[j] : std::min(st.jG[j], g[j]);
+      st.jGP[j] = first ? gp[j] : std::min(st.jGP[j], gp[j]);
+      st.jR[j] = first ? r[j] : std::min(st.jR[j], r[j]);
+      st.jRP[j] = first ? rp[j] : std::min(st.jRP[j], rp[j]);
+    }
   }
 
   void unfix(size_t k) {
@@ -329,6 +356,10 @@ public:
         st.maxNs = m.maxNs;
         st.maxRt = m.maxRt;
         st.maxGt = m.maxGt;
+        st.jG = m.jG;
+        st.jGP = m.jGP;
+        st.jR = m.jR;
+        st.jRP = m.jRP;
         return st.feasible > 0;
       }
     }
@@ -343,6 +374,7 @@ public:
     for (const DimChoice &c : space.choices[k]) {
       if (c.ps > psMost || c.ns > nsMost || c.rt > rtMost || c.gt > gtMost)
         continue;
+      setJoint(st, c, e, /*first=*/st.feasible == 0);
       ++st.feasible;
       st.cntG = std::min(st.cntG, e / (c.gt * c.ns));
       st.cntR = std::min(st.cntR, c.gt / (c.rt * c.ps));
@@ -816,6 +848,44 @@ public:
         t.belowStill[x][o] = below(t.readsStill[x][o], t.haloStill[x][o]);
         t.readsMoved[x][o] = reads(t.regfRefetch[x][o] * t.gbufIdle[x]);
         t.belowMoved[x][o] = below(t.readsMoved[x][o], t.haloMoved[x][o]);
+        if (ti.readWrite)
+          continue;
+        // Read-only data: each dim that does not move it multiplies its
+        // GBUF reads and bus deliveries by its node split, its PE split
+        // (on the bus) and its loop counts that refetch it, together; a
+        // dim not chosen yet by the smallest such product over its choices
+        // that fit (DimState::jG and the rest), which is at least the
+        // product of the smallest of each taken above. A dim's loop
+        // refetches the tensor when a loop that surely moves it is inside.
+        bool movedG = false, movedR = false;
+        double still = 1, stillBus = 1, moved = 1, movedBus = 1;
+        for (int cls : kOrders[o])
+          for (D d : classDimsOf[cls]) {
+            const DimState &st = state[int(d)];
+            if (ti.rel.contains(d)) {
+              movedG |= st.cntG > 1;
+              movedR |= st.cntR > 1;
+              continue;
+            }
+            still *= st.jG[movedG];
+            stillBus *= st.jGP[movedG];
+            moved *= st.jR[movedR];
+            movedBus *= st.jRP[movedR];
+          }
+        if (groups > 1 && !ti.rel.contains(D::N)) {
+          if (movedG) {
+            still *= double(groups);
+            stillBus *= double(groups);
+          }
+          moved *= double(groups);
+          movedBus *= double(groups);
+        }
+        t.readsStill[x][o] = ti.words * still;
+        t.belowStill[x][o] = e.gbuf * t.readsStill[x][o] +
+                             e.bus * ti.words * stillBus * t.haloStill[x][o];
+        t.readsMoved[x][o] = ti.words * moved;
+        t.belowMoved[x][o] = e.gbuf * t.readsMoved[x][o] +
+                             e.bus * ti.words * movedBus * t.haloMoved[x][o];
       }
     }
   }
