@@ -691,10 +691,6 @@ public:
 
   /// Fills `t` from the dim states.
   void nodeTerms(NodeTerms &t) const {
-    struct Loop {
-      D dim;
-      double count;
-    };
     int64_t pesUB = 1, nodesUB = 1;
     for (D d : sr.dims) {
       const DimState &st = state[int(d)];
@@ -721,20 +717,6 @@ public:
       if (groups > 1 && !ti.rel.contains(D::N))
         t.gbufIdle[x] *= double(groups);
     }
-    // Refetch through a nest (innermost first): the loops that leave the
-    // tensor in place outside the innermost one that moves it.
-    auto through = [&](const Loop *loops, int n, const TensorInfo &ti,
-                       bool &moved) {
-      double r = 1;
-      moved = false;
-      for (int j = 0; j < n; ++j) {
-        if (ti.rel.contains(loops[j].dim))
-          moved = true;
-        else if (moved)
-          r *= loops[j].count;
-      }
-      return r;
-    };
     // The tensors with a window (the input), and their halo factors; under
     // a REGF order where no loop surely moves one, its halo to the PEs
     // (haloStill) does not depend on the order: a loop of a dim not chosen
@@ -764,62 +746,81 @@ public:
         haloStill[x] = haloOf(regfHalo, kNoSlide | regfOpen, ti.readWrite);
       }
     }
+    const EnergyTable &e = arch.energy;
     for (size_t o = 0; o < kOrders.size(); ++o) {
       if (!regfOrderOn(o) && !gbufOrderOn(o))
         continue; // bound() does not look at this order
-      Loop regf[8], gbuf[9];
-      int nr = 0, ng = 0;
-      for (int cls : kOrders[o])
-        for (D d : classDimsOf[cls]) {
-          const DimState &st = state[int(d)];
-          if (st.cntR > 1)
-            regf[nr++] = {d, double(st.cntR)};
-          if (st.cntG > 1)
-            gbuf[ng++] = {d, double(st.cntG)};
-        }
-      if (groups > 1)
-        gbuf[ng++] = {D::N, double(groups)};
-      for (int x = 0; x < kNumTensors; ++x) {
-        const TensorInfo &ti = tensors[x];
-        if (!ti.present)
-          continue;
-        bool moved;
-        t.gbufRefetch[x][o] = through(gbuf, ng, ti, moved);
-        t.regfRefetch[x][o] = through(regf, nr, ti, moved);
-        t.regfMoves[x][o] = moved;
-      }
-      // The halos of the input: through the GBUF boundary by this order's
-      // innermost GBUF loop moving it (or none); to the PEs by the
-      // innermost REGF loop moving it, under a REGF order where one
-      // surely does (regfMoves), else by a REGF loop of a dim not chosen
-      // yet or none (a window slides only along a loop of its own level,
-      // docs/CostModel.md).
-      for (int x = 0; x < kNumTensors; ++x) {
-        const TensorInfo &ti = tensors[x];
-        t.halo[x][o] = t.haloMoved[x][o] = 1;
-        t.haloStill[x][o] = haloStill[x];
-        if (!windowed[x])
-          continue;
-        bool definite;
-        unsigned g = innermostMoving(ti.rel, o, /*regf=*/false, definite);
-        if (!definite)
-          g |= kNoSlide;
-        unsigned r = innermostMoving(ti.rel, o, /*regf=*/true, definite);
-        t.halo[x][o] = haloOf(gbufHalo, g, ti.readWrite);
-        t.haloMoved[x][o] = haloOf(regfHalo, r, ti.readWrite);
-      }
       // The capacity bounds cost most of a bound: computed when a pair
       // needs them (capacityOf).
       t.gbufCapacity[o] = gbufOrderOn(o) ? NAN : INFINITY;
       t.regfCapacity[o] = regfOrderOn(o) ? NAN : INFINITY;
-      const EnergyTable &e = arch.energy;
       for (int x = 0; x < kNumTensors; ++x) {
         const TensorInfo &ti = tensors[x];
         if (!ti.present)
           continue;
-        // A REGF loop that moves the tensor leaves every GBUF loop outside:
-        // each of them that leaves it in place refetches it.
-        double rg = t.gbufRefetch[x][o];
+        // One walk through both nests of order o (innermost first, a
+        // dim not chosen yet at its smallest counts) gives:
+        // - the refetch: the product of the loops that leave the tensor in
+        //   place outside the innermost one that surely moves it (rg, rr);
+        //   whether a REGF loop surely moves it (movedR at the end);
+        // - for read-only data, each dim that does not move it multiplies
+        //   its GBUF reads and bus deliveries by its node split, its PE
+        //   split (on the bus) and its loop counts that refetch it,
+        //   together; a dim not chosen yet by the smallest such product
+        //   over its choices that fit (DimState::jG and the rest), at
+        //   least the product of the smallest of each;
+        // - the halos of the input: what the innermost loop moving it can
+        //   be at each level (the dims that move it and may loop, up to
+        //   the first that surely does): through the GBUF boundary by this
+        //   order's innermost GBUF loop moving it (or none); to the PEs by
+        //   the innermost REGF loop moving it, under a REGF order where one
+        //   surely does, else by a REGF loop of a dim not chosen yet or
+        //   none (haloStill; a window slides only along a loop of its own
+        //   level, docs/CostModel.md).
+        double rg = 1, rr = 1, still = 1, stillBus = 1, moved = 1, movedBus = 1;
+        bool movedG = false, movedR = false;
+        unsigned kindsG = 0, kindsR = 0;
+        for (int cls : kOrders[o])
+          for (D d : classDimsOf[cls]) {
+            const DimState &st = state[int(d)];
+            if (ti.rel.contains(d)) {
+              bool mayLoop = !st.fixed && sr.shape.extent(d) > 1;
+              if (!movedG && (st.cntG > 1 || mayLoop))
+                kindsG |= slideOf(d);
+              if (!movedR && (st.cntR > 1 || mayLoop))
+                kindsR |= slideOf(d);
+              movedG |= st.cntG > 1;
+              movedR |= st.cntR > 1;
+              continue;
+            }
+            if (movedG)
+              rg *= double(st.cntG);
+            if (movedR)
+              rr *= double(st.cntR);
+            if (ti.readWrite)
+              continue;
+            still *= st.jG[movedG];
+            stillBus *= st.jGP[movedG];
+            moved *= st.jR[movedR];
+            movedBus *= st.jRP[movedR];
+          }
+        if (groups > 1 && !ti.rel.contains(D::N)) {
+          if (movedG) {
+            rg *= double(groups);
+            still *= double(groups);
+            stillBus *= double(groups);
+          }
+          moved *= double(groups);
+          movedBus *= double(groups);
+        }
+        t.regfMoves[x][o] = movedR;
+        t.halo[x][o] = t.haloMoved[x][o] = 1;
+        t.haloStill[x][o] = haloStill[x];
+        if (windowed[x]) {
+          t.halo[x][o] = haloOf(gbufHalo, movedG ? kindsG : kindsG | kNoSlide,
+                                ti.readWrite);
+          t.haloMoved[x][o] = haloOf(regfHalo, kindsR, ti.readWrite);
+        }
         double words = ti.words * t.halo[x][o];
         double wordsG =
             ti.readWrite ? words * (2 * rg - 1) : words * t.replN[x] * rg;
@@ -837,48 +838,20 @@ public:
                        ti.perWordG + (t.replN[x] - 1) * e.nocHop);
           t.dram[x][o] = words * rg;
         }
-        auto reads = [&](double refetch) {
-          return ti.words * t.replN[x] *
-                 (ti.readWrite ? 2 * refetch - 1 : refetch);
-        };
-        auto below = [&](double atGbuf, double halo) {
-          return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x] * halo;
-        };
-        t.readsStill[x][o] = reads(rg);
-        t.belowStill[x][o] = below(t.readsStill[x][o], t.haloStill[x][o]);
-        t.readsMoved[x][o] = reads(t.regfRefetch[x][o] * t.gbufIdle[x]);
-        t.belowMoved[x][o] = below(t.readsMoved[x][o], t.haloMoved[x][o]);
-        if (ti.readWrite)
+        if (ti.readWrite) {
+          // A REGF loop that moves the tensor leaves every GBUF loop
+          // outside: each of them that leaves it in place refetches it.
+          auto reads = [&](double refetch) {
+            return ti.words * t.replN[x] * (2 * refetch - 1);
+          };
+          auto below = [&](double atGbuf, double halo) {
+            return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x] * halo;
+          };
+          t.readsStill[x][o] = reads(rg);
+          t.belowStill[x][o] = below(t.readsStill[x][o], t.haloStill[x][o]);
+          t.readsMoved[x][o] = reads(rr * t.gbufIdle[x]);
+          t.belowMoved[x][o] = below(t.readsMoved[x][o], t.haloMoved[x][o]);
           continue;
-        // Read-only data: each dim that does not move it multiplies its
-        // GBUF reads and bus deliveries by its node split, its PE split
-        // (on the bus) and its loop counts that refetch it, together; a
-        // dim not chosen yet by the smallest such product over its choices
-        // that fit (DimState::jG and the rest), which is at least the
-        // product of the smallest of each taken above. A dim's loop
-        // refetches the tensor when a loop that surely moves it is inside.
-        bool movedG = false, movedR = false;
-        double still = 1, stillBus = 1, moved = 1, movedBus = 1;
-        for (int cls : kOrders[o])
-          for (D d : classDimsOf[cls]) {
-            const DimState &st = state[int(d)];
-            if (ti.rel.contains(d)) {
-              movedG |= st.cntG > 1;
-              movedR |= st.cntR > 1;
-              continue;
-            }
-            still *= st.jG[movedG];
-            stillBus *= st.jGP[movedG];
-            moved *= st.jR[movedR];
-            movedBus *= st.jRP[movedR];
-          }
-        if (groups > 1 && !ti.rel.contains(D::N)) {
-          if (movedG) {
-            still *= double(groups);
-            stillBus *= double(groups);
-          }
-          moved *= double(groups);
-          movedBus *= double(groups);
         }
         t.readsStill[x][o] = ti.words * still;
         t.belowStill[x][o] = e.gbuf * t.readsStill[x][o] +
