@@ -17,9 +17,12 @@ certified gap). Per network it prints:
              bound elsewhere): kapla is at most this far from the optimum
   k s, x s   solve seconds of the two runs
 
+With --markdown it also prints the rows as the table of
+benchmarks/RESULTS.md (the worst layer with its name).
+
 Usage: benchmarks/quality.py [--kapla-opt PATH] [--networks a,b]
            [--modes inference,training] [--archs name,...] [--batch N]
-           [--layer-time-budget S] [--json OUT]
+           [--layer-time-budget S] [--json OUT] [--markdown]
 
 Architectures are presets or files of benchmarks/arch/ (by name).
 """
@@ -79,6 +82,9 @@ def compare(k, x):
         "kapla_over_optimum": k_proven / opt_proven if opt_proven else None,
         "worst_layer": max((kl[l["name"]] / l["energy_pj"] for l in proven),
                            default=None),
+        "worst_layer_name": max(proven, default={"name": None},
+                                key=lambda l: kl[l["name"]] / l["energy_pj"]
+                                )["name"],
         "kapla_over_bound": sum(kl.values()) / bound if bound else None,
     }
 
@@ -94,6 +100,9 @@ def main():
     ap.add_argument("--layer-time-budget", type=float, default=60)
     ap.add_argument("--json", default=os.path.join(ROOT, "build",
                                                    "quality-bench.json"))
+    ap.add_argument("--markdown", action="store_true",
+                    help="also print the rows as the Markdown table of "
+                         "benchmarks/RESULTS.md")
     opts = ap.parse_args()
     rows = []
     print(f"batch {opts.batch}, exact solver stopped after "
@@ -123,6 +132,23 @@ def main():
                       f"{fmt(c['kapla_over_bound']):>8} "
                       f"{k['solve_seconds']:>6.2f} {x['solve_seconds']:>7.1f}",
                       flush=True)
+    if opts.markdown:
+        print("| network | mode | arch | proven | energy proven | "
+              "kapla/optimum | worst layer | kapla/bound | kapla s | "
+              "exact s |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        for r in rows:
+            fmt = lambda v: f"{v:.4f}" if v is not None else "-"
+            worst = fmt(r["worst_layer"])
+            if r["worst_layer_name"]:
+                worst += f" ({r['worst_layer_name']})"
+            print(f"| {r['network']} | {r['mode']} | {r['arch']} | "
+                  f"{r['proven']} of {r['layers']} | "
+                  f"{r['share_proven']:.1%} | "
+                  f"{fmt(r['kapla_over_optimum'])} | {worst} | "
+                  f"{fmt(r['kapla_over_bound'])} | "
+                  f"{r['kapla']['solve_seconds']:.2f} | "
+                  f"{r['exact']['solve_seconds']:.1f} |")
     with open(opts.json, "w", encoding="utf-8") as f:
         json.dump(rows, f, indent=2)
     print(f"numbers written to {opts.json}")
