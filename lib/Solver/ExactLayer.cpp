@@ -348,18 +348,7 @@ public:
     if (keep) {
       auto it = fitMemo[k].find(key);
       if (it != fitMemo[k].end()) {
-        const DimState &m = it->second;
-        st.feasible = m.feasible;
-        st.cntR = m.cntR;
-        st.cntG = m.cntG;
-        st.maxPs = m.maxPs;
-        st.maxNs = m.maxNs;
-        st.maxRt = m.maxRt;
-        st.maxGt = m.maxGt;
-        st.jG = m.jG;
-        st.jGP = m.jGP;
-        st.jR = m.jR;
-        st.jRP = m.jRP;
+        st = it->second;
         return st.feasible > 0;
       }
     }
@@ -432,17 +421,15 @@ public:
 
   /// What the bound of one node needs, computed once for all order pairs.
   struct NodeTerms {
-    /// Per tensor: node and PE replication; the product of every GBUF
-    /// loop that leaves it in place; per GBUF order its refetch through
-    /// the GBUF nest; per REGF order whether a REGF loop moves it and its
-    /// refetch through the REGF nest.
+    /// Per tensor: node and PE replication of the fixed dims; the product
+    /// of the GBUF loop counts of the dims that leave it in place.
     std::array<double, kNumTensors> replN{}, replP{}, gbufIdle{};
     /// Per tensor and order: the words it moves through the GBUF boundary
     /// (to the PEs below a GBUF order, through a REGF order) over the
     /// words it touches, at least (haloOf()).
     std::array<std::array<double, 6>, kNumTensors> halo{}, haloStill{},
         haloMoved{};
-    std::array<std::array<double, 6>, kNumTensors> gbufRefetch{}, regfRefetch{};
+    /// Per tensor and REGF order: whether a REGF loop surely moves it.
     std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
     std::array<double, 6> gbufCapacity{}, regfCapacity{};
     double pesUB = 1, nodesUB = 1;
@@ -502,30 +489,6 @@ public:
     return d == D::Ho || d == D::R   ? kRowsSlide
            : d == D::Wo || d == D::S ? kColsSlide
                                      : kNoSlide;
-  }
-
-  /// The kinds of the innermost loop moving a tensor of dims `rel` in the
-  /// nest of order `o` at one level (classes innermost first, each class's
-  /// dims in their nest order); `definite` when some loop surely moves it.
-  unsigned innermostMoving(DimSet rel, size_t o, bool regf,
-                           bool &definite) const {
-    unsigned kinds = 0;
-    definite = false;
-    for (int cls : kOrders[o])
-      for (D d : classDimsOf[cls]) {
-        if (!rel.contains(d))
-          continue;
-        const DimState &st = state[int(d)];
-        int64_t cnt = regf ? st.cntR : st.cntG; // the smallest, if not fixed
-        if (st.fixed ? cnt <= 1 : sr.shape.extent(d) <= 1)
-          continue;
-        kinds |= slideOf(d);
-        if (cnt > 1) {
-          definite = true;
-          return kinds;
-        }
-      }
-    return kinds;
   }
 
   /// The factor of the halos on the words a tensor moves through a level
