@@ -519,6 +519,25 @@ TEST(ExactSolver, KaplaNearTheOptimumOnRandomHardware) {
   }
 }
 
+TEST(ExactSolver, KaplaReachesTheOptimumOfAFullRegfLevel) {
+  // AlexNet conv2 (48 to 128 channels, 27x27, 5x5) at batch 64, alone on
+  // the edge preset: the optimum keeps the GBUF level kapla's descent
+  // chooses and spreads the PEs over C 8 x K 32 (each holding 2 x 2
+  // channels, 9 rows and the 5x5 filter), which the REGF neighbourhood of
+  // 300 search nodes misses and the final one of 3,000 reaches.
+  ArchDesc a = *getPreset("edge-systolic");
+  LayerDesc l = layer(LayerKind::Conv, 64, 48, 128, 27, 5, 1);
+  LayerContext ctx = LayerContext::wholeChip(a);
+  LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
+  LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
+  ASSERT_TRUE(x.complete);
+  ASSERT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), x.cost.cost.energyPj(),
+              1e-9 * x.cost.cost.energyPj());
+  EXPECT_EQ(k.schedule.peSplit[int(D::C)], 8);
+  EXPECT_EQ(k.schedule.peSplit[int(D::K)], 32);
+}
+
 TEST(ExactSolver, ParallelSearchGivesTheSequentialAnswer) {
   // The root's subtrees run in any order (here: last first, and on two
   // threads) and share only the best value found; the answer, dataflow

@@ -151,6 +151,9 @@ constexpr int kLocalSearchRounds = 1;
 constexpr int64_t kRegfNeighbourhoodBudget = 300;
 constexpr int64_t kDimsNeighbourhoodBudget = 50;
 constexpr int64_t kSmallChipDimsNeighbourhoodBudget = 100;
+/// The REGF level of the final schedule re-solved once more, with a larger
+/// budget (it often completes in a few hundred evaluations more).
+constexpr int64_t kFinalRegfBudget = 3000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -704,6 +707,18 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
               {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
                Param::GbufTile},
               arch, true, cur, /*shrink=*/true);
+    }
+    // Last, the REGF level under the final GBUF level with a larger
+    // budget: after every other step, so that it can only improve on them.
+    LayerSchedule t = sr.best.schedule;
+    double v = objectiveValue(opts.objective, sr.best.cost.cost);
+    if (search::exactNeighbourhood(arch, layer, ctx, opts, t, regf, v,
+                                   kFinalRegfBudget, sr.evaluations)) {
+      double cur = sr.score(t, arch, true);
+      descend(
+          sr, t,
+          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
+          arch, true, cur, /*shrink=*/true);
     }
   }
 
