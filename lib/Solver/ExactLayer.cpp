@@ -1602,7 +1602,9 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
       llvm::erase_if(ex.space.choices[k], [&](const DimChoice &c) {
         return (hood.keepNodeSplit && c.ns != s.nodeSplit[i]) ||
                (hood.keepGbufLevel &&
-                (c.gt != s.gbufTile[i] || c.ns != s.nodeSplit[i]));
+                (c.gt != s.gbufTile[i] || c.ns != s.nodeSplit[i])) ||
+               (hood.keepRegfLevel &&
+                (c.rt != s.regfTile[i] || c.ps != s.peSplit[i]));
       });
       if (ex.space.choices[k].empty())
         return false;

@@ -154,6 +154,13 @@ constexpr int64_t kSmallChipDimsNeighbourhoodBudget = 100;
 /// The REGF level of the final schedule re-solved once more, with a larger
 /// budget (it often completes in a few hundred evaluations more).
 constexpr int64_t kFinalRegfBudget = 3000;
+/// Rounds of the GBUF level and then the REGF level re-solved in turn at
+/// the end (each with the budget above), while the GBUF level improves.
+constexpr int kGbufRegfRounds = 3;
+/// The budget of that GBUF level on chips of more than kSmallChipNodes
+/// nodes, whose many node splits the larger budget spends without much
+/// gain.
+constexpr int64_t kLargeChipFinalGbufBudget = 300;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -719,6 +726,40 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
           sr, t,
           {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
           arch, true, cur, /*shrink=*/true);
+    }
+    // Then the GBUF level under the final REGF level (every dim's GBUF tile
+    // and node split, the GBUF order and the sharing) and, when that finds
+    // a better one, the REGF level again under it, in turn while the GBUF
+    // level improves.
+    search::Neighbourhood gbuf;
+    gbuf.free = all;
+    gbuf.keepNodeSplit = false;
+    gbuf.keepRegfLevel = true;
+    gbuf.keepGbufOrder = false;
+    for (int round = 0; round < kGbufRegfRounds; ++round) {
+      bool moved = false;
+      for (const search::Neighbourhood *hood : {&gbuf, &regf}) {
+        LayerSchedule t = sr.best.schedule;
+        double v = objectiveValue(opts.objective, sr.best.cost.cost);
+        const int64_t budget = hood != &gbuf ? kFinalRegfBudget
+                               : arch.numNodes() <= kSmallChipNodes
+                                   ? kFinalRegfBudget
+                                   : kLargeChipFinalGbufBudget;
+        if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, *hood, v,
+                                        budget, sr.evaluations)) {
+          if (hood == &gbuf)
+            break;
+          continue;
+        }
+        moved = true;
+        double cur = sr.score(t, arch, true);
+        descend(sr, t,
+                {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
+                 Param::GbufTile},
+                arch, true, cur, /*shrink=*/true);
+      }
+      if (!moved)
+        break;
     }
   }
 

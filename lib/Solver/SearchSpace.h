@@ -228,11 +228,11 @@ distinctOrders(const std::array<bool, 3> &looping);
 
 /// A large neighbourhood of a schedule: the dims in `free` may take any
 /// choice of the exact space except what the flags keep (their node split;
-/// their GBUF tile and node split), the other dims keep theirs; the flags
-/// also keep the loop order of either level.
+/// their GBUF tile and node split; their REGF tile and PE split), the other
+/// dims keep theirs; the flags also keep the loop order of either level.
 struct Neighbourhood {
   DimSet free;
-  bool keepNodeSplit = true, keepGbufLevel = false;
+  bool keepNodeSplit = true, keepGbufLevel = false, keepRegfLevel = false;
   bool keepRegfOrder = true, keepGbufOrder = true;
 };
 
