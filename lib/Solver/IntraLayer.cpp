@@ -449,6 +449,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                               std::array<int64_t, kNumDims>>,
                     6>
       seen;
+  // The REGF outcomes themselves (with their REGF order), for the last
+  // step.
+  llvm::SmallVector<LayerSchedule, 6> regfOutcomes;
   for (const auto &ro : kOrders) {
     LayerSchedule s = base;
     s.regfOrder = ro;
@@ -465,6 +468,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     if (llvm::is_contained(seen, key))
       continue;
     seen.push_back(key);
+    regfOutcomes.push_back(s);
     // GBUF decisions on the real chip, from the smallest GBUF tile, for
     // every order of the GBUF loops.
     for (int d = 0; d < kNumDims; ++d)
@@ -736,15 +740,15 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     gbuf.keepNodeSplit = false;
     gbuf.keepRegfLevel = true;
     gbuf.keepGbufOrder = false;
+    const int64_t gbufBudget = arch.numNodes() <= kSmallChipNodes
+                                   ? kFinalRegfBudget
+                                   : kLargeChipFinalGbufBudget;
     for (int round = 0; round < kGbufRegfRounds; ++round) {
       bool moved = false;
       for (const search::Neighbourhood *hood : {&gbuf, &regf}) {
         LayerSchedule t = sr.best.schedule;
         double v = objectiveValue(opts.objective, sr.best.cost.cost);
-        const int64_t budget = hood != &gbuf ? kFinalRegfBudget
-                               : arch.numNodes() <= kSmallChipNodes
-                                   ? kFinalRegfBudget
-                                   : kLargeChipFinalGbufBudget;
+        const int64_t budget = hood == &gbuf ? gbufBudget : kFinalRegfBudget;
         if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, *hood, v,
                                         budget, sr.evaluations)) {
           if (hood == &gbuf)
@@ -760,6 +764,38 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       }
       if (!moved)
         break;
+    }
+    // Last, the GBUF level solved exactly under each REGF level of the
+    // REGF phase (step 2), which the greedy GBUF descent of step 3 may have
+    // left far from its best, then the REGF level under the GBUF level
+    // found.
+    for (const LayerSchedule &r : regfOutcomes) {
+      LayerSchedule t = sr.best.schedule;
+      if (t.regfTile == r.regfTile && t.peSplit == r.peSplit &&
+          t.regfOrder == r.regfOrder)
+        continue; // the best schedule's own REGF level
+      t.regfTile = r.regfTile;
+      t.peSplit = r.peSplit;
+      t.regfOrder = r.regfOrder;
+      double v = objectiveValue(opts.objective, sr.best.cost.cost);
+      if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, gbuf, v,
+                                      gbufBudget, sr.evaluations))
+        continue;
+      double cur = sr.score(t, arch, true);
+      descend(
+          sr, t,
+          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
+          arch, true, cur, /*shrink=*/true);
+      t = sr.best.schedule;
+      v = objectiveValue(opts.objective, sr.best.cost.cost);
+      if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, regf, v,
+                                      kFinalRegfBudget, sr.evaluations))
+        continue;
+      cur = sr.score(t, arch, true);
+      descend(
+          sr, t,
+          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
+          arch, true, cur, /*shrink=*/true);
     }
   }
 
