@@ -528,23 +528,31 @@ TEST(ExactSolver, KaplaNearTheOptimumOnRandomHardware) {
   }
 }
 
+/// Solves `l` alone on `a` with the exact solver (which must prove its
+/// optimum) and with kapla, expects kapla's energy to be the optimum's and
+/// returns kapla's schedule.
+LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l) {
+  LayerContext ctx = LayerContext::wholeChip(a);
+  LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
+  LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
+  EXPECT_TRUE(x.complete);
+  EXPECT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), x.cost.cost.energyPj(),
+              1e-9 * x.cost.cost.energyPj());
+  return k.schedule;
+}
+
 TEST(ExactSolver, KaplaReachesTheOptimumOfAFullRegfLevel) {
   // AlexNet conv2 (48 to 128 channels, 27x27, 5x5) at batch 64, alone on
   // the edge preset: the optimum keeps the GBUF level kapla's descent
   // chooses and spreads the PEs over C 8 x K 32 (each holding 2 x 2
   // channels, 9 rows and the 5x5 filter), which the REGF neighbourhood of
   // 300 search nodes misses and the final one of 3,000 reaches.
-  ArchDesc a = *getPreset("edge-systolic");
-  LayerDesc l = layer(LayerKind::Conv, 64, 48, 128, 27, 5, 1);
-  LayerContext ctx = LayerContext::wholeChip(a);
-  LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
-  LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
-  ASSERT_TRUE(x.complete);
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), x.cost.cost.energyPj(),
-              1e-9 * x.cost.cost.energyPj());
-  EXPECT_EQ(k.schedule.peSplit[int(D::C)], 8);
-  EXPECT_EQ(k.schedule.peSplit[int(D::K)], 32);
+  LayerSchedule k =
+      expectKaplaAtTheOptimum(*getPreset("edge-systolic"),
+                              layer(LayerKind::Conv, 64, 48, 128, 27, 5, 1));
+  EXPECT_EQ(k.peSplit[int(D::C)], 8);
+  EXPECT_EQ(k.peSplit[int(D::K)], 32);
 }
 
 /// `nodes` x `nodes` nodes of multi-node-16x16's 8x8 row-stationary node
@@ -603,16 +611,10 @@ TEST(ExactSolver, KaplaReachesTheOptimumUnderAnotherRegfOutcome) {
   // samples x 4 input x 64 output channels x all 7x7 pixels).
   llvm::Expected<ArchDesc> a = rowStationaryNodes(1);
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-  LayerDesc l = layer(LayerKind::Conv, 64, 160, 320, 7, 3, 1);
-  LayerContext ctx = LayerContext::wholeChip(*a);
-  LayerSolution x = solveLayerExact(*a, l, ctx, SolveOptions());
-  LayerSolution k = solveLayerKapla(*a, l, ctx, SolveOptions());
-  ASSERT_TRUE(x.complete);
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), x.cost.cost.energyPj(),
-              1e-9 * x.cost.cost.energyPj());
-  EXPECT_EQ(k.schedule.peSplit[int(D::C)], 4);
-  EXPECT_EQ(k.schedule.peSplit[int(D::K)], 16);
+  LayerSchedule k = expectKaplaAtTheOptimum(
+      *a, layer(LayerKind::Conv, 64, 160, 320, 7, 3, 1));
+  EXPECT_EQ(k.peSplit[int(D::C)], 4);
+  EXPECT_EQ(k.peSplit[int(D::K)], 16);
 }
 
 TEST(ExactSolver, ParallelSearchGivesTheSequentialAnswer) {
