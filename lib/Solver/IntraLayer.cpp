@@ -719,8 +719,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                Param::GbufTile},
               arch, true, cur, /*shrink=*/true);
     }
-    // Last, the REGF level under the final GBUF level with a larger
-    // budget: after every other step, so that it can only improve on them.
+    // Final solves (docs/Solver.md, step 9), after every other step so that
+    // they can only improve on them. First the REGF level under the final
+    // GBUF level with a larger budget.
     LayerSchedule t = sr.best.schedule;
     double v = objectiveValue(opts.objective, sr.best.cost.cost);
     if (search::exactNeighbourhood(arch, layer, ctx, opts, t, regf, v,
