@@ -151,15 +151,17 @@ constexpr int kLocalSearchRounds = 1;
 constexpr int64_t kRegfNeighbourhoodBudget = 300;
 constexpr int64_t kDimsNeighbourhoodBudget = 50;
 constexpr int64_t kSmallChipDimsNeighbourhoodBudget = 100;
-/// The REGF level of the final schedule re-solved once more, with a larger
-/// budget (it often completes in a few hundred evaluations more).
+/// The budget of each final solve (docs/Solver.md, step 9): the REGF level
+/// of the final schedule re-solved once more (it often completes in a few
+/// hundred evaluations more than step 8's budget), and the GBUF level on
+/// chips of at most kSmallChipNodes nodes.
 constexpr int64_t kFinalRegfBudget = 3000;
 /// Rounds of the GBUF level and then the REGF level re-solved in turn at
-/// the end (each with the budget above), while the GBUF level improves.
+/// the end, while the GBUF level improves.
 constexpr int kGbufRegfRounds = 3;
-/// The budget of that GBUF level on chips of more than kSmallChipNodes
-/// nodes, whose many node splits the larger budget spends without much
-/// gain.
+/// The budget of the final GBUF solves on chips of more than
+/// kSmallChipNodes nodes, whose many node splits the larger budget spends
+/// without much gain.
 constexpr int64_t kLargeChipFinalGbufBudget = 300;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
@@ -442,15 +444,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   LayerContext one = ctx;
   const LayerDesc &shape = sr.shape;
   LayerSchedule base = startingPoint(arch, shape);
-  // REGF outcomes already taken through the GBUF phase: different REGF
-  // orders often lead to the same tiles and splits (the polish tries every
-  // order again at the end).
-  llvm::SmallVector<std::pair<std::array<int64_t, kNumDims>,
-                              std::array<int64_t, kNumDims>>,
-                    6>
-      seen;
-  // The REGF outcomes themselves (with their REGF order), for the last
-  // step.
+  // REGF outcomes taken through the GBUF phase (with their REGF order):
+  // different REGF orders often lead to the same tiles and splits, taken
+  // once (the polish tries every order again at the end).
   llvm::SmallVector<LayerSchedule, 6> regfOutcomes;
   for (const auto &ro : kOrders) {
     LayerSchedule s = base;
@@ -464,10 +460,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     sr.evaluations += local.evaluations;
     if (!std::isfinite(cur))
       continue;
-    auto key = std::make_pair(s.regfTile, s.peSplit);
-    if (llvm::is_contained(seen, key))
+    if (llvm::any_of(regfOutcomes, [&](const LayerSchedule &r) {
+          return r.regfTile == s.regfTile && r.peSplit == s.peSplit;
+        }))
       continue;
-    seen.push_back(key);
     regfOutcomes.push_back(s);
     // GBUF decisions on the real chip, from the smallest GBUF tile, for
     // every order of the GBUF loops.
@@ -707,31 +703,28 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       free.keepNodeSplit = free.keepRegfOrder = free.keepGbufOrder = false;
       addTriples(free);
     }
-    for (const auto &[hood, budget] : hoods) {
-      LayerSchedule t = sr.best.schedule;
+    // The best point of `hood` around `start` that beats the best schedule
+    // so far, polished as in step 4; whether there was one.
+    auto improveIn = [&](LayerSchedule start, const search::Neighbourhood &hood,
+                         int64_t budget) {
       double v = objectiveValue(opts.objective, sr.best.cost.cost);
-      if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, hood, v,
+      if (!search::exactNeighbourhood(arch, layer, ctx, opts, start, hood, v,
                                       budget, sr.evaluations))
-        continue;
-      double cur = sr.score(t, arch, true);
-      descend(sr, t,
-              {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
-               Param::GbufTile},
-              arch, true, cur, /*shrink=*/true);
-    }
+        return false;
+      double cur = sr.score(start, arch, true);
+      descend(
+          sr, start,
+          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
+          arch, true, cur, /*shrink=*/true);
+      return true;
+    };
+    for (const auto &[hood, budget] : hoods)
+      improveIn(sr.best.schedule, hood, budget);
+
     // Final solves (docs/Solver.md, step 9), after every other step so that
     // they can only improve on them. First the REGF level under the final
     // GBUF level with a larger budget.
-    LayerSchedule t = sr.best.schedule;
-    double v = objectiveValue(opts.objective, sr.best.cost.cost);
-    if (search::exactNeighbourhood(arch, layer, ctx, opts, t, regf, v,
-                                   kFinalRegfBudget, sr.evaluations)) {
-      double cur = sr.score(t, arch, true);
-      descend(
-          sr, t,
-          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
-          arch, true, cur, /*shrink=*/true);
-    }
+    improveIn(sr.best.schedule, regf, kFinalRegfBudget);
     // Then the GBUF level under the final REGF level (every dim's GBUF tile
     // and node split, the GBUF order and the sharing) and, when that finds
     // a better one, the REGF level again under it, in turn while the GBUF
@@ -745,26 +738,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                                    ? kFinalRegfBudget
                                    : kLargeChipFinalGbufBudget;
     for (int round = 0; round < kGbufRegfRounds; ++round) {
-      bool moved = false;
-      for (const search::Neighbourhood *hood : {&gbuf, &regf}) {
-        LayerSchedule t = sr.best.schedule;
-        double v = objectiveValue(opts.objective, sr.best.cost.cost);
-        const int64_t budget = hood == &gbuf ? gbufBudget : kFinalRegfBudget;
-        if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, *hood, v,
-                                        budget, sr.evaluations)) {
-          if (hood == &gbuf)
-            break;
-          continue;
-        }
-        moved = true;
-        double cur = sr.score(t, arch, true);
-        descend(sr, t,
-                {Param::PeSplit, Param::RegfTile, Param::NodeSplit,
-                 Param::GbufTile},
-                arch, true, cur, /*shrink=*/true);
-      }
-      if (!moved)
+      if (!improveIn(sr.best.schedule, gbuf, gbufBudget))
         break;
+      improveIn(sr.best.schedule, regf, kFinalRegfBudget);
     }
     // Last, the GBUF level solved exactly under each REGF level of the
     // REGF phase (step 2), which the greedy GBUF descent of step 3 may have
@@ -778,25 +754,8 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       t.regfTile = r.regfTile;
       t.peSplit = r.peSplit;
       t.regfOrder = r.regfOrder;
-      double v = objectiveValue(opts.objective, sr.best.cost.cost);
-      if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, gbuf, v,
-                                      gbufBudget, sr.evaluations))
-        continue;
-      double cur = sr.score(t, arch, true);
-      descend(
-          sr, t,
-          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
-          arch, true, cur, /*shrink=*/true);
-      t = sr.best.schedule;
-      v = objectiveValue(opts.objective, sr.best.cost.cost);
-      if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, regf, v,
-                                      kFinalRegfBudget, sr.evaluations))
-        continue;
-      cur = sr.score(t, arch, true);
-      descend(
-          sr, t,
-          {Param::PeSplit, Param::RegfTile, Param::NodeSplit, Param::GbufTile},
-          arch, true, cur, /*shrink=*/true);
+      if (improveIn(t, gbuf, gbufBudget))
+        improveIn(sr.best.schedule, regf, kFinalRegfBudget);
     }
   }
 
