@@ -1587,9 +1587,13 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   // in the order of the bound without halos, the order they were tuned on
   // (with halos some find better schedules, others worse: AlexNet conv4 on
   // 2x2 nodes 5% worse).
-  ex.halos = false;
-  ex.strong = false;
-  ex.tie = 0;
+  if (hood.fullBounds) {
+    ex.tightenBusFloor();
+  } else {
+    ex.halos = false;
+    ex.strong = false;
+    ex.tie = 0;
+  }
   if (hood.keepRegfOrder)
     ex.onlyRegfOrder = int(orderIndex(s.regfOrder));
   if (hood.keepGbufOrder)

@@ -163,6 +163,9 @@ constexpr int kGbufRegfRounds = 3;
 /// kSmallChipNodes nodes, whose many node splits the larger budget spends
 /// without much gain.
 constexpr int64_t kLargeChipFinalGbufBudget = 300;
+/// The budget of the final solve of the whole space of a layer of at most
+/// three live dims on a chip of at most kSmallChipNodes nodes.
+constexpr int64_t kSmallSpaceBudget = 10000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -471,15 +474,25 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       s.gbufTile[d] = std::min(shape.extent(Dim(d)), s.regfTile[d] * s.peSplit[d]);
     normalise(shape, s);
     // Several starts for the node split: none, or all of a region's nodes
-    // (as far as the extent allows) on one dim; the descent refines each.
-    llvm::SmallVector<LayerSchedule, 8> starts{s};
+    // (as far as the extent allows) on one dim, or the most nodes that
+    // divide the dim exactly (15 of 16 nodes for 1500 channels); the
+    // descent refines each.
+    llvm::SmallVector<LayerSchedule, 16> starts{s};
     for (D d : sr.dims) {
       int i = int(d);
-      int64_t n = std::min(ctx.region.numNodes(),
-                           ceilDiv(shape.extent(d), s.gbufTile[i]));
+      int64_t m = ceilDiv(shape.extent(d), s.gbufTile[i]);
+      int64_t n = std::min(ctx.region.numNodes(), m);
+      int64_t exact = n;
+      while (exact > 1 && m % exact != 0)
+        --exact;
       if (n > 1) {
         LayerSchedule t = s;
         t.nodeSplit[i] = n;
+        starts.push_back(t);
+      }
+      if (exact > 1 && exact != n) {
+        LayerSchedule t = s;
+        t.nodeSplit[i] = exact;
         starts.push_back(t);
       }
     }
@@ -741,6 +754,19 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       if (!improveIn(sr.best.schedule, gbuf, gbufBudget))
         break;
       improveIn(sr.best.schedule, regf, kFinalRegfBudget);
+    }
+    // A layer of at most three live dims (a fully connected layer) on a
+    // chip of a few nodes has a small space: the whole of it, searched with
+    // a budget that usually completes it. One-factor moves cannot trade a
+    // PE spread for a GBUF tile and a node split at once (MLP-L fc2 at
+    // batch 64 on 4x4 nodes: PEs N 8 x K 8 under 15 nodes over C).
+    if (live.size() <= 3 && arch.numNodes() <= kSmallChipNodes &&
+        opts.effort == Effort::Full) {
+      search::Neighbourhood whole;
+      whole.free = all;
+      whole.keepNodeSplit = whole.keepRegfOrder = whole.keepGbufOrder = false;
+      whole.fullBounds = true;
+      improveIn(sr.best.schedule, whole, kSmallSpaceBudget);
     }
     // Last, the GBUF level solved exactly under each REGF level of the
     // REGF phase (step 2), which the greedy GBUF descent of step 3 may have

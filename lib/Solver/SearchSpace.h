@@ -234,6 +234,10 @@ struct Neighbourhood {
   DimSet free;
   bool keepNodeSplit = true, keepGbufLevel = false, keepRegfLevel = false;
   bool keepRegfOrder = true, keepGbufOrder = true;
+  /// The exact solver's own bounds and child order (halos, the tightened
+  /// bus floor) instead of the cheaper ones the descent's small
+  /// neighbourhoods were tuned on.
+  bool fullBounds = false;
 };
 
 /// The best point of neighbourhood `hood` of `s` (its kept dims must be
