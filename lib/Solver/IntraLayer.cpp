@@ -760,7 +760,17 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // a budget that usually completes it. One-factor moves cannot trade a
     // PE spread for a GBUF tile and a node split at once (MLP-L fc2 at
     // batch 64 on 4x4 nodes: PEs N 8 x K 8 under 15 nodes over C).
-    if (live.size() <= 3 && arch.numNodes() <= kSmallChipNodes &&
+    // The same for a schedule that pads a dim: the neighbourhoods above
+    // keep their kept dims' factorisations exact, so none of them could
+    // start from it (AlexNet conv1's backward-weight layer at batch 64 on
+    // 4x4 nodes: 7 nodes over 55 rows and 4 PEs over 11 filter rows).
+    const LayerSchedule &b = sr.best.schedule;
+    bool padded = llvm::any_of(live, [&](D d) {
+      int i = int(d);
+      return b.gbufTile[i] % (b.regfTile[i] * b.peSplit[i]) != 0 ||
+             shape.extent(d) % (b.gbufTile[i] * b.nodeSplit[i]) != 0;
+    });
+    if ((live.size() <= 3 || padded) && arch.numNodes() <= kSmallChipNodes &&
         opts.effort == Effort::Full) {
       search::Neighbourhood whole;
       whole.free = all;
