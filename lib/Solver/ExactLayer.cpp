@@ -1614,12 +1614,9 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
         return false;
       continue;
     }
-    int64_t e = ex.sr.shape.extent(d);
-    DimChoice c{s.regfTile[i], s.peSplit[i], s.gbufTile[i], s.nodeSplit[i]};
-    // Only exact factorisations are points of the exact space.
-    if (c.gt % (c.rt * c.ps) || e % (c.gt * c.ns))
+    if (!factorsExactly(ex.sr.shape, s, d))
       return false;
-    ex.fix(k, c);
+    ex.fix(k, {s.regfTile[i], s.peSplit[i], s.gbufTile[i], s.nodeSplit[i]});
     ++depth;
   }
   ex.incumbent = value;

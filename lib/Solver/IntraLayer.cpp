@@ -164,7 +164,8 @@ constexpr int kGbufRegfRounds = 3;
 /// without much gain.
 constexpr int64_t kLargeChipFinalGbufBudget = 300;
 /// The budget of the final solve of the whole space of a layer of at most
-/// three live dims on a chip of at most kSmallChipNodes nodes.
+/// three live dims, or of a padded schedule, on a chip of at most
+/// kSmallChipNodes nodes.
 constexpr int64_t kSmallSpaceBudget = 10000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
@@ -764,12 +765,8 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // keep their kept dims' factorisations exact, so none of them could
     // start from it (AlexNet conv1's backward-weight layer at batch 64 on
     // 4x4 nodes: 7 nodes over 55 rows and 4 PEs over 11 filter rows).
-    const LayerSchedule &b = sr.best.schedule;
-    bool padded = llvm::any_of(live, [&](D d) {
-      int i = int(d);
-      return b.gbufTile[i] % (b.regfTile[i] * b.peSplit[i]) != 0 ||
-             shape.extent(d) % (b.gbufTile[i] * b.nodeSplit[i]) != 0;
-    });
+    bool padded = llvm::any_of(
+        live, [&](D d) { return !factorsExactly(shape, sr.best.schedule, d); });
     if ((live.size() <= 3 || padded) && arch.numNodes() <= kSmallChipNodes &&
         opts.effort == Effort::Full) {
       search::Neighbourhood whole;

@@ -48,6 +48,15 @@ llvm::SmallVector<D, 7> searchDims(LayerKind kind);
 /// follow from the others).
 void normalise(const LayerDesc &l, LayerSchedule &s);
 
+/// Whether `s` factors dim `d` of `l` exactly: its GBUF tile a multiple of
+/// the REGF tile times the PE split, the extent a multiple of the GBUF
+/// tile times the node split (no padding; the exact space has only these).
+inline bool factorsExactly(const LayerDesc &l, const LayerSchedule &s, D d) {
+  int i = int(d);
+  return s.gbufTile[i] % (s.regfTile[i] * s.peSplit[i]) == 0 &&
+         l.extent(d) % (s.gbufTile[i] * s.nodeSplit[i]) == 0;
+}
+
 /// The objective, with a tie-break that lets a descent move across the
 /// plateaus of max(): a layer's time is the largest of compute, DRAM and
 /// bus time, so a step that shortens one of the others would not count.
