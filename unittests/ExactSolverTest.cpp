@@ -531,8 +531,8 @@ TEST(ExactSolver, KaplaNearTheOptimumOnRandomHardware) {
 /// Solves `l` alone on `a` with the exact solver (which must prove its
 /// optimum) and with kapla, expects kapla's energy to be the optimum's and
 /// returns kapla's schedule.
-LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l) {
-  LayerContext ctx = LayerContext::wholeChip(a);
+LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l,
+                                      const LayerContext &ctx) {
   LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
   LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
   EXPECT_TRUE(x.complete);
@@ -540,6 +540,10 @@ LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l) {
   EXPECT_NEAR(k.cost.cost.energyPj(), x.cost.cost.energyPj(),
               1e-9 * x.cost.cost.energyPj());
   return k.schedule;
+}
+
+LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l) {
+  return expectKaplaAtTheOptimum(a, l, LayerContext::wholeChip(a));
 }
 
 TEST(ExactSolver, KaplaReachesTheOptimumOfAFullRegfLevel) {
@@ -553,6 +557,27 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfAFullRegfLevel) {
                               layer(LayerKind::Conv, 64, 48, 128, 27, 5, 1));
   EXPECT_EQ(k.peSplit[int(D::C)], 8);
   EXPECT_EQ(k.peSplit[int(D::K)], 32);
+}
+
+TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfLevel) {
+  // GoogLeNet inception_4e_3x3_reduce (528 to 160 channels, 14x14, 1x1) at
+  // batch 16 on multi-node-4x4, in a spatial segment of 4 batch groups
+  // that forwards its output on chip, with 7,840 GBUF words kept for the
+  // segment. The descents of the REGF phase end 1.060 times above the
+  // optimum (with the PEs over N 2 x C 3 x K 10); the REGF level of the
+  // roomy chip solved exactly (the PEs over N 4 x K 16, each holding 5
+  // output channels of 2x2 pixels) and the GBUF phase from it reach it.
+  const ArchDesc &a = *getPreset("multi-node-4x4");
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ctx.batchGroups = 4;
+  ctx.outputOnChip = true;
+  ctx.outputTo = ctx.region;
+  ctx.gbufReserved = 7840;
+  LayerSchedule k = expectKaplaAtTheOptimum(
+      a, layer(LayerKind::Conv, 16, 528, 160, 14, 1, 1), ctx);
+  EXPECT_EQ(k.regfTile[int(D::K)], 5);
+  EXPECT_EQ(k.peSplit[int(D::N)], 4);
+  EXPECT_EQ(k.peSplit[int(D::K)], 16);
 }
 
 /// `nodes` x `nodes` nodes of multi-node-16x16's 8x8 row-stationary node
@@ -620,7 +645,9 @@ TEST(ExactSolver, KaplaReachesTheOptimumUnderAnotherRegfOutcome) {
 TEST(ExactSolver, KaplaReachesTheOptimumOfAFullyConnectedLayerOnNodes) {
   // MLP-L fc2 (1500 to 1000 features) at batch 64 alone on multi-node-4x4.
   // Its optimum (proven in well under a second) spreads the input features
-  // over 15 of the 16 nodes (1500 = 15 x 100) and the PEs over N 8 x K 8;
+  // over 15 of the 16 nodes (1500 = 15 x 100), or at the same energy over
+  // all 16 with 94 features each (the last holds 90), and the PEs over
+  // N 8 x K 8;
   // the descent's other steps end 1.039 times above it, with the nodes
   // over C 4 x K 4 and the PEs over N 32 x K 2: no one-factor move trades
   // the PE spread, the GBUF tile and the node split at once. The whole
@@ -629,7 +656,7 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfAFullyConnectedLayerOnNodes) {
   LayerSchedule k =
       expectKaplaAtTheOptimum(*getPreset("multi-node-4x4"),
                               layer(LayerKind::FC, 64, 1500, 1000, 1, 1, 1));
-  EXPECT_EQ(k.nodeSplit[int(D::C)], 15);
+  EXPECT_GE(k.nodeSplit[int(D::C)], 15);
   EXPECT_EQ(k.peSplit[int(D::N)], 8);
   EXPECT_EQ(k.peSplit[int(D::K)], 8);
 }

@@ -167,6 +167,9 @@ constexpr int64_t kLargeChipFinalGbufBudget = 300;
 /// three live dims, or of a padded schedule, on a chip of at most
 /// kSmallChipNodes nodes.
 constexpr int64_t kSmallSpaceBudget = 10000;
+/// The budget of the exact solve of the REGF level on the roomy chip
+/// (step 2).
+constexpr int64_t kRoomyRegfBudget = 3000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -451,24 +454,57 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   // REGF outcomes taken through the GBUF phase (with their REGF order):
   // different REGF orders often lead to the same tiles and splits, taken
   // once (the polish tries every order again at the end).
-  llvm::SmallVector<LayerSchedule, 6> regfOutcomes;
-  for (const auto &ro : kOrders) {
-    LayerSchedule s = base;
-    s.regfOrder = ro;
-    Searcher local(roomy, layer, one, opts);
-    double cur = local.score(s, roomy, false);
-    if (std::isfinite(cur)) {
-      descend(local, s, {Param::PeSplit}, roomy, false, cur);
-      descend(local, s, {Param::RegfTile}, roomy, false, cur);
-    }
-    sr.evaluations += local.evaluations;
-    if (!std::isfinite(cur))
-      continue;
-    if (llvm::any_of(regfOutcomes, [&](const LayerSchedule &r) {
+  llvm::SmallVector<LayerSchedule, 7> regfOutcomes;
+  std::optional<LayerSchedule> exactRegf;
+  auto addOutcome = [&](const LayerSchedule &s) {
+    if (llvm::none_of(regfOutcomes, [&](const LayerSchedule &r) {
           return r.regfTile == s.regfTile && r.peSplit == s.peSplit;
         }))
-      continue;
-    regfOutcomes.push_back(s);
+      regfOutcomes.push_back(s);
+  };
+  {
+    LayerSchedule bestRoomy;
+    double bestRoomyValue = INFINITY;
+    for (const auto &ro : kOrders) {
+      LayerSchedule s = base;
+      s.regfOrder = ro;
+      Searcher local(roomy, layer, one, opts);
+      double cur = local.score(s, roomy, false);
+      if (std::isfinite(cur)) {
+        descend(local, s, {Param::PeSplit}, roomy, false, cur);
+        descend(local, s, {Param::RegfTile}, roomy, false, cur);
+      }
+      sr.evaluations += local.evaluations;
+      if (!std::isfinite(cur))
+        continue;
+      addOutcome(s);
+      if (cur < bestRoomyValue) {
+        bestRoomyValue = cur;
+        bestRoomy = s;
+      }
+    }
+    // One-factor moves reach a REGF level whose PE spread is near the
+    // template's; the best REGF level of the roomy chip, solved exactly
+    // by branch and bound from the best descent (every PE spread, REGF
+    // tile and REGF order at once), is one more outcome, taken at the end
+    // of the final solves (GoogLeNet inception_4e_3x3_reduce in its
+    // segment on 4x4 nodes: 5 output channels x 2x2 pixels per PE over
+    // N 4 x K 16, where the descents end at 2 channels x 7 rows over
+    // N 2 x C 3 x K 10).
+    if (std::isfinite(bestRoomyValue) && opts.effort == Effort::Full) {
+      search::Neighbourhood regfLevel;
+      for (D d : sr.dims)
+        regfLevel.free.insert(d);
+      regfLevel.keepGbufLevel = true;
+      regfLevel.keepRegfOrder = false;
+      if (search::exactNeighbourhood(roomy, layer, one, opts, bestRoomy,
+                                     regfLevel, bestRoomyValue,
+                                     kRoomyRegfBudget, sr.evaluations))
+        exactRegf = bestRoomy;
+    }
+  }
+  // The GBUF phase (step 3) from one REGF outcome.
+  auto gbufPhase = [&](LayerSchedule s) {
     // GBUF decisions on the real chip, from the smallest GBUF tile, for
     // every order of the GBUF loops.
     for (int d = 0; d < kNumDims; ++d)
@@ -521,7 +557,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                Param::GbufTile},
               arch, true, v, /*shrink=*/true);
     }
-  }
+  };
+  for (const LayerSchedule &s : regfOutcomes)
+    gbufPhase(s);
   // Multi-start: the descent moves one factor at a time, and leaving its
   // basin can need several to change at once (a different spread of the PE
   // array, say). Points sampled from the whole space (a fixed, per-layer
@@ -788,6 +826,25 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       t.peSplit = r.peSplit;
       t.regfOrder = r.regfOrder;
       if (improveIn(t, gbuf, gbufBudget))
+        improveIn(sr.best.schedule, regf, kFinalRegfBudget);
+    }
+    // Then the REGF level of the roomy chip solved exactly (step 2), when
+    // no descent reached it: the GBUF phase from it, the GBUF level solved
+    // exactly under it, and the REGF level under the best GBUF level so
+    // found. Last, so that it can only improve on every other step (taken
+    // earlier, its outcomes lead the neighbourhoods elsewhere, sometimes to
+    // worse schedules: AlexNet conv1 on 2x2 nodes 3% worse).
+    if (exactRegf && llvm::none_of(regfOutcomes, [&](const LayerSchedule &r) {
+          return r.regfTile == exactRegf->regfTile &&
+                 r.peSplit == exactRegf->peSplit;
+        })) {
+      const double before = sr.bestValue;
+      gbufPhase(*exactRegf);
+      LayerSchedule t = sr.best.schedule;
+      t.regfTile = exactRegf->regfTile;
+      t.peSplit = exactRegf->peSplit;
+      t.regfOrder = exactRegf->regfOrder;
+      if (improveIn(t, gbuf, gbufBudget) || sr.bestValue < before)
         improveIn(sr.best.schedule, regf, kFinalRegfBudget);
     }
   }
