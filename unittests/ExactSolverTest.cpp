@@ -567,7 +567,7 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfLevel) {
   // optimum (with the PEs over N 2 x C 3 x K 10); the REGF level of the
   // roomy chip solved exactly (the PEs over N 4 x K 16, each holding 5
   // output channels of 2x2 pixels) and the GBUF phase from it reach it.
-  const ArchDesc &a = *getPreset("multi-node-4x4");
+  ArchDesc a = *getPreset("multi-node-4x4");
   LayerContext ctx = LayerContext::wholeChip(a);
   ctx.batchGroups = 4;
   ctx.outputOnChip = true;
