@@ -1582,7 +1582,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   local.budget = budget;
   local.deadline.reset();
   ExactSearch ex(arch, layer, ctx, local, &hood.free);
-  ex.boundBudget = 20 * budget;
+  ex.boundBudget = hood.boundBudget ? hood.boundBudget : 20 * budget;
   // The budgeted walks of the descent's neighbourhoods take their children
   // in the order of the bound without halos, the order they were tuned on
   // (with halos some find better schedules, others worse: AlexNet conv4 on
@@ -1608,7 +1608,8 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
                (hood.keepGbufLevel &&
                 (c.gt != s.gbufTile[i] || c.ns != s.nodeSplit[i])) ||
                (hood.keepRegfLevel &&
-                (c.rt != s.regfTile[i] || c.ps != s.peSplit[i]));
+                (c.rt != s.regfTile[i] || c.ps != s.peSplit[i])) ||
+               (hood.keepRegfTile && c.rt != s.regfTile[i]);
       });
       if (ex.space.choices[k].empty())
         return false;

@@ -170,6 +170,14 @@ constexpr int64_t kSmallSpaceBudget = 10000;
 /// The budget of the exact solve of the REGF level on the roomy chip
 /// (step 2).
 constexpr int64_t kRoomyRegfBudget = 3000;
+/// The budget of the exact solve, at the end (step 9), of everything but
+/// the REGF tiles and REGF order of the roomy chip's exact REGF level.
+constexpr int64_t kRoomyRegfTileBudget = 10000;
+/// Its bounds of children at most: most of its time goes to them (a layer
+/// whose search ends without a better schedule spends them all).
+constexpr int64_t kRoomyRegfTileBounds = 80000;
+/// Chips of at most this many nodes get that solve.
+constexpr int64_t kTinyChipNodes = 4;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -456,10 +464,13 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
   // once (the polish tries every order again at the end).
   llvm::SmallVector<LayerSchedule, 7> regfOutcomes;
   std::optional<LayerSchedule> exactRegf;
+  auto isNewRegfLevel = [&](const LayerSchedule &s) {
+    return llvm::none_of(regfOutcomes, [&](const LayerSchedule &r) {
+      return r.regfTile == s.regfTile && r.peSplit == s.peSplit;
+    });
+  };
   auto addOutcome = [&](const LayerSchedule &s) {
-    if (llvm::none_of(regfOutcomes, [&](const LayerSchedule &r) {
-          return r.regfTile == s.regfTile && r.peSplit == s.peSplit;
-        }))
+    if (isNewRegfLevel(s))
       regfOutcomes.push_back(s);
   };
   {
@@ -834,10 +845,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // found. Last, so that it can only improve on every other step (taken
     // earlier, its outcomes lead the neighbourhoods elsewhere, sometimes to
     // worse schedules: AlexNet conv1 on 2x2 nodes 3% worse).
-    if (exactRegf && llvm::none_of(regfOutcomes, [&](const LayerSchedule &r) {
-          return r.regfTile == exactRegf->regfTile &&
-                 r.peSplit == exactRegf->peSplit;
-        })) {
+    if (exactRegf && isNewRegfLevel(*exactRegf)) {
       const double before = sr.bestValue;
       gbufPhase(*exactRegf);
       LayerSchedule t = sr.best.schedule;
@@ -846,6 +854,22 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       t.regfOrder = exactRegf->regfOrder;
       if (improveIn(t, gbuf, gbufBudget) || sr.bestValue < before)
         improveIn(sr.best.schedule, regf, kFinalRegfBudget);
+      // Its REGF tiles are often the optimum's while its PE spread, chosen
+      // without GBUF traffic, is not: on chips of a few nodes, everything
+      // but the REGF tiles and the REGF order solved at once, with the
+      // exact solver's own bounds (a 1x1 backward-data layer of MobileNet
+      // on 2x2 nodes at batch 64: the PEs over C 8 x Wo 7 instead of
+      // N 8 x C 8, under GBUF tiles of 4 samples x 32 output channels and
+      // 4 nodes over C; 1.063 to the optimum). On more nodes the search
+      // takes much longer for little.
+      search::Neighbourhood spread;
+      spread.free = all;
+      spread.keepNodeSplit = spread.keepGbufOrder = false;
+      spread.keepRegfTile = true;
+      spread.fullBounds = true;
+      spread.boundBudget = kRoomyRegfTileBounds;
+      if (arch.numNodes() <= kTinyChipNodes)
+        improveIn(t, spread, kRoomyRegfTileBudget);
     }
   }
 

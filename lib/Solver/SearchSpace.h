@@ -237,22 +237,27 @@ distinctOrders(const std::array<bool, 3> &looping);
 
 /// A large neighbourhood of a schedule: the dims in `free` may take any
 /// choice of the exact space except what the flags keep (their node split;
-/// their GBUF tile and node split; their REGF tile and PE split), the other
-/// dims keep theirs; the flags also keep the loop order of either level.
+/// their GBUF tile and node split; their REGF tile and PE split; their REGF
+/// tile alone), the other dims keep theirs; the flags also keep the loop
+/// order of either level.
 struct Neighbourhood {
   DimSet free;
   bool keepNodeSplit = true, keepGbufLevel = false, keepRegfLevel = false;
+  bool keepRegfTile = false;
   bool keepRegfOrder = true, keepGbufOrder = true;
   /// The exact solver's own bounds and child order (halos, the tightened
   /// bus floor) instead of the cheaper ones the descent's small
   /// neighbourhoods were tuned on.
   bool fullBounds = false;
+  /// The most bounds of children the search may take (0: 20 times its
+  /// budget of nodes and evaluations).
+  int64_t boundBudget = 0;
 };
 
 /// The best point of neighbourhood `hood` of `s` (its kept dims must be
 /// exact factorisations) that beats `value` on the objective, searched by
 /// the exact solver's branch and bound within `budget` nodes plus
-/// evaluations and 20 times as many bounds of children (0: no limit). On
+/// evaluations and hood.boundBudget bounds of children (0: no limit). On
 /// success `s` and `value` become that point and its value.
 bool exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
                         const LayerContext &ctx, const SolveOptions &opts,
