@@ -657,6 +657,34 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfTiles) {
   EXPECT_EQ(k.peSplit[int(D::K)], 8);
 }
 
+TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfItsRegfLevel) {
+  // AlexNet conv2's backward-data layer (48 and 128 channels, 27x27, 5x5)
+  // at batch 16 alone on 2x2 nodes of the 8x8 row-stationary array. Its
+  // optimum, 5.90179e9 pJ, proven by the exact solver in about 3 s
+  // (`kapla-bench-exact --show benchmarks/arch/2x2-nodes-8x8.json
+  // conv.bwd_data 16 48 128 27 27 5 5 1`), holds 9 output columns of one
+  // filter column per PE and spreads 9 output rows x the 5 filter rows
+  // over the PEs, 4 nodes over C; the descent's other steps end in the
+  // mirror image (9 rows of one filter row per PE, the PEs over
+  // N 2 x C 2 x Wo 3 x S 5), 1.075 times above it. The REGF tiles
+  // mirrored and everything else solved under them reach it.
+  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  LayerDesc l =
+      layer(LayerKind::Conv, 16, 48, 128, 27, 5, 1, LayerPass::BackwardData);
+  LayerSolution k =
+      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
+  ASSERT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), 5.90179e9, 1e-5 * 5.90179e9);
+  const LayerSchedule &s = k.schedule;
+  EXPECT_EQ(s.regfTile[int(D::Wo)], 9);
+  EXPECT_EQ(s.regfTile[int(D::S)], 5);
+  EXPECT_EQ(s.regfTile[int(D::Ho)], 1);
+  EXPECT_EQ(s.peSplit[int(D::Ho)], 9);
+  EXPECT_EQ(s.peSplit[int(D::R)], 5);
+  EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
+}
+
 TEST(ExactSolver, KaplaReachesTheOptimumUnderAnotherRegfOutcome) {
   // GoogLeNet inception_5a_3x3 (160 to 320 channels, 7x7, 3x3) at batch 64
   // alone on one 8x8 row-stationary node. The descent's steps up to the

@@ -839,6 +839,13 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       if (improveIn(t, gbuf, gbufBudget))
         improveIn(sr.best.schedule, regf, kFinalRegfBudget);
     }
+    // Everything but the REGF tiles and the REGF order (the moves below).
+    search::Neighbourhood spread;
+    spread.free = all;
+    spread.keepNodeSplit = spread.keepGbufOrder = false;
+    spread.keepRegfTile = true;
+    spread.fullBounds = true;
+    spread.boundBudget = kRoomyRegfTileBounds;
     // Then the REGF level of the roomy chip solved exactly (step 2), when
     // no descent reached it: the GBUF phase from it, the GBUF level solved
     // exactly under it, and the REGF level under the best GBUF level so
@@ -862,14 +869,32 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       // N 8 x C 8, under GBUF tiles of 4 samples x 32 output channels and
       // 4 nodes over C; 1.063 to the optimum). On more nodes the search
       // takes much longer for little.
-      search::Neighbourhood spread;
-      spread.free = all;
-      spread.keepNodeSplit = spread.keepGbufOrder = false;
-      spread.keepRegfTile = true;
-      spread.fullBounds = true;
-      spread.boundBudget = kRoomyRegfTileBounds;
       if (arch.numNodes() <= kTinyChipNodes)
         improveIn(t, spread, kRoomyRegfTileBudget);
+    }
+    // Last, on chips of a few nodes, a layer whose rows and columns are
+    // alike (as many output rows as columns, a square filter, the same
+    // stride and dilation): the best schedule's REGF tiles mirrored (rows
+    // for columns, filter rows for filter columns) and everything else
+    // solved under them, the REGF order too. The PE templates are not
+    // symmetric (row-stationary puts filter rows on PE rows), and the
+    // descent may end in the mirror image of the optimum's basin (AlexNet
+    // conv2's backward-data layer at batch 16 alone on 2x2 nodes: 9 output
+    // rows of one filter row per PE, the PEs over N 2 x C 2 x Wo 3 x S 5,
+    // where the optimum holds 9 columns of one filter column per PE over
+    // Ho 9 x R 5 PEs; 1.075 to the optimum).
+    const bool square = shape.ho == shape.wo && shape.r == shape.s &&
+                        shape.sy == shape.sx && shape.dy == shape.dx;
+    if (square && arch.numNodes() <= kTinyChipNodes &&
+        opts.effort == Effort::Full) {
+      LayerSchedule t = sr.best.schedule;
+      std::swap(t.regfTile[int(D::Ho)], t.regfTile[int(D::Wo)]);
+      std::swap(t.regfTile[int(D::R)], t.regfTile[int(D::S)]);
+      if (t.regfTile != sr.best.schedule.regfTile) {
+        search::Neighbourhood mirror = spread;
+        mirror.keepRegfOrder = false;
+        improveIn(t, mirror, kRoomyRegfTileBudget);
+      }
     }
   }
 
