@@ -170,13 +170,14 @@ constexpr int64_t kSmallSpaceBudget = 10000;
 /// The budget of the exact solve of the REGF level on the roomy chip
 /// (step 2).
 constexpr int64_t kRoomyRegfBudget = 3000;
-/// The budget of the exact solve, at the end (step 9), of everything but
-/// the REGF tiles and REGF order of the roomy chip's exact REGF level.
+/// The budget of the exact solves, at the end (step 9), of everything but
+/// given REGF tiles: those of the roomy chip's exact REGF level (and its
+/// REGF order), and the best schedule's mirrored.
 constexpr int64_t kRoomyRegfTileBudget = 10000;
-/// Its bounds of children at most: most of its time goes to them (a layer
-/// whose search ends without a better schedule spends them all).
+/// Their bounds of children at most: most of their time goes to them (a
+/// search that ends without a better schedule spends them all).
 constexpr int64_t kRoomyRegfTileBounds = 80000;
-/// Chips of at most this many nodes get that solve.
+/// Chips of at most this many nodes get those solves.
 constexpr int64_t kTinyChipNodes = 4;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
