@@ -257,8 +257,9 @@ struct Neighbourhood {
 /// The best point of neighbourhood `hood` of `s` (its kept dims must be
 /// exact factorisations) that beats `value` on the objective, searched by
 /// the exact solver's branch and bound within `budget` nodes plus
-/// evaluations and hood.boundBudget bounds of children (0: no limit). On
-/// success `s` and `value` become that point and its value.
+/// evaluations (0: no limit) and hood.boundBudget bounds of children (by
+/// default 20 times `budget`; a limit of 0 is none). On success `s` and
+/// `value` become that point and its value.
 bool exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
                         const LayerContext &ctx, const SolveOptions &opts,
                         LayerSchedule &s, const Neighbourhood &hood,
