@@ -179,6 +179,12 @@ constexpr int64_t kRoomyRegfTileBudget = 10000;
 constexpr int64_t kRoomyRegfTileBounds = 80000;
 /// Chips of at most this many nodes get those solves.
 constexpr int64_t kTinyChipNodes = 4;
+/// The budget of the very last solve on a chip of one node, for a layer
+/// that keeps its input or output on chip: the whole space with the exact
+/// solver's own bounds, and its bounds of children at most (AlexNet conv3
+/// at batch 64 with its input on chip needs 80,000).
+constexpr int64_t kOneNodeWholeBudget = 5000;
+constexpr int64_t kOneNodeWholeBounds = 100000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -896,6 +902,24 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         mirror.keepRegfOrder = false;
         improveIn(t, mirror, kRoomyRegfTileBudget);
       }
+    }
+    // Very last, on a chip of one node, a layer of a segment that keeps its
+    // input or output on chip: the whole space from the best schedule, with
+    // the exact solver's own bounds and a budget. There the optimum can use
+    // few PEs under a GBUF tile unlike any the descent reaches, every level
+    // changed at once (AlexNet conv3 at batch 64 with its input on chip: 2
+    // output channels x the 3x3 filter per PE over C 4 x K 3 PEs, 12 of
+    // 64, where kapla held 13 output rows per PE over K 8; 1.058 to the
+    // optimum). Alone on the chip the descent finds these layers' optimum,
+    // and the search costs about twice a layer's descent.
+    if (arch.numNodes() == 1 && (ctx.inputOnChip || ctx.outputOnChip) &&
+        opts.effort == Effort::Full) {
+      search::Neighbourhood whole;
+      whole.free = all;
+      whole.keepRegfOrder = whole.keepGbufOrder = false;
+      whole.fullBounds = true;
+      whole.boundBudget = kOneNodeWholeBounds;
+      improveIn(sr.best.schedule, whole, kOneNodeWholeBudget);
     }
   }
 
