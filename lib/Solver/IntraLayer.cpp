@@ -179,6 +179,9 @@ constexpr int64_t kRoomyRegfTileBudget = 10000;
 constexpr int64_t kRoomyRegfTileBounds = 80000;
 /// Chips of at most this many nodes get those solves.
 constexpr int64_t kTinyChipNodes = 4;
+/// The bounds of children at most of the PE-level solves under the
+/// mirrored REGF levels of the REGF phase's outcomes (step 9).
+constexpr int64_t kMirroredOutcomeBounds = 1000;
 /// The budget of the very last solve on a chip of one node, for a layer
 /// that keeps its input or output on chip: the whole space with the exact
 /// solver's own bounds, and its bounds of children at most (AlexNet conv3
@@ -823,14 +826,13 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // 4x4 nodes: 7 nodes over 55 rows and 4 PEs over 11 filter rows).
     bool padded = llvm::any_of(
         live, [&](D d) { return !factorsExactly(shape, sr.best.schedule, d); });
+    search::Neighbourhood whole;
+    whole.free = all;
+    whole.keepNodeSplit = whole.keepRegfOrder = whole.keepGbufOrder = false;
+    whole.fullBounds = true;
     if ((live.size() <= 3 || padded) && arch.numNodes() <= kSmallChipNodes &&
-        opts.effort == Effort::Full) {
-      search::Neighbourhood whole;
-      whole.free = all;
-      whole.keepNodeSplit = whole.keepRegfOrder = whole.keepGbufOrder = false;
-      whole.fullBounds = true;
+        opts.effort == Effort::Full)
       improveIn(sr.best.schedule, whole, kSmallSpaceBudget);
-    }
     // Last, the GBUF level solved exactly under each REGF level of the
     // REGF phase (step 2), which the greedy GBUF descent of step 3 may have
     // left far from its best, then the REGF level under the GBUF level
@@ -894,13 +896,44 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                         shape.sy == shape.sx && shape.dy == shape.dx;
     if (square && arch.numNodes() <= kTinyChipNodes &&
         opts.effort == Effort::Full) {
+      auto mirrored = [](std::array<int64_t, kNumDims> tile) {
+        std::swap(tile[int(D::Ho)], tile[int(D::Wo)]);
+        std::swap(tile[int(D::R)], tile[int(D::S)]);
+        return tile;
+      };
+      // The best schedule's REGF tiles mirrored, everything else solved
+      // under them.
       LayerSchedule t = sr.best.schedule;
-      std::swap(t.regfTile[int(D::Ho)], t.regfTile[int(D::Wo)]);
-      std::swap(t.regfTile[int(D::R)], t.regfTile[int(D::S)]);
-      if (t.regfTile != sr.best.schedule.regfTile) {
-        search::Neighbourhood mirror = spread;
-        mirror.keepRegfOrder = false;
+      t.regfTile = mirrored(t.regfTile);
+      search::Neighbourhood mirror = spread;
+      mirror.keepRegfOrder = false;
+      if (t.regfTile != sr.best.schedule.regfTile)
         improveIn(t, mirror, kRoomyRegfTileBudget);
+      // Then each REGF level of the REGF phase (step 2) that is not its own
+      // mirror image, mirrored (its REGF tiles and PE spread), its PE spread
+      // and REGF order solved under it and the best GBUF level (AlexNet
+      // conv4's backward-data layer at batch 16 alone on a 32x32 systolic
+      // node: the descent ends with 2 input x 3 output channels x 3 filter
+      // columns per PE over C 16 x K 64, 1.109 to the optimum, which holds
+      // 13 output columns of the 3 filter columns per PE over
+      // C 24 x Ho 13 x R 3 PEs; step 2 reaches the mirror image of those
+      // tiles, 13 rows of the 3 filter rows per PE).
+      search::Neighbourhood peLevel = mirror;
+      peLevel.keepGbufLevel = true;
+      peLevel.keepNodeSplit = peLevel.keepGbufOrder = true;
+      peLevel.boundBudget = kMirroredOutcomeBounds;
+      llvm::SmallVector<std::array<int64_t, kNumDims>, 8> tried{
+          sr.best.schedule.regfTile, t.regfTile};
+      for (const LayerSchedule &r : regfOutcomes) {
+        std::array<int64_t, kNumDims> tile = mirrored(r.regfTile);
+        if (tile == r.regfTile || llvm::is_contained(tried, tile))
+          continue;
+        tried.push_back(tile);
+        LayerSchedule u = sr.best.schedule;
+        u.regfTile = tile;
+        u.peSplit = mirrored(r.peSplit);
+        normalise(shape, u);
+        improveIn(u, peLevel, kRoomyRegfTileBudget);
       }
     }
     // Very last, on a chip of one node, a layer of a segment that keeps its
@@ -914,12 +947,9 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // and the search costs about twice a layer's descent.
     if (arch.numNodes() == 1 && (ctx.inputOnChip || ctx.outputOnChip) &&
         opts.effort == Effort::Full) {
-      search::Neighbourhood whole;
-      whole.free = all;
-      whole.keepRegfOrder = whole.keepGbufOrder = false;
-      whole.fullBounds = true;
-      whole.boundBudget = kOneNodeWholeBounds;
-      improveIn(sr.best.schedule, whole, kOneNodeWholeBudget);
+      search::Neighbourhood bounded = whole;
+      bounded.boundBudget = kOneNodeWholeBounds;
+      improveIn(sr.best.schedule, bounded, kOneNodeWholeBudget);
     }
   }
 
