@@ -188,6 +188,13 @@ constexpr int64_t kMirroredOutcomeBounds = 1000;
 /// at batch 64 with its input on chip needs 80,000).
 constexpr int64_t kOneNodeWholeBudget = 5000;
 constexpr int64_t kOneNodeWholeBounds = 100000;
+/// On a chip of one node, a layer whose live dims' extents have at most
+/// this many divisors multiplied together gets the same search, with at
+/// most this many bounds of children (GoogLeNet
+/// inception_5a_3x3_reduce's backward-data layer, 3,360 of them, needs
+/// 20,000 to 40,000).
+constexpr double kSmallSpaceFactorings = 4000;
+constexpr int64_t kSmallSpaceWholeBounds = 40000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
@@ -830,8 +837,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     whole.free = all;
     whole.keepNodeSplit = whole.keepRegfOrder = whole.keepGbufOrder = false;
     whole.fullBounds = true;
-    if ((live.size() <= 3 || padded) && arch.numNodes() <= kSmallChipNodes &&
-        opts.effort == Effort::Full)
+    const bool searchedWhole = (live.size() <= 3 || padded) &&
+                               arch.numNodes() <= kSmallChipNodes &&
+                               opts.effort == Effort::Full;
+    if (searchedWhole)
       improveIn(sr.best.schedule, whole, kSmallSpaceBudget);
     // Last, the GBUF level solved exactly under each REGF level of the
     // REGF phase (step 2), which the greedy GBUF descent of step 3 may have
@@ -950,6 +959,23 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       search::Neighbourhood bounded = whole;
       bounded.boundBudget = kOneNodeWholeBounds;
       improveIn(sr.best.schedule, bounded, kOneNodeWholeBudget);
+    } else if (arch.numNodes() == 1 && !searchedWhole &&
+               opts.effort == Effort::Full) {
+      // Also for a layer of a small space (a few factors per dim: the 1x1
+      // convolutions of 7x7 pixels at the end of GoogLeNet and ResNet-50),
+      // where the search is cheap and the optimum can change the GBUF tile
+      // and the PE spread at once (GoogLeNet inception_5a_3x3_reduce's
+      // backward-data layer: N 2 x C 2 x K 160 x all 7x7 pixels in the
+      // GBUF and the PEs over K 20, where kapla held one pixel of
+      // N 16 x C 64 x K 160 and the PEs over N 4 x C 16; 1.070).
+      double space = 1;
+      for (D d : live)
+        space *= double(search::divisors(shape.extent(d)).size());
+      if (space <= kSmallSpaceFactorings) {
+        search::Neighbourhood bounded = whole;
+        bounded.boundBudget = kSmallSpaceWholeBounds;
+        improveIn(sr.best.schedule, bounded, kOneNodeWholeBudget);
+      }
     }
   }
 
