@@ -977,6 +977,37 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         improveIn(sr.best.schedule, bounded, kOneNodeWholeBudget);
       }
     }
+    // Last, on chips of at most 16 nodes: under each REGF level of the REGF
+    // phase (step 2), the best GBUF level, whether or not it beats the best
+    // schedule, then the REGF level solved under that GBUF level and the two
+    // levels in turn while they improve. The REGF phase chooses its levels
+    // without the real GBUF; the optimum's REGF level can be none of them
+    // and yet lie next to the GBUF level one of them leads to (GoogLeNet
+    // inception_5b_1x1's backward-data layer at batch 16 on 4x4 nodes:
+    // K 3 x Wo 7 per PE over N 2 x K 32 PEs on all 16
+    // nodes, N 2 x C 2 x K 4; kapla held N 4 x C 4 per PE over 56 PEs of
+    // 14 nodes, 1.066 to the optimum).
+    if (arch.numNodes() <= kSmallChipNodes && opts.effort == Effort::Full) {
+      for (const LayerSchedule &r : regfOutcomes) {
+        LayerSchedule t = sr.best.schedule;
+        if (t.regfTile == r.regfTile && t.peSplit == r.peSplit &&
+            t.regfOrder == r.regfOrder)
+          continue;
+        t.regfTile = r.regfTile;
+        t.peSplit = r.peSplit;
+        t.regfOrder = r.regfOrder;
+        double v = INFINITY;
+        if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, gbuf, v,
+                                        gbufBudget, sr.evaluations) ||
+            !improveIn(t, regf, kFinalRegfBudget))
+          continue;
+        for (int round = 0; round < kGbufRegfRounds; ++round) {
+          if (!improveIn(sr.best.schedule, gbuf, gbufBudget))
+            break;
+          improveIn(sr.best.schedule, regf, kFinalRegfBudget);
+        }
+      }
+    }
   }
 
   if (!sr.best.found) {
