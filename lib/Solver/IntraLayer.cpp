@@ -182,7 +182,7 @@ constexpr int64_t kTinyChipNodes = 4;
 /// The bounds of children at most of the PE-level solves under the
 /// mirrored REGF levels of the REGF phase's outcomes (step 9).
 constexpr int64_t kMirroredOutcomeBounds = 1000;
-/// The budget of the very last solve on a chip of one node, for a layer
+/// The budget of the whole-space solve on a chip of one node, for a layer
 /// that keeps its input or output on chip: the whole space with the exact
 /// solver's own bounds, and its bounds of children at most (AlexNet conv3
 /// at batch 64 with its input on chip needs 80,000).
@@ -945,7 +945,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         improveIn(u, peLevel, kRoomyRegfTileBudget);
       }
     }
-    // Very last, on a chip of one node, a layer of a segment that keeps its
+    // Then, on a chip of one node, a layer of a segment that keeps its
     // input or output on chip: the whole space from the best schedule, with
     // the exact solver's own bounds and a budget. There the optimum can use
     // few PEs under a GBUF tile unlike any the descent reaches, every level
