@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -817,11 +818,27 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     const int64_t gbufBudget = arch.numNodes() <= kSmallChipNodes
                                    ? kFinalRegfBudget
                                    : kLargeChipFinalGbufBudget;
-    for (int round = 0; round < kGbufRegfRounds; ++round) {
-      if (!improveIn(sr.best.schedule, gbuf, gbufBudget))
-        break;
-      improveIn(sr.best.schedule, regf, kFinalRegfBudget);
-    }
+    auto alternateLevels = [&] {
+      for (int round = 0; round < kGbufRegfRounds; ++round) {
+        if (!improveIn(sr.best.schedule, gbuf, gbufBudget))
+          break;
+        improveIn(sr.best.schedule, regf, kFinalRegfBudget);
+      }
+    };
+    alternateLevels();
+    // The best schedule with the REGF level (REGF tiles, PE spread, REGF
+    // order) of REGF outcome `r`; none when it already has it.
+    auto withRegfLevel =
+        [&](const LayerSchedule &r) -> std::optional<LayerSchedule> {
+      LayerSchedule t = sr.best.schedule;
+      if (t.regfTile == r.regfTile && t.peSplit == r.peSplit &&
+          t.regfOrder == r.regfOrder)
+        return std::nullopt;
+      t.regfTile = r.regfTile;
+      t.peSplit = r.peSplit;
+      t.regfOrder = r.regfOrder;
+      return t;
+    };
     // A layer of at most three live dims (a fully connected layer) on a
     // chip of a few nodes has a small space: the whole of it, searched with
     // a budget that usually completes it. One-factor moves cannot trade a
@@ -846,17 +863,10 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // REGF phase (step 2), which the greedy GBUF descent of step 3 may have
     // left far from its best, then the REGF level under the GBUF level
     // found.
-    for (const LayerSchedule &r : regfOutcomes) {
-      LayerSchedule t = sr.best.schedule;
-      if (t.regfTile == r.regfTile && t.peSplit == r.peSplit &&
-          t.regfOrder == r.regfOrder)
-        continue; // the best schedule's own REGF level
-      t.regfTile = r.regfTile;
-      t.peSplit = r.peSplit;
-      t.regfOrder = r.regfOrder;
-      if (improveIn(t, gbuf, gbufBudget))
-        improveIn(sr.best.schedule, regf, kFinalRegfBudget);
-    }
+    for (const LayerSchedule &r : regfOutcomes)
+      if (std::optional<LayerSchedule> t = withRegfLevel(r))
+        if (improveIn(*t, gbuf, gbufBudget))
+          improveIn(sr.best.schedule, regf, kFinalRegfBudget);
     // Everything but the REGF tiles and the REGF order (the moves below).
     search::Neighbourhood spread;
     spread.free = all;
@@ -989,23 +999,13 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // 14 nodes, 1.066 to the optimum).
     if (arch.numNodes() <= kSmallChipNodes && opts.effort == Effort::Full) {
       for (const LayerSchedule &r : regfOutcomes) {
-        LayerSchedule t = sr.best.schedule;
-        if (t.regfTile == r.regfTile && t.peSplit == r.peSplit &&
-            t.regfOrder == r.regfOrder)
-          continue;
-        t.regfTile = r.regfTile;
-        t.peSplit = r.peSplit;
-        t.regfOrder = r.regfOrder;
+        std::optional<LayerSchedule> t = withRegfLevel(r);
         double v = INFINITY;
-        if (!search::exactNeighbourhood(arch, layer, ctx, opts, t, gbuf, v,
-                                        gbufBudget, sr.evaluations) ||
-            !improveIn(t, regf, kFinalRegfBudget))
-          continue;
-        for (int round = 0; round < kGbufRegfRounds; ++round) {
-          if (!improveIn(sr.best.schedule, gbuf, gbufBudget))
-            break;
-          improveIn(sr.best.schedule, regf, kFinalRegfBudget);
-        }
+        if (t &&
+            search::exactNeighbourhood(arch, layer, ctx, opts, *t, gbuf, v,
+                                       gbufBudget, sr.evaluations) &&
+            improveIn(*t, regf, kFinalRegfBudget))
+          alternateLevels();
       }
     }
   }
