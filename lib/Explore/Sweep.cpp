@@ -14,6 +14,7 @@
 #include <array>
 #include <cmath>
 #include <set>
+#include <utility>
 
 namespace mlir::kapla {
 
@@ -455,8 +456,9 @@ void markPareto(std::vector<PointRow> &rows) {
   // In lexicographic order a row can be dominated only by rows before it,
   // and a dominated row only by one on the front (dominance is
   // transitive): each row is checked against the front so far.
-  llvm::stable_sort(
-      order, [&](size_t a, size_t b) { return key(rows[a]) < key(rows[b]); });
+  llvm::sort(order, [&](size_t a, size_t b) {
+    return std::make_pair(key(rows[a]), a) < std::make_pair(key(rows[b]), b);
+  });
   std::vector<std::array<double, 4>> front;
   for (size_t i : order) {
     std::array<double, 4> r = key(rows[i]);

@@ -1374,8 +1374,8 @@ public:
       if (worth(b))
         children.push_back({b, c});
     }
-    std::stable_sort(children.begin(), children.end(),
-                     [](const auto &a, const auto &b) { return a.first < b.first; });
+    // Best bound first, ties in the order of the choices.
+    std::sort(children.begin(), children.end());
     return children;
   }
 

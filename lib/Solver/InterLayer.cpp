@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cmath>
 #include <numeric>
+#include <tuple>
 
 namespace mlir::kapla {
 
@@ -32,8 +33,10 @@ std::vector<int64_t> proportionalSizes(int64_t width,
   int64_t given = 0;
   for (int64_t s : size)
     given += s;
-  std::stable_sort(rest.begin(), rest.end(),
-                   [](auto &a, auto &b) { return a.first > b.first; });
+  // Largest remainder first, ties by index.
+  std::sort(rest.begin(), rest.end(), [](auto &a, auto &b) {
+    return a.first > b.first || (a.first == b.first && a.second < b.second);
+  });
   for (int64_t k = 0; given < width; ++k, ++given)
     ++size[rest[k % n].second];
   return size;
@@ -229,10 +232,11 @@ bestChains(int n, const std::vector<SegmentPlan> &cands,
       for (int r = 0; r < int(before.size()); ++r)
         next.push_back({before[r].value + value[c], c, r});
     }
-    // Ties break on the candidate index: the result does not depend on
-    // anything but the inputs.
-    std::stable_sort(next.begin(), next.end(), [](const Chain &a, const Chain &b) {
-      return a.value < b.value;
+    // Ties break on the candidate index, then the predecessor's rank: the
+    // result does not depend on anything but the inputs.
+    std::sort(next.begin(), next.end(), [](const Chain &a, const Chain &b) {
+      return std::tie(a.value, a.segment, a.prevRank) <
+             std::tie(b.value, b.segment, b.prevRank);
     });
     if (int(next.size()) > k)
       next.resize(k);

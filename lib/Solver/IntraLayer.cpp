@@ -9,8 +9,10 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numeric>
 #include <optional>
 #include <random>
+#include <utility>
 #include <vector>
 
 namespace mlir::kapla {
@@ -199,6 +201,22 @@ constexpr int64_t kSmallSpaceWholeBounds = 40000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
+
+/// The indices of the (at most) `count` entries of `v` of smallest value
+/// (`first`), smallest first, equal values in the order of `v`.
+template <typename Entry>
+std::vector<size_t> smallestFirst(llvm::ArrayRef<Entry> v, size_t count) {
+  std::vector<size_t> order(v.size());
+  std::iota(order.begin(), order.end(), size_t(0));
+  count = std::min(count, order.size());
+  std::partial_sort(order.begin(), order.begin() + count, order.end(),
+                    [&](size_t a, size_t b) {
+                      return std::make_pair(v[a].first, a) <
+                             std::make_pair(v[b].first, b);
+                    });
+  order.resize(count);
+  return order;
+}
 
 enum class Param { PeSplit, RegfTile, NodeSplit, GbufTile };
 /// Rounds of one descent at most.
@@ -576,9 +594,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         descend(sr, g, {Param::GbufTile}, arch, true, v);
         grown.push_back({v, g});
       }
-    std::stable_sort(grown.begin(), grown.end(),
-                     [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (size_t k = 0; k < grown.size() && k < 12; ++k) {
+    for (size_t k : smallestFirst(llvm::ArrayRef(grown), 12)) {
       LayerSchedule g = grown[k].second;
       double v = grown[k].first;
       descend(sr, g,
@@ -655,9 +671,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       if (std::isfinite(v))
         sampled.push_back({v, t});
     }
-    std::stable_sort(sampled.begin(), sampled.end(),
-                     [](const auto &a, const auto &b) { return a.first < b.first; });
-    for (size_t k = 0; k < sampled.size() && k < kPolishedStarts; ++k) {
+    for (size_t k : smallestFirst(llvm::ArrayRef(sampled), kPolishedStarts)) {
       LayerSchedule t = sampled[k].second;
       double v = sampled[k].first;
       descend(sr, t,
