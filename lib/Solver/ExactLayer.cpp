@@ -74,6 +74,13 @@ struct DimState {
   std::array<double, 2> jG{1, 1}, jGP{1, 1}, jR{1, 1}, jRP{1, 1};
 };
 
+/// Per loop class, a cost of the GBUF capacity bound in whole loop counts:
+/// lin[c] * M_c + step[c] * (the loop count of class c, at least M_c /
+/// nodes[c]).
+struct StepCosts {
+  std::array<double, 3> lin{}, step{}, nodes{1, 1, 1};
+};
+
 /// One tensor's constants for the bound.
 struct TensorInfo {
   bool present = false;
@@ -1028,6 +1035,10 @@ public:
           if (variant == 1 && !twoWays)
             break;
           std::array<double, 3> p{};
+          // The same cost with the loop counts whole (GBUF only): per class
+          // lin * M_c + step * (its loop count, at least M_c / nodes).
+          StepCosts steps;
+          steps.nodes = nodesMax;
           double constant = 0;
           for (const TensorInfo &x : tensors) {
             if (!x.present)
@@ -1050,12 +1061,15 @@ public:
               // Shared over the nodes that split class c (at most nodesMax),
               // a word costs at least hop + (P - hop) / nodes (the bound in
               // boundFor per node of the group).
-              if (opts.bufferSharing && pays && !x.readWrite &&
-                  nodesMax[c] > 1 && x.perWordG > e.nocHop) {
+              const bool shared = opts.bufferSharing && pays && !x.readWrite &&
+                                  nodesMax[c] > 1 && x.perWordG > e.nocHop;
+              if (shared) {
                 twoWays = true;
                 if (variant == 0) {
                   a = x.words *
                       (e.nocHop + (x.perWordG - e.nocHop) / nodesMax[c]);
+                  steps.lin[c] += x.words * g * e.nocHop;
+                  steps.step[c] += x.words * g * (x.perWordG - e.nocHop);
                 } else {
                   a = x.words * e.nocHop;
                   constant += x.words * g * (x.perWordG - e.nocHop) * cntLo[c];
@@ -1067,9 +1081,12 @@ public:
                 constant += a * g;
               } else if (x.readWrite) {
                 p[c] += 2 * a * g / nodesMax[c];
+                steps.step[c] += 2 * a * g;
                 constant -= a;
               } else {
                 p[c] += a * g;
+                if (!(shared && variant == 0))
+                  steps.lin[c] += a * g;
               }
               continue;
             }
@@ -1087,10 +1104,11 @@ public:
               p[c] += g * (bus + gbuf / pesMax[c]);
             }
           }
-          patternBest =
-              std::max(patternBest,
-                       minimiseOverTiles(l, h, p, constant, cap, share, loops,
-                                         regf ? INFINITY : regionNodes));
+          patternBest = std::max(
+              patternBest,
+              minimiseOverTiles(l, h, p, constant, cap, share, loops,
+                                regf ? INFINITY : regionNodes,
+                                !regf && wholeCounts ? &steps : nullptr));
         }
         best = std::min(best, patternBest);
       }
@@ -1145,8 +1163,8 @@ public:
                            const std::array<double, 3> &p, double constant,
                            double cap,
                            const std::array<double, kNumTensors> &share,
-                           const std::array<bool, 3> &loops,
-                           double nodes) const {
+                           const std::array<bool, 3> &loops, double nodes,
+                           const StepCosts *steps = nullptr) const {
     llvm::SmallVector<int, 3> costly;
     std::array<double, 3> x{};
     for (int c = 0; c < 3; ++c) {
@@ -1203,6 +1221,8 @@ public:
         return INFINITY;
     if (costly.empty())
       return constant;
+    if (steps)
+      return constant + minimiseOverCounts(costly, l, h, pairNeed, *steps);
     if (costly.size() == 1) {
       int c = costly[0];
       return constant + p[c] * l[c];
@@ -1220,6 +1240,90 @@ public:
     double to = std::min(h[a], pairNeed / l[b]);
     double ma = std::clamp(std::sqrt(p[b] * pairNeed / p[a]), from, to);
     return constant + p[a] * ma + p[b] * pairNeed / ma;
+  }
+
+  /// The cost of the costly classes of minimiseOverTiles() with each class
+  /// c's M_c one of its tile counts (tileCountsOf()) and its loop count a
+  /// whole number, at least M_c over its most nodes: the smallest of the sum
+  /// of steps.lin[c] * M_c + steps.step[c] * ceil(M_c / steps.nodes[c]),
+  /// with M_c in [l_c, h_c] and, for two costly classes, M_a M_b at least
+  /// `pairNeed`. Every term grows with M_c, so each class takes its
+  /// smallest count that fits; with two, each count of the one with fewer
+  /// counts and the smallest of the other that meets the product.
+  double minimiseOverCounts(llvm::ArrayRef<int> costly,
+                            const std::array<double, 3> &l,
+                            const std::array<double, 3> &h, double pairNeed,
+                            const StepCosts &steps) const {
+    auto cost = [&](int c, double m) {
+      return steps.lin[c] * m +
+             steps.step[c] * std::ceil(m / steps.nodes[c] - 1e-9);
+    };
+    // The smallest count of class c at least m (within h_c), or infinity.
+    auto atLeast = [&](int c, double m) {
+      const std::vector<double> &counts = tileCountsOf(c);
+      auto it = std::lower_bound(counts.begin(), counts.end(), m * (1 - 1e-9));
+      return it == counts.end() || *it > h[c] * (1 + 1e-9) ? INFINITY : *it;
+    };
+    if (costly.size() != 2) {
+      double v = 0;
+      for (int c : costly) {
+        double m = atLeast(c, l[c]);
+        if (!std::isfinite(m))
+          return INFINITY;
+        v += cost(c, m);
+      }
+      return v;
+    }
+    int a = costly[0], b = costly[1];
+    if (tileCountsOf(a).size() > tileCountsOf(b).size())
+      std::swap(a, b);
+    const double leastB = atLeast(b, l[b]);
+    if (!std::isfinite(leastB))
+      return INFINITY;
+    double best = INFINITY;
+    for (double ma : tileCountsOf(a)) {
+      if (ma < l[a] * (1 - 1e-9))
+        continue;
+      if (ma > h[a] * (1 + 1e-9) || cost(a, ma) + cost(b, leastB) >= best)
+        break;
+      double mb = atLeast(b, std::max(l[b], pairNeed / ma));
+      if (std::isfinite(mb))
+        best = std::min(best, cost(a, ma) + cost(b, mb));
+    }
+    return best;
+  }
+
+  /// The values M_c can take at the GBUF with the dims chosen so far, in
+  /// ascending order: the products over class c's dims of extent / GBUF
+  /// tile (a divisor of the extent, or what a chosen dim fixes). Kept
+  /// until the choices of those dims change.
+  const std::vector<double> &tileCountsOf(int c) const {
+    TileCounts &tc = tileCounts[c];
+    std::array<int64_t, 3> key{};
+    for (size_t j = 0; j < classDimsOf[c].size(); ++j) {
+      const DimState &st = state[int(classDimsOf[c][j])];
+      key[j] = st.fixed ? st.ns * st.cntG : 0;
+    }
+    if (tc.valid && tc.key == key)
+      return tc.counts;
+    tc.valid = true;
+    tc.key = key;
+    tc.counts.assign(1, 1.0);
+    std::vector<double> next;
+    for (size_t j = 0; j < classDimsOf[c].size(); ++j) {
+      D d = classDimsOf[c][j];
+      llvm::ArrayRef<int64_t> values(key[j]);
+      if (!key[j])
+        values = extentDivisors[llvm::find(sr.dims, d) - sr.dims.begin()];
+      next.clear();
+      for (double m : tc.counts)
+        for (int64_t v : values)
+          next.push_back(m * double(v));
+      llvm::sort(next);
+      next.erase(std::unique(next.begin(), next.end()), next.end());
+      tc.counts.swap(next);
+    }
+    return tc.counts;
   }
 
   /// Runs the search; false when the deadline or the budget stopped it.
@@ -1278,6 +1382,16 @@ public:
   double rowsTouched = 1, colsTouched = 1;
   /// Whether the bound counts the input's halos (haloFactors(), haloOf()).
   bool halos = true;
+  /// Whether the GBUF capacity bound counts tiles and loops in whole
+  /// numbers (minimiseOverCounts()); else in reals.
+  bool wholeCounts = true;
+  /// tileCountsOf()'s answers per class, with the choices they hold for.
+  struct TileCounts {
+    bool valid = false;
+    std::array<int64_t, 3> key{};
+    std::vector<double> counts;
+  };
+  mutable std::array<TileCounts, 3> tileCounts;
   /// Per dim (index into sr.dims): the divisors of its extent, ascending,
   /// and fitting()'s answers by their limits, at most kMaxFitMemo each.
   std::vector<std::vector<int64_t>> extentDivisors;
@@ -1582,6 +1696,9 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   local.budget = budget;
   local.deadline.reset();
   ExactSearch ex(arch, layer, ctx, local, &hood.free);
+  // The descent's walks keep the capacity bound in reals, the bound they
+  // were tuned on.
+  ex.wholeCounts = false;
   ex.boundBudget = hood.boundBudget ? hood.boundBudget : 20 * budget;
   // The budgeted walks of the descent's neighbourhoods take their children
   // in the order of the bound without halos, the order they were tuned on
