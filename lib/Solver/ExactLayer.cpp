@@ -1281,9 +1281,11 @@ public:
     if (!std::isfinite(leastB))
       return INFINITY;
     double best = INFINITY;
-    for (double ma : tileCountsOf(a)) {
-      if (ma < l[a] * (1 - 1e-9))
-        continue;
+    const std::vector<double> &countsA = tileCountsOf(a);
+    for (auto it = std::lower_bound(countsA.begin(), countsA.end(),
+                                    l[a] * (1 - 1e-9));
+         it != countsA.end(); ++it) {
+      double ma = *it;
       if (ma > h[a] * (1 + 1e-9) || cost(a, ma) + cost(b, leastB) >= best)
         break;
       double mb = atLeast(b, std::max(l[b], pairNeed / ma));
