@@ -1258,16 +1258,16 @@ public:
       return steps.lin[c] * m +
              steps.step[c] * std::ceil(m / steps.nodes[c] - 1e-9);
     };
-    // The smallest count of class c at least m (within h_c), or infinity.
-    auto atLeast = [&](int c, double m) {
-      const std::vector<double> &counts = tileCountsOf(c);
+    // The smallest of class c's `counts` at least m (within h_c), or
+    // infinity.
+    auto atLeast = [&](int c, llvm::ArrayRef<double> counts, double m) {
       auto it = std::lower_bound(counts.begin(), counts.end(), m * (1 - 1e-9));
       return it == counts.end() || *it > h[c] * (1 + 1e-9) ? INFINITY : *it;
     };
     if (costly.size() != 2) {
       double v = 0;
       for (int c : costly) {
-        double m = atLeast(c, l[c]);
+        double m = atLeast(c, tileCountsOf(c), l[c]);
         if (!std::isfinite(m))
           return INFINITY;
         v += cost(c, m);
@@ -1275,20 +1275,23 @@ public:
       return v;
     }
     int a = costly[0], b = costly[1];
-    if (tileCountsOf(a).size() > tileCountsOf(b).size())
+    llvm::ArrayRef<double> countsA = tileCountsOf(a), countsB = tileCountsOf(b);
+    if (countsA.size() > countsB.size()) {
       std::swap(a, b);
-    const double leastB = atLeast(b, l[b]);
+      std::swap(countsA, countsB);
+    }
+    const double leastB = atLeast(b, countsB, l[b]);
     if (!std::isfinite(leastB))
       return INFINITY;
+    const double leastCostB = cost(b, leastB);
     double best = INFINITY;
-    const std::vector<double> &countsA = tileCountsOf(a);
     for (auto it = std::lower_bound(countsA.begin(), countsA.end(),
                                     l[a] * (1 - 1e-9));
          it != countsA.end(); ++it) {
       double ma = *it;
-      if (ma > h[a] * (1 + 1e-9) || cost(a, ma) + cost(b, leastB) >= best)
+      if (ma > h[a] * (1 + 1e-9) || cost(a, ma) + leastCostB >= best)
         break;
-      double mb = atLeast(b, std::max(l[b], pairNeed / ma));
+      double mb = atLeast(b, countsB, std::max(l[b], pairNeed / ma));
       if (std::isfinite(mb))
         best = std::min(best, cost(a, ma) + cost(b, mb));
     }
