@@ -440,6 +440,8 @@ public:
     std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
     std::array<double, 6> gbufCapacity{}, regfCapacity{};
     double pesUB = 1, nodesUB = 1;
+    /// The bus floor at the node (splitFloor()).
+    double busFloor = 0;
     /// boundFor's terms per tensor that depend on one order: per GBUF
     /// order the energy of the words crossing the GBUF boundary and the
     /// DRAM words, and the GBUF reads (and their energy below the GBUF)
@@ -551,11 +553,63 @@ public:
       dims[x] = tensorDims(kind, TensorKind(x));
       moves[x] = movingDims(kind, TensorKind(x));
     }
+    // The read-write tensor without a window (the output of a forward
+    // layer, the weights of a backward-weight one) and its reduction: the
+    // product of the extents of the dims that leave it in place.
+    int rw = -1;
+    double red = 1;
+    for (int x = 0; x < kNumTensors; ++x)
+      if (tensors[x].present && tensors[x].readWrite &&
+          !dims[x].contains(D::Hi) && !dims[x].contains(D::Wi))
+        rw = x;
+    if (rw >= 0)
+      for (D d : sr.dims)
+        if (!moves[rw].contains(d))
+          red *= double(l.extent(d));
+    // The splits over those dims the floor is kept for (splitFloor()): the
+    // divisors of the reduction up to the PEs and nodes there are (a split
+    // divides the reduction), at most kMaxSplits of them (the largest
+    // always).
+    constexpr size_t kMaxSplits = 48;
+    std::vector<double> splits;
+    if (rw >= 0 && splitFloors) {
+      double most = std::min(red, double(arch.numPEsPerNode()) *
+                                      double(ctx.region.numNodes()));
+      for (int64_t v : divisors(int64_t(red)))
+        if (double(v) < most)
+          splits.push_back(double(v));
+      if (splits.size() > kMaxSplits - 1) {
+        // Keep every k-th: a split between two kept ones looks up the
+        // larger (the floor falls with the split).
+        std::vector<double> kept;
+        double step = double(splits.size()) / double(kMaxSplits - 1);
+        for (size_t j = 0; j < kMaxSplits - 1; ++j)
+          kept.push_back(splits[size_t(double(j) * step)]);
+        splits = std::move(kept);
+      }
+      splits.push_back(most);
+    }
+    std::vector<double> fewestAt(splits.size(), INFINITY);
     std::array<int64_t, kNumDims> t;
     t.fill(1);
     constexpr int64_t kMaxTiles = 1 << 20;
     int64_t visited = 0;
     double fewest = INFINITY;
+    // A PE moves the read-write tensor over the bus 2F - D times its tile
+    // for F loads of D distinct tiles (docs/CostModel.md): per MAC
+    // 2 / rho - s / red, for rho the MACs of one of its words per load and
+    // s its split over PEs and nodes along the dims that leave it in place
+    // (each PE's D tiles see red / s of the reduction). A pattern counts it
+    // o words (once per load: o / macs is at most 1 / rho), so
+    // 2 o / macs - s / red is a floor on it too; `v` is the pattern's words
+    // with it counted o times.
+    auto take = [&](double v, double o, double macs) {
+      fewest = std::min(fewest, v / macs);
+      for (size_t j = 0; j < splits.size(); ++j)
+        fewestAt[j] =
+            std::min(fewestAt[j],
+                     (v + std::max(0.0, o - splits[j] * macs / red)) / macs);
+    };
     auto atLeaf = [&] {
       double macs = 1;
       for (D d : sr.dims)
@@ -592,12 +646,13 @@ public:
         }
         return w;
       };
-      double best = INFINITY;
       bool anyLoop = false;
+      double wo = rw >= 0 ? words[rw] : 0;
       for (D d1 : sr.dims) {
         if (t[int(d1)] >= l.extent(d1))
           continue; // no loop over d1 at either level
         anyLoop = true;
+        bool rwFirst = rw >= 0 && moves[rw].contains(d1);
         // A sweep of the innermost loop d1 (at most c1 steps): the tiles
         // d1 moves whole at its first step, their new words at the others;
         // a tensor d1 leaves in place comes with the step of the next loop
@@ -614,13 +669,14 @@ public:
             rest += words[x];
           }
         }
-        best = std::min(best, (first + rest + (c1 - 1) * next) / c1);
+        take((first + rest + (c1 - 1) * next) / c1, rwFirst ? wo : wo / c1,
+             macs);
         // The next loop over d1 too (a GBUF loop after a REGF one): it
         // loads what d1 moves whole, and the REGF loop then covers at most
         // half the extent.
         double half =
             std::max<double>(1, double(l.extent(d1) / (2 * t[int(d1)])));
-        best = std::min(best, (first + (half - 1) * next) / half);
+        take((first + (half - 1) * next) / half, rwFirst ? wo : 0, macs);
         for (D d2 : sr.dims) {
           if (d2 == d1 || t[int(d2)] >= l.extent(d2))
             continue;
@@ -629,12 +685,14 @@ public:
             if (!dims[x].empty() && !moves[x].contains(d1) &&
                 moves[x].contains(d2))
               other += fresh(x, d2);
-          best = std::min(best, (first + other + (c1 - 1) * next) / c1);
+          double o = rwFirst                             ? wo
+                     : rw >= 0 && moves[rw].contains(d2) ? wo / c1
+                                                         : 0;
+          take((first + other + (c1 - 1) * next) / c1, o, macs);
         }
       }
       if (!anyLoop)
-        best = all;
-      fewest = std::min(fewest, best / macs);
+        take(all, wo, macs);
     };
     std::function<bool(size_t)> walk = [&](size_t k) {
       if (k == sr.dims.size()) {
@@ -655,8 +713,41 @@ public:
       t[i] = 1;
       return true;
     };
-    if (walk(0) && std::isfinite(fewest))
-      busFloor = std::max(busFloor, arch.energy.bus * totalMacs * fewest);
+    if (!walk(0) || !std::isfinite(fewest))
+      return;
+    busFloor = std::max(busFloor, arch.energy.bus * totalMacs * fewest);
+    floorSplits = std::move(splits);
+    floorsAt.clear();
+    for (double f : fewestAt)
+      floorsAt.push_back(std::max(busFloor, arch.energy.bus * totalMacs * f));
+    floorTensor = rw;
+  }
+
+  /// The bus floor at the node: the floor kept for the smallest split at
+  /// least the most the dims that leave the read-write tensor in place can
+  /// still split it over (busFloor when none is kept).
+  double splitFloor() const {
+    if (floorSplits.empty())
+      return busFloor;
+    const TensorInfo &ti = tensors[floorTensor];
+    double most = 1;
+    for (D d : sr.dims)
+      if (!ti.rel.contains(d)) {
+        const DimState &st = state[int(d)];
+        most *= st.fixed ? double(st.ps * st.ns) : double(st.maxPs * st.maxNs);
+      }
+    return floorAtSplit(most);
+  }
+
+  /// The bus floor of the schedules whose split of the read-write tensor
+  /// (over the dims that leave it in place) is at most `most`.
+  double floorAtSplit(double most) const {
+    if (floorSplits.empty())
+      return busFloor;
+    auto it = std::lower_bound(floorSplits.begin(), floorSplits.end(),
+                               most * (1 - 1e-12));
+    return it == floorSplits.end() ? busFloor
+                                   : floorsAt[size_t(it - floorSplits.begin())];
   }
 
   /// Fills `t` from the dim states.
@@ -667,6 +758,7 @@ public:
       pesUB *= st.fixed ? st.ps : st.maxPs;
       nodesUB *= st.fixed ? st.ns : st.maxNs;
     }
+    t.busFloor = splitFloor();
     t.pesUB = double(std::min(pesUB, arch.numPEsPerNode()));
     t.nodesUB = double(std::min(nodesUB, ctx.region.numNodes()));
     for (int x = 0; x < kNumTensors; ++x) {
@@ -859,8 +951,13 @@ public:
       belowGbuf += moved ? t.belowMoved[x][r] : t.belowStill[x][g];
       gbufReads += moved ? t.readsMoved[x][r] : t.readsStill[x][g];
     }
-    double energy = constEnergy + std::max(atBoundary, gbufCapacity) +
-                    std::max({belowGbuf, regfCapacity, busFloor});
+    // Below the GBUF: its reads and the bus deliveries, each at least its
+    // part of belowGbuf, the deliveries at least the bus floor too.
+    double readEnergy = splitFloors ? e.gbuf * gbufReads : 0;
+    double energy =
+        constEnergy + std::max(atBoundary, gbufCapacity) +
+        std::max(regfCapacity,
+                 readEnergy + std::max(belowGbuf - readEnergy, t.busFloor));
     // The GBUF reads are rounded per node and tensor in the model.
     double slack = 1.5 * t.nodesUB;
     energy -= e.gbuf * slack;
@@ -1381,6 +1478,14 @@ public:
   double totalMacs = 0, constEnergy = 0;
   /// A floor on the energy of the bus deliveries (busFloor below).
   double busFloor = 0;
+  /// Floors on the bus energy by the split of the read-write tensor
+  /// (tensors[floorTensor]) over the dims that leave it in place: at most
+  /// floorSplits[j], at least floorsAt[j] (tightenBusFloor()).
+  std::vector<double> floorSplits, floorsAt;
+  int floorTensor = -1;
+  /// Whether tightenBusFloor() keeps the floors by split, and the bound
+  /// takes the GBUF reads below the GBUF apart from the bus deliveries.
+  bool splitFloors = true;
   std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
   /// Input rows and cols the layer touches.
@@ -1624,6 +1729,9 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
                                              opts);
     sub->incumbent = root.incumbent;
     sub->busFloor = root.busFloor;
+    sub->floorSplits = root.floorSplits;
+    sub->floorsAt = root.floorsAt;
+    sub->floorTensor = root.floorTensor;
     sub->shared = &shared;
     sub->fix(k, sub->space.choices[k][children[j].second]);
     sub->forwardCheck();
@@ -1704,6 +1812,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   // The descent's walks keep the capacity bound in reals, the bound they
   // were tuned on.
   ex.wholeCounts = false;
+  ex.splitFloors = false;
   ex.boundBudget = hood.boundBudget ? hood.boundBudget : 20 * budget;
   // The budgeted walks of the descent's neighbourhoods take their children
   // in the order of the bound without halos, the order they were tuned on
@@ -1757,10 +1866,16 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
 }
 
 double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
-                     const LayerContext &ctx) {
+                     const LayerContext &ctx, const LayerSchedule *s) {
   ExactSearch ex(arch, layer, ctx, SolveOptions());
   ex.tightenBusFloor();
-  return ex.busFloor;
+  if (!s || ex.floorTensor < 0)
+    return ex.busFloor;
+  double split = 1;
+  for (D d : ex.sr.dims)
+    if (!ex.tensors[ex.floorTensor].rel.contains(d))
+      split *= double(s->peSplit[int(d)] * s->nodeSplit[int(d)]);
+  return ex.floorAtSplit(split);
 }
 
 double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,

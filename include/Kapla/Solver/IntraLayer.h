@@ -174,9 +174,11 @@ double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                        const LayerSchedule &s, unsigned fixedDimsMask);
 
 /// The exact search's floor on the bus energy of every schedule of the
-/// space (the words the PEs receive); for tests.
+/// space (the words the PEs receive); with `s`, of the schedules that split
+/// the read-write tensor over no more PEs and nodes than `s` does along the
+/// dims that leave it in place. For tests.
 double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
-                     const LayerContext &ctx);
+                     const LayerContext &ctx, const LayerSchedule *s = nullptr);
 
 /// Random points of the exhaustive space.
 LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
