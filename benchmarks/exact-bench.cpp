@@ -258,6 +258,11 @@ int main(int argc, char **argv) {
   }
   std::printf("root bound %.6g pJ\n",
               exactLowerBound(*arch, l, ctx, opts.objective, LayerSchedule(), 0));
+  if (showSchedules)
+    std::printf("floors below the GBUF: bus %.6g pJ, GBUF reads and bus "
+                "%.6g pJ\n",
+                exactBusFloor(*arch, l, ctx),
+                exactDeliveryFloor(*arch, l, ctx));
   if (showSchedules && x.found) {
     // How the bound tightens along the best schedule: its dims chosen one
     // at a time (the search's dim order), and every dim but one.

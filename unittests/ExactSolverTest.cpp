@@ -464,6 +464,64 @@ TEST(ExactSolver, BusFloorHoldsForEveryPoint) {
   EXPECT_GT(tight, 0);
 }
 
+TEST(ExactSolver, DeliveryFloorHoldsForEveryPoint) {
+  // The floor on the GBUF reads toward the PEs and the bus deliveries
+  // together against every point of random small spaces: convolutions
+  // (windows, strides, dilations), depthwise and FC layers, the three
+  // passes, on random PE arrays of up to 16 PEs (reads are rounded per
+  // node and tensor: half a word each).
+  std::mt19937_64 rng(20261204);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const LayerKind kinds[] = {LayerKind::Conv, LayerKind::DWConv, LayerKind::FC};
+  int checked = 0, tight = 0;
+  for (int round = 0; round < 24; ++round) {
+    ArchDesc a = *getPreset("multi-node-4x4");
+    a.name = "random";
+    a.nodeRows = 1;
+    a.nodeCols = pick(1, 2);
+    a.peRows = pick(1, 4);
+    a.peCols = pick(1, 4);
+    a.regfBytes = pick(8, 64);
+    a.gbufBytes = pick(64, 256);
+    LayerDesc l;
+    l.kind = kinds[pick(0, 2)];
+    l.pass = l.kind == LayerKind::DWConv ? LayerPass::Forward
+                                         : LayerPass(pick(0, 2));
+    bool window = l.kind != LayerKind::FC;
+    l.n = pick(1, 2);
+    l.c = pick(1, 4);
+    l.k = l.kind == LayerKind::DWConv ? l.c : pick(1, 4);
+    l.ho = window ? pick(1, 4) : 1;
+    l.wo = window ? pick(1, 3) : 1;
+    l.r = window ? pick(1, 3) : 1;
+    l.s = window ? pick(1, 3) : 1;
+    l.sy = window ? pick(1, 2) : 1;
+    l.dy = window ? pick(1, 2) : 1;
+    LayerContext ctx = LayerContext::wholeChip(a);
+    double floor = exactDeliveryFloor(a, l, ctx);
+    const EnergyTable &e = a.energy;
+    double least = INFINITY;
+    enumerate(a, l, ctx, [&](const LayerSchedule &, const LayerCost &c) {
+      if (!c.valid)
+        return;
+      double reads = 0;
+      for (const TensorCounts &t : c.tensors)
+        reads += double(t.gbufReads);
+      double below = c.cost.energy.bus + e.gbuf * reads;
+      least = std::min(least, below);
+      EXPECT_LE(floor, below + e.gbuf * 1.5 * double(c.nodesUsed) + 1e-6)
+          << "round " << round << " kind " << stringifyLayerKind(l.kind)
+          << " pass " << int(l.pass);
+      ++checked;
+    });
+    tight += std::isfinite(least) && floor > 0.9 * least;
+  }
+  EXPECT_GT(checked, 1000);
+  EXPECT_GT(tight, 0);
+}
+
 TEST(ExactSolver, StoppedSearchCertifiesAGap) {
   // A layer whose space the search cannot finish in 50 evaluations: the
   // answer is valid, not marked complete, and the bound lies between the
@@ -611,7 +669,8 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
   // read-write tensor in place) against that schedule's bus energy. On
   // the 3x3 convolutions kapla reduces over few PEs and nodes (VGG-16
   // conv4: 4 input channels), and the floor there is above the floor of
-  // the whole space: the output's partial sums come and go again.
+  // the whole space: the output's partial sums come and go again. The
+  // floor on the GBUF reads and deliveries together likewise.
   llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   LayerContext ctx = LayerContext::wholeChip(*a);
@@ -631,6 +690,16 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
     EXPECT_LE(atSplit, k.cost.cost.energy.bus * (1 + 1e-9))
         << stringifyLayerKind(l.kind) << " C " << l.c;
     higher += atSplit > 1.05 * floor;
+    // The floor on the GBUF reads and the deliveries together, against
+    // the schedule's: above the bus floor (the reads count too).
+    double reads = 0;
+    for (const TensorCounts &t : k.cost.tensors)
+      reads += double(t.gbufReads);
+    double delivery = exactDeliveryFloor(*a, l, ctx);
+    EXPECT_LE(delivery, k.cost.cost.energy.bus + a->energy.gbuf * reads +
+                            a->energy.gbuf * 1.5 * double(k.cost.nodesUsed))
+        << stringifyLayerKind(l.kind) << " C " << l.c;
+    EXPECT_GT(delivery, floor) << stringifyLayerKind(l.kind) << " C " << l.c;
   }
   EXPECT_GE(higher, 2);
 }

@@ -603,7 +603,20 @@ public:
     // o words (once per load: o / macs is at most 1 / rho), so
     // 2 o / macs - s / red is a floor on it too; `v` is the pattern's words
     // with it counted o times.
-    auto take = [&](double v, double o, double macs) {
+    std::vector<Delivery> points;
+    std::array<float, 4> share{};
+    auto take = [&](const std::array<double, kNumTensors> &w, double macs) {
+      double v = 0;
+      for (double x : w)
+        v += x;
+      double o = rw >= 0 ? w[rw] : 0;
+      if (splitFloors) {
+        Delivery p;
+        for (int x = 0; x < kNumTensors; ++x)
+          p.words[x] = float(w[x] / macs);
+        p.share = share;
+        points.push_back(p);
+      }
       fewest = std::min(fewest, v / macs);
       for (size_t j = 0; j < splits.size(); ++j)
         fewestAt[j] =
@@ -618,8 +631,13 @@ public:
           double((t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1);
       double wi =
           double((t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1);
+      // One more copy of the input's tile stacked along Ho, R, Wo, S adds
+      // at least these shares of its rows (cols).
+      share = {float(std::min(double(t[int(D::Ho)] * l.sy), hi) / hi),
+               float(std::min(double(t[int(D::R)] * l.dy), hi) / hi),
+               float(std::min(double(t[int(D::Wo)] * l.sx), wi) / wi),
+               float(std::min(double(t[int(D::S)] * l.dx), wi) / wi)};
       std::array<double, kNumTensors> words{};
-      double all = 0;
       for (int x = 0; x < kNumTensors; ++x) {
         if (dims[x].empty())
           continue;
@@ -628,7 +646,6 @@ public:
           if (dims[x].contains(D(d)))
             w *= D(d) == D::Hi ? hi : D(d) == D::Wi ? wi : double(t[d]);
         words[x] = w;
-        all += w;
       }
       // The new words of tensor x at a step of d (a sliding window loads
       // only its new rows or cols).
@@ -647,52 +664,45 @@ public:
         return w;
       };
       bool anyLoop = false;
-      double wo = rw >= 0 ? words[rw] : 0;
+      std::array<double, kNumTensors> w{};
       for (D d1 : sr.dims) {
         if (t[int(d1)] >= l.extent(d1))
           continue; // no loop over d1 at either level
         anyLoop = true;
-        bool rwFirst = rw >= 0 && moves[rw].contains(d1);
         // A sweep of the innermost loop d1 (at most c1 steps): the tiles
         // d1 moves whole at its first step, their new words at the others;
         // a tensor d1 leaves in place comes with the step of the next loop
         // d2 that moves it (or once, with no next loop).
         double c1 = double(l.extent(d1) / t[int(d1)]);
-        double first = 0, next = 0, rest = 0;
-        for (int x = 0; x < kNumTensors; ++x) {
-          if (dims[x].empty())
-            continue;
-          if (moves[x].contains(d1)) {
-            first += words[x];
-            next += fresh(x, d1);
-          } else {
-            rest += words[x];
-          }
-        }
-        take((first + rest + (c1 - 1) * next) / c1, rwFirst ? wo : wo / c1,
-             macs);
+        std::array<double, kNumTensors> sweep{};
+        for (int x = 0; x < kNumTensors; ++x)
+          if (!dims[x].empty() && moves[x].contains(d1))
+            sweep[x] = (words[x] + (c1 - 1) * fresh(x, d1)) / c1;
+        for (int x = 0; x < kNumTensors; ++x)
+          w[x] = moves[x].contains(d1) ? sweep[x] : words[x] / c1;
+        take(w, macs);
         // The next loop over d1 too (a GBUF loop after a REGF one): it
         // loads what d1 moves whole, and the REGF loop then covers at most
         // half the extent.
         double half =
             std::max<double>(1, double(l.extent(d1) / (2 * t[int(d1)])));
-        take((first + (half - 1) * next) / half, rwFirst ? wo : 0, macs);
+        for (int x = 0; x < kNumTensors; ++x)
+          w[x] = moves[x].contains(d1)
+                     ? (words[x] + (half - 1) * fresh(x, d1)) / half
+                     : 0;
+        take(w, macs);
         for (D d2 : sr.dims) {
           if (d2 == d1 || t[int(d2)] >= l.extent(d2))
             continue;
-          double other = 0;
           for (int x = 0; x < kNumTensors; ++x)
-            if (!dims[x].empty() && !moves[x].contains(d1) &&
-                moves[x].contains(d2))
-              other += fresh(x, d2);
-          double o = rwFirst                             ? wo
-                     : rw >= 0 && moves[rw].contains(d2) ? wo / c1
-                                                         : 0;
-          take((first + other + (c1 - 1) * next) / c1, o, macs);
+            w[x] = moves[x].contains(d1)   ? sweep[x]
+                   : moves[x].contains(d2) ? fresh(x, d2) / c1
+                                           : 0;
+          take(w, macs);
         }
       }
       if (!anyLoop)
-        take(all, wo, macs);
+        take(words, macs);
     };
     std::function<bool(size_t)> walk = [&](size_t k) {
       if (k == sr.dims.size()) {
@@ -721,6 +731,129 @@ public:
     for (double f : fewestAt)
       floorsAt.push_back(std::max(busFloor, arch.energy.bus * totalMacs * f));
     floorTensor = rw;
+    if (splitFloors)
+      tightenDeliveryFloor(points, rw, red);
+  }
+
+  /// One pattern of tightenBusFloor(): per tensor the words per MAC each
+  /// PE receives; for the input, the share of new rows that one more
+  /// copy of its REGF tile stacked along Ho (R) adds at least, and of new
+  /// cols along Wo (S).
+  struct Delivery {
+    std::array<float, kNumTensors> words;
+    std::array<float, 4> share;
+    bool operator<(const Delivery &o) const {
+      return std::tie(words, share) < std::tie(o.words, o.share);
+    }
+    bool operator==(const Delivery &o) const {
+      return words == o.words && share == o.share;
+    }
+  };
+
+  /// Raises the floor on the energy below the GBUF (its reads and the
+  /// bus deliveries together, deliveryFloor) over the patterns of
+  /// tightenBusFloor() and every PE split. A GBUF read serves every PE of
+  /// the node that needs the word, so a tensor's reads are its deliveries
+  /// times its distinct words over the words of all PE tiles: the PE
+  /// tiles of a tensor without a window are disjoint along its dims and
+  /// the same along the others, so that is one over the PE splits of the
+  /// dims it lacks. The input's tiles are disjoint along N and C; a copy
+  /// stacked along Ho (or R) with a shift of h s (r d) rows adds at least
+  /// min(h s, Hi_t) rows (docs/Solver.md), and along Wo (S) cols alike.
+  /// The splits multiply to at most the node's PEs; the read-write
+  /// tensor's deliveries by its split (tightenBusFloor()). Skipped when
+  /// the splits and patterns are too many to try.
+  void tightenDeliveryFloor(std::vector<Delivery> &points, int rw, double red) {
+    if (points.empty())
+      return;
+    llvm::sort(points);
+    points.erase(std::unique(points.begin(), points.end()), points.end());
+    const double pes = double(arch.numPEsPerNode());
+    const size_t nd = sr.dims.size();
+    std::vector<std::vector<int64_t>> cand(nd);
+    for (size_t k = 0; k < nd; ++k)
+      for (int64_t f : divisors(sr.shape.extent(sr.dims[k])))
+        if (double(f) <= pes)
+          cand[k].push_back(f);
+    const EnergyTable &e = arch.energy;
+    const double nodes = double(ctx.region.numNodes());
+    constexpr double kMaxWork = 5e7;
+    double work = 0, least = INFINITY;
+    std::array<int64_t, kNumDims> ps;
+    ps.fill(1);
+    int windowed = -1;
+    for (int x = 0; x < kNumTensors; ++x)
+      if (tensors[x].present && tensors[x].rel.contains(D::Hi))
+        windowed = x;
+    auto atSplit = [&] {
+      work += double(points.size());
+      if (work > kMaxWork)
+        return false;
+      // Per tensor: the PE splits its tiles repeat along; for the input
+      // those but along the window dims.
+      std::array<double, kNumTensors> r;
+      r.fill(1);
+      for (D d : sr.dims)
+        for (int x = 0; x < kNumTensors; ++x)
+          if (tensors[x].present && !tensors[x].rel.contains(d))
+            r[x] *= double(ps[int(d)]);
+      std::array<double, kNumTensors> c;
+      for (int x = 0; x < kNumTensors; ++x)
+        c[x] = e.bus + e.gbuf / r[x];
+      double s = rw >= 0 ? std::min(red, r[rw] * nodes) / red : 0;
+      double ho = double(ps[int(D::Ho)]), rr = double(ps[int(D::R)]),
+             wo = double(ps[int(D::Wo)]), ss = double(ps[int(D::S)]);
+      for (const Delivery &p : points) {
+        double v = 0;
+        for (int x = 0; x < kNumTensors; ++x) {
+          double w = p.words[x];
+          if (x == rw)
+            w = std::max(w, 2 * w - s);
+          double cx = c[x];
+          if (x == windowed) {
+            double rows =
+                ho * rr / (1 + (ho - 1) * p.share[0] + (rr - 1) * p.share[1]);
+            double cols =
+                wo * ss / (1 + (wo - 1) * p.share[2] + (ss - 1) * p.share[3]);
+            cx = e.bus + e.gbuf / (r[x] * rows * cols);
+          }
+          v += cx * w;
+        }
+        least = std::min(least, v);
+      }
+      return true;
+    };
+    // The splits first counted: too many, and the floor is not tried.
+    double splits = 0;
+    std::function<bool(size_t, double)> count = [&](size_t k, double used) {
+      if (k == nd)
+        return ++splits * double(points.size()) <= kMaxWork;
+      for (int64_t f : cand[k]) {
+        if (used * double(f) > pes)
+          break;
+        if (!count(k + 1, used * double(f)))
+          return false;
+      }
+      return true;
+    };
+    if (!count(0, 1))
+      return;
+    std::function<bool(size_t, double)> walk = [&](size_t k, double used) {
+      if (k == nd)
+        return atSplit();
+      int i = int(sr.dims[k]);
+      for (int64_t f : cand[k]) {
+        if (used * double(f) > pes)
+          break;
+        ps[i] = f;
+        if (!walk(k + 1, used * double(f)))
+          return false;
+      }
+      ps[i] = 1;
+      return true;
+    };
+    if (walk(0, 1) && std::isfinite(least))
+      deliveryFloor = totalMacs * least;
   }
 
   /// The bus floor at the node: the floor kept for the smallest split at
@@ -956,8 +1089,8 @@ public:
     double readEnergy = splitFloors ? e.gbuf * gbufReads : 0;
     double energy =
         constEnergy + std::max(atBoundary, gbufCapacity) +
-        std::max(regfCapacity,
-                 readEnergy + std::max(belowGbuf - readEnergy, t.busFloor));
+        std::max({regfCapacity, deliveryFloor,
+                  readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
     // The GBUF reads are rounded per node and tensor in the model.
     double slack = 1.5 * t.nodesUB;
     energy -= e.gbuf * slack;
@@ -1483,6 +1616,9 @@ public:
   /// floorSplits[j], at least floorsAt[j] (tightenBusFloor()).
   std::vector<double> floorSplits, floorsAt;
   int floorTensor = -1;
+  /// A floor on the energy of the GBUF reads and the bus deliveries
+  /// together (tightenDeliveryFloor()).
+  double deliveryFloor = 0;
   /// Whether tightenBusFloor() keeps the floors by split, and the bound
   /// takes the GBUF reads below the GBUF apart from the bus deliveries.
   bool splitFloors = true;
@@ -1732,6 +1868,7 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
     sub->floorSplits = root.floorSplits;
     sub->floorsAt = root.floorsAt;
     sub->floorTensor = root.floorTensor;
+    sub->deliveryFloor = root.deliveryFloor;
     sub->shared = &shared;
     sub->fix(k, sub->space.choices[k][children[j].second]);
     sub->forwardCheck();
@@ -1863,6 +2000,13 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   s = ex.best.schedule;
   value = ex.incumbent;
   return true;
+}
+
+double exactDeliveryFloor(const ArchDesc &arch, const LayerDesc &layer,
+                          const LayerContext &ctx) {
+  ExactSearch ex(arch, layer, ctx, SolveOptions());
+  ex.tightenBusFloor();
+  return ex.deliveryFloor;
 }
 
 double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,

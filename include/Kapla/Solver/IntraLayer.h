@@ -180,6 +180,12 @@ double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
 double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
                      const LayerContext &ctx, const LayerSchedule *s = nullptr);
 
+/// The exact search's floor on the energy of the GBUF reads toward the PEs
+/// and the bus deliveries together, over every schedule of the space (0
+/// where it has no such floor); for tests.
+double exactDeliveryFloor(const ArchDesc &arch, const LayerDesc &layer,
+                          const LayerContext &ctx);
+
 /// Random points of the exhaustive space.
 LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
                                const LayerContext &ctx,
