@@ -440,8 +440,9 @@ public:
     std::array<std::array<bool, 6>, kNumTensors> regfMoves{};
     std::array<double, 6> gbufCapacity{}, regfCapacity{};
     double pesUB = 1, nodesUB = 1;
-    /// The bus floor at the node (splitFloor()).
-    double busFloor = 0;
+    /// The bus floor at the node (splitFloor()), and the floor on the GBUF
+    /// reads and the deliveries together (deliveryFloorAt()).
+    double busFloor = 0, deliveryFloor = 0;
     /// boundFor's terms per tensor that depend on one order: per GBUF
     /// order the energy of the words crossing the GBUF boundary and the
     /// DRAM words, and the GBUF reads (and their energy below the GBUF)
@@ -781,6 +782,12 @@ public:
     double work = 0, least = INFINITY;
     std::array<int64_t, kNumDims> ps;
     ps.fill(1);
+    // Per dim and value of its PE split (an index into cand): the least
+    // over the splits with that value.
+    std::vector<std::vector<double>> byDim(nd);
+    for (size_t k = 0; k < nd; ++k)
+      byDim[k].assign(cand[k].size(), INFINITY);
+    std::vector<size_t> at(nd, 0);
     int windowed = -1;
     for (int x = 0; x < kNumTensors; ++x)
       if (tensors[x].present && tensors[x].rel.contains(D::Hi))
@@ -803,6 +810,7 @@ public:
       double s = rw >= 0 ? std::min(red, r[rw] * nodes) / red : 0;
       double ho = double(ps[int(D::Ho)]), rr = double(ps[int(D::R)]),
              wo = double(ps[int(D::Wo)]), ss = double(ps[int(D::S)]);
+      double here = INFINITY;
       for (const Delivery &p : points) {
         double v = 0;
         for (int x = 0; x < kNumTensors; ++x) {
@@ -819,7 +827,12 @@ public:
           }
           v += cx * w;
         }
-        least = std::min(least, v);
+        here = std::min(here, v);
+      }
+      least = std::min(least, here);
+      for (size_t k = 0; k < nd; ++k) {
+        double &f = byDim[k][at[k]];
+        f = std::min(f, here);
       }
       return true;
     };
@@ -842,18 +855,52 @@ public:
       if (k == nd)
         return atSplit();
       int i = int(sr.dims[k]);
-      for (int64_t f : cand[k]) {
+      for (size_t j = 0; j < cand[k].size(); ++j) {
+        int64_t f = cand[k][j];
         if (used * double(f) > pes)
           break;
         ps[i] = f;
+        at[k] = j;
         if (!walk(k + 1, used * double(f)))
           return false;
       }
       ps[i] = 1;
+      at[k] = 0;
       return true;
     };
-    if (walk(0, 1) && std::isfinite(least))
-      deliveryFloor = totalMacs * least;
+    if (!walk(0, 1) || !std::isfinite(least))
+      return;
+    deliveryFloor = totalMacs * least;
+    deliveryPs = std::move(cand);
+    deliveryAt.assign(nd, {});
+    deliveryUpTo.assign(nd, {});
+    for (size_t k = 0; k < nd; ++k) {
+      double upTo = INFINITY;
+      for (double f : byDim[k]) {
+        deliveryAt[k].push_back(totalMacs * f);
+        upTo = std::min(upTo, totalMacs * f);
+        deliveryUpTo[k].push_back(upTo);
+      }
+    }
+  }
+
+  /// The delivery floor at the node: for each dim, the least over the PE
+  /// splits with its split (a chosen dim) or with at most its largest
+  /// split (a dim not chosen yet); the largest of those.
+  double deliveryFloorAt() const {
+    double f = deliveryFloor;
+    for (size_t k = 0; k < deliveryPs.size(); ++k) {
+      const DimState &st = state[int(sr.dims[k])];
+      const std::vector<int64_t> &v = deliveryPs[k];
+      int64_t ps = st.fixed ? st.ps : st.maxPs;
+      size_t j = size_t(std::upper_bound(v.begin(), v.end(), ps) - v.begin());
+      if (j == 0)
+        continue;
+      --j;
+      f = std::max(f, st.fixed && v[j] == ps ? deliveryAt[k][j]
+                                             : deliveryUpTo[k][j]);
+    }
+    return f;
   }
 
   /// The bus floor at the node: the floor kept for the smallest split at
@@ -892,6 +939,7 @@ public:
       nodesUB *= st.fixed ? st.ns : st.maxNs;
     }
     t.busFloor = splitFloor();
+    t.deliveryFloor = deliveryFloorAt();
     t.pesUB = double(std::min(pesUB, arch.numPEsPerNode()));
     t.nodesUB = double(std::min(nodesUB, ctx.region.numNodes()));
     for (int x = 0; x < kNumTensors; ++x) {
@@ -1089,7 +1137,7 @@ public:
     double readEnergy = splitFloors ? e.gbuf * gbufReads : 0;
     double energy =
         constEnergy + std::max(atBoundary, gbufCapacity) +
-        std::max({regfCapacity, deliveryFloor,
+        std::max({regfCapacity, t.deliveryFloor,
                   readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
     // The GBUF reads are rounded per node and tensor in the model.
     double slack = 1.5 * t.nodesUB;
@@ -1617,8 +1665,12 @@ public:
   std::vector<double> floorSplits, floorsAt;
   int floorTensor = -1;
   /// A floor on the energy of the GBUF reads and the bus deliveries
-  /// together (tightenDeliveryFloor()).
+  /// together (tightenDeliveryFloor()); per dim (index into sr.dims) and
+  /// PE split (deliveryPs, ascending), the floor of the schedules with
+  /// that split and with at most that split.
   double deliveryFloor = 0;
+  std::vector<std::vector<int64_t>> deliveryPs;
+  std::vector<std::vector<double>> deliveryAt, deliveryUpTo;
   /// Whether tightenBusFloor() keeps the floors by split, and the bound
   /// takes the GBUF reads below the GBUF apart from the bus deliveries.
   bool splitFloors = true;
@@ -1869,6 +1921,9 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
     sub->floorsAt = root.floorsAt;
     sub->floorTensor = root.floorTensor;
     sub->deliveryFloor = root.deliveryFloor;
+    sub->deliveryPs = root.deliveryPs;
+    sub->deliveryAt = root.deliveryAt;
+    sub->deliveryUpTo = root.deliveryUpTo;
     sub->shared = &shared;
     sub->fix(k, sub->space.choices[k][children[j].second]);
     sub->forwardCheck();
