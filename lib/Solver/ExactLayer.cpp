@@ -606,6 +606,7 @@ public:
     // with it counted o times.
     std::vector<Delivery> points;
     std::array<float, 4> share{};
+    std::array<int32_t, kNumDims> room{};
     auto take = [&](const std::array<double, kNumTensors> &w, double macs) {
       double v = 0;
       for (double x : w)
@@ -616,6 +617,7 @@ public:
         for (int x = 0; x < kNumTensors; ++x)
           p.words[x] = float(w[x] / macs);
         p.share = share;
+        p.room = room;
         points.push_back(p);
       }
       fewest = std::min(fewest, v / macs);
@@ -634,6 +636,8 @@ public:
           double((t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1);
       // One more copy of the input's tile stacked along Ho, R, Wo, S adds
       // at least these shares of its rows (cols).
+      for (size_t k = 0; k < sr.dims.size(); ++k)
+        room[k] = int32_t(l.extent(sr.dims[k]) / t[int(sr.dims[k])]);
       share = {float(std::min(double(t[int(D::Ho)] * l.sy), hi) / hi),
                float(std::min(double(t[int(D::R)] * l.dy), hi) / hi),
                float(std::min(double(t[int(D::Wo)] * l.sx), wi) / wi),
@@ -741,13 +745,16 @@ public:
   /// copy of its REGF tile stacked along Ho (R) adds at least, and of new
   /// cols along Wo (S).
   struct Delivery {
+    /// Per dim (index into sr.dims): its extent over its REGF tile, which
+    /// its PE split divides.
+    std::array<int32_t, kNumDims> room;
     std::array<float, kNumTensors> words;
     std::array<float, 4> share;
     bool operator<(const Delivery &o) const {
-      return std::tie(words, share) < std::tie(o.words, o.share);
+      return std::tie(room, words, share) < std::tie(o.room, o.words, o.share);
     }
     bool operator==(const Delivery &o) const {
-      return words == o.words && share == o.share;
+      return room == o.room && words == o.words && share == o.share;
     }
   };
 
@@ -811,7 +818,18 @@ public:
       double ho = double(ps[int(D::Ho)]), rr = double(ps[int(D::R)]),
              wo = double(ps[int(D::Wo)]), ss = double(ps[int(D::S)]);
       double here = INFINITY;
+      // The PE split of a dim divides its extent over the REGF tile.
+      bool fits = false;
+      const Delivery *last = nullptr;
       for (const Delivery &p : points) {
+        if (!last || p.room != last->room) {
+          fits = true;
+          for (size_t k = 0; k < nd; ++k)
+            fits &= p.room[k] % ps[int(sr.dims[k])] == 0;
+          last = &p;
+        }
+        if (!fits)
+          continue;
         double v = 0;
         for (int x = 0; x < kNumTensors; ++x) {
           double w = p.words[x];
