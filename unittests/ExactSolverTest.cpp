@@ -791,6 +791,32 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfItsRegfLevel) {
   EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
 }
 
+TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageWithEnoughBounds) {
+  // GoogLeNet inception_3a_3x3 (96 to 128 channels, 28x28, 3x3) at batch
+  // 16 alone on 2x2 nodes of the 8x8 row-stationary array. Its optimum,
+  // 4.96733e9 pJ, proven by the exact solver in about 4 s (`kapla-bench-exact
+  // --show benchmarks/arch/2x2-nodes-8x8.json conv 16 96 128 28 28 3 3 1`),
+  // holds 2 output channels x 7 rows x the 3 filter rows per PE over
+  // K 8 x Ho 2 x Wo 2 PEs, with all 96 input channels in each GBUF tile
+  // and 4 nodes over K. The descent's other steps end 1.063 times above it
+  // (5.28005e9 pJ) in the mirror image of those REGF tiles (7 columns x
+  // the 3 filter columns), the nodes over C 2 x K 2 and 48 input channels
+  // per GBUF tile; the solve under the mirrored REGF tiles reaches the
+  // optimum only with more than 80,000 bounds of children.
+  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  LayerDesc l = layer(LayerKind::Conv, 16, 96, 128, 28, 3, 1);
+  LayerSolution k =
+      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
+  ASSERT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), 4.96733e9, 1e-5 * 4.96733e9);
+  const LayerSchedule &s = k.schedule;
+  EXPECT_EQ(s.regfTile[int(D::Ho)], 7);
+  EXPECT_EQ(s.regfTile[int(D::R)], 3);
+  EXPECT_EQ(s.nodeSplit[int(D::K)], 4);
+  EXPECT_EQ(s.gbufTile[int(D::C)], 96);
+}
+
 TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfARegfOutcome) {
   // AlexNet conv4's backward-data layer (192 channels in and out, 13x13,
   // 3x3) at batch 16 alone on one 32x32 systolic node (1 MiB GBUF, 64 B
