@@ -763,6 +763,39 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfTiles) {
   EXPECT_EQ(k.peSplit[int(D::K)], 8);
 }
 
+TEST(ExactSolver, KaplaReachesTheOptimumFromARegfOutcomeThatPads) {
+  // ResNet-50 conv4_0_b (256 to 256 channels, 14x14, 3x3) at batch 16 on
+  // 2x2 nodes of the 8x8 row-stationary array, in its training step's
+  // temporal segment after conv4_0_a: its input on chip. Its optimum,
+  // 4.53344e9 pJ, proven by the exact solver in about 1.3 s
+  // (`kapla-bench-exact --show --context input-on-chip
+  // benchmarks/arch/2x2-nodes-8x8.json conv 16 256 256 14 14 3 3 1`),
+  // splits the input channels over the 4 nodes with no tensor shared, each
+  // PE holding 2 output channels x 7 columns, the PEs over K 8 x Ho 7. The
+  // descent ends 1.056 times above it (4.78932e9), with the batch over the
+  // nodes and every tensor shared. Every REGF level of the REGF phase
+  // spreads 8 PEs over the 14 output rows, which the exact solves of the
+  // GBUF level under them cannot keep; with 7 PEs there, the GBUF level
+  // under 2 output channels x 7 columns x 3 filter columns per PE (the PEs
+  // over K 2 x Ho 7 x R 3; 4.64422e9) and then the REGF level under it
+  // reach the optimum.
+  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  LayerContext ctx = LayerContext::wholeChip(*a);
+  ctx.inputOnChip = true;
+  ctx.inputFrom = ctx.region;
+  LayerSolution k = solveLayerKapla(
+      *a, layer(LayerKind::Conv, 16, 256, 256, 14, 3, 1), ctx, SolveOptions());
+  ASSERT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), 4.53344e9, 1e-5 * 4.53344e9);
+  const LayerSchedule &s = k.schedule;
+  EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
+  EXPECT_EQ(s.regfTile[int(D::K)], 2);
+  EXPECT_EQ(s.regfTile[int(D::Wo)], 7);
+  EXPECT_EQ(s.peSplit[int(D::K)], 8);
+  EXPECT_EQ(s.peSplit[int(D::Ho)], 7);
+}
+
 TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfItsRegfLevel) {
   // AlexNet conv2's backward-data layer (48 and 128 channels, 27x27, 5x5)
   // at batch 16 alone on 2x2 nodes of the 8x8 row-stationary array. Its
