@@ -850,6 +850,32 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageWithEnoughBounds) {
   EXPECT_EQ(s.gbufTile[int(D::C)], 96);
 }
 
+TEST(ExactSolver, KaplaReachesTheOptimumUnderItsOwnSymmetricRegfTiles) {
+  // GoogLeNet inception_4e_3x3's backward-weight layer (160 to 320
+  // channels, 14x14, 3x3) at batch 16 alone on 2x2 nodes of the 8x8
+  // row-stationary array. Its optimum, 5.41791e9 pJ, proven by the exact
+  // solver (`kapla-bench-exact --show benchmarks/arch/2x2-nodes-8x8.json
+  // conv.bwd_weight 16 160 320 14 14 3 3 1`), keeps the descent's REGF
+  // tiles (2 output channels x the 3x3 filter per PE) but spreads the PEs
+  // over C 4 x K 16 under GBUF tiles of 20 x 64 channels x 7 rows, 4 nodes
+  // over C; the descent ends 1.061 times above it (PEs over C 5 x K 10,
+  // 4 nodes over K). Its REGF tiles are their own mirror image, so the
+  // solve under the mirrored tiles is a solve of everything else under
+  // the best schedule's own tiles, and it reaches the optimum.
+  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
+  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  LayerDesc l =
+      layer(LayerKind::Conv, 16, 160, 320, 14, 3, 1, LayerPass::BackwardWeight);
+  LayerSolution k =
+      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
+  ASSERT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), 5.41791e9, 1e-5 * 5.41791e9);
+  const LayerSchedule &s = k.schedule;
+  EXPECT_EQ(s.peSplit[int(D::C)], 4);
+  EXPECT_EQ(s.peSplit[int(D::K)], 16);
+  EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
+}
+
 TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfARegfOutcome) {
   // AlexNet conv4's backward-data layer (192 channels in and out, 13x13,
   // 3x3) at batch 16 alone on one 32x32 systolic node (1 MiB GBUF, 64 B
