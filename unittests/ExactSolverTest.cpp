@@ -593,6 +593,16 @@ TEST(ExactSolver, KaplaNearTheOptimumOnRandomHardware) {
   }
 }
 
+/// Solves `l` on `a` in `ctx` with kapla, expects its energy to be
+/// `optimumPj` (a proven optimum, to 1e-5) and returns its schedule.
+LayerSchedule expectKaplaAt(const ArchDesc &a, const LayerDesc &l,
+                            const LayerContext &ctx, double optimumPj) {
+  LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
+  EXPECT_TRUE(k.found);
+  EXPECT_NEAR(k.cost.cost.energyPj(), optimumPj, 1e-5 * optimumPj);
+  return k.schedule;
+}
+
 /// Solves `l` alone on `a` with the exact solver (which must prove its
 /// optimum) and with kapla, expects kapla's energy to be the optimum's and
 /// returns kapla's schedule.
@@ -717,11 +727,8 @@ TEST(ExactSolver, KaplaReachesTheOptimumThroughAnotherGbufLevel) {
   llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   LayerDesc l = layer(LayerKind::Conv, 16, 64, 192, 56, 3, 1);
-  LayerSolution k =
-      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), 1.85814e10, 1e-5 * 1.85814e10);
-  const LayerSchedule &s = k.schedule;
+  LayerSchedule s =
+      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 1.85814e10);
   EXPECT_EQ(s.nodeSplit[int(D::K)], 4);
   EXPECT_EQ(s.nodeSplit[int(D::C)], 1);
   EXPECT_TRUE(s.share[int(TensorKind::I)]);
@@ -784,11 +791,8 @@ TEST(ExactSolver, KaplaReachesTheOptimumFromARegfOutcomeThatPads) {
   LayerContext ctx = LayerContext::wholeChip(*a);
   ctx.inputOnChip = true;
   ctx.inputFrom = ctx.region;
-  LayerSolution k = solveLayerKapla(
-      *a, layer(LayerKind::Conv, 16, 256, 256, 14, 3, 1), ctx, SolveOptions());
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), 4.53344e9, 1e-5 * 4.53344e9);
-  const LayerSchedule &s = k.schedule;
+  LayerSchedule s = expectKaplaAt(
+      *a, layer(LayerKind::Conv, 16, 256, 256, 14, 3, 1), ctx, 4.53344e9);
   EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
   EXPECT_EQ(s.regfTile[int(D::K)], 2);
   EXPECT_EQ(s.regfTile[int(D::Wo)], 7);
@@ -811,11 +815,8 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfItsRegfLevel) {
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   LayerDesc l =
       layer(LayerKind::Conv, 16, 48, 128, 27, 5, 1, LayerPass::BackwardData);
-  LayerSolution k =
-      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), 5.90179e9, 1e-5 * 5.90179e9);
-  const LayerSchedule &s = k.schedule;
+  LayerSchedule s =
+      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 5.90179e9);
   EXPECT_EQ(s.regfTile[int(D::Wo)], 9);
   EXPECT_EQ(s.regfTile[int(D::S)], 5);
   EXPECT_EQ(s.regfTile[int(D::Ho)], 1);
@@ -839,11 +840,8 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageWithEnoughBounds) {
   llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   LayerDesc l = layer(LayerKind::Conv, 16, 96, 128, 28, 3, 1);
-  LayerSolution k =
-      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), 4.96733e9, 1e-5 * 4.96733e9);
-  const LayerSchedule &s = k.schedule;
+  LayerSchedule s =
+      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 4.96733e9);
   EXPECT_EQ(s.regfTile[int(D::Ho)], 7);
   EXPECT_EQ(s.regfTile[int(D::R)], 3);
   EXPECT_EQ(s.nodeSplit[int(D::K)], 4);
@@ -866,11 +864,8 @@ TEST(ExactSolver, KaplaReachesTheOptimumUnderItsOwnSymmetricRegfTiles) {
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   LayerDesc l =
       layer(LayerKind::Conv, 16, 160, 320, 14, 3, 1, LayerPass::BackwardWeight);
-  LayerSolution k =
-      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), 5.41791e9, 1e-5 * 5.41791e9);
-  const LayerSchedule &s = k.schedule;
+  LayerSchedule s =
+      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 5.41791e9);
   EXPECT_EQ(s.peSplit[int(D::C)], 4);
   EXPECT_EQ(s.peSplit[int(D::K)], 16);
   EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
@@ -900,11 +895,8 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfARegfOutcome) {
   ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
   LayerDesc l =
       layer(LayerKind::Conv, 16, 192, 192, 13, 3, 1, LayerPass::BackwardData);
-  LayerSolution k =
-      solveLayerKapla(*a, l, LayerContext::wholeChip(*a), SolveOptions());
-  ASSERT_TRUE(k.found);
-  EXPECT_NEAR(k.cost.cost.energyPj(), 3.19429e9, 1e-5 * 3.19429e9);
-  const LayerSchedule &s = k.schedule;
+  LayerSchedule s =
+      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 3.19429e9);
   EXPECT_EQ(s.regfTile[int(D::Wo)], 13);
   EXPECT_EQ(s.regfTile[int(D::S)], 3);
   EXPECT_EQ(s.peSplit[int(D::C)], 24);

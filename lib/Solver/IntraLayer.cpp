@@ -981,10 +981,8 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       t.regfTile = mirrored(t.regfTile);
       search::Neighbourhood mirror = spread;
       mirror.keepRegfOrder = false;
-      mirror.boundBudget = kMirroredBounds;
       const bool own = t.regfTile == sr.best.schedule.regfTile;
-      if (own)
-        mirror.boundBudget = kRoomyRegfTileBounds;
+      mirror.boundBudget = own ? kRoomyRegfTileBounds : kMirroredBounds;
       if (!own || arch.numNodes() > 1)
         improveIn(t, mirror, kRoomyRegfTileBudget);
       // Then each REGF level of the REGF phase (step 2) that is not its own
