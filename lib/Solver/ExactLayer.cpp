@@ -795,6 +795,27 @@ public:
     for (size_t k = 0; k < nd; ++k)
       byDim[k].assign(cand[k].size(), INFINITY);
     std::vector<size_t> at(nd, 0);
+    // Per dim: its REGF tiles (the divisors of its extent), and per point
+    // the index of its tile among them; per dim, REGF tile and PE split the
+    // least over the splits and patterns with those.
+    std::vector<std::vector<int64_t>> tiles(nd);
+    for (size_t k = 0; k < nd; ++k)
+      tiles[k] = divisors(sr.shape.extent(sr.dims[k]));
+    std::vector<std::array<uint16_t, kNumDims>> tileOf(points.size());
+    for (size_t j = 0; j < points.size(); ++j)
+      for (size_t k = 0; k < nd; ++k) {
+        int64_t rt = sr.shape.extent(sr.dims[k]) / points[j].room[k];
+        tileOf[j][k] =
+            uint16_t(std::lower_bound(tiles[k].begin(), tiles[k].end(), rt) -
+                     tiles[k].begin());
+      }
+    std::vector<std::vector<std::vector<double>>> byTile(nd);
+    std::vector<std::vector<double>> tileHere(nd);
+    for (size_t k = 0; k < nd; ++k) {
+      byTile[k].assign(tiles[k].size(),
+                       std::vector<double>(cand[k].size(), INFINITY));
+      tileHere[k].assign(tiles[k].size(), INFINITY);
+    }
     int windowed = -1;
     for (int x = 0; x < kNumTensors; ++x)
       if (tensors[x].present && tensors[x].rel.contains(D::Hi))
@@ -818,15 +839,33 @@ public:
       double ho = double(ps[int(D::Ho)]), rr = double(ps[int(D::R)]),
              wo = double(ps[int(D::Wo)]), ss = double(ps[int(D::S)]);
       double here = INFINITY;
-      // The PE split of a dim divides its extent over the REGF tile.
+      for (size_t k = 0; k < nd; ++k)
+        std::fill(tileHere[k].begin(), tileHere[k].end(), INFINITY);
+      // The PE split of a dim divides its extent over the REGF tile. The
+      // points come sorted by their REGF tiles: the least of each run of
+      // one tile (group) goes to its tiles' entries at the run's end.
       bool fits = false;
       const Delivery *last = nullptr;
-      for (const Delivery &p : points) {
+      size_t lastAt = 0;
+      double group = INFINITY;
+      auto flush = [&] {
+        if (!last || !std::isfinite(group))
+          return;
+        for (size_t k = 0; k < nd; ++k) {
+          double &f = tileHere[k][tileOf[lastAt][k]];
+          f = std::min(f, group);
+        }
+      };
+      for (size_t j = 0; j < points.size(); ++j) {
+        const Delivery &p = points[j];
         if (!last || p.room != last->room) {
+          flush();
+          group = INFINITY;
           fits = true;
           for (size_t k = 0; k < nd; ++k)
             fits &= p.room[k] % ps[int(sr.dims[k])] == 0;
           last = &p;
+          lastAt = j;
         }
         if (!fits)
           continue;
@@ -846,11 +885,17 @@ public:
           v += cx * w;
         }
         here = std::min(here, v);
+        group = std::min(group, v);
       }
+      flush();
       least = std::min(least, here);
       for (size_t k = 0; k < nd; ++k) {
         double &f = byDim[k][at[k]];
         f = std::min(f, here);
+        for (size_t i = 0; i < tiles[k].size(); ++i) {
+          double &g = byTile[k][i][at[k]];
+          g = std::min(g, tileHere[k][i]);
+        }
       }
       return true;
     };
@@ -892,7 +937,14 @@ public:
     deliveryPs = std::move(cand);
     deliveryAt.assign(nd, {});
     deliveryUpTo.assign(nd, {});
+    deliveryTiles = std::move(tiles);
+    deliveryByTile.assign(nd, {});
     for (size_t k = 0; k < nd; ++k) {
+      for (const std::vector<double> &row : byTile[k]) {
+        deliveryByTile[k].emplace_back();
+        for (double f : row)
+          deliveryByTile[k].back().push_back(totalMacs * f);
+      }
       double upTo = INFINITY;
       for (double f : byDim[k]) {
         deliveryAt[k].push_back(totalMacs * f);
@@ -915,8 +967,16 @@ public:
       if (j == 0)
         continue;
       --j;
-      f = std::max(f, st.fixed && v[j] == ps ? deliveryAt[k][j]
-                                             : deliveryUpTo[k][j]);
+      if (!st.fixed || v[j] != ps) {
+        f = std::max(f, deliveryUpTo[k][j]);
+        continue;
+      }
+      f = std::max(f, deliveryAt[k][j]);
+      // A chosen dim: the floor of its REGF tile with its split too.
+      const std::vector<int64_t> &t = deliveryTiles[k];
+      auto it = std::lower_bound(t.begin(), t.end(), st.rt);
+      if (it != t.end() && *it == st.rt)
+        f = std::max(f, deliveryByTile[k][size_t(it - t.begin())][j]);
     }
     return f;
   }
@@ -1157,8 +1217,9 @@ public:
         constEnergy + std::max(atBoundary, gbufCapacity) +
         std::max({regfCapacity, t.deliveryFloor,
                   readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
-    // The GBUF reads are rounded per node and tensor in the model.
-    double slack = 1.5 * t.nodesUB;
+    // The GBUF reads are rounded per node and tensor in the model, for
+    // each batch group.
+    double slack = 1.5 * t.nodesUB * double(groups);
     energy -= e.gbuf * slack;
     double wordBytes = double(arch.wordBits) / 8;
     double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
@@ -1689,6 +1750,10 @@ public:
   double deliveryFloor = 0;
   std::vector<std::vector<int64_t>> deliveryPs;
   std::vector<std::vector<double>> deliveryAt, deliveryUpTo;
+  /// Per dim, its REGF tiles (ascending) and per tile and PE split (as
+  /// deliveryPs) the floor of the schedules with both.
+  std::vector<std::vector<int64_t>> deliveryTiles;
+  std::vector<std::vector<std::vector<double>>> deliveryByTile;
   /// Whether tightenBusFloor() keeps the floors by split, and the bound
   /// takes the GBUF reads below the GBUF apart from the bus deliveries.
   bool splitFloors = true;
@@ -1942,6 +2007,8 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
     sub->deliveryPs = root.deliveryPs;
     sub->deliveryAt = root.deliveryAt;
     sub->deliveryUpTo = root.deliveryUpTo;
+    sub->deliveryTiles = root.deliveryTiles;
+    sub->deliveryByTile = root.deliveryByTile;
     sub->shared = &shared;
     sub->fix(k, sub->space.choices[k][children[j].second]);
     sub->forwardCheck();
@@ -2076,10 +2143,16 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
 }
 
 double exactDeliveryFloor(const ArchDesc &arch, const LayerDesc &layer,
-                          const LayerContext &ctx) {
+                          const LayerContext &ctx, const LayerSchedule *s) {
   ExactSearch ex(arch, layer, ctx, SolveOptions());
   ex.tightenBusFloor();
-  return ex.deliveryFloor;
+  if (!s)
+    return ex.deliveryFloor;
+  for (size_t k = 0; k < ex.sr.dims.size(); ++k) {
+    int i = int(ex.sr.dims[k]);
+    ex.fix(k, {s->regfTile[i], s->peSplit[i], s->gbufTile[i], s->nodeSplit[i]});
+  }
+  return ex.deliveryFloorAt();
 }
 
 double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,

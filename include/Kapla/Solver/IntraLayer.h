@@ -182,9 +182,12 @@ double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
 
 /// The exact search's floor on the energy of the GBUF reads toward the PEs
 /// and the bus deliveries together, over every schedule of the space (0
-/// where it has no such floor); for tests.
+/// where it has no such floor); with `s`, over the schedules with the REGF
+/// tiles and PE splits of `s` (the floor of the search's node where every
+/// dim is chosen as in `s`). For tests.
 double exactDeliveryFloor(const ArchDesc &arch, const LayerDesc &layer,
-                          const LayerContext &ctx);
+                          const LayerContext &ctx,
+                          const LayerSchedule *s = nullptr);
 
 /// Random points of the exhaustive space.
 LayerSolution solveLayerRandom(const ArchDesc &arch, const LayerDesc &layer,
