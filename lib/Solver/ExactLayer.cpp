@@ -1217,8 +1217,9 @@ public:
         constEnergy + std::max(atBoundary, gbufCapacity) +
         std::max({regfCapacity, t.deliveryFloor,
                   readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
-    // The GBUF reads are rounded per node and tensor in the model, for
-    // each batch group.
+    // The GBUF reads are rounded per node and tensor in the model; a
+    // layer in batch groups gets the margin once per group (a matmul in
+    // two groups needed more than one).
     double slack = 1.5 * t.nodesUB * double(groups);
     energy -= e.gbuf * slack;
     double wordBytes = double(arch.wordBits) / 8;
