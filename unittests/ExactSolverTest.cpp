@@ -353,6 +353,50 @@ TEST(ExactSolver, BoundNeverExceedsACompletion) {
   EXPECT_GT(checked, 1000);
 }
 
+TEST(ExactSolver, BoundHoldsInBatchAndChannelGroups) {
+  // A layer in batch groups (and channel groups) has one more loop,
+  // outermost, that leaves the tensors without N (the channel dim) in
+  // place: a PE may keep its weights over every group. Small layers in two
+  // groups of each on random small architectures, every sampled point and
+  // a random partial choice of it as in BoundNeverExceedsACompletion.
+  std::mt19937_64 rng(20261205);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const LayerKind kinds[] = {LayerKind::Conv, LayerKind::FC, LayerKind::MatMul};
+  int checked = 0, channelGrouped = 0;
+  for (int round = 0; round < 24; ++round) {
+    ArchDesc a = *getPreset("multi-node-4x4");
+    a.name = "random";
+    a.nodeRows = pick(1, 2);
+    a.nodeCols = pick(1, 2);
+    a.peRows = pick(1, 3);
+    a.peCols = pick(1, 3);
+    a.regfBytes = pick(8, 64);
+    a.gbufBytes = pick(64, 512);
+    a.energy.bus = double(pick(0, 10)) / 2;
+    a.energy.gbuf = double(pick(1, 10));
+    a.energy.staticPerCycle = 0;
+    LayerKind kind = kinds[round % 3];
+    LayerDesc l = layer(kind, 2 * pick(1, 2), pick(1, 2), 2 * pick(1, 2), 1,
+                        pick(1, 3), 1);
+    LayerContext ctx = LayerContext::wholeChip(a);
+    ctx.batchGroups = 2;
+    ctx.gbufReserved = pick(0, a.gbufWords() / 4);
+    if (round % 2) {
+      // The output forwarded to a neighbour in channel groups of K.
+      ctx.outputOnChip = true;
+      ctx.outputTo = {0, a.nodeCols - 1, 1, 1};
+      ctx.channelGroups = 2;
+      ASSERT_EQ(forwardedChannelDim(l, ctx), Dim::K);
+      ++channelGrouped;
+    }
+    checked += checkBoundOverSpace(a, l, ctx, Objective::Energy, rng, 4, round);
+  }
+  EXPECT_EQ(channelGrouped, 12);
+  EXPECT_GT(checked, 1000);
+}
+
 TEST(ExactSolver, BoundHoldsOverWindowsOfEveryShape) {
   // The bound counts the halos of the input's tiles: random sliding
   // windows (rows and cols apart, strides above and below the window,

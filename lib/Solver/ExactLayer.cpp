@@ -535,10 +535,17 @@ public:
   /// output counts once. Per MAC that falls with c1, so c1 is taken at its
   /// most. With no loop at all a PE loads all its tiles once. The tiles are
   /// divisors of the extents (exact factorisations); the floor is left as it is
-  /// when they are too many to try.
+  /// when they are too many to try. A layer in batch (channel) groups has
+  /// one more loop over N (the channel dim), outermost, that leaves the
+  /// tensors without that dim in place (a PE may keep its weights over
+  /// every group): the loops count over the whole layer, the tiles over one
+  /// group.
   void tightenBusFloor() {
     const LayerDesc &l = sr.shape;
     const LayerKind kind = l.kind;
+    // The extent a dim's loops cover: the whole layer's, over the batch
+    // (channel) groups too.
+    auto span = [&](D d) { return layer.extent(d); };
     if (!(regfCap > 0) ||
         !(kind == LayerKind::Conv || kind == LayerKind::DWConv ||
           kind == LayerKind::FC || kind == LayerKind::MatMul))
@@ -671,14 +678,14 @@ public:
       bool anyLoop = false;
       std::array<double, kNumTensors> w{};
       for (D d1 : sr.dims) {
-        if (t[int(d1)] >= l.extent(d1))
+        if (t[int(d1)] >= span(d1))
           continue; // no loop over d1 at either level
         anyLoop = true;
         // A sweep of the innermost loop d1 (at most c1 steps): the tiles
         // d1 moves whole at its first step, their new words at the others;
         // a tensor d1 leaves in place comes with the step of the next loop
         // d2 that moves it (or once, with no next loop).
-        double c1 = double(l.extent(d1) / t[int(d1)]);
+        double c1 = double(span(d1) / t[int(d1)]);
         std::array<double, kNumTensors> sweep{};
         for (int x = 0; x < kNumTensors; ++x)
           if (!dims[x].empty() && moves[x].contains(d1))
@@ -689,15 +696,14 @@ public:
         // The next loop over d1 too (a GBUF loop after a REGF one): it
         // loads what d1 moves whole, and the REGF loop then covers at most
         // half the extent.
-        double half =
-            std::max<double>(1, double(l.extent(d1) / (2 * t[int(d1)])));
+        double half = std::max<double>(1, double(span(d1) / (2 * t[int(d1)])));
         for (int x = 0; x < kNumTensors; ++x)
           w[x] = moves[x].contains(d1)
                      ? (words[x] + (half - 1) * fresh(x, d1)) / half
                      : 0;
         take(w, macs);
         for (D d2 : sr.dims) {
-          if (d2 == d1 || t[int(d2)] >= l.extent(d2))
+          if (d2 == d1 || t[int(d2)] >= span(d2))
             continue;
           for (int x = 0; x < kNumTensors; ++x)
             w[x] = moves[x].contains(d1)   ? sweep[x]
