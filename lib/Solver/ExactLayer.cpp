@@ -1223,10 +1223,8 @@ public:
         constEnergy + std::max(atBoundary, gbufCapacity) +
         std::max({regfCapacity, t.deliveryFloor,
                   readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
-    // The GBUF reads are rounded per node and tensor in the model; a
-    // layer in batch groups gets the margin once per group (a matmul in
-    // two groups needed more than one).
-    double slack = 1.5 * t.nodesUB * double(groups);
+    // The GBUF reads are rounded per node and tensor in the model.
+    double slack = 1.5 * t.nodesUB;
     energy -= e.gbuf * slack;
     double wordBytes = double(arch.wordBits) / 8;
     double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
