@@ -804,9 +804,7 @@ public:
     // Per dim: its REGF tiles (the divisors of its extent), and per point
     // the index of its tile among them; per dim, REGF tile and PE split the
     // least over the splits and patterns with those.
-    std::vector<std::vector<int64_t>> tiles(nd);
-    for (size_t k = 0; k < nd; ++k)
-      tiles[k] = divisors(sr.shape.extent(sr.dims[k]));
+    const std::vector<std::vector<int64_t>> &tiles = extentDivisors;
     std::vector<std::array<uint16_t, kNumDims>> tileOf(points.size());
     for (size_t j = 0; j < points.size(); ++j)
       for (size_t k = 0; k < nd; ++k) {
@@ -852,18 +850,16 @@ public:
       // one tile (group) goes to its tiles' entries at the run's end.
       bool fits = false;
       const Delivery *last = nullptr;
-      size_t lastAt = 0;
       double group = INFINITY;
       auto flush = [&] {
         if (!last || !std::isfinite(group))
           return;
         for (size_t k = 0; k < nd; ++k) {
-          double &f = tileHere[k][tileOf[lastAt][k]];
+          double &f = tileHere[k][tileOf[size_t(last - points.data())][k]];
           f = std::min(f, group);
         }
       };
-      for (size_t j = 0; j < points.size(); ++j) {
-        const Delivery &p = points[j];
+      for (const Delivery &p : points) {
         if (!last || p.room != last->room) {
           flush();
           group = INFINITY;
@@ -871,7 +867,6 @@ public:
           for (size_t k = 0; k < nd; ++k)
             fits &= p.room[k] % ps[int(sr.dims[k])] == 0;
           last = &p;
-          lastAt = j;
         }
         if (!fits)
           continue;
@@ -943,7 +938,6 @@ public:
     deliveryPs = std::move(cand);
     deliveryAt.assign(nd, {});
     deliveryUpTo.assign(nd, {});
-    deliveryTiles = std::move(tiles);
     deliveryByTile.assign(nd, {});
     for (size_t k = 0; k < nd; ++k) {
       for (const std::vector<double> &row : byTile[k]) {
@@ -979,7 +973,7 @@ public:
       }
       f = std::max(f, deliveryAt[k][j]);
       // A chosen dim: the floor of its REGF tile with its split too.
-      const std::vector<int64_t> &t = deliveryTiles[k];
+      const std::vector<int64_t> &t = extentDivisors[k];
       auto it = std::lower_bound(t.begin(), t.end(), st.rt);
       if (it != t.end() && *it == st.rt)
         f = std::max(f, deliveryByTile[k][size_t(it - t.begin())][j]);
@@ -1755,9 +1749,8 @@ public:
   double deliveryFloor = 0;
   std::vector<std::vector<int64_t>> deliveryPs;
   std::vector<std::vector<double>> deliveryAt, deliveryUpTo;
-  /// Per dim, its REGF tiles (ascending) and per tile and PE split (as
-  /// deliveryPs) the floor of the schedules with both.
-  std::vector<std::vector<int64_t>> deliveryTiles;
+  /// Per dim, per REGF tile (an index into extentDivisors) and PE split
+  /// (as deliveryPs) the floor of the schedules with both.
   std::vector<std::vector<std::vector<double>>> deliveryByTile;
   /// Whether tightenBusFloor() keeps the floors by split, and the bound
   /// takes the GBUF reads below the GBUF apart from the bus deliveries.
@@ -2012,7 +2005,6 @@ LayerSolution solveInParallel(ExactSearch &root, const LayerSolution &start,
     sub->deliveryPs = root.deliveryPs;
     sub->deliveryAt = root.deliveryAt;
     sub->deliveryUpTo = root.deliveryUpTo;
-    sub->deliveryTiles = root.deliveryTiles;
     sub->deliveryByTile = root.deliveryByTile;
     sub->shared = &shared;
     sub->fix(k, sub->space.choices[k][children[j].second]);
