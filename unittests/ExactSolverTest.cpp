@@ -582,6 +582,52 @@ TEST(ExactSolver, DeliveryFloorHoldsForEveryPoint) {
   EXPECT_GT(sharper, 0);
 }
 
+TEST(ExactSolver, DeliveryFloorDoesNotRoundUp) {
+  // The delivery floor keeps its patterns' words per MAC in floats; one
+  // rounded up lifted the floor of a point's tiles and splits to 99.0000038
+  // pJ against the point's 99 pJ of bus energy (3.8e-8 above it, more than
+  // the search's cut margin of 1e-8). The GBUF reads are free here, so the
+  // floor stands against the bus energy alone, without their rounding
+  // margin.
+  ArchDesc a = *getPreset("edge-systolic");
+  a.name = "rounding";
+  a.nodeRows = a.nodeCols = 2;
+  a.peRows = 2;
+  a.peCols = 1;
+  a.wordBits = 8;
+  a.regfBytes = 23;
+  a.gbufBytes = 470;
+  a.busBits = 16;
+  a.energy.bus = 4.5;
+  a.energy.gbuf = 0;
+  LayerDesc l;
+  l.kind = LayerKind::DWConv;
+  l.n = l.c = l.k = 1;
+  l.ho = 2;
+  l.wo = 3;
+  l.r = 1;
+  l.s = 3;
+  l.sy = 2;
+  l.sx = 1;
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ctx.inputOnChip = ctx.outputOnChip = true;
+  ctx.inputFrom = {0, 0, 1, 1};
+  ctx.outputTo = {1, 1, 1, 1};
+  ctx.gbufReserved = 14;
+  int checked = 0, tight = 0;
+  enumerate(a, l, ctx, [&](const LayerSchedule &s, const LayerCost &c) {
+    if (!c.valid)
+      return;
+    double at = exactDeliveryFloor(a, l, ctx, &s);
+    EXPECT_LE(at, c.cost.energy.bus * (1 + 1e-12));
+    tight += at > c.cost.energy.bus * (1 - 1e-6);
+    ++checked;
+  });
+  EXPECT_GT(checked, 100);
+  // Where the floor meets the bus energy, it does not go above it.
+  EXPECT_GT(tight, 100);
+}
+
 TEST(ExactSolver, StoppedSearchCertifiesAGap) {
   // A layer whose space the search cannot finish in 50 evaluations: the
   // answer is valid, not marked complete, and the bound lies between the

@@ -55,6 +55,14 @@ using namespace search;
 
 namespace {
 
+/// `v` (at least 0) as the largest float not above it: the delivery floor
+/// keeps its patterns' words per MAC and row shares in floats, and one
+/// rounded up could lift the floor above the cost of a schedule.
+float floatBelow(double v) {
+  float f = float(v);
+  return double(f) > v ? std::nextafter(f, 0.0f) : f;
+}
+
 /// What one dim has: its chosen factors, or for a dim not chosen yet the
 /// smallest loop counts and largest splits among the choices that fit.
 struct DimState {
@@ -622,7 +630,7 @@ public:
       if (splitFloors) {
         Delivery p;
         for (int x = 0; x < kNumTensors; ++x)
-          p.words[x] = float(w[x] / macs);
+          p.words[x] = floatBelow(w[x] / macs);
         p.share = share;
         p.room = room;
         points.push_back(p);
@@ -645,10 +653,10 @@ public:
       // at least these shares of its rows (cols).
       for (size_t k = 0; k < sr.dims.size(); ++k)
         room[k] = int32_t(l.extent(sr.dims[k]) / t[int(sr.dims[k])]);
-      share = {float(std::min(double(t[int(D::Ho)] * l.sy), hi) / hi),
-               float(std::min(double(t[int(D::R)] * l.dy), hi) / hi),
-               float(std::min(double(t[int(D::Wo)] * l.sx), wi) / wi),
-               float(std::min(double(t[int(D::S)] * l.dx), wi) / wi)};
+      share = {floatBelow(std::min(double(t[int(D::Ho)] * l.sy), hi) / hi),
+               floatBelow(std::min(double(t[int(D::R)] * l.dy), hi) / hi),
+               floatBelow(std::min(double(t[int(D::Wo)] * l.sx), wi) / wi),
+               floatBelow(std::min(double(t[int(D::S)] * l.dx), wi) / wi)};
       std::array<double, kNumTensors> words{};
       for (int x = 0; x < kNumTensors; ++x) {
         if (dims[x].empty())
