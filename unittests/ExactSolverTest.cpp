@@ -397,6 +397,86 @@ TEST(ExactSolver, BoundHoldsInBatchAndChannelGroups) {
   EXPECT_GT(checked, 1000);
 }
 
+TEST(ExactSolver, BoundHoldsInEveryContext) {
+  // The contexts together: every kind and pass, windows and strides,
+  // either tensor or both on chip, reserved GBUF words, batch groups of 2
+  // and 4, channel groups; every sampled point and a random partial choice
+  // of it as in BoundNeverExceedsACompletion. Two rounds in three run in
+  // batch groups; odd rounds keep the output on chip, in channel groups
+  // where the layer forwards an even count of channels.
+  std::mt19937_64 rng(20261206);
+  auto pick = [&](int64_t lo, int64_t hi) {
+    return std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+  };
+  const LayerKind kinds[] = {LayerKind::Conv, LayerKind::DWConv,
+                             LayerKind::FC,   LayerKind::MatMul,
+                             LayerKind::Pool, LayerKind::Eltwise};
+  int checked = 0, grouped = 0, channelGrouped = 0;
+  for (int round = 0; round < 24; ++round) {
+    ArchDesc a = *getPreset(round % 2 ? "multi-node-4x4" : "edge-systolic");
+    a.name = "random";
+    a.nodeRows = pick(1, 2);
+    a.nodeCols = pick(1, 2);
+    a.peRows = pick(1, 3);
+    a.peCols = pick(1, 2);
+    a.wordBits = pick(0, 1) ? 8 : 16;
+    a.regfBytes = pick(8, 64);
+    a.gbufBytes = pick(64, 512);
+    a.busBits = a.wordBits * pick(1, 4);
+    a.energy.bus = double(pick(0, 10)) / 2;
+    a.energy.gbuf = double(pick(0, 10));
+    a.energy.nocHop = double(pick(0, 20));
+    a.energy.staticPerCycle = double(pick(0, 3) * pick(0, 500));
+    LayerDesc l;
+    l.kind = kinds[pick(0, 5)];
+    l.pass = l.kind == LayerKind::Conv || l.kind == LayerKind::FC
+                 ? LayerPass(pick(0, 2))
+                 : LayerPass::Forward;
+    bool window = l.kind == LayerKind::Conv || l.kind == LayerKind::DWConv ||
+                  l.kind == LayerKind::Pool;
+    bool spatial = window || l.kind == LayerKind::Eltwise;
+    l.n = round % 3 ? 2 * pick(1, 2) : pick(1, 3);
+    l.c = pick(1, 4);
+    l.k = l.kind == LayerKind::Conv || l.kind == LayerKind::FC ||
+                  l.kind == LayerKind::MatMul
+              ? pick(1, 4)
+              : l.c;
+    l.ho = spatial ? pick(1, 3) : 1;
+    l.wo = spatial ? pick(1, 3) : 1;
+    l.r = window ? pick(1, 3) : 1;
+    l.s = window ? pick(1, 3) : 1;
+    l.sy = window ? pick(1, 2) : 1;
+    l.sx = window ? pick(1, 2) : 1;
+    if (l.kind == LayerKind::Eltwise)
+      l.numInputs = 2;
+    LayerContext ctx = LayerContext::wholeChip(a);
+    ctx.inputOnChip = pick(0, 1);
+    ctx.outputOnChip = pick(0, 1);
+    ctx.inputFrom = {0, 0, 1, 1};
+    ctx.outputTo = {a.nodeRows - 1, a.nodeCols - 1, 1, 1};
+    ctx.gbufReserved = pick(0, a.gbufWords() / 3);
+    if (round % 3) {
+      ctx.batchGroups = l.n % 4 == 0 && pick(0, 1) ? 4 : 2;
+      ++grouped;
+    }
+    if (round % 2) {
+      // A forward layer then forwards its output channels.
+      ctx.outputOnChip = true;
+      ctx.inputOnChip = false;
+    }
+    std::optional<Dim> cd = forwardedChannelDim(l, ctx);
+    if (cd && l.extent(*cd) % 2 == 0 && round % 2) {
+      ctx.channelGroups = 2;
+      ++channelGrouped;
+    }
+    Objective obj = Objective(pick(0, 2));
+    checked += checkBoundOverSpace(a, l, ctx, obj, rng, 6, round);
+  }
+  EXPECT_GT(checked, 10000);
+  EXPECT_EQ(grouped, 16);
+  EXPECT_EQ(channelGrouped, 4);
+}
+
 TEST(ExactSolver, BoundHoldsOverWindowsOfEveryShape) {
   // The bound counts the halos of the input's tiles: random sliding
   // windows (rows and cols apart, strides above and below the window,
