@@ -166,6 +166,10 @@ public:
       }
     }
     groups = sr.shape.n != layer.n ? layer.n / sr.shape.n : 1;
+    if (std::optional<D> cd = Searcher::channelGroupDim(layer, ctx)) {
+      channelDim = *cd;
+      channelGroups = layer.extent(*cd) / sr.shape.extent(*cd);
+    }
     rowsTouched = double(
         inputRowsRead(layer.ho, layer.sy, layer.r, layer.dy, layer.hi()));
     colsTouched = double(
@@ -1045,6 +1049,8 @@ public:
       }
       if (groups > 1 && !ti.rel.contains(D::N))
         t.gbufIdle[x] *= double(groups);
+      if (channelGroups > 1 && !ti.rel.contains(channelDim))
+        t.gbufIdle[x] *= double(channelGroups);
     }
     // The tensors with a window (the input), and their halo factors; under
     // a REGF order where no loop surely moves one, its halo to the PEs
@@ -1133,15 +1139,23 @@ public:
             moved *= st.jR[movedR];
             movedBus *= st.jRP[movedR];
           }
-        if (groups > 1 && !ti.rel.contains(D::N)) {
+        // The loops over the batch groups and then the channel groups,
+        // outermost, leave the tensors without N (the channel dim) in
+        // place: such a tensor comes again for every group when a loop
+        // inside moves it.
+        auto outerGroups = [&](int64_t g) {
           if (movedG) {
-            rg *= double(groups);
-            still *= double(groups);
-            stillBus *= double(groups);
+            rg *= double(g);
+            still *= double(g);
+            stillBus *= double(g);
           }
-          moved *= double(groups);
-          movedBus *= double(groups);
-        }
+          moved *= double(g);
+          movedBus *= double(g);
+        };
+        if (groups > 1 && !ti.rel.contains(D::N))
+          outerGroups(groups);
+        if (channelGroups > 1 && !ti.rel.contains(channelDim))
+          outerGroups(channelGroups);
         t.regfMoves[x][o] = movedR;
         t.halo[x][o] = t.haloMoved[x][o] = 1;
         t.haloStill[x][o] = haloStill[x];
@@ -1765,6 +1779,11 @@ public:
   bool splitFloors = true;
   std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
+  /// The channel groups and their dim (channelGroupDim): the loop over
+  /// them runs right inside the batch groups' and leaves the tensors
+  /// without that dim in place.
+  int64_t channelGroups = 1;
+  D channelDim = D::N;
   /// Input rows and cols the layer touches.
   double rowsTouched = 1, colsTouched = 1;
   /// Whether the bound counts the input's halos (haloFactors(), haloOf()).
