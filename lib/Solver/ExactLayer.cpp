@@ -166,9 +166,9 @@ public:
       }
     }
     groups = sr.shape.n != layer.n ? layer.n / sr.shape.n : 1;
-    if (std::optional<D> cd = Searcher::channelGroupDim(layer, ctx)) {
-      channelDim = *cd;
-      channelGroups = layer.extent(*cd) / sr.shape.extent(*cd);
+    if (sr.groupDim) {
+      channelDim = *sr.groupDim;
+      channelGroups = layer.extent(channelDim) / sr.shape.extent(channelDim);
     }
     rowsTouched = double(
         inputRowsRead(layer.ho, layer.sy, layer.r, layer.dy, layer.hi()));
@@ -1779,7 +1779,7 @@ public:
   bool splitFloors = true;
   std::array<llvm::SmallVector<D, 3>, 3> classDimsOf;
   int64_t groups = 1;
-  /// The channel groups and their dim (channelGroupDim): the loop over
+  /// The channel groups and their dim (sr.groupDim): the loop over
   /// them runs right inside the batch groups' and leaves the tensors
   /// without that dim in place.
   int64_t channelGroups = 1;
