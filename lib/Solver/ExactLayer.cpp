@@ -504,34 +504,153 @@ public:
   }
 
   /// What the innermost loop that moves a tensor can be, as bits: kNoSlide
-  /// (a loop over no window direction, or no loop), kRowsSlide (over Ho or
-  /// R), kColsSlide (over Wo or S).
-  enum : unsigned { kNoSlide = 1, kRowsSlide = 2, kColsSlide = 4 };
+  /// (a loop over no window direction, or no loop), or a slide along rows
+  /// (a loop over Ho or R) or cols (over Wo or S), one bit per dim.
+  enum : unsigned {
+    kNoSlide = 1,
+    kHoSlide = 2,
+    kRSlide = 4,
+    kWoSlide = 8,
+    kSSlide = 16,
+    kRowsSlide = kHoSlide | kRSlide,
+    kColsSlide = kWoSlide | kSSlide
+  };
   static unsigned slideOf(D d) {
-    return d == D::Ho || d == D::R   ? kRowsSlide
-           : d == D::Wo || d == D::S ? kColsSlide
-                                     : kNoSlide;
+    switch (d) {
+    case D::Ho:
+      return kHoSlide;
+    case D::R:
+      return kRSlide;
+    case D::Wo:
+      return kWoSlide;
+    case D::S:
+      return kSSlide;
+    default:
+      return kNoSlide;
+    }
+  }
+
+  /// Per sliding dim (Ho, R, Wo, S), the factor of the halos along its
+  /// direction when the innermost loop that moves the input is that dim's
+  /// loop at a level (slideFactor()).
+  using SlideFactors = std::array<double, 4>;
+
+  /// Along the direction of `d` (Ho or R: rows; Wo or S: cols), the words
+  /// the input's tiles load over the words it touches when the innermost
+  /// loop that moves it is the loop over `d` at the REGF (GBUF) level. A
+  /// sweep of that loop's n steps loads its first tile whole and then each
+  /// step's new rows: at least min(span, n * tile rows), for span the rows
+  /// the sweep covers (`h` output rows and `r` filter rows per tile:
+  /// (n h - 1) stride + (r - 1) dilation + 1 along Ho, (h - 1) stride +
+  /// (n r - 1) dilation + 1 along R; the second term where a stride skips
+  /// rows), over the Ho / h_s * R / r_s sweeps (one of h, r times n). With
+  /// the other dim of the direction not chosen yet, the smallest over its
+  /// tiles still possible (both terms are a + b / t in its tile t: at one
+  /// of the ends). At least 1; 1 while `d` is not chosen.
+  double slideFactor(D d, bool regf) const {
+    const bool rows = d == D::Ho || d == D::R;
+    const D out = rows ? D::Ho : D::Wo, win = rows ? D::R : D::S;
+    const DimState &sd = state[int(d)];
+    const DimState &so = state[int(d == out ? win : out)];
+    const double touched = rows ? rowsTouched : colsTouched;
+    if (!sd.fixed || !(touched > 0))
+      return 1;
+    const LayerDesc &l = sr.shape;
+    const double stride = double(rows ? l.sy : l.sx);
+    const double dil = double(rows ? l.dy : l.dx);
+    const double n = double(regf ? sd.cntR : sd.cntG);
+    const double td = double(regf ? sd.rt : sd.gt);
+    auto at = [&](double to) {
+      const double h = d == out ? td : to, r = d == win ? td : to;
+      const double hs = d == out ? n * h : h, rs = d == win ? n * r : r;
+      const double sweeps =
+          double(l.extent(out)) / hs * (double(l.extent(win)) / rs);
+      const double span = (hs - 1) * stride + (rs - 1) * dil + 1;
+      const double tileRows = (h - 1) * stride + (r - 1) * dil + 1;
+      return sweeps * std::min(span, n * tileRows);
+    };
+    double loaded =
+        so.fixed ? at(double(regf ? so.rt : so.gt))
+                 : std::min(at(1), at(double(regf ? so.maxRt : so.maxGt)));
+    return std::max(1.0, loaded / touched);
+  }
+
+  /// The distinct words of the input's PE tiles over their words, per PE
+  /// split of Ho, R, Wo and S: the GBUF serves the words all PEs hold
+  /// together once (docs/CostModel.md), and a tile stacked along Ho (R)
+  /// with a shift of h * stride (r * dilation) rows spans min(p + (n - 1)
+  /// shift, n p) rows for a block of p, the stacks in order of increasing
+  /// shift; cols alike. With one dim of a direction not chosen yet, the
+  /// smallest over its REGF tiles and PE splits still possible; 0 while
+  /// both dims of a direction are open.
+  double peSpread() const {
+    auto share = [](int64_t h, int64_t ph, int64_t r, int64_t pr,
+                    int64_t stride, int64_t dil) {
+      std::array<std::pair<int64_t, int64_t>, 2> st = {
+          std::make_pair(h * stride, ph), std::make_pair(r * dil, pr)};
+      if (st[1] < st[0])
+        std::swap(st[0], st[1]);
+      const int64_t tile = (h - 1) * stride + (r - 1) * dil + 1;
+      int64_t span = tile;
+      for (auto [shift, n] : st)
+        span = shift > span ? span * n : span + (n - 1) * shift;
+      return double(span) / double(tile) / double(ph * pr);
+    };
+    auto direction = [&](D out, D win, int64_t stride, int64_t dil) {
+      const DimState &o = state[int(out)], &w = state[int(win)];
+      if (o.fixed && w.fixed)
+        return share(o.rt, o.ps, w.rt, w.ps, stride, dil);
+      if (!o.fixed && !w.fixed)
+        return 0.0;
+      const D open = o.fixed ? win : out;
+      const DimState &st = state[int(open)];
+      const int64_t e = sr.shape.extent(open);
+      auto k = llvm::find(sr.dims, open);
+      if (k == sr.dims.end()) // not searched: its whole extent, 1
+        return o.fixed ? share(o.rt, o.ps, 1, 1, stride, dil)
+                       : share(1, 1, w.rt, w.ps, stride, dil);
+      double least = INFINITY;
+      for (int64_t rt : extentDivisors[k - sr.dims.begin()]) {
+        if (rt > st.maxRt)
+          break;
+        for (int64_t ps = 1; ps <= st.maxPs && rt * ps <= e; ++ps)
+          if ((e / rt) % ps == 0)
+            least = std::min(least,
+                             o.fixed ? share(o.rt, o.ps, rt, ps, stride, dil)
+                                     : share(rt, ps, w.rt, w.ps, stride, dil));
+      }
+      return std::isfinite(least) ? least : 0.0;
+    };
+    const LayerDesc &l = sr.shape;
+    return direction(D::Ho, D::R, l.sy, l.dy) *
+           direction(D::Wo, D::S, l.sx, l.dx);
+  }
+
+  SlideFactors slideFactors(bool regf) const {
+    return {slideFactor(D::Ho, regf), slideFactor(D::R, regf),
+            slideFactor(D::Wo, regf), slideFactor(D::S, regf)};
   }
 
   /// The factor of the halos on the words a tensor moves through a level
-  /// (rows and cols factors `f`) when its innermost moving loop is of the
-  /// kinds `kinds`: a sliding window loads only the new rows (cols) of
-  /// each step, never fewer than its sweep touches, so along the direction
-  /// it slides the factor is 1 at least; without a slide (no loop, or one
-  /// over no window direction) both directions' halos are loaded, and so
-  /// they are for read-write data, which never slides (docs/CostModel.md).
-  static double haloOf(std::pair<double, double> f, unsigned kinds,
-                       bool readWrite) {
+  /// (rows and cols factors `f` of its tiles, `slide` of slideFactors())
+  /// when its innermost moving loop is of the kinds `kinds`: a sliding
+  /// window loads only the new rows (cols) of each step, never fewer than
+  /// its sweeps span, so along the direction it slides the factor is the
+  /// dim's slide factor; without a slide (no loop, or one over no window
+  /// direction) both directions' halos are loaded, and so they are for
+  /// read-write data, which never slides (docs/CostModel.md).
+  static double haloOf(std::pair<double, double> f, const SlideFactors &slide,
+                       unsigned kinds, bool readWrite) {
     double both = f.first * f.second;
     if (readWrite)
       return both;
     double h = INFINITY;
     if (kinds & kNoSlide)
       h = both;
-    if (kinds & kRowsSlide)
-      h = std::min(h, f.second);
-    if (kinds & kColsSlide)
-      h = std::min(h, f.first);
+    const unsigned bits[4] = {kHoSlide, kRSlide, kWoSlide, kSSlide};
+    for (int j = 0; j < 4; ++j)
+      if (kinds & bits[j])
+        h = std::min(h, (j < 2 ? f.second : f.first) * slide[j]);
     return std::isfinite(h) ? h : both;
   }
 
@@ -1057,6 +1176,8 @@ public:
     // (haloStill) does not depend on the order: a loop of a dim not chosen
     // yet may slide it, or none does.
     std::pair<double, double> gbufHalo{1, 1}, regfHalo{1, 1};
+    SlideFactors gbufSlide{1, 1, 1, 1}, regfSlide{1, 1, 1, 1};
+    double spread = 0;
     std::array<bool, kNumTensors> windowed{};
     std::array<double, kNumTensors> haloStill;
     haloStill.fill(1);
@@ -1069,6 +1190,9 @@ public:
     if (anyWindow) {
       gbufHalo = haloFactors();
       regfHalo = haloFactors(/*regf=*/true);
+      gbufSlide = slideFactors(/*regf=*/false);
+      regfSlide = slideFactors(/*regf=*/true);
+      spread = peSpread();
       for (int x = 0; x < kNumTensors; ++x) {
         if (!windowed[x])
           continue;
@@ -1078,7 +1202,8 @@ public:
           if (ti.rel.contains(d) && !state[int(d)].fixed &&
               sr.shape.extent(d) > 1)
             regfOpen |= slideOf(d);
-        haloStill[x] = haloOf(regfHalo, kNoSlide | regfOpen, ti.readWrite);
+        haloStill[x] =
+            haloOf(regfHalo, regfSlide, kNoSlide | regfOpen, ti.readWrite);
       }
     }
     const EnergyTable &e = arch.energy;
@@ -1160,9 +1285,10 @@ public:
         t.halo[x][o] = t.haloMoved[x][o] = 1;
         t.haloStill[x][o] = haloStill[x];
         if (windowed[x]) {
-          t.halo[x][o] = haloOf(gbufHalo, movedG ? kindsG : kindsG | kNoSlide,
-                                ti.readWrite);
-          t.haloMoved[x][o] = haloOf(regfHalo, kindsR, ti.readWrite);
+          t.halo[x][o] =
+              haloOf(gbufHalo, gbufSlide, movedG ? kindsG : kindsG | kNoSlide,
+                     ti.readWrite);
+          t.haloMoved[x][o] = haloOf(regfHalo, regfSlide, kindsR, ti.readWrite);
         }
         double words = ti.words * t.halo[x][o];
         double wordsG =
@@ -1196,10 +1322,16 @@ public:
           t.belowMoved[x][o] = below(t.readsMoved[x][o], t.haloMoved[x][o]);
           continue;
         }
-        t.readsStill[x][o] = ti.words * still;
+        // The GBUF reads of the input: its words through the REGFs of one
+        // PE position of the four window dims' splits (the halo factor and
+        // refetch of the deliveries) times the distinct share (peSpread()).
+        auto readHalo = [&](double halo) {
+          return windowed[x] ? std::max(1.0, halo * spread) : 1.0;
+        };
+        t.readsStill[x][o] = ti.words * still * readHalo(t.haloStill[x][o]);
         t.belowStill[x][o] = e.gbuf * t.readsStill[x][o] +
                              e.bus * ti.words * stillBus * t.haloStill[x][o];
-        t.readsMoved[x][o] = ti.words * moved;
+        t.readsMoved[x][o] = ti.words * moved * readHalo(t.haloMoved[x][o]);
         t.belowMoved[x][o] = e.gbuf * t.readsMoved[x][o] +
                              e.bus * ti.words * movedBus * t.haloMoved[x][o];
       }
