@@ -511,9 +511,7 @@ public:
     kHoSlide = 2,
     kRSlide = 4,
     kWoSlide = 8,
-    kSSlide = 16,
-    kRowsSlide = kHoSlide | kRSlide,
-    kColsSlide = kWoSlide | kSSlide
+    kSSlide = 16
   };
   static unsigned slideOf(D d) {
     switch (d) {
