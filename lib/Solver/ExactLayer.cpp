@@ -1305,27 +1305,32 @@ public:
                        ti.perWordG + (t.replN[x] - 1) * e.nocHop);
           t.dram[x][o] = words * rg;
         }
-        if (ti.readWrite) {
-          // A REGF loop that moves the tensor leaves every GBUF loop
-          // outside: each of them that leaves it in place refetches it.
-          auto reads = [&](double refetch) {
-            return ti.words * t.replN[x] * (2 * refetch - 1);
-          };
-          auto below = [&](double atGbuf, double halo) {
-            return e.gbuf * atGbuf + e.bus * atGbuf * t.replP[x] * halo;
-          };
-          t.readsStill[x][o] = reads(rg);
-          t.belowStill[x][o] = below(t.readsStill[x][o], t.haloStill[x][o]);
-          t.readsMoved[x][o] = reads(rr * t.gbufIdle[x]);
-          t.belowMoved[x][o] = below(t.readsMoved[x][o], t.haloMoved[x][o]);
-          continue;
-        }
         // The GBUF reads of the input: its words through the REGFs of one
         // PE position of the four window dims' splits (the halo factor and
         // refetch of the deliveries) times the distinct share (peSpread()).
         auto readHalo = [&](double halo) {
           return windowed[x] ? std::max(1.0, halo * spread) : 1.0;
         };
+        if (ti.readWrite) {
+          // A REGF loop that moves the tensor leaves every GBUF loop
+          // outside: each of them that leaves it in place refetches it.
+          // Its 2F - D transfers per REGF tile reach the GBUF as the
+          // distinct words of the PEs, as read-only data's do.
+          auto words = [&](double refetch) {
+            return ti.words * t.replN[x] * (2 * refetch - 1);
+          };
+          auto below = [&](double atGbuf, double halo) {
+            return e.gbuf * atGbuf * readHalo(halo) +
+                   e.bus * atGbuf * t.replP[x] * halo;
+          };
+          t.readsStill[x][o] = words(rg) * readHalo(t.haloStill[x][o]);
+          t.belowStill[x][o] = below(words(rg), t.haloStill[x][o]);
+          const double refetchMoved = rr * t.gbufIdle[x];
+          t.readsMoved[x][o] =
+              words(refetchMoved) * readHalo(t.haloMoved[x][o]);
+          t.belowMoved[x][o] = below(words(refetchMoved), t.haloMoved[x][o]);
+          continue;
+        }
         t.readsStill[x][o] = ti.words * still * readHalo(t.haloStill[x][o]);
         t.belowStill[x][o] = e.gbuf * t.readsStill[x][o] +
                              e.bus * ti.words * stillBus * t.haloStill[x][o];
