@@ -996,6 +996,29 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
   EXPECT_GE(higher, 2);
 }
 
+TEST(ExactSolver, DeliveryFloorOnTheEdgePresetsArray) {
+  // VGG-16's conv6 (256 to 256 channels, 56x56, 3x3) at batch 64 alone on
+  // the edge preset: its 16x16 PEs split seven dims 2,763 ways, and its
+  // REGF tiles and loop patterns give 43,789 points, too many to try
+  // together, so the floor on the GBUF reads and the deliveries was left
+  // at 0. Of the points of one REGF tile only those no other undercuts in
+  // every tensor's words and halo shares count (10,383 here), and the
+  // floor is taken: above the bus floor, below what kapla's schedule
+  // spends there.
+  ArchDesc a = *getPreset("edge-systolic");
+  LayerDesc l = layer(LayerKind::Conv, 64, 256, 256, 56, 3, 1);
+  LayerContext ctx = LayerContext::wholeChip(a);
+  LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
+  ASSERT_TRUE(k.found);
+  double reads = 0;
+  for (const TensorCounts &t : k.cost.tensors)
+    reads += double(t.gbufReads);
+  double delivery = exactDeliveryFloor(a, l, ctx);
+  EXPECT_GT(delivery, exactBusFloor(a, l, ctx));
+  EXPECT_LE(delivery, k.cost.cost.energy.bus + a.energy.gbuf * reads +
+                          a.energy.gbuf * 1.5 * double(k.cost.nodesUsed));
+}
+
 TEST(ExactSolver, KaplaReachesTheOptimumThroughAnotherGbufLevel) {
   // GoogLeNet conv2_3x3 (64 to 192 channels, 56x56, 3x3) at batch 16 alone
   // on 2x2 nodes of the 8x8 row-stationary array (multi-node-16x16's node

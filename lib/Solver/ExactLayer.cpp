@@ -911,6 +911,30 @@ public:
       return;
     llvm::sort(points);
     points.erase(std::unique(points.begin(), points.end()), points.end());
+    // Of the points of one REGF tile (the same room, so the same splits
+    // fit), one with no more words of any tensor and no larger share than
+    // another costs no more under every split: only the others count. In
+    // the sorted order such a point comes before those it dominates.
+    auto dominates = [](const Delivery &a, const Delivery &b) {
+      for (int x = 0; x < kNumTensors; ++x)
+        if (a.words[x] > b.words[x])
+          return false;
+      for (size_t q = 0; q < a.share.size(); ++q)
+        if (a.share[q] > b.share[q])
+          return false;
+      return true;
+    };
+    size_t kept = 0;
+    for (size_t j = 0, group = 0; j < points.size(); ++j) {
+      if (kept == 0 || points[kept - 1].room != points[j].room)
+        group = kept;
+      bool dominated = false;
+      for (size_t i = group; i < kept && !dominated; ++i)
+        dominated = dominates(points[i], points[j]);
+      if (!dominated)
+        points[kept++] = points[j];
+    }
+    points.resize(kept);
     const double pes = double(arch.numPEsPerNode());
     const size_t nd = sr.dims.size();
     std::vector<std::vector<int64_t>> cand(nd);
