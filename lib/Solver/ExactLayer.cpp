@@ -1368,8 +1368,14 @@ public:
   /// The capacity bound of GBUF (or REGF) order `o`, computed once per node.
   double capacityOf(NodeTerms &t, size_t o, bool regf) const {
     double &c = regf ? t.regfCapacity[o] : t.gbufCapacity[o];
-    if (std::isnan(c))
-      c = capacityBound(kOrders[o], regf);
+    if (std::isnan(c)) {
+      // The words of each tensor crossing the GBUF boundary carry its
+      // halos under this order (NodeTerms::halo).
+      std::array<double, kNumTensors> halo;
+      for (int x = 0; x < kNumTensors; ++x)
+        halo[x] = regf ? 1.0 : t.halo[x][o];
+      c = capacityBound(kOrders[o], regf, halo);
+    }
     return c;
   }
 
@@ -1481,8 +1487,8 @@ public:
   /// allow, bounds the cost of every completion (M counts one batch group;
   /// a tensor without N comes again for each group). Infinity when no
   /// pattern fits.
-  double capacityBound(const std::array<uint8_t, 3> &order,
-                       bool regf = false) const {
+  double capacityBound(const std::array<uint8_t, 3> &order, bool regf,
+                       const std::array<double, kNumTensors> &halo) const {
     if (!(gbufCap > 0) || !(regfCap > 0))
       return 0;
     const EnergyTable &e = arch.energy;
@@ -1577,9 +1583,11 @@ public:
           StepCosts steps;
           steps.nodes = nodesMax;
           double constant = 0;
-          for (const TensorInfo &x : tensors) {
+          for (int xi = 0; xi < kNumTensors; ++xi) {
+            const TensorInfo &x = tensors[xi];
             if (!x.present)
               continue;
+            const double words = x.words * halo[xi];
             int c = x.refetchClass;
             bool pays = false;
             if (c >= 0)
@@ -1594,7 +1602,7 @@ public:
                 if (other != c && loops[other])
                   g = double(groups);
             if (!regf) {
-              double a = x.perWordG * x.words;
+              double a = x.perWordG * words;
               // Shared over the nodes that split class c (at most nodesMax),
               // a word costs at least hop + (P - hop) / nodes (the bound in
               // boundFor per node of the group).
@@ -1603,13 +1611,13 @@ public:
               if (shared) {
                 twoWays = true;
                 if (variant == 0) {
-                  a = x.words *
+                  a = words *
                       (e.nocHop + (x.perWordG - e.nocHop) / nodesMax[c]);
-                  steps.lin[c] += x.words * g * e.nocHop;
-                  steps.step[c] += x.words * g * (x.perWordG - e.nocHop);
+                  steps.lin[c] += words * g * e.nocHop;
+                  steps.step[c] += words * g * (x.perWordG - e.nocHop);
                 } else {
-                  a = x.words * e.nocHop;
-                  constant += x.words * g * (x.perWordG - e.nocHop) * cntLo[c];
+                  a = words * e.nocHop;
+                  constant += words * g * (x.perWordG - e.nocHop) * cntLo[c];
                 }
               }
               if (!pays && x.readWrite) {
