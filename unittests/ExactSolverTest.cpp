@@ -506,6 +506,14 @@ TEST(ExactSolver, BoundCountsTheInputOnceForEveryChannelGroup) {
   EXPECT_GT(bound, 0.99 * k.cost.cost.energyPj());
 }
 
+/// The default preset's node on 2x2 nodes, without static energy.
+ArchDesc defaultPresetOnFourNodes() {
+  ArchDesc a = defaultArch();
+  a.nodeRows = a.nodeCols = 2;
+  a.energy.staticPerCycle = 0;
+  return a;
+}
+
 TEST(ExactSolver, BoundCountsTheSweepsAndTheSharedReadsOfTheInput) {
   // VGG-16's conv5 (128 to 256 channels, 56x56, 3x3) alone on 2x2 nodes of
   // the default preset without static energy, batch 16. kapla's schedule gives each of 7 PEs 8
@@ -516,9 +524,7 @@ TEST(ExactSolver, BoundCountsTheSweepsAndTheSharedReadsOfTheInput) {
   // loading only the cols the layer touches, and the GBUF reads of the
   // input without their halos); it meets the cost now, and with the output
   // cols left open it is above 0.995 of it (0.975).
-  ArchDesc a = defaultArch();
-  a.nodeRows = a.nodeCols = 2;
-  a.energy.staticPerCycle = 0;
+  ArchDesc a = defaultPresetOnFourNodes();
   LayerDesc l = layer(LayerKind::Conv, 16, 128, 256, 56, 3, 1);
   LayerContext ctx = LayerContext::wholeChip(a);
   LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
@@ -547,9 +553,7 @@ TEST(ExactSolver, BoundCountsTheSharedReadsOfAWrittenInput) {
   // bound was 0.995 of its cost (the gradient's GBUF traffic counted
   // without halos and without that sharing); it meets the cost now, also
   // with the batch or the output rows left open.
-  ArchDesc a = defaultArch();
-  a.nodeRows = a.nodeCols = 2;
-  a.energy.staticPerCycle = 0;
+  ArchDesc a = defaultPresetOnFourNodes();
   LayerDesc l = layer(LayerKind::Conv, 16, 128, 256, 56, 3, 1);
   l.pass = LayerPass::BackwardData;
   LayerContext ctx = LayerContext::wholeChip(a);
@@ -585,9 +589,7 @@ TEST(ExactSolver, CapacityBoundCountsTheInputsHalos) {
   // counted its words without their halos (60 rows of tiles for the 58
   // the layer touches, cols alike); with them the bound rises from 0.970
   // to 0.985 of the optimum.
-  ArchDesc a = defaultArch();
-  a.nodeRows = a.nodeCols = 2;
-  a.energy.staticPerCycle = 0;
+  ArchDesc a = defaultPresetOnFourNodes();
   LayerDesc l = layer(LayerKind::Conv, 64, 128, 256, 56, 3, 1);
   LayerContext ctx = LayerContext::wholeChip(a);
   LayerSchedule s;
