@@ -18,15 +18,21 @@ certified gap). Per network it prints:
   k s, x s   solve seconds of the two runs
 
 With --markdown it also prints the rows as the table of
-benchmarks/RESULTS.md (the worst layer with its name).
+benchmarks/RESULTS.md (the worst layer with its name). --batch takes a
+list (16,64); --jobs N runs N rows at a time (each kapla-opt still on one
+thread; the training rows and the larger batch are started first), and the
+rows are printed in the order of the options however they finish. The
+JSON file is rewritten after every row, so a stopped run keeps what it
+finished.
 
 Usage: benchmarks/quality.py [--kapla-opt PATH] [--networks a,b]
-           [--modes inference,training] [--archs name,...] [--batch N]
-           [--layer-time-budget S] [--json OUT] [--markdown]
+           [--modes inference,training] [--archs name,...] [--batch N,...]
+           [--layer-time-budget S] [--jobs N] [--json OUT] [--markdown]
 
 Architectures are presets or files of benchmarks/arch/ (by name).
 """
 import argparse
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -89,6 +95,20 @@ def compare(k, x):
     }
 
 
+def measure(opts, net, mode, arch, batch):
+    train = " training=true" if mode == "training" else ""
+    k = schedule(opts.kapla_opt, net, arch, batch, "solver=kapla" + train)
+    x = schedule(opts.kapla_opt, net, arch, batch,
+                 f"solver=exact layer-time-budget={opts.layer_time_budget}"
+                 + train)
+    return {"network": net, "mode": mode, "arch": arch, "batch": batch,
+            "kapla": k, "exact": x, **compare(k, x)}
+
+
+def fmt(v):
+    return f"{v:.4f}" if v is not None else "-"
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kapla-opt",
@@ -96,61 +116,81 @@ def main():
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--modes", default="inference,training")
     ap.add_argument("--archs", default=",".join(ARCHS))
-    ap.add_argument("--batch", type=int, default=16)
+    ap.add_argument("--batch", default="16",
+                    help="one batch size or a comma-separated list")
     ap.add_argument("--layer-time-budget", type=float, default=60)
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="rows measured at a time (each on one thread)")
     ap.add_argument("--json", default=os.path.join(ROOT, "build",
                                                    "quality-bench.json"))
     ap.add_argument("--markdown", action="store_true",
                     help="also print the rows as the Markdown table of "
                          "benchmarks/RESULTS.md")
     opts = ap.parse_args()
-    rows = []
+    try:
+        batches = [int(b) for b in opts.batch.split(",")]
+    except ValueError:
+        ap.error(f"--batch: not a list of integers: {opts.batch}")
+    if any(b < 1 for b in batches):
+        ap.error("--batch: batch sizes must be positive")
+    if opts.jobs < 1:
+        ap.error("--jobs: must be at least 1")
+    if opts.layer_time_budget <= 0:
+        ap.error("--layer-time-budget: must be positive")
+    keys = [(mode, batch, arch, net)
+            for mode in opts.modes.split(",")
+            for batch in batches
+            for arch in opts.archs.split(",")
+            for net in opts.networks.split(",")]
+    # The training rows and the larger batches take longest: start them
+    # first so that the last rows to finish are short ones.
+    started = sorted(range(len(keys)),
+                     key=lambda i: (keys[i][0] != "training", -keys[i][1], i))
     print(f"batch {opts.batch}, exact solver stopped after "
           f"{opts.layer_time_budget:g} s per layer")
-    print(f"{'network':<10} {'mode':<9} {'arch':<14} {'proven':>9} "
-          f"{'E proven':>8} {'k/opt':>7} {'worst':>7} {'k/bound':>8} "
-          f"{'k s':>6} {'x s':>7}")
-    for mode in opts.modes.split(","):
-        train = " training=true" if mode == "training" else ""
-        for arch in opts.archs.split(","):
-            for net in opts.networks.split(","):
-                k = schedule(opts.kapla_opt, net, arch, opts.batch,
-                             "solver=kapla" + train)
-                x = schedule(opts.kapla_opt, net, arch, opts.batch,
-                             "solver=exact layer-time-budget="
-                             f"{opts.layer_time_budget}" + train)
-                c = compare(k, x)
-                rows.append({"network": net, "mode": mode, "arch": arch,
-                             "batch": opts.batch, "kapla": k, "exact": x,
-                             **c})
-                fmt = lambda v: f"{v:.4f}" if v is not None else "-"
-                print(f"{net:<10} {mode:<9} {arch:<14} "
-                      f"{c['proven']:>4}/{c['layers']:<4} "
-                      f"{c['share_proven']:>8.1%} "
-                      f"{fmt(c['kapla_over_optimum']):>7} "
-                      f"{fmt(c['worst_layer']):>7} "
-                      f"{fmt(c['kapla_over_bound']):>8} "
-                      f"{k['solve_seconds']:>6.2f} {x['solve_seconds']:>7.1f}",
-                      flush=True)
+    print(f"{'network':<10} {'mode':<9} {'batch':>5} {'arch':<14} "
+          f"{'proven':>9} {'E proven':>8} {'k/opt':>7} {'worst':>7} "
+          f"{'k/bound':>8} {'k s':>6} {'x s':>7}")
+    done = {}
+
+    def write_json():
+        with open(opts.json, "w", encoding="utf-8") as f:
+            json.dump([done[i] for i in sorted(done)], f, indent=2)
+
+    with concurrent.futures.ThreadPoolExecutor(opts.jobs) as pool:
+        futures = {pool.submit(measure, opts, keys[i][3], keys[i][0],
+                               keys[i][2], keys[i][1]): i for i in started}
+        for future in concurrent.futures.as_completed(futures):
+            i = futures[future]
+            r = future.result()
+            done[i] = r
+            print(f"{r['network']:<10} {r['mode']:<9} {r['batch']:>5} "
+                  f"{r['arch']:<14} {r['proven']:>4}/{r['layers']:<4} "
+                  f"{r['share_proven']:>8.1%} "
+                  f"{fmt(r['kapla_over_optimum']):>7} "
+                  f"{fmt(r['worst_layer']):>7} "
+                  f"{fmt(r['kapla_over_bound']):>8} "
+                  f"{r['kapla']['solve_seconds']:>6.2f} "
+                  f"{r['exact']['solve_seconds']:>7.1f}", flush=True)
+            write_json()
+    rows = [done[i] for i in sorted(done)]
     if opts.markdown:
-        print("| network | mode | arch | proven | energy proven | "
+        print("| network | mode | batch | arch | proven | energy proven | "
               "kapla/optimum | worst layer | kapla/bound | kapla s | "
               "exact s |")
-        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+        print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- "
+              "| --- |")
         for r in rows:
-            fmt = lambda v: f"{v:.4f}" if v is not None else "-"
             worst = fmt(r["worst_layer"])
             if r["worst_layer_name"]:
                 worst += f" ({r['worst_layer_name']})"
-            print(f"| {r['network']} | {r['mode']} | {r['arch']} | "
-                  f"{r['proven']} of {r['layers']} | "
+            print(f"| {r['network']} | {r['mode']} | {r['batch']} | "
+                  f"{r['arch']} | {r['proven']} of {r['layers']} | "
                   f"{r['share_proven']:.1%} | "
                   f"{fmt(r['kapla_over_optimum'])} | {worst} | "
                   f"{fmt(r['kapla_over_bound'])} | "
                   f"{r['kapla']['solve_seconds']:.2f} | "
                   f"{r['exact']['solve_seconds']:.1f} |")
-    with open(opts.json, "w", encoding="utf-8") as f:
-        json.dump(rows, f, indent=2)
     print(f"numbers written to {opts.json}")
 
 
