@@ -36,11 +36,11 @@ public:
   /// The input rows/cols one buffer needs for its output and filter tiles.
   void deriveInputTile() {
     tile[int(D::Hi)] = std::min(
-        extent[int(D::Hi)], (tile[int(D::Ho)] - 1) * l.sy +
-                                (tile[int(D::R)] - 1) * l.dy + 1);
+        extent[int(D::Hi)],
+        windowSpan(tile[int(D::Ho)], tile[int(D::R)], l.sy, l.dy));
     tile[int(D::Wi)] = std::min(
-        extent[int(D::Wi)], (tile[int(D::Wo)] - 1) * l.sx +
-                                (tile[int(D::S)] - 1) * l.dx + 1);
+        extent[int(D::Wi)],
+        windowSpan(tile[int(D::Wo)], tile[int(D::S)], l.sx, l.dx));
     span = tile;
   }
 

@@ -485,10 +485,12 @@ public:
         if (w.fixed) {
           int64_t rt = regf ? w.rt : w.gt;
           return tiles * double(r / rt) *
-                 double((h - 1) * stride + (rt - 1) * dil + 1);
+                 double(windowSpan<int64_t>(h, rt, stride, dil));
         }
-        return tiles * std::min(double((h - 1) * stride + (r - 1) * dil + 1),
-                                double(r) * double((h - 1) * stride + 1));
+        return tiles *
+               std::min(double(windowSpan<int64_t>(h, r, stride, dil)),
+                        double(r) * double(windowSpan<int64_t>(h, 1, stride,
+                                                               dil)));
       };
       const DimState &o = state[int(out)];
       // rowsFull is a + b / h: over the tiles h still possible (1 to the
@@ -563,8 +565,8 @@ public:
       const double hs = d == out ? n * h : h, rs = d == win ? n * r : r;
       const double sweeps =
           double(l.extent(out)) / hs * (double(l.extent(win)) / rs);
-      const double span = (hs - 1) * stride + (rs - 1) * dil + 1;
-      const double tileRows = (h - 1) * stride + (r - 1) * dil + 1;
+      const double span = windowSpan(hs, rs, stride, dil);
+      const double tileRows = windowSpan(h, r, stride, dil);
       return sweeps * std::min(span, n * tileRows);
     };
     double loaded =
@@ -588,7 +590,7 @@ public:
           std::make_pair(h * stride, ph), std::make_pair(r * dil, pr)};
       if (st[1] < st[0])
         std::swap(st[0], st[1]);
-      const int64_t tile = (h - 1) * stride + (r - 1) * dil + 1;
+      const int64_t tile = windowSpan(h, r, stride, dil);
       int64_t span = tile;
       for (auto [shift, n] : st)
         span = shift > span ? span * n : span + (n - 1) * shift;
@@ -766,10 +768,8 @@ public:
       double macs = 1;
       for (D d : sr.dims)
         macs *= double(t[int(d)]);
-      double hi =
-          double((t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1);
-      double wi =
-          double((t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1);
+      double hi = double(windowSpan(t[int(D::Ho)], t[int(D::R)], l.sy, l.dy));
+      double wi = double(windowSpan(t[int(D::Wo)], t[int(D::S)], l.sx, l.dx));
       // One more copy of the input's tile stacked along Ho, R, Wo, S adds
       // at least these shares of its rows (cols).
       for (size_t k = 0; k < sr.dims.size(); ++k)

@@ -77,8 +77,8 @@ llvm::SmallVector<DimAmount, 2> moves(const LayerDesc &l, D d, int64_t by) {
 
 void addTensors(const LayerDesc &l, std::array<int64_t, kNumDims> t,
                 LevelDirectives &lv) {
-  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
-  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  t[int(D::Hi)] = windowSpan(t[int(D::Ho)], t[int(D::R)], l.sy, l.dy);
+  t[int(D::Wi)] = windowSpan(t[int(D::Wo)], t[int(D::S)], l.sx, l.dx);
   appendTensorTiles(l.kind, t, lv);
 }
 

@@ -127,8 +127,8 @@ namespace {
 
 /// The input rows and cols of the tiles `t` of the loop dims.
 void deriveInputTiles(const LayerDesc &l, std::array<int64_t, kNumDims> &t) {
-  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
-  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  t[int(D::Hi)] = windowSpan(t[int(D::Ho)], t[int(D::R)], l.sy, l.dy);
+  t[int(D::Wi)] = windowSpan(t[int(D::Wo)], t[int(D::S)], l.sx, l.dx);
 }
 
 /// The tiles of a level as the structure check derives them from tensor
@@ -513,8 +513,8 @@ std::vector<DimChoice> dimChoices(int64_t e, int64_t pes, int64_t nodes) {
 /// every tile: with the dims not chosen yet at 1 it bounds what any
 /// completion needs.
 int64_t levelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t) {
-  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
-  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  t[int(D::Hi)] = windowSpan(t[int(D::Ho)], t[int(D::R)], l.sy, l.dy);
+  t[int(D::Wi)] = windowSpan(t[int(D::Wo)], t[int(D::S)], l.sx, l.dx);
   int64_t words = 0;
   for (int k = 0; k < kNumTensors; ++k) {
     DimSet dims = tensorDims(l.kind, TensorKind(k));
@@ -567,8 +567,8 @@ std::array<double, kNumTensors> shareBounds(const LayerDesc &l,
 
 double sharedLevelWords(const LayerDesc &l, std::array<int64_t, kNumDims> t,
                         const std::array<double, kNumTensors> &share) {
-  t[int(D::Hi)] = (t[int(D::Ho)] - 1) * l.sy + (t[int(D::R)] - 1) * l.dy + 1;
-  t[int(D::Wi)] = (t[int(D::Wo)] - 1) * l.sx + (t[int(D::S)] - 1) * l.dx + 1;
+  t[int(D::Hi)] = windowSpan(t[int(D::Ho)], t[int(D::R)], l.sy, l.dy);
+  t[int(D::Wi)] = windowSpan(t[int(D::Wo)], t[int(D::S)], l.sx, l.dx);
   double words = 0;
   for (int k = 0; k < kNumTensors; ++k) {
     DimSet dims = tensorDims(l.kind, TensorKind(k));

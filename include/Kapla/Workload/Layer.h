@@ -62,6 +62,14 @@ const char *reportNameOfLayerKind(LayerKind k);
 /// Name used in reports: "forward", "backward-data", "backward-weight".
 const char *reportNameOfLayerPass(LayerPass p);
 
+/// The input rows (cols) a tile of `out` output rows and `win` filter rows
+/// reads: (out - 1) * stride + (win - 1) * dilation + 1. For int64_t counts
+/// and for the solvers' real-valued bounds alike.
+template <typename T>
+constexpr T windowSpan(T out, T win, T stride, T dilation) {
+  return (out - 1) * stride + (win - 1) * dilation + 1;
+}
+
 /// One layer: its kind, training pass and loop extents.
 ///
 /// Conventions: DWCONV, POOL and ELTWISE have one channel dim, C, and keep
@@ -89,9 +97,9 @@ struct LayerDesc {
   bool operator!=(const LayerDesc &o) const { return !(*this == o); }
 
   /// Input rows: (Ho-1)*sy + (R-1)*dy + 1.
-  int64_t hi() const { return (ho - 1) * sy + (r - 1) * dy + 1; }
+  int64_t hi() const { return windowSpan(ho, r, sy, dy); }
   /// Input cols: (Wo-1)*sx + (S-1)*dx + 1.
-  int64_t wi() const { return (wo - 1) * sx + (s - 1) * dx + 1; }
+  int64_t wi() const { return windowSpan(wo, s, sx, dx); }
   /// The extent of `d` in this layer.
   int64_t extent(Dim d) const {
     switch (d) {
