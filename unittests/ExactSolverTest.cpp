@@ -506,12 +506,29 @@ TEST(ExactSolver, BoundCountsTheInputOnceForEveryChannelGroup) {
   EXPECT_GT(bound, 0.99 * k.cost.cost.energyPj());
 }
 
-/// The default preset's node on 2x2 nodes, without static energy.
-ArchDesc defaultPresetOnFourNodes() {
+/// `nodes` x `nodes` nodes of the default preset's 8x8 row-stationary node
+/// (64 B REGF, 32 KiB GBUF, its energies), static energy 0: the
+/// architecture files benchmarks/arch/one-node-8x8.json and
+/// 2x2-nodes-8x8.json (ExactSolver.DefaultPresetNodesAreTheBenchArchFiles).
+ArchDesc defaultPresetNodes(int nodes) {
   ArchDesc a = defaultArch();
-  a.nodeRows = a.nodeCols = 2;
+  a.nodeRows = a.nodeCols = nodes;
   a.energy.staticPerCycle = 0;
   return a;
+}
+
+TEST(ExactSolver, DefaultPresetNodesAreTheBenchArchFiles) {
+  // The architecture files the quality benchmarks run on are the default
+  // preset's node with static energy 0, but for their names.
+  for (int nodes : {1, 2}) {
+    std::string path =
+        std::string(KAPLA_SOURCE_DIR) + "/benchmarks/arch/" +
+        (nodes == 1 ? "one-node-8x8.json" : "2x2-nodes-8x8.json");
+    llvm::Expected<ArchDesc> file = loadArchFile(path);
+    ASSERT_TRUE(bool(file)) << llvm::toString(file.takeError());
+    file->name = defaultArch().name;
+    EXPECT_EQ(*file, defaultPresetNodes(nodes)) << path;
+  }
 }
 
 TEST(ExactSolver, BoundCountsTheSweepsAndTheSharedReadsOfTheInput) {
@@ -524,7 +541,7 @@ TEST(ExactSolver, BoundCountsTheSweepsAndTheSharedReadsOfTheInput) {
   // loading only the cols the layer touches, and the GBUF reads of the
   // input without their halos); it meets the cost now, and with the output
   // cols left open it is above 0.995 of it (0.975).
-  ArchDesc a = defaultPresetOnFourNodes();
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l = layer(LayerKind::Conv, 16, 128, 256, 56, 3, 1);
   LayerContext ctx = LayerContext::wholeChip(a);
   LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
@@ -553,7 +570,7 @@ TEST(ExactSolver, BoundCountsTheSharedReadsOfAWrittenInput) {
   // bound was 0.995 of its cost (the gradient's GBUF traffic counted
   // without halos and without that sharing); it meets the cost now, also
   // with the batch or the output rows left open.
-  ArchDesc a = defaultPresetOnFourNodes();
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l = layer(LayerKind::Conv, 16, 128, 256, 56, 3, 1);
   l.pass = LayerPass::BackwardData;
   LayerContext ctx = LayerContext::wholeChip(a);
@@ -589,7 +606,7 @@ TEST(ExactSolver, CapacityBoundCountsTheInputsHalos) {
   // counted its words without their halos (60 rows of tiles for the 58
   // the layer touches, cols alike); with them the bound rises from 0.970
   // to 0.985 of the optimum.
-  ArchDesc a = defaultPresetOnFourNodes();
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l = layer(LayerKind::Conv, 64, 128, 256, 56, 3, 1);
   LayerContext ctx = LayerContext::wholeChip(a);
   LayerSchedule s;
@@ -986,23 +1003,6 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfLevel) {
   EXPECT_EQ(k.peSplit[int(D::K)], 16);
 }
 
-/// `nodes` x `nodes` nodes of multi-node-16x16's 8x8 row-stationary node
-/// (64 B REGF, 32 KiB GBUF, its energies), static energy 0: the
-/// architecture files benchmarks/arch/one-node-8x8.json and
-/// 2x2-nodes-8x8.json.
-llvm::Expected<ArchDesc> rowStationaryNodes(int nodes) {
-  std::string n = std::to_string(nodes);
-  return parseArchJson(R"({
-    "name": "row-stationary-nodes", "nodes": [)" +
-                       n + ", " + n + R"(], "pe_array": [8, 8],
-    "regf_bytes": 64, "gbuf_bytes": 32768, "word_bits": 16,
-    "freq_mhz": 500, "dram_bw_bytes_per_cycle": 51.2, "bus_bits": 128,
-    "pe_template": "row-stationary",
-    "energy_pj": {"mac": 0.9984, "regf": 0.0940885, "bus": 1.6416,
-                  "gbuf": 2.832545, "dram": 401.89, "noc_hop": 9.76,
-                  "static_per_cycle": 0}})");
-}
-
 TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
   // Layers too large to enumerate, on 2x2 row-stationary nodes: the bus
   // floor at the split of kapla's schedule (over the dims that leave the
@@ -1011,9 +1011,8 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
   // conv4: 4 input channels), and the floor there is above the floor of
   // the whole space: the output's partial sums come and go again. The
   // floor on the GBUF reads and deliveries together likewise.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-  LayerContext ctx = LayerContext::wholeChip(*a);
+  ArchDesc a = defaultPresetNodes(2);
+  LayerContext ctx = LayerContext::wholeChip(a);
   const LayerDesc layers[] = {
       layer(LayerKind::Conv, 16, 128, 128, 112, 3, 1),
       layer(LayerKind::Conv, 16, 64, 64, 56, 3, 1),
@@ -1022,10 +1021,10 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
       layer(LayerKind::FC, 16, 1024, 1000, 1, 1, 1)};
   int higher = 0;
   for (const LayerDesc &l : layers) {
-    LayerSolution k = solveLayerKapla(*a, l, ctx, SolveOptions());
+    LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
     ASSERT_TRUE(k.found);
-    double floor = exactBusFloor(*a, l, ctx);
-    double atSplit = exactBusFloor(*a, l, ctx, &k.schedule);
+    double floor = exactBusFloor(a, l, ctx);
+    double atSplit = exactBusFloor(a, l, ctx, &k.schedule);
     EXPECT_GE(atSplit, floor);
     EXPECT_LE(atSplit, k.cost.cost.energy.bus * (1 + 1e-9))
         << stringifyLayerKind(l.kind) << " C " << l.c;
@@ -1035,9 +1034,9 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
     double reads = 0;
     for (const TensorCounts &t : k.cost.tensors)
       reads += double(t.gbufReads);
-    double delivery = exactDeliveryFloor(*a, l, ctx);
-    EXPECT_LE(delivery, k.cost.cost.energy.bus + a->energy.gbuf * reads +
-                            a->energy.gbuf * 1.5 * double(k.cost.nodesUsed))
+    double delivery = exactDeliveryFloor(a, l, ctx);
+    EXPECT_LE(delivery, k.cost.cost.energy.bus + a.energy.gbuf * reads +
+                            a.energy.gbuf * 1.5 * double(k.cost.nodesUsed))
         << stringifyLayerKind(l.kind) << " C " << l.c;
     EXPECT_GT(delivery, floor) << stringifyLayerKind(l.kind) << " C " << l.c;
   }
@@ -1078,11 +1077,9 @@ TEST(ExactSolver, KaplaReachesTheOptimumThroughAnotherGbufLevel) {
   // at 1.99903e10 (1.076 times it) with the input channels split over the
   // nodes. Re-solving the GBUF level under that REGF level and then the
   // REGF level under the new GBUF level reaches the optimum.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l = layer(LayerKind::Conv, 16, 64, 192, 56, 3, 1);
-  LayerSchedule s =
-      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 1.85814e10);
+  LayerSchedule s = expectKaplaAt(a, l, LayerContext::wholeChip(a), 1.85814e10);
   EXPECT_EQ(s.nodeSplit[int(D::K)], 4);
   EXPECT_EQ(s.nodeSplit[int(D::C)], 1);
   EXPECT_TRUE(s.share[int(TensorKind::I)]);
@@ -1105,15 +1102,14 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfTiles) {
   // keeps each node's share of the weights (24 input x 16 output channels
   // x 5x5) whole in its GBUF, each PE holding 2 output channels x 7
   // columns, the PEs over 4 samples x 8 output channels.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-  LayerContext ctx = LayerContext::wholeChip(*a);
+  ArchDesc a = defaultPresetNodes(2);
+  LayerContext ctx = LayerContext::wholeChip(a);
   ctx.batchGroups = 4;
   ctx.inputOnChip = true;
   ctx.inputFrom = ctx.region;
   ctx.gbufReserved = 4704;
   LayerSchedule k = expectKaplaAtTheOptimum(
-      *a, layer(LayerKind::Conv, 16, 24, 64, 14, 5, 1), ctx);
+      a, layer(LayerKind::Conv, 16, 24, 64, 14, 5, 1), ctx);
   EXPECT_EQ(k.nodeSplit[int(D::K)], 4);
   EXPECT_EQ(k.nodeSplit[int(D::C)], 1);
   EXPECT_EQ(k.gbufTile[int(D::C)], 24);
@@ -1140,13 +1136,12 @@ TEST(ExactSolver, KaplaReachesTheOptimumFromARegfOutcomeThatPads) {
   // under 2 output channels x 7 columns x 3 filter columns per PE (the PEs
   // over K 2 x Ho 7 x R 3; 4.64422e9) and then the REGF level under it
   // reach the optimum.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-  LayerContext ctx = LayerContext::wholeChip(*a);
+  ArchDesc a = defaultPresetNodes(2);
+  LayerContext ctx = LayerContext::wholeChip(a);
   ctx.inputOnChip = true;
   ctx.inputFrom = ctx.region;
   LayerSchedule s = expectKaplaAt(
-      *a, layer(LayerKind::Conv, 16, 256, 256, 14, 3, 1), ctx, 4.53344e9);
+      a, layer(LayerKind::Conv, 16, 256, 256, 14, 3, 1), ctx, 4.53344e9);
   EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
   EXPECT_EQ(s.regfTile[int(D::K)], 2);
   EXPECT_EQ(s.regfTile[int(D::Wo)], 7);
@@ -1165,12 +1160,10 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageOfItsRegfLevel) {
   // mirror image (9 rows of one filter row per PE, the PEs over
   // N 2 x C 2 x Wo 3 x S 5), 1.075 times above it. The REGF tiles
   // mirrored and everything else solved under them reach it.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l =
       layer(LayerKind::Conv, 16, 48, 128, 27, 5, 1, LayerPass::BackwardData);
-  LayerSchedule s =
-      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 5.90179e9);
+  LayerSchedule s = expectKaplaAt(a, l, LayerContext::wholeChip(a), 5.90179e9);
   EXPECT_EQ(s.regfTile[int(D::Wo)], 9);
   EXPECT_EQ(s.regfTile[int(D::S)], 5);
   EXPECT_EQ(s.regfTile[int(D::Ho)], 1);
@@ -1191,11 +1184,9 @@ TEST(ExactSolver, KaplaReachesTheOptimumInTheMirrorImageWithEnoughBounds) {
   // the 3 filter columns), the nodes over C 2 x K 2 and 48 input channels
   // per GBUF tile; the solve under the mirrored REGF tiles reaches the
   // optimum only with more than 80,000 bounds of children.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l = layer(LayerKind::Conv, 16, 96, 128, 28, 3, 1);
-  LayerSchedule s =
-      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 4.96733e9);
+  LayerSchedule s = expectKaplaAt(a, l, LayerContext::wholeChip(a), 4.96733e9);
   EXPECT_EQ(s.regfTile[int(D::Ho)], 7);
   EXPECT_EQ(s.regfTile[int(D::R)], 3);
   EXPECT_EQ(s.nodeSplit[int(D::K)], 4);
@@ -1214,12 +1205,10 @@ TEST(ExactSolver, KaplaReachesTheOptimumUnderItsOwnSymmetricRegfTiles) {
   // 4 nodes over K). Its REGF tiles are their own mirror image, so the
   // solve under the mirrored tiles is a solve of everything else under
   // the best schedule's own tiles, and it reaches the optimum.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(2);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  ArchDesc a = defaultPresetNodes(2);
   LayerDesc l =
       layer(LayerKind::Conv, 16, 160, 320, 14, 3, 1, LayerPass::BackwardWeight);
-  LayerSchedule s =
-      expectKaplaAt(*a, l, LayerContext::wholeChip(*a), 5.41791e9);
+  LayerSchedule s = expectKaplaAt(a, l, LayerContext::wholeChip(a), 5.41791e9);
   EXPECT_EQ(s.peSplit[int(D::C)], 4);
   EXPECT_EQ(s.peSplit[int(D::K)], 16);
   EXPECT_EQ(s.nodeSplit[int(D::C)], 4);
@@ -1267,13 +1256,12 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfALayerWhoseInputStaysOnChip) {
   // output channels of PEs; the optimum uses 12 of the 64 PEs (C 4 x K 3),
   // each holding 2 output channels x the 3x3 filter, under GBUF tiles of
   // 8 samples x 4 input x 6 output channels x all 13x13 pixels.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(1);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-  LayerContext ctx = LayerContext::wholeChip(*a);
+  ArchDesc a = defaultPresetNodes(1);
+  LayerContext ctx = LayerContext::wholeChip(a);
   ctx.inputOnChip = true;
   ctx.inputFrom = ctx.region;
   LayerSchedule k = expectKaplaAtTheOptimum(
-      *a, layer(LayerKind::Conv, 64, 256, 192, 13, 3, 1), ctx);
+      a, layer(LayerKind::Conv, 64, 256, 192, 13, 3, 1), ctx);
   EXPECT_EQ(k.regfTile[int(D::K)], 2);
   EXPECT_EQ(k.regfTile[int(D::R)], 3);
   EXPECT_EQ(k.regfTile[int(D::S)], 3);
@@ -1292,11 +1280,10 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfASmallSpaceOnOneNode) {
   // and the PEs over N 4 x C 16; the optimum holds 2 samples x 2 x 160
   // channels x all 7x7 pixels in the GBUF and spreads the PEs over K 20,
   // which the whole space searched from kapla's schedule reaches.
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(1);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
+  ArchDesc a = defaultPresetNodes(1);
   LayerSchedule k =
-      expectKaplaAtTheOptimum(*a, layer(LayerKind::Conv, 16, 832, 160, 7, 1, 1,
-                                        LayerPass::BackwardData));
+      expectKaplaAtTheOptimum(a, layer(LayerKind::Conv, 16, 832, 160, 7, 1, 1,
+                                       LayerPass::BackwardData));
   EXPECT_EQ(k.gbufTile[int(D::N)], 2);
   EXPECT_EQ(k.gbufTile[int(D::C)], 2);
   EXPECT_EQ(k.gbufTile[int(D::K)], 160);
@@ -1336,10 +1323,9 @@ TEST(ExactSolver, KaplaReachesTheOptimumUnderAnotherRegfOutcome) {
   // under each REGF outcome of the REGF phase, then the REGF level under
   // it, reaches the optimum (the PEs over C 4 x K 16, a GBUF tile of 4
   // samples x 4 input x 64 output channels x all 7x7 pixels).
-  llvm::Expected<ArchDesc> a = rowStationaryNodes(1);
-  ASSERT_TRUE(bool(a)) << llvm::toString(a.takeError());
-  LayerSchedule k = expectKaplaAtTheOptimum(
-      *a, layer(LayerKind::Conv, 64, 160, 320, 7, 3, 1));
+  ArchDesc a = defaultPresetNodes(1);
+  LayerSchedule k =
+      expectKaplaAtTheOptimum(a, layer(LayerKind::Conv, 64, 160, 320, 7, 3, 1));
   EXPECT_EQ(k.peSplit[int(D::C)], 4);
   EXPECT_EQ(k.peSplit[int(D::K)], 16);
 }
