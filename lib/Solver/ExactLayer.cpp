@@ -1977,11 +1977,20 @@ public:
   /// (branchDim()), as the descent's budgeted walks were tuned on.
   bool strong = true;
   /// A node is worth exploring when its bound is below the incumbent by
-  /// more than this fraction: a bound and a cost computed along different
-  /// paths differ in their last bits, and a layer whose bound meets its
-  /// incumbent (a pooling layer: every schedule moves the same words) would
-  /// otherwise be searched to the end for schedules no better.
+  /// more than this fraction and, with the energy objective, by more than
+  /// the GBUF reads the bound gives up for the model's rounding (1.5 words
+  /// per node of the region, boundFor()): a bound and a cost computed along
+  /// different paths differ in their last bits and by that rounding, and a
+  /// layer whose bound meets its incumbent (a pooling layer: every schedule
+  /// moves the same words) would otherwise be searched to the end for
+  /// schedules no better.
   double tie = 1e-8;
+  bool tieRounding = true;
+  double tieMargin() const {
+    if (!tieRounding || opts.objective != Objective::Energy)
+      return 0;
+    return arch.energy.gbuf * 1.5 * double(ctx.region.numNodes());
+  }
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
   int onlyRegfOrder = -1, onlyGbufOrder = -1;
@@ -2024,7 +2033,7 @@ public:
   /// the best any parallel sibling has found (ties stay, so that the
   /// answer does not depend on which sibling finds it first).
   bool worth(double b) const {
-    return b < incumbent * (1 - tie) &&
+    return b < incumbent * (1 - tie) - tieMargin() &&
            (!shared || b <= shared->load(std::memory_order_relaxed));
   }
 
@@ -2298,6 +2307,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
     ex.halos = false;
     ex.strong = false;
     ex.tie = 0;
+    ex.tieRounding = false;
   }
   if (hood.keepRegfOrder)
     ex.onlyRegfOrder = int(orderIndex(s.regfOrder));
