@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Enumerate.h"
+#include "Kapla/CostModel/CostModel.h"
 #include "Kapla/Hardware/ArchFile.h"
 #include "Kapla/Solver/IntraLayer.h"
 #include "SearchSpace.h"
@@ -800,7 +801,8 @@ TEST(ExactSolver, DeliveryFloorHoldsForEveryPoint) {
       for (const TensorCounts &t : c.tensors)
         reads += double(t.gbufReads);
       double below = c.cost.energy.bus + e.gbuf * reads;
-      double slack = e.gbuf * 1.5 * double(c.nodesUsed) + 1e-6;
+      double slack =
+          e.gbuf * kGbufReadRoundingPerNode * double(c.nodesUsed) + 1e-6;
       least = std::min(least, below);
       EXPECT_LE(floor, below + slack)
           << "round " << round << " kind " << stringifyLayerKind(l.kind)
@@ -892,9 +894,9 @@ TEST(ExactSolver, RoundingMarginProvesAnAdditionAtTheRoot) {
   // ResNet-50's residual addition of stage 4 (two inputs of 16 x 1024 x
   // 14 x 14) alone on multi-node-4x4: every schedule moves each input and
   // the output through DRAM once, and the root bound meets the best
-  // schedule but for the 1.5 GBUF reads per node it gives up for the
-  // model's rounding (24 reads on 16 nodes, a relative 1.45e-8 of the
-  // energy). Cut with a relative margin of 1e-8 alone, the search went
+  // schedule but for the GBUF reads it gives up for the model's rounding
+  // (kGbufReadRoundingPerNode per node: 24 reads on 16 nodes, a relative
+  // 1.45e-8 of the energy). Cut with a relative margin of 1e-8 alone, the search went
   // through 946,026 nodes; with the rounding in the margin it is proven
   // within a budget of 100,000 evaluations and nodes.
   ArchDesc a = *getPreset("multi-node-4x4");
@@ -912,7 +914,8 @@ TEST(ExactSolver, RoundingMarginProvesAnAdditionAtTheRoot) {
     dram += t.dramWords;
   EXPECT_EQ(dram, 3 * words);
   // The margin: no schedule of the space is cheaper by more than it.
-  double margin = a.energy.gbuf * 1.5 * double(a.numNodes());
+  double margin =
+      a.energy.gbuf * kGbufReadRoundingPerNode * double(a.numNodes());
   double root = exactLowerBound(a, l, ctx, opts.objective, LayerSchedule(), 0);
   EXPECT_GE(root, s.cost.cost.energyPj() * (1 - 1e-8) - margin);
 }
@@ -1065,7 +1068,8 @@ TEST(ExactSolver, BusFloorBySplitHoldsOnLargeLayers) {
       reads += double(t.gbufReads);
     double delivery = exactDeliveryFloor(a, l, ctx);
     EXPECT_LE(delivery, k.cost.cost.energy.bus + a.energy.gbuf * reads +
-                            a.energy.gbuf * 1.5 * double(k.cost.nodesUsed))
+                            a.energy.gbuf * kGbufReadRoundingPerNode *
+                                double(k.cost.nodesUsed))
         << stringifyLayerKind(l.kind) << " C " << l.c;
     EXPECT_GT(delivery, floor) << stringifyLayerKind(l.kind) << " C " << l.c;
   }
@@ -1092,7 +1096,8 @@ TEST(ExactSolver, DeliveryFloorOnTheEdgePresetsArray) {
   double delivery = exactDeliveryFloor(a, l, ctx);
   EXPECT_GT(delivery, exactBusFloor(a, l, ctx));
   EXPECT_LE(delivery, k.cost.cost.energy.bus + a.energy.gbuf * reads +
-                          a.energy.gbuf * 1.5 * double(k.cost.nodesUsed));
+                          a.energy.gbuf * kGbufReadRoundingPerNode *
+                              double(k.cost.nodesUsed));
 }
 
 TEST(ExactSolver, KaplaReachesTheOptimumThroughAnotherGbufLevel) {

@@ -118,6 +118,7 @@ public:
       : sr(arch, layer, ctx, opts), space(sr, only), arch(arch), layer(layer),
         ctx(ctx), opts(opts), regfCap(arch.regfWords()),
         gbufCap(arch.gbufWords() - ctx.gbufReserved) {
+    setTieMargins(true);
     const EnergyTable &e = arch.energy;
     LayerKind kind = layer.kind;
     DimSet loops;
@@ -1405,7 +1406,7 @@ public:
         std::max({regfCapacity, t.deliveryFloor,
                   readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
     // The GBUF reads are rounded per node and tensor in the model.
-    double slack = 1.5 * t.nodesUB;
+    double slack = kGbufReadRoundingPerNode * t.nodesUB;
     energy -= e.gbuf * slack;
     double wordBytes = double(arch.wordBits) / 8;
     double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
@@ -1977,19 +1978,21 @@ public:
   /// (branchDim()), as the descent's budgeted walks were tuned on.
   bool strong = true;
   /// A node is worth exploring when its bound is below the incumbent by
-  /// more than this fraction and, with the energy objective, by more than
-  /// the GBUF reads the bound gives up for the model's rounding (1.5 words
-  /// per node of the region, boundFor()): a bound and a cost computed along
-  /// different paths differ in their last bits and by that rounding, and a
-  /// layer whose bound meets its incumbent (a pooling layer: every schedule
-  /// moves the same words) would otherwise be searched to the end for
-  /// schedules no better.
-  double tie = 1e-8;
-  bool tieRounding = true;
-  double tieMargin() const {
-    if (!tieRounding || opts.objective != Objective::Energy)
-      return 0;
-    return arch.energy.gbuf * 1.5 * double(ctx.region.numNodes());
+  /// more than a fraction 1e-8 and, with the energy objective, by more than
+  /// the GBUF reads the bound gives up for the model's rounding
+  /// (kGbufReadRoundingPerNode per node of the region, boundFor()): a bound
+  /// and a cost computed along different paths differ in their last bits
+  /// and by that rounding, and a layer whose bound meets its incumbent (a
+  /// pooling layer: every schedule moves the same words) would otherwise be
+  /// searched to the end for schedules no better. Without the margins a
+  /// node is worth exploring when its bound is below the incumbent at all.
+  double tieFraction = 0, tieEnergy = 0;
+  void setTieMargins(bool on) {
+    tieFraction = on ? 1e-8 : 0;
+    tieEnergy = on && opts.objective == Objective::Energy
+                    ? arch.energy.gbuf * kGbufReadRoundingPerNode *
+                          double(ctx.region.numNodes())
+                    : 0;
   }
 
   /// When set (an index of kOrders), only this REGF or GBUF order.
@@ -2033,7 +2036,7 @@ public:
   /// the best any parallel sibling has found (ties stay, so that the
   /// answer does not depend on which sibling finds it first).
   bool worth(double b) const {
-    return b < incumbent * (1 - tie) - tieMargin() &&
+    return b < incumbent * (1 - tieFraction) - tieEnergy &&
            (!shared || b <= shared->load(std::memory_order_relaxed));
   }
 
@@ -2306,8 +2309,7 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   } else {
     ex.halos = false;
     ex.strong = false;
-    ex.tie = 0;
-    ex.tieRounding = false;
+    ex.setTieMargins(false);
   }
   if (hood.keepRegfOrder)
     ex.onlyRegfOrder = int(orderIndex(s.regfOrder));

@@ -57,6 +57,12 @@ struct LayerContext {
   static LayerContext wholeChip(const ArchDesc &arch);
 };
 
+/// The model rounds each tensor's GBUF reads per node to a whole word:
+/// a layer's reads on one node may come out this many words below their
+/// fractional count (half a word for each of its three tensors). A lower
+/// bound on the model's cost gives them up.
+inline constexpr double kGbufReadRoundingPerNode = 1.5;
+
 /// Per data tensor counts of one layer, summed over all nodes.
 struct TensorCounts {
   int64_t regfTile = 0;   ///< words of the tile in one REGF (after shr)
