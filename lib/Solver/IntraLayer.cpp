@@ -206,6 +206,16 @@ constexpr int64_t kSmallSpaceWholeBounds = 40000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
+/// On those chips, a layer whose best schedule is still more than this
+/// factor above the exact solver's bound at the root gets a last solve of
+/// everything but its REGF tiles (step 9), with this budget and at most
+/// these bounds of children. Chosen on the training steps of VGG-16 and
+/// GoogLeNet at batch 16 on multi-node-4x4: about a tenth of their solves
+/// are that far above the bound, and they hold the gains of 1% and more
+/// that the same solve gives when every layer gets it.
+constexpr double kFarFromRootBound = 1.09;
+constexpr int64_t kFarFromRootBoundBudget = 1000;
+constexpr int64_t kFarFromRootBoundBounds = 20000;
 
 /// The indices of the (at most) `count` entries of `v` of smallest value
 /// (`first`), smallest first, equal values in the order of `v`.
@@ -1063,6 +1073,27 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
                                        gbufBudget, sr.evaluations) &&
             improveIn(*t, regf, kFinalRegfBudget))
           alternateLevels();
+      }
+    }
+    // Last, on chips of at most 16 nodes, a layer whose best schedule is
+    // still far above the exact solver's bound at the root: everything but
+    // its REGF tiles solved under them, the REGF order too. The REGF phase
+    // often finds the optimum's REGF tiles when the spread over PEs and
+    // nodes, the GBUF tiles and both orders that go with them lie in
+    // another basin (VGG-16 conv11.bwd_data to conv13.bwd_data at batch 16
+    // alone on 4x4 nodes: both keep 2 channels x 7 rows x the 3 filter rows
+    // per PE, but the optimum spreads the PEs over N 2 x C 8 x Ho 2 x Wo 2
+    // and the nodes over N 2 x C 8 where kapla spread N 8 x C 4 x Ho 2 and
+    // N 2 x K 4 x Wo 2, 1.059 above it).
+    if (arch.numNodes() <= kSmallChipNodes && opts.effort == Effort::Full) {
+      double root = exactLowerBound(arch, layer, ctx, opts.objective,
+                                    LayerSchedule(), 0);
+      if (objectiveValue(opts.objective, sr.best.cost.cost) >
+          kFarFromRootBound * root) {
+        search::Neighbourhood far = spread;
+        far.keepRegfOrder = false;
+        far.boundBudget = kFarFromRootBoundBounds;
+        improveIn(sr.best.schedule, far, kFarFromRootBoundBudget);
       }
     }
   }
