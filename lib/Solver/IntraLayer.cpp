@@ -206,13 +206,14 @@ constexpr int64_t kSmallSpaceWholeBounds = 40000;
 /// Chips of at most this many nodes also get the neighbourhoods that free
 /// node splits and loop orders.
 constexpr int64_t kSmallChipNodes = 16;
-/// On those chips, a layer whose best schedule is still more than this
-/// factor above the exact solver's bound at the root gets a last solve of
-/// everything but its REGF tiles (step 9), with this budget and at most
-/// these bounds of children. Chosen on the training steps of VGG-16 and
-/// GoogLeNet at batch 16 on multi-node-4x4: about a tenth of their solves
-/// are that far above the bound, and they hold the gains of 1% and more
-/// that the same solve gives when every layer gets it.
+/// On those chips, but for chips of at most kTinyChipNodes nodes, a layer
+/// whose best schedule is still more than this factor above the exact
+/// solver's bound at the root gets a last solve of everything but its REGF
+/// tiles (step 9), with this budget and at most these bounds of children.
+/// Chosen on the training steps of VGG-16 and GoogLeNet at batch 16 on
+/// multi-node-4x4: about a tenth of their solves are that far above the
+/// bound, and they hold the largest gains that the same solve gives when
+/// every layer gets it.
 constexpr double kFarFromRootBound = 1.09;
 constexpr int64_t kFarFromRootBoundBudget = 1000;
 constexpr int64_t kFarFromRootBoundBounds = 20000;
@@ -1075,7 +1076,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
           alternateLevels();
       }
     }
-    // Last, on chips of at most 16 nodes, a layer whose best schedule is
+    // Last, on chips of 5 to 16 nodes, a layer whose best schedule is
     // still far above the exact solver's bound at the root: everything but
     // its REGF tiles solved under them, the REGF order too. The REGF phase
     // often finds the optimum's REGF tiles when the spread over PEs and
@@ -1084,8 +1085,11 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
     // alone on 4x4 nodes: both keep 2 channels x 7 rows x the 3 filter rows
     // per PE, but the optimum spreads the PEs over N 2 x C 8 x Ho 2 x Wo 2
     // and the nodes over N 2 x C 8 where kapla spread N 8 x C 4 x Ho 2 and
-    // N 2 x K 4 x Wo 2, 1.059 above it).
-    if (arch.numNodes() <= kSmallChipNodes && opts.effort == Effort::Full) {
+    // N 2 x K 4 x Wo 2, 1.059 above it). Smaller chips have the solves
+    // under the roomy and the mirrored REGF tiles above; there this one
+    // cost up to 1.5 times the solve time for little.
+    if (arch.numNodes() > kTinyChipNodes &&
+        arch.numNodes() <= kSmallChipNodes && opts.effort == Effort::Full) {
       double root = exactLowerBound(arch, layer, ctx, opts.objective,
                                     LayerSchedule(), 0);
       if (objectiveValue(opts.objective, sr.best.cost.cost) >

@@ -166,9 +166,10 @@ LayerSolution solveLayerExactFrom(const ArchDesc &arch, const LayerDesc &layer,
                                   const SolveOptions &opts,
                                   const LayerSolution &start);
 
-/// The exact search's lower bound at the root and for every completion of
-/// `s` with only the dims of `fixed` (indices into the layer's search dims)
-/// chosen; for tests. Infinity when no completion fits.
+/// The exact search's lower bound at the root (`fixedDimsMask` 0) and for
+/// every completion of `s` with only the dims of `fixedDimsMask` chosen
+/// (bit `int(Dim)` for each; the descent's last solve asks it at the root,
+/// tests at both). Infinity when no completion fits.
 double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
                        const LayerContext &ctx, Objective objective,
                        const LayerSchedule &s, unsigned fixedDimsMask);
