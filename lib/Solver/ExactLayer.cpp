@@ -1979,8 +1979,8 @@ public:
   bool strong = true;
   /// A node is worth exploring when its bound is below the incumbent by
   /// more than a fraction 1e-8 and, with the energy objective, by more than
-  /// the GBUF reads the bound gives up for the model's rounding
-  /// (kGbufReadRoundingPerNode per node of the region, boundFor()): a bound
+  /// the energy the bound gives up for the model's rounding
+  /// (exactRoundingMargin(): the `slack` of boundFor()): a bound
   /// and a cost computed along different paths differ in their last bits
   /// and by that rounding, and a layer whose bound meets its incumbent (a
   /// pooling layer: every schedule moves the same words) would otherwise be
@@ -1990,8 +1990,7 @@ public:
   void setTieMargins(bool on) {
     tieFraction = on ? 1e-8 : 0;
     tieEnergy = on && opts.objective == Objective::Energy
-                    ? arch.energy.gbuf * kGbufReadRoundingPerNode *
-                          double(ctx.region.numNodes())
+                    ? exactRoundingMargin(arch, ctx)
                     : 0;
   }
 
@@ -2375,6 +2374,15 @@ double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
     if (!ex.tensors[ex.floorTensor].rel.contains(d))
       split *= double(s->peSplit[int(d)] * s->nodeSplit[int(d)]);
   return ex.floorAtSplit(split);
+}
+
+double exactRoundingMargin(const ArchDesc &arch, const LayerContext &ctx) {
+  // boundFor() takes `slack` reads off the GBUF reads' energy and off the
+  // reads that set the bus cycles.
+  double reads = kGbufReadRoundingPerNode * double(ctx.region.numNodes());
+  double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
+  return arch.energy.gbuf * reads +
+         arch.energy.staticPerCycle * reads / wordsPerBusCycle;
 }
 
 double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,

@@ -166,6 +166,14 @@ LayerSolution solveLayerExactFrom(const ArchDesc &arch, const LayerDesc &layer,
                                   const SolveOptions &opts,
                                   const LayerSolution &start);
 
+/// The energy by which the exact search's bound gives up on the model's
+/// rounding on a region of `ctx`'s nodes: kGbufReadRoundingPerNode GBUF
+/// reads per node and the static energy of the bus cycles they would take.
+/// With the energy objective the search cuts a node whose bound is below
+/// its best schedule by no more than this plus a relative 1e-8: a schedule
+/// it proves optimal is within that of the optimum.
+double exactRoundingMargin(const ArchDesc &arch, const LayerContext &ctx);
+
 /// The exact search's lower bound at the root (`fixedDimsMask` 0) and for
 /// every completion of `s` with only the dims of `fixedDimsMask` chosen
 /// (bit `int(Dim)` for each; the descent's last solve asks it at the root,
