@@ -1405,7 +1405,9 @@ public:
         constEnergy + std::max(atBoundary, gbufCapacity) +
         std::max({regfCapacity, t.deliveryFloor,
                   readEnergy + std::max(belowGbuf - readEnergy, t.busFloor)});
-    // The GBUF reads are rounded per node and tensor in the model.
+    // The GBUF reads are rounded per node and tensor in the model: the
+    // reads of all nodes by up to `slack`, each node's, which set the bus
+    // cycles, by up to kGbufReadRoundingPerNode.
     double slack = kGbufReadRoundingPerNode * t.nodesUB;
     energy -= e.gbuf * slack;
     double wordBytes = double(arch.wordBits) / 8;
@@ -1413,7 +1415,8 @@ public:
     double cycles =
         std::max({totalMacs / (t.pesUB * t.nodesUB),
                   dramWords * wordBytes / arch.dramBwBytesPerCycle,
-                  (gbufReads / t.nodesUB - slack) / wordsPerBusCycle});
+                  (gbufReads / t.nodesUB - kGbufReadRoundingPerNode) /
+                      wordsPerBusCycle});
     energy += e.staticPerCycle * cycles;
     energy = std::max(energy, 0.0);
     switch (opts.objective) {
@@ -2377,12 +2380,14 @@ double exactBusFloor(const ArchDesc &arch, const LayerDesc &layer,
 }
 
 double exactRoundingMargin(const ArchDesc &arch, const LayerContext &ctx) {
-  // boundFor() takes `slack` reads off the GBUF reads' energy and off the
-  // reads that set the bus cycles.
+  // boundFor() takes kGbufReadRoundingPerNode reads per node off the GBUF
+  // reads' energy, and as many off one node's reads, which set the bus
+  // cycles.
   double reads = kGbufReadRoundingPerNode * double(ctx.region.numNodes());
   double wordsPerBusCycle = double(arch.busBits) / double(arch.wordBits);
-  return arch.energy.gbuf * reads +
-         arch.energy.staticPerCycle * reads / wordsPerBusCycle;
+  return arch.energy.gbuf * reads + arch.energy.staticPerCycle *
+                                        kGbufReadRoundingPerNode /
+                                        wordsPerBusCycle;
 }
 
 double exactLowerBound(const ArchDesc &arch, const LayerDesc &layer,
