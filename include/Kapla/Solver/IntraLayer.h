@@ -167,8 +167,9 @@ LayerSolution solveLayerExactFrom(const ArchDesc &arch, const LayerDesc &layer,
                                   const LayerSolution &start);
 
 /// The energy by which the exact search's bound gives up on the model's
-/// rounding on a region of `ctx`'s nodes: kGbufReadRoundingPerNode GBUF
-/// reads per node and the static energy of the bus cycles they would take.
+/// rounding on a region of `ctx`'s nodes: the energy of
+/// kGbufReadRoundingPerNode GBUF reads per node, and the static energy of
+/// the bus cycles one node's share of them would take.
 /// With the energy objective the search cuts a node whose bound is below
 /// its best schedule by no more than this plus a relative 1e-8: a schedule
 /// it proves optimal is within that of the optimum.
