@@ -1229,6 +1229,54 @@ public:
             haloOf(regfHalo, regfSlide, kNoSlide | regfOpen, ti.readWrite);
       }
     }
+    // The walk through one loop class depends on the order only through
+    // whether a loop outside it already surely moves the tensor, at each
+    // level: each class is walked once per tensor for both, and each order
+    // combines three of them. The factors are whole numbers below 2^53, so
+    // their products do not depend on the grouping.
+    struct ClassWalk {
+      bool moved = false; ///< whether a loop of the class surely moves it
+      unsigned kinds = 0; ///< the slides of the loops up to that one
+      double refetch = 1, reads = 1, bus = 1;
+    };
+    // [tensor][class][moved on entry][level: 0 GBUF, 1 REGF]
+    std::array<std::array<std::array<std::array<ClassWalk, 2>, 2>, 3>,
+               kNumTensors>
+        walks;
+    for (int x = 0; x < kNumTensors; ++x) {
+      const TensorInfo &ti = tensors[x];
+      if (!ti.present)
+        continue;
+      for (int cls = 0; cls < 3; ++cls)
+        for (int in = 0; in < 2; ++in) {
+          ClassWalk &g = walks[x][cls][in][0], &r = walks[x][cls][in][1];
+          g = r = ClassWalk();
+          g.moved = r.moved = in;
+          for (D d : classDimsOf[cls]) {
+            const DimState &st = state[int(d)];
+            if (ti.rel.contains(d)) {
+              bool mayLoop = !st.fixed && sr.shape.extent(d) > 1;
+              if (!g.moved && (st.cntG > 1 || mayLoop))
+                g.kinds |= slideOf(d);
+              if (!r.moved && (st.cntR > 1 || mayLoop))
+                r.kinds |= slideOf(d);
+              g.moved |= st.cntG > 1;
+              r.moved |= st.cntR > 1;
+              continue;
+            }
+            if (g.moved)
+              g.refetch *= double(st.cntG);
+            if (r.moved)
+              r.refetch *= double(st.cntR);
+            if (ti.readWrite)
+              continue;
+            g.reads *= st.jG[g.moved];
+            g.bus *= st.jGP[g.moved];
+            r.reads *= st.jR[r.moved];
+            r.bus *= st.jRP[r.moved];
+          }
+        }
+    }
     const EnergyTable &e = arch.energy;
     for (size_t o = 0; o < kOrders.size(); ++o) {
       if (!regfOrderOn(o) && !gbufOrderOn(o))
@@ -1263,30 +1311,20 @@ public:
         double rg = 1, rr = 1, still = 1, stillBus = 1, moved = 1, movedBus = 1;
         bool movedG = false, movedR = false;
         unsigned kindsG = 0, kindsR = 0;
-        for (int cls : kOrders[o])
-          for (D d : classDimsOf[cls]) {
-            const DimState &st = state[int(d)];
-            if (ti.rel.contains(d)) {
-              bool mayLoop = !st.fixed && sr.shape.extent(d) > 1;
-              if (!movedG && (st.cntG > 1 || mayLoop))
-                kindsG |= slideOf(d);
-              if (!movedR && (st.cntR > 1 || mayLoop))
-                kindsR |= slideOf(d);
-              movedG |= st.cntG > 1;
-              movedR |= st.cntR > 1;
-              continue;
-            }
-            if (movedG)
-              rg *= double(st.cntG);
-            if (movedR)
-              rr *= double(st.cntR);
-            if (ti.readWrite)
-              continue;
-            still *= st.jG[movedG];
-            stillBus *= st.jGP[movedG];
-            moved *= st.jR[movedR];
-            movedBus *= st.jRP[movedR];
-          }
+        for (int cls : kOrders[o]) {
+          const ClassWalk &g = walks[x][cls][movedG][0];
+          const ClassWalk &r = walks[x][cls][movedR][1];
+          kindsG |= g.kinds;
+          kindsR |= r.kinds;
+          rg *= g.refetch;
+          rr *= r.refetch;
+          still *= g.reads;
+          stillBus *= g.bus;
+          moved *= r.reads;
+          movedBus *= r.bus;
+          movedG = g.moved;
+          movedR = r.moved;
+        }
         // The loops over the batch groups and then the channel groups,
         // outermost, leave the tensors without N (the channel dim) in
         // place: such a tensor comes again for every group when a loop
