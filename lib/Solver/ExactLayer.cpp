@@ -1247,35 +1247,45 @@ public:
       const TensorInfo &ti = tensors[x];
       if (!ti.present)
         continue;
-      for (int cls = 0; cls < 3; ++cls)
-        for (int in = 0; in < 2; ++in) {
-          ClassWalk &g = walks[x][cls][in][0], &r = walks[x][cls][in][1];
-          g = r = ClassWalk();
-          g.moved = r.moved = in;
-          for (D d : classDimsOf[cls]) {
-            const DimState &st = state[int(d)];
-            if (ti.rel.contains(d)) {
-              bool mayLoop = !st.fixed && sr.shape.extent(d) > 1;
-              if (!g.moved && (st.cntG > 1 || mayLoop))
-                g.kinds |= slideOf(d);
-              if (!r.moved && (st.cntR > 1 || mayLoop))
-                r.kinds |= slideOf(d);
-              g.moved |= st.cntG > 1;
-              r.moved |= st.cntR > 1;
-              continue;
-            }
-            if (g.moved)
-              g.refetch *= double(st.cntG);
-            if (r.moved)
-              r.refetch *= double(st.cntR);
-            if (ti.readWrite)
-              continue;
-            g.reads *= st.jG[g.moved];
-            g.bus *= st.jGP[g.moved];
-            r.reads *= st.jR[r.moved];
-            r.bus *= st.jRP[r.moved];
+      for (int cls = 0; cls < 3; ++cls) {
+        // Both entry states in one pass, in locals: [moved on entry].
+        std::array<ClassWalk, 2> g, r;
+        g[1].moved = r[1].moved = true;
+        for (D d : classDimsOf[cls]) {
+          const DimState &st = state[int(d)];
+          if (ti.rel.contains(d)) {
+            bool mayLoop = !st.fixed && sr.shape.extent(d) > 1;
+            if (!g[0].moved && (st.cntG > 1 || mayLoop))
+              g[0].kinds |= slideOf(d);
+            if (!r[0].moved && (st.cntR > 1 || mayLoop))
+              r[0].kinds |= slideOf(d);
+            g[0].moved |= st.cntG > 1;
+            r[0].moved |= st.cntR > 1;
+            continue;
           }
+          const double cntG = double(st.cntG), cntR = double(st.cntR);
+          if (g[0].moved)
+            g[0].refetch *= cntG;
+          if (r[0].moved)
+            r[0].refetch *= cntR;
+          g[1].refetch *= cntG;
+          r[1].refetch *= cntR;
+          if (ti.readWrite)
+            continue;
+          g[0].reads *= st.jG[g[0].moved];
+          g[0].bus *= st.jGP[g[0].moved];
+          r[0].reads *= st.jR[r[0].moved];
+          r[0].bus *= st.jRP[r[0].moved];
+          g[1].reads *= st.jG[1];
+          g[1].bus *= st.jGP[1];
+          r[1].reads *= st.jR[1];
+          r[1].bus *= st.jRP[1];
         }
+        for (int in = 0; in < 2; ++in) {
+          walks[x][cls][in][0] = g[in];
+          walks[x][cls][in][1] = r[in];
+        }
+      }
     }
     const EnergyTable &e = arch.energy;
     for (size_t o = 0; o < kOrders.size(); ++o) {
