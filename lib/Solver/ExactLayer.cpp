@@ -2355,6 +2355,8 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   // (with halos some find better schedules, others worse: AlexNet conv4 on
   // 2x2 nodes 5% worse).
   if (hood.fullBounds) {
+    if (hood.exactBounds)
+      ex.wholeCounts = ex.splitFloors = ex.capacityHalos = true;
     ex.tightenBusFloor();
   } else {
     ex.halos = false;

@@ -249,6 +249,11 @@ struct Neighbourhood {
   /// bus floor) instead of the cheaper ones the descent's small
   /// neighbourhoods were tuned on.
   bool fullBounds = false;
+  /// With fullBounds, also the bounds the exact solver adds to those
+  /// (whole loop counts and the input's halos in the capacity bound, the
+  /// bus floor by the reduction's split): they cut more of a wide space,
+  /// so a solve reaches further within its bounds of children.
+  bool exactBounds = false;
   /// The most bounds of children the search may take (0: 20 times its
   /// budget of nodes and evaluations).
   int64_t boundBudget = 0;
