@@ -191,9 +191,10 @@ constexpr int64_t kTinyChipNodes = 4;
 /// mirrored REGF levels of the REGF phase's outcomes (step 9).
 constexpr int64_t kMirroredOutcomeBounds = 1000;
 /// The budget of the whole-space solve on a chip of one node, for a layer
-/// that keeps its input or output on chip: the whole space with the exact
-/// solver's own bounds, and its bounds of children at most (AlexNet conv3
-/// at batch 64 with its input on chip needs 80,000).
+/// that keeps its input or output on chip: the whole space with all of the
+/// exact solver's bounds, and its bounds of children at most (AlexNet conv3
+/// at batch 64 with its input on chip needs 10,000 to 20,000 with them,
+/// 80,000 with the descent's).
 constexpr int64_t kOneNodeWholeBudget = 5000;
 constexpr int64_t kOneNodeWholeBounds = 100000;
 /// On a chip of one node, a layer whose live dims' extents have at most
