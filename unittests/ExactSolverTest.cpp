@@ -1418,6 +1418,35 @@ TEST(ExactSolver, KaplaReachesTheOptimumNextToTheGbufLevelOfARegfOutcome) {
             16);
 }
 
+TEST(ExactSolver, KaplaStartsFromAWeightStationaryUnitOnManyNodes) {
+  // ResNet-50 conv3_br (256 to 512 channels, 28x28 output, 1x1, stride 2)
+  // at batch 64 in its temporal segment on multi-node-16x16: 32 batch
+  // groups, its output kept on chip with 6,272 GBUF words held for the
+  // segment. The exact solver proves the optimum, 2.70834e10 pJ, in under
+  // 1,000 search nodes (`kapla-bench-exact --show --context
+  // batch-groups=32,output-on-chip,reserved=6272 multi-node-16x16 conv 64
+  // 256 512 28 28 1 1 2`): 4 input x 4 output channels per PE over
+  // C 8 x K 8 PEs. Every REGF outcome of the descents from the template's
+  // row-stationary unit spreads the PEs over rows, and kapla ended 1.206
+  // times above it (3.2654e10 pJ, the PEs over C 16 x Ho 4); the start
+  // from a weight-stationary unit (channels over the PE rows and columns)
+  // leads to the PEs over C 16 x K 4, within 1.05 of it.
+  ArchDesc a = *getPreset("multi-node-16x16");
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ctx.batchGroups = 32;
+  ctx.outputOnChip = true;
+  ctx.outputTo = ctx.region;
+  ctx.gbufReserved = 6272;
+  LayerDesc l = layer(LayerKind::Conv, 64, 256, 512, 28, 1, 2);
+  LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
+  LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());
+  ASSERT_TRUE(x.complete);
+  ASSERT_TRUE(k.found);
+  EXPECT_NEAR(x.cost.cost.energyPj(), 2.70834e10, 1e-5 * 2.70834e10);
+  EXPECT_LE(k.cost.cost.energyPj(), 1.05 * x.cost.cost.energyPj());
+  EXPECT_EQ(k.schedule.peSplit[int(D::Ho)] * k.schedule.peSplit[int(D::Wo)], 1);
+}
+
 TEST(ExactSolver, KaplaNearsTheOptimumOfALayerFarAboveTheRootBound) {
   // VGG-16 conv13's backward-data layer (512 to 512 channels, 14x14, 3x3)
   // at batch 16 alone on multi-node-4x4. Its optimum, 3.2853e10 pJ, is

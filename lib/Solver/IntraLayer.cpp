@@ -547,6 +547,53 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
         bestRoomy = s;
       }
     }
+    // On chips of many nodes, one more start: a weight-stationary unit (the
+    // whole filter window per PE, input channels over the PE rows and
+    // output channels over the columns, as far as they divide), its REGF
+    // tiles grown by the descent in every REGF order; the best is one more
+    // outcome. The descents from the template's unit do not reach it, and
+    // on the roomy chip it can be better than all of theirs (VGG-16 conv4
+    // at batch 64 in its segment on 16x16 nodes: 2 output channels x the
+    // 3x3 filter per PE over C 8 x K 8 PEs, 1.055 above the optimum
+    // without it, at it with it).
+    if (arch.numNodes() > kSmallChipNodes && opts.effort == Effort::Full) {
+      LayerSchedule ws = base;
+      ws.regfTile.fill(1);
+      ws.peSplit.fill(1);
+      auto has = [&](D d) { return llvm::is_contained(sr.dims, d); };
+      auto largestDivisor = [](int64_t e, int64_t most) {
+        int64_t b = 1;
+        for (int64_t f = 2; f <= std::min(e, most); ++f)
+          if (e % f == 0)
+            b = f;
+        return b;
+      };
+      for (D d : {D::R, D::S})
+        if (has(d))
+          ws.regfTile[int(d)] = shape.extent(d);
+      if (has(D::C))
+        ws.peSplit[int(D::C)] = largestDivisor(shape.extent(D::C), arch.peRows);
+      if (has(D::K))
+        ws.peSplit[int(D::K)] = largestDivisor(shape.extent(D::K), arch.peCols);
+      normalise(shape, ws);
+      LayerSchedule bestWs;
+      double bestWsValue = INFINITY;
+      for (const auto &ro : kOrders) {
+        LayerSchedule s = ws;
+        s.regfOrder = ro;
+        Searcher local(roomy, layer, one, opts);
+        double cur = local.score(s, roomy, false);
+        if (std::isfinite(cur))
+          descend(local, s, {Param::RegfTile}, roomy, false, cur);
+        sr.evaluations += local.evaluations;
+        if (cur < bestWsValue) {
+          bestWsValue = cur;
+          bestWs = s;
+        }
+      }
+      if (std::isfinite(bestWsValue))
+        addOutcome(bestWs);
+    }
     // One-factor moves reach a REGF level whose PE spread is near the
     // template's; the best REGF level of the roomy chip, solved exactly
     // by branch and bound from the best descent (every PE spread, REGF
