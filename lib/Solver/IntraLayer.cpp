@@ -527,18 +527,24 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       regfOutcomes.push_back(s);
   };
   {
+    // The descents of `params` in turn on the roomy chip from `s` in REGF
+    // order `ro`: `s` becomes where they end, and the value is returned.
+    auto roomyDescent = [&](LayerSchedule &s, const std::array<uint8_t, 3> &ro,
+                            llvm::ArrayRef<Param> params) {
+      s.regfOrder = ro;
+      Searcher local(roomy, layer, one, opts);
+      double cur = local.score(s, roomy, false);
+      if (std::isfinite(cur))
+        for (Param p : params)
+          descend(local, s, {p}, roomy, false, cur);
+      sr.evaluations += local.evaluations;
+      return cur;
+    };
     LayerSchedule bestRoomy;
     double bestRoomyValue = INFINITY;
     for (const auto &ro : kOrders) {
       LayerSchedule s = base;
-      s.regfOrder = ro;
-      Searcher local(roomy, layer, one, opts);
-      double cur = local.score(s, roomy, false);
-      if (std::isfinite(cur)) {
-        descend(local, s, {Param::PeSplit}, roomy, false, cur);
-        descend(local, s, {Param::RegfTile}, roomy, false, cur);
-      }
-      sr.evaluations += local.evaluations;
+      double cur = roomyDescent(s, ro, {Param::PeSplit, Param::RegfTile});
       if (!std::isfinite(cur))
         continue;
       addOutcome(s);
@@ -580,12 +586,7 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       double bestWsValue = INFINITY;
       for (const auto &ro : kOrders) {
         LayerSchedule s = ws;
-        s.regfOrder = ro;
-        Searcher local(roomy, layer, one, opts);
-        double cur = local.score(s, roomy, false);
-        if (std::isfinite(cur))
-          descend(local, s, {Param::RegfTile}, roomy, false, cur);
-        sr.evaluations += local.evaluations;
+        double cur = roomyDescent(s, ro, {Param::RegfTile});
         if (cur < bestWsValue) {
           bestWsValue = cur;
           bestWs = s;
