@@ -1023,6 +1023,19 @@ LayerSchedule expectKaplaAt(const ArchDesc &a, const LayerDesc &l,
 /// Solves `l` alone on `a` with the exact solver (which must prove its
 /// optimum) and with kapla, expects kapla's energy to be the optimum's and
 /// returns kapla's schedule.
+/// The whole chip of `a` for a layer of a pipelined segment that keeps
+/// its output on chip: `groups` batch groups, `reserved` GBUF words held
+/// for the segment.
+LayerContext forwardingOutput(const ArchDesc &a, int64_t groups,
+                              int64_t reserved) {
+  LayerContext ctx = LayerContext::wholeChip(a);
+  ctx.batchGroups = groups;
+  ctx.outputOnChip = true;
+  ctx.outputTo = ctx.region;
+  ctx.gbufReserved = reserved;
+  return ctx;
+}
+
 LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l,
                                       const LayerContext &ctx) {
   LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
@@ -1060,11 +1073,7 @@ TEST(ExactSolver, KaplaReachesTheOptimumOfTheRoomyRegfLevel) {
   // roomy chip solved exactly (the PEs over N 4 x K 16, each holding 5
   // output channels of 2x2 pixels) and the GBUF phase from it reach it.
   ArchDesc a = *getPreset("multi-node-4x4");
-  LayerContext ctx = LayerContext::wholeChip(a);
-  ctx.batchGroups = 4;
-  ctx.outputOnChip = true;
-  ctx.outputTo = ctx.region;
-  ctx.gbufReserved = 7840;
+  LayerContext ctx = forwardingOutput(a, 4, 7840);
   LayerSchedule k = expectKaplaAtTheOptimum(
       a, layer(LayerKind::Conv, 16, 528, 160, 14, 1, 1), ctx);
   EXPECT_EQ(k.regfTile[int(D::K)], 5);
@@ -1432,11 +1441,7 @@ TEST(ExactSolver, KaplaStartsFromAWeightStationaryUnitOnManyNodes) {
   // from a weight-stationary unit (channels over the PE rows and columns)
   // leads to the PEs over C 16 x K 4, within 1.05 of it.
   ArchDesc a = *getPreset("multi-node-16x16");
-  LayerContext ctx = LayerContext::wholeChip(a);
-  ctx.batchGroups = 32;
-  ctx.outputOnChip = true;
-  ctx.outputTo = ctx.region;
-  ctx.gbufReserved = 6272;
+  LayerContext ctx = forwardingOutput(a, 32, 6272);
   LayerDesc l = layer(LayerKind::Conv, 64, 256, 512, 28, 1, 2);
   LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());
   LayerSolution k = solveLayerKapla(a, l, ctx, SolveOptions());

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <iterator>
 #include <numeric>
 #include <optional>
 #include <random>
@@ -568,11 +569,8 @@ LayerSolution solveLayerKapla(const ArchDesc &arch, const LayerDesc &layer,
       ws.peSplit.fill(1);
       auto has = [&](D d) { return llvm::is_contained(sr.dims, d); };
       auto largestDivisor = [](int64_t e, int64_t most) {
-        int64_t b = 1;
-        for (int64_t f = 2; f <= std::min(e, most); ++f)
-          if (e % f == 0)
-            b = f;
-        return b;
+        std::vector<int64_t> d = search::divisors(e);
+        return *std::prev(std::upper_bound(d.begin(), d.end(), most));
       };
       for (D d : {D::R, D::S})
         if (has(d))
