@@ -1020,9 +1020,6 @@ LayerSchedule expectKaplaAt(const ArchDesc &a, const LayerDesc &l,
   return k.schedule;
 }
 
-/// Solves `l` alone on `a` with the exact solver (which must prove its
-/// optimum) and with kapla, expects kapla's energy to be the optimum's and
-/// returns kapla's schedule.
 /// The whole chip of `a` for a layer of a pipelined segment that keeps
 /// its output on chip: `groups` batch groups, `reserved` GBUF words held
 /// for the segment.
@@ -1036,6 +1033,9 @@ LayerContext forwardingOutput(const ArchDesc &a, int64_t groups,
   return ctx;
 }
 
+/// Solves `l` alone on `a` with the exact solver (which must prove its
+/// optimum) and with kapla, expects kapla's energy to be the optimum's and
+/// returns kapla's schedule.
 LayerSchedule expectKaplaAtTheOptimum(const ArchDesc &a, const LayerDesc &l,
                                       const LayerContext &ctx) {
   LayerSolution x = solveLayerExact(a, l, ctx, SolveOptions());

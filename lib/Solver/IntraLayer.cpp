@@ -157,8 +157,7 @@ constexpr int64_t kDimsNeighbourhoodBudget = 50;
 constexpr int64_t kSmallChipDimsNeighbourhoodBudget = 100;
 /// The budget of each final solve (docs/Solver.md, step 9): the REGF level
 /// of the final schedule re-solved once more (it often completes in a few
-/// hundred evaluations more than step 8's budget), and the GBUF level on
-/// chips of at most kSmallChipNodes nodes.
+/// hundred evaluations more than step 8's budget), and the GBUF level.
 constexpr int64_t kFinalRegfBudget = 3000;
 /// Rounds of the GBUF level and then the REGF level re-solved in turn at
 /// the end, while the GBUF level improves.
