@@ -2357,7 +2357,6 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
   if (hood.fullBounds) {
     if (hood.exactBounds)
       ex.wholeCounts = ex.splitFloors = ex.capacityHalos = true;
-    ex.tightenBusFloor();
   } else {
     ex.halos = false;
     ex.strong = false;
@@ -2389,6 +2388,11 @@ bool search::exactNeighbourhood(const ArchDesc &arch, const LayerDesc &layer,
     ex.fix(k, {s.regfTile[i], s.peSplit[i], s.gbufTile[i], s.nodeSplit[i]});
     ++depth;
   }
+  // The bus floor depends on the extents only, not on the dims kept: it
+  // is tightened once the kept dims are known to be in the space (a kept
+  // REGF level that pads is not, and the search ends at once).
+  if (hood.fullBounds)
+    ex.tightenBusFloor();
   ex.incumbent = value;
   if (!ex.forwardCheck())
     return false;
