@@ -38,6 +38,26 @@ TEST(Layer, DilationWidensTheInput) {
   EXPECT_EQ(l.wi(), 5 + 2 + 1);  // (6-1)*1 + (3-1)*1 + 1
 }
 
+TEST(Layer, WindowOfSpanInvertsWindowSpan) {
+  // AlexNet conv1 (stride 4): 227 input rows over 55 output rows hold the
+  // 11 filter rows; 15 rows over 2 output rows hold 11 too, 14 only 10.
+  EXPECT_EQ(windowOfSpan(227, 55, 4, 1), 11);
+  EXPECT_EQ(windowOfSpan(15, 2, 4, 1), 11);
+  EXPECT_EQ(windowOfSpan(14, 2, 4, 1), 10);
+  // Dilation 2: 12 rows over 8 output rows hold (12 - 7 - 1) / 2 + 1 = 3
+  // filter rows, 13 rows still 3.
+  EXPECT_EQ(windowOfSpan(12, 8, 1, 2), 3);
+  EXPECT_EQ(windowOfSpan(13, 8, 1, 2), 3);
+  // The inverse of every span of small tiles.
+  for (int64_t out = 1; out <= 6; ++out)
+    for (int64_t win = 1; win <= 5; ++win)
+      for (int64_t stride = 1; stride <= 3; ++stride)
+        for (int64_t dil = 1; dil <= 3; ++dil)
+          EXPECT_EQ(windowOfSpan(windowSpan(out, win, stride, dil), out,
+                                 stride, dil),
+                    win);
+}
+
 TEST(Layer, MacsPerKind) {
   LayerDesc fc;
   fc.kind = LayerKind::FC;

@@ -157,8 +157,9 @@ checkLevelForLayer(const LayerDesc &layer, const LevelDirectives &level,
     if (shape.tile[d] != 0 || !known.contains(w) || shape.tile[int(in)] == 0 ||
         shape.tile[int(out)] == 0)
       return;
-    int64_t rows = (shape.tile[int(in)] - (shape.tile[int(out)] - 1) * stride - 1) / dil + 1;
-    shape.tile[d] = std::clamp<int64_t>(rows, 1, extent[d]);
+    shape.tile[d] = std::clamp<int64_t>(
+        windowOfSpan(shape.tile[int(in)], shape.tile[int(out)], stride, dil), 1,
+        extent[d]);
   };
   windowTile(Dim::R, Dim::Hi, Dim::Ho, layer.sy, layer.dy);
   windowTile(Dim::S, Dim::Wi, Dim::Wo, layer.sx, layer.dx);

@@ -152,9 +152,8 @@ bool levelTiles(const LayerDesc &l, DimSet known, DimSet listed,
     if (tile[d] != 0 || !known.contains(w) || tile[int(in)] == 0 ||
         tile[int(out)] == 0)
       return;
-    int64_t rows =
-        (tile[int(in)] - (tile[int(out)] - 1) * stride - 1) / dil + 1;
-    tile[d] = std::clamp<int64_t>(rows, 1, extent[d]);
+    tile[d] = std::clamp<int64_t>(
+        windowOfSpan(tile[int(in)], tile[int(out)], stride, dil), 1, extent[d]);
   };
   windowTile(D::R, D::Hi, D::Ho, l.sy, l.dy);
   windowTile(D::S, D::Wi, D::Wo, l.sx, l.dx);

@@ -70,6 +70,15 @@ constexpr T windowSpan(T out, T win, T stride, T dilation) {
   return (out - 1) * stride + (win - 1) * dilation + 1;
 }
 
+/// The filter rows (cols) a tile of `in` input rows holds for a tile of
+/// `out` output rows: windowSpan's inverse in `win`, (in - (out - 1) *
+/// stride - 1) / dilation + 1 (rounded down, and not clamped: at most 0 when
+/// `in` does not reach past the first window's row).
+constexpr int64_t windowOfSpan(int64_t in, int64_t out, int64_t stride,
+                               int64_t dilation) {
+  return (in - (out - 1) * stride - 1) / dilation + 1;
+}
+
 /// One layer: its kind, training pass and loop extents.
 ///
 /// Conventions: DWCONV, POOL and ELTWISE have one channel dim, C, and keep
