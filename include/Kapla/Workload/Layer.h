@@ -72,8 +72,9 @@ constexpr T windowSpan(T out, T win, T stride, T dilation) {
 
 /// The filter rows (cols) a tile of `in` input rows holds for a tile of
 /// `out` output rows: windowSpan's inverse in `win`, (in - (out - 1) *
-/// stride - 1) / dilation + 1 (rounded down, and not clamped: at most 0 when
-/// `in` does not reach past the first window's row).
+/// stride - 1) / dilation + 1, the division truncating. Not clamped: when
+/// `in` does not reach the last window's first row it is at most 1 (0 or
+/// less too), and the callers clamp it to [1, extent].
 constexpr int64_t windowOfSpan(int64_t in, int64_t out, int64_t stride,
                                int64_t dilation) {
   return (in - (out - 1) * stride - 1) / dilation + 1;
