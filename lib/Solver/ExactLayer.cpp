@@ -326,16 +326,18 @@ public:
     std::array<double, kNumTensors> share =
         shareBounds(sr.shape, s, fixedDims(), ctx.region.numNodes(),
                     opts.bufferSharing);
+    // The words of a level are affine in one dim's tile (the input rows
+    // and cols too): the largest tile of a dim that fits follows from two
+    // counts, the first of them (every open dim at 1) the same for all.
+    const int64_t regfOne = levelWords(sr.shape, s.regfTile);
+    const double gbufOne = sharedLevelWords(sr.shape, s.gbufTile, share);
     for (size_t k = 0; k < sr.dims.size(); ++k) {
       int i = int(sr.dims[k]);
       DimState &st = state[i];
       if (st.fixed)
         continue;
-      // The words of a level are affine in one dim's tile (the input rows
-      // and cols too): the largest tile of this dim that fits follows from
-      // two counts.
-      int64_t regfMax = largestFitting(s.regfTile, i, regfCap);
-      int64_t gbufMax = largestFitting(s.gbufTile, i, gbufCap, share);
+      int64_t regfMax = largestFitting(s.regfTile, i, regfCap, regfOne);
+      int64_t gbufMax = largestFitting(s.gbufTile, i, gbufCap, gbufOne, share);
       if (!fitting(k, arch.numPEsPerNode() / pes, ctx.region.numNodes() / nodes,
                    regfMax, gbufMax, st))
         return false;
@@ -398,10 +400,10 @@ public:
   }
 
   /// The largest tile of dim `i` at which the level with tiles `t` (dim i
-  /// at 1) holds at most `cap` words; 0 when not even 1 fits.
-  int64_t largestFitting(std::array<int64_t, kNumDims> &t, int i,
-                         int64_t cap) const {
-    int64_t one = levelWords(sr.shape, t);
+  /// at 1, where the level holds `one` words) holds at most `cap` words; 0
+  /// when not even 1 fits.
+  int64_t largestFitting(std::array<int64_t, kNumDims> &t, int i, int64_t cap,
+                         int64_t one) const {
     if (one > cap)
       return 0;
     t[i] = 2;
@@ -415,8 +417,8 @@ public:
   /// The same with each tensor's words divided by its sharing bound (the
   /// words stay affine in one dim's tile).
   int64_t largestFitting(std::array<int64_t, kNumDims> &t, int i, int64_t cap,
+                         double one,
                          const std::array<double, kNumTensors> &share) const {
-    double one = sharedLevelWords(sr.shape, t, share);
     if (one > double(cap) * (1 + 1e-12))
       return 0;
     t[i] = 2;

@@ -1260,7 +1260,7 @@ llvm::Error checkPins(const ArchDesc &arch, const LayerDesc &layer,
     return llvm::createStringError(llvm::inconvertibleErrorCode(), why);
   };
   auto name = [](Dim d) { return std::string(stringifyDim(d)); };
-  llvm::SmallVector<D, 7> dims = searchDims(layer.kind);
+  llvm::ArrayRef<D> dims = searchDims(layer.kind);
   std::string loops;
   for (D d : dims)
     loops += (loops.empty() ? "" : " ") + name(d);

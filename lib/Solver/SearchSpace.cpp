@@ -43,14 +43,27 @@ DimSet movingDims(LayerKind kind, TensorKind t) {
   return dims;
 }
 
+namespace {
+/// searchDims of every kind, in a table: the searchers ask on every point.
+struct SearchDimsTable {
+  std::array<std::array<D, 7>, kNumLayerKinds> dims;
+  std::array<size_t, kNumLayerKinds> size{};
+  constexpr SearchDimsTable() : dims() {
+    for (int k = 0; k < kNumLayerKinds; ++k) {
+      DimSet known = knownDims(LayerKind(k));
+      for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S})
+        if (known.contains(d))
+          dims[k][size[k]++] = d;
+    }
+  }
+};
+constexpr SearchDimsTable kSearchDims;
+} // namespace
+
 /// The dims the search chooses tiles and splits for.
-llvm::SmallVector<D, 7> searchDims(LayerKind kind) {
-  llvm::SmallVector<D, 7> out;
-  DimSet known = knownDims(kind);
-  for (D d : {D::N, D::C, D::K, D::Ho, D::Wo, D::R, D::S})
-    if (known.contains(d))
-      out.push_back(d);
-  return out;
+llvm::ArrayRef<D> searchDims(LayerKind kind) {
+  return llvm::ArrayRef<D>(kSearchDims.dims[int(kind)].data(),
+                           kSearchDims.size[int(kind)]);
 }
 
 /// Fills the fixed dims: 1 for dims the kind lacks (input rows and cols

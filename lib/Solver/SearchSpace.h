@@ -42,7 +42,7 @@ int classOf(LayerKind kind, Dim d);
 DimSet movingDims(LayerKind kind, TensorKind t);
 
 /// The dims the search chooses tiles and splits for.
-llvm::SmallVector<D, 7> searchDims(LayerKind kind);
+llvm::ArrayRef<D> searchDims(LayerKind kind);
 
 /// Fills the fixed dims: 1 for dims the kind lacks (input rows and cols
 /// follow from the others).

@@ -240,7 +240,7 @@ inline constexpr TensorDimsTable kTensorDims;
 
 /// The dims that index tensor `t` of a layer of kind `k` (empty when the kind
 /// has no such tensor, e.g. W of a POOL).
-inline DimSet tensorDims(LayerKind k, TensorKind t) {
+constexpr DimSet tensorDims(LayerKind k, TensorKind t) {
   return detail::kTensorDims.dims[int(k)][int(t)];
 }
 /// Whether kind `k` has tensor `t`.
@@ -248,7 +248,7 @@ inline bool hasTensor(LayerKind k, TensorKind t) {
   return !tensorDims(k, t).empty();
 }
 /// Every dim a directive of a layer of kind `k` may name.
-inline DimSet knownDims(LayerKind k) {
+constexpr DimSet knownDims(LayerKind k) {
   DimSet all = tensorDims(k, TensorKind::I) | tensorDims(k, TensorKind::W) |
                tensorDims(k, TensorKind::O);
   // Pooling windows are loops even though no tensor is indexed by them.
