@@ -125,7 +125,7 @@ void writeNetwork(TraceWriter &w, int pid, const ReportNetwork &n) {
         double each = cycles / double(l.groups);
         if (l.groupBegins.empty())
           w.slice(pid, ptid, text, category, l.begin * us, cycles * us,
-                  [&] { w.j.attribute("cycles", cycles); });
+                  [&w, all = cycles] { w.j.attribute("cycles", all); });
         else
           for (double begin : l.groupBegins)
             w.slice(pid, ptid, text, category, begin * us, each * us,
