@@ -54,8 +54,12 @@ struct KaplaSetArchPass
         std::string names;
         for (const std::string &n : presetNames())
           names += (names.empty() ? "" : ", ") + n;
-        module.emitError() << "unknown architecture preset '" << arch
-                           << "'; expected one of " << names;
+        InFlightDiagnostic diag = module.emitError()
+                                  << "unknown architecture preset '" << arch
+                                  << "'; expected one of " << names;
+        // A path given as a preset: the file option is what was meant.
+        if (StringRef(arch).ends_with(".json") || StringRef(arch).contains('/'))
+          diag << " (an architecture file is given as arch-file=)";
         return signalPassFailure();
       }
     } else if (getArch(module)) {
