@@ -489,6 +489,8 @@ Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
   l.numInputs = dataInputs;
   if (numElements(op->getResult(0).getType()) < 0)
     return unsupported(op, "dynamic shapes cannot be scheduled");
+  if (numElements(op->getResult(0).getType()) == 0)
+    return unsupported(op, "a tensor dim of size 0 leaves nothing to compute");
   llvm::SmallVector<int64_t> shape = scaledShape(op->getResult(0));
   int64_t elems = 1;
   for (int64_t d : shape)
@@ -810,8 +812,19 @@ bool Importer::run() {
                        [&](Value v) { return !batchDims.get(v).empty(); }))
         batchReachesLayers = true;
       if (llvm::Error err = validateLayer(l)) {
-        op->emitError() << "kapla-import derived an invalid layer: "
-                        << llvm::toString(std::move(err));
+        // A tensor with a dim of size 0: the op computes nothing.
+        auto empty = [](Value v) {
+          auto t = dyn_cast<ShapedType>(v.getType());
+          return t && t.hasStaticShape() && t.getNumElements() == 0;
+        };
+        if (llvm::any_of(op->getOperands(), empty) ||
+            llvm::any_of(op->getResults(), empty)) {
+          llvm::consumeError(std::move(err));
+          unsupported(op, "a tensor dim of size 0 leaves nothing to compute");
+        } else {
+          op->emitError() << "kapla-import derived an invalid layer: "
+                          << llvm::toString(std::move(err));
+        }
         ok = false;
         continue;
       }

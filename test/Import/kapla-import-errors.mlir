@@ -18,6 +18,22 @@ func.func @dynamic(%x: tensor<?x3x9x9xf32>, %w: tensor<8x3x3x3xf32>, %o: tensor<
 
 // -----
 
+func.func @zero_size(%a: tensor<0x64xf32>, %b: tensor<64x32xf32>, %c: tensor<0x32xf32>) -> tensor<0x32xf32> {
+  // expected-error @+1 {{kapla cannot schedule 'linalg.matmul': a tensor dim of size 0 leaves nothing to compute}}
+  %0 = linalg.matmul ins(%a, %b : tensor<0x64xf32>, tensor<64x32xf32>) outs(%c : tensor<0x32xf32>) -> tensor<0x32xf32>
+  return %0 : tensor<0x32xf32>
+}
+
+// -----
+
+func.func @zero_size_eltwise(%a: tensor<0x4xf32>, %b: tensor<0x4xf32>, %c: tensor<0x4xf32>) -> tensor<0x4xf32> {
+  // expected-error @+1 {{kapla cannot schedule 'linalg.add': a tensor dim of size 0 leaves nothing to compute}}
+  %0 = linalg.add ins(%a, %b : tensor<0x4xf32>, tensor<0x4xf32>) outs(%c : tensor<0x4xf32>) -> tensor<0x4xf32>
+  return %0 : tensor<0x4xf32>
+}
+
+// -----
+
 func.func @grouped(%x: tensor<1x2x4x9x9xf32>, %w: tensor<8x2x4x3x3xf32>, %o: tensor<1x2x8x7x7xf32>) -> tensor<1x2x8x7x7xf32> {
   // expected-error @+1 {{kapla cannot schedule 'linalg.conv_2d_ngchw_fgchw': grouped convolutions are not supported}}
   %0 = linalg.conv_2d_ngchw_fgchw ins(%x, %w : tensor<1x2x4x9x9xf32>, tensor<8x2x4x3x3xf32>) outs(%o : tensor<1x2x8x7x7xf32>) -> tensor<1x2x8x7x7xf32>
