@@ -80,6 +80,10 @@ bool hasTensorResult(Operation *op) {
                       [](Type t) { return isa<TensorType>(t); });
 }
 
+/// Why a layer with a tensor of size 0 is refused.
+constexpr const char *kNothingToCompute =
+    "a tensor dim of size 0 leaves nothing to compute";
+
 int64_t numElements(Type t) {
   auto shaped = dyn_cast<RankedTensorType>(t);
   return shaped && shaped.hasStaticShape() ? shaped.getNumElements() : -1;
@@ -487,10 +491,11 @@ Classified Importer::visitElementwise(Operation *op, ValueRange inputs) {
   LayerDesc &l = c.desc;
   l.kind = LayerKind::Eltwise;
   l.numInputs = dataInputs;
-  if (numElements(op->getResult(0).getType()) < 0)
+  int64_t resultElements = numElements(op->getResult(0).getType());
+  if (resultElements < 0)
     return unsupported(op, "dynamic shapes cannot be scheduled");
-  if (numElements(op->getResult(0).getType()) == 0)
-    return unsupported(op, "a tensor dim of size 0 leaves nothing to compute");
+  if (resultElements == 0)
+    return unsupported(op, kNothingToCompute);
   llvm::SmallVector<int64_t> shape = scaledShape(op->getResult(0));
   int64_t elems = 1;
   for (int64_t d : shape)
@@ -813,14 +818,11 @@ bool Importer::run() {
         batchReachesLayers = true;
       if (llvm::Error err = validateLayer(l)) {
         // A tensor with a dim of size 0: the op computes nothing.
-        auto empty = [](Value v) {
-          auto t = dyn_cast<ShapedType>(v.getType());
-          return t && t.hasStaticShape() && t.getNumElements() == 0;
-        };
+        auto empty = [](Value v) { return numElements(v.getType()) == 0; };
         if (llvm::any_of(op->getOperands(), empty) ||
             llvm::any_of(op->getResults(), empty)) {
           llvm::consumeError(std::move(err));
-          unsupported(op, "a tensor dim of size 0 leaves nothing to compute");
+          unsupported(op, kNothingToCompute);
         } else {
           op->emitError() << "kapla-import derived an invalid layer: "
                           << llvm::toString(std::move(err));
